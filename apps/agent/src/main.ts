@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { intIn, setting } from '@cairn/config';
+import { siteName, subjects } from '@cairn/contracts';
+import { agentSubject, SiteAgentModule } from '@cairn/site-agent';
+import { runService } from '@cairn/service-kit';
+
+void runService({
+  service: 'agent',
+  settings: {
+    site: setting('CAIRN_SITE', siteName, 'the site (cluster) this agent serves'),
+    workDir: setting(
+      'CAIRN_AGENT_WORK_DIR',
+      z.string().startsWith('/', 'expected an absolute path').optional(),
+      'agent directory on a filesystem compute nodes share (default: CAIRN_DATA_DIR/agent/<site>)',
+    ),
+    pollIntervalMs: setting('CAIRN_POLL_INTERVAL_MS', intIn(100, 600_000, 1000), 'one squeue call per this interval'),
+    containerRuntime: setting(
+      'CAIRN_CONTAINER_RUNTIME',
+      z.enum(['charliecloud', 'apptainer']).default('charliecloud'),
+      'container runtime on the cluster',
+    ),
+    insecureRegistries: setting(
+      'CAIRN_INSECURE_REGISTRIES',
+      z
+        .string()
+        .default('')
+        .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+      'registries reached over plain HTTP',
+    ),
+    defaultPartition: setting(
+      'CAIRN_SLURM_PARTITION',
+      z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a partition name').optional(),
+      'partition for jobs that name none (unset: the cluster default)',
+    ),
+  },
+  subjectFor: (pattern, config) => agentSubject(pattern, config.site),
+  healthSubjects: (config) => [subjects.site(config.site).health],
+  module: ({ config, nats, logger }) =>
+    SiteAgentModule.register({
+      site: config.site,
+      nats,
+      logger: logger.child({ site: config.site }),
+      workDir: config.workDir ?? join(config.dataDir, 'agent', config.site),
+      pollIntervalMs: config.pollIntervalMs,
+      containerRuntime: config.containerRuntime,
+      insecureRegistries: config.insecureRegistries,
+      defaultPartition: config.defaultPartition,
+    }),
+});

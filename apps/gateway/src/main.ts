@@ -1,0 +1,31 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { setting } from '@cairn/config';
+import { siteName } from '@cairn/contracts';
+import { JobsApiModule } from '@cairn/jobs-api';
+import { runService } from '@cairn/service-kit';
+
+void runService({
+  service: 'gateway',
+  settings: {
+    grpcAddress: setting(
+      'CAIRN_GRPC_ADDRESS',
+      z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'expected host:port').default('127.0.0.1:50051'),
+      'where the public gRPC API listens',
+    ),
+    defaultSite: setting('CAIRN_DEFAULT_SITE', siteName.default('dev'), 'site for jobs that name none'),
+    protoDir: setting(
+      'CAIRN_PROTO_DIR',
+      z.string().startsWith('/').default(join(__dirname, '..', '..', '..', 'proto')),
+      'directory of the .proto files (served by reflection)',
+    ),
+  },
+  module: ({ config, nats, logger }) =>
+    JobsApiModule.register({
+      nats,
+      logger,
+      grpcAddress: config.grpcAddress,
+      protoDir: config.protoDir,
+      defaultSite: config.defaultSite,
+    }),
+});

@@ -1,0 +1,81 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+const scope = (name, allowed) => ({ sourceTag: `scope:${name}`, onlyDependOnLibsWithTags: [`scope:${name}`, ...allowed] });
+
+/** Only adapters talk to outside systems; only libs/config reads the environment. */
+const outsideSystems = {
+  paths: [
+    { name: 'child_process', message: 'Start processes through @cairn/adapters/process.' },
+    { name: 'node:child_process', message: 'Start processes through @cairn/adapters/process.' },
+    { name: 'pg', message: 'Use @cairn/adapters/postgres.' },
+    { name: 'kysely', message: 'Use @cairn/adapters/postgres.' },
+    { name: '@electric-sql/pglite', message: 'Use @cairn/adapters/postgres.' },
+  ],
+  patterns: [{ group: ['../*'], message: 'Import across folders through a @cairn/* alias.' }],
+};
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  {
+    ignores: ['**/node_modules', '**/dist', 'tmp/**', '.nx/**', 'libs/contracts/src/generated/**', '**/jest.config.js'],
+  },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:capability', 'type:adapter', 'type:util', 'type:contracts'] },
+            { sourceTag: 'type:capability', onlyDependOnLibsWithTags: ['type:adapter', 'type:util', 'type:contracts'] },
+            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:adapter', 'type:util', 'type:contracts'] },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:adapter', 'type:contracts'] },
+            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
+            scope('shared', []),
+            scope('gateway', ['scope:shared']),
+            scope('scheduler', ['scope:shared', 'scope:database']),
+            scope('agent', ['scope:shared', 'scope:cluster']),
+            scope('images', ['scope:shared', 'scope:registry']),
+            scope('staging', ['scope:shared', 'scope:database']),
+            scope('provenance', ['scope:shared', 'scope:database']),
+            scope('cli', ['scope:shared']),
+            scope('cluster', ['scope:shared']),
+            scope('database', ['scope:shared']),
+            scope('registry', ['scope:shared']),
+            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['*'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      eqeqeq: ['error', 'always'],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read settings through @cairn/config.' },
+      ],
+      'no-restricted-imports': ['error', outsideSystems],
+    },
+  },
+  {
+    files: ['libs/adapters/**/*.ts', 'libs/testing/**/*.ts', '**/*.spec.ts', '**/test/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: outsideSystems.patterns }] },
+  },
+  {
+    files: ['libs/config/**/*.ts', 'libs/testing/**/*.ts', '**/test/**/*.ts', 'libs/adapters/process/**/*.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+];

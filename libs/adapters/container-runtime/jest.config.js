@@ -1,0 +1,1 @@
+module.exports = { displayName: 'adapter-container-runtime', preset: '../../../jest.preset.js', rootDir: __dirname };

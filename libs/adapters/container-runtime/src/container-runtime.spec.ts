@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { ProcessRepository } from '@cairn/adapters/process';
+import { ApptainerRuntime } from './apptainer.runtime';
+import { CharliecloudRuntime } from './charliecloud.runtime';
+import type { ContainerRuntime } from './container-runtime';
+import type { ContainerRun } from './container-runtime.types';
+import { shellQuote } from './shell-quote';
+
+const options = { cacheDir: '/var/cache/cairn/images', insecureRegistries: [] };
+const hostile = ['$(touch /tmp/pwned)', "it's; rm -rf /", '`id`', 'a,b=c', ' spaced '];
+const run: ContainerRun = {
+  image: { path: '/var/cache/cairn/images/abc.sqfs', digest: `sha256:${'a'.repeat(64)}` },
+  command: ['/bin/echo', ...hostile],
+  env: { GREETING: 'hello, world', TRICKY: "$HOME `id` it's" },
+  workDir: '/tmp',
+  scratchDir: '/var/lib/cairn/attempt',
+};
+
+const runtimes: ContainerRuntime[] = [
+  new CharliecloudRuntime(new ProcessRepository(), options),
+  new ApptainerRuntime(new ProcessRepository(), options),
+];
+
+describe.each(runtimes.map((r) => [r.name, r] as const))('%s launch contract', (_name, runtime) => {
+  const plan = runtime.launch(run);
+
+  it('ends with the image and the command, every argument its own element, unchanged', () => {
+    const imageAt = plan.argv.lastIndexOf(run.image.path);
+    expect(imageAt).toBeGreaterThan(0);
+    const tail = plan.argv.slice(imageAt + 1).filter((arg) => arg !== '--');
+    expect(tail).toEqual(run.command);
+  });
+
+  it('starts the container program itself, never a shell', () => {
+    expect(['ch-run', 'apptainer']).toContain(plan.argv[0]);
+  });
+});
+
+describe('CharliecloudRuntime.launch', () => {
+  it('sets variables without $ expansion and changes directory', () => {
+    const plan = new CharliecloudRuntime(new ProcessRepository(), options).launch(run);
+    expect(plan.argv.slice(0, 5)).toEqual([
+      'ch-run',
+      '--env-no-expand',
+      '--set-env=GREETING=hello, world',
+      "--set-env=TRICKY=$HOME `id` it's",
+      '--cd=/tmp',
+    ]);
+    expect(plan.files).toEqual([]);
+  });
+});
+
+describe('ApptainerRuntime.launch', () => {
+  it('renders `apptainer exec --cleanenv` with an env file that sh reads back exactly', () => {
+    const plan = new ApptainerRuntime(new ProcessRepository(), options).launch(run);
+    expect(plan.argv.slice(0, 5)).toEqual([
+      'apptainer',
+      'exec',
+      '--cleanenv',
+      '--env-file=/var/lib/cairn/attempt/container.env',
+      '--pwd=/tmp',
+    ]);
+    const content = plan.files[0]?.content ?? '';
+    const printed = execFileSync('/bin/sh', ['-c', `${content}\nprintf '%s|%s' "$GREETING" "$TRICKY"`], {
+      encoding: 'utf8',
+    });
+    expect(printed).toBe("hello, world|$HOME `id` it's");
+  });
+});
+
+describe('shellQuote', () => {
+  it.each(hostile)('round-trips %j through sh', (value) => {
+    expect(execFileSync('/bin/sh', ['-c', `printf '%s' ${shellQuote(value)}`], { encoding: 'utf8' })).toBe(value);
+  });
+  it('refuses NUL', () => expect(() => shellQuote('a\u0000b')).toThrow(/NUL/));
+});

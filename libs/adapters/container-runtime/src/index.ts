@@ -1,0 +1,7 @@
+export { ContainerRuntime, digestHex } from './container-runtime';
+export { CharliecloudRuntime } from './charliecloud.runtime';
+export type { CharliecloudOptions } from './charliecloud.runtime';
+export { ApptainerRuntime } from './apptainer.runtime';
+export type { ApptainerOptions } from './apptainer.runtime';
+export { shellQuote } from './shell-quote';
+export type { ContainerRun, LaunchPlan, PreparedImage } from './container-runtime.types';

@@ -1,0 +1,120 @@
+import {
+  AckPolicy,
+  consumerOpts,
+  DeliverPolicy,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+  RetentionPolicy,
+  StorageType,
+} from 'nats';
+import { decodeJson, encodeJson } from './envelope';
+
+export interface StreamDef {
+  name: string;
+  subjects: readonly string[];
+}
+
+export interface DurableHandler {
+  /** Resolve to ack; throw to have the message redelivered. */
+  (subject: string, data: unknown): Promise<void>;
+}
+
+const NS = 1_000_000;
+
+/** JetStream: durable streams of events, de-duplicated publishes, durable consumers. */
+export class JetStreamRepository {
+  private readonly js: JetStreamClient;
+  private jsmPromise?: Promise<JetStreamManager>;
+
+  constructor(private readonly nc: NatsConnection) {
+    this.js = nc.jetstream();
+  }
+
+  private jsm(): Promise<JetStreamManager> {
+    this.jsmPromise ??= this.nc.jetstreamManager();
+    return this.jsmPromise;
+  }
+
+  /** Creates the stream, or updates its subjects; safe to call at every start. */
+  async ensureStream(def: StreamDef): Promise<void> {
+    const jsm = await this.jsm();
+    const config = {
+      name: def.name,
+      subjects: [...def.subjects],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      duplicate_window: 10 * 60 * 1000 * NS,
+      max_age: 30 * 24 * 3600 * 1000 * NS,
+    };
+    try {
+      await jsm.streams.info(def.name);
+      await jsm.streams.update(def.name, config);
+    } catch (error) {
+      if (!/stream not found/i.test((error as Error).message)) throw error;
+      await jsm.streams.add(config);
+    }
+  }
+
+  /**
+   * Publishes and waits for the stream's ack. The message id makes a repeated publish
+   * (after a crash or retry) a no-op inside the stream's duplicate window.
+   */
+  async publish(subject: string, data: unknown, msgId: string): Promise<{ duplicate: boolean }> {
+    const ack = await this.js.publish(subject, encodeJson(data), { msgID: msgId });
+    return { duplicate: ack.duplicate };
+  }
+
+  /**
+   * Consumes a stream with a durable consumer: each message is acked only after the
+   * handler resolved, so a crash redelivers it. Returns a stop function.
+   */
+  async consumeDurable(stream: string, durable: string, handler: DurableHandler, onError: (e: unknown) => void): Promise<() => Promise<void>> {
+    const jsm = await this.jsm();
+    await jsm.consumers.add(stream, {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: 30_000 * NS,
+      max_deliver: -1,
+    });
+    const consumer = await this.js.consumers.get(stream, durable);
+    const messages: ConsumerMessages = await consumer.consume({ max_messages: 256 });
+    const loop = (async () => {
+      for await (const msg of messages) {
+        try {
+          await handler(msg.subject, decodeJson(msg.data));
+          msg.ack();
+        } catch (error) {
+          onError(error);
+          msg.nak(1000);
+        }
+      }
+    })();
+    return async () => {
+      await messages.close();
+      await loop;
+    };
+  }
+
+  /**
+   * Replays and follows the messages of one subject, oldest first, with an ephemeral
+   * ordered push consumer (the pull-based ordered consumer of nats.js needs NATS 2.10).
+   * Stops when the signal aborts or the caller breaks out of the loop.
+   */
+  async *follow(subject: string, signal: AbortSignal): AsyncGenerator<unknown> {
+    const opts = consumerOpts();
+    opts.orderedConsumer();
+    opts.deliverAll();
+    const sub = await this.js.subscribe(subject, opts);
+    const stop = () => sub.unsubscribe();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const msg of sub) yield decodeJson(msg.data);
+    } finally {
+      signal.removeEventListener('abort', stop);
+      sub.unsubscribe();
+    }
+  }
+}

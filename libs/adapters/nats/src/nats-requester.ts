@@ -1,0 +1,31 @@
+import { CairnError, parseOrThrow } from '@cairn/contracts';
+import { ErrorCode as NatsErrorCode, type NatsConnection, NatsError } from 'nats';
+import type { z } from 'zod';
+import { decodeJson, encodeJson, openEnvelope } from './envelope';
+
+/** Sends a request and validates the reply; failures come back as CairnErrors. */
+export class NatsRequester {
+  constructor(private readonly nc: NatsConnection) {}
+
+  async request<S extends z.ZodType>(subject: string, payload: unknown, reply: S, timeoutMs = 10_000): Promise<z.output<S>> {
+    let raw: unknown;
+    try {
+      const msg = await this.nc.request(subject, encodeJson(payload), { timeout: timeoutMs });
+      raw = decodeJson(msg.data);
+    } catch (error) {
+      if (error instanceof NatsError && error.code === NatsErrorCode.NoResponders) {
+        throw new CairnError('UNAVAILABLE', `no service answers on ${subject}`);
+      }
+      if (error instanceof NatsError && error.code === NatsErrorCode.Timeout) {
+        throw new CairnError('DEADLINE_EXCEEDED', `no reply on ${subject} within ${timeoutMs} ms`);
+      }
+      throw new CairnError('UNAVAILABLE', `request on ${subject} failed: ${(error as Error).message}`);
+    }
+    const data = openEnvelope(raw);
+    try {
+      return parseOrThrow(reply, data);
+    } catch (error) {
+      throw new CairnError('INTERNAL', `malformed reply on ${subject}: ${(error as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import type { Logger } from '@cairn/logging';
+import type { NatsConnection, Subscription } from 'nats';
+import { lastValueFrom } from 'rxjs';
+import { CairnError } from '@cairn/contracts';
+import { decodeJson, encodeJson, errorEnvelope, okEnvelope } from './envelope';
+
+export interface NatsRpcTransportOptions {
+  /** Queue group: several replicas of a service share the work. */
+  queue: string;
+  /** Maps a handler's @MessagePattern to its subject, e.g. to put a site into it. */
+  subjectFor?: (pattern: string) => string;
+  /** Subjects that answer a health probe with `{ service, status: 'SERVING' }`. */
+  healthSubjects: string[];
+  service: string;
+  logger: Logger;
+}
+
+/**
+ * Serves Nest @MessagePattern handlers on NATS request/reply subjects with Cairn's
+ * envelope. (Nest's own NATS transport wraps messages in its own envelope, which the
+ * agent protocol and other-language clients should not have to know.)
+ */
+export class NatsRpcTransport extends Server implements CustomTransportStrategy {
+  private readonly subscriptions: Subscription[] = [];
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly options: NatsRpcTransportOptions,
+  ) {
+    super();
+  }
+
+  listen(callback: (...optional: unknown[]) => void): void {
+    const seen = new Set<string>();
+    for (const [pattern, handler] of this.messageHandlers) {
+      const subject = this.options.subjectFor ? this.options.subjectFor(pattern) : pattern;
+      if (seen.has(subject)) throw new Error(`two handlers for NATS subject ${subject}`);
+      seen.add(subject);
+      const sub = this.nc.subscribe(subject, { queue: this.options.queue });
+      this.subscriptions.push(sub);
+      void this.serve(sub, async (data) => lastValueFrom(this.transformToObservable(await handler(data))));
+    }
+    for (const subject of this.options.healthSubjects) {
+      const sub = this.nc.subscribe(subject);
+      this.subscriptions.push(sub);
+      void this.serve(sub, () => Promise.resolve({ service: this.options.service, status: 'SERVING' }));
+    }
+    callback();
+  }
+
+  private async serve(sub: Subscription, handle: (data: unknown) => Promise<unknown>): Promise<void> {
+    for await (const msg of sub) {
+      void (async () => {
+        let reply;
+        try {
+          reply = okEnvelope(await handle(decodeRequest(msg.data)));
+        } catch (error) {
+          reply = errorEnvelope(error);
+          if (reply.ok === false && reply.error.code === 'INTERNAL') {
+            this.options.logger.error({ err: error, subject: msg.subject }, 'handler failed');
+          }
+        }
+        if (msg.reply) msg.respond(encodeJson(reply));
+      })();
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.subscriptions.map((s) => s.drain().catch(() => undefined)));
+  }
+
+  on(): void {
+    throw new Error('NatsRpcTransport has no events');
+  }
+
+  unwrap<T>(): T {
+    return this.nc as T;
+  }
+}
+
+function decodeRequest(data: Uint8Array): unknown {
+  if (data.length === 0) return undefined;
+  try {
+    return decodeJson(data);
+  } catch {
+    throw new CairnError('INVALID_ARGUMENT', 'request body is not valid JSON');
+  }
+}

@@ -1,0 +1,12 @@
+export { SlurmRepository, DEFAULT_SLURM_COMMANDS } from './slurm.repository';
+export type { SlurmCommands } from './slurm.repository';
+export {
+  buildSbatchArgs,
+  buildSqueueArgs,
+  classifySlurmState,
+  formatTimeLimit,
+  InvalidBatchJobError,
+  parseSbatchOutput,
+  parseSqueueOutput,
+} from './slurm-args';
+export type { BatchJob, SlurmJobInfo, SlurmStateClass } from './slurm.types';

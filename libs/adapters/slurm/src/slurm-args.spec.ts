@@ -1,0 +1,99 @@
+import {
+  buildSbatchArgs,
+  classifySlurmState,
+  formatTimeLimit,
+  InvalidBatchJobError,
+  parseSbatchOutput,
+  parseSqueueOutput,
+  SQUEUE_FORMAT,
+} from './slurm-args';
+import type { BatchJob } from './slurm.types';
+
+const job: BatchJob = {
+  name: 'cairn-3f1c',
+  comment: 'cairn-3f1c',
+  scriptPath: '/var/lib/cairn/a/job.sh',
+  workDir: '/var/lib/cairn/a',
+  stdoutPath: '/var/lib/cairn/a/stdout',
+  stderrPath: '/var/lib/cairn/a/stderr',
+  cpus: 2,
+  memoryMb: 512,
+  timeLimitSeconds: 90,
+};
+
+describe('buildSbatchArgs', () => {
+  it('builds --opt=value arguments with the script last', () => {
+    expect(buildSbatchArgs({ ...job, partition: 'gpu-a100' })).toEqual([
+      '--parsable',
+      '--job-name=cairn-3f1c',
+      '--comment=cairn-3f1c',
+      '--chdir=/var/lib/cairn/a',
+      '--output=/var/lib/cairn/a/stdout',
+      '--error=/var/lib/cairn/a/stderr',
+      '--ntasks=1',
+      '--cpus-per-task=2',
+      '--mem=512M',
+      '--time=0-00:01:30',
+      '--partition=gpu-a100',
+      '/var/lib/cairn/a/job.sh',
+    ]);
+  });
+
+  it.each([
+    ['name', { name: 'x\n#SBATCH --uid=0' }],
+    ['name', { name: '$(touch /tmp/pwned)' }],
+    ['comment', { comment: 'a b' }],
+    ['partition', { partition: 'debug --uid=0' }],
+    ['script path', { scriptPath: 'relative/job.sh' }],
+    ['work dir', { workDir: '/a/../etc' }],
+    ['cpus', { cpus: 0 }],
+    ['time limit', { timeLimitSeconds: 1.5 }],
+  ])('refuses an unsafe %s', (_what, patch) => {
+    expect(() => buildSbatchArgs({ ...job, ...patch })).toThrow(InvalidBatchJobError);
+  });
+});
+
+describe('formatTimeLimit', () => {
+  it.each([
+    [5, '0-00:00:05'],
+    [3600, '0-01:00:00'],
+    [90061, '1-01:01:01'],
+  ])('%d s is %s', (seconds, text) => expect(formatTimeLimit(seconds)).toBe(text));
+});
+
+describe('parseSbatchOutput', () => {
+  it('reads the id, with or without a cluster', () => {
+    expect(parseSbatchOutput('123\n')).toBe('123');
+    expect(parseSbatchOutput('77;cairn-dev\n')).toBe('77');
+  });
+  it('refuses anything else', () => {
+    expect(() => parseSbatchOutput('sbatch: error: Batch job submission failed')).toThrow(/unexpected sbatch output/);
+  });
+});
+
+describe('parseSqueueOutput', () => {
+  it('splits the fields and keeps separators inside the comment', () => {
+    const sep = SQUEUE_FORMAT.charAt(2);
+    const out = [
+      ['12', 'cairn-a', 'RUNNING', 'None', 'node1', 'cairn-a'].join(sep),
+      ['13_4', 'other', 'PENDING', 'Resources', '', `odd${sep}comment`].join(sep),
+      '',
+    ].join('\n');
+    expect(parseSqueueOutput(out)).toEqual([
+      { jobId: '12', name: 'cairn-a', state: 'RUNNING', reason: 'None', nodes: 'node1', comment: 'cairn-a' },
+      { jobId: '13_4', name: 'other', state: 'PENDING', reason: 'Resources', nodes: '', comment: `odd${sep}comment` },
+    ]);
+  });
+});
+
+describe('classifySlurmState', () => {
+  it.each([
+    ['PENDING', 'PENDING'],
+    ['COMPLETING', 'RUNNING'],
+    ['COMPLETED', 'COMPLETED'],
+    ['OUT_OF_MEMORY', 'FAILED'],
+    ['CANCELLED by 0', 'CANCELLED'],
+    ['TIMEOUT', 'TIMEOUT'],
+  ])('%s is %s', (state, expected) => expect(classifySlurmState(state)).toBe(expected));
+  it('returns undefined for an unknown state', () => expect(classifySlurmState('WEIRD')).toBeUndefined());
+});

@@ -1,0 +1,127 @@
+import type { BatchJob, SlurmJobInfo, SlurmStateClass } from './slurm.types';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const PATH = /^\/[A-Za-z0-9._/-]*$/;
+const PARTITION = /^[A-Za-z0-9_-]{1,64}$/;
+
+export class InvalidBatchJobError extends Error {
+  override readonly name = 'InvalidBatchJobError';
+}
+
+function check(ok: boolean, what: string, value: unknown): void {
+  if (!ok) throw new InvalidBatchJobError(`invalid ${what}: ${JSON.stringify(value)}`);
+}
+
+function checkInt(value: number, min: number, max: number, what: string): void {
+  check(Number.isInteger(value) && value >= min && value <= max, what, value);
+}
+
+/** Seconds as Slurm's D-HH:MM:SS. */
+export function formatTimeLimit(seconds: number): string {
+  const days = Math.floor(seconds / 86_400);
+  const rest = seconds % 86_400;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${days}-${pad(Math.floor(rest / 3600))}:${pad(Math.floor((rest % 3600) / 60))}:${pad(rest % 60)}`;
+}
+
+/** The sbatch argument vector for a job. Throws InvalidBatchJobError on any unsafe value. */
+export function buildSbatchArgs(job: BatchJob): string[] {
+  check(NAME.test(job.name), 'job name', job.name);
+  check(NAME.test(job.comment), 'comment', job.comment);
+  for (const [what, path] of [
+    ['script path', job.scriptPath],
+    ['work dir', job.workDir],
+    ['stdout path', job.stdoutPath],
+    ['stderr path', job.stderrPath],
+  ] as const) {
+    check(PATH.test(path) && !path.includes('..'), what, path);
+  }
+  checkInt(job.cpus, 1, 1_000_000, 'cpus');
+  checkInt(job.memoryMb, 1, 1 << 30, 'memory');
+  checkInt(job.timeLimitSeconds, 1, 365 * 86_400, 'time limit');
+  const args = [
+    '--parsable',
+    `--job-name=${job.name}`,
+    `--comment=${job.comment}`,
+    `--chdir=${job.workDir}`,
+    `--output=${job.stdoutPath}`,
+    `--error=${job.stderrPath}`,
+    '--ntasks=1',
+    `--cpus-per-task=${job.cpus}`,
+    `--mem=${job.memoryMb}M`,
+    `--time=${formatTimeLimit(job.timeLimitSeconds)}`,
+  ];
+  if (job.partition !== undefined) {
+    check(PARTITION.test(job.partition), 'partition', job.partition);
+    args.push(`--partition=${job.partition}`);
+  }
+  args.push(job.scriptPath);
+  return args;
+}
+
+/** `sbatch --parsable` prints "jobid" or "jobid;cluster". */
+export function parseSbatchOutput(stdout: string): string {
+  const first = stdout.trim().split('\n')[0] ?? '';
+  const id = first.split(';')[0] ?? '';
+  if (!/^[0-9]+$/.test(id)) throw new Error(`unexpected sbatch output: ${JSON.stringify(stdout.slice(0, 200))}`);
+  return id;
+}
+
+const FIELD_SEP = '\u001f';
+/** %i id (array tasks as id_n), %j name, %T long state, %r reason, %N nodes, %k comment (last: free text). */
+export const SQUEUE_FORMAT = ['%i', '%j', '%T', '%r', '%N', '%k'].join(FIELD_SEP);
+
+/** One squeue call for every job the controller remembers, finished ones included. */
+export function buildSqueueArgs(): string[] {
+  return ['--noheader', '--states=all', `--format=${SQUEUE_FORMAT}`];
+}
+
+export function parseSqueueOutput(stdout: string): SlurmJobInfo[] {
+  const jobs: SlurmJobInfo[] = [];
+  for (const line of stdout.split('\n')) {
+    if (line.trim() === '') continue;
+    const [jobId, name, state, reason, nodes, ...comment] = line.split(FIELD_SEP);
+    if (!jobId || !name || !state) throw new Error(`unexpected squeue line: ${JSON.stringify(line.slice(0, 200))}`);
+    jobs.push({
+      jobId: jobId.trim(),
+      name,
+      state: state.trim(),
+      reason: (reason ?? '').trim(),
+      nodes: (nodes ?? '').trim(),
+      comment: comment.join(FIELD_SEP),
+    });
+  }
+  return jobs;
+}
+
+const CLASS: Record<string, SlurmStateClass> = {
+  PENDING: 'PENDING',
+  CONFIGURING: 'PENDING',
+  REQUEUED: 'PENDING',
+  REQUEUE_FED: 'PENDING',
+  REQUEUE_HOLD: 'PENDING',
+  RESV_DEL_HOLD: 'PENDING',
+  RESIZING: 'PENDING',
+  RUNNING: 'RUNNING',
+  COMPLETING: 'RUNNING',
+  SIGNALING: 'RUNNING',
+  STAGE_OUT: 'RUNNING',
+  SUSPENDED: 'RUNNING',
+  STOPPED: 'RUNNING',
+  COMPLETED: 'COMPLETED',
+  FAILED: 'FAILED',
+  NODE_FAIL: 'FAILED',
+  BOOT_FAIL: 'FAILED',
+  OUT_OF_MEMORY: 'FAILED',
+  DEADLINE: 'FAILED',
+  PREEMPTED: 'FAILED',
+  SPECIAL_EXIT: 'FAILED',
+  REVOKED: 'CANCELLED',
+  CANCELLED: 'CANCELLED',
+  TIMEOUT: 'TIMEOUT',
+};
+
+/** Reads a Slurm state (squeue %T, possibly "CANCELLED by 0") as one of Cairn's. */
+export function classifySlurmState(state: string): SlurmStateClass | undefined {
+  return CLASS[state.split(/\s/)[0] ?? ''];
+}

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { ProcessRepository } from '@cairn/adapters/process';
+import { buildSbatchArgs, buildSqueueArgs, parseSbatchOutput, parseSqueueOutput } from './slurm-args';
+import type { BatchJob, SlurmJobInfo } from './slurm.types';
+
+export interface SlurmCommands {
+  sbatch: string;
+  squeue: string;
+  scancel: string;
+}
+
+export const DEFAULT_SLURM_COMMANDS: SlurmCommands = {
+  sbatch: 'sbatch',
+  squeue: 'squeue',
+  scancel: 'scancel',
+};
+
+/** The only code that talks to Slurm: sbatch, scancel and squeue with argument vectors. */
+@Injectable()
+export class SlurmRepository {
+  /** How many controller calls this process made (for benchmarks and tests). */
+  readonly calls = { sbatch: 0, squeue: 0, scancel: 0 };
+
+  constructor(
+    private readonly processes: ProcessRepository,
+    private readonly commands: SlurmCommands = DEFAULT_SLURM_COMMANDS,
+  ) {}
+
+  async submit(job: BatchJob): Promise<string> {
+    const args = buildSbatchArgs(job);
+    this.calls.sbatch += 1;
+    const result = await this.processes.check(this.commands.sbatch, args, { timeoutMs: 60_000 });
+    return parseSbatchOutput(result.stdout);
+  }
+
+  /** Every job the controller remembers, in one squeue call. */
+  async listJobs(): Promise<SlurmJobInfo[]> {
+    this.calls.squeue += 1;
+    const result = await this.processes.check(this.commands.squeue, buildSqueueArgs(), { timeoutMs: 60_000 });
+    return parseSqueueOutput(result.stdout);
+  }
+
+  async cancel(slurmJobId: string): Promise<void> {
+    if (!/^[0-9]+(_[0-9]+)?$/.test(slurmJobId)) throw new Error(`invalid Slurm job id ${JSON.stringify(slurmJobId)}`);
+    this.calls.scancel += 1;
+    await this.processes.check(this.commands.scancel, [slurmJobId], { timeoutMs: 60_000 });
+  }
+}

@@ -1,0 +1,33 @@
+/** A batch job as the Slurm adapter submits it. All values are validated before use. */
+export interface BatchJob {
+  /** Slurm job name; Cairn uses it to tag the job with its attempt id. */
+  name: string;
+  /** Slurm comment; Cairn puts the attempt id here too. */
+  comment: string;
+  /** Absolute path of the batch script to run. */
+  scriptPath: string;
+  /** Absolute working directory of the job (--chdir). */
+  workDir: string;
+  stdoutPath: string;
+  stderrPath: string;
+  cpus: number;
+  memoryMb: number;
+  timeLimitSeconds: number;
+  partition?: string;
+}
+
+/** Slurm's job states (squeue %T), as of Slurm 22.05. */
+export type SlurmState = string;
+
+/** One job as squeue reports it. */
+export interface SlurmJobInfo {
+  jobId: string;
+  name: string;
+  state: SlurmState;
+  reason: string;
+  nodes: string;
+  comment: string;
+}
+
+/** How Cairn reads a Slurm state. */
+export type SlurmStateClass = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMEOUT';

@@ -1,0 +1,65 @@
+import { Command, CommanderError } from 'commander';
+import { z } from 'zod';
+import { loadConfig, setting } from '@cairn/config';
+import { GatewayError, JobsClient } from '@cairn/client';
+import { jobCommands } from './job.commands';
+
+const cliSettings = {
+  gateway: setting(
+    'CAIRN_GATEWAY',
+    z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'expected host:port').default('127.0.0.1:50051'),
+    'gateway address',
+  ),
+};
+
+/**
+ * Runs the `cairn` command. Every failure is one line on stderr (no stack traces):
+ * exit 2 for bad usage or an invalid request, 1 for anything else.
+ */
+export async function runCli(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): Promise<number> {
+  let exitCode = 0;
+  let client: JobsClient | undefined;
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  const program = new Command('cairn')
+    .description('Cairn: run containerised work on HPC clusters')
+    .option('-g, --gateway <host:port>', 'gateway address (default: $CAIRN_GATEWAY or 127.0.0.1:50051)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  program.addCommand(
+    jobCommands({
+      out: { write: (s) => void io.stdout.write(s), isTTY: Boolean(io.stdout.isTTY) },
+      client: () => {
+        const address = (program.opts() as { gateway?: string }).gateway ?? loadConfig(cliSettings).gateway;
+        client ??= new JobsClient(address);
+        return client;
+      },
+      setExitCode: (code) => {
+        exitCode = code;
+      },
+      signal: abort.signal,
+    }),
+  );
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    exitCode = report(error, io.stderr);
+  } finally {
+    process.off('SIGINT', onSigint);
+    client?.close();
+  }
+  return exitCode;
+}
+
+function report(error: unknown, stderr: NodeJS.WriteStream): number {
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof GatewayError) {
+    stderr.write(`cairn: ${error.codeName}: ${error.message}\n`);
+    return error.codeName === 'INVALID_ARGUMENT' || error.codeName === 'NOT_FOUND' ? 2 : 1;
+  }
+  stderr.write(`cairn: ${(error as Error).message ?? String(error)}\n`);
+  return 1;
+}

@@ -1,0 +1,3 @@
+export { runCli } from './cli';
+export { parseDuration, parseMemory } from './parse-options';
+export { timeline, formatDuration, table } from './render';

@@ -1,0 +1,78 @@
+import pc from 'picocolors';
+import { pb } from '@cairn/contracts';
+
+/** How jobs look in a terminal: colored states, a timeline, tables. */
+
+export function stateName(state: pb.JobState): string {
+  return pb.JobState[state]?.replace('JOB_STATE_', '') ?? String(state);
+}
+
+const COLOR: Record<string, (s: string) => string> = {
+  ACCEPTED: pc.cyan,
+  PENDING: pc.yellow,
+  RUNNING: pc.blue,
+  COMPLETED: pc.green,
+  FAILED: pc.red,
+  CANCELLED: pc.magenta,
+  TIMEOUT: pc.red,
+};
+
+export function coloredState(state: pb.JobState): string {
+  const name = stateName(state);
+  return (COLOR[name] ?? ((s: string) => s))(name);
+}
+
+export const FINAL = new Set([
+  pb.JobState.JOB_STATE_COMPLETED,
+  pb.JobState.JOB_STATE_FAILED,
+  pb.JobState.JOB_STATE_CANCELLED,
+  pb.JobState.JOB_STATE_TIMEOUT,
+]);
+
+/** ● ACCEPTED ─ ● PENDING ─ ◌ RUNNING ─ ◌ done: reached steps filled, the rest dim. */
+export function timeline(reached: readonly pb.JobState[]): string {
+  const steps = ['ACCEPTED', 'PENDING', 'RUNNING'];
+  const names = reached.map(stateName);
+  const final = names.find((n) => !steps.includes(n));
+  const parts = steps.map((step) => (names.includes(step) ? (COLOR[step] ?? pc.white)(`● ${step}`) : pc.dim(`○ ${step}`)));
+  parts.push(final ? (COLOR[final] ?? pc.white)(`${final === 'COMPLETED' ? '✔' : '✖'} ${final}`) : pc.dim('○ done'));
+  return parts.join(pc.dim(' ─ '));
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function table(headers: string[], rows: string[][]): string {
+  // eslint-disable-next-line no-control-regex
+  const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').length;
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i] ?? ''))));
+  const line = (cells: string[]) => cells.map((c, i) => c + ' '.repeat((widths[i] ?? 0) - visible(c))).join('  ').trimEnd();
+  return [pc.bold(line(headers)), ...rows.map(line)].join('\n');
+}
+
+export function describeJob(job: pb.Job): string {
+  const rows: [string, string][] = [
+    ['job', job.jobId],
+    ['name', job.spec?.name ?? ''],
+    ['state', coloredState(job.state) + (job.reason ? pc.dim(` (${job.reason})`) : '')],
+    ['exit code', job.exitCode === undefined ? '-' : String(job.exitCode)],
+    ['site', job.spec?.site ?? ''],
+    ['slurm job', job.slurmJobId || '-'],
+    ['image', job.imageDigest],
+    ['command', JSON.stringify(job.spec?.command ?? [])],
+    ['resources', resources(job)],
+    ['created', job.createTime?.toISOString() ?? ''],
+    ['updated', job.updateTime?.toISOString() ?? ''],
+  ];
+  return rows.map(([k, v]) => `${pc.dim(k.padEnd(10))} ${v}`).join('\n');
+}
+
+function resources(job: pb.Job): string {
+  const r = job.spec?.resources;
+  if (!r) return '';
+  return `${r.cpus} cpu, ${r.memoryMb} MiB, ${formatDuration(r.timeLimitSeconds * 1000)}${r.partition ? `, partition ${r.partition}` : ''}`;
+}

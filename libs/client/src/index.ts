@@ -1,0 +1,1 @@
+export { GatewayError, JobsClient } from './jobs.client';

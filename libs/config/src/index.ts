@@ -1,0 +1,4 @@
+export { ConfigError } from './config.errors';
+export { loadConfig, setting } from './load-config';
+export type { LoadOptions, SettingDef, SettingsDef, SettingsOf } from './load-config';
+export { commonSettings, databaseSettings, intIn, logLevel } from './common-settings';

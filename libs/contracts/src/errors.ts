@@ -1,0 +1,26 @@
+/** Error codes shared by every boundary; the gateway maps them to gRPC status codes. */
+export const ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'FAILED_PRECONDITION',
+  'PERMISSION_DENIED',
+  'UNAVAILABLE',
+  'DEADLINE_EXCEEDED',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** A domain error: safe to show to the caller, with a code that says what kind. */
+export class CairnError extends Error {
+  override readonly name = 'CairnError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const invalid = (message: string) => new CairnError('INVALID_ARGUMENT', message);
+export const notFound = (message: string) => new CairnError('NOT_FOUND', message);

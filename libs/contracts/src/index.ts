@@ -1,0 +1,12 @@
+/** Generated protobuf types and the grpc-js service definition (ts-proto; never edit). */
+export * as pb from './generated/cairn/v1/job_service';
+export { subjects, streams, consumers } from './subjects';
+export { CairnError, ERROR_CODES, invalid, notFound } from './errors';
+export type { ErrorCode } from './errors';
+export { JOB_STATES, FINAL_STATES, canTransition, isFinal, jobStateSchema } from './job-state';
+export type { JobState } from './job-state';
+export { JOB_DEFAULTS, JOB_LIMITS, jobSpecSchema, resourcesSchema } from './job-spec';
+export type { JobSpec, Resources } from './job-spec';
+export { describeControl, imageReference, IMAGE_REFERENCE, safeText, SITE_PATTERN, siteName, token, uuid } from './validation';
+export { formatIssues, parseOrThrow } from './parse';
+export * from './messages';

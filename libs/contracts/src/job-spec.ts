@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { imageReference, safeText, siteName, token } from './validation';
+
+export const JOB_LIMITS = {
+  maxArgs: 256,
+  maxArgBytes: 4096,
+  maxEnv: 64,
+  maxEnvNameBytes: 128,
+  maxCpus: 1024,
+  maxMemoryMb: 16 * 1024 * 1024,
+  maxTimeLimitSeconds: 30 * 24 * 3600,
+} as const;
+
+export const JOB_DEFAULTS = { cpus: 1, memoryMb: 1024, timeLimitSeconds: 3600 } as const;
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const resourcesSchema = z
+  .object({
+    cpus: z.number().int().min(1, 'must be at least 1').max(JOB_LIMITS.maxCpus, `must be at most ${JOB_LIMITS.maxCpus}`),
+    memoryMb: z
+      .number()
+      .int()
+      .min(1, 'must be at least 1 MiB')
+      .max(JOB_LIMITS.maxMemoryMb, `must be at most ${JOB_LIMITS.maxMemoryMb} MiB (16 TiB)`),
+    timeLimitSeconds: z
+      .number()
+      .int()
+      .min(1, 'must be at least 1 second')
+      .max(JOB_LIMITS.maxTimeLimitSeconds, `must be at most ${JOB_LIMITS.maxTimeLimitSeconds} seconds (30 days)`),
+    partition: token(/^[A-Za-z0-9_-]+$/, 'a partition name: letters, digits, "-" and "_"', 64).optional(),
+  })
+  .strict();
+
+export const envSchema = z
+  .record(
+    z
+      .string()
+      .max(JOB_LIMITS.maxEnvNameBytes, `is longer than ${JOB_LIMITS.maxEnvNameBytes} characters`)
+      .regex(ENV_NAME, 'must be a variable name: letters, digits and "_", not starting with a digit')
+      .refine((name) => !/^(SLURM_|CAIRN_)/.test(name), 'must not start with SLURM_ or CAIRN_ (reserved)'),
+    safeText(JOB_LIMITS.maxArgBytes),
+  )
+  .refine((env) => Object.keys(env).length <= JOB_LIMITS.maxEnv, `has more than ${JOB_LIMITS.maxEnv} entries`);
+
+/** A complete, validated job spec with defaults filled in: what every service passes on. */
+export const jobSpecSchema = z
+  .object({
+    name: token(
+      /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+      'a job name: letters, digits, ".", "-" and "_", starting with a letter or digit',
+      64,
+    ),
+    image: imageReference,
+    command: z
+      .array(safeText(JOB_LIMITS.maxArgBytes))
+      .min(1, 'must have at least one argument (the program to run)')
+      .max(JOB_LIMITS.maxArgs, `must have at most ${JOB_LIMITS.maxArgs} arguments`)
+      .refine((args) => (args[0] ?? '').length > 0, 'must start with a non-empty program name'),
+    env: envSchema,
+    resources: resourcesSchema,
+    site: siteName,
+  })
+  .strict();
+
+export type JobSpec = z.infer<typeof jobSpecSchema>;
+export type Resources = z.infer<typeof resourcesSchema>;

@@ -1,0 +1,39 @@
+/**
+ * Every NATS subject Cairn uses, in one place. Request/reply subjects carry commands and
+ * queries; `*.events.*` subjects are captured by JetStream streams.
+ */
+export const subjects = {
+  health: (service: string) => `cairn.health.${service}`,
+  scheduler: {
+    submitJob: 'cairn.scheduler.jobs.submit',
+    getJob: 'cairn.scheduler.jobs.get',
+    listJobs: 'cairn.scheduler.jobs.list',
+    cancelJob: 'cairn.scheduler.jobs.cancel',
+    jobOutput: 'cairn.scheduler.jobs.output',
+  },
+  images: {
+    resolve: 'cairn.images.resolve',
+  },
+  /** Everything an agent hears or says is under its site's prefix (NATS permissions). */
+  site: (site: string) => ({
+    prefix: `cairn.site.${site}.>`,
+    submit: `cairn.site.${site}.agent.submit`,
+    cancel: `cairn.site.${site}.agent.cancel`,
+    output: `cairn.site.${site}.agent.output`,
+    health: `cairn.site.${site}.agent.health`,
+    attemptEvents: `cairn.site.${site}.events.attempt`,
+  }),
+  /** Job state changes as the scheduler records them, one subject per job. */
+  jobEvents: (jobId: string) => `cairn.jobs.events.${jobId}`,
+} as const;
+
+/** JetStream streams and their subjects. */
+export const streams = {
+  siteEvents: { name: 'CAIRN_SITE_EVENTS', subjects: ['cairn.site.*.events.>'] },
+  jobEvents: { name: 'CAIRN_JOB_EVENTS', subjects: ['cairn.jobs.events.>'] },
+} as const;
+
+/** Durable consumer names. */
+export const consumers = {
+  schedulerSiteEvents: 'scheduler-site-events',
+} as const;

@@ -1,0 +1,125 @@
+import {
+  CairnError,
+  JOB_DEFAULTS,
+  type JobEvent,
+  type JobRecord,
+  type JobSpec,
+  jobSpecSchema,
+  type JobState,
+  type ListJobsQuery,
+  parseOrThrow,
+  pb,
+  requestIdSchema,
+  uuid,
+} from '@cairn/contracts';
+
+/** Translation between the public protobuf messages and Cairn's domain, with validation. */
+
+const TO_PB: Record<JobState, pb.JobState> = {
+  ACCEPTED: pb.JobState.JOB_STATE_ACCEPTED,
+  PENDING: pb.JobState.JOB_STATE_PENDING,
+  RUNNING: pb.JobState.JOB_STATE_RUNNING,
+  COMPLETED: pb.JobState.JOB_STATE_COMPLETED,
+  FAILED: pb.JobState.JOB_STATE_FAILED,
+  CANCELLED: pb.JobState.JOB_STATE_CANCELLED,
+  TIMEOUT: pb.JobState.JOB_STATE_TIMEOUT,
+};
+const FROM_PB = new Map<number, JobState>(Object.entries(TO_PB).map(([k, v]) => [v, k as JobState]));
+
+export function toPbState(state: JobState): pb.JobState {
+  return TO_PB[state];
+}
+
+export function fromPbState(state: number, field: string): JobState {
+  const found = FROM_PB.get(state);
+  if (!found) throw new CairnError('INVALID_ARGUMENT', `${field}: ${state} is not a job state`);
+  return found;
+}
+
+/** A SubmitJobRequest as a complete, validated JobSpec (defaults filled in) and its request id. */
+export function toSubmitCommand(request: pb.SubmitJobRequest, defaultSite: string): { spec: JobSpec; requestId?: string } {
+  const spec = request.spec;
+  if (!spec) throw new CairnError('INVALID_ARGUMENT', 'spec: is required');
+  const resources = spec.resources;
+  const candidate = {
+    name: spec.name,
+    image: spec.image,
+    command: spec.command,
+    env: spec.env,
+    resources: {
+      cpus: resources?.cpus || JOB_DEFAULTS.cpus,
+      memoryMb: resources?.memoryMb || JOB_DEFAULTS.memoryMb,
+      timeLimitSeconds: resources?.timeLimitSeconds || JOB_DEFAULTS.timeLimitSeconds,
+      ...(resources?.partition ? { partition: resources.partition } : {}),
+    },
+    site: spec.site || defaultSite,
+  };
+  const parsed = parseOrThrow(jobSpecSchema, candidate, 'spec');
+  const requestId = request.requestId ? parseOrThrow(requestIdSchema, request.requestId, 'request_id') : undefined;
+  return { spec: parsed, ...(requestId ? { requestId } : {}) };
+}
+
+export function toJobId(jobId: string): string {
+  return parseOrThrow(uuid, jobId, 'job_id');
+}
+
+export function toListQuery(request: pb.ListJobsRequest): ListJobsQuery {
+  if (request.pageSize > 500) throw new CairnError('INVALID_ARGUMENT', 'page_size: must be at most 500');
+  if (request.namePrefix.length > 64) throw new CairnError('INVALID_ARGUMENT', 'name_prefix: is longer than 64 characters');
+  if (request.pageToken.length > 512) throw new CairnError('INVALID_ARGUMENT', 'page_token: not a token from a previous page');
+  return {
+    pageSize: request.pageSize || 50,
+    ...(request.pageToken ? { pageToken: request.pageToken } : {}),
+    states: request.states.map((s, i) => fromPbState(s, `states[${i}]`)),
+    ...(request.site ? { site: request.site } : {}),
+    ...(request.namePrefix ? { namePrefix: request.namePrefix } : {}),
+  };
+}
+
+export function toOutputQuery(request: pb.GetJobOutputRequest) {
+  if (request.maxBytes > 1 << 20) throw new CairnError('INVALID_ARGUMENT', 'max_bytes: must be at most 1048576');
+  return {
+    jobId: toJobId(request.jobId),
+    stream: request.stream === pb.OutputStream.OUTPUT_STREAM_STDERR ? ('stderr' as const) : ('stdout' as const),
+    maxBytes: request.maxBytes || 65_536,
+  };
+}
+
+export function toPbJob(job: JobRecord): pb.Job {
+  return {
+    jobId: job.jobId,
+    spec: {
+      name: job.spec.name,
+      image: job.spec.image,
+      command: job.spec.command,
+      env: job.spec.env,
+      resources: {
+        cpus: job.spec.resources.cpus,
+        memoryMb: job.spec.resources.memoryMb,
+        timeLimitSeconds: job.spec.resources.timeLimitSeconds,
+        partition: job.spec.resources.partition ?? '',
+      },
+      site: job.spec.site,
+    },
+    imageDigest: job.imageDigest,
+    state: toPbState(job.state),
+    ...(job.exitCode === null ? {} : { exitCode: job.exitCode }),
+    slurmJobId: job.slurmJobId,
+    reason: job.reason,
+    createTime: new Date(job.createTime),
+    updateTime: new Date(job.updateTime),
+    attemptId: job.attemptId,
+  };
+}
+
+export function toPbEvent(event: JobEvent): pb.WatchJobResponse {
+  return {
+    jobId: event.jobId,
+    sequence: event.sequence,
+    state: toPbState(event.state),
+    ...(event.exitCode === null ? {} : { exitCode: event.exitCode }),
+    slurmJobId: event.slurmJobId,
+    reason: event.reason,
+    time: new Date(event.time),
+  };
+}

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type AttemptEvent,
+  CairnError,
+  type JobRecord,
+  type JobSpec,
+  type ListJobsQuery,
+  outputReply,
+  type ResolvedImage,
+  resolvedImageSchema,
+  subjects,
+} from '@cairn/contracts';
+import type { NatsRequester } from '@cairn/adapters/nats';
+import type { Logger } from '@cairn/logging';
+import type { z } from 'zod';
+import { type JobStore, toJobRecord } from './job.store';
+import type { Wakeable } from '@cairn/service-kit';
+
+export interface JobServiceOptions {
+  /** Sites the scheduler knows; a job for any other site is refused. */
+  sites: readonly string[];
+}
+
+/** The scheduler's job logic: accept, query, cancel, and apply what agents report. */
+export class JobService {
+  constructor(
+    private readonly store: JobStore,
+    private readonly requester: NatsRequester,
+    private readonly options: JobServiceOptions,
+    private readonly wake: { dispatcher: Wakeable; outbox: Wakeable },
+    private readonly logger: Logger,
+  ) {}
+
+  async submit(spec: JobSpec, requestId?: string): Promise<JobRecord> {
+    if (requestId) {
+      const existing = await this.store.byRequestId(requestId);
+      if (existing) return toJobRecord(existing);
+    }
+    if (!this.options.sites.includes(spec.site)) {
+      throw new CairnError(
+        'INVALID_ARGUMENT',
+        `spec.site: unknown site "${spec.site}"; known sites: ${this.options.sites.join(', ')}`,
+      );
+    }
+    const image = await this.resolveImage(spec.image);
+    const row = await this.store.insert({
+      jobId: randomUUID(),
+      attemptId: randomUUID(),
+      requestId,
+      spec,
+      imagePinned: image.pinned,
+      imageDigest: image.digest,
+      at: new Date(),
+    }).catch(async (error: unknown) => {
+      // Two submissions with one request id raced: the loser returns the winner's job.
+      const winner = requestId ? await this.store.byRequestId(requestId) : undefined;
+      if (winner) return winner;
+      throw error;
+    });
+    this.logger.info({ jobId: row.job_id, attemptId: row.attempt_id, site: row.site }, 'job accepted');
+    this.wake.outbox.wake();
+    this.wake.dispatcher.wake();
+    return toJobRecord(row);
+  }
+
+  async get(jobId: string): Promise<JobRecord> {
+    const row = await this.store.byId(jobId);
+    if (!row) throw new CairnError('NOT_FOUND', `job ${jobId} not found`);
+    return toJobRecord(row);
+  }
+
+  async list(query: ListJobsQuery): Promise<{ jobs: JobRecord[]; nextPageToken: string }> {
+    const { rows, nextPageToken } = await this.store.list(query);
+    return { jobs: rows.map(toJobRecord), nextPageToken };
+  }
+
+  async cancel(jobId: string): Promise<JobRecord> {
+    const row = await this.store.byId(jobId);
+    if (!row) throw new CairnError('NOT_FOUND', `job ${jobId} not found`);
+    await this.store.requestCancel(jobId, new Date());
+    this.logger.info({ jobId }, 'cancel requested');
+    this.wake.dispatcher.wake();
+    return this.get(jobId);
+  }
+
+  async output(jobId: string, stream: 'stdout' | 'stderr', maxBytes: number): Promise<z.output<typeof outputReply>> {
+    const row = await this.store.byId(jobId);
+    if (!row) throw new CairnError('NOT_FOUND', `job ${jobId} not found`);
+    if (!row.slurm_job_id) {
+      throw new CairnError('FAILED_PRECONDITION', `job ${jobId} has no output yet: it is not in Slurm (state ${row.state})`);
+    }
+    return this.requester.request(
+      subjects.site(row.site).output,
+      { attemptId: row.attempt_id, stream, maxBytes },
+      outputReply,
+    );
+  }
+
+  /** Applies an agent's attempt event; stale and repeated events change nothing. */
+  async applyAttemptEvent(event: AttemptEvent): Promise<void> {
+    const row = await this.store.byAttemptId(event.attemptId);
+    if (!row) {
+      this.logger.warn({ attemptId: event.attemptId }, 'event for an unknown attempt ignored');
+      return;
+    }
+    const updated = await this.store.transition(
+      row.job_id,
+      {
+        state: event.state,
+        exitCode: event.exitCode,
+        slurmJobId: event.slurmJobId,
+        reason: event.reason,
+        at: new Date(event.time),
+      },
+      { dispatched: true },
+    );
+    if (updated) {
+      this.logger.info({ jobId: row.job_id, state: updated.state, exitCode: updated.exit_code }, 'job state changed');
+      this.wake.outbox.wake();
+    }
+  }
+
+  private async resolveImage(reference: string): Promise<ResolvedImage> {
+    try {
+      return await this.requester.request(subjects.images.resolve, { reference }, resolvedImageSchema, 15_000);
+    } catch (error) {
+      if (error instanceof CairnError && (error.code === 'NOT_FOUND' || error.code === 'INVALID_ARGUMENT')) {
+        throw new CairnError('INVALID_ARGUMENT', `spec.image: ${error.message}`);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,215 @@
+import type { Kysely, Selectable, Transaction } from '@cairn/adapters/postgres';
+import { canTransition, type JobRecord, type JobSpec, type JobState, type ListJobsQuery } from '@cairn/contracts';
+import { decodePageToken, encodePageToken } from './page-token';
+import type { JobsTable, SchedulerDb } from './jobs.tables';
+
+export type JobRow = Selectable<JobsTable>;
+
+export interface NewJob {
+  jobId: string;
+  attemptId: string;
+  requestId?: string;
+  spec: JobSpec;
+  imagePinned: string;
+  imageDigest: string;
+  at: Date;
+}
+
+export interface StateChange {
+  state: JobState;
+  exitCode?: number | null;
+  slurmJobId?: string;
+  reason?: string;
+  at: Date;
+}
+
+/** The scheduler's tables: jobs and their transitions (the event outbox). */
+export class JobStore {
+  constructor(private readonly db: Kysely<SchedulerDb>) {}
+
+  async insert(job: NewJob): Promise<JobRow> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .insertInto('jobs')
+        .values({
+          job_id: job.jobId,
+          request_id: job.requestId ?? null,
+          name: job.spec.name,
+          site: job.spec.site,
+          spec: JSON.stringify(job.spec),
+          image_pinned: job.imagePinned,
+          image_digest: job.imageDigest,
+          state: 'ACCEPTED',
+          exit_code: null,
+          slurm_job_id: '',
+          reason: '',
+          attempt_id: job.attemptId,
+          seq: 1,
+          dispatched_at: null,
+          cancel_requested_at: null,
+          cancel_delivered_at: null,
+          created_at: job.at,
+          updated_at: job.at,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.insertTransition(tx, row.job_id, 1, { state: 'ACCEPTED', at: job.at }, '');
+      return row;
+    });
+  }
+
+  byId(jobId: string): Promise<JobRow | undefined> {
+    return this.db.selectFrom('jobs').selectAll().where('job_id', '=', jobId).executeTakeFirst();
+  }
+
+  byRequestId(requestId: string): Promise<JobRow | undefined> {
+    return this.db.selectFrom('jobs').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+  }
+
+  byAttemptId(attemptId: string): Promise<JobRow | undefined> {
+    return this.db.selectFrom('jobs').selectAll().where('attempt_id', '=', attemptId).executeTakeFirst();
+  }
+
+  async list(query: ListJobsQuery): Promise<{ rows: JobRow[]; nextPageToken: string }> {
+    let q = this.db.selectFrom('jobs').selectAll();
+    if (query.states.length > 0) q = q.where('state', 'in', query.states);
+    if (query.site) q = q.where('site', '=', query.site);
+    if (query.namePrefix) q = q.where('name', 'like', `${query.namePrefix.replace(/[\\%_]/g, '\\$&')}%`);
+    if (query.pageToken) {
+      const cursor = decodePageToken(query.pageToken);
+      q = q.where((eb) =>
+        eb.or([
+          eb('created_at', '<', cursor.createdAt),
+          eb.and([eb('created_at', '=', cursor.createdAt), eb('job_id', '<', cursor.jobId)]),
+        ]),
+      );
+    }
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('job_id', 'desc')
+      .limit(query.pageSize + 1)
+      .execute();
+    const page = rows.slice(0, query.pageSize);
+    const last = page[page.length - 1];
+    const nextPageToken =
+      rows.length > query.pageSize && last ? encodePageToken({ createdAt: last.created_at, jobId: last.job_id }) : '';
+    return { rows: page, nextPageToken };
+  }
+
+  /**
+   * Applies a state change if the state machine allows it; returns the updated row, or
+   * undefined when the change is stale or repeated (so redelivered events are harmless).
+   */
+  async transition(jobId: string, change: StateChange, extra: { dispatched?: boolean } = {}): Promise<JobRow | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const current = await tx.selectFrom('jobs').selectAll().where('job_id', '=', jobId).forUpdate().executeTakeFirst();
+      if (!current || !canTransition(current.state, change.state)) return undefined;
+      const seq = current.seq + 1;
+      const slurmJobId = change.slurmJobId || current.slurm_job_id;
+      const row = await tx
+        .updateTable('jobs')
+        .set({
+          state: change.state,
+          exit_code: change.exitCode ?? current.exit_code,
+          slurm_job_id: slurmJobId,
+          reason: change.reason ?? '',
+          seq,
+          updated_at: change.at,
+          ...(extra.dispatched && !current.dispatched_at ? { dispatched_at: change.at } : {}),
+        })
+        .where('job_id', '=', jobId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.insertTransition(tx, jobId, seq, change, slurmJobId);
+      return row;
+    });
+  }
+
+  private async insertTransition(
+    tx: Transaction<SchedulerDb>,
+    jobId: string,
+    seq: number,
+    change: StateChange,
+    slurmJobId: string,
+  ): Promise<void> {
+    await tx
+      .insertInto('job_transitions')
+      .values({
+        job_id: jobId,
+        seq,
+        state: change.state,
+        exit_code: change.exitCode ?? null,
+        slurm_job_id: slurmJobId,
+        reason: change.reason ?? '',
+        at: change.at,
+      })
+      .execute();
+  }
+
+  /** Jobs waiting to be handed to their site's agent. */
+  undispatched(limit: number): Promise<JobRow[]> {
+    return this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('state', '=', 'ACCEPTED')
+      .where('dispatched_at', 'is', null)
+      .where('cancel_requested_at', 'is', null)
+      .orderBy('created_at')
+      .limit(limit)
+      .execute();
+  }
+
+  async markDispatched(jobId: string, at: Date): Promise<void> {
+    await this.db.updateTable('jobs').set({ dispatched_at: at }).where('job_id', '=', jobId).where('dispatched_at', 'is', null).execute();
+  }
+
+  async requestCancel(jobId: string, at: Date): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ cancel_requested_at: at })
+      .where('job_id', '=', jobId)
+      .where('cancel_requested_at', 'is', null)
+      .execute();
+  }
+
+  /** Cancels requested but not yet delivered to the agent, for jobs still live. */
+  pendingCancels(limit: number): Promise<JobRow[]> {
+    return this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('cancel_requested_at', 'is not', null)
+      .where('cancel_delivered_at', 'is', null)
+      .where('state', 'in', ['ACCEPTED', 'PENDING', 'RUNNING'])
+      .orderBy('cancel_requested_at')
+      .limit(limit)
+      .execute();
+  }
+
+  async markCancelDelivered(jobId: string, at: Date): Promise<void> {
+    await this.db.updateTable('jobs').set({ cancel_delivered_at: at }).where('job_id', '=', jobId).execute();
+  }
+
+  unpublished(limit: number) {
+    return this.db.selectFrom('job_transitions').selectAll().where('published', '=', false).orderBy('id').limit(limit).execute();
+  }
+
+  async markPublished(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.updateTable('job_transitions').set({ published: true }).where('id', 'in', ids).execute();
+  }
+}
+
+export function toJobRecord(row: JobRow): JobRecord {
+  return {
+    jobId: row.job_id,
+    spec: row.spec,
+    imageDigest: row.image_pinned,
+    state: row.state,
+    exitCode: row.exit_code,
+    slurmJobId: row.slurm_job_id,
+    reason: row.reason,
+    attemptId: row.attempt_id,
+    createTime: new Date(row.created_at).toISOString(),
+    updateTime: new Date(row.updated_at).toISOString(),
+  };
+}

@@ -1,0 +1,58 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { JetStreamRepository, type NatsConnection, NatsRequester } from '@cairn/adapters/nats';
+import type { Kysely } from '@cairn/adapters/postgres';
+import type { Logger } from '@cairn/logging';
+import { PeriodicLoop } from '@cairn/service-kit';
+import { Dispatcher } from './dispatcher';
+import { JobService } from './job.service';
+import { JobStore } from './job.store';
+import { JobsNatsController } from './jobs.nats.controller';
+import type { SchedulerDb } from './jobs.tables';
+import { OutboxPublisher } from './outbox-publisher';
+import { SchedulerRuntime } from './scheduler-runtime';
+
+export interface JobsModuleOptions {
+  db: Kysely<SchedulerDb>;
+  nats: NatsConnection;
+  logger: Logger;
+  sites: readonly string[];
+  dispatchIntervalMs: number;
+}
+
+/** The scheduler's job capability, wired. */
+@Module({})
+export class JobsModule {
+  static register(options: JobsModuleOptions): DynamicModule {
+    const { logger } = options;
+    const store = new JobStore(options.db);
+    const requester = new NatsRequester(options.nats);
+    const jetstream = new JetStreamRepository(options.nats);
+    const outbox = new OutboxPublisher(store, jetstream);
+    const outboxLoop = new PeriodicLoop('outbox', 500, () => outbox.tick(), logger.child({ context: 'OutboxPublisher' }));
+    const dispatcher = new Dispatcher(store, requester, logger.child({ context: 'Dispatcher' }), () => outboxLoop.wake());
+    const dispatchLoop = new PeriodicLoop(
+      'dispatcher',
+      options.dispatchIntervalMs,
+      () => dispatcher.tick(),
+      logger.child({ context: 'Dispatcher' }),
+    );
+    const jobs = new JobService(
+      store,
+      requester,
+      { sites: options.sites },
+      { dispatcher: dispatchLoop, outbox: outboxLoop },
+      logger.child({ context: 'JobService' }),
+    );
+    return {
+      module: JobsModule,
+      controllers: [JobsNatsController],
+      providers: [
+        { provide: JobService, useValue: jobs },
+        {
+          provide: SchedulerRuntime,
+          useValue: new SchedulerRuntime(jetstream, jobs, [outboxLoop, dispatchLoop], logger.child({ context: 'SchedulerRuntime' })),
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,44 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  jobIdQuery,
+  jobOutputQuery,
+  listJobsQuery,
+  parseOrThrow,
+  submitJobCommand,
+  subjects,
+} from '@cairn/contracts';
+import { JobService } from './job.service';
+
+/** The scheduler's request/reply API for jobs (used by the gateway). */
+@Controller()
+export class JobsNatsController {
+  constructor(private readonly jobs: JobService) {}
+
+  @MessagePattern(subjects.scheduler.submitJob)
+  async submit(@Payload() payload: unknown) {
+    const command = parseOrThrow(submitJobCommand, payload);
+    return { job: await this.jobs.submit(command.spec, command.requestId) };
+  }
+
+  @MessagePattern(subjects.scheduler.getJob)
+  async get(@Payload() payload: unknown) {
+    return { job: await this.jobs.get(parseOrThrow(jobIdQuery, payload).jobId) };
+  }
+
+  @MessagePattern(subjects.scheduler.listJobs)
+  list(@Payload() payload: unknown) {
+    return this.jobs.list(parseOrThrow(listJobsQuery, payload));
+  }
+
+  @MessagePattern(subjects.scheduler.cancelJob)
+  async cancel(@Payload() payload: unknown) {
+    return { job: await this.jobs.cancel(parseOrThrow(jobIdQuery, payload).jobId) };
+  }
+
+  @MessagePattern(subjects.scheduler.jobOutput)
+  output(@Payload() payload: unknown) {
+    const query = parseOrThrow(jobOutputQuery, payload);
+    return this.jobs.output(query.jobId, query.stream, query.maxBytes);
+  }
+}

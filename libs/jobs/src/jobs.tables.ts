@@ -1,0 +1,45 @@
+import type { ColumnType, Generated } from '@cairn/adapters/postgres';
+import type { JobSpec, JobState } from '@cairn/contracts';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface JobsTable {
+  job_id: string;
+  request_id: string | null;
+  name: string;
+  site: string;
+  spec: ColumnType<JobSpec, string, string>;
+  image_pinned: string;
+  image_digest: string;
+  state: JobState;
+  exit_code: number | null;
+  slurm_job_id: string;
+  reason: string;
+  attempt_id: string;
+  seq: number;
+  dispatched_at: Timestamp | null;
+  cancel_requested_at: Timestamp | null;
+  cancel_delivered_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Every state change of every job; doubles as the outbox of CAIRN_JOB_EVENTS. */
+export interface JobTransitionsTable {
+  id: Generated<string>;
+  job_id: string;
+  seq: number;
+  state: JobState;
+  exit_code: number | null;
+  slurm_job_id: string;
+  reason: string;
+  at: Timestamp;
+  published: Generated<boolean>;
+}
+
+export interface SchedulerDb {
+  jobs: JobsTable;
+  job_transitions: JobTransitionsTable;
+}
+
+export const SCHEDULER_SCHEMA = 'scheduler';

@@ -1,0 +1,24 @@
+import { CairnError } from '@cairn/contracts';
+
+export interface PageCursor {
+  createdAt: Date;
+  jobId: string;
+}
+
+/** Opaque page tokens: the position after the last job of a page. */
+export function encodePageToken(cursor: PageCursor): string {
+  return Buffer.from(JSON.stringify({ t: new Date(cursor.createdAt).toISOString(), id: cursor.jobId })).toString('base64url');
+}
+
+export function decodePageToken(token: string): PageCursor {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { t?: unknown; id?: unknown };
+    const createdAt = new Date(String(parsed.t));
+    if (typeof parsed.id !== 'string' || !/^[0-9a-f-]{36}$/.test(parsed.id) || Number.isNaN(createdAt.getTime())) {
+      throw new Error('bad cursor');
+    }
+    return { createdAt, jobId: parsed.id };
+  } catch {
+    throw new CairnError('INVALID_ARGUMENT', 'page_token: not a token from a previous ListJobs page');
+  }
+}

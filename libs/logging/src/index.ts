@@ -1,0 +1,3 @@
+export { createLogger, PinoNestLogger } from './logger';
+export type { Logger } from './logger';
+export { LOGGER } from './logger.token';

@@ -1,0 +1,34 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import { attemptOutputQuery, cancelAttemptCommand, parseOrThrow, submitAttemptCommand } from '@cairn/contracts';
+import { SiteAgent } from './site-agent.service';
+
+/**
+ * The agent's commands. Patterns are site-relative; the agent's transport maps
+ * `agent.submit` to `cairn.site.<site>.agent.submit` (see `agentSubject`).
+ */
+@Controller()
+export class AgentNatsController {
+  constructor(private readonly agent: SiteAgent) {}
+
+  @MessagePattern('agent.submit')
+  submit(@Payload() payload: unknown) {
+    return this.agent.accept(parseOrThrow(submitAttemptCommand, payload));
+  }
+
+  @MessagePattern('agent.cancel')
+  cancel(@Payload() payload: unknown) {
+    return this.agent.cancel(parseOrThrow(cancelAttemptCommand, payload).attemptId);
+  }
+
+  @MessagePattern('agent.output')
+  output(@Payload() payload: unknown) {
+    const query = parseOrThrow(attemptOutputQuery, payload);
+    return this.agent.output(query.attemptId, query.stream, query.maxBytes);
+  }
+}
+
+/** `agent.submit` on site `a` is `cairn.site.a.agent.submit`. */
+export function agentSubject(pattern: string, site: string): string {
+  return `cairn.site.${site}.${pattern}`;
+}

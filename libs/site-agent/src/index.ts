@@ -1,0 +1,6 @@
+export { SiteAgentModule, installWrapper } from './site-agent.module';
+export type { SiteAgentOptions } from './site-agent.module';
+export { agentSubject } from './agent.nats.controller';
+export { renderBatchScript, encodeArgv, WRAPPER_SCRIPT } from './batch-script';
+export { AttemptStore } from './attempt-store';
+export { slurmJobName } from './attempt-submitter';

@@ -1,0 +1,87 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ApptainerRuntime, CharliecloudRuntime, type ContainerRuntime } from '@cairn/adapters/container-runtime';
+import { JetStreamRepository, type NatsConnection } from '@cairn/adapters/nats';
+import { ProcessRepository } from '@cairn/adapters/process';
+import { SlurmRepository } from '@cairn/adapters/slurm';
+import type { Logger } from '@cairn/logging';
+import { PeriodicLoop } from '@cairn/service-kit';
+import { AgentNatsController } from './agent.nats.controller';
+import { AttemptEvents } from './attempt-events';
+import { AttemptStore } from './attempt-store';
+import { AttemptSubmitter } from './attempt-submitter';
+import { WRAPPER_SCRIPT } from './batch-script';
+import { SiteAgent } from './site-agent.service';
+import { SlurmPoller } from './slurm-poller';
+
+export interface SiteAgentOptions {
+  site: string;
+  nats: NatsConnection;
+  logger: Logger;
+  /** The agent's own directory on the cluster filesystem (visible to compute nodes). */
+  workDir: string;
+  pollIntervalMs: number;
+  containerRuntime: 'charliecloud' | 'apptainer';
+  insecureRegistries: readonly string[];
+  defaultPartition?: string;
+}
+
+/** Installs the job wrapper where jobs can run it. */
+export async function installWrapper(workDir: string): Promise<string> {
+  const bin = join(workDir, 'bin');
+  await mkdir(bin, { recursive: true });
+  const path = join(bin, 'cairn-wrap');
+  await writeFile(path, WRAPPER_SCRIPT, { mode: 0o755 });
+  await chmod(path, 0o755);
+  return path;
+}
+
+/** The agent capability, wired for one site. */
+@Module({})
+export class SiteAgentModule {
+  static async register(options: SiteAgentOptions): Promise<DynamicModule> {
+    const { logger } = options;
+    const processes = new ProcessRepository();
+    const slurm = new SlurmRepository(processes);
+    const cacheDir = join(options.workDir, 'images');
+    const runtime: ContainerRuntime =
+      options.containerRuntime === 'apptainer'
+        ? new ApptainerRuntime(processes, { cacheDir, insecureRegistries: options.insecureRegistries })
+        : new CharliecloudRuntime(processes, { cacheDir, insecureRegistries: options.insecureRegistries });
+    const store = new AttemptStore(join(options.workDir, 'attempts'));
+    const events = new AttemptEvents(options.site, store, new JetStreamRepository(options.nats), logger.child({ context: 'AttemptEvents' }));
+    const wrapperPath = await installWrapper(options.workDir);
+    const submitter = new AttemptSubmitter(
+      store,
+      slurm,
+      runtime,
+      events,
+      { wrapperPath, defaultPartition: options.defaultPartition },
+      logger.child({ context: 'AttemptSubmitter' }),
+    );
+    // The poller and the agent need each other: the poller reads the agent's open attempts.
+    const holder: { agent?: SiteAgent } = {};
+    const tracked = () => holder.agent?.tracked() ?? [];
+    const poller = new SlurmPoller(store, slurm, events, tracked, logger.child({ context: 'SlurmPoller' }));
+    const pollLoop = new PeriodicLoop(
+      'slurm-poller',
+      options.pollIntervalMs,
+      async () => {
+        await poller.tick();
+        holder.agent?.forgetFinal();
+      },
+      logger.child({ context: 'SlurmPoller' }),
+    );
+    const retryLoop = new PeriodicLoop('submit-retry', 5000, () => holder.agent?.retryTick() ?? Promise.resolve(), logger.child({ context: 'SiteAgent' }));
+    const agent = new SiteAgent(options.site, store, slurm, submitter, pollLoop, retryLoop, logger.child({ context: 'SiteAgent' }));
+    return {
+      module: SiteAgentModule,
+      controllers: [AgentNatsController],
+      providers: [
+        { provide: SiteAgent, useValue: (holder.agent = agent) },
+        { provide: SlurmRepository, useValue: slurm },
+      ],
+    };
+  }
+}

@@ -1,0 +1,131 @@
+import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { CairnError, type SubmitAttemptCommand } from '@cairn/contracts';
+import type { SlurmJobInfo, SlurmRepository } from '@cairn/adapters/slurm';
+import type { Logger } from '@cairn/logging';
+import type { PeriodicLoop } from '@cairn/service-kit';
+import type { Attempt, AttemptStore } from './attempt-store';
+import type { AttemptSubmitter } from './attempt-submitter';
+
+/**
+ * The agent of one site. Accepts attempts durably (on disk before the reply), submits
+ * each to Slurm once, cancels, serves output, and after a restart picks up every attempt
+ * that is not final: submitted ones are followed again, interrupted submissions are looked
+ * up in squeue before anything is submitted twice.
+ */
+export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly open = new Map<string, Attempt>();
+  private readonly queue: string[] = [];
+  private draining?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly site: string,
+    private readonly store: AttemptStore,
+    private readonly slurm: SlurmRepository,
+    private readonly submitter: AttemptSubmitter,
+    private readonly poller: PeriodicLoop,
+    private readonly retry: PeriodicLoop,
+    private readonly logger: Logger,
+  ) {}
+
+  tracked(): Attempt[] {
+    return [...this.open.values()];
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.store.init();
+    const attempts = await this.store.loadOpen();
+    for (const attempt of attempts) this.open.set(attempt.id, attempt);
+    const unsubmitted = attempts.filter((a) => a.command && !a.status.slurmJobId);
+    if (unsubmitted.length > 0) {
+      // One squeue snapshot, taken after the previous process died: the truth about what it submitted.
+      const known = new Map<string, SlurmJobInfo>((await this.slurm.listJobs()).map((j) => [j.name, j]));
+      await this.drain(unsubmitted.map((a) => a.id), known);
+    }
+    this.logger.info({ site: this.site, open: attempts.length, resubmitCandidates: unsubmitted.length }, 'agent recovered');
+    this.poller.start();
+    this.retry.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    await this.draining;
+    await this.poller.stop();
+    await this.retry.stop();
+  }
+
+  async accept(command: SubmitAttemptCommand): Promise<{ attemptId: string; duplicate: boolean }> {
+    if (command.spec.site !== this.site) {
+      throw new CairnError('INVALID_ARGUMENT', `attempt for site ${command.spec.site} sent to site ${this.site}`);
+    }
+    const existing = this.open.get(command.attemptId) ?? (await this.store.load(command.attemptId));
+    if (existing) return { attemptId: command.attemptId, duplicate: true };
+    const attempt = await this.store.create(command);
+    this.open.set(attempt.id, attempt);
+    this.enqueue(attempt.id);
+    return { attemptId: attempt.id, duplicate: false };
+  }
+
+  async cancel(attemptId: string): Promise<{ attemptId: string; known: boolean }> {
+    const attempt = this.open.get(attemptId) ?? (await this.store.load(attemptId));
+    if (!attempt || !attempt.command) {
+      if (!attempt) await this.store.createTombstone(attemptId);
+      return { attemptId, known: false };
+    }
+    if (attempt.status.final) return { attemptId, known: true };
+    attempt.status.cancelRequested = true;
+    await this.store.saveStatus(attempt);
+    if (attempt.status.slurmJobId) {
+      await this.slurm.cancel(attempt.status.slurmJobId);
+      this.poller.wake();
+    } else {
+      this.enqueue(attempt.id);
+    }
+    this.logger.info({ attemptId, slurmJobId: attempt.status.slurmJobId }, 'cancel requested');
+    return { attemptId, known: true };
+  }
+
+  async output(attemptId: string, stream: 'stdout' | 'stderr', maxBytes: number) {
+    const attempt = this.open.get(attemptId) ?? (await this.store.load(attemptId));
+    if (!attempt?.command) throw new CairnError('NOT_FOUND', `attempt ${attemptId} is unknown on site ${this.site}`);
+    const { data, truncated } = await this.store.tail(attempt, stream, maxBytes);
+    return { dataBase64: data.toString('base64'), truncated };
+  }
+
+  /** Retry tick: attempts whose submission waits for Slurm to come back. */
+  async retryTick(): Promise<void> {
+    const waiting = this.tracked().filter((a) => a.command && !a.status.slurmJobId && !a.status.final);
+    for (const a of waiting) this.enqueue(a.id);
+  }
+
+  private enqueue(attemptId: string): void {
+    if (!this.queue.includes(attemptId)) this.queue.push(attemptId);
+    this.draining ??= this.drain([]).finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  private async drain(ids: string[], known?: ReadonlyMap<string, SlurmJobInfo>): Promise<void> {
+    this.queue.unshift(...ids.filter((id) => !this.queue.includes(id)));
+    while (!this.stopped && this.queue.length > 0) {
+      const id = this.queue.shift() as string;
+      const attempt = this.open.get(id);
+      if (!attempt) continue;
+      try {
+        const done = await this.submitter.submit(attempt, known);
+        if (done && attempt.status.cancelRequested && attempt.status.slurmJobId && !attempt.status.final) {
+          await this.slurm.cancel(attempt.status.slurmJobId);
+        }
+      } catch (error) {
+        this.logger.error({ err: error, attemptId: id }, 'submission failed; will retry');
+      }
+      if (attempt.status.final) this.open.delete(id);
+      this.poller.wake();
+    }
+  }
+
+  /** Drops final attempts from memory (the poller marks them final). */
+  forgetFinal(): void {
+    for (const [id, attempt] of this.open) if (attempt.status.final) this.open.delete(id);
+  }
+}

@@ -1,0 +1,701 @@
+#!/usr/bin/env bash
+# dev-cluster.sh: bring up Cairn's real backing services on one Debian 12 machine.
+#
+# Parts: munge, Slurm 22.05 (slurmctld + slurmd, one node, partition "debug"),
+# NATS 2.9 with JetStream, PostgreSQL 15, an OCI registry (distribution 2.8) and a
+# small busybox test image in that registry, checked end to end with Charliecloud.
+#
+# Usage: dev-cluster.sh [up|status|down|env]
+#   up      (default) install missing Debian packages, start every part that is not
+#           already answering, write $STATE/env, print a status table. Idempotent.
+#   status  one line per part, up or down; exit 0 only if every part is up.
+#   down    stop everything up started; keeps all data. Idempotent.
+#   env     print $STATE/env (source it: `. <(dev-cluster.sh env)`).
+#
+# Environment:
+#   CAIRN_DEV_STATE    state directory (default /var/lib/cairn-dev)
+#   CAIRN_DEV_TIMEOUT  seconds to wait for each part to answer (default 30)
+#
+# Machine facts this relies on are in /work/shared/FIELD-NOTES.md: no systemd,
+# apt-get never starts daemons, every daemon is started here by hand.
+set -euo pipefail
+
+STATE="${CAIRN_DEV_STATE:-/var/lib/cairn-dev}"
+LOGS="$STATE/logs"
+TIMEOUT="${CAIRN_DEV_TIMEOUT:-30}"
+
+PACKAGES=(slurm-wlm munge nats-server postgresql charliecloud-runtime squashfs-tools
+  squashfuse skopeo umoci docker-registry busybox-static jq curl python3-grpcio
+  python3-grpc-tools procps)
+
+# Slurm
+SLURM_CONF=/etc/slurm/slurm.conf
+SLURM_PARTITION=debug
+SLURMCTLD_PID=/run/slurmctld.pid
+SLURMD_PID=/run/slurmd.pid
+SLURM_LOG_DIR=/var/log/slurm
+# munge
+MUNGE_PID=/run/munge/munged.pid
+# NATS
+NATS_DIR="$STATE/nats"
+NATS_CONF="$NATS_DIR/nats.conf"
+NATS_PID="$NATS_DIR/nats.pid"
+NATS_URL=nats://127.0.0.1:4222
+NATS_MONITOR=http://127.0.0.1:8222
+# PostgreSQL
+PG_VERSION=15
+PG_CLUSTER=main
+PG_PORT=5432
+DATABASE_URL="postgres://cairn:cairn@127.0.0.1:$PG_PORT/cairn"
+# OCI registry and test image
+REGISTRY=127.0.0.1:5000
+REGISTRY_DIR="$STATE/registry"
+REGISTRY_CONF="$REGISTRY_DIR/config.yml"
+REGISTRY_PID="$REGISTRY_DIR/registry.pid"
+TEST_REPO=lab/busybox
+TEST_TAG=1.36
+TEST_IMAGE="$REGISTRY/$TEST_REPO:$TEST_TAG"
+TEST_VERIFIED="$STATE/test-image.verified" # digest last checked with ch-run
+OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
+
+ENV_FILE="$STATE/env"
+
+# ---------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------
+
+# Microseconds since the epoch (EPOCHREALTIME's separator depends on the locale).
+now_us() { echo "${EPOCHREALTIME//[!0-9]/}"; }
+
+# elapsed START_US: "1.8 s"
+elapsed() {
+  local us=$(($(now_us) - $1))
+  printf '%d.%d s' $((us / 1000000)) $(((us / 100000) % 10))
+}
+
+# say PART MESSAGE: a progress line.
+say() { printf '==> %s: %s\n' "$1" "$2"; }
+
+# die MESSAGE [LOG]: print an error (and the tail of LOG if given), exit 1.
+die() {
+  printf 'dev-cluster: error: %s\n' "$1" >&2
+  if [[ -n ${2:-} && -r ${2:-} ]]; then
+    printf -- '--- last lines of %s ---\n' "$2" >&2
+    tail -n 15 "$2" >&2 || true
+  fi
+  exit 1
+}
+
+need_root() {
+  [[ $EUID -eq 0 ]] || die "'$1' must run as root (it installs packages and starts daemons)"
+}
+
+# wait_until PART LOG [--pid PIDFILE NAME] CMD...: run CMD until it succeeds, at
+# most $TIMEOUT seconds. With --pid, give up at once if that process has exited.
+wait_until() {
+  local part=$1 log=$2 pidfile='' name=''
+  shift 2
+  if [[ ${1:-} == --pid ]]; then
+    pidfile=$2 name=$3
+    shift 3
+  fi
+  local deadline=$(($(now_us) + TIMEOUT * 1000000))
+  until "$@"; do
+    if [[ -n $pidfile ]] && ! pid_alive "$pidfile" "$name"; then
+      die "$part exited while starting; see its log: $log" "$log"
+    fi
+    if (($(now_us) >= deadline)); then
+      die "$part did not answer within ${TIMEOUT} s; see its log: $log" "$log"
+    fi
+    sleep 0.2
+  done
+}
+
+# pid_alive PIDFILE NAME: the pid in PIDFILE is a running process called NAME.
+# Reads with `read`, not $(<file): in bash 5.2 a $(<file) whose file vanished
+# (daemons delete their pid files as they exit) ends the script under set -e
+# even inside `if` or `||`.
+pid_alive() {
+  local pid comm
+  read -r pid 2>/dev/null <"$1" || return 1
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  read -r comm 2>/dev/null <"/proc/$pid/comm" || return 1
+  [[ $comm == "$2" ]]
+}
+
+# stop_pidfile PART PIDFILE NAME: SIGTERM the process, wait, SIGKILL if it lingers.
+stop_pidfile() {
+  local part=$1 file=$2 name=$3 t0 pid
+  t0=$(now_us)
+  if ! pid_alive "$file" "$name"; then
+    say "$part" "not running"
+    rm -f "$file"
+    return 0
+  fi
+  read -r pid 2>/dev/null <"$file" || pid=
+  if [[ -n $pid ]]; then kill -TERM "$pid" 2>/dev/null || true; fi
+  local i
+  for ((i = 0; i < 75; i++)); do # 15 s
+    pid_alive "$file" "$name" || break
+    sleep 0.2
+  done
+  if pid_alive "$file" "$name"; then
+    kill -KILL "$pid" 2>/dev/null || true
+    sleep 0.2
+    say "$part" "did not stop on SIGTERM, killed"
+  fi
+  rm -f "$file"
+  say "$part" "stopped ($(elapsed "$t0"))"
+}
+
+# http_ok URL [CURL ARGS...]: URL answers 2xx within 2 s.
+http_ok() {
+  local url=$1
+  shift
+  curl -fs --max-time 2 -o /dev/null "$@" "$url"
+}
+
+# write_if_changed FILE: write stdin to FILE only if the content differs.
+# Returns 0 if FILE was (re)written, 1 if it was already up to date.
+write_if_changed() {
+  local file=$1 tmp
+  tmp=$(mktemp "$file.XXXXXX")
+  cat >"$tmp"
+  if [[ -f $file ]] && cmp -s "$tmp" "$file"; then
+    rm -f "$tmp"
+    return 1
+  fi
+  chmod 0644 "$tmp"
+  mv -f "$tmp" "$file"
+  return 0
+}
+
+# ---------------------------------------------------------------------------
+# Health checks (used by up, status and down)
+# ---------------------------------------------------------------------------
+
+munge_up() { munge -n 2>/dev/null | unmunge >/dev/null 2>&1; }
+
+slurmctld_up() {
+  local out
+  out=$(scontrol ping 2>/dev/null) || return 1
+  [[ $out == *"is UP"* ]]
+}
+
+slurmd_up() { pid_alive "$SLURMD_PID" slurmd; }
+
+# The node's state as sinfo prints it (idle, mix, alloc, down*, drain, ...).
+slurm_node_state() { sinfo -h -N -n "$(hostname -s)" -o %t 2>/dev/null | head -n 1; }
+
+nats_up() { http_ok "$NATS_MONITOR/jsz"; }
+
+postgres_up() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1; }
+
+registry_up() { http_ok "http://$REGISTRY/v2/"; }
+
+test_image_up() {
+  http_ok "http://$REGISTRY/v2/$TEST_REPO/manifests/$TEST_TAG" -I -H "Accept: $OCI_MANIFEST"
+}
+
+# The registry's digest for the test image tag (empty if absent).
+test_image_digest() {
+  curl -fsI --max-time 2 -H "Accept: $OCI_MANIFEST" \
+    "http://$REGISTRY/v2/$TEST_REPO/manifests/$TEST_TAG" 2>/dev/null |
+    tr -d '\r' | awk 'tolower($1) == "docker-content-digest:" { print $2 }' || true
+}
+
+# ---------------------------------------------------------------------------
+# up: packages
+# ---------------------------------------------------------------------------
+
+ensure_packages() {
+  local t0 missing=() p
+  t0=$(now_us)
+  for p in "${PACKAGES[@]}"; do
+    if [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true) != "install ok installed" ]]; then
+      missing+=("$p")
+    fi
+  done
+  if ((${#missing[@]} == 0)); then
+    say packages "all ${#PACKAGES[@]} installed ($(elapsed "$t0"))"
+    return 0
+  fi
+  say packages "installing ${missing[*]}"
+  # apt must never start daemons (this script starts them); make sure of it
+  # on machines that do not already have a policy-rc.d saying so.
+  local policy=/usr/sbin/policy-rc.d own_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 0755 "$policy"
+    own_policy=1
+  fi
+  local log="$LOGS/apt.log" rc=0
+  {
+    DEBIAN_FRONTEND=noninteractive apt-get update &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  } >>"$log" 2>&1 || rc=$?
+  ((own_policy)) && rm -f "$policy"
+  ((rc == 0)) || die "apt-get failed installing: ${missing[*]}; see $log" "$log"
+  say packages "installed ${#missing[@]} ($(elapsed "$t0"))"
+}
+
+# ---------------------------------------------------------------------------
+# up: munge
+# ---------------------------------------------------------------------------
+
+start_munge() {
+  local t0 log="$LOGS/munged.out"
+  t0=$(now_us)
+  if munge_up; then
+    say munge "already up"
+    return 0
+  fi
+  if [[ ! -s /etc/munge/munge.key ]]; then
+    runuser -u munge -- mungekey --create >>"$log" 2>&1 ||
+      die "munge: could not create /etc/munge/munge.key; see $log" "$log"
+  fi
+  mkdir -p /run/munge
+  chown munge:munge /run/munge
+  chmod 0755 /run/munge
+  # munged daemonises itself; its own log is /var/log/munge/munged.log.
+  runuser -u munge -- /usr/sbin/munged </dev/null >>"$log" 2>&1 ||
+    die "munge: munged failed to start; see $log and /var/log/munge/munged.log" "$log"
+  wait_until munge /var/log/munge/munged.log munge_up
+  say munge "started ($(elapsed "$t0"))"
+}
+
+# ---------------------------------------------------------------------------
+# up: Slurm
+# ---------------------------------------------------------------------------
+
+# The NodeName line: short hostname plus the hardware slurmd -C detects.
+slurm_node_line() {
+  local host hw word fields=()
+  host=$(hostname -s)
+  hw=$(slurmd -C | head -n 1) || die "slurm: 'slurmd -C' failed"
+  for word in $hw; do
+    case ${word%%=*} in
+    CPUs | Boards | SocketsPerBoard | CoresPerSocket | ThreadsPerCore | RealMemory)
+      fields+=("$word")
+      ;;
+    esac
+  done
+  ((${#fields[@]} == 6)) || die "slurm: unexpected 'slurmd -C' output: $hw"
+  echo "NodeName=$host NodeHostname=$host NodeAddr=127.0.0.1 ${fields[*]} State=UNKNOWN"
+}
+
+# slurm_conf NODE_LINE
+slurm_conf() {
+  cat <<EOF
+# Written by tools/dev-cluster/dev-cluster.sh; local edits are overwritten.
+# Single-node Slurm 22.05 for Cairn development and CI.
+ClusterName=cairn-dev
+SlurmctldHost=localhost
+SlurmUser=slurm
+AuthType=auth/munge
+CredType=cred/munge
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+MpiDefault=none
+MailProg=/bin/true
+ReturnToService=2
+StateSaveLocation=/var/spool/slurmctld
+SlurmdSpoolDir=/var/spool/slurmd
+SlurmctldPidFile=$SLURMCTLD_PID
+SlurmdPidFile=$SLURMD_PID
+SlurmctldLogFile=$SLURM_LOG_DIR/slurmctld.log
+SlurmdLogFile=$SLURM_LOG_DIR/slurmd.log
+MaxArraySize=1001
+MaxJobCount=100000
+MinJobAge=3600
+SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
+
+$1
+PartitionName=$SLURM_PARTITION Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
+EOF
+}
+
+# Stop slurmctld and slurmd (all jobs are kept in StateSaveLocation).
+stop_slurm() {
+  local t0
+  t0=$(now_us)
+  if ! slurmctld_up && ! pid_alive "$SLURMCTLD_PID" slurmctld && ! slurmd_up; then
+    say slurm "not running"
+    return 0
+  fi
+  if slurmctld_up; then
+    scontrol shutdown >/dev/null 2>&1 || true # stops slurmctld and every slurmd
+  fi
+  local i
+  for ((i = 0; i < 75; i++)); do # 15 s
+    pid_alive "$SLURMCTLD_PID" slurmctld || slurmd_up || break
+    sleep 0.2
+  done
+  # Whatever did not follow the shutdown request (e.g. slurmd without a controller).
+  pid_alive "$SLURMCTLD_PID" slurmctld && stop_pidfile slurmctld "$SLURMCTLD_PID" slurmctld
+  slurmd_up && stop_pidfile slurmd "$SLURMD_PID" slurmd
+  say slurm "stopped ($(elapsed "$t0"))"
+}
+
+# Node answers and takes jobs; resume it if it came back down or drained.
+slurm_node_ready() {
+  local st
+  st=$(slurm_node_state)
+  case $st in
+  idle | mix | alloc | comp) return 0 ;;
+  down | drain | drng | fail | down~ | drain~)
+    scontrol update nodename="$(hostname -s)" state=resume >/dev/null 2>&1 || true
+    ;;
+  esac
+  return 1
+}
+
+start_slurm() {
+  local t0 restarted=0
+  t0=$(now_us)
+  mkdir -p /var/spool/slurmctld /var/spool/slurmd "$SLURM_LOG_DIR" /etc/slurm
+  chown slurm:slurm /var/spool/slurmctld "$SLURM_LOG_DIR"
+
+  local node conf
+  node=$(slurm_node_line)
+  conf=$(slurm_conf "$node")
+  if write_if_changed "$SLURM_CONF" <<<"$conf"; then
+    say slurm "wrote $SLURM_CONF"
+    if slurmctld_up || pid_alive "$SLURMCTLD_PID" slurmctld || slurmd_up; then
+      stop_slurm
+      restarted=1
+    fi
+  fi
+
+  if slurmctld_up && slurmd_up && slurm_node_ready; then
+    say slurm "already up (node $(hostname -s) $(slurm_node_state))"
+    return 0
+  fi
+
+  # Both daemons daemonise themselves; start output goes to $LOGS, the rest to
+  # $SLURM_LOG_DIR. A controller that is still starting is left to finish.
+  if ! slurmctld_up && ! pid_alive "$SLURMCTLD_PID" slurmctld; then
+    /usr/sbin/slurmctld </dev/null >>"$LOGS/slurmctld.out" 2>&1 ||
+      die "slurm: slurmctld failed to start; see $SLURM_LOG_DIR/slurmctld.log and $LOGS/slurmctld.out" \
+        "$SLURM_LOG_DIR/slurmctld.log"
+  fi
+  wait_until slurmctld "$SLURM_LOG_DIR/slurmctld.log" slurmctld_up
+  if ! slurmd_up; then
+    /usr/sbin/slurmd </dev/null >>"$LOGS/slurmd.out" 2>&1 ||
+      die "slurm: slurmd failed to start; see $SLURM_LOG_DIR/slurmd.log and $LOGS/slurmd.out" \
+        "$SLURM_LOG_DIR/slurmd.log"
+  fi
+  wait_until "slurmd (node $(hostname -s) idle in sinfo)" "$SLURM_LOG_DIR/slurmd.log" slurm_node_ready
+  say slurm "$( ((restarted)) && echo restarted || echo started) (node $(hostname -s) $(slurm_node_state), $(elapsed "$t0"))"
+}
+
+# ---------------------------------------------------------------------------
+# up: FUSE for non-root ch-run of SquashFS images
+# ---------------------------------------------------------------------------
+
+open_fuse() {
+  if [[ -c /dev/fuse ]]; then
+    chmod 0666 /dev/fuse
+    say fuse "/dev/fuse mode 0666"
+  else
+    say fuse "no /dev/fuse (SquashFS images will not mount; directory images still work)"
+  fi
+}
+
+# ---------------------------------------------------------------------------
+# up: NATS with JetStream
+# ---------------------------------------------------------------------------
+
+start_nats() {
+  local t0 log="$LOGS/nats.log"
+  t0=$(now_us)
+  mkdir -p "$NATS_DIR"
+  # JetStream appends /jetstream to store_dir.
+  write_if_changed "$NATS_CONF" <<EOF || true
+# Written by tools/dev-cluster/dev-cluster.sh; local edits are overwritten.
+listen: 127.0.0.1:4222
+http: 127.0.0.1:8222
+jetstream {
+  store_dir: "$NATS_DIR"
+}
+EOF
+  if nats_up; then
+    say nats "already up"
+    return 0
+  fi
+  nats-server -t -c "$NATS_CONF" >>"$log" 2>&1 || die "nats: invalid config $NATS_CONF; see $log" "$log"
+  nohup nats-server -c "$NATS_CONF" </dev/null >>"$log" 2>&1 &
+  echo $! >"$NATS_PID"
+  wait_until nats "$log" --pid "$NATS_PID" nats-server nats_up
+  say nats "started ($(elapsed "$t0"))"
+}
+
+# ---------------------------------------------------------------------------
+# up: PostgreSQL
+# ---------------------------------------------------------------------------
+
+pg_cluster_status() { pg_lsclusters -h 2>/dev/null | awk -v v="$PG_VERSION" -v c="$PG_CLUSTER" '$1 == v && $2 == c { print $4 }'; }
+
+# pg_sql SQL: run SQL as the postgres superuser, print tuples only.
+pg_sql() { (cd / && runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres -tAc "$1"); }
+
+start_postgres() {
+  local t0 log="$LOGS/postgres.out"
+  local pglog="/var/log/postgresql/postgresql-$PG_VERSION-$PG_CLUSTER.log"
+  t0=$(now_us)
+  local status started=0
+  status=$(pg_cluster_status)
+  if [[ -z $status ]]; then
+    pg_createcluster "$PG_VERSION" "$PG_CLUSTER" >>"$log" 2>&1 ||
+      die "postgres: pg_createcluster $PG_VERSION $PG_CLUSTER failed; see $log" "$log"
+    status=$(pg_cluster_status)
+  fi
+  if ! postgres_up && [[ $status != online* ]]; then
+    pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" start </dev/null >>"$log" 2>&1 ||
+      die "postgres: pg_ctlcluster $PG_VERSION $PG_CLUSTER start failed; see $pglog and $log" "$pglog"
+    started=1
+  fi
+  wait_until postgres "$pglog" postgres_up
+
+  # Role and database for tests (idempotent; also resets the password).
+  if [[ $(pg_sql "SELECT 1 FROM pg_roles WHERE rolname = 'cairn'") == 1 ]]; then
+    pg_sql "ALTER ROLE cairn LOGIN CREATEDB PASSWORD 'cairn'" >/dev/null
+  else
+    pg_sql "CREATE ROLE cairn LOGIN CREATEDB PASSWORD 'cairn'" >/dev/null
+  fi
+  if [[ $(pg_sql "SELECT 1 FROM pg_database WHERE datname = 'cairn'") != 1 ]]; then
+    pg_sql "CREATE DATABASE cairn OWNER cairn" >/dev/null
+  fi
+  PGPASSWORD=cairn PGCONNECT_TIMEOUT=5 psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U cairn -d cairn \
+    -tAc 'SELECT 1' >/dev/null 2>>"$log" ||
+    die "postgres: cannot log in as cairn over TCP; see $log and $pglog" "$log"
+  say postgres "$( ((started)) && echo started || echo already up), role and database cairn ready ($(elapsed "$t0"))"
+}
+
+# ---------------------------------------------------------------------------
+# up: OCI registry
+# ---------------------------------------------------------------------------
+
+start_registry() {
+  local t0 log="$LOGS/registry.log"
+  t0=$(now_us)
+  mkdir -p "$REGISTRY_DIR/data"
+  # Our own config: the packaged one demands htpasswd auth.
+  write_if_changed "$REGISTRY_CONF" <<EOF || true
+# Written by tools/dev-cluster/dev-cluster.sh; local edits are overwritten.
+version: 0.1
+log:
+  fields:
+    service: registry
+storage:
+  filesystem:
+    rootdirectory: $REGISTRY_DIR/data
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY
+EOF
+  if registry_up; then
+    say registry "already up"
+    return 0
+  fi
+  nohup /usr/bin/docker-registry serve "$REGISTRY_CONF" </dev/null >>"$log" 2>&1 &
+  echo $! >"$REGISTRY_PID"
+  wait_until registry "$log" --pid "$REGISTRY_PID" docker-registry registry_up
+  say registry "started ($(elapsed "$t0"))"
+}
+
+# ---------------------------------------------------------------------------
+# up: test image (built without Docker) and a ch-run check
+# ---------------------------------------------------------------------------
+
+# fill_rootfs DIR: a tiny busybox system.
+fill_rootfs() {
+  local root=$1 applet
+  mkdir -p "$root"/{bin,etc,tmp,proc,dev,sys,home,var/tmp,root,mnt}
+  chmod 1777 "$root/tmp" "$root/var/tmp"
+  chmod 0700 "$root/root"
+  install -m 0755 /bin/busybox "$root/bin/busybox"
+  while read -r applet; do
+    [[ -n $applet && $applet != busybox && $applet != */* ]] || continue
+    ln -sfn busybox "$root/bin/$applet"
+  done < <(/bin/busybox --list)
+  ln -sfn busybox "$root/bin/sh"
+  printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
+    'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' >"$root/etc/passwd"
+  printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$root/etc/group"
+  : >"$root/etc/hosts"
+  : >"$root/etc/resolv.conf"
+}
+
+# build_and_push_test_image WORKDIR
+build_and_push_test_image() {
+  local work=$1 log="$LOGS/test-image.log"
+  local layout="$work/layout" bundle="$work/bundle" arch
+  arch=$(dpkg --print-architecture)
+  {
+    umoci init --layout "$layout" &&
+      umoci new --image "$layout:$TEST_TAG" &&
+      umoci unpack --rootless --image "$layout:$TEST_TAG" "$bundle"
+  } >>"$log" 2>&1 || die "test image: umoci init/new/unpack failed; see $log" "$log"
+  fill_rootfs "$bundle/rootfs"
+  {
+    umoci repack --image "$layout:$TEST_TAG" "$bundle" &&
+      umoci config --image "$layout:$TEST_TAG" --config.cmd /bin/sh \
+        --architecture "$arch" --os linux &&
+      skopeo copy --dest-tls-verify=false "oci:$layout:$TEST_TAG" "docker://$TEST_IMAGE"
+  } >>"$log" 2>&1 || die "test image: umoci repack/config or skopeo push failed; see $log" "$log"
+}
+
+# check_test_image WORKDIR DIGEST: pull by digest, unpack, run it with ch-run.
+check_test_image() {
+  local work=$1 digest=$2 log="$LOGS/test-image.log" out
+  {
+    skopeo copy --src-tls-verify=false "docker://$REGISTRY/$TEST_REPO@$digest" \
+      "oci:$work/pulled:check" &&
+      umoci unpack --rootless --image "$work/pulled:check" "$work/run"
+  } >>"$log" 2>&1 || die "test image: pull by digest or unpack failed; see $log" "$log"
+  out=$(USER=root ch-run "$work/run/rootfs" -- /bin/echo ok 2>>"$log") ||
+    die "test image: ch-run failed; see $log" "$log"
+  [[ $out == ok ]] || die "test image: ch-run printed '$out' instead of 'ok'; see $log" "$log"
+}
+
+ensure_test_image() {
+  local t0 work digest pushed=0
+  t0=$(now_us)
+  digest=$(test_image_digest)
+  local verified=
+  read -r verified 2>/dev/null <"$TEST_VERIFIED" || true
+  if [[ -n $digest && $verified == "$digest" ]]; then
+    say "test image" "already in registry, ch-run checked ($TEST_IMAGE)"
+    return 0
+  fi
+  mkdir -p "$STATE/tmp"
+  work=$(mktemp -d "$STATE/tmp/image.XXXXXX")
+  # shellcheck disable=SC2064 # expand $work now
+  trap "rm -rf '$work'" EXIT
+  if [[ -z $digest ]]; then
+    build_and_push_test_image "$work"
+    digest=$(test_image_digest)
+    [[ -n $digest ]] || die "test image: pushed but the registry has no $TEST_IMAGE; see $LOGS/test-image.log and $LOGS/registry.log" "$LOGS/registry.log"
+    pushed=1
+    say "test image" "pushed $TEST_IMAGE ($(elapsed "$t0"))"
+  fi
+  t0=$(now_us)
+  check_test_image "$work" "$digest"
+  echo "$digest" >"$TEST_VERIFIED"
+  rm -rf "$work"
+  trap - EXIT
+  say "test image" "$( ((pushed)) || echo "already in registry; ")ch-run by digest printed ok ($(elapsed "$t0"))"
+}
+
+# ---------------------------------------------------------------------------
+# up: env file
+# ---------------------------------------------------------------------------
+
+write_env() {
+  cat >"$ENV_FILE" <<EOF
+# Cairn dev cluster; source this file. Written by tools/dev-cluster/dev-cluster.sh.
+export CAIRN_NATS_URL=$NATS_URL
+export CAIRN_TEST_DATABASE_URL=$DATABASE_URL
+export CAIRN_REGISTRY=$REGISTRY
+export CAIRN_INSECURE_REGISTRIES=$REGISTRY
+export CAIRN_TEST_IMAGE=$TEST_IMAGE
+export CAIRN_SLURM_PARTITION=$SLURM_PARTITION
+EOF
+  say env "wrote $ENV_FILE"
+}
+
+# ---------------------------------------------------------------------------
+# Subcommands
+# ---------------------------------------------------------------------------
+
+cmd_up() {
+  need_root up
+  local t0
+  t0=$(now_us)
+  mkdir -p "$STATE" "$LOGS"
+  if [[ -r /etc/os-release ]] && ! grep -q '^VERSION_CODENAME=bookworm' /etc/os-release; then
+    echo "dev-cluster: warning: written for Debian 12 (bookworm); this is not it" >&2
+  fi
+  ensure_packages
+  start_munge
+  start_slurm
+  open_fuse
+  start_nats
+  start_postgres
+  start_registry
+  ensure_test_image
+  write_env
+  say up "done ($(elapsed "$t0"))"
+  echo
+  cmd_status
+}
+
+cmd_status() {
+  local down=0 host node_state
+  host=$(hostname -s)
+  node_state=$(slurm_node_state || true)
+  # line PART DETAIL CHECK...
+  line() {
+    local part=$1 detail=$2 state=up
+    shift 2
+    "$@" || {
+      state=down
+      down=1
+    }
+    printf '%-11s %-5s %s\n' "$part" "$state" "$detail"
+  }
+  line munge "munge -n | unmunge" munge_up
+  line slurmctld "scontrol ping" slurmctld_up
+  line slurmd "node $host: ${node_state:-unknown}, partition $SLURM_PARTITION" slurmd_up
+  line nats "$NATS_URL (JetStream, monitor $NATS_MONITOR)" nats_up
+  line postgres "$DATABASE_URL" postgres_up
+  line registry "http://$REGISTRY/v2/" registry_up
+  line "test image" "$TEST_IMAGE" test_image_up
+  return "$down"
+}
+
+cmd_down() {
+  need_root down
+  mkdir -p "$LOGS"
+  stop_slurm
+  stop_pidfile munge "$MUNGE_PID" munged
+  stop_pidfile nats "$NATS_PID" nats-server
+  stop_pidfile registry "$REGISTRY_PID" docker-registry
+  local t0
+  t0=$(now_us)
+  if [[ $(pg_cluster_status) == online* ]]; then
+    pg_ctlcluster "$PG_VERSION" "$PG_CLUSTER" stop >>"$LOGS/postgres.out" 2>&1 ||
+      die "postgres: pg_ctlcluster stop failed; see $LOGS/postgres.out" "$LOGS/postgres.out"
+    say postgres "stopped ($(elapsed "$t0"))"
+  else
+    say postgres "not running"
+  fi
+  # Anything still answering was not started by this script (no pid file).
+  nats_up && echo "dev-cluster: note: something not started here still answers on $NATS_MONITOR" >&2
+  registry_up && echo "dev-cluster: note: something not started here still answers on $REGISTRY" >&2
+  return 0
+}
+
+cmd_env() {
+  [[ -r $ENV_FILE ]] || die "no $ENV_FILE yet; run '$0 up' first"
+  cat "$ENV_FILE"
+}
+
+main() {
+  local cmd=${1:-up}
+  case $cmd in
+  up) cmd_up ;;
+  status) cmd_status ;;
+  down) cmd_down ;;
+  env) cmd_env ;;
+  -h | --help | help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" ;;
+  *) die "unknown subcommand '$cmd' (use up, status, down or env)" ;;
+  esac
+}
+
+main "$@"
