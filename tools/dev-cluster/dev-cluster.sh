@@ -26,7 +26,7 @@ TIMEOUT="${CAIRN_DEV_TIMEOUT:-30}"
 
 PACKAGES=(slurm-wlm munge nats-server postgresql charliecloud-runtime squashfs-tools
   squashfuse skopeo umoci docker-registry busybox-static jq curl python3-grpcio
-  python3-grpc-tools procps)
+  python3-grpc-tools procps protobuf-compiler)
 
 # Slurm
 SLURM_CONF=/etc/slurm/slurm.conf

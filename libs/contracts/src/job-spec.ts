@@ -56,7 +56,7 @@ export const jobSpecSchema = z
       .array(safeText(JOB_LIMITS.maxArgBytes))
       .min(1, 'must have at least one argument (the program to run)')
       .max(JOB_LIMITS.maxArgs, `must have at most ${JOB_LIMITS.maxArgs} arguments`)
-      .refine((args) => (args[0] ?? '').length > 0, 'must start with a non-empty program name'),
+      .refine((args) => args.length === 0 || args[0] !== '', 'must start with a non-empty program name'),
     env: envSchema,
     resources: resourcesSchema,
     site: siteName,

@@ -9,7 +9,10 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], root = ''): st
         (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
         root,
       );
-      return path ? `${path}: ${issue.message}` : issue.message;
+      // A bad record key (e.g. an env name) carries its own issues: say those, not "Invalid key".
+      const message =
+        issue.code === 'invalid_key' ? issue.issues.map((inner) => inner.message).join('; ') : issue.message;
+      return path ? `${path}: ${message}` : message;
     })
     .join('; ');
 }

@@ -5,6 +5,7 @@ import { commonSettings, ConfigError, loadConfig, type SettingsDef, type Setting
 import { connectNats, NatsRpcTransport, type NatsConnection } from '@cairn/adapters/nats';
 import { createLogger, type Logger, PinoNestLogger } from '@cairn/logging';
 import { subjects } from '@cairn/contracts';
+import { RethrowRpcFilter } from './rethrow-rpc.filter';
 
 type Common = SettingsOf<typeof commonSettings>;
 
@@ -63,6 +64,7 @@ export async function runService<D extends SettingsDef>(def: ServiceDefinition<D
       logger: new PinoNestLogger(logger),
       bufferLogs: false,
     });
+    app.useGlobalFilters(new RethrowRpcFilter());
     await app.listen();
     await def.afterStart?.(ctx);
     nats.closed().then(() => logger.info('NATS connection closed'), () => undefined);

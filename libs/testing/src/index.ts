@@ -1,1 +1,11 @@
-export {};
+export { testEnv } from './test-env';
+export type { TestEnv } from './test-env';
+export { freePort, waitFor } from './free-port';
+export { startNats } from './nats-server';
+export type { NatsUser, TestNats } from './nats-server';
+export { createTestDatabase } from './database';
+export type { TestDatabase } from './database';
+export { ServiceProcess, WORKSPACE } from './service-process';
+export type { ServiceSpec } from './service-process';
+export { startCairnStack } from './cairn-stack';
+export type { CairnStack } from './cairn-stack';

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JobsClient } from '@cairn/client';
+import { subjects } from '@cairn/contracts';
+import { createTestDatabase, type TestDatabase } from './database';
+import { freePort } from './free-port';
+import { startNats, type TestNats } from './nats-server';
+import { ServiceProcess } from './service-process';
+import { testEnv } from './test-env';
+
+export interface CairnStack {
+  site: string;
+  dir: string;
+  grpcAddress: string;
+  nats: TestNats;
+  database: TestDatabase;
+  services: Record<'gateway' | 'scheduler' | 'images' | 'agent', ServiceProcess>;
+  client: JobsClient;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole of Cairn on this machine, as real processes: a private nats-server, a fresh
+ * PostgreSQL database, and the gateway, scheduler, images service and one agent, which
+ * submits to the real Slurm and runs the real container runtime.
+ */
+export async function startCairnStack(): Promise<CairnStack> {
+  const env = testEnv();
+  const site = `t${randomBytes(4).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-stack-'));
+  const nats = await startNats();
+  const database = await createTestDatabase();
+  const grpcAddress = `127.0.0.1:${await freePort()}`;
+  const common = {
+    CAIRN_NATS_URL: nats.url,
+    CAIRN_DATA_DIR: join(dir, 'data'),
+    CAIRN_LOG_LEVEL: 'debug',
+  };
+  const make = (app: 'gateway' | 'scheduler' | 'images' | 'agent', extra: Record<string, string>, healthSubject = subjects.health(app)) =>
+    new ServiceProcess({ app, env: { ...common, ...extra }, healthSubject, natsUrl: nats.url, logFile: join(dir, `${app}.log`) });
+  const services = {
+    scheduler: make('scheduler', { CAIRN_DATABASE_URL: database.url, CAIRN_SITES: site, CAIRN_DISPATCH_INTERVAL_MS: '500' }),
+    images: make('images', { CAIRN_REGISTRY: env.registry, CAIRN_INSECURE_REGISTRIES: env.registry }),
+    agent: make(
+      'agent',
+      {
+        CAIRN_SITE: site,
+        CAIRN_AGENT_WORK_DIR: join(dir, 'agent'),
+        CAIRN_POLL_INTERVAL_MS: '500',
+        CAIRN_INSECURE_REGISTRIES: env.registry,
+        CAIRN_SLURM_PARTITION: env.partition,
+      },
+      subjects.site(site).health,
+    ),
+    gateway: make('gateway', { CAIRN_GRPC_ADDRESS: grpcAddress, CAIRN_DEFAULT_SITE: site }),
+  };
+  await Promise.all(Object.values(services).map((s) => s.start()));
+  const client = new JobsClient(grpcAddress);
+  return {
+    site,
+    dir,
+    grpcAddress,
+    nats,
+    database,
+    services,
+    client,
+    stop: async () => {
+      client.close();
+      await Promise.all(Object.values(services).map((s) => s.kill('SIGTERM')));
+      await nats.stop();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite: proto lint and drift check, type-check, lint and unit tests of every
+# project (Nx), then the integration and end-to-end tests through the real parts that
+# tools/dev-cluster/dev-cluster.sh starts (this script brings it up first).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false FORCE_COLOR=0
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "dev cluster and npm packages (idempotent: quick when already there)"
+bash tools/dev-cluster/dev-cluster.sh up
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
+
+step "protos: buf lint, plain protoc, generated code up to date"
+npx buf lint proto
+protoc -I proto --include_imports --descriptor_set_out=/dev/null proto/cairn/v1/*.proto
+bash tools/codegen/check.sh
+
+step "type-check"
+npx tsc -p tsconfig.json
+
+step "lint and unit tests (nx run-many)"
+npx nx run-many -t lint test --outputStyle=static --parallel=2
+
+step "integration and end-to-end tests (real Slurm, Charliecloud, NATS, PostgreSQL, registry)"
+npx jest -c jest.integration.config.js --runInBand
