@@ -35,6 +35,7 @@ void runService({
     ),
   },
   subjectFor: (pattern, config) => agentSubject(pattern, config.site),
+  // Only subjects under the site's prefix: NATS permissions confine an agent to them.
   healthSubjects: (config) => [subjects.site(config.site).health],
   module: ({ config, nats, logger }) =>
     SiteAgentModule.register({

@@ -41,6 +41,14 @@ export async function runCli(argv: string[], io: { stdout: NodeJS.WriteStream; s
       signal: abort.signal,
     }),
   );
+  // addCommand does not pass settings down: every command must throw, not exit, on bad usage.
+  const inherit = (command: Command) => {
+    for (const sub of command.commands) {
+      sub.copyInheritedSettings(command);
+      inherit(sub);
+    }
+  };
+  inherit(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

@@ -41,7 +41,8 @@ export class GrpcServerHost {
     for (const binding of bindings) statuses[binding.name] = 'SERVING';
     this.health = new HealthImplementation(statuses);
     this.health.addToServer(server);
-    const packageDefinition = loadSync(this.options.protoFiles, { includeDirs: [this.options.protoDir] });
+    // keepCase: reflection must describe the fields as the .proto names them (snake_case).
+    const packageDefinition = loadSync(this.options.protoFiles, { includeDirs: [this.options.protoDir], keepCase: true });
     new ReflectionService(packageDefinition).addToServer(server);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(this.options.address, ServerCredentials.createInsecure(), (error, bound) =>

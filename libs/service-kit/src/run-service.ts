@@ -21,6 +21,7 @@ export interface ServiceDefinition<D extends SettingsDef> {
   module: (ctx: ServiceContext<SettingsOf<D>>) => DynamicModule | Promise<DynamicModule>;
   /** Maps @MessagePattern patterns to subjects (the agent puts its site in). */
   subjectFor?: (pattern: string, config: SettingsOf<D> & Common) => string;
+  /** Subjects answering health probes; default `cairn.health.<service>`. */
   healthSubjects?: (config: SettingsOf<D> & Common) => string[];
   /** Runs after the module is up (e.g. the gateway's gRPC server). */
   afterStart?: (ctx: ServiceContext<SettingsOf<D>>) => Promise<void>;
@@ -57,7 +58,7 @@ export async function runService<D extends SettingsDef>(def: ServiceDefinition<D
       service: def.service,
       logger,
       subjectFor: subjectFor ? (pattern) => subjectFor(pattern, config) : undefined,
-      healthSubjects: [subjects.health(def.service), ...(def.healthSubjects?.(config) ?? [])],
+      healthSubjects: def.healthSubjects?.(config) ?? [subjects.health(def.service)],
     });
     const app = await NestFactory.createMicroservice(await def.module(ctx), {
       strategy,

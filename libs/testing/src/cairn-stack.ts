@@ -30,16 +30,20 @@ export async function startCairnStack(): Promise<CairnStack> {
   const env = testEnv();
   const site = `t${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'cairn-stack-'));
-  const nats = await startNats();
+  // The agent connects as a user confined to its site's subjects, as in production.
+  const agentUser = { user: `agent-${site}`, password: randomBytes(12).toString('hex'), publish: [`cairn.site.${site}.>`, '_INBOX.>'], subscribe: [`cairn.site.${site}.>`, '_INBOX.>'] };
+  const nats = await startNats({ users: [{ user: 'services', password: 'services', publish: ['>'], subscribe: ['>'] }, agentUser] });
   const database = await createTestDatabase();
   const grpcAddress = `127.0.0.1:${await freePort()}`;
   const common = {
     CAIRN_NATS_URL: nats.url,
+    CAIRN_NATS_USER: 'services',
+    CAIRN_NATS_PASSWORD: 'services',
     CAIRN_DATA_DIR: join(dir, 'data'),
     CAIRN_LOG_LEVEL: 'debug',
   };
   const make = (app: 'gateway' | 'scheduler' | 'images' | 'agent', extra: Record<string, string>, healthSubject = subjects.health(app)) =>
-    new ServiceProcess({ app, env: { ...common, ...extra }, healthSubject, natsUrl: nats.url, logFile: join(dir, `${app}.log`) });
+    new ServiceProcess({ app, env: { ...common, ...extra }, healthSubject, nats: nats.connectOptions, logFile: join(dir, `${app}.log`) });
   const services = {
     scheduler: make('scheduler', { CAIRN_DATABASE_URL: database.url, CAIRN_SITES: site, CAIRN_DISPATCH_INTERVAL_MS: '500' }),
     images: make('images', { CAIRN_REGISTRY: env.registry, CAIRN_INSECURE_REGISTRIES: env.registry }),
@@ -47,6 +51,8 @@ export async function startCairnStack(): Promise<CairnStack> {
       'agent',
       {
         CAIRN_SITE: site,
+        CAIRN_NATS_USER: agentUser.user,
+        CAIRN_NATS_PASSWORD: agentUser.password,
         CAIRN_AGENT_WORK_DIR: join(dir, 'agent'),
         CAIRN_POLL_INTERVAL_MS: '500',
         CAIRN_INSECURE_REGISTRIES: env.registry,

@@ -14,6 +14,8 @@ export interface NatsUser {
 
 export interface TestNats {
   url: string;
+  /** How a test connects (as the first user, when there are users). */
+  connectOptions: { servers: string; user?: string; pass?: string };
   dir: string;
   stop(): Promise<void>;
 }
@@ -46,6 +48,7 @@ export async function startNats(options: { users?: NatsUser[] } = {}): Promise<T
   });
   return {
     url,
+    connectOptions: { servers: url, user: probeUser?.user, pass: probeUser?.password },
     dir,
     stop: async () => {
       if (child.exitCode === null) {

@@ -11,7 +11,7 @@ export interface ServiceSpec {
   env: Record<string, string>;
   /** The NATS subject answering this service's health probe. */
   healthSubject: string;
-  natsUrl: string;
+  nats: { servers: string; user?: string; pass?: string };
   logFile: string;
 }
 
@@ -43,7 +43,7 @@ export class ServiceProcess {
         if (child.exitCode !== null) {
           throw new Error(`${this.spec.app} exited with ${child.exitCode}: ${this.tail()}`);
         }
-        const nc = await connect({ servers: this.spec.natsUrl, reconnect: false });
+        const nc = await connect({ ...this.spec.nats, reconnect: false });
         try {
           await nc.request(this.spec.healthSubject, undefined, { timeout: 500 });
           return true;

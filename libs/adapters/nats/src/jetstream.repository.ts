@@ -72,13 +72,18 @@ export class JetStreamRepository {
    */
   async consumeDurable(stream: string, durable: string, handler: DurableHandler, onError: (e: unknown) => void): Promise<() => Promise<void>> {
     const jsm = await this.jsm();
-    await jsm.consumers.add(stream, {
+    // ack_wait bounds how long a message handed to a consumer that died waits before it is
+    // redelivered (e.g. to the restarted scheduler).
+    const config = {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      ack_wait: 30_000 * NS,
+      ack_wait: 5_000 * NS,
       max_deliver: -1,
-    });
+    };
+    const existing = await jsm.consumers.info(stream, durable).catch(() => undefined);
+    if (existing) await jsm.consumers.update(stream, durable, { ack_wait: config.ack_wait, max_deliver: config.max_deliver });
+    else await jsm.consumers.add(stream, config);
     const consumer = await this.js.consumers.get(stream, durable);
     const messages: ConsumerMessages = await consumer.consume({ max_messages: 256 });
     const loop = (async () => {

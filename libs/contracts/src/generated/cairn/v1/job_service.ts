@@ -21,6 +21,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp";
+import { Int32Value } from "../../google/protobuf/wrappers";
 
 export const protobufPackage = "cairn.v1";
 
@@ -126,8 +127,8 @@ export interface Job {
   imageDigest: string;
   /** The job's current state. */
   state: JobState;
-  /** The command's exit status, once the job has ended and it is known. */
-  exitCode?:
+  /** The command's exit status, once the job has ended and it is known; unset before. */
+  exitCode:
     | number
     | undefined;
   /** Slurm's job id on the site, once the job is in Slurm. */
@@ -191,8 +192,8 @@ export interface WatchJobResponse {
   sequence: number;
   /** The state the job entered. */
   state: JobState;
-  /** The exit status, on final states when it is known. */
-  exitCode?:
+  /** The exit status, on final states when it is known; unset otherwise. */
+  exitCode:
     | number
     | undefined;
   /** Slurm's job id, once known. */
@@ -571,7 +572,7 @@ export const Job: MessageFns<Job> = {
       writer.uint32(32).int32(message.state);
     }
     if (message.exitCode !== undefined) {
-      writer.uint32(40).int32(message.exitCode);
+      Int32Value.encode({ value: message.exitCode! }, writer.uint32(42).fork()).join();
     }
     if (message.slurmJobId !== "") {
       writer.uint32(50).string(message.slurmJobId);
@@ -637,11 +638,11 @@ export const Job: MessageFns<Job> = {
             continue;
           }
           case 5: {
-            if (tag !== 40) {
+            if (tag !== 42) {
               break;
             }
 
-            message.exitCode = reader.int32();
+            message.exitCode = Int32Value.decode(reader, reader.uint32()).value;
             continue;
           }
           case 6: {
@@ -1018,7 +1019,7 @@ export const WatchJobResponse: MessageFns<WatchJobResponse> = {
       writer.uint32(24).int32(message.state);
     }
     if (message.exitCode !== undefined) {
-      writer.uint32(32).int32(message.exitCode);
+      Int32Value.encode({ value: message.exitCode! }, writer.uint32(34).fork()).join();
     }
     if (message.slurmJobId !== "") {
       writer.uint32(42).string(message.slurmJobId);
@@ -1070,11 +1071,11 @@ export const WatchJobResponse: MessageFns<WatchJobResponse> = {
             continue;
           }
           case 4: {
-            if (tag !== 32) {
+            if (tag !== 34) {
               break;
             }
 
-            message.exitCode = reader.int32();
+            message.exitCode = Int32Value.decode(reader, reader.uint32()).value;
             continue;
           }
           case 5: {

@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CharliecloudRuntime, type PreparedImage } from '@cairn/adapters/container-runtime';
+import { OciRegistryRepository } from '@cairn/adapters/oci-registry';
+import { CommandFailedError, ProcessRepository, type RunOptions, type RunResult } from '@cairn/adapters/process';
+import { testEnv } from '@cairn/testing';
+
+/** The real ProcessRepository, remembering which programs it started. */
+class RecordingProcessRepository extends ProcessRepository {
+  readonly started: string[] = [];
+
+  override run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult> {
+    this.started.push(file);
+    return super.run(file, args, options);
+  }
+}
+
+describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch-run]', () => {
+  const { registry } = testEnv();
+  const processes = new ProcessRepository();
+  let root: string;
+  let pinned: string;
+  let digest: string;
+
+  const newCacheDir = () => mkdtempSync(join(root, 'cache-'));
+  const runtimeFor = (cacheDir: string, repo: ProcessRepository = processes) =>
+    new CharliecloudRuntime(repo, { cacheDir, insecureRegistries: [registry] });
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'cairn-charliecloud-int-'));
+    const image = await new OciRegistryRepository({ defaultRegistry: registry, insecureRegistries: [registry] }).resolve('lab/busybox:1.36');
+    pinned = image.pinned;
+    digest = image.digest;
+  });
+
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  describe('prepare', () => {
+    it('pulls the pinned image and packs it into <cacheDir>/<hex>.sqfs, leaving no work files', async () => {
+      const cacheDir = newCacheDir();
+      const image = await runtimeFor(cacheDir).prepare(pinned, digest);
+
+      expect(image).toEqual({ path: join(cacheDir, `${digest.slice('sha256:'.length)}.sqfs`), digest });
+      expect(readdirSync(cacheDir)).toEqual([`${digest.slice('sha256:'.length)}.sqfs`]);
+      expect(readFileSync(image.path).subarray(0, 4).toString('latin1')).toBe('hsqs'); // SquashFS magic
+    });
+
+    it('returns the cached file on a second prepare, quickly and without starting any program', async () => {
+      const cacheDir = newCacheDir();
+      const recorder = new RecordingProcessRepository();
+      const runtime = runtimeFor(cacheDir, recorder);
+      const first = await runtime.prepare(pinned, digest);
+      const before = statSync(first.path);
+      expect(recorder.started).toEqual(['skopeo', 'umoci', 'mksquashfs']);
+
+      const startedAt = Date.now();
+      const second = await runtime.prepare(pinned, digest);
+
+      expect(Date.now() - startedAt).toBeLessThan(500);
+      expect(second).toEqual(first);
+      expect(recorder.started).toEqual(['skopeo', 'umoci', 'mksquashfs']);
+      expect(readdirSync(cacheDir)).toEqual([`${digest.slice('sha256:'.length)}.sqfs`]);
+      const after = statSync(second.path);
+      expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    });
+
+    it('converts once when two prepares of the same digest run at the same time', async () => {
+      const cacheDir = newCacheDir();
+      const recorder = new RecordingProcessRepository();
+      const runtime = runtimeFor(cacheDir, recorder);
+
+      const [a, b] = await Promise.all([runtime.prepare(pinned, digest), runtime.prepare(pinned, digest)]);
+
+      expect(a).toEqual(b);
+      expect(recorder.started.filter((p) => p === 'skopeo')).toHaveLength(1);
+      expect(readdirSync(cacheDir)).toEqual([`${digest.slice('sha256:'.length)}.sqfs`]);
+    });
+
+    it('rejects a digest the registry does not hold, and caches nothing', async () => {
+      const cacheDir = newCacheDir();
+      const missing = `sha256:${randomBytes(32).toString('hex')}`;
+      const missingPinned = `${pinned.slice(0, pinned.indexOf('@'))}@${missing}`;
+
+      await expect(runtimeFor(cacheDir).prepare(missingPinned, missing)).rejects.toThrow(CommandFailedError);
+      expect(readdirSync(cacheDir)).toEqual([]);
+    });
+
+    it('refuses a reference that is not pinned to a digest', async () => {
+      const cacheDir = newCacheDir();
+      await expect(runtimeFor(cacheDir).prepare(`${registry}/lab/busybox:1.36`, digest)).rejects.toThrow(/not a pinned image reference/);
+      expect(readdirSync(cacheDir)).toEqual([]);
+    });
+  });
+
+  describe('launch, run with ch-run', () => {
+    let runtime: CharliecloudRuntime;
+    let image: PreparedImage;
+
+    beforeAll(async () => {
+      runtime = runtimeFor(newCacheDir());
+      image = await runtime.prepare(pinned, digest);
+    });
+
+    /** Runs the launch plan's argument vector as the agent's wrapper would: no shell, USER set. */
+    async function runInContainer(command: string[], env: Record<string, string> = {}, workDir?: string): Promise<RunResult> {
+      const plan = runtime.launch({ image, command, env, scratchDir: root, ...(workDir ? { workDir } : {}) });
+      expect(plan.files).toEqual([]);
+      const [program, ...args] = plan.argv;
+      return processes.check(program ?? '', args, { env: { ...process.env, USER: 'root' }, timeoutMs: 60_000 });
+    }
+
+    it('runs the command inside the image (busybox), in the requested directory', async () => {
+      const result = await runInContainer(['/bin/sh', '-c', 'pwd; readlink /bin/sh'], {}, '/tmp');
+      expect(result.stdout).toBe('/tmp\nbusybox\n');
+    });
+
+    it('sets env values literally: $HOME, backticks, commas, = and spaces are not expanded or split', async () => {
+      const env = {
+        CAIRN_A: '$HOME',
+        CAIRN_B: '`id -u` $(id -u)',
+        CAIRN_C: 'a,b=c, d',
+        CAIRN_D: ' spaced  out ',
+        CAIRN_E: 'double "quotes" and it\'s',
+        CAIRN_F: '',
+      };
+      const result = await runInContainer(['/bin/sh', '-c', 'printf "[%s]\\n" "$CAIRN_A" "$CAIRN_B" "$CAIRN_C" "$CAIRN_D" "$CAIRN_E" "$CAIRN_F"'], env);
+      expect(result.stdout).toBe(`${Object.values(env).map((v) => `[${v}]`).join('\n')}\n`);
+    });
+
+    it('passes every argument as it is: $(...), backticks and ; stay literal and run nothing', async () => {
+      const pwned = join(mkdtempSync(join(root, 'pwn-')), 'pwned');
+      const args = [`$(touch ${pwned})`, `\`touch ${pwned}\``, `; touch ${pwned}`, '*', "it's"];
+
+      const result = await runInContainer(['/bin/echo', ...args]);
+
+      expect(result.stdout).toBe(`${args.join(' ')}\n`);
+      expect(existsSync(pwned)).toBe(false);
+    });
+
+    it('reports the command exit status', async () => {
+      const plan = runtime.launch({ image, command: ['/bin/sh', '-c', 'echo oops >&2; exit 7'], env: {}, scratchDir: root });
+      const [program, ...args] = plan.argv;
+      const result = await processes.run(program ?? '', args, { env: { ...process.env, USER: 'root' } });
+      expect(result).toMatchObject({ exitCode: 7, stderr: 'oops\n' });
+    });
+  });
+});

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandFailedError, ProcessRepository, type RunOptions, type RunResult } from '@cairn/adapters/process';
+import { type BatchJob, classifySlurmState, InvalidBatchJobError, type SlurmJobInfo, type SlurmStateClass, SlurmRepository } from '@cairn/adapters/slurm';
+import { testEnv, waitFor } from '@cairn/testing';
+
+/** The real ProcessRepository, remembering which programs it started (to count controller calls). */
+class RecordingProcessRepository extends ProcessRepository {
+  readonly started: string[] = [];
+
+  override run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult> {
+    this.started.push(file);
+    return super.run(file, args, options);
+  }
+}
+
+describe('SlurmRepository [real: sbatch, squeue, scancel, scontrol, slurmctld, slurmd]', () => {
+  const { partition } = testEnv();
+  const processes = new ProcessRepository();
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'cairn-slurm-int-'));
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A job in its own directory running `body` with /bin/sh; name and comment are `cairn-<uuid>`. */
+  function batchJob(body: string, overrides: Partial<BatchJob> = {}): BatchJob {
+    const name = `cairn-${randomUUID()}`;
+    const jobDir = mkdtempSync(join(dir, 'job-'));
+    const scriptPath = join(jobDir, 'job.sh');
+    writeFileSync(scriptPath, `#!/bin/sh\n${body}\n`);
+    chmodSync(scriptPath, 0o755);
+    return {
+      name,
+      comment: name,
+      scriptPath,
+      workDir: jobDir,
+      stdoutPath: join(jobDir, 'stdout'),
+      stderrPath: join(jobDir, 'stderr'),
+      cpus: 1,
+      memoryMb: 64,
+      timeLimitSeconds: 120,
+      partition,
+      ...overrides,
+    };
+  }
+
+  async function findJob(slurm: SlurmRepository, name: string): Promise<SlurmJobInfo | undefined> {
+    return (await slurm.listJobs()).find((j) => j.name === name);
+  }
+
+  function waitForClass(slurm: SlurmRepository, name: string, wanted: SlurmStateClass, timeoutMs = 60_000): Promise<SlurmJobInfo> {
+    return waitFor(
+      `${name} ${wanted}`,
+      async () => {
+        const job = await findJob(slurm, name);
+        return job && classifySlurmState(job.state) === wanted ? job : undefined;
+      },
+      timeoutMs,
+      200,
+    );
+  }
+
+  it('submits a batch script that runs, and listJobs follows it by name to COMPLETED', async () => {
+    const slurm = new SlurmRepository(processes);
+    const job = batchJob('echo "hello from $SLURM_JOB_ID"; sleep 2');
+
+    const jobId = await slurm.submit(job);
+    expect(jobId).toMatch(/^[0-9]+$/);
+
+    const seen: SlurmStateClass[] = [];
+    const done = await waitFor(
+      `${job.name} to finish`,
+      async () => {
+        const info = await findJob(slurm, job.name);
+        const cls = info && classifySlurmState(info.state);
+        if (cls && seen[seen.length - 1] !== cls) seen.push(cls);
+        return cls === 'COMPLETED' ? info : undefined;
+      },
+      60_000,
+      100,
+    );
+
+    expect(done).toMatchObject({ jobId, name: job.name, comment: job.comment, state: 'COMPLETED' });
+    expect(done.nodes).not.toBe('');
+    // Never backwards: an optional PENDING (it may start before the first poll), RUNNING while it sleeps, COMPLETED.
+    expect(seen[seen.length - 1]).toBe('COMPLETED');
+    expect(seen.filter((s) => s !== 'PENDING')).toEqual(['RUNNING', 'COMPLETED']);
+    expect(seen.indexOf('PENDING')).toBeLessThanOrEqual(0);
+    expect(readFileSync(job.stdoutPath, 'utf8')).toBe(`hello from ${jobId}\n`);
+  });
+
+  it('gives sbatch the time limit, cpus, memory, directory and output paths (as scontrol shows them)', async () => {
+    const slurm = new SlurmRepository(processes);
+    const job = batchJob('sleep 1', { cpus: 2, memoryMb: 96, timeLimitSeconds: 3 * 3600 + 60 });
+
+    const jobId = await slurm.submit(job);
+    const { stdout } = await processes.check('scontrol', ['show', 'job', jobId]);
+
+    expect(stdout).toContain(`JobId=${jobId} JobName=${job.name}`);
+    expect(stdout).toContain(`Comment=${job.comment}`);
+    expect(stdout).toContain('TimeLimit=03:01:00');
+    expect(stdout).toMatch(/\bNumCPUs=2\b/);
+    expect(stdout).toMatch(/\bNumTasks=1\b/);
+    expect(stdout).toMatch(/\bMinMemoryNode=96M\b/);
+    expect(stdout).toContain(`Partition=${partition}`);
+    expect(stdout).toContain(`WorkDir=${job.workDir}`);
+    expect(stdout).toContain(`StdOut=${job.stdoutPath}`);
+    expect(stdout).toContain(`StdErr=${job.stderrPath}`);
+    await waitForClass(slurm, job.name, 'COMPLETED');
+  });
+
+  it('passes a time limit in seconds that Slurm keeps in whole minutes, rounded up (90 s is 00:02:00)', async () => {
+    const slurm = new SlurmRepository(processes);
+    const job = batchJob('true', { timeLimitSeconds: 90 });
+
+    const jobId = await slurm.submit(job);
+    const { stdout } = await processes.check('scontrol', ['show', 'job', jobId]);
+
+    expect(stdout).toContain('TimeLimit=00:02:00');
+    await waitForClass(slurm, job.name, 'COMPLETED');
+  });
+
+  it('cancels a running job: listJobs reports it CANCELLED', async () => {
+    const slurm = new SlurmRepository(processes);
+    const job = batchJob('sleep 300');
+    const jobId = await slurm.submit(job);
+    await waitForClass(slurm, job.name, 'RUNNING');
+
+    await slurm.cancel(jobId);
+
+    const cancelled = await waitForClass(slurm, job.name, 'CANCELLED', 30_000);
+    expect(cancelled.jobId).toBe(jobId);
+    expect(slurm.calls.scancel).toBe(1);
+  });
+
+  it('refuses a job for a partition that does not exist, naming the partition, and nothing is queued', async () => {
+    const slurm = new SlurmRepository(processes);
+    const missing = `nopart${randomUUID().slice(0, 8)}`;
+    const job = batchJob('true', { partition: missing });
+
+    const submitted = slurm.submit(job);
+    await expect(submitted).rejects.toThrow(CommandFailedError);
+    await expect(submitted).rejects.toThrow(new RegExp(`invalid partition specified: ${missing}`));
+    expect(await findJob(slurm, job.name)).toBeUndefined();
+  });
+
+  it('refuses unsafe values before starting sbatch, and a malformed job id before starting scancel', async () => {
+    const processesSeen = new RecordingProcessRepository();
+    const slurm = new SlurmRepository(processesSeen);
+
+    await expect(slurm.submit(batchJob('true', { name: 'x\n#SBATCH --uid=0' }))).rejects.toThrow(InvalidBatchJobError);
+    await expect(slurm.submit(batchJob('true', { partition: `${partition} --uid=0` }))).rejects.toThrow(InvalidBatchJobError);
+    await expect(slurm.cancel('1; scancel --user=root')).rejects.toThrow(/invalid Slurm job id/);
+
+    expect(processesSeen.started).toEqual([]);
+    expect(slurm.calls).toEqual({ sbatch: 0, squeue: 0, scancel: 0 });
+  });
+
+  it('counts one squeue call, and starts one squeue process, per listJobs', async () => {
+    const processesSeen = new RecordingProcessRepository();
+    const slurm = new SlurmRepository(processesSeen);
+
+    await slurm.listJobs();
+    await slurm.listJobs();
+    await slurm.listJobs();
+
+    expect(slurm.calls).toEqual({ sbatch: 0, squeue: 3, scancel: 0 });
+    expect(processesSeen.started).toEqual(['squeue', 'squeue', 'squeue']);
+  });
+});

@@ -1,0 +1,94 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { type CairnStack, startCairnStack, WORKSPACE } from '@cairn/testing';
+
+const run = promisify(execFile);
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('cairn CLI [real: gateway, scheduler, images, agent, nats-server, PostgreSQL, registry, slurmctld, slurmd, ch-run]', () => {
+  let stack: CairnStack;
+
+  const cairn = async (...args: string[]): Promise<CliResult> => {
+    try {
+      const { stdout, stderr } = await run(
+        process.execPath,
+        ['-r', join(WORKSPACE, 'tools', 'register.js'), join(WORKSPACE, 'apps', 'cli', 'src', 'main.ts'), ...args],
+        { cwd: WORKSPACE, env: { PATH: process.env['PATH'] ?? '', CAIRN_GATEWAY: stack.grpcAddress, NO_COLOR: '1' }, timeout: 120_000 },
+      );
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  beforeAll(async () => {
+    stack = await startCairnStack();
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('submits with --watch: shows each state, the timeline and the output, exits 0', async () => {
+    const result = await cairn('job', 'submit', '-i', 'lab/busybox:1.36', '-n', 'cli', '-t', '2m', '-e', 'WHO=$USER', '--watch', '--', '/bin/sh', '-c', 'echo "hi $WHO"');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(/^submitted [0-9a-f-]{36} 127\.0\.0\.1:5000\/lab\/busybox@sha256:[a-f0-9]{64}$/);
+    for (const state of ['ACCEPTED', 'PENDING', 'RUNNING', 'COMPLETED']) {
+      expect(lines.some((l) => new RegExp(`^  \\d\\d:\\d\\d:\\d\\d  ${state}`).test(l))).toBe(true);
+    }
+    expect(result.stdout).toContain('● ACCEPTED ─ ● PENDING ─ ● RUNNING ─ ✔ COMPLETED');
+    expect(result.stdout.endsWith('hi $USER\n')).toBe(true);
+  });
+
+  it('exits 1 when the watched job fails, and lists it with its exit code', async () => {
+    const result = await cairn('job', 'submit', '-i', 'lab/busybox:1.36', '-n', 'cli-fail', '--watch', '--', '/bin/sh', '-c', 'exit 3');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('✖ FAILED');
+    const jobId = /^submitted ([0-9a-f-]{36})/.exec(result.stdout)?.[1] ?? '';
+    const listed = await cairn('job', 'list', '--state', 'failed', '--name', 'cli-fail');
+    expect(listed.stdout).toMatch(new RegExp(`${jobId}\\s+cli-fail\\s+FAILED\\s+3\\s`));
+    const got = await cairn('job', 'get', jobId, '--json');
+    expect(JSON.parse(got.stdout)).toMatchObject({ jobId, exitCode: 3 });
+  });
+
+  it('prints one clear line, no stack trace, for a refused request (exit 2)', async () => {
+    const result = await cairn('job', 'submit', '-i', 'lab/busybox:1.36', '-n', '$(id)', '--', '/bin/true');
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      'cairn: INVALID_ARGUMENT: spec.name: must be a job name: letters, digits, ".", "-" and "_", starting with a letter or digit\n',
+    );
+  });
+
+  it('prints one clear line when the gateway is unreachable (exit 1)', async () => {
+    const result = await cairn('--gateway', '127.0.0.1:1', 'job', 'get', '00000000-0000-4000-8000-000000000000');
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^cairn: UNAVAILABLE: /);
+  });
+
+  it('refuses a bad option value before calling the gateway (exit 2)', async () => {
+    const result = await cairn('job', 'submit', '-i', 'lab/busybox:1.36', '-t', 'soon', '--', '/bin/true');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"soon" is not a duration');
+  });
+
+  it('cancels a job', async () => {
+    const submitted = await cairn('job', 'submit', '-i', 'lab/busybox:1.36', '--', '/bin/sleep', '300');
+    const jobId = /^submitted ([0-9a-f-]{36})/.exec(submitted.stdout)?.[1] ?? '';
+    const cancelled = await cairn('job', 'cancel', jobId);
+    expect(cancelled.stdout).toMatch(new RegExp(`^cancel requested for ${jobId}`));
+    const watched = await cairn('job', 'watch', jobId);
+    expect(watched.stdout).toContain('CANCELLED');
+    expect(watched.code).toBe(1);
+  });
+});

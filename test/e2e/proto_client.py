@@ -1,0 +1,38 @@
+#!/usr/bin/python3
+"""A client of Cairn built only from the .proto files (compiled here with plain protoc,
+as grpc_tools ships it): submits a job, watches it to the end, prints one JSON line per
+event, then the job's stdout. Usage: proto_client.py HOST:PORT PROTO_DIR"""
+import importlib
+import json
+import sys
+import tempfile
+
+import grpc
+from grpc_tools import protoc
+import pkg_resources  # noqa: F401  (grpc_tools needs its include path)
+
+address, proto_dir = sys.argv[1], sys.argv[2]
+out = tempfile.mkdtemp()
+include = pkg_resources.resource_filename("grpc_tools", "_proto")
+rc = protoc.main(["protoc", f"-I{proto_dir}", f"-I{include}", f"--python_out={out}",
+                  f"--grpc_python_out={out}", "cairn/v1/job_service.proto"])
+if rc != 0:
+    sys.exit(f"protoc failed: {rc}")
+sys.path.insert(0, out)
+pb = importlib.import_module("cairn.v1.job_service_pb2")
+rpc = importlib.import_module("cairn.v1.job_service_pb2_grpc")
+
+with grpc.insecure_channel(address) as channel:
+    stub = rpc.JobServiceStub(channel)
+    spec = pb.JobSpec(name="from-python", image="lab/busybox:1.36",
+                      command=["/bin/echo", "hello from a python client"])
+    job = stub.SubmitJob(pb.SubmitJobRequest(spec=spec)).job
+    for event in stub.WatchJob(pb.WatchJobRequest(job_id=job.job_id)):
+        print(json.dumps({"state": pb.JobState.Name(event.state), "sequence": event.sequence,
+                          "exit_code": event.exit_code.value if event.HasField("exit_code") else None}))
+    output = stub.GetJobOutput(pb.GetJobOutputRequest(job_id=job.job_id))
+    print(json.dumps({"stdout": output.data.decode()}))
+    try:
+        stub.SubmitJob(pb.SubmitJobRequest(spec=pb.JobSpec(image="lab/busybox:1.36")))
+    except grpc.RpcError as error:
+        print(json.dumps({"error": error.code().name, "details": error.details()}))

@@ -1,0 +1,671 @@
+/**
+ * Jobs throughput: N one-second jobs through Cairn's gateway, and the same N with plain
+ * `sbatch` and a naive per-job `squeue` poller, on the same Slurm controller in one run.
+ *
+ *   node -r ./tools/register.js tools/benchmarks/jobs-throughput.ts --jobs 100
+ *
+ * Prints a markdown report to stdout (progress goes to stderr): submit latency (median,
+ * p99), makespan to all COMPLETED, squeue/sbatch processes each approach ran, and the
+ * controller's own RPC counts (sdiag before/after each phase), with Cairn/baseline ratios.
+ * Methodology and recorded results: docs/benchmarks.md. Needs the dev cluster
+ * (`bash tools/dev-cluster/dev-cluster.sh up`) and root (sdiag, the agent's job wrapper).
+ *
+ * It reports numbers; it asserts none. Nothing in Cairn is changed to measure it: the
+ * agent's squeue/sbatch calls are counted by a counting shim placed first on the PATH the
+ * harness gives the service processes, and the controller's view comes from sdiag.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { ProcessRepository } from '@cairn/adapters/process';
+import type { JobsClient } from '@cairn/client';
+import { pb } from '@cairn/contracts';
+import { type CairnStack, startCairnStack, testEnv } from '@cairn/testing';
+
+// ---------------------------------------------------------------------------------------
+// Options
+
+const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/jobs-throughput.ts [options]
+  --jobs N               jobs per approach (default 100)
+  --concurrency C        Cairn: SubmitJob calls in flight (default 16)
+  --poll-interval-ms T   baseline: each job's squeue period (default 1000)
+  --poll-parallel K      baseline: most squeue processes at once (default 4)
+  --watch-interval-ms T  Cairn: ListJobs period while waiting (default 1000)
+  --only baseline|cairn  run one phase
+  --timeout-s S          per phase, submit to all final (default 300 + 2*N)
+  --json FILE            also write the raw measurements as JSON
+  --keep                 keep the temporary directories (job output, stack logs)`;
+
+const { values: opts } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '100' },
+    concurrency: { type: 'string', default: '16' },
+    'poll-interval-ms': { type: 'string', default: '1000' },
+    'poll-parallel': { type: 'string', default: '4' },
+    'watch-interval-ms': { type: 'string', default: '1000' },
+    only: { type: 'string' },
+    'timeout-s': { type: 'string' },
+    json: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+function positiveInt(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`--${name} must be a positive integer, not ${JSON.stringify(value)}\n${USAGE}`);
+    process.exit(2);
+  }
+  return n;
+}
+
+if (opts.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (opts.only !== undefined && opts.only !== 'baseline' && opts.only !== 'cairn') {
+  console.error(`--only must be baseline or cairn\n${USAGE}`);
+  process.exit(2);
+}
+const N = positiveInt('jobs', opts.jobs);
+const CONCURRENCY = positiveInt('concurrency', opts.concurrency);
+const POLL_INTERVAL_MS = positiveInt('poll-interval-ms', opts['poll-interval-ms']);
+const POLL_PARALLEL = positiveInt('poll-parallel', opts['poll-parallel']);
+const WATCH_INTERVAL_MS = positiveInt('watch-interval-ms', opts['watch-interval-ms']);
+const TIMEOUT_MS = positiveInt('timeout-s', opts['timeout-s'] ?? String(300 + 2 * N)) * 1000;
+const RUN_ID = randomBytes(4).toString('hex');
+const BENCH_NAME = `bench-${RUN_ID}`;
+const PARTITION = testEnv().partition;
+
+// ---------------------------------------------------------------------------------------
+// Small helpers
+
+const processes = new ProcessRepository();
+const now = () => performance.now();
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+
+async function run(file: string, args: string[]): Promise<string> {
+  const result = await processes.run(file, args, { timeoutMs: 120_000 });
+  if (result.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+/** The absolute path of a program, looked up before the Cairn phase changes PATH. */
+async function which(program: string): Promise<string> {
+  const out = await run('/bin/sh', ['-c', 'command -v "$1"', 'sh', program]);
+  const path = out.trim();
+  if (!path.startsWith('/')) throw new Error(`${program} not found on PATH`);
+  return path;
+}
+
+function quantile(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  // Nearest rank: with fewer than 100 values the p99 is the maximum.
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+const median = (values: number[]) => quantile(values, 0.5);
+const mean = (values: number[]) => (values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length);
+
+/** Runs fn(0..count-1) with at most `limit` in flight. */
+async function pool(count: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+}
+
+// ---------------------------------------------------------------------------------------
+// The controller's view: sdiag RPC counts and what squeue says about a set of jobs
+
+interface Sdiag {
+  dataSince: string;
+  jobsSubmitted: number;
+  rpcs: Map<string, { count: number; totalUs: number }>;
+}
+
+async function sdiag(bin: string): Promise<Sdiag> {
+  const out = await run(bin, []);
+  const rpcs = new Map<string, { count: number; totalUs: number }>();
+  const section = out.split('Remote Procedure Call statistics by message type')[1]?.split('Remote Procedure Call statistics by user')[0] ?? '';
+  for (const line of section.split('\n')) {
+    const m = /^\s*([A-Z0-9_]+)\s+\(\s*\d+\)\s+count:(\d+)\s+ave_time:\d+\s+total_time:(\d+)/.exec(line);
+    if (m?.[1]) rpcs.set(m[1], { count: Number(m[2]), totalUs: Number(m[3]) });
+  }
+  return {
+    dataSince: /Data since\s+(.*)/.exec(out)?.[1]?.trim() ?? '?',
+    jobsSubmitted: Number(/Jobs submitted:\s*(\d+)/.exec(out)?.[1] ?? NaN),
+    rpcs,
+  };
+}
+
+interface SdiagDelta {
+  /** Someone ran `sdiag -r` during the phase: the counts are since then (a lower bound). */
+  resetDuringPhase: boolean;
+  jobsSubmitted: number;
+  rpcs: Record<string, { count: number; totalMs: number }>;
+}
+
+function sdiagDelta(before: Sdiag, after: Sdiag): SdiagDelta {
+  const reset = before.dataSince !== after.dataSince;
+  const rpcs: Record<string, { count: number; totalMs: number }> = {};
+  for (const [type, a] of after.rpcs) {
+    const b = reset ? undefined : before.rpcs.get(type);
+    const count = a.count - (b?.count ?? 0);
+    // sdiag counts itself: the snapshot taken after the phase adds one REQUEST_STATS_INFO.
+    if (count > 0 && type !== 'REQUEST_STATS_INFO') rpcs[type] = { count, totalMs: (a.totalUs - (b?.totalUs ?? 0)) / 1000 };
+  }
+  return { resetDuringPhase: reset, jobsSubmitted: after.jobsSubmitted - (reset ? 0 : before.jobsSubmitted), rpcs };
+}
+
+interface SlurmTimes {
+  /** First SubmitTime to last EndTime, as Slurm recorded them (1 s resolution). */
+  makespanS: number;
+  meanRunS: number;
+  meanWaitS: number;
+  states: Record<string, number>;
+}
+
+/** Reads Slurm's submit/start/end times of the given jobs (taken after the phase's sdiag). */
+async function slurmTimes(squeueBin: string, ids: string[]): Promise<SlurmTimes> {
+  const rows: { state: string; submit: number; start: number; end: number }[] = [];
+  for (let i = 0; i < ids.length; i += 200) {
+    const out = await run(squeueBin, ['-h', '-t', 'all', '-j', ids.slice(i, i + 200).join(','), '-o', '%i|%T|%V|%S|%e']);
+    for (const line of out.split('\n')) {
+      const [, state, submit, start, end] = line.trim().split('|');
+      if (!state || !submit || !start || !end) continue;
+      rows.push({ state, submit: Date.parse(submit), start: Date.parse(start), end: Date.parse(end) });
+    }
+  }
+  const states: Record<string, number> = {};
+  for (const r of rows) states[r.state] = (states[r.state] ?? 0) + 1;
+  const done = rows.filter((r) => Number.isFinite(r.end) && Number.isFinite(r.start));
+  return {
+    makespanS: done.length ? (Math.max(...done.map((r) => r.end)) - Math.min(...rows.map((r) => r.submit))) / 1000 : NaN,
+    meanRunS: mean(done.map((r) => (r.end - r.start) / 1000)),
+    meanWaitS: mean(done.map((r) => (r.start - r.submit) / 1000)),
+    states,
+  };
+}
+
+/** How many jobs the controller remembers (finished ones too), and how many are not final. */
+async function controllerJobs(squeueBin: string): Promise<{ remembered: number; open: number }> {
+  const states = (await run(squeueBin, ['-h', '-t', 'all', '-o', '%T'])).split('\n').filter((l) => l.trim());
+  return { remembered: states.length, open: states.filter((s) => !FINAL_SLURM.test(s)).length };
+}
+
+// ---------------------------------------------------------------------------------------
+// Phases
+
+interface PhaseResult {
+  name: 'baseline' | 'cairn';
+  submitLatencyMs: number[];
+  submitPhaseS: number;
+  /** First submit to the moment the client saw the last job COMPLETED. */
+  makespanS: number;
+  /** Cairn only: first submit to the last COMPLETED job's update_time as the scheduler recorded it. */
+  recordedMakespanS?: number;
+  timedOut: boolean;
+  completed: number;
+  notCompleted: Record<string, number>;
+  squeueCalls: number;
+  sbatchCalls: number;
+  /** Calls the benchmark itself made while waiting that are not Slurm calls (Cairn: ListJobs). */
+  otherCalls: Record<string, number>;
+  notes: string[];
+  sdiag: SdiagDelta;
+  slurm: SlurmTimes;
+  /** Jobs the controller remembered, and those not final (all someone else's), at the start. */
+  controllerAtStart: { remembered: number; open: number };
+  loadavgStart: number[];
+  loadavgEnd: number[];
+}
+
+interface Bins {
+  sbatch: string;
+  squeue: string;
+  scancel: string;
+  sdiag: string;
+}
+
+const FINAL_SLURM = /^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED|REVOKED|SPECIAL_EXIT)\b/;
+
+async function baselinePhase(bins: Bins, workDir: string): Promise<PhaseResult> {
+  const dir = join(workDir, 'baseline');
+  mkdirSync(dir, { recursive: true });
+  const notes: string[] = [];
+  const controllerAtStart = await controllerJobs(bins.squeue);
+  const loadStart = loadavg();
+  const before = await sdiag(bins.sdiag);
+
+  // 1. N sbatch processes, one after the other, each timed.
+  log(`baseline: submitting ${N} jobs with sbatch, one at a time`);
+  const args = [
+    '--parsable',
+    '--wrap',
+    'sleep 1',
+    `--chdir=${dir}`,
+    '-o',
+    `${dir}/%j.out`,
+    `--job-name=${BENCH_NAME}`,
+    // The same request as Cairn's jobs (see docs/benchmarks.md):
+    `--partition=${PARTITION}`,
+    '--ntasks=1',
+    '--cpus-per-task=1',
+    '--mem=64M',
+    '--time=0-00:02:00',
+  ];
+  const latencies: number[] = [];
+  const ids: string[] = [];
+  const t0 = now();
+  for (let i = 0; i < N; i++) {
+    const start = now();
+    const out = await run(bins.sbatch, args);
+    latencies.push(now() - start);
+    const id = out.trim().split(';')[0] ?? '';
+    if (!/^\d+$/.test(id)) throw new Error(`unexpected sbatch output ${JSON.stringify(out)}`);
+    ids.push(id);
+  }
+  const submitPhaseS = (now() - t0) / 1000;
+  log(`baseline: submitted in ${submitPhaseS.toFixed(1)} s; polling each job with its own squeue every ${POLL_INTERVAL_MS} ms (${POLL_PARALLEL} at a time)`);
+
+  // 2. A naive client: each job polled with its own squeue, once per period, until final.
+  interface Polled {
+    id: string;
+    nextDue: number;
+    busy: boolean;
+    final?: string;
+    polls: number[];
+  }
+  const jobs: Polled[] = ids.map((id) => ({ id, nextDue: now(), busy: false, polls: [] }));
+  let squeueCalls = 0;
+  let squeueErrors = 0;
+  let lastFinalAt = t0;
+  const deadline = t0 + TIMEOUT_MS;
+  let timedOut = false;
+  const worker = async () => {
+    for (;;) {
+      let pick: Polled | undefined;
+      for (const j of jobs) if (!j.final && !j.busy && (!pick || j.nextDue < pick.nextDue)) pick = j;
+      if (!pick) return;
+      if (now() > deadline) {
+        timedOut = true;
+        return;
+      }
+      pick.busy = true;
+      await sleep(pick.nextDue - now());
+      pick.polls.push(now());
+      squeueCalls += 1;
+      const result = await processes.run(bins.squeue, ['-h', '-j', pick.id, '-t', 'all', '-o', '%T'], { timeoutMs: 60_000 });
+      const state = result.stdout.trim();
+      if (result.exitCode !== 0) squeueErrors += 1;
+      if (result.exitCode === 0 && FINAL_SLURM.test(state)) {
+        pick.final = state.split(/\s/)[0];
+        lastFinalAt = now();
+      }
+      pick.nextDue = now() + POLL_INTERVAL_MS;
+      pick.busy = false;
+    }
+  };
+  await Promise.all(Array.from({ length: POLL_PARALLEL }, worker));
+  const makespanS = (lastFinalAt - t0) / 1000;
+  const after = await sdiag(bins.sdiag);
+  const loadEnd = loadavg();
+
+  if (timedOut) {
+    notes.push(`timed out after ${TIMEOUT_MS / 1000} s; remaining jobs cancelled`);
+    await processes.run(bins.scancel, [`--name=${BENCH_NAME}`]);
+  }
+  if (squeueErrors > 0) notes.push(`${squeueErrors} squeue calls failed (retried at the next period)`);
+  const intervals = jobs.flatMap((j) => j.polls.slice(1).map((t, k) => t - (j.polls[k] as number)));
+  notes.push(
+    `squeue calls per job: median ${median(jobs.map((j) => j.polls.length))}; achieved interval between polls of one job: median ${(median(intervals) / 1000).toFixed(2)} s, p99 ${(quantile(intervals, 0.99) / 1000).toFixed(2)} s (target ${POLL_INTERVAL_MS / 1000} s)`,
+  );
+  const completed = jobs.filter((j) => j.final === 'COMPLETED').length;
+  const notCompleted: Record<string, number> = {};
+  for (const j of jobs) if (j.final !== 'COMPLETED') notCompleted[j.final ?? 'not final'] = (notCompleted[j.final ?? 'not final'] ?? 0) + 1;
+
+  return {
+    name: 'baseline',
+    submitLatencyMs: latencies,
+    submitPhaseS,
+    makespanS,
+    timedOut,
+    completed,
+    notCompleted,
+    squeueCalls,
+    sbatchCalls: N,
+    otherCalls: {},
+    notes,
+    sdiag: sdiagDelta(before, after),
+    slurm: await slurmTimes(bins.squeue, ids),
+    controllerAtStart,
+    loadavgStart: loadStart,
+    loadavgEnd: loadEnd,
+  };
+}
+
+/**
+ * Shims for sbatch/squeue/scancel that append one line per call to a log, then exec the
+ * real program. Put first on PATH while the stack starts, they count the agent's calls.
+ */
+function writeShims(dir: string, bins: Bins): { dir: string; counts: () => Record<string, number> } {
+  const shimDir = join(dir, 'slurm-shims');
+  const callLog = join(dir, 'slurm-calls.log');
+  mkdirSync(shimDir, { recursive: true });
+  writeFileSync(callLog, '');
+  for (const name of ['sbatch', 'squeue', 'scancel'] as const) {
+    const path = join(shimDir, name);
+    writeFileSync(path, `#!/bin/sh\necho ${name} >> '${callLog}'\nexec '${bins[name]}' "$@"\n`);
+    chmodSync(path, 0o755);
+  }
+  return {
+    dir: shimDir,
+    counts: () => {
+      const counts: Record<string, number> = { sbatch: 0, squeue: 0, scancel: 0 };
+      for (const line of readFileSync(callLog, 'utf8').split('\n')) if (line) counts[line] = (counts[line] ?? 0) + 1;
+      return counts;
+    },
+  };
+}
+
+const S = pb.JobState;
+const OPEN_STATES = [S.JOB_STATE_ACCEPTED, S.JOB_STATE_PENDING, S.JOB_STATE_RUNNING];
+const stateName = (s: pb.JobState) => (pb.JobState[s] ?? String(s)).replace('JOB_STATE_', '');
+
+function benchSpec(name: string): pb.JobSpec {
+  return {
+    name,
+    image: 'lab/busybox:1.36',
+    command: ['/bin/sleep', '1'],
+    env: {},
+    site: '',
+    resources: { cpus: 1, memoryMb: 64, timeLimitSeconds: 120, partition: '' },
+  };
+}
+
+/** Every job whose name starts with `prefix` (and, if given, in one of `states`), paging by 500. */
+async function listAll(client: JobsClient, prefix: string, states: pb.JobState[], calls: { listJobs: number }): Promise<pb.Job[]> {
+  const jobs: pb.Job[] = [];
+  let pageToken = '';
+  do {
+    calls.listJobs += 1;
+    const page = await client.listJobs({ namePrefix: prefix, states, pageSize: 500, pageToken });
+    jobs.push(...page.jobs);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return jobs;
+}
+
+async function cairnPhase(bins: Bins, workDir: string, cleanups: (() => Promise<void>)[]): Promise<PhaseResult> {
+  const notes: string[] = [];
+  const shims = writeShims(workDir, bins);
+  // The harness hands its own PATH to the services it starts; put the counting shims first
+  // for the start only (the benchmark's own Slurm calls use absolute paths).
+  /* eslint-disable no-restricted-properties -- the harness reads PATH from process.env */
+  const originalPath = process.env['PATH'];
+  process.env['PATH'] = `${shims.dir}:${originalPath ?? '/usr/bin:/bin'}`;
+  log('cairn: starting the stack (private NATS, fresh database, gateway, scheduler, images, agent)');
+  const startT = now();
+  let stack: CairnStack;
+  try {
+    stack = await startCairnStack();
+  } finally {
+    process.env['PATH'] = originalPath;
+  }
+  /* eslint-enable no-restricted-properties */
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await stack.stop();
+    if (!opts.keep) rmSync(stack.dir, { recursive: true, force: true });
+  };
+  cleanups.push(stop);
+  notes.push(`stack start: ${((now() - startT) / 1000).toFixed(1)} s (not in any number above)`);
+  const { client } = stack;
+  const calls = { listJobs: 0, cancelJob: 0 };
+
+  try {
+    // Warm-up, outside the measurement: the first job pulls and converts the image.
+    const warmT = now();
+    const { job: warm } = await client.submitJob({ spec: benchSpec(`warmup-${RUN_ID}`), requestId: '' });
+    if (!warm) throw new Error('no job in SubmitJobResponse');
+    let warmState = S.JOB_STATE_ACCEPTED;
+    for await (const event of client.watchJob(warm.jobId)) warmState = event.state;
+    if (warmState !== S.JOB_STATE_COMPLETED) throw new Error(`warm-up job ended ${stateName(warmState)}; see ${stack.dir}/*.log`);
+    notes.push(`warm-up job (image pull and conversion, not measured): ${((now() - warmT) / 1000).toFixed(1)} s to COMPLETED`);
+    await sleep(1500); // let the agent's poller see nothing open and go quiet
+    const shimBefore = shims.counts();
+
+    const controllerAtStart = await controllerJobs(bins.squeue);
+    const loadStart = loadavg();
+    const before = await sdiag(bins.sdiag);
+
+    // 1. N SubmitJob calls, CONCURRENCY in flight, each timed.
+    log(`cairn: submitting ${N} jobs over gRPC, ${CONCURRENCY} in flight`);
+    const latencies: number[] = new Array<number>(N);
+    const t0 = now();
+    const t0Wall = Date.now();
+    await pool(N, CONCURRENCY, async (i) => {
+      const start = now();
+      const { job } = await client.submitJob({ spec: benchSpec(BENCH_NAME), requestId: `${BENCH_NAME}-${i}` });
+      latencies[i] = now() - start;
+      if (!job) throw new Error('no job in SubmitJobResponse');
+    });
+    const submitPhaseS = (now() - t0) / 1000;
+    log(`cairn: submitted in ${submitPhaseS.toFixed(1)} s; waiting with ListJobs every ${WATCH_INTERVAL_MS} ms`);
+
+    // 2. Wait until none is ACCEPTED, PENDING or RUNNING: one paged ListJobs per period.
+    const deadline = t0 + TIMEOUT_MS;
+    let timedOut = false;
+    let lastReport = 0;
+    for (;;) {
+      const tick = now();
+      const open = await listAll(client, BENCH_NAME, OPEN_STATES, calls);
+      if (open.length === 0) break;
+      if (tick - lastReport > 10_000) {
+        lastReport = tick;
+        log(`cairn: ${open.length} open after ${((tick - t0) / 1000).toFixed(0)} s`);
+      }
+      if (now() > deadline) {
+        timedOut = true;
+        break;
+      }
+      await sleep(WATCH_INTERVAL_MS - (now() - tick));
+    }
+    const makespanS = (now() - t0) / 1000;
+    const after = await sdiag(bins.sdiag);
+    const loadEnd = loadavg();
+    const shimAfter = shims.counts();
+
+    const all = await listAll(client, BENCH_NAME, [], calls);
+    if (timedOut) {
+      notes.push(`timed out after ${TIMEOUT_MS / 1000} s; open jobs cancelled`);
+      const open = all.filter((j) => OPEN_STATES.includes(j.state));
+      await pool(open.length, 8, async (i) => {
+        calls.cancelJob += 1;
+        await client.cancelJob((open[i] as pb.Job).jobId).catch(() => undefined);
+      });
+    }
+    const completedJobs = all.filter((j) => j.state === S.JOB_STATE_COMPLETED);
+    const notCompleted: Record<string, number> = {};
+    for (const j of all) if (j.state !== S.JOB_STATE_COMPLETED) notCompleted[stateName(j.state)] = (notCompleted[stateName(j.state)] ?? 0) + 1;
+    if (all.length !== N) notCompleted['missing from ListJobs'] = N - all.length;
+    const lastUpdate = Math.max(...completedJobs.map((j) => j.updateTime?.getTime() ?? 0));
+    const slurmIds = all.map((j) => j.slurmJobId).filter(Boolean);
+    const delta = (k: string) => (shimAfter[k] ?? 0) - (shimBefore[k] ?? 0);
+    if (delta('scancel') > 0) notes.push(`the agent ran scancel ${delta('scancel')} times`);
+
+    return {
+      name: 'cairn',
+      submitLatencyMs: latencies,
+      submitPhaseS,
+      makespanS,
+      recordedMakespanS: completedJobs.length ? (lastUpdate - t0Wall) / 1000 : NaN,
+      timedOut,
+      completed: completedJobs.length,
+      notCompleted,
+      squeueCalls: delta('squeue'),
+      sbatchCalls: delta('sbatch'),
+      otherCalls: { 'gRPC ListJobs (while waiting)': calls.listJobs },
+      notes,
+      sdiag: sdiagDelta(before, after),
+      slurm: await slurmTimes(bins.squeue, slurmIds),
+      controllerAtStart,
+      loadavgStart: loadStart,
+      loadavgEnd: loadEnd,
+    };
+  } catch (error) {
+    log(`cairn: failed; service logs are in ${stack.dir} (kept)`);
+    opts.keep = true;
+    throw error;
+  } finally {
+    await stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Report
+
+function fmt(n: number | undefined, digits = 0): string {
+  if (n === undefined || !Number.isFinite(n)) return '—';
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function ratio(c: number | undefined, b: number | undefined): string {
+  if (c === undefined || b === undefined || !Number.isFinite(c) || !Number.isFinite(b) || b === 0) return '—';
+  return `${(c / b).toFixed(2)}×`;
+}
+
+function report(facts: Record<string, string>, results: PhaseResult[]): string {
+  const b = results.find((r) => r.name === 'baseline');
+  const c = results.find((r) => r.name === 'cairn');
+  const lines: string[] = [];
+  lines.push(`## jobs-throughput: ${N} one-second jobs per approach`, '');
+  for (const [k, v] of Object.entries(facts)) lines.push(`- ${k}: ${v}`);
+  lines.push('');
+  lines.push('| metric | baseline: sbatch + squeue per job | Cairn: gRPC gateway | Cairn / baseline |', '| --- | ---: | ---: | ---: |');
+  const row = (label: string, get: (r: PhaseResult) => number | undefined, digits = 0) => {
+    const bv = b ? get(b) : undefined;
+    const cv = c ? get(c) : undefined;
+    lines.push(`| ${label} | ${fmt(bv, digits)} | ${fmt(cv, digits)} | ${ratio(cv, bv)} |`);
+  };
+  row('submit latency, median (ms)', (r) => median(r.submitLatencyMs), 1);
+  row('submit latency, p99 (ms)', (r) => quantile(r.submitLatencyMs, 0.99), 1);
+  row('submit phase, all N accepted (s)', (r) => r.submitPhaseS, 1);
+  row('makespan: first submit → client sees all COMPLETED (s)', (r) => r.makespanS, 1);
+  row('makespan as recorded: first submit → last COMPLETED in the scheduler (s)', (r) => r.recordedMakespanS, 1);
+  row('makespan in Slurm: first SubmitTime → last EndTime (s, 1 s resolution)', (r) => r.slurm.makespanS, 0);
+  row('mean run time per job in Slurm (s)', (r) => r.slurm.meanRunS, 2);
+  row('jobs COMPLETED', (r) => r.completed);
+  row('squeue processes run (baseline: the client; Cairn: the agent)', (r) => r.squeueCalls);
+  row('sbatch processes run', (r) => r.sbatchCalls);
+  const types = new Set<string>();
+  for (const r of results) for (const t of Object.keys(r.sdiag.rpcs)) types.add(t);
+  const sortedTypes = [...types].sort((x, y) => (c?.sdiag.rpcs[y]?.count ?? 0) + (b?.sdiag.rpcs[y]?.count ?? 0) - ((c?.sdiag.rpcs[x]?.count ?? 0) + (b?.sdiag.rpcs[x]?.count ?? 0)));
+  row('controller RPCs, all types (sdiag)', (r) => Object.values(r.sdiag.rpcs).reduce((a, x) => a + x.count, 0));
+  for (const t of sortedTypes) row(`&nbsp;&nbsp;${t}`, (r) => r.sdiag.rpcs[t]?.count ?? 0);
+  row('controller time in RPCs, all types (ms, sdiag total_time)', (r) => Object.values(r.sdiag.rpcs).reduce((a, x) => a + x.totalMs, 0), 0);
+  lines.push('');
+  for (const r of results) {
+    lines.push(`**${r.name}**`, '');
+    const notCompleted = Object.entries(r.notCompleted);
+    if (notCompleted.length) lines.push(`- NOT COMPLETED: ${notCompleted.map(([k, v]) => `${v} ${k}`).join(', ')}`);
+    lines.push(`- controller remembered ${r.controllerAtStart.remembered} jobs at the start of the phase (each of the agent's squeue calls lists them all)`);
+    lines.push(`- mean wait in Slurm, SubmitTime → StartTime: ${fmt(r.slurm.meanWaitS, 1)} s`);
+    // Every squeue process makes exactly one REQUEST_PARTITION_INFO; this approach's are counted
+    // client-side. More in sdiag, or more jobs submitted than N, means others used the controller.
+    const foreignJobs = r.sdiag.jobsSubmitted - N;
+    const foreignQueries = (r.sdiag.rpcs['REQUEST_PARTITION_INFO']?.count ?? 0) - r.squeueCalls;
+    if (r.controllerAtStart.open > 0 || foreignJobs !== 0 || foreignQueries > 0) {
+      lines.push(
+        `- WARNING: the controller was not quiet: ${r.controllerAtStart.open} other jobs queued or running at the start, ${foreignJobs} jobs submitted by others and ≥${Math.max(0, foreignQueries)} queries (REQUEST_PARTITION_INFO beyond this approach's ${r.squeueCalls} squeue) during the phase; the sdiag rows include them and the makespan shared the partition`,
+      );
+    }
+    if (r.sdiag.resetDuringPhase) lines.push('- WARNING: sdiag was reset during the phase; its counts are a lower bound');
+    for (const [k, v] of Object.entries(r.otherCalls)) lines.push(`- ${k}: ${v}`);
+    lines.push(`- load average (1, 5, 15 min) at start ${r.loadavgStart.map((x) => x.toFixed(2)).join(' ')}, at end ${r.loadavgEnd.map((x) => x.toFixed(2)).join(' ')}`);
+    for (const note of r.notes) lines.push(`- ${note}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------
+// Main
+
+async function machineFacts(): Promise<Record<string, string>> {
+  const partition = await run('scontrol', ['show', 'partition', PARTITION]).catch(() => '');
+  const config = await run('scontrol', ['show', 'config']).catch(() => '');
+  const commit = await run('git', ['rev-parse', '--short', 'HEAD']).catch(() => '?');
+  return {
+    date: new Date().toISOString(),
+    N: String(N),
+    command: `node -r ./tools/register.js tools/benchmarks/jobs-throughput.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    'commit': commit.trim(),
+    'CPUs (nproc)': String(availableParallelism()),
+    'Slurm': (await run('sinfo', ['--version']).catch(() => '?')).trim(),
+    [`partition ${PARTITION}`]: `OverSubscribe=${/OverSubscribe=(\S+)/.exec(partition)?.[1] ?? '?'}, TotalCPUs=${/TotalCPUs=(\S+)/.exec(partition)?.[1] ?? '?'}`,
+    SchedulerParameters: /SchedulerParameters\s*=\s*(.*)/.exec(config)?.[1]?.trim() ?? '?',
+    'Node.js': process.version,
+    settings: `Cairn ${CONCURRENCY} SubmitJob calls in flight, ListJobs every ${WATCH_INTERVAL_MS} ms; baseline squeue every ${POLL_INTERVAL_MS} ms per job, at most ${POLL_PARALLEL} at once`,
+  };
+}
+
+async function main(): Promise<void> {
+  const bins: Bins = {
+    sbatch: await which('sbatch'),
+    squeue: await which('squeue'),
+    scancel: await which('scancel'),
+    sdiag: await which('sdiag'),
+  };
+  await sdiag(bins.sdiag).catch((e: unknown) => {
+    throw new Error(`sdiag failed (is the dev cluster up, and are you root?): ${(e as Error).message}`);
+  });
+  const facts = await machineFacts();
+  const workDir = mkdtempSync(join(tmpdir(), `cairn-bench-${RUN_ID}-`));
+  log(`run ${RUN_ID}: ${N} jobs per approach; work dir ${workDir}`);
+  const cleanups: (() => Promise<void>)[] = [];
+  let interrupted = false;
+  process.once('SIGINT', () => {
+    interrupted = true;
+    log('interrupted: cancelling this run\'s baseline jobs and stopping the stack');
+    void (async () => {
+      await processes.run(bins.scancel, [`--name=${BENCH_NAME}`]).catch(() => undefined);
+      for (const c of cleanups) await c().catch(() => undefined);
+      process.exit(130);
+    })();
+  });
+
+  const results: PhaseResult[] = [];
+  try {
+    if (opts.only !== 'cairn') results.push(await baselinePhase(bins, workDir));
+    if (opts.only !== 'baseline' && !interrupted) results.push(await cairnPhase(bins, workDir, cleanups));
+  } finally {
+    for (const c of cleanups) await c().catch((e: unknown) => log(`cleanup: ${(e as Error).message}`));
+  }
+  const text = report(facts, results);
+  process.stdout.write(`${text}\n`);
+  if (opts.json) {
+    writeFileSync(opts.json, `${JSON.stringify({ facts, results }, null, 2)}\n`);
+    log(`raw measurements: ${opts.json}`);
+  }
+  if (opts.keep) log(`kept ${workDir}`);
+  else rmSync(workDir, { recursive: true, force: true });
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
