@@ -58,6 +58,7 @@ export default [
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       eqeqeq: ['error', 'always'],
       'no-restricted-syntax': [
         'error',
@@ -71,8 +72,26 @@ export default [
     },
   },
   {
-    files: ['libs/adapters/**/*.ts', 'libs/testing/**/*.ts', '**/*.spec.ts', '**/test/**/*.ts'],
+    // Tests may use the harness (type:testing) and any lib, but never an app.
+    files: ['**/*.spec.ts', '**/test/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          depConstraints: [{ sourceTag: '*', notDependOnLibsWithTags: ['type:app'] }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['libs/adapters/**/*.ts', 'libs/testing/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: outsideSystems.patterns }] },
+  },
+  {
+    // A lib's integration tests (libs/<lib>/test/) import the lib under test as ../src.
+    files: ['**/*.spec.ts', '**/test/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
   },
   {
     files: ['libs/config/**/*.ts', 'libs/testing/**/*.ts', '**/test/**/*.ts', 'libs/adapters/process/**/*.ts'],

@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false FORCE_COLOR=0
+# PGlite (the embedded PostgreSQL some specs use) loads its WASM through a dynamic import,
+# which Jest's sandbox allows only with this flag.
+export NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}"
 
 step() { printf '\n==> %s\n' "$*"; }
 

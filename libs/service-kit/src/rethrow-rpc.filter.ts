@@ -1,4 +1,4 @@
-import { type ArgumentsHost, Catch, type RpcExceptionFilter } from '@nestjs/common';
+import { Catch, type RpcExceptionFilter } from '@nestjs/common';
 import { type Observable, throwError } from 'rxjs';
 
 /**
@@ -8,7 +8,7 @@ import { type Observable, throwError } from 'rxjs';
  */
 @Catch()
 export class RethrowRpcFilter implements RpcExceptionFilter<unknown> {
-  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+  catch(exception: unknown): Observable<never> {
     return throwError(() => exception);
   }
 }

@@ -9,3 +9,4 @@ export { ServiceProcess, WORKSPACE } from './service-process';
 export type { ServiceSpec } from './service-process';
 export { startCairnStack } from './cairn-stack';
 export type { CairnStack } from './cairn-stack';
+export { strictMock } from './strict-mock';

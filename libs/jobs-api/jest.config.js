@@ -1,0 +1,1 @@
+module.exports = { displayName: 'jobs-api', preset: '../../jest.preset.js', rootDir: __dirname };
