@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { subjects } from '@cairn/contracts';
+import { ServiceProcess, startNats, type TestNats, WORKSPACE } from '@cairn/testing';
+
+function runService(app: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['-r', join(WORKSPACE, 'tools', 'register.js'), join(WORKSPACE, 'apps', app, 'src', 'main.ts')], {
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('service start-up and shutdown [real: nats-server, service processes]', () => {
+  let nats: TestNats;
+  beforeAll(async () => {
+    nats = await startNats();
+  });
+  afterAll(() => nats.stop());
+
+  it.each([
+    ['agent', { CAIRN_NATS_URL: 'nats://127.0.0.1:1' }, /^cairn-agent: invalid configuration: CAIRN_SITE \(site\) is unset: .* — the site \(cluster\) this agent serves\n$/],
+    ['agent', { CAIRN_SITE: 'Bad Site' }, /^cairn-agent: invalid configuration: CAIRN_SITE \(site\) is "Bad Site": must be a site name/],
+    ['scheduler', { CAIRN_DATABASE_URL: 'mysql://db/x' }, /^cairn-scheduler: invalid configuration: CAIRN_DATABASE_URL \(databaseUrl\) is "mysql:\/\/db\/x": expected postgres:\/\//],
+    ['gateway', { CAIRN_GRPC_ADDRESS: 'everywhere' }, /^cairn-gateway: invalid configuration: CAIRN_GRPC_ADDRESS \(grpcAddress\) is "everywhere": expected host:port/],
+    ['agent', { CAIRN_SITE: 'a', CAIRN_POLL_INTERVAL_MS: '5' }, /CAIRN_POLL_INTERVAL_MS \(pollIntervalMs\) is "5"/],
+  ])('%s refuses to start on a bad setting, with one line naming it (exit 2)', async (app, env, message) => {
+    const result = await runService(app, env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('shuts down gracefully on SIGTERM: exit 0 after saying so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifecycle-'));
+    const service = new ServiceProcess({
+      app: 'provenance',
+      env: { CAIRN_NATS_URL: nats.url, CAIRN_DATA_DIR: dir },
+      healthSubject: subjects.health('provenance'),
+      nats: nats.connectOptions,
+      logFile: join(dir, 'provenance.log'),
+    });
+    await service.start();
+    expect(await service.kill('SIGTERM')).toBe(0);
+    expect(service.tail()).toMatch(/"msg":"shutting down"/);
+  });
+});
