@@ -81,6 +81,8 @@ const TIMEOUT_MS = positiveInt('timeout-s', opts['timeout-s'] ?? String(300 + 2 
 const RUN_ID = randomBytes(4).toString('hex');
 const BENCH_NAME = `bench-${RUN_ID}`;
 const PARTITION = testEnv().partition;
+/** CAIRN_POLL_INTERVAL_MS that startCairnStack() gives the agent (libs/testing/src/cairn-stack.ts). */
+const AGENT_POLL_MS = 500;
 
 // ---------------------------------------------------------------------------------------
 // Small helpers
@@ -171,14 +173,18 @@ interface SlurmTimes {
   meanRunS: number;
   meanWaitS: number;
   states: Record<string, number>;
+  /** Per job, for the JSON file: Slurm id, name, state and times as squeue printed them. */
+  jobs: string[];
 }
 
 /** Reads Slurm's submit/start/end times of the given jobs (taken after the phase's sdiag). */
 async function slurmTimes(squeueBin: string, ids: string[]): Promise<SlurmTimes> {
   const rows: { state: string; submit: number; start: number; end: number }[] = [];
+  const jobs: string[] = [];
   for (let i = 0; i < ids.length; i += 200) {
-    const out = await run(squeueBin, ['-h', '-t', 'all', '-j', ids.slice(i, i + 200).join(','), '-o', '%i|%T|%V|%S|%e']);
+    const out = await run(squeueBin, ['-h', '-t', 'all', '-j', ids.slice(i, i + 200).join(','), '-o', '%i|%T|%V|%S|%e|%j']);
     for (const line of out.split('\n')) {
+      if (line.trim()) jobs.push(line.trim());
       const [, state, submit, start, end] = line.trim().split('|');
       if (!state || !submit || !start || !end) continue;
       rows.push({ state, submit: Date.parse(submit), start: Date.parse(start), end: Date.parse(end) });
@@ -192,6 +198,7 @@ async function slurmTimes(squeueBin: string, ids: string[]): Promise<SlurmTimes>
     meanRunS: mean(done.map((r) => (r.end - r.start) / 1000)),
     meanWaitS: mean(done.map((r) => (r.start - r.submit) / 1000)),
     states,
+    jobs,
   };
 }
 
@@ -217,6 +224,8 @@ interface PhaseResult {
   notCompleted: Record<string, number>;
   squeueCalls: number;
   sbatchCalls: number;
+  /** Per job, for the JSON file. */
+  jobs: unknown[];
   /** Calls the benchmark itself made while waiting that are not Slurm calls (Cairn: ListJobs). */
   otherCalls: Record<string, number>;
   notes: string[];
@@ -342,6 +351,7 @@ async function baselinePhase(bins: Bins, workDir: string): Promise<PhaseResult> 
     notCompleted,
     squeueCalls,
     sbatchCalls: N,
+    jobs: jobs.map((j) => ({ slurmJobId: j.id, final: j.final, polls: j.polls.length })),
     otherCalls: {},
     notes,
     sdiag: sdiagDelta(before, after),
@@ -353,26 +363,47 @@ async function baselinePhase(bins: Bins, workDir: string): Promise<PhaseResult> 
 }
 
 /**
- * Shims for sbatch/squeue/scancel that append one line per call to a log, then exec the
- * real program. Put first on PATH while the stack starts, they count the agent's calls.
+ * Shims for sbatch/squeue/scancel that append one line per call (name, /proc/uptime) to a
+ * log, then exec the real program; shell builtins only, so a call costs one extra exec.
+ * Put first on PATH while the stack starts, they count the agent's calls.
  */
-function writeShims(dir: string, bins: Bins): { dir: string; counts: () => Record<string, number> } {
+function writeShims(dir: string, bins: Bins): { dir: string; calls: () => { name: string; at: number }[] } {
   const shimDir = join(dir, 'slurm-shims');
   const callLog = join(dir, 'slurm-calls.log');
   mkdirSync(shimDir, { recursive: true });
   writeFileSync(callLog, '');
   for (const name of ['sbatch', 'squeue', 'scancel'] as const) {
     const path = join(shimDir, name);
-    writeFileSync(path, `#!/bin/sh\necho ${name} >> '${callLog}'\nexec '${bins[name]}' "$@"\n`);
+    writeFileSync(path, `#!/bin/sh\nread up rest < /proc/uptime\necho "${name} $up" >> '${callLog}'\nexec '${bins[name]}' "$@"\n`);
     chmodSync(path, 0o755);
   }
   return {
     dir: shimDir,
-    counts: () => {
-      const counts: Record<string, number> = { sbatch: 0, squeue: 0, scancel: 0 };
-      for (const line of readFileSync(callLog, 'utf8').split('\n')) if (line) counts[line] = (counts[line] ?? 0) + 1;
-      return counts;
-    },
+    calls: () =>
+      readFileSync(callLog, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [name = '', at = ''] = line.split(' ');
+          return { name, at: Number(at) };
+        }),
+  };
+}
+
+/** What the agent ran during the phase: squeue calls while it was still submitting, and after. */
+function agentCalls(calls: { name: string; at: number }[]): { counts: Record<string, number>; note: string } {
+  const counts: Record<string, number> = { sbatch: 0, squeue: 0, scancel: 0 };
+  for (const c of calls) counts[c.name] = (counts[c.name] ?? 0) + 1;
+  const sbatches = calls.filter((c) => c.name === 'sbatch');
+  const first = sbatches[0]?.at ?? NaN;
+  const last = sbatches[sbatches.length - 1]?.at ?? NaN;
+  const during = calls.filter((c) => c.name === 'squeue' && c.at >= first && c.at <= last).length;
+  const spanS = last - first;
+  return {
+    counts,
+    note:
+      `the agent ran its ${sbatches.length} sbatch in ${spanS.toFixed(1)} s (${fmt(sbatches.length / spanS, 0)}/s) and ${during} squeue meanwhile; ` +
+      `${(counts['squeue'] ?? 0) - during} squeue otherwise (poll interval ${AGENT_POLL_MS} ms in the harness)`,
   };
 }
 
@@ -443,7 +474,7 @@ async function cairnPhase(bins: Bins, workDir: string, cleanups: (() => Promise<
     if (warmState !== S.JOB_STATE_COMPLETED) throw new Error(`warm-up job ended ${stateName(warmState)}; see ${stack.dir}/*.log`);
     notes.push(`warm-up job (image pull and conversion, not measured): ${((now() - warmT) / 1000).toFixed(1)} s to COMPLETED`);
     await sleep(1500); // let the agent's poller see nothing open and go quiet
-    const shimBefore = shims.counts();
+    const shimBefore = shims.calls().length;
 
     const controllerAtStart = await controllerJobs(bins.squeue);
     const loadStart = loadavg();
@@ -484,7 +515,8 @@ async function cairnPhase(bins: Bins, workDir: string, cleanups: (() => Promise<
     const makespanS = (now() - t0) / 1000;
     const after = await sdiag(bins.sdiag);
     const loadEnd = loadavg();
-    const shimAfter = shims.counts();
+    const agent = agentCalls(shims.calls().slice(shimBefore));
+    notes.push(agent.note);
 
     const all = await listAll(client, BENCH_NAME, [], calls);
     if (timedOut) {
@@ -501,8 +533,15 @@ async function cairnPhase(bins: Bins, workDir: string, cleanups: (() => Promise<
     if (all.length !== N) notCompleted['missing from ListJobs'] = N - all.length;
     const lastUpdate = Math.max(...completedJobs.map((j) => j.updateTime?.getTime() ?? 0));
     const slurmIds = all.map((j) => j.slurmJobId).filter(Boolean);
-    const delta = (k: string) => (shimAfter[k] ?? 0) - (shimBefore[k] ?? 0);
-    if (delta('scancel') > 0) notes.push(`the agent ran scancel ${delta('scancel')} times`);
+    if (agent.counts['scancel']) notes.push(`the agent ran scancel ${agent.counts['scancel']} times`);
+    const slurm = await slurmTimes(bins.squeue, slurmIds);
+    if (makespanS > slurm.makespanS + 15) {
+      // Slurm was done long before Cairn said so: keep the service logs to find out why.
+      opts.keep = true;
+      notes.push(
+        `STALL: Cairn reported the last COMPLETED ${(makespanS - slurm.makespanS).toFixed(0)} s after Slurm ended its last job; service logs kept in ${stack.dir}`,
+      );
+    }
 
     return {
       name: 'cairn',
@@ -513,12 +552,20 @@ async function cairnPhase(bins: Bins, workDir: string, cleanups: (() => Promise<
       timedOut,
       completed: completedJobs.length,
       notCompleted,
-      squeueCalls: delta('squeue'),
-      sbatchCalls: delta('sbatch'),
+      squeueCalls: agent.counts['squeue'] ?? 0,
+      sbatchCalls: agent.counts['sbatch'] ?? 0,
+      jobs: all.map((j) => ({
+        jobId: j.jobId,
+        attemptId: j.attemptId,
+        slurmJobId: j.slurmJobId,
+        state: stateName(j.state),
+        createTime: j.createTime?.toISOString(),
+        updateTime: j.updateTime?.toISOString(),
+      })),
       otherCalls: { 'gRPC ListJobs (while waiting)': calls.listJobs },
       notes,
       sdiag: sdiagDelta(before, after),
-      slurm: await slurmTimes(bins.squeue, slurmIds),
+      slurm,
       controllerAtStart,
       loadavgStart: loadStart,
       loadavgEnd: loadEnd,
@@ -561,6 +608,7 @@ function report(facts: Record<string, string>, results: PhaseResult[]): string {
   row('submit latency, median (ms)', (r) => median(r.submitLatencyMs), 1);
   row('submit latency, p99 (ms)', (r) => quantile(r.submitLatencyMs, 0.99), 1);
   row('submit phase, all N accepted (s)', (r) => r.submitPhaseS, 1);
+  row('submit throughput (jobs/s)', (r) => N / r.submitPhaseS, 0);
   row('makespan: first submit → client sees all COMPLETED (s)', (r) => r.makespanS, 1);
   row('makespan as recorded: first submit → last COMPLETED in the scheduler (s)', (r) => r.recordedMakespanS, 1);
   row('makespan in Slurm: first SubmitTime → last EndTime (s, 1 s resolution)', (r) => r.slurm.makespanS, 0);

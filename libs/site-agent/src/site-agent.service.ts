@@ -76,7 +76,7 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     attempt.status.cancelRequested = true;
     await this.store.saveStatus(attempt);
     if (attempt.status.slurmJobId) {
-      await this.slurm.cancel(attempt.status.slurmJobId);
+      await this.scancel(attempt);
       this.poller.wake();
     } else {
       this.enqueue(attempt.id);
@@ -114,13 +114,26 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
       try {
         const done = await this.submitter.submit(attempt, known);
         if (done && attempt.status.cancelRequested && attempt.status.slurmJobId && !attempt.status.final) {
-          await this.slurm.cancel(attempt.status.slurmJobId);
+          await this.scancel(attempt);
         }
       } catch (error) {
         this.logger.error({ err: error, attemptId: id }, 'submission failed; will retry');
       }
       if (attempt.status.final) this.open.delete(id);
-      this.poller.wake();
+    }
+    // One poll after the batch, not one per submission: each poll is a full squeue.
+    this.poller.wake();
+  }
+
+  /**
+   * scancel; a job that already ended makes scancel complain, which is not an error here:
+   * the poller reports whatever final state the job reached.
+   */
+  private async scancel(attempt: Attempt): Promise<void> {
+    try {
+      await this.slurm.cancel(attempt.status.slurmJobId as string);
+    } catch (error) {
+      this.logger.warn({ attemptId: attempt.id, err: (error as Error).message }, 'scancel failed; the poller will report the outcome');
     }
   }
 

@@ -39,7 +39,9 @@ export class CharliecloudRuntime extends ContainerRuntime {
 
   launch(run: ContainerRun): LaunchPlan {
     const argv = ['ch-run', '--env-no-expand'];
-    for (const [name, value] of Object.entries(run.env)) argv.push(`--set-env=${name}=${value}`);
+    // ch-run strips one pair of single quotes around a value, so wrap every value in one:
+    // a value that itself starts and ends with ' then survives intact.
+    for (const [name, value] of Object.entries(run.env)) argv.push(`--set-env=${name}='${value}'`);
     if (run.workDir) argv.push(`--cd=${run.workDir}`);
     argv.push(run.image.path, '--', ...run.command);
     return { argv, files: [] };

@@ -42,8 +42,8 @@ describe('CharliecloudRuntime.launch', () => {
     expect(plan.argv.slice(0, 5)).toEqual([
       'ch-run',
       '--env-no-expand',
-      '--set-env=GREETING=hello, world',
-      "--set-env=TRICKY=$HOME `id` it's",
+      "--set-env=GREETING='hello, world'",
+      "--set-env=TRICKY='$HOME `id` it's'",
       '--cd=/tmp',
     ]);
     expect(plan.files).toEqual([]);

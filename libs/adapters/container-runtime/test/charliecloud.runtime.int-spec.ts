@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CharliecloudRuntime, type PreparedImage } from '@cairn/adapters/container-runtime';
+import { CharliecloudRuntime, type PreparedImage } from '../src';
 import { OciRegistryRepository } from '@cairn/adapters/oci-registry';
 import { CommandFailedError, ProcessRepository, type RunOptions, type RunResult } from '@cairn/adapters/process';
 import { testEnv } from '@cairn/testing';
@@ -126,8 +126,10 @@ describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch
         CAIRN_D: ' spaced  out ',
         CAIRN_E: 'double "quotes" and it\'s',
         CAIRN_F: '',
+        CAIRN_G: "'single-quoted'",
+        CAIRN_H: "''",
       };
-      const result = await runInContainer(['/bin/sh', '-c', 'printf "[%s]\\n" "$CAIRN_A" "$CAIRN_B" "$CAIRN_C" "$CAIRN_D" "$CAIRN_E" "$CAIRN_F"'], env);
+      const result = await runInContainer(['/bin/sh', '-c', 'printf "[%s]\\n" "$CAIRN_A" "$CAIRN_B" "$CAIRN_C" "$CAIRN_D" "$CAIRN_E" "$CAIRN_F" "$CAIRN_G" "$CAIRN_H"'], env);
       expect(result.stdout).toBe(`${Object.values(env).map((v) => `[${v}]`).join('\n')}\n`);
     });
 

@@ -112,9 +112,11 @@ export class JetStreamRepository {
     const opts = consumerOpts();
     opts.orderedConsumer();
     opts.deliverAll();
+    if (signal.aborted) return;
     const sub = await this.js.subscribe(subject, opts);
     const stop = () => sub.unsubscribe();
     signal.addEventListener('abort', stop, { once: true });
+    if (signal.aborted) stop();
     try {
       for await (const msg of sub) yield decodeJson(msg.data);
     } finally {

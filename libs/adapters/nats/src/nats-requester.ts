@@ -8,10 +8,9 @@ export class NatsRequester {
   constructor(private readonly nc: NatsConnection) {}
 
   async request<S extends z.ZodType>(subject: string, payload: unknown, reply: S, timeoutMs = 10_000): Promise<z.output<S>> {
-    let raw: unknown;
+    let data: Uint8Array;
     try {
-      const msg = await this.nc.request(subject, encodeJson(payload), { timeout: timeoutMs });
-      raw = decodeJson(msg.data);
+      data = (await this.nc.request(subject, encodeJson(payload), { timeout: timeoutMs })).data;
     } catch (error) {
       if (error instanceof NatsError && error.code === NatsErrorCode.NoResponders) {
         throw new CairnError('UNAVAILABLE', `no service answers on ${subject}`);
@@ -21,9 +20,15 @@ export class NatsRequester {
       }
       throw new CairnError('UNAVAILABLE', `request on ${subject} failed: ${(error as Error).message}`);
     }
-    const data = openEnvelope(raw);
+    let raw: unknown;
     try {
-      return parseOrThrow(reply, data);
+      raw = decodeJson(data);
+    } catch {
+      throw new CairnError('INTERNAL', `reply on ${subject} is not JSON`);
+    }
+    const opened = openEnvelope(raw);
+    try {
+      return parseOrThrow(reply, opened);
     } catch (error) {
       throw new CairnError('INTERNAL', `malformed reply on ${subject}: ${(error as Error).message}`);
     }

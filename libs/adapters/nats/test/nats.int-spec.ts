@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { CairnError, type ErrorCode } from '@cairn/contracts';
-import { connectNats, encodeJson, JetStreamRepository, NatsRequester, type NatsConnection } from '@cairn/adapters/nats';
+import { connectNats, encodeJson, JetStreamRepository, NatsRequester } from '../src';
 import { startNats, type TestNats, waitFor } from '@cairn/testing';
-import { ErrorCode as NatsErrorCode, NatsError, type Status } from 'nats';
+import { ErrorCode as NatsErrorCode, type NatsConnection, NatsError, type Status } from 'nats';
 import { z } from 'zod';
 
 const id = () => randomBytes(4).toString('hex');
@@ -157,6 +157,24 @@ describe('JetStreamRepository [real: nats-server 2.9 with JetStream]', () => {
 
     await js.publish(subject, { n: 5 }, `${subject}-5`);
     expect(got).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+  });
+});
+
+describe('JetStreamRepository.follow with an aborted signal [real: nats-server 2.9]', () => {
+  it('returns at once when the signal was aborted before it started', async () => {
+    const nats = await startNats();
+    const nc = await connectNats({ url: nats.url, name: 'follow-aborted' });
+    try {
+      const repo = new JetStreamRepository(nc);
+      const abort = new AbortController();
+      abort.abort();
+      const got: unknown[] = [];
+      for await (const data of repo.follow('cairn.jobs.events.none', abort.signal)) got.push(data);
+      expect(got).toEqual([]);
+    } finally {
+      await nc.close();
+      await nats.stop();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CairnError, type ErrorCode } from '@cairn/contracts';
-import { OciRegistryRepository } from '@cairn/adapters/oci-registry';
+import { OciRegistryRepository } from '../src';
 import { freePort, testEnv } from '@cairn/testing';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';

@@ -41,7 +41,7 @@ export async function openDatabase<DB>(options: DatabaseOptions): Promise<Databa
     embedded = true;
   }
   try {
-    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(options.schema)}`.execute(db);
+    await createSchema(db, options.schema);
     const migrator = new Migrator({
       db,
       migrationTableSchema: options.schema,
@@ -57,4 +57,17 @@ export async function openDatabase<DB>(options: DatabaseOptions): Promise<Databa
     throw error;
   }
   return { db, embedded, close: () => db.destroy() };
+}
+
+/**
+ * CREATE SCHEMA IF NOT EXISTS is not safe against a concurrent twin (two replicas starting
+ * on a fresh database): the loser gets a unique violation, which means the schema exists.
+ */
+async function createSchema<DB>(db: Kysely<DB>, schema: string): Promise<void> {
+  try {
+    await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== '23505' && code !== '42P06') throw error;
+  }
 }

@@ -6,7 +6,8 @@
  * WASM files with a dynamic import() that Jest's module VM refuses without
  * --experimental-vm-modules.
  */
-import { type Kysely, type Migration, openDatabase, sql } from '@cairn/adapters/postgres';
+import { openDatabase } from '../src';
+import { type Kysely, type Migration, sql } from 'kysely';
 
 /** Where one database lives: a database on a server, or a directory for PGlite. */
 export interface Place {

@@ -180,3 +180,17 @@ describe.each([server, embedded])('openDatabase [real: $title]', (backend) => {
     expect(read).toEqual(opened(['one', 'two', 'three'], ['0001-items']));
   });
 });
+
+describe('openDatabase by replicas starting together [real: PostgreSQL 15 server]', () => {
+  beforeAll(() => server.setUp());
+  afterAll(() => server.tearDown());
+
+  it('lets four replicas open one new schema at the same time', async () => {
+    const schema = newSchema('replicas');
+    const place = server.place();
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => server.run(place, [{ schema, migrations: { '0001-items': CREATE_ITEMS }, queries: [appliedIn(schema)] }])),
+    );
+    for (const [result] of results) expect(result).toEqual(opened(['0001-items']));
+  });
+});

@@ -33,7 +33,7 @@ describe('buildSbatchArgs', () => {
       '--ntasks=1',
       '--cpus-per-task=2',
       '--mem=512M',
-      '--time=0-00:01:30',
+      '--time=0-00:02:00',
       '--partition=gpu-a100',
       '/var/lib/cairn/a/job.sh',
     ]);
@@ -55,9 +55,10 @@ describe('buildSbatchArgs', () => {
 
 describe('formatTimeLimit', () => {
   it.each([
-    [5, '0-00:00:05'],
+    [5, '0-00:01:00'],
+    [60, '0-00:01:00'],
     [3600, '0-01:00:00'],
-    [90061, '1-01:01:01'],
+    [90061, '1-01:02:00'],
   ])('%d s is %s', (seconds, text) => expect(formatTimeLimit(seconds)).toBe(text));
 });
 
@@ -72,6 +73,18 @@ describe('parseSbatchOutput', () => {
 });
 
 describe('parseSqueueOutput', () => {
+  it('accepts a job with an empty name (any user can submit one)', () => {
+    const sep = SQUEUE_FORMAT.charAt(2);
+    expect(parseSqueueOutput(['432', '', 'COMPLETED', 'None', 'vm', '(null)'].join(sep))).toEqual([
+      { jobId: '432', name: '', state: 'COMPLETED', reason: 'None', nodes: 'vm', comment: '(null)' },
+    ]);
+  });
+
+  it('refuses a line without a job id or state', () => {
+    const sep = SQUEUE_FORMAT.charAt(2);
+    expect(() => parseSqueueOutput(['', 'x', '', '', '', ''].join(sep))).toThrow(/unexpected squeue line/);
+  });
+
   it('splits the fields and keeps separators inside the comment', () => {
     const sep = SQUEUE_FORMAT.charAt(2);
     const out = [

@@ -16,10 +16,14 @@ function checkInt(value: number, min: number, max: number, what: string): void {
   check(Number.isInteger(value) && value >= min && value <= max, what, value);
 }
 
-/** Seconds as Slurm's D-HH:MM:SS. */
+/**
+ * Seconds as Slurm's D-HH:MM:SS, rounded up to whole minutes: Slurm counts time limits in
+ * minutes and would round up itself (5 s becomes 1 min); saying so keeps the argv honest.
+ */
 export function formatTimeLimit(seconds: number): string {
-  const days = Math.floor(seconds / 86_400);
-  const rest = seconds % 86_400;
+  const rounded = Math.ceil(seconds / 60) * 60;
+  const days = Math.floor(rounded / 86_400);
+  const rest = rounded % 86_400;
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${days}-${pad(Math.floor(rest / 3600))}:${pad(Math.floor((rest % 3600) / 60))}:${pad(rest % 60)}`;
 }
@@ -81,10 +85,11 @@ export function parseSqueueOutput(stdout: string): SlurmJobInfo[] {
   for (const line of stdout.split('\n')) {
     if (line.trim() === '') continue;
     const [jobId, name, state, reason, nodes, ...comment] = line.split(FIELD_SEP);
-    if (!jobId || !name || !state) throw new Error(`unexpected squeue line: ${JSON.stringify(line.slice(0, 200))}`);
+    // Only the id and state are certain: any user may submit a job with an empty name.
+    if (!jobId?.trim() || !state?.trim()) throw new Error(`unexpected squeue line: ${JSON.stringify(line.slice(0, 200))}`);
     jobs.push({
       jobId: jobId.trim(),
-      name,
+      name: name ?? '',
       state: state.trim(),
       reason: (reason ?? '').trim(),
       nodes: (nodes ?? '').trim(),

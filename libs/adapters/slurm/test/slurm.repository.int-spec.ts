@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandFailedError, ProcessRepository, type RunOptions, type RunResult } from '@cairn/adapters/process';
-import { type BatchJob, classifySlurmState, InvalidBatchJobError, type SlurmJobInfo, type SlurmStateClass, SlurmRepository } from '@cairn/adapters/slurm';
+import { type BatchJob, classifySlurmState, InvalidBatchJobError, type SlurmJobInfo, type SlurmStateClass, SlurmRepository } from '../src';
 import { testEnv, waitFor } from '@cairn/testing';
 
 /** The real ProcessRepository, remembering which programs it started (to count controller calls). */
@@ -116,7 +116,7 @@ describe('SlurmRepository [real: sbatch, squeue, scancel, scontrol, slurmctld, s
     await waitForClass(slurm, job.name, 'COMPLETED');
   });
 
-  it('passes a time limit in seconds that Slurm keeps in whole minutes, rounded up (90 s is 00:02:00)', async () => {
+  it('gives a 90 s job a 00:02:00 limit: Slurm counts time limits in whole minutes, rounded up', async () => {
     const slurm = new SlurmRepository(processes);
     const job = batchJob('true', { timeLimitSeconds: 90 });
 

@@ -70,8 +70,8 @@ export interface Resources {
   /** Memory in MiB (1 to 16777216, i.e. 16 TiB; default 1024). */
   memoryMb: number;
   /**
-   * Wall-clock limit in seconds (1 to 2592000, i.e. 30 days; default 3600). Slurm
-   * enforces it with a granularity of about 30 seconds.
+   * Wall-clock limit in seconds (1 to 2592000, i.e. 30 days; default 3600). Slurm counts
+   * whole minutes, so the limit is rounded up to the next minute (5 s runs for 1 min).
    */
   timeLimitSeconds: number;
   /** Slurm partition to run in; empty for the site's default. Letters, digits, '-', '_'. */
