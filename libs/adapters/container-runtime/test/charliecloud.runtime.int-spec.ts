@@ -4,19 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CharliecloudRuntime, type PreparedImage } from '../src';
 import { OciRegistryRepository } from '@cairn/adapters/oci-registry';
-import { CommandFailedError, ProcessRepository, type RunOptions, type RunResult } from '@cairn/adapters/process';
-import { testEnv } from '@cairn/testing';
+import { CommandFailedError, ProcessRepository, type RunResult } from '@cairn/adapters/process';
+import { RecordingProcessRepository, testEnv } from '@cairn/testing';
 
 /** The real ProcessRepository, remembering which programs it started. */
-class RecordingProcessRepository extends ProcessRepository {
-  readonly started: string[] = [];
-
-  override run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult> {
-    this.started.push(file);
-    return super.run(file, args, options);
-  }
-}
-
 describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch-run]', () => {
   const { registry } = testEnv();
   const processes = new ProcessRepository();

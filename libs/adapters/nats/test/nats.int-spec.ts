@@ -1,24 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { CairnError, type ErrorCode } from '@cairn/contracts';
 import { connectNats, encodeJson, JetStreamRepository, NatsRequester } from '../src';
-import { startNats, type TestNats, waitFor } from '@cairn/testing';
+import { errorCode, startNats, type TestNats, waitFor } from '@cairn/testing';
 import { ErrorCode as NatsErrorCode, type NatsConnection, NatsError, type Status } from 'nats';
 import { z } from 'zod';
 
 const id = () => randomBytes(4).toString('hex');
 
 /** Resolves to the CairnError code the promise rejected with (fails if it resolved or threw anything else). */
-async function errorCode(promise: Promise<unknown>): Promise<ErrorCode> {
-  const error: unknown = await promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
-    },
-    (e: unknown) => e,
-  );
-  if (!(error instanceof CairnError)) throw error;
-  return error.code;
-}
-
 describe('JetStreamRepository [real: nats-server 2.9 with JetStream]', () => {
   let nats: TestNats;
   let nc: NatsConnection;

@@ -1,22 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { CairnError, type ErrorCode } from '@cairn/contracts';
 import { OciRegistryRepository } from '../src';
-import { freePort, testEnv } from '@cairn/testing';
+import { errorCode, freePort, testEnv } from '@cairn/testing';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 /** Resolves to the CairnError code the promise rejected with (fails if it resolved or threw anything else). */
-async function errorCode(promise: Promise<unknown>): Promise<ErrorCode> {
-  const error: unknown = await promise.then(
-    (value) => {
-      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
-    },
-    (e: unknown) => e,
-  );
-  if (!(error instanceof CairnError)) throw error;
-  return error.code;
-}
-
 describe('OciRegistryRepository [real: OCI registry (distribution 2.8)]', () => {
   const { registry } = testEnv();
   const registryRepo = new OciRegistryRepository({ defaultRegistry: registry, insecureRegistries: [registry] });

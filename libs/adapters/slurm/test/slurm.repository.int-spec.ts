@@ -2,20 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommandFailedError, ProcessRepository, type RunOptions, type RunResult } from '@cairn/adapters/process';
+import { CommandFailedError, ProcessRepository } from '@cairn/adapters/process';
 import { type BatchJob, classifySlurmState, InvalidBatchJobError, type SlurmJobInfo, type SlurmStateClass, SlurmRepository } from '../src';
-import { testEnv, waitFor } from '@cairn/testing';
+import { RecordingProcessRepository, testEnv, waitFor } from '@cairn/testing';
 
 /** The real ProcessRepository, remembering which programs it started (to count controller calls). */
-class RecordingProcessRepository extends ProcessRepository {
-  readonly started: string[] = [];
-
-  override run(file: string, args: readonly string[], options?: RunOptions): Promise<RunResult> {
-    this.started.push(file);
-    return super.run(file, args, options);
-  }
-}
-
 describe('SlurmRepository [real: sbatch, squeue, scancel, scontrol, slurmctld, slurmd]', () => {
   const { partition } = testEnv();
   const processes = new ProcessRepository();
