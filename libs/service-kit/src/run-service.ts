@@ -23,8 +23,6 @@ export interface ServiceDefinition<D extends SettingsDef> {
   subjectFor?: (pattern: string, config: SettingsOf<D> & Common) => string;
   /** Subjects answering health probes; default `cairn.health.<service>`. */
   healthSubjects?: (config: SettingsOf<D> & Common) => string[];
-  /** Runs after the module is up (e.g. the gateway's gRPC server). */
-  afterStart?: (ctx: ServiceContext<SettingsOf<D>>) => Promise<void>;
 }
 
 /**
@@ -67,7 +65,6 @@ export async function runService<D extends SettingsDef>(def: ServiceDefinition<D
     });
     app.useGlobalFilters(new RethrowRpcFilter());
     await app.listen();
-    await def.afterStart?.(ctx);
     nats.closed().then(() => logger.info('NATS connection closed'), () => undefined);
     logger.info({ nats: config.natsUrl }, `cairn-${def.service} ready`);
     // Graceful: Nest runs every onModuleDestroy (consumers stop, loops finish), then NATS drains.

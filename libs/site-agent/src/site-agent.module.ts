@@ -6,7 +6,6 @@ import { JetStreamRepository, type NatsConnection } from '@cairn/adapters/nats';
 import { ProcessRepository } from '@cairn/adapters/process';
 import { SlurmRepository } from '@cairn/adapters/slurm';
 import type { Logger } from '@cairn/logging';
-import { PeriodicLoop } from '@cairn/service-kit';
 import { AgentNatsController } from './agent.nats.controller';
 import { AttemptEvents } from './attempt-events';
 import { AttemptStore } from './attempt-store';
@@ -60,28 +59,20 @@ export class SiteAgentModule {
       { wrapperPath, defaultPartition: options.defaultPartition },
       logger.child({ context: 'AttemptSubmitter' }),
     );
-    // The poller and the agent need each other: the poller reads the agent's open attempts.
-    const holder: { agent?: SiteAgent } = {};
-    const tracked = () => holder.agent?.tracked() ?? [];
-    const poller = new SlurmPoller(store, slurm, events, tracked, logger.child({ context: 'SlurmPoller' }));
-    const pollLoop = new PeriodicLoop(
-      'slurm-poller',
-      options.pollIntervalMs,
-      async () => {
-        await poller.tick();
-        holder.agent?.forgetFinal();
-      },
-      logger.child({ context: 'SlurmPoller' }),
+    const poller = new SlurmPoller(store, slurm, events, logger.child({ context: 'SlurmPoller' }));
+    const agent = new SiteAgent(
+      options.site,
+      store,
+      slurm,
+      submitter,
+      poller,
+      { pollMs: options.pollIntervalMs, retryMs: 5000 },
+      logger.child({ context: 'SiteAgent' }),
     );
-    const retryLoop = new PeriodicLoop('submit-retry', 5000, () => holder.agent?.retryTick() ?? Promise.resolve(), logger.child({ context: 'SiteAgent' }));
-    const agent = new SiteAgent(options.site, store, slurm, submitter, pollLoop, retryLoop, logger.child({ context: 'SiteAgent' }));
     return {
       module: SiteAgentModule,
       controllers: [AgentNatsController],
-      providers: [
-        { provide: SiteAgent, useValue: (holder.agent = agent) },
-        { provide: SlurmRepository, useValue: slurm },
-      ],
+      providers: [{ provide: SiteAgent, useValue: agent }],
     };
   }
 }

@@ -2,9 +2,10 @@ import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CairnError, type SubmitAttemptCommand } from '@cairn/contracts';
 import type { SlurmJobInfo, SlurmRepository } from '@cairn/adapters/slurm';
 import type { Logger } from '@cairn/logging';
-import type { PeriodicLoop } from '@cairn/service-kit';
+import { PeriodicLoop } from '@cairn/service-kit';
 import type { Attempt, AttemptStore } from './attempt-store';
 import type { AttemptSubmitter } from './attempt-submitter';
+import type { SlurmPoller } from './slurm-poller';
 
 /**
  * The agent of one site. Accepts attempts durably (on disk before the reply), submits
@@ -18,15 +19,29 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   private draining?: Promise<void>;
   private stopped = false;
 
+  private readonly poller: PeriodicLoop;
+  private readonly retry: PeriodicLoop;
+
   constructor(
     private readonly site: string,
     private readonly store: AttemptStore,
     private readonly slurm: SlurmRepository,
     private readonly submitter: AttemptSubmitter,
-    private readonly poller: PeriodicLoop,
-    private readonly retry: PeriodicLoop,
+    slurmPoller: SlurmPoller,
+    intervals: { pollMs: number; retryMs: number },
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.poller = new PeriodicLoop(
+      'slurm-poller',
+      intervals.pollMs,
+      async () => {
+        await slurmPoller.tick(this.tracked());
+        this.forgetFinal();
+      },
+      logger,
+    );
+    this.retry = new PeriodicLoop('submit-retry', intervals.retryMs, () => this.retryTick(), logger);
+  }
 
   tracked(): Attempt[] {
     return [...this.open.values()];
@@ -93,7 +108,7 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Retry tick: attempts whose submission waits for Slurm to come back. */
-  async retryTick(): Promise<void> {
+  private async retryTick(): Promise<void> {
     const waiting = this.tracked().filter((a) => a.command && !a.status.slurmJobId && !a.status.final);
     for (const a of waiting) this.enqueue(a.id);
   }
@@ -138,7 +153,7 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Drops final attempts from memory (the poller marks them final). */
-  forgetFinal(): void {
+  private forgetFinal(): void {
     for (const [id, attempt] of this.open) if (attempt.status.final) this.open.delete(id);
   }
 }

@@ -31,8 +31,8 @@ function setup(squeue: SlurmJobInfo[][]) {
   });
   let call = 0;
   const slurm = strictMock<SlurmRepository>({ listJobs: async () => squeue[Math.min(call++, squeue.length - 1)] ?? [] });
-  const poller = new SlurmPoller(store, slurm, events, () => [attempt], createLogger('test', 'silent'));
-  return { attempt, poller, published, calls: () => call };
+  const poller = new SlurmPoller(store, slurm, events, createLogger('test', 'silent'));
+  return { attempt, poller: { tick: () => poller.tick([attempt]) }, published, calls: () => call };
 }
 
 const job = (state: string, reason = 'None'): SlurmJobInfo => ({

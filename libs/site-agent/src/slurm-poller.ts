@@ -17,12 +17,12 @@ export class SlurmPoller {
     private readonly store: AttemptStore,
     private readonly slurm: SlurmRepository,
     private readonly events: AttemptEvents,
-    private readonly tracked: () => Attempt[],
     private readonly logger: Logger,
   ) {}
 
-  async tick(): Promise<void> {
-    const attempts = this.tracked().filter((a) => a.status.slurmJobId && !a.status.final);
+  /** Follows the given attempts (those submitted and not final) with one squeue call. */
+  async tick(open: readonly Attempt[]): Promise<void> {
+    const attempts = open.filter((a) => a.status.slurmJobId && !a.status.final);
     if (attempts.length === 0) return;
     const jobs = indexByName(await this.slurm.listJobs());
     for (const attempt of attempts) {
