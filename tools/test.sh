@@ -15,10 +15,11 @@ step "dev cluster and npm packages (idempotent: quick when already there)"
 bash tools/dev-cluster/dev-cluster.sh up
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 
-step "protos: buf lint, plain protoc, generated code up to date"
+step "protos and schemas: buf lint, plain protoc, generated code and workflow JSON Schema up to date"
 npx buf lint proto
 protoc -I proto --include_imports --descriptor_set_out=/dev/null proto/cairn/v1/*.proto
 bash tools/codegen/check.sh
+node -r ./tools/register.js tools/codegen/workflow-schema.ts --check
 
 step "type-check"
 npx tsc -p tsconfig.json

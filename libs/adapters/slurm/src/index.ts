@@ -7,6 +7,8 @@ export {
   formatTimeLimit,
   InvalidBatchJobError,
   parseSbatchOutput,
+  parseClusterLimits,
   parseSqueueOutput,
 } from './slurm-args';
+export type { ClusterLimits } from './slurm-args';
 export type { BatchJob, SlurmJobInfo, SlurmStateClass } from './slurm.types';

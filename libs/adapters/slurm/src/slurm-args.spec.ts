@@ -1,5 +1,6 @@
 import {
   buildSbatchArgs,
+  parseClusterLimits,
   classifySlurmState,
   formatTimeLimit,
   InvalidBatchJobError,
@@ -109,4 +110,14 @@ describe('classifySlurmState', () => {
     ['TIMEOUT', 'TIMEOUT'],
   ])('%s is %s', (state, expected) => expect(classifySlurmState(state)).toBe(expected));
   it('returns undefined for an unknown state', () => expect(classifySlurmState('WEIRD')).toBeUndefined());
+});
+
+describe('parseClusterLimits', () => {
+  it('reads MaxArraySize and MaxJobCount', () => {
+    const out = 'Configuration data as of 2026-11-25T08:00:00\nMaxArraySize            = 1001\nMaxJobCount             = 100000\nMaxJobId = 67043328\n';
+    expect(parseClusterLimits(out)).toEqual({ maxArraySize: 1001, maxJobCount: 100000 });
+  });
+  it('says which limit is missing', () => {
+    expect(() => parseClusterLimits('MaxJobCount = 5\n')).toThrow('scontrol show config printed no MaxArraySize');
+  });
 });

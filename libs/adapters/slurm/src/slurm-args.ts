@@ -130,3 +130,18 @@ const CLASS: Record<string, SlurmStateClass> = {
 export function classifySlurmState(state: string): SlurmStateClass | undefined {
   return CLASS[state.split(/\s/)[0] ?? ''];
 }
+
+/** Limits that shape job arrays, read from `scontrol show config` (never assumed). */
+export interface ClusterLimits {
+  maxArraySize: number;
+  maxJobCount: number;
+}
+
+export function parseClusterLimits(stdout: string): ClusterLimits {
+  const read = (key: string): number => {
+    const match = new RegExp(`^${key}\\s*=\\s*(\\d+)`, 'm').exec(stdout);
+    if (!match?.[1]) throw new Error(`scontrol show config printed no ${key}`);
+    return Number(match[1]);
+  };
+  return { maxArraySize: read('MaxArraySize'), maxJobCount: read('MaxJobCount') };
+}

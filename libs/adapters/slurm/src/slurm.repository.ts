@@ -1,18 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { ProcessRepository } from '@cairn/adapters/process';
-import { buildSbatchArgs, buildSqueueArgs, parseSbatchOutput, parseSqueueOutput } from './slurm-args';
+import { buildSbatchArgs, buildSqueueArgs, type ClusterLimits, parseClusterLimits, parseSbatchOutput, parseSqueueOutput } from './slurm-args';
 import type { BatchJob, SlurmJobInfo } from './slurm.types';
 
 export interface SlurmCommands {
   sbatch: string;
   squeue: string;
   scancel: string;
+  scontrol: string;
 }
 
 export const DEFAULT_SLURM_COMMANDS: SlurmCommands = {
   sbatch: 'sbatch',
   squeue: 'squeue',
   scancel: 'scancel',
+  scontrol: 'scontrol',
 };
 
 /** The only code that talks to Slurm: sbatch, scancel and squeue with argument vectors. */
@@ -44,5 +46,11 @@ export class SlurmRepository {
     if (!/^[0-9]+(_[0-9]+)?$/.test(slurmJobId)) throw new Error(`invalid Slurm job id ${JSON.stringify(slurmJobId)}`);
     this.calls.scancel += 1;
     await this.processes.check(this.commands.scancel, [slurmJobId], { timeoutMs: 60_000 });
+  }
+
+  /** MaxArraySize and MaxJobCount as the controller has them. */
+  async clusterLimits(): Promise<ClusterLimits> {
+    const result = await this.processes.check(this.commands.scontrol, ['show', 'config'], { timeoutMs: 60_000 });
+    return parseClusterLimits(result.stdout);
   }
 }

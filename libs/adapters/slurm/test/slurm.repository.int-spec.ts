@@ -166,3 +166,10 @@ describe('SlurmRepository [real: sbatch, squeue, scancel, scontrol, slurmctld, s
     expect(processesSeen.started).toEqual(['squeue', 'squeue', 'squeue']);
   });
 });
+
+describe('SlurmRepository.clusterLimits [real: scontrol, slurmctld]', () => {
+  it('reads MaxArraySize and MaxJobCount from the controller', async () => {
+    const limits = await new SlurmRepository(new ProcessRepository()).clusterLimits();
+    expect(limits).toEqual({ maxArraySize: 1001, maxJobCount: 100000 });
+  });
+});

@@ -1,0 +1,36 @@
+import { planArray, rangeItems } from './array-plan';
+
+const indices = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+describe('planArray', () => {
+  it('packs 10,000 two-second items into 10-minute elements: 34 elements in one array', () => {
+    const plan = planArray({ items: indices(10_000), itemSeconds: 2, targetSeconds: 600, maxArraySize: 1001, throttle: 64 });
+    expect(plan.itemsPerElement).toBe(300);
+    expect(plan.elementCount).toBe(34);
+    expect(plan.chunks.map((c) => c.arraySpec)).toEqual(['0-33%34']);
+    expect(plan.chunks[0]?.elements[33]).toEqual(indices(10_000).slice(9_900));
+    expect(plan.chunks.flatMap((c) => c.elements).flat()).toEqual(indices(10_000));
+  });
+
+  it('splits at MaxArraySize when one item per element is all that fits', () => {
+    const plan = planArray({ items: indices(2_500), itemSeconds: 900, targetSeconds: 600, maxArraySize: 1001, throttle: 100 });
+    expect(plan.itemsPerElement).toBe(1);
+    expect(plan.chunks.map((c) => c.arraySpec)).toEqual(['0-1000%100', '0-1000%100', '0-497%100']);
+    expect(plan.chunks.map((c) => c.elements.length)).toEqual([1001, 1001, 498]);
+  });
+
+  it('plans only the failed items for a retry', () => {
+    const plan = planArray({ items: [7, 42, 4_096], itemSeconds: 2, targetSeconds: 600, maxArraySize: 1001 });
+    expect(plan.chunks).toEqual([{ arraySpec: '0', elements: [[7, 42, 4_096]] }]);
+  });
+
+  it('plans nothing for no items and refuses nonsense', () => {
+    expect(planArray({ items: [], itemSeconds: 1, targetSeconds: 1, maxArraySize: 10 }).chunks).toEqual([]);
+    expect(() => planArray({ items: [1], itemSeconds: 0, targetSeconds: 1, maxArraySize: 10 })).toThrow(/positive/);
+    expect(() => planArray({ items: [1], itemSeconds: 1, targetSeconds: 1, maxArraySize: 0 })).toThrow(/MaxArraySize/);
+  });
+
+  it('expands ranges', () => {
+    expect(rangeItems({ from: 0, to: 10, step: 5 })).toEqual([0, 5, 10]);
+  });
+});

@@ -1,0 +1,11 @@
+export * from './workflow.schema';
+export { parseWorkflow, MAX_WORKFLOW_BYTES } from './parse-workflow';
+export { WorkflowError } from './workflow.errors';
+export type { WorkflowProblem } from './workflow.errors';
+export { checkWorkflowGraph, dependencies, findCycle, topologicalOrder } from './workflow-graph';
+export { ConditionError, evaluateCondition, parseCondition } from './condition';
+export type { Condition } from './condition';
+export { findReferences } from './templates';
+export type { Reference } from './templates';
+export { planArray, rangeItems } from './array-plan';
+export type { ArrayChunk, ArrayPlan, ArrayPlanInput } from './array-plan';
