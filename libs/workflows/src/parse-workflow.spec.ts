@@ -156,6 +156,14 @@ describe('parseWorkflow', () => {
     ]);
   });
 
+  it('keeps outputs inside the step directory', () => {
+    const text = 'version: 1\nname: x\nsteps:\n  a:\n    image: lab/busybox:1.36\n    command: [run]\n    outputs: { o: ../../etc/passwd, p: /etc/shadow }\n';
+    expect(problemsOf(text)).toEqual([
+      'wf.yaml:7:16: steps.a.outputs.o: must be a relative path inside the step directory, without ".."',
+      'wf.yaml:7:37: steps.a.outputs.p: must be a relative path inside the step directory, without ".."',
+    ]);
+  });
+
   it('needs exactly one item source in an array', () => {
     const text = 'version: 1\nname: x\nsteps:\n  a:\n    image: lab/busybox:1.36\n    command: [run]\n    array: { items: [1], glob: "*.csv" }\n';
     expect(problemsOf(text)).toEqual([
