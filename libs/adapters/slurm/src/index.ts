@@ -7,6 +7,7 @@ export {
   formatTimeLimit,
   InvalidBatchJobError,
   parseSbatchOutput,
+  parseArrayTaskId,
   parseClusterLimits,
   parseSqueueOutput,
 } from './slurm-args';

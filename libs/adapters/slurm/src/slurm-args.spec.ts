@@ -1,5 +1,6 @@
 import {
   buildSbatchArgs,
+  parseArrayTaskId,
   parseClusterLimits,
   classifySlurmState,
   formatTimeLimit,
@@ -40,8 +41,20 @@ describe('buildSbatchArgs', () => {
     ]);
   });
 
+  it('makes an array job with %a output paths', () => {
+    const args = buildSbatchArgs({ ...job, array: '0-33%8', stdoutPath: '/var/lib/cairn/a/out-%a', stderrPath: '/var/lib/cairn/a/err-%A_%a' });
+    expect(args).toContain('--array=0-33%8');
+    expect(args).toContain('--output=/var/lib/cairn/a/out-%a');
+    expect(args).toContain('--error=/var/lib/cairn/a/err-%A_%a');
+  });
+
   it.each([
     ['name', { name: 'x\n#SBATCH --uid=0' }],
+    ['array', { array: '0-5,7' }],
+    ['array', { array: '9-3' }],
+    ['array', { array: '0-9%0' }],
+    ['array', { array: '0-9 --uid=0' }],
+    ['stdout path', { stdoutPath: '/a/%x' }],
     ['name', { name: '$(touch /tmp/pwned)' }],
     ['comment', { comment: 'a b' }],
     ['partition', { partition: 'debug --uid=0' }],
@@ -120,4 +133,12 @@ describe('parseClusterLimits', () => {
   it('says which limit is missing', () => {
     expect(() => parseClusterLimits('MaxJobCount = 5\n')).toThrow('scontrol show config printed no MaxArraySize');
   });
+});
+
+describe('parseArrayTaskId', () => {
+  it.each([
+    ['123_4', { jobId: '123', index: 4 }],
+    ['123_[5-9%4]', { jobId: '123' }],
+    ['77', { jobId: '77' }],
+  ])('%s', (id, expected) => expect(parseArrayTaskId(id)).toEqual(expected));
 });

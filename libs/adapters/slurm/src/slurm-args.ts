@@ -1,7 +1,9 @@
 import type { BatchJob, SlurmJobInfo, SlurmStateClass } from './slurm.types';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-const PATH = /^\/[A-Za-z0-9._/-]*$/;
+/** Absolute paths of safe characters; %a, %A and %j are Slurm's filename patterns. */
+const PATH = /^\/(?:[A-Za-z0-9._/-]|%[aAj])*$/;
+const ARRAY = /^(\d{1,7})(?:-(\d{1,7}))?(?:%(\d{1,7}))?$/;
 const PARTITION = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class InvalidBatchJobError extends Error {
@@ -59,8 +61,23 @@ export function buildSbatchArgs(job: BatchJob): string[] {
     check(PARTITION.test(job.partition), 'partition', job.partition);
     args.push(`--partition=${job.partition}`);
   }
+  if (job.array !== undefined) {
+    const match = ARRAY.exec(job.array);
+    check(Boolean(match) && Number(match?.[2] ?? match?.[1]) >= Number(match?.[1]) && match?.[3] !== '0', 'array', job.array);
+    args.push(`--array=${job.array}`);
+  }
   args.push(job.scriptPath);
   return args;
+}
+
+/**
+ * squeue's id of an array task ("123_4") as its array job id and index; the pending rest
+ * of an array ("123_[5-9%4]") and plain jobs have no index.
+ */
+export function parseArrayTaskId(id: string): { jobId: string; index?: number } {
+  const match = /^(\d+)_(\d+)$/.exec(id);
+  if (match?.[1] && match[2]) return { jobId: match[1], index: Number(match[2]) };
+  return { jobId: id.split('_')[0] ?? id };
 }
 
 /** `sbatch --parsable` prints "jobid" or "jobid;cluster". */

@@ -14,6 +14,11 @@ export interface BatchJob {
   memoryMb: number;
   timeLimitSeconds: number;
   partition?: string;
+  /**
+   * Makes the job an array: "0-33" or "0-999%64" (indices, and at most %k running at
+   * once). Output paths may then use %a (task index) and %A (array job id).
+   */
+  array?: string;
 }
 
 /** Slurm's job states (squeue %T), as of Slurm 22.05. */

@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Array elements: the items an element runs, written as one NUL-separated file per
+ * element (`elements/<k>`: for each item its index, its argument count, then its
+ * arguments), read by the array wrapper (cairn-wrap-array.sh), which records one JSON line
+ * per item in `items-<k>.jsonl`. Packing many items per element keeps Slurm jobs few; the
+ * per-item records let only failed items be retried.
+ */
+export interface ElementItem {
+  index: number;
+  argv: readonly string[];
+}
+
+export const ARRAY_WRAPPER_SCRIPT = readFileSync(join(__dirname, 'cairn-wrap-array.sh'), 'utf8');
+
+export function encodeElement(items: readonly ElementItem[]): Buffer {
+  const fields: string[] = [];
+  for (const item of items) {
+    if (!Number.isInteger(item.index) || item.index < 0) throw new Error(`invalid item index ${item.index}`);
+    if (item.argv.length === 0) throw new Error(`item ${item.index} has no command`);
+    for (const arg of item.argv) if (arg.includes('\u0000')) throw new Error('an argument cannot contain a NUL byte');
+    fields.push(String(item.index), String(item.argv.length), ...item.argv);
+  }
+  return Buffer.from(fields.map((f) => `${f}\u0000`).join(''), 'utf8');
+}
+
+export const itemRecordSchema = z.object({
+  item: z.number().int().min(0),
+  exitCode: z.number().int(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  host: z.string(),
+});
+export type ItemRecord = z.infer<typeof itemRecordSchema>;
+
+/** Reads an element's item records; the last record of an item wins (retries append). */
+export function parseItemRecords(text: string): Map<number, ItemRecord> {
+  const records = new Map<number, ItemRecord>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      continue; // a line cut short when the element was killed
+    }
+    const parsed = itemRecordSchema.safeParse(value);
+    if (parsed.success) records.set(parsed.data.item, parsed.data);
+  }
+  return records;
+}
