@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { intIn, setting } from '@cairn/config';
-import { siteName, subjects } from '@cairn/contracts';
+import { resourceClassSchema, siteName, subjects } from '@cairn/contracts';
 import { agentSubject, SiteAgentModule } from '@cairn/site-agent';
 import { runService } from '@cairn/service-kit';
 
@@ -33,6 +33,21 @@ void runService({
       z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a partition name').optional(),
       'partition for jobs that name none (unset: the cluster default)',
     ),
+    resourceClasses: setting(
+      'CAIRN_RESOURCE_CLASSES',
+      z.preprocess(
+        (value) => {
+          if (typeof value !== 'string') return value;
+          try {
+            return JSON.parse(value) as unknown;
+          } catch {
+            return value;
+          }
+        },
+        z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'class names are lower-case'), resourceClassSchema),
+      ).default({}),
+      'resource classes: name -> { partition, gpuType? } (JSON in the variable, a mapping in the file)',
+    ),
   },
   subjectFor: (pattern, config) => agentSubject(pattern, config.site),
   // Only subjects under the site's prefix: NATS permissions confine an agent to them.
@@ -47,5 +62,6 @@ void runService({
       containerRuntime: config.containerRuntime,
       insecureRegistries: config.insecureRegistries,
       defaultPartition: config.defaultPartition,
+      resourceClasses: config.resourceClasses,
     }),
 });

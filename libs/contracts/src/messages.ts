@@ -110,3 +110,39 @@ export const jobEventSchema = z
 export type JobEvent = z.infer<typeof jobEventSchema>;
 
 export const healthReply = z.object({ service: z.string(), status: z.literal('SERVING') });
+
+// --- sites (what an agent tells about its cluster) ----------------------------------------
+
+const partitionName = token(/^[A-Za-z0-9_-]+$/, 'a partition name', 64);
+
+export const partitionInfoSchema = z.object({
+  name: partitionName,
+  isDefault: z.boolean(),
+  up: z.boolean(),
+  cpusPerNode: z.number().int().min(0),
+  memoryMbPerNode: z.number().int().min(0),
+  nodes: z.number().int().min(0),
+  maxTimeSeconds: z.number().int().min(0).nullable(),
+  gres: z.array(z.string()),
+});
+
+/** A named resource class: how a site maps it to a partition (and GPUs). */
+export const resourceClassSchema = z
+  .object({
+    partition: partitionName,
+    gpuType: token(/^[A-Za-z0-9_.-]+$/, 'a GPU type', 32).optional(),
+    description: z.string().max(256).optional(),
+  })
+  .strict();
+export type ResourceClass = z.infer<typeof resourceClassSchema>;
+
+export const siteDescriptionSchema = z.object({
+  site: siteName,
+  maxArraySize: z.number().int().min(1),
+  maxJobCount: z.number().int().min(1),
+  partitions: z.array(partitionInfoSchema),
+  resourceClasses: z.record(z.string(), resourceClassSchema),
+  defaultPartition: z.string().optional(),
+});
+export type SiteDescription = z.infer<typeof siteDescriptionSchema>;
+export type PartitionInfo = z.infer<typeof partitionInfoSchema>;

@@ -20,6 +20,7 @@ export const subjects = {
     submit: `cairn.site.${site}.agent.submit`,
     cancel: `cairn.site.${site}.agent.cancel`,
     output: `cairn.site.${site}.agent.output`,
+    describe: `cairn.site.${site}.agent.describe`,
     health: `cairn.site.${site}.agent.health`,
     attemptEvents: `cairn.site.${site}.events.attempt`,
   }),

@@ -21,6 +21,11 @@ export class AgentNatsController {
     return this.agent.cancel(parseOrThrow(cancelAttemptCommand, payload).attemptId);
   }
 
+  @MessagePattern('agent.describe')
+  describe() {
+    return this.agent.describe();
+  }
+
   @MessagePattern('agent.output')
   output(@Payload() payload: unknown) {
     const query = parseOrThrow(attemptOutputQuery, payload);

@@ -5,6 +5,7 @@ import { ApptainerRuntime, CharliecloudRuntime, type ContainerRuntime } from '@c
 import { JetStreamRepository, type NatsConnection } from '@cairn/adapters/nats';
 import { ProcessRepository } from '@cairn/adapters/process';
 import { SlurmRepository } from '@cairn/adapters/slurm';
+import type { ResourceClass } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
 import { AgentNatsController } from './agent.nats.controller';
 import { AttemptEvents } from './attempt-events';
@@ -24,6 +25,7 @@ export interface SiteAgentOptions {
   containerRuntime: 'charliecloud' | 'apptainer';
   insecureRegistries: readonly string[];
   defaultPartition?: string;
+  resourceClasses: Record<string, ResourceClass>;
 }
 
 /** Installs the job wrapper where jobs can run it. */
@@ -67,6 +69,7 @@ export class SiteAgentModule {
       submitter,
       poller,
       { pollMs: options.pollIntervalMs, retryMs: 5000 },
+      { resourceClasses: options.resourceClasses, defaultPartition: options.defaultPartition },
       logger.child({ context: 'SiteAgent' }),
     );
     return {

@@ -1,5 +1,5 @@
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { CairnError, type SubmitAttemptCommand } from '@cairn/contracts';
+import { CairnError, type ResourceClass, type SiteDescription, type SubmitAttemptCommand } from '@cairn/contracts';
 import type { SlurmJobInfo, SlurmRepository } from '@cairn/adapters/slurm';
 import type { Logger } from '@cairn/logging';
 import { PeriodicLoop } from '@cairn/service-kit';
@@ -29,6 +29,7 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly submitter: AttemptSubmitter,
     slurmPoller: SlurmPoller,
     intervals: { pollMs: number; retryMs: number },
+    private readonly placement: { resourceClasses: Record<string, ResourceClass>; defaultPartition?: string },
     private readonly logger: Logger,
   ) {
     this.poller = new PeriodicLoop(
@@ -105,6 +106,18 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     if (!attempt?.command) throw new CairnError('NOT_FOUND', `attempt ${attemptId} is unknown on site ${this.site}`);
     const { data, truncated } = await this.store.tail(attempt, stream, maxBytes);
     return { dataBase64: data.toString('base64'), truncated };
+  }
+
+  /** What this site offers: array limits, partitions and resource classes, read from Slurm now. */
+  async describe(): Promise<SiteDescription> {
+    const [limits, partitions] = await Promise.all([this.slurm.clusterLimits(), this.slurm.partitions()]);
+    return {
+      site: this.site,
+      ...limits,
+      partitions,
+      resourceClasses: this.placement.resourceClasses,
+      ...(this.placement.defaultPartition ? { defaultPartition: this.placement.defaultPartition } : {}),
+    };
   }
 
   /** Retry tick: attempts whose submission waits for Slurm to come back. */

@@ -9,3 +9,5 @@ export { findReferences } from './templates';
 export type { Reference } from './templates';
 export { planArray, rangeItems } from './array-plan';
 export type { ArrayChunk, ArrayPlan, ArrayPlanInput } from './array-plan';
+export { DEFAULT_TARGET_SECONDS, PlanError, planWorkflow, STEP_DEFAULTS } from './workflow-plan';
+export type { ArrayStepPlan, ResolvedResources, StepPlan, WorkflowPlan } from './workflow-plan';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ProcessRepository } from '@cairn/adapters/process';
 import { buildSbatchArgs, buildSqueueArgs, type ClusterLimits, parseClusterLimits, parseSbatchOutput, parseSqueueOutput } from './slurm-args';
+import { type PartitionInfo, parseSinfo, SINFO_ARGS } from './sinfo';
 import type { BatchJob, SlurmJobInfo } from './slurm.types';
 
 export interface SlurmCommands {
@@ -8,6 +9,7 @@ export interface SlurmCommands {
   squeue: string;
   scancel: string;
   scontrol: string;
+  sinfo: string;
 }
 
 export const DEFAULT_SLURM_COMMANDS: SlurmCommands = {
@@ -15,6 +17,7 @@ export const DEFAULT_SLURM_COMMANDS: SlurmCommands = {
   squeue: 'squeue',
   scancel: 'scancel',
   scontrol: 'scontrol',
+  sinfo: 'sinfo',
 };
 
 /** The only code that talks to Slurm: sbatch, scancel and squeue with argument vectors. */
@@ -52,5 +55,11 @@ export class SlurmRepository {
   async clusterLimits(): Promise<ClusterLimits> {
     const result = await this.processes.check(this.commands.scontrol, ['show', 'config'], { timeoutMs: 60_000 });
     return parseClusterLimits(result.stdout);
+  }
+
+  /** The partitions and what their nodes offer, in one sinfo call. */
+  async partitions(): Promise<PartitionInfo[]> {
+    const result = await this.processes.check(this.commands.sinfo, SINFO_ARGS, { timeoutMs: 60_000 });
+    return parseSinfo(result.stdout);
   }
 }

@@ -173,3 +173,13 @@ describe('SlurmRepository.clusterLimits [real: scontrol, slurmctld]', () => {
     expect(limits).toEqual({ maxArraySize: 1001, maxJobCount: 100000 });
   });
 });
+
+describe('SlurmRepository.partitions [real: sinfo, slurmctld]', () => {
+  it('lists the dev partition as the default, up, with this node’s CPUs and memory', async () => {
+    const partitions = await new SlurmRepository(new ProcessRepository()).partitions();
+    const debug = partitions.find((p) => p.name === testEnv().partition);
+    expect(debug).toMatchObject({ isDefault: true, up: true, nodes: 1, maxTimeSeconds: null, gres: [] });
+    expect(debug?.cpusPerNode).toBeGreaterThanOrEqual(1);
+    expect(debug?.memoryMbPerNode).toBeGreaterThan(100);
+  });
+});
