@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type CairnStack, startCairnStack, WORKSPACE } from '@cairn/testing';
@@ -80,6 +82,26 @@ describe('cairn CLI [real: gateway, scheduler, images, agent, nats-server, Postg
     const result = await cairn('job', 'submit', '-i', 'lab/busybox:1.36', '-t', 'soon', '--', '/bin/true');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('"soon" is not a duration');
+  });
+
+  it('plans a workflow file and shows its graph and packing; a bad file is one error per problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-wf-'));
+    const file = join(dir, 'sweep.yaml');
+    writeFileSync(
+      file,
+      'version: 1\nname: sweep\ndefaults: { image: lab/busybox:1.36 }\nsteps:\n  prep: { command: [/bin/true] }\n  run:\n    needs: [prep]\n    command: [/bin/echo, "${{ item }}"]\n    array: { range: { from: 1, to: 1000 }, itemEstimate: 1s, targetDuration: 100s }\n',
+    );
+    const planned = await cairn('workflow', 'plan', file);
+    expect(planned.code).toBe(0);
+    expect(planned.stdout).toContain('sweep on site');
+    expect(planned.stdout).toContain('2 Slurm jobs per pass');
+    expect(planned.stdout).toMatch(/2\. run \[1000 items → 10 × 100 in 1 array \(0-9\)\]/);
+    writeFileSync(file, 'version: 2\nname: x\nsteps: {}\n');
+    const refused = await cairn('workflow', 'plan', file);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe('cairn: INVALID_ARGUMENT: sweep.yaml:1:1: version: must be 1\nsweep.yaml:3:1: steps: must have at least one step\n');
+    const missing = await cairn('workflow', 'plan', join(dir, 'nope.yaml'));
+    expect(missing).toMatchObject({ code: 1, stderr: `cairn: cannot read ${join(dir, 'nope.yaml')}: no such file\n` });
   });
 
   it('cancels a job', async () => {

@@ -32,6 +32,7 @@ describe('gRPC surface for generic tools and other languages [real: gateway, sch
       );
     expect((await check('')).status).toBe('SERVING');
     expect((await check('cairn.v1.JobService')).status).toBe('SERVING');
+    expect((await check('cairn.v1.WorkflowService')).status).toBe('SERVING');
     await expect(check('cairn.v1.NoSuchService')).rejects.toMatchObject({ code: 5 });
     health.close();
   });
@@ -55,7 +56,7 @@ describe('gRPC surface for generic tools and other languages [real: gateway, sch
       });
     const listed = await ask({ list_services: '' });
     const names = (listed['list_services_response'] as { service: { name: string }[] }).service.map((s) => s.name);
-    expect(names).toContain('cairn.v1.JobService');
+    expect(names).toEqual(expect.arrayContaining(['cairn.v1.JobService', 'cairn.v1.WorkflowService']));
     const file = await ask({ file_containing_symbol: 'cairn.v1.JobService' });
     const descriptors = (file['file_descriptor_response'] as { file_descriptor_proto: Buffer[] }).file_descriptor_proto;
     const text = Buffer.concat(descriptors).toString('latin1');

@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { setting } from '@cairn/config';
 import { siteName } from '@cairn/contracts';
-import { JobsApiModule } from '@cairn/jobs-api';
+import { GrpcServerModule } from '@cairn/grpc-server';
+import { jobsBinding } from '@cairn/jobs-api';
+import { workflowsBinding } from '@cairn/workflows-api';
 import { runService } from '@cairn/service-kit';
 
 void runService({
@@ -21,11 +23,15 @@ void runService({
     ),
   },
   module: ({ config, nats, logger }) =>
-    JobsApiModule.register({
-      nats,
-      logger,
-      grpcAddress: config.grpcAddress,
+    GrpcServerModule.register({
+      address: config.grpcAddress,
       protoDir: config.protoDir,
-      defaultSite: config.defaultSite,
+      protoFiles: ['cairn/v1/job_service.proto', 'cairn/v1/workflow_service.proto'],
+      maxMessageBytes: 2 * 1024 * 1024,
+      logger: logger.child({ context: 'GrpcServerHost' }),
+      bindings: [
+        jobsBinding({ nats, logger, defaultSite: config.defaultSite }),
+        workflowsBinding({ nats, logger, defaultSite: config.defaultSite }),
+      ],
     }),
 });

@@ -3,8 +3,14 @@ import { z } from 'zod';
 import { databaseSettings, intIn, setting } from '@cairn/config';
 import { SITE_PATTERN } from '@cairn/contracts';
 import { openDatabase } from '@cairn/adapters/postgres';
+import { Module } from '@nestjs/common';
 import { JobsModule, SCHEDULER_SCHEMA, type SchedulerDb, schedulerMigrations } from '@cairn/jobs';
+import { WorkflowsModule } from '@cairn/workflows';
 import { runService } from '@cairn/service-kit';
+
+/** The scheduler: jobs, and workflows. */
+@Module({})
+class SchedulerModule {}
 
 void runService({
   service: 'scheduler',
@@ -29,12 +35,12 @@ void runService({
       migrations: schedulerMigrations,
     });
     logger.info({ embedded: database.embedded }, 'database ready');
-    return JobsModule.register({
-      db: database.db,
-      nats,
-      logger,
-      sites: config.sites,
-      dispatchIntervalMs: config.dispatchIntervalMs,
-    });
+    return {
+      module: SchedulerModule,
+      imports: [
+        JobsModule.register({ db: database.db, nats, logger, sites: config.sites, dispatchIntervalMs: config.dispatchIntervalMs }),
+        WorkflowsModule.register({ nats, sites: config.sites }),
+      ],
+    };
   },
 });

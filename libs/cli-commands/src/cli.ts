@@ -1,8 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { loadConfig, setting } from '@cairn/config';
-import { GatewayError, JobsClient } from '@cairn/client';
+import { GatewayError, JobsClient, WorkflowsClient } from '@cairn/client';
 import { jobCommands } from './job.commands';
+import { workflowCommands } from './workflow.commands';
 
 const cliSettings = {
   gateway: setting(
@@ -19,6 +20,7 @@ const cliSettings = {
 export async function runCli(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): Promise<number> {
   let exitCode = 0;
   let client: JobsClient | undefined;
+  let workflows: WorkflowsClient | undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
@@ -27,12 +29,22 @@ export async function runCli(argv: string[], io: { stdout: NodeJS.WriteStream; s
     .option('-g, --gateway <host:port>', 'gateway address (default: $CAIRN_GATEWAY or 127.0.0.1:50051)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  const out = { write: (s: string) => void io.stdout.write(s), isTTY: Boolean(io.stdout.isTTY) };
+  const gateway = () => (program.opts() as { gateway?: string }).gateway ?? loadConfig(cliSettings).gateway;
+  program.addCommand(
+    workflowCommands({
+      out,
+      client: () => {
+        workflows ??= new WorkflowsClient(gateway());
+        return workflows;
+      },
+    }),
+  );
   program.addCommand(
     jobCommands({
-      out: { write: (s) => void io.stdout.write(s), isTTY: Boolean(io.stdout.isTTY) },
+      out,
       client: () => {
-        const address = (program.opts() as { gateway?: string }).gateway ?? loadConfig(cliSettings).gateway;
-        client ??= new JobsClient(address);
+        client ??= new JobsClient(gateway());
         return client;
       },
       setExitCode: (code) => {
@@ -56,6 +68,7 @@ export async function runCli(argv: string[], io: { stdout: NodeJS.WriteStream; s
   } finally {
     process.off('SIGINT', onSigint);
     client?.close();
+    workflows?.close();
   }
   return exitCode;
 }

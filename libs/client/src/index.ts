@@ -1,1 +1,2 @@
 export { GatewayError, JobsClient } from './jobs.client';
+export { WorkflowsClient } from './workflows.client';

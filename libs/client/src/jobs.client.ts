@@ -13,13 +13,22 @@ export class GatewayError extends Error {
   }
 }
 
-function wrap(error: ServiceError): GatewayError {
+export function wrap(error: ServiceError): GatewayError {
   const codeName = status[error.code] ?? String(error.code);
   const message = error.code === status.UNAVAILABLE && !error.details ? 'gateway unreachable' : error.details || error.message;
   return new GatewayError(error.code, codeName, message);
 }
 
-type UnaryMethod<Req, Res> = (req: Req, md: Metadata, opts: object, cb: (e: ServiceError | null, r: Res) => void) => unknown;
+export type UnaryMethod<Req, Res> = (req: Req, md: Metadata, opts: object, cb: (e: ServiceError | null, r: Res) => void) => unknown;
+
+/** Calls a grpc-js unary method as a promise, with a deadline; errors as GatewayError. */
+export function callUnary<Req, Res>(client: object, method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method.call(client, request, new Metadata(), { deadline: Date.now() + deadlineMs }, (error, response) =>
+      error ? reject(wrap(error)) : resolve(response),
+    );
+  });
+}
 
 /**
  * Cairn's TypeScript client for cairn.v1.JobService: promises for unary calls, an async
@@ -33,11 +42,7 @@ export class JobsClient {
   }
 
   private call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
-    return new Promise((resolve, reject) => {
-      method.call(this.client, request, new Metadata(), { deadline: Date.now() + deadlineMs }, (error, response) =>
-        error ? reject(wrap(error)) : resolve(response),
-      );
-    });
+    return callUnary(this.client, method, request, deadlineMs);
   }
 
   submitJob(request: pb.SubmitJobRequest): Promise<pb.SubmitJobResponse> {

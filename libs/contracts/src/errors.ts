@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   'PERMISSION_DENIED',
   'UNAVAILABLE',
   'DEADLINE_EXCEEDED',
+  'UNIMPLEMENTED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

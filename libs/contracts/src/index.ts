@@ -1,5 +1,5 @@
 /** Generated protobuf types and the grpc-js service definition (ts-proto; never edit). */
-export * as pb from './generated/cairn/v1/job_service';
+export * as pb from './pb';
 export { subjects, streams, consumers } from './subjects';
 export { CairnError, ERROR_CODES, invalid, notFound } from './errors';
 export type { ErrorCode } from './errors';

@@ -146,3 +146,83 @@ export const siteDescriptionSchema = z.object({
 });
 export type SiteDescription = z.infer<typeof siteDescriptionSchema>;
 export type PartitionInfo = z.infer<typeof partitionInfoSchema>;
+
+// --- workflows ---------------------------------------------------------------------------
+
+export const MAX_WORKFLOW_SOURCE_BYTES = 1024 * 1024;
+
+export const planWorkflowCommand = z
+  .object({
+    source: z.string().refine((s) => Buffer.byteLength(s) <= MAX_WORKFLOW_SOURCE_BYTES, 'is larger than 1 MiB'),
+    fileName: token(/^[A-Za-z0-9._/-]+$/, 'a file name: letters, digits, ".", "-", "_" and "/"', 255),
+    site: siteName.optional(),
+    defaultSite: siteName,
+  })
+  .strict();
+export type PlanWorkflowCommand = z.infer<typeof planWorkflowCommand>;
+
+export const resolvedResourcesSchema = z.object({
+  partition: z.string(),
+  cpus: z.number().int(),
+  memoryMb: z.number().int(),
+  timeLimitSeconds: z.number().int(),
+  gpus: z.number().int(),
+  gpuType: z.string().optional(),
+  nodes: z.number().int(),
+  resourceClass: z.string().optional(),
+});
+export type ResolvedResources = z.infer<typeof resolvedResourcesSchema>;
+
+export const arrayStepPlanSchema = z.object({
+  /** null when the items are known only at run time (glob, lines, an earlier step's output). */
+  items: z.number().int().nullable(),
+  itemSeconds: z.number(),
+  itemsPerElement: z.number().int(),
+  elements: z.number().int().nullable(),
+  /** sbatch --array values, one per Slurm array job. */
+  arrays: z.array(z.string()),
+  throttle: z.number().int().optional(),
+});
+export type ArrayStepPlan = z.infer<typeof arrayStepPlanSchema>;
+
+export interface StepPlan {
+  /** "train", or "learn.train" inside a loop. */
+  path: string;
+  kind: 'run' | 'array' | 'loop';
+  needs: string[];
+  image?: string;
+  imageDigest?: string;
+  resources?: ResolvedResources;
+  array?: ArrayStepPlan;
+  loop?: { maxIterations: number; maxWallTimeSeconds?: number; until?: string; steps: StepPlan[] };
+}
+
+export const stepPlanSchema: z.ZodType<StepPlan> = z.lazy(() =>
+  z.object({
+    path: z.string(),
+    kind: z.enum(['run', 'array', 'loop']),
+    needs: z.array(z.string()),
+    image: z.string().optional(),
+    imageDigest: z.string().optional(),
+    resources: resolvedResourcesSchema.optional(),
+    array: arrayStepPlanSchema.optional(),
+    loop: z
+      .object({
+        maxIterations: z.number().int(),
+        maxWallTimeSeconds: z.number().int().optional(),
+        until: z.string().optional(),
+        steps: z.array(stepPlanSchema),
+      })
+      .optional(),
+  }),
+);
+
+export const workflowPlanSchema = z.object({
+  name: z.string(),
+  site: z.string(),
+  steps: z.array(stepPlanSchema),
+  /** Slurm jobs per pass (a loop body counted once), where item counts are known. */
+  slurmJobs: z.number().int(),
+});
+export type WorkflowPlan = z.infer<typeof workflowPlanSchema>;
+export const planWorkflowReply = z.object({ plan: workflowPlanSchema });

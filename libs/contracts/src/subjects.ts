@@ -10,6 +10,7 @@ export const subjects = {
     listJobs: 'cairn.scheduler.jobs.list',
     cancelJob: 'cairn.scheduler.jobs.cancel',
     jobOutput: 'cairn.scheduler.jobs.output',
+    planWorkflow: 'cairn.scheduler.workflows.plan',
   },
   images: {
     resolve: 'cairn.images.resolve',

@@ -1,3 +1,3 @@
-export { JobsApiModule } from './jobs-api.module';
-export type { JobsApiOptions } from './jobs-api.module';
+export { jobsBinding } from './jobs-binding';
+export type { JobsApiOptions } from './jobs-binding';
 export { toSubmitCommand, toPbJob, toPbEvent, toListQuery, fromPbState, toPbState } from './job.mapper';

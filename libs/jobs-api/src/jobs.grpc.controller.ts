@@ -1,12 +1,10 @@
-import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, ServiceError } from '@grpc/grpc-js';
+import type { ServerWritableStream, ServiceError } from '@grpc/grpc-js';
 import { isFinal, jobEventSchema, pb, subjects } from '@cairn/contracts';
 import type { JetStreamRepository } from '@cairn/adapters/nats';
-import { type GrpcBinding, toServiceError } from '@cairn/grpc-server';
+import { type GrpcBinding, toServiceError, unary } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { toJobId, toListQuery, toOutputQuery, toPbEvent, toPbJob, toSubmitCommand } from './job.mapper';
 import type { SchedulerClient } from './scheduler.client';
-
-type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
 /** Binds cairn.v1.JobService: translate, delegate to the scheduler, translate back. */
 export class JobsGrpcController {
@@ -40,16 +38,8 @@ export class JobsGrpcController {
     return { name: 'cairn.v1.JobService', definition: pb.JobServiceService, implementation };
   }
 
-  private unary<Req, Res>(handler: (req: Req) => Promise<Res>): Unary<Req, Res> {
-    return (call, callback) => {
-      handler(call.request).then(
-        (response) => callback(null, response),
-        (error: unknown) => {
-          if (toServiceError(error).code === 13) this.logger.error({ err: error }, 'request failed');
-          callback(toServiceError(error) as ServiceError);
-        },
-      );
-    };
+  private unary<Req, Res>(handler: (req: Req) => Promise<Res>) {
+    return unary(handler, this.logger);
   }
 
   private async watch(call: ServerWritableStream<pb.WatchJobRequest, pb.WatchJobResponse>): Promise<void> {

@@ -26,7 +26,7 @@ export interface CairnStack {
  * PostgreSQL database, and the gateway, scheduler, images service and one agent, which
  * submits to the real Slurm and runs the real container runtime.
  */
-export async function startCairnStack(): Promise<CairnStack> {
+export async function startCairnStack(options: { agentEnv?: Record<string, string> } = {}): Promise<CairnStack> {
   const env = testEnv();
   const site = `t${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'cairn-stack-'));
@@ -57,6 +57,7 @@ export async function startCairnStack(): Promise<CairnStack> {
         CAIRN_POLL_INTERVAL_MS: '500',
         CAIRN_INSECURE_REGISTRIES: env.registry,
         CAIRN_SLURM_PARTITION: env.partition,
+        ...options.agentEnv,
       },
       subjects.site(site).health,
     ),

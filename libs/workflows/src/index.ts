@@ -10,4 +10,6 @@ export type { Reference } from './templates';
 export { planArray, rangeItems } from './array-plan';
 export type { ArrayChunk, ArrayPlan, ArrayPlanInput } from './array-plan';
 export { DEFAULT_TARGET_SECONDS, PlanError, planWorkflow, STEP_DEFAULTS } from './workflow-plan';
-export type { ArrayStepPlan, ResolvedResources, StepPlan, WorkflowPlan } from './workflow-plan';
+export { WorkflowsModule } from './workflows.module';
+export type { WorkflowsModuleOptions } from './workflows.module';
+export { WorkflowPlanningService } from './workflow-planning.service';

@@ -1,4 +1,4 @@
-import type { PartitionInfo, SiteDescription } from '@cairn/contracts';
+import type { ArrayStepPlan, PartitionInfo, ResolvedResources, SiteDescription, StepPlan, WorkflowPlan } from '@cairn/contracts';
 import { planArray } from './array-plan';
 import { dependencies, topologicalOrder } from './workflow-graph';
 import type { ParsedResources, ParsedStep, ParsedWorkflow } from './workflow.schema';
@@ -7,47 +7,6 @@ import type { ParsedResources, ParsedStep, ParsedWorkflow } from './workflow.sch
 export const STEP_DEFAULTS = { cpus: 1, memory: 1024, time: 3600, gpus: 0, nodes: 1 } as const;
 /** How long an array element should run when the step does not say. */
 export const DEFAULT_TARGET_SECONDS = 600;
-
-export interface ResolvedResources {
-  partition: string;
-  cpus: number;
-  memoryMb: number;
-  timeLimitSeconds: number;
-  gpus: number;
-  gpuType?: string;
-  nodes: number;
-  resourceClass?: string;
-}
-
-export interface ArrayStepPlan {
-  /** null when the items are known only at run time (glob, lines, an earlier step's output). */
-  items: number | null;
-  itemSeconds: number;
-  itemsPerElement: number;
-  elements: number | null;
-  /** sbatch --array values, one per Slurm array job. */
-  arrays: string[];
-  throttle?: number;
-}
-
-export interface StepPlan {
-  /** "train", or "learn.train" inside a loop. */
-  path: string;
-  kind: 'run' | 'array' | 'loop';
-  needs: string[];
-  image?: string;
-  resources?: ResolvedResources;
-  array?: ArrayStepPlan;
-  loop?: { maxIterations: number; maxWallTimeSeconds?: number; until?: string; steps: StepPlan[] };
-}
-
-export interface WorkflowPlan {
-  name: string;
-  site: string;
-  steps: StepPlan[];
-  /** Slurm jobs per pass (a loop body counted once), where item counts are known. */
-  slurmJobs: number;
-}
 
 export class PlanError extends Error {
   override readonly name = 'PlanError';
@@ -162,7 +121,7 @@ function planArrayStep(step: ParsedStep, r: ResolvedResources, site: SiteDescrip
   const itemSeconds = array.itemEstimate ?? r.timeLimitSeconds;
   let target = array.targetDuration ?? DEFAULT_TARGET_SECONDS;
   const partition = site.partitions.find((p) => p.name === r.partition);
-  if (partition?.maxTimeSeconds != null) target = Math.min(target, partition.maxTimeSeconds);
+  if (partition && partition.maxTimeSeconds !== null) target = Math.min(target, partition.maxTimeSeconds);
   const count = array.items ? array.items.length : array.range ? Math.floor((array.range.to - array.range.from) / array.range.step) + 1 : null;
   if (count === null) {
     return { items: null, itemSeconds, itemsPerElement: Math.max(1, Math.floor(target / itemSeconds)), elements: null, arrays: [], ...(array.throttle ? { throttle: array.throttle } : {}) };

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'workflows-api', preset: '../../jest.preset.js', rootDir: __dirname };

@@ -1,0 +1,85 @@
+import {
+  CairnError,
+  type PlanWorkflowCommand,
+  resolvedImageSchema,
+  type SiteDescription,
+  siteDescriptionSchema,
+  type StepPlan,
+  subjects,
+  type WorkflowPlan,
+} from '@cairn/contracts';
+import type { NatsRequester } from '@cairn/adapters/nats';
+import { parseWorkflow } from './parse-workflow';
+import { WorkflowError } from './workflow.errors';
+import { PlanError, planWorkflow } from './workflow-plan';
+
+/** How long a site's description (partitions, limits, classes) is reused. */
+const SITE_DESCRIPTION_TTL_MS = 60_000;
+
+/**
+ * Checks and plans a submitted workflow: parse and validate the file, ask the site's agent
+ * what the cluster offers (MaxArraySize, partitions, resource classes), place every step,
+ * and pin every image to a digest. Any problem is INVALID_ARGUMENT with all the details.
+ */
+export class WorkflowPlanningService {
+  private readonly siteCache = new Map<string, { at: number; description: SiteDescription }>();
+
+  constructor(
+    private readonly requester: NatsRequester,
+    private readonly sites: readonly string[],
+  ) {}
+
+  async plan(command: PlanWorkflowCommand): Promise<WorkflowPlan> {
+    let workflow;
+    try {
+      workflow = parseWorkflow(command.source, command.fileName);
+    } catch (error) {
+      if (error instanceof WorkflowError) throw new CairnError('INVALID_ARGUMENT', error.message);
+      throw error;
+    }
+    const site = command.site ?? workflow.site ?? command.defaultSite;
+    if (!this.sites.includes(site)) {
+      throw new CairnError('INVALID_ARGUMENT', `site: unknown site "${site}"; known sites: ${this.sites.join(', ')}`);
+    }
+    let plan: WorkflowPlan;
+    try {
+      plan = planWorkflow(workflow, await this.describe(site));
+    } catch (error) {
+      if (error instanceof PlanError) throw new CairnError('INVALID_ARGUMENT', `${command.fileName}: ${error.problems.join(`\n${command.fileName}: `)}`);
+      throw error;
+    }
+    await this.pinImages(plan.steps, command.fileName);
+    return plan;
+  }
+
+  private async describe(site: string): Promise<SiteDescription> {
+    const cached = this.siteCache.get(site);
+    if (cached && Date.now() - cached.at < SITE_DESCRIPTION_TTL_MS) return cached.description;
+    const description = await this.requester.request(subjects.site(site).describe, {}, siteDescriptionSchema, 15_000);
+    this.siteCache.set(site, { at: Date.now(), description });
+    return description;
+  }
+
+  /** Resolves each distinct image once; every missing image is reported. */
+  private async pinImages(steps: StepPlan[], fileName: string): Promise<void> {
+    const all: StepPlan[] = [];
+    const collect = (list: StepPlan[]) => list.forEach((s) => (s.loop ? collect(s.loop.steps) : all.push(s)));
+    collect(steps);
+    const refs = [...new Set(all.map((s) => s.image).filter((i): i is string => Boolean(i)))];
+    const pinned = new Map<string, string>();
+    const problems: string[] = [];
+    await Promise.all(
+      refs.map(async (reference) => {
+        try {
+          pinned.set(reference, (await this.requester.request(subjects.images.resolve, { reference }, resolvedImageSchema, 15_000)).pinned);
+        } catch (error) {
+          if (!(error instanceof CairnError) || (error.code !== 'NOT_FOUND' && error.code !== 'INVALID_ARGUMENT')) throw error;
+          const users = all.filter((s) => s.image === reference).map((s) => s.path);
+          problems.push(`${fileName}: ${users.map((u) => `steps.${u}`).join(', ')}: ${error.message}`);
+        }
+      }),
+    );
+    if (problems.length > 0) throw new CairnError('INVALID_ARGUMENT', problems.sort().join('\n'));
+    for (const step of all) if (step.image) step.imageDigest = pinned.get(step.image);
+  }
+}
