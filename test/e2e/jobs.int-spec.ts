@@ -37,6 +37,15 @@ describe('JobService end to end [real: gateway, scheduler, images, agent, nats-s
     expect(output.truncated).toBe(false);
   });
 
+  it('runs in a workspace, /cairn/work, that stays on the cluster filesystem with the job', async () => {
+    const jobId = await submit(stack.client, spec({ command: ['/bin/sh', '-c', 'pwd; echo result > out.txt'] }));
+    const events = await watchAll(stack.client, jobId);
+    expect(stateOf(events[events.length - 1]?.state ?? 0)).toBe('COMPLETED');
+    expect(Buffer.from((await stack.client.getJobOutput({ jobId })).data).toString()).toBe('/cairn/work\n');
+    const job = await stack.client.getJob(jobId);
+    expect(readFileSync(join(stack.dir, 'agent', 'attempts', job.attemptId, 'work', 'out.txt'), 'utf8')).toBe('result\n');
+  });
+
   it('reports a command exiting 3 as FAILED with exit code 3', async () => {
     const jobId = await submit(stack.client, spec({ command: ['/bin/sh', '-c', 'echo bad >&2; exit 3'] }));
     const events = await watchAll(stack.client, jobId);

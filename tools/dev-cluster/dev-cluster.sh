@@ -2,8 +2,9 @@
 # dev-cluster.sh: bring up Cairn's real backing services on one Debian 12 machine.
 #
 # Parts: munge, Slurm 22.05 (slurmctld + slurmd, one node, partition "debug"),
-# NATS 2.9 with JetStream, PostgreSQL 15, an OCI registry (distribution 2.8) and a
-# small busybox test image in that registry, checked end to end with Charliecloud.
+# NATS 2.9 with JetStream, PostgreSQL 15, an OCI registry (distribution 2.8) and two
+# test images in that registry, checked end to end with Charliecloud: a small busybox
+# image and a Debian 12 image with python3 and NumPy (built with mmdebstrap, no Docker).
 #
 # Usage: dev-cluster.sh [up|status|down|env]
 #   up      (default) install missing Debian packages, start every part that is not
@@ -15,6 +16,8 @@
 # Environment:
 #   CAIRN_DEV_STATE    state directory (default /var/lib/cairn-dev)
 #   CAIRN_DEV_TIMEOUT  seconds to wait for each part to answer (default 30)
+#   CAIRN_DEV_BUILD_TIMEOUT  seconds allowed for the python image's mmdebstrap
+#                      run (default 900)
 #
 # Machine facts this relies on are in /work/shared/FIELD-NOTES.md: no systemd,
 # apt-get never starts daemons, every daemon is started here by hand.
@@ -23,10 +26,11 @@ set -euo pipefail
 STATE="${CAIRN_DEV_STATE:-/var/lib/cairn-dev}"
 LOGS="$STATE/logs"
 TIMEOUT="${CAIRN_DEV_TIMEOUT:-30}"
+BUILD_TIMEOUT="${CAIRN_DEV_BUILD_TIMEOUT:-900}"
 
 PACKAGES=(slurm-wlm munge nats-server postgresql charliecloud-runtime squashfs-tools
   squashfuse skopeo umoci docker-registry busybox-static jq curl python3-grpcio
-  python3-grpc-tools procps protobuf-compiler)
+  python3-grpc-tools procps protobuf-compiler mmdebstrap)
 
 # Slurm
 SLURM_CONF=/etc/slurm/slurm.conf
@@ -57,6 +61,16 @@ TEST_TAG=1.36
 TEST_IMAGE="$REGISTRY/$TEST_REPO:$TEST_TAG"
 TEST_VERIFIED="$STATE/test-image.verified" # digest last checked with ch-run
 OCI_MANIFEST=application/vnd.oci.image.manifest.v1+json
+# Python test image: Debian 12 + python3 + python3-numpy, built with mmdebstrap.
+# Change PY_TAG whenever the recipe changes: an existing tag is never rebuilt.
+PY_REPO=lab/python-numpy
+PY_TAG=1
+PY_IMAGE="$REGISTRY/$PY_REPO:$PY_TAG"
+PY_SUITE=bookworm
+PY_PACKAGES=python3,python3-numpy
+PY_CACHE="$STATE/images/python-numpy" # OCI layout kept after a build (pushed again after a registry wipe)
+PY_VERIFIED="$STATE/python-image.verified" # digest last checked with ch-run
+PY_LOCK="$STATE/python-image.lock"
 
 ENV_FILE="$STATE/env"
 
@@ -193,16 +207,22 @@ postgres_up() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1; }
 
 registry_up() { http_ok "http://$REGISTRY/v2/"; }
 
-test_image_up() {
-  http_ok "http://$REGISTRY/v2/$TEST_REPO/manifests/$TEST_TAG" -I -H "Accept: $OCI_MANIFEST"
+# tag_up REPO TAG: the registry has REPO:TAG (an OCI manifest).
+tag_up() {
+  http_ok "http://$REGISTRY/v2/$1/manifests/$2" -I -H "Accept: $OCI_MANIFEST"
 }
 
-# The registry's digest for the test image tag (empty if absent).
-test_image_digest() {
+# tag_digest REPO TAG: the registry's digest for REPO:TAG (empty if absent).
+tag_digest() {
   curl -fsI --max-time 2 -H "Accept: $OCI_MANIFEST" \
-    "http://$REGISTRY/v2/$TEST_REPO/manifests/$TEST_TAG" 2>/dev/null |
+    "http://$REGISTRY/v2/$1/manifests/$2" 2>/dev/null |
     tr -d '\r' | awk 'tolower($1) == "docker-content-digest:" { print $2 }' || true
 }
+
+test_image_up() { tag_up "$TEST_REPO" "$TEST_TAG"; }
+test_image_digest() { tag_digest "$TEST_REPO" "$TEST_TAG"; }
+python_image_up() { tag_up "$PY_REPO" "$PY_TAG"; }
+python_image_digest() { tag_digest "$PY_REPO" "$PY_TAG"; }
 
 # ---------------------------------------------------------------------------
 # up: packages
@@ -593,6 +613,206 @@ ensure_test_image() {
 }
 
 # ---------------------------------------------------------------------------
+# up: python test image (Debian 12 + python3 + NumPy, built with mmdebstrap)
+# ---------------------------------------------------------------------------
+
+# debian_sources ARCH: a "deb URI SUITE main" line for each Debian $PY_SUITE suite
+# apt on this machine uses (bookworm, bookworm-updates, bookworm-security), so
+# mmdebstrap fetches from the same mirror. Asks apt itself, which reads both
+# sources.list lines and deb822 .sources files.
+debian_sources() {
+  # shellcheck disable=SC2016 # $(...) is apt's format syntax, not the shell's
+  apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Identifier: Packages' \
+    'Origin: Debian' 'Component: main' "Architecture: $1" 2>/dev/null |
+    awk -v s="$PY_SUITE" '($2 == s || index($2, s "-") == 1) && !seen[$0]++ { print "deb " $1 " " $2 " main" }'
+}
+
+# host_aptopts: the host's apt settings that mmdebstrap's own apt needs as well
+# (which ignores /etc/apt/apt.conf.d), one --aptopt value per line. This machine
+# sets Acquire::Check-Valid-Until "false" for its snapshot-backed mirror.
+host_aptopts() {
+  apt-config dump --no-empty --format '%f "%v";%n' Acquire::Check-Valid-Until \
+    Acquire::Check-Date Acquire::http::Proxy Acquire::https::Proxy 2>/dev/null || true
+}
+
+# finish_python_rootfs ROOT: turn the mmdebstrap tree into a runtime image tree.
+finish_python_rootfs() {
+  local root=$1
+  # No device nodes in an image: ch-run and Apptainer provide /dev.
+  find "$root/dev" -xdev -mindepth 1 -delete
+  # SquashFS images are read-only, so every bind target must already exist;
+  # /cairn is where Cairn binds job directories.
+  mkdir -p "$root"/{tmp,proc,dev,sys,home,mnt,root,var/tmp,cairn}
+  chmod 1777 "$root/tmp" "$root/var/tmp"
+  chmod 0700 "$root/root"
+  chmod 0755 "$root/cairn"
+  # mmdebstrap copies in the build machine's hostname and resolv.conf; the runtime
+  # binds its own over these files, which must exist.
+  rm -f "$root/etc/hostname"
+  : >"$root/etc/resolv.conf"
+  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
+  chmod 0644 "$root/etc/resolv.conf" "$root/etc/hosts"
+  # mmdebstrap already removed apt's lists and package cache; backup copies too.
+  rm -f "$root"/var/cache/debconf/*-old "$root"/var/lib/dpkg/*-old
+  # NumPy's own test suites (15 MB; `import numpy` does not use them). Deleted
+  # after installation: a dpkg path-exclude for them makes py3compile fail.
+  find "$root/usr/lib/python3/dist-packages/numpy" -depth -type d -name tests -exec rm -rf {} +
+}
+
+# python_rootfs_sane ROOT: the tree has python3 and passwd/group entries for root
+# and nobody (base-passwd's, as mmdebstrap installs them).
+python_rootfs_sane() {
+  [[ -x $1/usr/bin/python3 ]] &&
+    grep -q '^root:x:0:0:' "$1/etc/passwd" && grep -q '^nobody:x:65534:' "$1/etc/passwd" &&
+    grep -q '^root:x:0:' "$1/etc/group" && grep -q '^nogroup:x:65534:' "$1/etc/group"
+}
+
+# build_python_image WORKDIR LAYOUT: mmdebstrap a root filesystem into a fresh umoci
+# bundle, repack it and set its config; the result is LAYOUT:$PY_TAG. Sets the
+# caller's unpacked_mb to the size of the root filesystem.
+build_python_image() {
+  local work=$1 layout=$2 log="$LOGS/python-image.log"
+  local bundle="$work/bundle" arch rc=0 sources=() aptopts=()
+  arch=$(dpkg --print-architecture)
+  mapfile -t sources < <(debian_sources "$arch")
+  ((${#sources[@]} > 0)) ||
+    die "python image: apt on this machine has no Debian $PY_SUITE source for $arch ('apt-get indextargets' lists none; run 'apt-get update')"
+  mapfile -t aptopts < <(host_aptopts)
+  {
+    umoci init --layout "$layout" &&
+      umoci new --image "$layout:$PY_TAG" &&
+      umoci unpack --rootless --image "$layout:$PY_TAG" "$bundle"
+  } >>"$log" 2>&1 || die "python image: umoci init/new/unpack failed; see $log" "$log"
+
+  say "python image" "building: mmdebstrap $PY_SUITE + ${PY_PACKAGES//,/ } from ${sources[0]#deb } (log: $log)"
+  printf '=== %s mmdebstrap, sources:\n%s\n' "$(date -u +%FT%TZ)" "$(printf '  %s\n' "${sources[@]}")" >>"$log"
+  # --mode=unshare as root: root mode (real ownership, no subuids needed) inside
+  # private mount and pid namespaces, so the chroot's /dev, /proc and /sys mounts
+  # and any leftover process vanish with mmdebstrap, even when timeout kills it.
+  # The merged-usr hook sets up /usr symlinks as debootstrap does, which keeps the
+  # usrmerge package and its full perl (50 MB) out of the image. The dpkg
+  # excludes also stay in the image (/etc/dpkg/dpkg.cfg.d/99mmdebstrap).
+  TMPDIR="$work" timeout --kill-after=30 "$BUILD_TIMEOUT" \
+    mmdebstrap --mode=unshare --variant=apt --format=directory --verbose \
+    --architectures="$arch" --include="$PY_PACKAGES" \
+    --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+    --aptopt='Acquire::Languages "none"' --aptopt='APT::Sandbox::User "root"' \
+    "${aptopts[@]/#/--aptopt=}" \
+    --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --dpkgopt='path-exclude=/usr/share/man/*' \
+    --dpkgopt='path-exclude=/usr/share/info/*' \
+    --dpkgopt='path-exclude=/usr/share/lintian/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+    "$PY_SUITE" "$bundle/rootfs" "${sources[@]}" </dev/null >>"$log" 2>&1 || rc=$?
+  if ((rc == 124 || rc == 137)); then
+    die "python image: mmdebstrap did not finish within $BUILD_TIMEOUT s (CAIRN_DEV_BUILD_TIMEOUT); see $log" "$log"
+  elif ((rc != 0)); then
+    die "python image: mmdebstrap failed (exit $rc); see $log" "$log"
+  fi
+  finish_python_rootfs "$bundle/rootfs"
+  python_rootfs_sane "$bundle/rootfs" ||
+    die "python image: the mmdebstrap tree lacks /usr/bin/python3 or root/nobody in /etc/passwd and /etc/group; see $log" "$log"
+  unpacked_mb=$(du -sm "$bundle/rootfs" | cut -f1)
+  {
+    umoci repack --image "$layout:$PY_TAG" "$bundle" &&
+      umoci config --image "$layout:$PY_TAG" --config.cmd /usr/bin/python3 \
+        --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        --architecture "$arch" --os linux &&
+      umoci gc --layout "$layout"
+  } >>"$log" 2>&1 || die "python image: umoci repack/config failed; see $log" "$log"
+}
+
+# layout_mb LAYOUT TAG: compressed size of the image's layers in MB (as pulled).
+layout_mb() {
+  skopeo inspect --raw "oci:$1:$2" 2>/dev/null |
+    jq -r '[.layers[].size] | add // 0 | (. / 1048576 + 0.5) | floor' 2>/dev/null || echo '?'
+}
+
+# check_python_image WORKDIR DIGEST: pull by digest, unpack, make a SquashFS image
+# and import numpy in it with ch-run (binding onto /cairn, which must exist).
+# Prints "VERSION SQUASHFS_MB".
+check_python_image() {
+  local work=$1 digest=$2 log="$LOGS/python-image.log" out
+  local sqfs="$work/python.sqfs"
+  {
+    skopeo copy --src-tls-verify=false "docker://$REGISTRY/$PY_REPO@$digest" \
+      "oci:$work/pulled:check" &&
+      umoci unpack --rootless --image "$work/pulled:check" "$work/run" &&
+      mksquashfs "$work/run/rootfs" "$sqfs" -noappend -no-progress
+  } >>"$log" 2>&1 || die "python image: pull by digest, unpack or mksquashfs failed; see $log" "$log"
+  mkdir -p "$work/bind"
+  out=$(USER=root timeout 120 ch-run -b "$work/bind:/cairn" "$sqfs" -- \
+    python3 -c 'import numpy; print(numpy.__version__)' 2>>"$log") ||
+    die "python image: ch-run of the SquashFS image failed; see $log" "$log"
+  [[ $out =~ ^[0-9]+\.[0-9]+[0-9a-z.]*$ ]] ||
+    die "python image: ch-run printed '$out' instead of a NumPy version; see $log" "$log"
+  echo "$out $(($(stat -c %s "$sqfs") / 1048576))"
+}
+
+# python_image_checked: the registry has the tag, and its digest passed the check.
+python_image_checked() {
+  local digest verified=
+  digest=$(python_image_digest)
+  read -r verified 2>/dev/null <"$PY_VERIFIED" || true
+  [[ -n $digest && $verified == "$digest" ]]
+}
+
+ensure_python_image() {
+  local t0 work digest lockfd unpacked_mb='' size_mb out version sqfs_mb pushed=0
+  local log="$LOGS/python-image.log"
+  t0=$(now_us)
+  if python_image_checked; then
+    say "python image" "already in registry, ch-run checked ($PY_IMAGE)"
+    return 0
+  fi
+  # One build at a time: another `up` (a CI run, say) may be building it now.
+  exec {lockfd}>"$PY_LOCK"
+  if ! flock -n "$lockfd"; then
+    say "python image" "another dev-cluster.sh is building it; waiting for it"
+    flock -w "$((BUILD_TIMEOUT + 120))" "$lockfd" ||
+      die "python image: another build still holds $PY_LOCK after $((BUILD_TIMEOUT + 120)) s"
+    if python_image_checked; then
+      exec {lockfd}>&-
+      say "python image" "already in registry (built by the other run), ch-run checked ($PY_IMAGE)"
+      return 0
+    fi
+  fi
+  mkdir -p "$STATE/tmp" "${PY_CACHE%/*}"
+  work=$(mktemp -d "$STATE/tmp/python-image.XXXXXX")
+  # shellcheck disable=SC2064 # expand $work now
+  trap "rm -rf --one-file-system '$work'" EXIT
+  digest=$(python_image_digest)
+  if [[ -z $digest ]]; then
+    local how
+    if umoci ls --layout "$PY_CACHE" 2>/dev/null | grep -qxF "$PY_TAG"; then
+      how="pushed from $PY_CACHE"
+    else
+      build_python_image "$work" "$work/layout" # sets unpacked_mb
+      rm -rf --one-file-system "$PY_CACHE"
+      mv "$work/layout" "$PY_CACHE"
+      how="built and pushed"
+    fi
+    skopeo copy --dest-tls-verify=false "oci:$PY_CACHE:$PY_TAG" "docker://$PY_IMAGE" >>"$log" 2>&1 ||
+      die "python image: skopeo push to $PY_IMAGE failed; see $log" "$log"
+    digest=$(python_image_digest)
+    [[ -n $digest ]] || die "python image: pushed but the registry has no $PY_IMAGE; see $log and $LOGS/registry.log" "$LOGS/registry.log"
+    pushed=1
+    size_mb=$(layout_mb "$PY_CACHE" "$PY_TAG")
+    say "python image" "$how $PY_IMAGE ($(elapsed "$t0"), $size_mb MB compressed${unpacked_mb:+, $unpacked_mb MB unpacked})"
+  fi
+  t0=$(now_us)
+  out=$(check_python_image "$work" "$digest")
+  read -r version sqfs_mb <<<"$out"
+  echo "$digest" >"$PY_VERIFIED"
+  rm -rf --one-file-system "$work"
+  trap - EXIT
+  exec {lockfd}>&-
+  say "python image" "$( ((pushed)) || echo "already in registry; ")ch-run of the SquashFS image by digest: numpy $version ($(elapsed "$t0"), SquashFS $sqfs_mb MB)"
+}
+
+# ---------------------------------------------------------------------------
 # up: env file
 # ---------------------------------------------------------------------------
 
@@ -604,6 +824,7 @@ export CAIRN_TEST_DATABASE_URL=$DATABASE_URL
 export CAIRN_REGISTRY=$REGISTRY
 export CAIRN_INSECURE_REGISTRIES=$REGISTRY
 export CAIRN_TEST_IMAGE=$TEST_IMAGE
+export CAIRN_TEST_PYTHON_IMAGE=$PY_IMAGE
 export CAIRN_SLURM_PARTITION=$SLURM_PARTITION
 EOF
   say env "wrote $ENV_FILE"
@@ -629,6 +850,7 @@ cmd_up() {
   start_postgres
   start_registry
   ensure_test_image
+  ensure_python_image
   write_env
   say up "done ($(elapsed "$t0"))"
   echo
@@ -647,7 +869,7 @@ cmd_status() {
       state=down
       down=1
     }
-    printf '%-11s %-5s %s\n' "$part" "$state" "$detail"
+    printf '%-12s %-5s %s\n' "$part" "$state" "$detail"
   }
   line munge "munge -n | unmunge" munge_up
   line slurmctld "scontrol ping" slurmctld_up
@@ -656,6 +878,7 @@ cmd_status() {
   line postgres "$DATABASE_URL" postgres_up
   line registry "http://$REGISTRY/v2/" registry_up
   line "test image" "$TEST_IMAGE" test_image_up
+  line "python image" "$PY_IMAGE" python_image_up
   return "$down"
 }
 

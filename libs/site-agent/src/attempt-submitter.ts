@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerRuntime } from '@cairn/adapters/container-runtime';
 import { CommandFailedError } from '@cairn/adapters/process';
@@ -59,11 +60,16 @@ export class AttemptSubmitter {
       await this.events.publish(attempt, 'FAILED', { reason: `image ${command.image.pinned} could not be prepared: ${message(error)}` });
       return true;
     }
+    // The job's workspace: <attempt>/work on the cluster filesystem, /cairn/work inside.
+    const workspace = join(attempt.dir, 'work');
+    await mkdir(workspace, { recursive: true });
     const plan = this.runtime.launch({
       image,
       command: command.spec.command,
       env: command.spec.env,
       scratchDir: attempt.dir,
+      binds: [{ source: workspace, target: '/cairn/work' }],
+      workDir: '/cairn/work',
     });
     for (const file of plan.files) await this.store.writeFile(attempt, file.path.slice(attempt.dir.length + 1), file.content, 0o600);
     await this.store.writeFile(attempt, 'argv', encodeArgv(plan.argv));

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProcessRepository } from '@cairn/adapters/process';
-import { ContainerRuntime, digestHex } from './container-runtime';
+import { checkBind, ContainerRuntime, digestHex } from './container-runtime';
 import type { ContainerRun, LaunchPlan, PreparedImage } from './container-runtime.types';
 import { skopeoSource } from './registry-source';
 import { shellQuote } from './shell-quote';
@@ -54,6 +54,10 @@ export class ApptainerRuntime extends ContainerRuntime {
       const content = names.map((name) => `export ${name}=${shellQuote(run.env[name] ?? '')}\n`).join('');
       files.push({ path, content });
       argv.push(`--env-file=${path}`);
+    }
+    for (const bind of run.binds ?? []) {
+      checkBind(bind);
+      argv.push(`--bind=${bind.source}:${bind.target}`);
     }
     if (run.workDir) argv.push(`--pwd=${run.workDir}`);
     argv.push(run.image.path, ...run.command);

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProcessRepository } from '@cairn/adapters/process';
-import { ContainerRuntime, digestHex } from './container-runtime';
+import { BIND_TARGETS, checkBind, ContainerRuntime, digestHex } from './container-runtime';
 import type { ContainerRun, LaunchPlan, PreparedImage } from './container-runtime.types';
 import { skopeoSource } from './registry-source';
 
@@ -42,13 +42,18 @@ export class CharliecloudRuntime extends ContainerRuntime {
     // ch-run strips one pair of single quotes around a value, so wrap every value in one:
     // a value that itself starts and ends with ' then survives intact.
     for (const [name, value] of Object.entries(run.env)) argv.push(`--set-env=${name}='${value}'`);
+    for (const bind of run.binds ?? []) {
+      checkBind(bind);
+      argv.push(`--bind=${bind.source}:${bind.target}`);
+    }
     if (run.workDir) argv.push(`--cd=${run.workDir}`);
     argv.push(run.image.path, '--', ...run.command);
     return { argv, files: [] };
   }
 
   private async convert(pinned: string, digest: string, hex: string): Promise<PreparedImage> {
-    const target = join(this.options.cacheDir, `${hex}.sqfs`);
+    // v2: images carry the /cairn bind targets.
+    const target = join(this.options.cacheDir, `${hex}.v2.sqfs`);
     if (await exists(target)) return { path: target, digest };
     await mkdir(this.options.cacheDir, { recursive: true });
     const work = await mkdtemp(join(this.options.cacheDir, `.pull-${hex.slice(0, 12)}-`));
@@ -60,6 +65,7 @@ export class CharliecloudRuntime extends ContainerRuntime {
       await this.processes.check('umoci', ['unpack', '--rootless', '--image', `${work}/layout:img`, `${work}/bundle`], {
         timeoutMs: 600_000,
       });
+      for (const dir of BIND_TARGETS) await mkdir(join(work, 'bundle', 'rootfs', dir), { recursive: true });
       await this.processes.check(
         'mksquashfs',
         [`${work}/bundle/rootfs`, `${work}/image.sqfs`, '-noappend', '-quiet', '-no-progress'],

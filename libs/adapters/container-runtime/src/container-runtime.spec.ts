@@ -12,8 +12,9 @@ const run: ContainerRun = {
   image: { path: '/var/cache/cairn/images/abc.sqfs', digest: `sha256:${'a'.repeat(64)}` },
   command: ['/bin/echo', ...hostile],
   env: { GREETING: 'hello, world', TRICKY: "$HOME `id` it's" },
-  workDir: '/tmp',
+  workDir: '/cairn/work',
   scratchDir: '/var/lib/cairn/attempt',
+  binds: [{ source: '/var/lib/cairn/attempt/work', target: '/cairn/work' }],
 };
 
 const runtimes: ContainerRuntime[] = [
@@ -39,12 +40,13 @@ describe.each(runtimes.map((r) => [r.name, r] as const))('%s launch contract', (
 describe('CharliecloudRuntime.launch', () => {
   it('sets variables without $ expansion and changes directory', () => {
     const plan = new CharliecloudRuntime(new ProcessRepository(), options).launch(run);
-    expect(plan.argv.slice(0, 5)).toEqual([
+    expect(plan.argv.slice(0, 6)).toEqual([
       'ch-run',
       '--env-no-expand',
       "--set-env=GREETING='hello, world'",
       "--set-env=TRICKY='$HOME `id` it's'",
-      '--cd=/tmp',
+      '--bind=/var/lib/cairn/attempt/work:/cairn/work',
+      '--cd=/cairn/work',
     ]);
     expect(plan.files).toEqual([]);
   });
@@ -53,18 +55,30 @@ describe('CharliecloudRuntime.launch', () => {
 describe('ApptainerRuntime.launch', () => {
   it('renders `apptainer exec --cleanenv` with an env file that sh reads back exactly', () => {
     const plan = new ApptainerRuntime(new ProcessRepository(), options).launch(run);
-    expect(plan.argv.slice(0, 5)).toEqual([
+    expect(plan.argv.slice(0, 6)).toEqual([
       'apptainer',
       'exec',
       '--cleanenv',
       '--env-file=/var/lib/cairn/attempt/container.env',
-      '--pwd=/tmp',
+      '--bind=/var/lib/cairn/attempt/work:/cairn/work',
+      '--pwd=/cairn/work',
     ]);
     const content = plan.files[0]?.content ?? '';
     const printed = execFileSync('/bin/sh', ['-c', `${content}\nprintf '%s|%s' "$GREETING" "$TRICKY"`], {
       encoding: 'utf8',
     });
     expect(printed).toBe("hello, world|$HOME `id` it's");
+  });
+});
+
+describe.each(runtimes.map((r) => [r.name, r] as const))('%s binds', (_name, runtime) => {
+  it.each([
+    [{ source: 'relative', target: '/cairn/work' }],
+    [{ source: '/a/../etc', target: '/cairn/work' }],
+    [{ source: '/a:b', target: '/cairn/work' }],
+    [{ source: '/a', target: '/etc' }],
+  ])('refuses %j', (bind) => {
+    expect(() => runtime.launch({ ...run, binds: [bind] })).toThrow(/invalid bind/);
   });
 });
 

@@ -14,6 +14,21 @@ export abstract class ContainerRuntime {
 
 export const DIGEST = /^sha256:([a-f0-9]{64})$/;
 
+/**
+ * Every image Cairn converts gets this directory, so host directories can be bound under
+ * it even in read-only (SquashFS) images: a job's workspace is /cairn/work.
+ */
+export const MOUNT_ROOT = '/cairn';
+export const BIND_TARGETS = ['/cairn/work', '/cairn/run', '/cairn/data'] as const;
+
+/** A bind is host path → one of BIND_TARGETS; paths are absolute and free of "..", ":" and ",". */
+export function checkBind(bind: { source: string; target: string }): void {
+  const safe = (p: string) => p.startsWith('/') && !p.split('/').includes('..') && !/[:,\u0000-\u001f]/.test(p);
+  if (!safe(bind.source) || !(BIND_TARGETS as readonly string[]).includes(bind.target)) {
+    throw new Error(`invalid bind ${JSON.stringify(bind)}`);
+  }
+}
+
 export function digestHex(digest: string): string {
   const match = DIGEST.exec(digest);
   if (!match?.[1]) throw new Error(`invalid image digest ${JSON.stringify(digest)}`);

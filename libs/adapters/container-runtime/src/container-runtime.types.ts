@@ -10,8 +10,10 @@ export interface ContainerRun {
   image: PreparedImage;
   command: readonly string[];
   env: Readonly<Record<string, string>>;
-  /** Directory inside the container to start in (must exist in the image). */
+  /** Directory inside the container to start in (must exist in the image or be a bind target). */
   workDir?: string;
+  /** Host directories to bind into the container; targets under /cairn always exist (see MOUNT_ROOT). */
+  binds?: readonly { source: string; target: string }[];
   /** Where the run's own files (such as an env file) may be written. */
   scratchDir: string;
 }

@@ -1,4 +1,4 @@
-export { ContainerRuntime, digestHex } from './container-runtime';
+export { BIND_TARGETS, checkBind, ContainerRuntime, digestHex, MOUNT_ROOT } from './container-runtime';
 export { CharliecloudRuntime } from './charliecloud.runtime';
 export type { CharliecloudOptions } from './charliecloud.runtime';
 export { ApptainerRuntime } from './apptainer.runtime';

@@ -31,12 +31,12 @@ describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch
   });
 
   describe('prepare', () => {
-    it('pulls the pinned image and packs it into <cacheDir>/<hex>.sqfs, leaving no work files', async () => {
+    it('pulls the pinned image and packs it into <cacheDir>/<hex>.v2.sqfs, leaving no work files', async () => {
       const cacheDir = newCacheDir();
       const image = await runtimeFor(cacheDir).prepare(pinned, digest);
 
-      expect(image).toEqual({ path: join(cacheDir, `${digest.slice('sha256:'.length)}.sqfs`), digest });
-      expect(readdirSync(cacheDir)).toEqual([`${digest.slice('sha256:'.length)}.sqfs`]);
+      expect(image).toEqual({ path: join(cacheDir, `${digest.slice('sha256:'.length)}.v2.sqfs`), digest });
+      expect(readdirSync(cacheDir)).toEqual([`${digest.slice('sha256:'.length)}.v2.sqfs`]);
       expect(readFileSync(image.path).subarray(0, 4).toString('latin1')).toBe('hsqs'); // SquashFS magic
     });
 
@@ -54,7 +54,7 @@ describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch
       expect(Date.now() - startedAt).toBeLessThan(500);
       expect(second).toEqual(first);
       expect(recorder.started).toEqual(['skopeo', 'umoci', 'mksquashfs']);
-      expect(readdirSync(cacheDir)).toEqual([`${digest.slice('sha256:'.length)}.sqfs`]);
+      expect(readdirSync(cacheDir)).toEqual([`${digest.slice('sha256:'.length)}.v2.sqfs`]);
       const after = statSync(second.path);
       expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
     });
@@ -68,7 +68,7 @@ describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch
 
       expect(a).toEqual(b);
       expect(recorder.started.filter((p) => p === 'skopeo')).toHaveLength(1);
-      expect(readdirSync(cacheDir)).toEqual([`${digest.slice('sha256:'.length)}.sqfs`]);
+      expect(readdirSync(cacheDir)).toEqual([`${digest.slice('sha256:'.length)}.v2.sqfs`]);
     });
 
     it('rejects a digest the registry does not hold, and caches nothing', async () => {
@@ -107,6 +107,22 @@ describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch
     it('runs the command inside the image (busybox), in the requested directory', async () => {
       const result = await runInContainer(['/bin/sh', '-c', 'pwd; readlink /bin/sh'], {}, '/tmp');
       expect(result.stdout).toBe('/tmp\nbusybox\n');
+    });
+
+    it('binds a host directory at /cairn/work in the read-only image, writable from inside', async () => {
+      const workspace = mkdtempSync(join(root, 'work-'));
+      const plan = runtime.launch({
+        image,
+        command: ['/bin/sh', '-c', 'pwd; echo written > result.txt'],
+        env: {},
+        scratchDir: root,
+        binds: [{ source: workspace, target: '/cairn/work' }],
+        workDir: '/cairn/work',
+      });
+      const [program, ...args] = plan.argv;
+      const result = await processes.check(program ?? '', args, { env: { ...process.env, USER: 'root' }, timeoutMs: 60_000 });
+      expect(result.stdout).toBe('/cairn/work\n');
+      expect(readFileSync(join(workspace, 'result.txt'), 'utf8')).toBe('written\n');
     });
 
     it('sets env values literally: $HOME, backticks, commas, = and spaces are not expanded or split', async () => {

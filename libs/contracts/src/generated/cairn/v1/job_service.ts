@@ -94,6 +94,8 @@ export interface JobSpec {
   /**
    * The command as an argument vector, run inside the container without a shell:
    * 1 to 256 arguments, each at most 4096 bytes, none containing control characters.
+   * It starts in /cairn/work, the job's workspace: a directory on the cluster filesystem
+   * that is kept with the job.
    */
   command: string[];
   /**
