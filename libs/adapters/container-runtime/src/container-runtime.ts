@@ -23,7 +23,7 @@ export const BIND_TARGETS = ['/cairn/work', '/cairn/run', '/cairn/data'] as cons
 
 /** A bind is host path → one of BIND_TARGETS; paths are absolute and free of "..", ":" and ",". */
 export function checkBind(bind: { source: string; target: string }): void {
-  const safe = (p: string) => p.startsWith('/') && !p.split('/').includes('..') && !/[:,\u0000-\u001f]/.test(p);
+  const safe = (p: string) => /^\/[A-Za-z0-9._/@+=-]*$/.test(p) && !p.split('/').includes('..');
   if (!safe(bind.source) || !(BIND_TARGETS as readonly string[]).includes(bind.target)) {
     throw new Error(`invalid bind ${JSON.stringify(bind)}`);
   }
