@@ -21,7 +21,7 @@ export const DIGEST = /^sha256:([a-f0-9]{64})$/;
 export const MOUNT_ROOT = '/cairn';
 export const BIND_TARGETS = ['/cairn/work', '/cairn/run', '/cairn/data'] as const;
 
-/** A bind is host path → one of BIND_TARGETS; paths are absolute and free of "..", ":" and ",". */
+/** A bind is a host path (absolute, letters, digits and ._/@+=-, no "..") → one of BIND_TARGETS. */
 export function checkBind(bind: { source: string; target: string }): void {
   const safe = (p: string) => /^\/[A-Za-z0-9._/@+=-]*$/.test(p) && !p.split('/').includes('..');
   if (!safe(bind.source) || !(BIND_TARGETS as readonly string[]).includes(bind.target)) {
