@@ -683,6 +683,8 @@ build_python_image() {
       umoci new --image "$layout:$PY_TAG" &&
       umoci unpack --rootless --image "$layout:$PY_TAG" "$bundle"
   } >>"$log" 2>&1 || die "python image: umoci init/new/unpack failed; see $log" "$log"
+  # apt downloads as user _apt, which must reach rootfs/var/lib/apt/lists/partial.
+  chmod 0755 "$work" "$bundle"
 
   say "python image" "building: mmdebstrap $PY_SUITE + ${PY_PACKAGES//,/ } from ${sources[0]#deb } (log: $log)"
   printf '=== %s mmdebstrap, sources:\n%s\n' "$(date -u +%FT%TZ)" "$(printf '  %s\n' "${sources[@]}")" >>"$log"
@@ -691,12 +693,13 @@ build_python_image() {
   # and any leftover process vanish with mmdebstrap, even when timeout kills it.
   # The merged-usr hook sets up /usr symlinks as debootstrap does, which keeps the
   # usrmerge package and its full perl (50 MB) out of the image. The dpkg
-  # excludes also stay in the image (/etc/dpkg/dpkg.cfg.d/99mmdebstrap).
+  # excludes and apt options also stay in the image (/etc/dpkg/dpkg.cfg.d and
+  # /etc/apt/apt.conf.d/99mmdebstrap), as does this mirror in its sources.list.
   TMPDIR="$work" timeout --kill-after=30 "$BUILD_TIMEOUT" \
     mmdebstrap --mode=unshare --variant=apt --format=directory --verbose \
     --architectures="$arch" --include="$PY_PACKAGES" \
     --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
-    --aptopt='Acquire::Languages "none"' --aptopt='APT::Sandbox::User "root"' \
+    --aptopt='Acquire::Languages "none"' \
     "${aptopts[@]/#/--aptopt=}" \
     --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-include=/usr/share/doc/*/copyright' \
