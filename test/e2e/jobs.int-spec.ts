@@ -46,6 +46,16 @@ describe('JobService end to end [real: gateway, scheduler, images, agent, nats-s
     expect(readFileSync(join(stack.dir, 'agent', 'attempts', job.attemptId, 'work', 'out.txt'), 'utf8')).toBe('result\n');
   });
 
+  it('runs NumPy inside the Debian python-numpy image the dev cluster builds', async () => {
+    const jobId = await submit(
+      stack.client,
+      spec({ image: 'lab/python-numpy:1', command: ['python3', '-c', 'import numpy as np; print(np.linalg.norm(np.arange(12.0).reshape(3, 4)).round(3))'] }),
+    );
+    const events = await watchAll(stack.client, jobId);
+    expect(stateOf(events[events.length - 1]?.state ?? 0)).toBe('COMPLETED');
+    expect(Buffer.from((await stack.client.getJobOutput({ jobId })).data).toString()).toBe('22.494\n');
+  });
+
   it('reports a command exiting 3 as FAILED with exit code 3', async () => {
     const jobId = await submit(stack.client, spec({ command: ['/bin/sh', '-c', 'echo bad >&2; exit 3'] }));
     const events = await watchAll(stack.client, jobId);
