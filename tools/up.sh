@@ -60,5 +60,5 @@ echo "==> sample job: a containerised command through gateway -> scheduler -> ag
 node -r ./tools/register.js apps/cli/src/main.ts job submit --image lab/busybox:1.36 --name sample --time 2m --watch -- \
   /bin/sh -c 'echo "Hello from $(hostname), inside a container, in Slurm job $SLURM_JOB_ID"'
 echo
-echo "Cairn is up: gRPC on 127.0.0.1:50051. Try: npm run cairn -- job list"
+echo "Cairn is up: gRPC on 127.0.0.1:50051. Try: tools/cairn job list"
 echo "Stop the services with: bash tools/up.sh down"
