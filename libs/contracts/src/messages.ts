@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { jobSpecSchema } from './job-spec';
 import { jobStateSchema } from './job-state';
-import { imageReference, siteName, token, uuid } from './validation';
+import { imageReference, safeText, siteName, token, uuid } from './validation';
 
 /**
  * Payloads of Cairn's NATS messages (version 1). Every receiver parses with these
@@ -65,14 +65,40 @@ export type ResolvedImage = z.infer<typeof resolvedImageSchema>;
 // --- agent (from the scheduler) ----------------------------------------------------------
 
 export const attemptIdSchema = uuid;
+/** Written in a command argument, replaced by each item's value (no shell is involved). */
+export const ITEM_PLACEHOLDER = '${{ item }}';
+
+/**
+ * An attempt over many items: one Slurm array job whose elements each run
+ * `itemsPerElement` items one after another; `${{ item }}` in the command becomes the item.
+ */
+export const attemptArraySchema = z
+  .object({
+    items: z.array(z.union([safeText(4096), z.number().finite()])).min(1).max(100_000),
+    itemsPerElement: z.number().int().min(1).max(100_000),
+    throttle: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict();
+export type AttemptArray = z.infer<typeof attemptArraySchema>;
+
 export const submitAttemptCommand = z
-  .object({ attemptId: attemptIdSchema, jobId: uuid, spec: jobSpecSchema, image: resolvedImageSchema })
+  .object({
+    attemptId: attemptIdSchema,
+    jobId: uuid,
+    spec: jobSpecSchema,
+    image: resolvedImageSchema,
+    array: attemptArraySchema.optional(),
+  })
   .strict();
 export type SubmitAttemptCommand = z.infer<typeof submitAttemptCommand>;
 export const submitAttemptReply = z.object({ attemptId: attemptIdSchema, duplicate: z.boolean() });
 
 export const cancelAttemptCommand = z.object({ attemptId: attemptIdSchema }).strict();
 export const cancelAttemptReply = z.object({ attemptId: attemptIdSchema, known: z.boolean() });
+
+export const attemptItemsQuery = z.object({ attemptId: attemptIdSchema }).strict();
+export const itemResultSchema = z.object({ item: z.number().int().min(0), exitCode: z.number().int() });
+export const attemptItemsReply = z.object({ attemptId: attemptIdSchema, items: z.array(itemResultSchema) });
 
 export const attemptOutputQuery = z
   .object({ attemptId: attemptIdSchema, stream: outputStreamSchema, maxBytes: z.number().int().min(1).max(1 << 20) })

@@ -22,6 +22,7 @@ export const subjects = {
     cancel: `cairn.site.${site}.agent.cancel`,
     output: `cairn.site.${site}.agent.output`,
     describe: `cairn.site.${site}.agent.describe`,
+    items: `cairn.site.${site}.agent.items`,
     health: `cairn.site.${site}.agent.health`,
     attemptEvents: `cairn.site.${site}.events.attempt`,
   }),

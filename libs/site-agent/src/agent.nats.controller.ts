@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { attemptOutputQuery, cancelAttemptCommand, parseOrThrow, submitAttemptCommand } from '@cairn/contracts';
+import { attemptItemsQuery, attemptOutputQuery, cancelAttemptCommand, parseOrThrow, submitAttemptCommand } from '@cairn/contracts';
 import { SiteAgent } from './site-agent.service';
 
 /**
@@ -19,6 +19,11 @@ export class AgentNatsController {
   @MessagePattern('agent.cancel')
   cancel(@Payload() payload: unknown) {
     return this.agent.cancel(parseOrThrow(cancelAttemptCommand, payload).attemptId);
+  }
+
+  @MessagePattern('agent.items')
+  items(@Payload() payload: unknown) {
+    return this.agent.items(parseOrThrow(attemptItemsQuery, payload).attemptId);
   }
 
   @MessagePattern('agent.describe')

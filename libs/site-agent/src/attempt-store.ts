@@ -2,6 +2,7 @@ import { open, mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type JobState, type SubmitAttemptCommand, submitAttemptCommand } from '@cairn/contracts';
 import { z } from 'zod';
+import { type ItemRecord, parseItemRecords } from './array-element';
 import { type ExitRecord, exitRecordSchema } from './exit-record';
 
 /** What the agent remembers about an attempt, beside the command it was given. */
@@ -13,6 +14,8 @@ export const attemptStatusSchema = z.object({
   /** States already published, in order. */
   published: z.array(z.string()).default([]),
   final: z.boolean().default(false),
+  /** For an array attempt: how many elements its Slurm array job has. */
+  elements: z.number().int().min(1).optional(),
   /** Polls in a row that did not find the job in squeue. */
   missing: z.number().int().default(0),
 });
@@ -99,6 +102,19 @@ export class AttemptStore {
     if (text === undefined) return undefined;
     const parsed = exitRecordSchema.safeParse(safeJson(text));
     return parsed.success ? parsed.data : undefined;
+  }
+
+  /** The item records of an array attempt's elements (the last record of an item wins). */
+  async readItemRecords(attempt: Attempt, elements: number): Promise<{ items: ItemRecord[]; elementsWithRecords: number }> {
+    const items: ItemRecord[] = [];
+    let elementsWithRecords = 0;
+    for (let k = 0; k < elements; k += 1) {
+      const text = await readFile(join(attempt.dir, `items-${k}.jsonl`), 'utf8').catch(() => undefined);
+      if (text === undefined) continue;
+      elementsWithRecords += 1;
+      items.push(...parseItemRecords(text).values());
+    }
+    return { items: items.sort((a, b) => a.item - b.item), elementsWithRecords };
   }
 
   async hasStarted(attempt: Attempt): Promise<boolean> {

@@ -45,7 +45,7 @@ function setup(sbatch: (job: BatchJob) => Promise<string>) {
       published.push({ state, details });
     },
   });
-  const submitter = new AttemptSubmitter(store, slurm, runtime, events, { wrapperPath: '/w/cairn-wrap', defaultPartition: 'debug' }, createLogger('t', 'silent'));
+  const submitter = new AttemptSubmitter(store, slurm, runtime, events, { wrapperPath: '/w/cairn-wrap', arrayWrapperPath: '/w/cairn-wrap-array', defaultPartition: 'debug' }, createLogger('t', 'silent'));
   return { store, submitted, published, submitter };
 }
 

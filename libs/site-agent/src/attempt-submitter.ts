@@ -1,15 +1,18 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerRuntime } from '@cairn/adapters/container-runtime';
+import type { ContainerRuntime, PreparedImage } from '@cairn/adapters/container-runtime';
+import { ITEM_PLACEHOLDER, type SubmitAttemptCommand } from '@cairn/contracts';
 import { CommandFailedError } from '@cairn/adapters/process';
 import type { SlurmJobInfo, SlurmRepository } from '@cairn/adapters/slurm';
 import type { Logger } from '@cairn/logging';
 import type { AttemptEvents } from './attempt-events';
 import type { Attempt, AttemptStore } from './attempt-store';
+import { encodeElement } from './array-element';
 import { encodeArgv, renderBatchScript } from './batch-script';
 
 export interface SubmitterOptions {
   wrapperPath: string;
+  arrayWrapperPath: string;
   defaultPartition?: string;
 }
 
@@ -60,25 +63,7 @@ export class AttemptSubmitter {
       await this.events.publish(attempt, 'FAILED', { reason: `image ${command.image.pinned} could not be prepared: ${message(error)}` });
       return true;
     }
-    // The job's workspace: <attempt>/work on the cluster filesystem, /cairn/work inside.
-    const workspace = join(attempt.dir, 'work');
-    await mkdir(workspace, { recursive: true });
-    const plan = this.runtime.launch({
-      image,
-      command: command.spec.command,
-      env: command.spec.env,
-      scratchDir: attempt.dir,
-      binds: [{ source: workspace, target: '/cairn/work' }],
-      workDir: '/cairn/work',
-    });
-    for (const file of plan.files) await this.store.writeFile(attempt, file.path.slice(attempt.dir.length + 1), file.content, 0o600);
-    await this.store.writeFile(attempt, 'argv', encodeArgv(plan.argv));
-    const scriptPath = await this.store.writeFile(
-      attempt,
-      'job.sh',
-      renderBatchScript({ wrapperPath: this.options.wrapperPath, attemptDir: attempt.dir, attemptId: attempt.id }),
-      0o755,
-    );
+    const launch = await this.writeLaunchFiles(attempt, command, image);
     attempt.status.submitting = true;
     await this.store.saveStatus(attempt);
     const { resources } = command.spec;
@@ -86,14 +71,15 @@ export class AttemptSubmitter {
       attempt.status.slurmJobId = await this.slurm.submit({
         name: slurmJobName(attempt.id),
         comment: slurmJobName(attempt.id),
-        scriptPath,
+        scriptPath: launch.scriptPath,
         workDir: attempt.dir,
-        stdoutPath: join(attempt.dir, 'stdout'),
-        stderrPath: join(attempt.dir, 'stderr'),
+        stdoutPath: join(attempt.dir, launch.array ? 'stdout-%a' : 'stdout'),
+        stderrPath: join(attempt.dir, launch.array ? 'stderr-%a' : 'stderr'),
         cpus: resources.cpus,
         memoryMb: resources.memoryMb,
         timeLimitSeconds: resources.timeLimitSeconds,
         partition: resources.partition ?? this.options.defaultPartition,
+        ...(launch.array ? { array: launch.array } : {}),
       });
     } catch (error) {
       if (error instanceof CommandFailedError && TRANSIENT.test(error.result.stderr)) {
@@ -107,9 +93,67 @@ export class AttemptSubmitter {
     }
     attempt.status.submitting = false;
     await this.store.saveStatus(attempt);
-    log.info({ slurmJobId: attempt.status.slurmJobId }, 'submitted to Slurm');
+    log.info({ slurmJobId: attempt.status.slurmJobId, elements: attempt.status.elements }, 'submitted to Slurm');
     return true;
   }
+
+  /**
+   * Writes what the batch script runs: for a job, its argv; for an array, one element file
+   * per array task, each item's argv with `${{ item }}` replaced. Every run gets the
+   * workspace <attempt>/work, bound at /cairn/work.
+   */
+  private async writeLaunchFiles(
+    attempt: Attempt,
+    command: SubmitAttemptCommand,
+    image: PreparedImage,
+  ): Promise<{ scriptPath: string; array?: string }> {
+    const workspace = join(attempt.dir, 'work');
+    await mkdir(workspace, { recursive: true });
+    const launch = (args: readonly string[]) => {
+      const plan = this.runtime.launch({
+        image,
+        command: args,
+        env: command.spec.env,
+        scratchDir: attempt.dir,
+        binds: [{ source: workspace, target: '/cairn/work' }],
+        workDir: '/cairn/work',
+      });
+      return plan;
+    };
+    let wrapper = this.options.wrapperPath;
+    let array: string | undefined;
+    if (command.array) {
+      const { items, itemsPerElement, throttle } = command.array;
+      await mkdir(join(attempt.dir, 'elements'), { recursive: true });
+      const elements = Math.ceil(items.length / itemsPerElement);
+      for (let k = 0; k < elements; k += 1) {
+        const slice = items.slice(k * itemsPerElement, (k + 1) * itemsPerElement);
+        const encoded = encodeElement(
+          slice.map((item, i) => ({ index: k * itemsPerElement + i, argv: launch(substituteItem(command.spec.command, item)).argv })),
+        );
+        await this.store.writeFile(attempt, join('elements', String(k)), encoded);
+      }
+      for (const file of launch(command.spec.command).files) await this.store.writeFile(attempt, file.path.slice(attempt.dir.length + 1), file.content, 0o600);
+      attempt.status.elements = elements;
+      wrapper = this.options.arrayWrapperPath;
+      array = `${elements === 1 ? '0' : `0-${elements - 1}`}${throttle ? `%${Math.min(throttle, elements)}` : ''}`;
+    } else {
+      const plan = launch(command.spec.command);
+      for (const file of plan.files) await this.store.writeFile(attempt, file.path.slice(attempt.dir.length + 1), file.content, 0o600);
+      await this.store.writeFile(attempt, 'argv', encodeArgv(plan.argv));
+    }
+    const scriptPath = await this.store.writeFile(
+      attempt,
+      'job.sh',
+      renderBatchScript({ wrapperPath: wrapper, attemptDir: attempt.dir, attemptId: attempt.id }),
+      0o755,
+    );
+    return { scriptPath, ...(array ? { array } : {}) };
+  }
+}
+
+function substituteItem(args: readonly string[], item: string | number): string[] {
+  return args.map((arg) => arg.split(ITEM_PLACEHOLDER).join(String(item)));
 }
 
 function message(error: unknown): string {

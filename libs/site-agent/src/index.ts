@@ -1,4 +1,4 @@
-export { SiteAgentModule, installWrapper } from './site-agent.module';
+export { SiteAgentModule, installWrappers } from './site-agent.module';
 export type { SiteAgentOptions } from './site-agent.module';
 export { agentSubject } from './agent.nats.controller';
 export { renderBatchScript, encodeArgv, WRAPPER_SCRIPT } from './batch-script';

@@ -11,6 +11,7 @@ import { AgentNatsController } from './agent.nats.controller';
 import { AttemptEvents } from './attempt-events';
 import { AttemptStore } from './attempt-store';
 import { AttemptSubmitter } from './attempt-submitter';
+import { ARRAY_WRAPPER_SCRIPT } from './array-element';
 import { WRAPPER_SCRIPT } from './batch-script';
 import { SiteAgent } from './site-agent.service';
 import { SlurmPoller } from './slurm-poller';
@@ -28,14 +29,17 @@ export interface SiteAgentOptions {
   resourceClasses: Record<string, ResourceClass>;
 }
 
-/** Installs the job wrapper where jobs can run it. */
-export async function installWrapper(workDir: string): Promise<string> {
+/** Installs the job wrappers (single job, array element) where jobs can run them. */
+export async function installWrappers(workDir: string): Promise<{ wrapperPath: string; arrayWrapperPath: string }> {
   const bin = join(workDir, 'bin');
   await mkdir(bin, { recursive: true });
-  const path = join(bin, 'cairn-wrap');
-  await writeFile(path, WRAPPER_SCRIPT, { mode: 0o755 });
-  await chmod(path, 0o755);
-  return path;
+  const install = async (name: string, content: string) => {
+    const path = join(bin, name);
+    await writeFile(path, content, { mode: 0o755 });
+    await chmod(path, 0o755);
+    return path;
+  };
+  return { wrapperPath: await install('cairn-wrap', WRAPPER_SCRIPT), arrayWrapperPath: await install('cairn-wrap-array', ARRAY_WRAPPER_SCRIPT) };
 }
 
 /** The agent capability, wired for one site. */
@@ -52,13 +56,13 @@ export class SiteAgentModule {
         : new CharliecloudRuntime(processes, { cacheDir, insecureRegistries: options.insecureRegistries });
     const store = new AttemptStore(join(options.workDir, 'attempts'));
     const events = new AttemptEvents(options.site, store, new JetStreamRepository(options.nats), logger.child({ context: 'AttemptEvents' }));
-    const wrapperPath = await installWrapper(options.workDir);
+    const wrappers = await installWrappers(options.workDir);
     const submitter = new AttemptSubmitter(
       store,
       slurm,
       runtime,
       events,
-      { wrapperPath, defaultPartition: options.defaultPartition },
+      { ...wrappers, defaultPartition: options.defaultPartition },
       logger.child({ context: 'AttemptSubmitter' }),
     );
     const poller = new SlurmPoller(store, slurm, events, logger.child({ context: 'SlurmPoller' }));

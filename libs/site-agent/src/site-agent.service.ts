@@ -108,6 +108,15 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     return { dataBase64: data.toString('base64'), truncated };
   }
 
+  /** Per-item exit codes of an array attempt, as its elements recorded them so far. */
+  async items(attemptId: string): Promise<{ attemptId: string; items: { item: number; exitCode: number }[] }> {
+    const attempt = this.open.get(attemptId) ?? (await this.store.load(attemptId));
+    if (!attempt?.command?.array) throw new CairnError('NOT_FOUND', `attempt ${attemptId} is not an array attempt on site ${this.site}`);
+    const elements = Math.ceil(attempt.command.array.items.length / attempt.command.array.itemsPerElement);
+    const { items } = await this.store.readItemRecords(attempt, elements);
+    return { attemptId, items: items.map((r) => ({ item: r.item, exitCode: r.exitCode })) };
+  }
+
   /** What this site offers: array limits, partitions and resource classes, read from Slurm now. */
   async describe(): Promise<SiteDescription> {
     const [limits, partitions] = await Promise.all([this.slurm.clusterLimits(), this.slurm.partitions()]);

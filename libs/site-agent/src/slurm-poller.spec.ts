@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JobState } from '@cairn/contracts';
+import type { JobState, SubmitAttemptCommand } from '@cairn/contracts';
 import type { SlurmJobInfo, SlurmRepository } from '@cairn/adapters/slurm';
 import { createLogger } from '@cairn/logging';
 import { strictMock } from '@cairn/testing';
@@ -108,5 +108,42 @@ describe('SlurmPoller', () => {
     attempt.status.final = true;
     await poller.tick();
     expect(calls()).toBe(2);
+  });
+});
+
+describe('SlurmPoller with an array attempt', () => {
+  const task = (id: string, state: string): SlurmJobInfo => ({ ...job(state), jobId: id });
+  const records = (attempt: Attempt, element: number, exits: [number, number][]) =>
+    writeFileSync(
+      join(attempt.dir, `items-${element}.jsonl`),
+      exits.map(([item, exitCode]) => JSON.stringify({ item, exitCode, startedAt: 'a', endedAt: 'b', host: 'h' })).join('\n'),
+    );
+
+  it('is PENDING while only the pending rest is listed, RUNNING when a task runs, and COMPLETED when every item exited 0', async () => {
+    const { attempt, poller, published } = setup([
+      [task('42_[0-1%1]', 'PENDING')],
+      [task('42_0', 'RUNNING'), task('42_[1]', 'PENDING')],
+      [task('42_0', 'COMPLETED'), task('42_1', 'COMPLETED')],
+    ]);
+    attempt.status.elements = 2;
+    await poller.tick();
+    await poller.tick();
+    records(attempt, 0, [[0, 0], [1, 0]]);
+    records(attempt, 1, [[2, 0]]);
+    await poller.tick();
+    expect(published.map((p) => [p.state, p.details.reason ?? ''])).toEqual([
+      ['PENDING', ''],
+      ['RUNNING', '0 of 2 elements done'],
+      ['COMPLETED', '3 items completed'],
+    ]);
+  });
+
+  it('fails naming the failed items, and says which items never ran', async () => {
+    const { attempt, poller, published } = setup([[task('42_0', 'FAILED'), task('42_1', 'CANCELLED')]]);
+    attempt.status.elements = 2;
+    attempt.command = { array: { items: ['a', 'b', 'c'], itemsPerElement: 2 } } as unknown as SubmitAttemptCommand;
+    records(attempt, 0, [[0, 0], [1, 3]]);
+    await poller.tick();
+    expect(published.at(-1)).toEqual({ state: 'FAILED', details: { reason: '1 of 3 items failed (1); 1 item did not run' } });
   });
 });

@@ -1,4 +1,4 @@
-import { classifySlurmState, type SlurmJobInfo, type SlurmRepository } from '@cairn/adapters/slurm';
+import { classifySlurmState, parseArrayTaskId, type SlurmJobInfo, type SlurmRepository } from '@cairn/adapters/slurm';
 import type { Logger } from '@cairn/logging';
 import type { AttemptEvents } from './attempt-events';
 import type { Attempt, AttemptStore } from './attempt-store';
@@ -27,7 +27,9 @@ export class SlurmPoller {
     const jobs = indexByName(await this.slurm.listJobs());
     for (const attempt of attempts) {
       try {
-        await this.follow(attempt, jobs.get(slurmJobName(attempt.id)));
+        const infos = jobs.get(slurmJobName(attempt.id)) ?? [];
+        if (attempt.status.elements) await this.followArray(attempt, attempt.status.elements, infos);
+        else await this.follow(attempt, infos[0]);
       } catch (error) {
         this.logger.error({ err: error, attemptId: attempt.id }, 'could not follow attempt; will retry');
       }
@@ -69,6 +71,51 @@ export class SlurmPoller {
     }
   }
 
+  /**
+   * An array attempt: PENDING while only pending tasks are left, RUNNING once any task
+   * runs, and final when every element has ended, judged by the items' own records
+   * (COMPLETED when every item exited 0, FAILED naming the failed items otherwise).
+   */
+  private async followArray(attempt: Attempt, elements: number, infos: SlurmJobInfo[]): Promise<void> {
+    const classes = infos.map((info) => ({ info, cls: classifySlurmState(info.state), index: parseArrayTaskId(info.jobId).index }));
+    const ended = new Set(
+      classes.filter((c) => c.index !== undefined && c.cls && !['PENDING', 'RUNNING'].includes(c.cls)).map((c) => c.index),
+    );
+    const live = classes.filter((c) => c.cls === 'PENDING' || c.cls === 'RUNNING');
+    if (live.some((c) => c.cls === 'RUNNING')) {
+      await this.events.publish(attempt, 'PENDING');
+      await this.events.publish(attempt, 'RUNNING', { reason: `${ended.size} of ${elements} elements done` });
+      return;
+    }
+    if (live.length > 0) {
+      await this.events.publish(attempt, 'PENDING');
+      return;
+    }
+    const records = await this.store.readItemRecords(attempt, elements);
+    const forgotten = infos.length === 0;
+    if (forgotten && records.elementsWithRecords < elements) {
+      attempt.status.missing += 1;
+      if (attempt.status.missing < MISSING_LIMIT) return this.store.saveStatus(attempt);
+    }
+    const failed = records.items.filter((r) => r.exitCode !== 0).map((r) => r.item);
+    const timedOut = classes.some((c) => c.cls === 'TIMEOUT');
+    const total = attempt.command?.array?.items.length ?? records.items.length;
+    const missingItems = total - records.items.length;
+    await this.events.publish(attempt, 'PENDING');
+    if (records.items.length > 0) await this.events.publish(attempt, 'RUNNING');
+    if (attempt.status.cancelRequested) {
+      await this.events.publish(attempt, 'CANCELLED', { reason: 'cancelled by request' });
+    } else if (failed.length === 0 && missingItems === 0) {
+      await this.events.publish(attempt, 'COMPLETED', { exitCode: 0, reason: `${total} items completed` });
+    } else {
+      const parts = [
+        failed.length > 0 ? `${failed.length} of ${total} items failed (${failed.slice(0, 10).join(', ')}${failed.length > 10 ? ', ...' : ''})` : '',
+        missingItems > 0 ? `${missingItems} item${missingItems === 1 ? '' : 's'} did not run` : '',
+      ].filter(Boolean);
+      await this.events.publish(attempt, timedOut ? 'TIMEOUT' : 'FAILED', { reason: parts.join('; ') });
+    }
+  }
+
   /** Publishes the states the attempt went through but were not seen, then the final one. */
   private async finish(
     attempt: Attempt,
@@ -82,9 +129,14 @@ export class SlurmPoller {
   }
 }
 
-function indexByName(jobs: SlurmJobInfo[]): Map<string, SlurmJobInfo> {
-  const byName = new Map<string, SlurmJobInfo>();
-  for (const job of jobs) if (job.name.startsWith('cairn-')) byName.set(job.name, job);
+function indexByName(jobs: SlurmJobInfo[]): Map<string, SlurmJobInfo[]> {
+  const byName = new Map<string, SlurmJobInfo[]>();
+  for (const job of jobs) {
+    if (!job.name.startsWith('cairn-')) continue;
+    const list = byName.get(job.name) ?? [];
+    list.push(job);
+    byName.set(job.name, list);
+  }
   return byName;
 }
 
