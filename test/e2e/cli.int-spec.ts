@@ -104,6 +104,16 @@ describe('cairn CLI [real: gateway, scheduler, images, agent, nats-server, Postg
     expect(missing).toMatchObject({ code: 1, stderr: `cairn: cannot read ${join(dir, 'nope.yaml')}: no such file\n` });
   });
 
+  it('runs a command over a range of items as one array job and prints every item’s output', async () => {
+    const result = await cairn('job', 'submit', '-i', 'lab/busybox:1.36', '--range', '1..6', '--per-element', '3', '--watch', '--', '/bin/echo', 'item ${{ item }}');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('✔ COMPLETED');
+    expect(result.stdout.endsWith(['1', '2', '3', '4', '5', '6'].map((i) => `item ${i}\n`).join(''))).toBe(true);
+    const bad = await cairn('job', 'submit', '-i', 'lab/busybox:1.36', '--range', '9..1', '--', '/bin/true');
+    expect(bad).toMatchObject({ code: 2 });
+    expect(bad.stderr).toContain('"9..1" is not a range such as 1..100');
+  });
+
   it('cancels a job', async () => {
     const submitted = await cairn('job', 'submit', '-i', 'lab/busybox:1.36', '--', '/bin/sleep', '300');
     const jobId = /^submitted ([0-9a-f-]{36})/.exec(submitted.stdout)?.[1] ?? '';

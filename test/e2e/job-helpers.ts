@@ -8,6 +8,7 @@ export function spec(overrides: Partial<pb.JobSpec> & { command: string[] }): pb
     image: 'lab/busybox:1.36',
     env: {},
     site: '',
+    array: undefined,
     ...overrides,
     resources: { cpus: 1, memoryMb: 256, timeLimitSeconds: 120, partition: '', ...overrides.resources },
   };

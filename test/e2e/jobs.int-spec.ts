@@ -56,6 +56,23 @@ describe('JobService end to end [real: gateway, scheduler, images, agent, nats-s
     expect(Buffer.from((await stack.client.getJobOutput({ jobId })).data).toString()).toBe('22.494\n');
   });
 
+  it('runs a command over many items as ONE Slurm array job, and names the items that failed', async () => {
+    const items = Array.from({ length: 10 }, (_, i) => String(i + 1));
+    const array = { items, itemsPerElement: 4, throttle: 2 };
+    const failing = await submit(stack.client, spec({ command: ['/bin/sh', '-c', 'echo "item $0"; test "$0" != 7', '${{ item }}'], array }));
+    const events = await watchAll(stack.client, failing);
+    expect(events.map((e) => stateOf(e.state))).toEqual(['ACCEPTED', 'PENDING', 'RUNNING', 'FAILED']);
+    expect(events[3]?.reason).toBe('1 of 10 items failed (6)');
+    const job = await stack.client.getJob(failing);
+    expect(slurmJobsNamed(`cairn-${job.attemptId}`).sort()).toEqual([0, 1, 2].map((k) => `${job.slurmJobId}_${k}`));
+    expect(Buffer.from((await stack.client.getJobOutput({ jobId: failing })).data).toString()).toBe(items.map((i) => `item ${i}\n`).join(''));
+    expect(job.spec?.array).toEqual({ items, itemsPerElement: 4, throttle: 2 });
+
+    const passing = await submit(stack.client, spec({ command: ['/bin/echo', '${{ item }}'], array }));
+    const done = await watchAll(stack.client, passing);
+    expect(done.map((e) => [stateOf(e.state), e.reason, e.exitCode])).toContainEqual(['COMPLETED', '10 items completed', 0]);
+  });
+
   it('reports a command exiting 3 as FAILED with exit code 3', async () => {
     const jobId = await submit(stack.client, spec({ command: ['/bin/sh', '-c', 'echo bad >&2; exit 3'] }));
     const events = await watchAll(stack.client, jobId);
@@ -110,6 +127,9 @@ describe('JobService end to end [real: gateway, scheduler, images, agent, nats-s
       ['too many arguments', spec({ command: Array.from({ length: 300 }, () => 'a') }), /spec\.command: must have at most 256 arguments/],
       ['a bad site', spec({ site: 'Bad Site', command: ['/bin/true'] }), /spec\.site: must be a site name/],
       ['an unknown site', spec({ site: 'nowhere', command: ['/bin/true'] }), /spec\.site: unknown site "nowhere"/],
+      ['an array without items', spec({ command: ['/bin/true'], array: { items: [], itemsPerElement: 1, throttle: 0 } }), /spec\.array\.items: must have at least one item/],
+      ['a newline in an item', spec({ command: ['/bin/echo', '${{ item }}'], array: { items: ['a\n#SBATCH --uid=0'], itemsPerElement: 1, throttle: 0 } }), /spec\.array\.items\[0\]: contains a newline/],
+      ['an array of too many elements', spec({ command: ['/bin/true'], array: { items: Array.from({ length: 2000 }, String), itemsPerElement: 1, throttle: 0 } }), /spec\.array: makes more than 1000 array elements/],
     ];
 
     it.each(cases)('%s', async (_what, badSpec, message) => {

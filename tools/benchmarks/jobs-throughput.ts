@@ -417,6 +417,7 @@ function benchSpec(name: string): pb.JobSpec {
     image: 'lab/busybox:1.36',
     command: ['/bin/sleep', '1'],
     env: {},
+    array: undefined,
     site: '',
     resources: { cpus: 1, memoryMb: 64, timeLimitSeconds: 120, partition: '' },
   };

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import pc from 'picocolors';
 import { pb } from '@cairn/contracts';
 import type { JobsClient } from '@cairn/client';
-import { collectEnv, collectState, parseCount, parseDuration, parseMemory } from './parse-options';
+import { readFile } from 'node:fs/promises';
+import { collectEnv, collectState, parseCount, parseDuration, parseMemory, parseRange } from './parse-options';
 import { coloredState, describeJob, FINAL, stateName, table } from './render';
 import { type Output, WatchView } from './watch-view';
 
@@ -28,10 +29,16 @@ export function jobCommands(io: CliIo): Command {
     .option('-p, --partition <name>', 'Slurm partition')
     .option('-s, --site <site>', 'site (cluster); default: the gateway default')
     .option('-e, --env <NAME=VALUE>', 'environment variable in the container (repeatable)', collectEnv, {})
+    .option('--items <a,b,c>', 'run the command once per item (comma-separated); ${{ item }} in the command is the item', (v: string) => v.split(','))
+    .option('--range <from..to>', 'items from..to (integers), as --items', parseRange)
+    .option('--items-file <path>', 'items, one per line, as --items')
+    .option('--per-element <n>', 'items run one after another in each element of the Slurm array job', parseCount)
+    .option('--throttle <k>', 'at most k array elements at once', parseCount)
     .option('--request-id <key>', 'idempotency key: resubmitting with it returns the same job')
     .option('-w, --watch', 'follow the job until it ends, then print its output')
     .argument('<command...>', 'the command and its arguments (put them after --)')
     .action(async (command: string[], opts: SubmitOptions) => {
+      const items = opts.items ?? opts.range ?? (opts.itemsFile ? await readItems(opts.itemsFile) : undefined);
       const { job: submitted } = await io.client().submitJob({
         spec: {
           name: opts.name,
@@ -45,6 +52,7 @@ export function jobCommands(io: CliIo): Command {
             partition: opts.partition ?? '',
           },
           site: opts.site ?? '',
+          array: items ? { items, itemsPerElement: opts.perElement ?? 1, throttle: opts.throttle ?? 0 } : undefined,
         },
         requestId: opts.requestId ?? '',
       });
@@ -134,6 +142,18 @@ interface SubmitOptions {
   env: Record<string, string>;
   requestId?: string;
   watch?: boolean;
+  items?: string[];
+  range?: string[];
+  itemsFile?: string;
+  perElement?: number;
+  throttle?: number;
+}
+
+async function readItems(path: string): Promise<string[]> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
+  return text.split('\n').filter((line) => line.trim() !== '');
 }
 
 interface ListOptions {

@@ -1,5 +1,5 @@
 import { pb } from '@cairn/contracts';
-import { collectEnv, parseDuration, parseMemory, parseState } from './parse-options';
+import { collectEnv, parseDuration, parseMemory, parseRange, parseState } from './parse-options';
 import { formatDuration, table, timeline } from './render';
 
 describe('CLI option parsing', () => {
@@ -22,6 +22,12 @@ describe('CLI option parsing', () => {
   it('collects NAME=VALUE pairs, keeping = in values', () => {
     expect(collectEnv('B=x=y', collectEnv('A=1', {}))).toEqual({ A: '1', B: 'x=y' });
     expect(() => collectEnv('=1', {})).toThrow(/NAME=VALUE/);
+  });
+  it('expands item ranges and refuses backwards or huge ones', () => {
+    expect(parseRange('3..6')).toEqual(['3', '4', '5', '6']);
+    expect(parseRange('-1..1')).toEqual(['-1', '0', '1']);
+    expect(() => parseRange('6..3')).toThrow(/not a range/);
+    expect(() => parseRange('1..20000')).toThrow(/at most 10000 items/);
   });
   it('reads states case-insensitively', () => {
     expect(parseState('failed')).toBe(pb.JobState.JOB_STATE_FAILED);

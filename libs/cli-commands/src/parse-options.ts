@@ -26,6 +26,15 @@ export function parseMemory(text: string): number {
   return Number(match[1]) * ((match[2] ?? 'M').toUpperCase().startsWith('G') ? 1024 : 1);
 }
 
+/** "1..100" as ["1", ..., "100"] (at most 10000 items). */
+export function parseRange(text: string): string[] {
+  const match = /^(-?\d+)\.\.(-?\d+)$/.exec(text.trim());
+  const from = Number(match?.[1]);
+  const to = Number(match?.[2]);
+  if (!match || to < from || to - from >= 10_000) throw new InvalidArgumentError(`"${text}" is not a range such as 1..100 (at most 10000 items)`);
+  return Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+}
+
 export function collectEnv(pair: string, previous: Record<string, string>): Record<string, string> {
   const eq = pair.indexOf('=');
   if (eq <= 0) throw new InvalidArgumentError(`"${pair}" is not NAME=VALUE`);

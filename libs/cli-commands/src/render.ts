@@ -65,6 +65,14 @@ export function describeJob(job: pb.Job): string {
     ['image', job.imageDigest],
     ['command', JSON.stringify(job.spec?.command ?? [])],
     ['resources', resources(job)],
+    ...(job.spec?.array
+      ? ([
+          [
+            'array',
+            `${job.spec.array.items.length} items, ${job.spec.array.itemsPerElement} per element${job.spec.array.throttle ? `, at most ${job.spec.array.throttle} elements at once` : ''}`,
+          ],
+        ] as [string, string][])
+      : []),
     ['created', job.createTime?.toISOString() ?? ''],
     ['updated', job.updateTime?.toISOString() ?? ''],
   ];

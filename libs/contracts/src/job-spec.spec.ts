@@ -43,6 +43,14 @@ describe('jobSpecSchema', () => {
     expect(messageFor({ ...valid, ...patch })).toBe(message);
   });
 
+  it('accepts an item array and refuses one that would make over 1000 elements', () => {
+    expect(parseOrThrow(jobSpecSchema, { ...valid, array: { items: ['a', 'b'], itemsPerElement: 1 } }).array).toEqual({ items: ['a', 'b'], itemsPerElement: 1 });
+    expect(messageFor({ ...valid, array: { items: Array.from({ length: 1001 }, String), itemsPerElement: 1 } })).toBe(
+      'spec.array: makes more than 1000 array elements: pack more items per element',
+    );
+    expect(messageFor({ ...valid, array: { items: ['x'], itemsPerElement: 0 } })).toMatch(/^spec\.array\.itemsPerElement: /);
+  });
+
   it('bounds arguments in bytes, not characters', () => {
     expect(messageFor({ ...valid, command: ['/bin/echo', 'é'.repeat(2049)] })).toBe(
       'spec.command[1]: is 4098 bytes; at most 4096 allowed',

@@ -43,6 +43,16 @@ export const envSchema = z
   )
   .refine((env) => Object.keys(env).length <= JOB_LIMITS.maxEnv, `has more than ${JOB_LIMITS.maxEnv} entries`);
 
+export const itemArraySchema = z
+  .object({
+    items: z.array(safeText(JOB_LIMITS.maxArgBytes)).min(1, 'must have at least one item').max(10_000, 'must have at most 10000 items'),
+    itemsPerElement: z.number().int().min(1).max(10_000, 'must be at most 10000'),
+    throttle: z.number().int().min(1).max(10_000).optional(),
+  })
+  .strict()
+  .refine((a) => Math.ceil(a.items.length / a.itemsPerElement) <= 1000, 'makes more than 1000 array elements: pack more items per element');
+export type ItemArray = z.infer<typeof itemArraySchema>;
+
 /** A complete, validated job spec with defaults filled in: what every service passes on. */
 export const jobSpecSchema = z
   .object({
@@ -60,6 +70,7 @@ export const jobSpecSchema = z
     env: envSchema,
     resources: resourcesSchema,
     site: siteName,
+    array: itemArraySchema.optional(),
   })
   .strict();
 

@@ -2,7 +2,7 @@ import { CairnError, pb } from '@cairn/contracts';
 import { toListQuery, toOutputQuery, toPbJob, toSubmitCommand } from './job.mapper';
 
 const request = (spec: Partial<pb.JobSpec>): pb.SubmitJobRequest => ({
-  spec: { name: 'j', image: 'lab/busybox:1.36', command: ['/bin/true'], env: {}, site: '', resources: undefined, ...spec },
+  spec: { name: 'j', image: 'lab/busybox:1.36', command: ['/bin/true'], env: {}, site: '', resources: undefined, array: undefined, ...spec },
   requestId: '',
 });
 

@@ -53,6 +53,15 @@ export function toSubmitCommand(request: pb.SubmitJobRequest, defaultSite: strin
       ...(resources?.partition ? { partition: resources.partition } : {}),
     },
     site: spec.site || defaultSite,
+    ...(spec.array
+      ? {
+          array: {
+            items: spec.array.items,
+            itemsPerElement: spec.array.itemsPerElement || 1,
+            ...(spec.array.throttle ? { throttle: spec.array.throttle } : {}),
+          },
+        }
+      : {}),
   };
   const parsed = parseOrThrow(jobSpecSchema, candidate, 'spec');
   const requestId = request.requestId ? parseOrThrow(requestIdSchema, request.requestId, 'request_id') : undefined;
@@ -100,6 +109,9 @@ export function toPbJob(job: JobRecord): pb.Job {
         partition: job.spec.resources.partition ?? '',
       },
       site: job.spec.site,
+      array: job.spec.array
+        ? { items: job.spec.array.items, itemsPerElement: job.spec.array.itemsPerElement, throttle: job.spec.array.throttle ?? 0 }
+        : undefined,
     },
     imageDigest: job.imageDigest,
     state: toPbState(job.state),

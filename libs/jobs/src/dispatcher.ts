@@ -32,6 +32,7 @@ export class Dispatcher {
       jobId: job.job_id,
       spec: job.spec,
       image: { reference: job.spec.image, pinned: job.image_pinned, digest: job.image_digest },
+      ...(job.spec.array ? { array: job.spec.array } : {}),
     };
     try {
       await this.requester.request(subjects.site(job.site).submit, command, submitAttemptReply, 10_000);

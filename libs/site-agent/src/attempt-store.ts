@@ -124,8 +124,16 @@ export class AttemptStore {
     );
   }
 
-  /** The last `maxBytes` of a job's output file. */
+  /** The last `maxBytes` of a job's output (an array's: its elements' outputs in order). */
   async tail(attempt: Attempt, stream: 'stdout' | 'stderr', maxBytes: number): Promise<{ data: Buffer; truncated: boolean }> {
+    if (attempt.status.elements) {
+      const parts: Buffer[] = [];
+      for (let k = 0; k < attempt.status.elements; k += 1) {
+        parts.push(await readFile(join(attempt.dir, `${stream}-${k}`)).catch(() => Buffer.alloc(0)));
+      }
+      const all = Buffer.concat(parts);
+      return { data: all.subarray(Math.max(0, all.length - maxBytes)), truncated: all.length > maxBytes };
+    }
     const handle = await open(join(attempt.dir, stream), 'r').catch(() => undefined);
     if (!handle) return { data: Buffer.alloc(0), truncated: false };
     try {

@@ -110,11 +110,28 @@ export interface JobSpec {
     | undefined;
   /** The site (cluster) to run on; empty for the gateway's default site. */
   site: string;
+  /** Run the command once per item, packed into one Slurm array job; unset for a single run. */
+  array: ItemArray | undefined;
 }
 
 export interface JobSpec_EnvEntry {
   key: string;
   value: string;
+}
+
+/**
+ * ItemArray runs a job's command once per item: each `${{ item }}` in the command is
+ * replaced by the item (no shell is involved). Items are packed `items_per_element` to an
+ * element of ONE Slurm array job; the time limit applies to each element. The job ends
+ * COMPLETED when every item exited 0, else FAILED naming the failed items.
+ */
+export interface ItemArray {
+  /** The items, 1 to 10000, each at most 4096 bytes without control characters. */
+  items: string[];
+  /** Items run one after another in each array element (1 to 10000; 0 means 1). */
+  itemsPerElement: number;
+  /** At most this many elements run at once (Slurm's %k); 0 for no limit. */
+  throttle: number;
 }
 
 /** Job is Cairn's record of one job. */
@@ -350,7 +367,7 @@ export const Resources: MessageFns<Resources> = {
 };
 
 function createBaseJobSpec(): JobSpec {
-  return { name: "", image: "", command: [], env: {}, resources: undefined, site: "" };
+  return { name: "", image: "", command: [], env: {}, resources: undefined, site: "", array: undefined };
 }
 
 export const JobSpec: MessageFns<JobSpec> = {
@@ -372,6 +389,9 @@ export const JobSpec: MessageFns<JobSpec> = {
     }
     if (message.site !== "") {
       writer.uint32(50).string(message.site);
+    }
+    if (message.array !== undefined) {
+      ItemArray.encode(message.array, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -440,6 +460,14 @@ export const JobSpec: MessageFns<JobSpec> = {
             message.site = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.array = ItemArray.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -473,6 +501,9 @@ export const JobSpec: MessageFns<JobSpec> = {
       ? Resources.fromPartial(object.resources)
       : undefined;
     message.site = object.site ?? "";
+    message.array = (object.array !== undefined && object.array !== null)
+      ? ItemArray.fromPartial(object.array)
+      : undefined;
     return message;
   },
 };
@@ -540,6 +571,85 @@ export const JobSpec_EnvEntry: MessageFns<JobSpec_EnvEntry> = {
     const message = createBaseJobSpec_EnvEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseItemArray(): ItemArray {
+  return { items: [], itemsPerElement: 0, throttle: 0 };
+}
+
+export const ItemArray: MessageFns<ItemArray> = {
+  encode(message: ItemArray, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.itemsPerElement !== 0) {
+      writer.uint32(16).uint32(message.itemsPerElement);
+    }
+    if (message.throttle !== 0) {
+      writer.uint32(24).uint32(message.throttle);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ItemArray {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseItemArray();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.itemsPerElement = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.throttle = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ItemArray>): ItemArray {
+    return ItemArray.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ItemArray>): ItemArray {
+    const message = createBaseItemArray();
+    message.items = object.items?.map((e) => e) || [];
+    message.itemsPerElement = object.itemsPerElement ?? 0;
+    message.throttle = object.throttle ?? 0;
     return message;
   },
 };
