@@ -39,7 +39,7 @@ describe('WorkflowService.SubmitWorkflow dry run [real: gateway, scheduler, imag
     return error as GatewayError;
   };
 
-  it('plans a 10,000-item sweep as one throttled Slurm array on the real partition, with pinned images and resource classes', async () => {
+  it('plans a 10,000-item sweep as one throttled Slurm array (every wave full) on the real partition, with pinned images and resource classes', async () => {
     const before = (await stack.client.listJobs({ pageSize: 500 })).jobs.length;
     const { plan } = await workflows.submitWorkflow({ source: SWEEP, fileName: 'sweep.yaml', dryRun: true });
     expect(plan?.site).toBe(stack.site);
@@ -50,7 +50,8 @@ describe('WorkflowService.SubmitWorkflow dry run [real: gateway, scheduler, imag
     ]);
     const sweep = plan?.steps[1];
     expect(sweep?.needs).toEqual(['prepare']);
-    expect(sweep?.array).toEqual({ items: 10_000, itemSeconds: 2, itemsPerElement: 300, elements: 34, arrays: ['0-33%16'], throttle: 16 });
+    // The dev partition runs 8 at once (fewer than the throttle): 34 elements become 40, five full waves.
+    expect(sweep?.array).toEqual({ items: 10_000, itemSeconds: 2, itemsPerElement: 250, elements: 40, arrays: ['0-39%16'], throttle: 16 });
     expect(sweep?.imageDigest).toMatch(/^127\.0\.0\.1:5000\/lab\/busybox@sha256:[a-f0-9]{64}$/);
     expect(plan?.steps[2]?.resources?.resourceClass).toBe('small');
     expect(plan?.slurmJobs).toBe(3);

@@ -150,6 +150,8 @@ export const partitionInfoSchema = z.object({
   nodes: z.number().int().min(0),
   maxTimeSeconds: z.number().int().min(0).nullable(),
   gres: z.array(z.string()),
+  /** One-CPU jobs that can run at once (CPUs × OverSubscribe factor). */
+  jobSlots: z.number().int().min(0),
 });
 
 /** A named resource class: how a site maps it to a partition (and GPUs). */

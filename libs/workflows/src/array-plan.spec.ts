@@ -19,6 +19,14 @@ describe('planArray', () => {
     expect(plan.chunks.map((c) => c.elements.length)).toEqual([1001, 1001, 498]);
   });
 
+  it('fills every wave when told how many elements run at once', () => {
+    // 1000 × 0.2 s in 10 s elements is 20 elements: waves of 8, 8 and 4. 24 fill three waves.
+    const plan = planArray({ items: indices(1000), itemSeconds: 0.2, targetSeconds: 10, maxArraySize: 1001, throttle: 8, slots: 8 });
+    expect([plan.elementCount, plan.itemsPerElement, plan.chunks[0]?.arraySpec]).toEqual([24, 42, '0-23%8']);
+    const few = planArray({ items: indices(5), itemSeconds: 1, targetSeconds: 10, maxArraySize: 1001, slots: 8 });
+    expect([few.elementCount, few.itemsPerElement]).toEqual([5, 1]);
+  });
+
   it('plans only the failed items for a retry', () => {
     const plan = planArray({ items: [7, 42, 4_096], itemSeconds: 2, targetSeconds: 600, maxArraySize: 1001 });
     expect(plan.chunks).toEqual([{ arraySpec: '0', elements: [[7, 42, 4_096]] }]);

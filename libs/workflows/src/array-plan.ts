@@ -16,6 +16,12 @@ export interface ArrayPlanInput {
   maxArraySize: number;
   /** At most this many elements of each array run at once. */
   throttle?: number;
+  /**
+   * Elements that run at once (the throttle, at most the partition's job slots): the
+   * element count is rounded up to a multiple of it, keeping the number of waves, so the
+   * last wave leaves no slot idle and every element gets shorter.
+   */
+  slots?: number;
 }
 
 export interface ArrayChunk {
@@ -37,7 +43,8 @@ export function planArray(input: ArrayPlanInput): ArrayPlan {
   if (input.items.length === 0) return { itemsPerElement: 0, elementCount: 0, elementSeconds: 0, chunks: [] };
   if (!(input.itemSeconds > 0) || !(input.targetSeconds > 0)) throw new Error('item and target durations must be positive');
   if (!Number.isInteger(input.maxArraySize) || input.maxArraySize < 1) throw new Error(`invalid MaxArraySize ${input.maxArraySize}`);
-  const itemsPerElement = Math.max(1, Math.floor(input.targetSeconds / input.itemSeconds));
+  const byTarget = Math.max(1, Math.floor(input.targetSeconds / input.itemSeconds));
+  const itemsPerElement = balance(input.items.length, byTarget, input.slots);
   const elements: number[][] = [];
   for (let i = 0; i < input.items.length; i += itemsPerElement) elements.push(input.items.slice(i, i + itemsPerElement));
   const chunks: ArrayChunk[] = [];
@@ -54,4 +61,12 @@ export function rangeItems(range: { from: number; to: number; step: number }): n
   const items: number[] = [];
   for (let v = range.from; v <= range.to; v += range.step) items.push(v);
   return items;
+}
+
+/** Items per element after rounding the element count up to a multiple of the slots. */
+function balance(items: number, perElement: number, slots?: number): number {
+  if (!slots || slots < 2) return perElement;
+  const elements = Math.ceil(items / perElement);
+  const balanced = Math.min(items, Math.ceil(elements / slots) * slots);
+  return Math.max(1, Math.ceil(items / balanced));
 }

@@ -7,8 +7,8 @@ const site: SiteDescription = {
   maxArraySize: 1001,
   maxJobCount: 100_000,
   partitions: [
-    { name: 'cpu', isDefault: true, up: true, cpusPerNode: 64, memoryMbPerNode: 256_000, nodes: 100, maxTimeSeconds: 2 * 86_400, gres: [] },
-    { name: 'gpu', isDefault: false, up: true, cpusPerNode: 32, memoryMbPerNode: 512_000, nodes: 8, maxTimeSeconds: 86_400, gres: ['gpu:a100:4'] },
+    { name: 'cpu', isDefault: true, up: true, cpusPerNode: 64, memoryMbPerNode: 256_000, nodes: 100, maxTimeSeconds: 2 * 86_400, gres: [], jobSlots: 6400 },
+    { name: 'gpu', isDefault: false, up: true, cpusPerNode: 32, memoryMbPerNode: 512_000, nodes: 8, maxTimeSeconds: 86_400, gres: ['gpu:a100:4'], jobSlots: 256 },
   ],
   resourceClasses: { 'gpu-large': { partition: 'gpu', gpuType: 'a100' } },
 };
@@ -16,7 +16,7 @@ const site: SiteDescription = {
 const wf = (steps: string) => parseWorkflow(`version: 1\nname: w\ndefaults: { image: lab/busybox:1.36 }\nsteps:\n${steps}`, 'w.yaml');
 
 describe('planWorkflow', () => {
-  it('places steps, maps resource classes to partitions and packs a 10,000-item sweep into one array', () => {
+  it('places steps, maps resource classes to partitions and packs a 10,000-item sweep into one array, filling every wave of 16', () => {
     const plan = planWorkflow(
       wf(
         [
@@ -35,7 +35,8 @@ describe('planWorkflow', () => {
       ['sweep', 'array', 'cpu'],
     ]);
     expect(plan.steps[0]?.resources).toMatchObject({ gpus: 2, gpuType: 'a100', timeLimitSeconds: 7200, resourceClass: 'gpu-large' });
-    expect(plan.steps[1]?.array).toEqual({ items: 10_000, itemSeconds: 2, itemsPerElement: 300, elements: 34, arrays: ['0-33%16'], throttle: 16 });
+    // 10 minutes per element would be 34 elements: 3 waves of 16, the last with 2. 48 fill them.
+    expect(plan.steps[1]?.array).toEqual({ items: 10_000, itemSeconds: 2, itemsPerElement: 209, elements: 48, arrays: ['0-47%16'], throttle: 16 });
     expect(plan.steps[1]?.needs).toEqual(['train']);
     expect(plan.slurmJobs).toBe(2);
   });

@@ -133,6 +133,8 @@ function planArrayStep(step: ParsedStep, r: ResolvedResources, site: SiteDescrip
     targetSeconds: target,
     maxArraySize: site.maxArraySize,
     ...(array.throttle ? { throttle: array.throttle } : {}),
+    // With a throttle, fill every wave: elements become a multiple of the parallelism.
+    ...(array.throttle ? { slots: Math.min(array.throttle, partition?.jobSlots || array.throttle) } : {}),
   });
   return {
     items: count,

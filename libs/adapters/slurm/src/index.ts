@@ -13,5 +13,5 @@ export {
 } from './slurm-args';
 export type { ClusterLimits } from './slurm-args';
 export type { BatchJob, SlurmJobInfo, SlurmStateClass } from './slurm.types';
-export { parseSinfo, parseSlurmDuration } from './sinfo';
+export { parsePartitionSlots, parseSinfo, parseSlurmDuration } from './sinfo';
 export type { PartitionInfo } from './sinfo';

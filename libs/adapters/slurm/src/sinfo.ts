@@ -11,6 +11,24 @@ export interface PartitionInfo {
   maxTimeSeconds: number | null;
   /** GRES as "gpu:a100:4" (type and count per node), from every node group. */
   gres: string[];
+  /** One-CPU jobs that can run at once: total CPUs × the OverSubscribe factor. */
+  jobSlots: number;
+}
+
+/**
+ * Job slots per partition from `scontrol show partition -o`: TotalCPUs times k for
+ * OverSubscribe=FORCE:k or YES:k (1 for NO or EXCLUSIVE).
+ */
+export function parsePartitionSlots(stdout: string): Map<string, number> {
+  const slots = new Map<string, number>();
+  for (const line of stdout.split('\n')) {
+    const name = /(?:^|\s)PartitionName=(\S+)/.exec(line)?.[1];
+    const cpus = /(?:^|\s)TotalCPUs=(\d+)/.exec(line)?.[1];
+    if (!name || !cpus) continue;
+    const factor = /(?:^|\s)OverSubscribe=(?:FORCE|YES):(\d+)/.exec(line)?.[1];
+    slots.set(name, Number(cpus) * (factor ? Number(factor) : 1));
+  }
+  return slots;
 }
 
 const SEP = '|';
@@ -52,6 +70,7 @@ export function parseSinfo(stdout: string): PartitionInfo[] {
       nodes: Number(nodes),
       maxTimeSeconds: parseSlurmDuration(limit),
       gres: gresList,
+      jobSlots: 0,
     };
     if (!current) {
       byName.set(name, info);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ProcessRepository } from '@cairn/adapters/process';
 import { buildSbatchArgs, buildSqueueArgs, type ClusterLimits, parseClusterLimits, parseSbatchOutput, parseSqueueOutput } from './slurm-args';
-import { type PartitionInfo, parseSinfo, SINFO_ARGS } from './sinfo';
+import { type PartitionInfo, parsePartitionSlots, parseSinfo, SINFO_ARGS } from './sinfo';
 import type { BatchJob, SlurmJobInfo } from './slurm.types';
 
 export interface SlurmCommands {
@@ -59,7 +59,11 @@ export class SlurmRepository {
 
   /** The partitions and what their nodes offer, in one sinfo call. */
   async partitions(): Promise<PartitionInfo[]> {
-    const result = await this.processes.check(this.commands.sinfo, SINFO_ARGS, { timeoutMs: 60_000 });
-    return parseSinfo(result.stdout);
+    const [nodes, config] = await Promise.all([
+      this.processes.check(this.commands.sinfo, SINFO_ARGS, { timeoutMs: 60_000 }),
+      this.processes.check(this.commands.scontrol, ['show', 'partition', '-o'], { timeoutMs: 60_000 }),
+    ]);
+    const slots = parsePartitionSlots(config.stdout);
+    return parseSinfo(nodes.stdout).map((p) => ({ ...p, jobSlots: slots.get(p.name) ?? 0 }));
   }
 }

@@ -181,5 +181,7 @@ describe('SlurmRepository.partitions [real: sinfo, slurmctld]', () => {
     expect(debug).toMatchObject({ isDefault: true, up: true, nodes: 1, maxTimeSeconds: null, gres: [] });
     expect(debug?.cpusPerNode).toBeGreaterThanOrEqual(1);
     expect(debug?.memoryMbPerNode).toBeGreaterThan(100);
+    // The dev partition oversubscribes each CPU four times (OverSubscribe=FORCE:4).
+    expect(debug?.jobSlots).toBe((debug?.cpusPerNode ?? 0) * 4);
   });
 });
