@@ -15,15 +15,32 @@
  * harness gives the service processes, and the controller's view comes from sdiag.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { ProcessRepository } from '@cairn/adapters/process';
 import type { JobsClient } from '@cairn/client';
 import { pb } from '@cairn/contracts';
-import { type CairnStack, startCairnStack, testEnv } from '@cairn/testing';
+import { testEnv } from '@cairn/testing';
+import {
+  type Bins,
+  FINAL_SLURM,
+  findBins,
+  fmt,
+  mean,
+  median,
+  now,
+  processes,
+  progressLog,
+  quantile,
+  run,
+  type SdiagDelta,
+  sdiag,
+  sdiagDelta,
+  sleep,
+  startCountedStack,
+  stateName,
+} from './bench-kit';
 
 // ---------------------------------------------------------------------------------------
 // Options
@@ -87,33 +104,10 @@ const AGENT_POLL_MS = 500;
 // ---------------------------------------------------------------------------------------
 // Small helpers
 
-const processes = new ProcessRepository();
-const now = () => performance.now();
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
-const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+const log = progressLog('bench');
 
-async function run(file: string, args: string[]): Promise<string> {
-  const result = await processes.run(file, args, { timeoutMs: 120_000 });
-  if (result.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`);
-  return result.stdout;
-}
 
-/** The absolute path of a program, looked up before the Cairn phase changes PATH. */
-async function which(program: string): Promise<string> {
-  const out = await run('/bin/sh', ['-c', 'command -v "$1"', 'sh', program]);
-  const path = out.trim();
-  if (!path.startsWith('/')) throw new Error(`${program} not found on PATH`);
-  return path;
-}
 
-function quantile(values: number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  // Nearest rank: with fewer than 100 values the p99 is the maximum.
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-}
-const median = (values: number[]) => quantile(values, 0.5);
-const mean = (values: number[]) => (values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length);
 
 /** Runs fn(0..count-1) with at most `limit` in flight. */
 async function pool(count: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
@@ -127,45 +121,9 @@ async function pool(count: number, limit: number, fn: (i: number) => Promise<voi
 // ---------------------------------------------------------------------------------------
 // The controller's view: sdiag RPC counts and what squeue says about a set of jobs
 
-interface Sdiag {
-  dataSince: string;
-  jobsSubmitted: number;
-  rpcs: Map<string, { count: number; totalUs: number }>;
-}
 
-async function sdiag(bin: string): Promise<Sdiag> {
-  const out = await run(bin, []);
-  const rpcs = new Map<string, { count: number; totalUs: number }>();
-  const section = out.split('Remote Procedure Call statistics by message type')[1]?.split('Remote Procedure Call statistics by user')[0] ?? '';
-  for (const line of section.split('\n')) {
-    const m = /^\s*([A-Z0-9_]+)\s+\(\s*\d+\)\s+count:(\d+)\s+ave_time:\d+\s+total_time:(\d+)/.exec(line);
-    if (m?.[1]) rpcs.set(m[1], { count: Number(m[2]), totalUs: Number(m[3]) });
-  }
-  return {
-    dataSince: /Data since\s+(.*)/.exec(out)?.[1]?.trim() ?? '?',
-    jobsSubmitted: Number(/Jobs submitted:\s*(\d+)/.exec(out)?.[1] ?? NaN),
-    rpcs,
-  };
-}
 
-interface SdiagDelta {
-  /** Someone ran `sdiag -r` during the phase: the counts are since then (a lower bound). */
-  resetDuringPhase: boolean;
-  jobsSubmitted: number;
-  rpcs: Record<string, { count: number; totalMs: number }>;
-}
 
-function sdiagDelta(before: Sdiag, after: Sdiag): SdiagDelta {
-  const reset = before.dataSince !== after.dataSince;
-  const rpcs: Record<string, { count: number; totalMs: number }> = {};
-  for (const [type, a] of after.rpcs) {
-    const b = reset ? undefined : before.rpcs.get(type);
-    const count = a.count - (b?.count ?? 0);
-    // sdiag counts itself: the snapshot taken after the phase adds one REQUEST_STATS_INFO.
-    if (count > 0 && type !== 'REQUEST_STATS_INFO') rpcs[type] = { count, totalMs: (a.totalUs - (b?.totalUs ?? 0)) / 1000 };
-  }
-  return { resetDuringPhase: reset, jobsSubmitted: after.jobsSubmitted - (reset ? 0 : before.jobsSubmitted), rpcs };
-}
 
 interface SlurmTimes {
   /** First SubmitTime to last EndTime, as Slurm recorded them (1 s resolution). */
@@ -237,14 +195,7 @@ interface PhaseResult {
   loadavgEnd: number[];
 }
 
-interface Bins {
-  sbatch: string;
-  squeue: string;
-  scancel: string;
-  sdiag: string;
-}
 
-const FINAL_SLURM = /^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED|REVOKED|SPECIAL_EXIT)\b/;
 
 async function baselinePhase(bins: Bins, workDir: string): Promise<PhaseResult> {
   const dir = join(workDir, 'baseline');
@@ -362,33 +313,6 @@ async function baselinePhase(bins: Bins, workDir: string): Promise<PhaseResult> 
   };
 }
 
-/**
- * Shims for sbatch/squeue/scancel that append one line per call (name, /proc/uptime) to a
- * log, then exec the real program; shell builtins only, so a call costs one extra exec.
- * Put first on PATH while the stack starts, they count the agent's calls.
- */
-function writeShims(dir: string, bins: Bins): { dir: string; calls: () => { name: string; at: number }[] } {
-  const shimDir = join(dir, 'slurm-shims');
-  const callLog = join(dir, 'slurm-calls.log');
-  mkdirSync(shimDir, { recursive: true });
-  writeFileSync(callLog, '');
-  for (const name of ['sbatch', 'squeue', 'scancel'] as const) {
-    const path = join(shimDir, name);
-    writeFileSync(path, `#!/bin/sh\nread up rest < /proc/uptime\necho "${name} $up" >> '${callLog}'\nexec '${bins[name]}' "$@"\n`);
-    chmodSync(path, 0o755);
-  }
-  return {
-    dir: shimDir,
-    calls: () =>
-      readFileSync(callLog, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => {
-          const [name = '', at = ''] = line.split(' ');
-          return { name, at: Number(at) };
-        }),
-  };
-}
 
 /** What the agent ran during the phase: squeue calls while it was still submitting, and after. */
 function agentCalls(calls: { name: string; at: number }[]): { counts: Record<string, number>; note: string } {
@@ -409,7 +333,6 @@ function agentCalls(calls: { name: string; at: number }[]): { counts: Record<str
 
 const S = pb.JobState;
 const OPEN_STATES = [S.JOB_STATE_ACCEPTED, S.JOB_STATE_PENDING, S.JOB_STATE_RUNNING];
-const stateName = (s: pb.JobState) => (pb.JobState[s] ?? String(s)).replace('JOB_STATE_', '');
 
 function benchSpec(name: string): pb.JobSpec {
   return {
@@ -438,30 +361,9 @@ async function listAll(client: JobsClient, prefix: string, states: pb.JobState[]
 
 async function cairnPhase(bins: Bins, workDir: string, cleanups: (() => Promise<void>)[]): Promise<PhaseResult> {
   const notes: string[] = [];
-  const shims = writeShims(workDir, bins);
-  // The harness hands its own PATH to the services it starts; put the counting shims first
-  // for the start only (the benchmark's own Slurm calls use absolute paths).
-  /* eslint-disable no-restricted-properties -- the harness reads PATH from process.env */
-  const originalPath = process.env['PATH'];
-  process.env['PATH'] = `${shims.dir}:${originalPath ?? '/usr/bin:/bin'}`;
-  log('cairn: starting the stack (private NATS, fresh database, gateway, scheduler, images, agent)');
-  const startT = now();
-  let stack: CairnStack;
-  try {
-    stack = await startCairnStack();
-  } finally {
-    process.env['PATH'] = originalPath;
-  }
-  /* eslint-enable no-restricted-properties */
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stack.stop();
-    if (!opts.keep) rmSync(stack.dir, { recursive: true, force: true });
-  };
+  const { stack, shims, startS, stop } = await startCountedStack(workDir, bins, Boolean(opts.keep), log);
   cleanups.push(stop);
-  notes.push(`stack start: ${((now() - startT) / 1000).toFixed(1)} s (not in any number above)`);
+  notes.push(`stack start: ${startS.toFixed(1)} s (not in any number above)`);
   const { client } = stack;
   const calls = { listJobs: 0, cancelJob: 0 };
 
@@ -583,10 +485,6 @@ async function cairnPhase(bins: Bins, workDir: string, cleanups: (() => Promise<
 // ---------------------------------------------------------------------------------------
 // Report
 
-function fmt(n: number | undefined, digits = 0): string {
-  if (n === undefined || !Number.isFinite(n)) return '—';
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
 
 function ratio(c: number | undefined, b: number | undefined): string {
   if (c === undefined || b === undefined || !Number.isFinite(c) || !Number.isFinite(b) || b === 0) return '—';
@@ -670,12 +568,7 @@ async function machineFacts(): Promise<Record<string, string>> {
 }
 
 async function main(): Promise<void> {
-  const bins: Bins = {
-    sbatch: await which('sbatch'),
-    squeue: await which('squeue'),
-    scancel: await which('scancel'),
-    sdiag: await which('sdiag'),
-  };
+  const bins = await findBins();
   await sdiag(bins.sdiag).catch((e: unknown) => {
     throw new Error(`sdiag failed (is the dev cluster up, and are you root?): ${(e as Error).message}`);
   });

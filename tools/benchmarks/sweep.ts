@@ -22,14 +22,33 @@
  * It reports numbers; it asserts none. Nothing in Cairn is changed to measure it.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { ProcessRepository } from '@cairn/adapters/process';
 import { pb } from '@cairn/contracts';
-import { type CairnStack, startCairnStack, testEnv } from '@cairn/testing';
+import { testEnv } from '@cairn/testing';
+import {
+  type Bins,
+  FINAL_SLURM,
+  findBins,
+  fmt,
+  mean,
+  median,
+  now,
+  processes,
+  progressLog,
+  quantile,
+  run,
+  type Sdiag,
+  type SdiagDelta,
+  sdiag,
+  sdiagDelta,
+  sleep,
+  startCountedStack,
+  stateName,
+  sum,
+} from './bench-kit';
 
 // ---------------------------------------------------------------------------------------
 // Options
@@ -122,47 +141,15 @@ if (PHASES.includes('cairn') && N > CAIRN_MAX_ITEMS) usageError(`--items: Cairn 
 // ---------------------------------------------------------------------------------------
 // Small helpers
 
-const processes = new ProcessRepository();
-const now = () => performance.now();
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
-const log = (message: string) => process.stderr.write(`[sweep ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+const log = progressLog('sweep');
 
-async function run(file: string, args: string[]): Promise<string> {
-  const result = await processes.run(file, args, { timeoutMs: 120_000 });
-  if (result.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`);
-  return result.stdout;
-}
 
-/** The absolute path of a program, looked up before the Cairn phase changes PATH. */
-async function which(program: string): Promise<string> {
-  const out = await run('/bin/sh', ['-c', 'command -v "$1"', 'sh', program]);
-  const path = out.trim();
-  if (!path.startsWith('/')) throw new Error(`${program} not found on PATH`);
-  return path;
-}
 
-function quantile(values: number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-}
-const median = (values: number[]) => quantile(values, 0.5);
-const mean = (values: number[]) => (values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length);
-const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /** Seconds since boot, the clock of the shims' call log. */
 const uptime = () => Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
 
-const FINAL_SLURM = /^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED|REVOKED|SPECIAL_EXIT)\b/;
 
-interface Bins {
-  sbatch: string;
-  squeue: string;
-  scancel: string;
-  scontrol: string;
-  sinfo: string;
-  sdiag: string;
-}
 
 // ---------------------------------------------------------------------------------------
 // The partition and the controller
@@ -192,61 +179,9 @@ async function maxArraySize(bins: Bins): Promise<number> {
   return value;
 }
 
-interface Sdiag {
-  dataSince: string;
-  jobsSubmitted: number;
-  rpcs: Map<string, { count: number; totalUs: number }>;
-}
 
-async function sdiag(bin: string): Promise<Sdiag> {
-  const out = await run(bin, []);
-  const rpcs = new Map<string, { count: number; totalUs: number }>();
-  const section = out.split('Remote Procedure Call statistics by message type')[1]?.split('Remote Procedure Call statistics by user')[0] ?? '';
-  for (const line of section.split('\n')) {
-    const m = /^\s*([A-Z0-9_]+)\s+\(\s*\d+\)\s+count:(\d+)\s+ave_time:\d+\s+total_time:(\d+)/.exec(line);
-    if (m?.[1]) rpcs.set(m[1], { count: Number(m[2]), totalUs: Number(m[3]) });
-  }
-  return {
-    dataSince: /Data since\s+(.*)/.exec(out)?.[1]?.trim() ?? '?',
-    jobsSubmitted: Number(/Jobs submitted:\s*(\d+)/.exec(out)?.[1] ?? NaN),
-    rpcs,
-  };
-}
 
-interface SdiagDelta {
-  /** Someone ran `sdiag -r` during the phase: the counts are since then (a lower bound). */
-  resetDuringPhase: boolean;
-  /** sdiag's "Jobs submitted" (it counts array tasks too, once they are split off). */
-  jobsSubmitted: number;
-  rpcs: Record<string, { count: number; totalMs: number }>;
-  /** REQUEST_SUBMIT_BATCH_JOB* */
-  submissions: number;
-  /** REQUEST_JOB_INFO* (squeue's listings: JOB_INFO, JOB_INFO_SINGLE, JOB_USER_INFO) */
-  queries: number;
-  total: number;
-  totalMs: number;
-}
 
-function sdiagDelta(before: Sdiag, after: Sdiag): SdiagDelta {
-  const reset = before.dataSince !== after.dataSince;
-  const rpcs: Record<string, { count: number; totalMs: number }> = {};
-  for (const [type, a] of after.rpcs) {
-    const b = reset ? undefined : before.rpcs.get(type);
-    const count = a.count - (b?.count ?? 0);
-    // sdiag counts itself: the snapshot taken after the phase adds one REQUEST_STATS_INFO.
-    if (count > 0 && type !== 'REQUEST_STATS_INFO') rpcs[type] = { count, totalMs: (a.totalUs - (b?.totalUs ?? 0)) / 1000 };
-  }
-  const countOf = (re: RegExp) => sum(Object.entries(rpcs).filter(([t]) => re.test(t)).map(([, v]) => v.count));
-  return {
-    resetDuringPhase: reset,
-    jobsSubmitted: after.jobsSubmitted - (reset ? 0 : before.jobsSubmitted),
-    rpcs,
-    submissions: countOf(/^REQUEST_SUBMIT_BATCH_JOB/),
-    queries: countOf(/^REQUEST_JOB_INFO/),
-    total: sum(Object.values(rpcs).map((v) => v.count)),
-    totalMs: sum(Object.values(rpcs).map((v) => v.totalMs)),
-  };
-}
 
 /** How many jobs the controller remembers (finished ones too), and how many are not final. */
 async function controllerJobs(bins: Bins): Promise<{ remembered: number; open: number }> {
@@ -473,35 +408,8 @@ async function baselinePhase(bins: Bins, workDir: string, kind: 'per-item' | 'ar
   return result;
 }
 
-/**
- * Shims for the agent's Slurm programs that append one line per call (name, /proc/uptime)
- * to a log, then exec the real program. Put first on PATH while the stack starts.
- */
-function writeShims(dir: string, bins: Bins): { dir: string; calls: () => { name: string; at: number }[] } {
-  const shimDir = join(dir, 'slurm-shims');
-  const callLog = join(dir, 'slurm-calls.log');
-  mkdirSync(shimDir, { recursive: true });
-  writeFileSync(callLog, '');
-  for (const name of ['sbatch', 'squeue', 'scancel', 'scontrol', 'sinfo'] as const) {
-    const path = join(shimDir, name);
-    writeFileSync(path, `#!/bin/sh\nread up rest < /proc/uptime\necho "${name} $up" >> '${callLog}'\nexec '${bins[name]}' "$@"\n`);
-    chmodSync(path, 0o755);
-  }
-  return {
-    dir: shimDir,
-    calls: () =>
-      readFileSync(callLog, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => {
-          const [name = '', at = ''] = line.split(' ');
-          return { name, at: Number(at) };
-        }),
-  };
-}
 
 const S = pb.JobState;
-const stateName = (s: pb.JobState) => (pb.JobState[s] ?? String(s)).replace('JOB_STATE_', '');
 const FINAL_CAIRN = new Set([S.JOB_STATE_COMPLETED, S.JOB_STATE_FAILED, S.JOB_STATE_CANCELLED, S.JOB_STATE_TIMEOUT]);
 
 interface Packing {
@@ -591,28 +499,8 @@ function readItemRecords(attemptDir: string, elements: number): { records: ItemR
 }
 
 async function cairnPhases(bins: Bins, workDir: string, slots: number, cleanups: (() => Promise<void>)[]): Promise<PhaseResult[]> {
-  const shims = writeShims(workDir, bins);
-  /* eslint-disable no-restricted-properties -- the harness reads PATH from process.env */
-  const originalPath = process.env['PATH'];
-  process.env['PATH'] = `${shims.dir}:${originalPath ?? '/usr/bin:/bin'}`;
-  log('cairn: starting the stack (private NATS, fresh database, gateway, scheduler, images, agent)');
-  const startT = now();
-  let stack: CairnStack;
-  try {
-    stack = await startCairnStack();
-  } finally {
-    process.env['PATH'] = originalPath;
-  }
-  /* eslint-enable no-restricted-properties */
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stack.stop();
-    if (!opts.keep) rmSync(stack.dir, { recursive: true, force: true });
-  };
+  const { stack, shims, startS: stackStartS, stop } = await startCountedStack(workDir, bins, Boolean(opts.keep), log);
   cleanups.push(stop);
-  const stackStartS = (now() - startT) / 1000;
   const { client } = stack;
   const results: PhaseResult[] = [];
   const spec = (name: string, array: pb.ItemArray | undefined, timeLimitSeconds: number): pb.JobSpec => ({
@@ -779,10 +667,6 @@ async function cairnPhases(bins: Bins, workDir: string, slots: number, cleanups:
 // ---------------------------------------------------------------------------------------
 // Report
 
-function fmt(n: number | undefined, digits = 0): string {
-  if (n === undefined || !Number.isFinite(n)) return '—';
-  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
 
 /**
  * A Slurm time minus a client time: Slurm keeps whole seconds (truncated), so the true
@@ -844,14 +728,7 @@ function report(facts: Record<string, string>, idealS: number, results: PhaseRes
 // Main
 
 async function main(): Promise<void> {
-  const bins: Bins = {
-    sbatch: await which('sbatch'),
-    squeue: await which('squeue'),
-    scancel: await which('scancel'),
-    scontrol: await which('scontrol'),
-    sinfo: await which('sinfo'),
-    sdiag: await which('sdiag'),
-  };
+  const bins = await findBins();
   await sdiag(bins.sdiag).catch((e: unknown) => {
     throw new Error(`sdiag failed (is the dev cluster up, and are you root?): ${(e as Error).message}`);
   });

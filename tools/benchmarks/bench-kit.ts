@@ -1,0 +1,204 @@
+/**
+ * What the benchmark scripts share: running programs, statistics, the controller's view
+ * (sdiag deltas), counting shims for the agent's Slurm calls, and number formatting.
+ */
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ProcessRepository } from '@cairn/adapters/process';
+import { pb } from '@cairn/contracts';
+import { type CairnStack, startCairnStack } from '@cairn/testing';
+
+export const processes = new ProcessRepository();
+export const now = () => performance.now();
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
+
+/** Progress lines on stderr, e.g. "[sweep 09:30:12] ...". */
+export const progressLog = (prefix: string) => (message: string) =>
+  process.stderr.write(`[${prefix} ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+
+export async function run(file: string, args: string[]): Promise<string> {
+  const result = await processes.run(file, args, { timeoutMs: 120_000 });
+  if (result.exitCode !== 0) throw new Error(`${file} ${args.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+
+/** The absolute path of a program, looked up before the Cairn phase changes PATH. */
+export async function which(program: string): Promise<string> {
+  const out = await run('/bin/sh', ['-c', 'command -v "$1"', 'sh', program]);
+  const path = out.trim();
+  if (!path.startsWith('/')) throw new Error(`${program} not found on PATH`);
+  return path;
+}
+
+export function quantile(values: number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  // Nearest rank: with fewer than 100 values the p99 is the maximum.
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+export const median = (values: number[]) => quantile(values, 0.5);
+export const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+export const mean = (values: number[]) => (values.length === 0 ? NaN : sum(values) / values.length);
+
+export const FINAL_SLURM = /^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED|REVOKED|SPECIAL_EXIT)\b/;
+
+export const stateName = (s: pb.JobState) => (pb.JobState[s] ?? String(s)).replace('JOB_STATE_', '');
+
+/** Absolute paths of the Slurm programs. */
+export interface Bins {
+  sbatch: string;
+  squeue: string;
+  scancel: string;
+  scontrol: string;
+  sinfo: string;
+  sdiag: string;
+}
+
+export async function findBins(): Promise<Bins> {
+  return {
+    sbatch: await which('sbatch'),
+    squeue: await which('squeue'),
+    scancel: await which('scancel'),
+    scontrol: await which('scontrol'),
+    sinfo: await which('sinfo'),
+    sdiag: await which('sdiag'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The controller's view: sdiag RPC counts
+
+export interface Sdiag {
+  dataSince: string;
+  jobsSubmitted: number;
+  rpcs: Map<string, { count: number; totalUs: number }>;
+}
+
+export async function sdiag(bin: string): Promise<Sdiag> {
+  const out = await run(bin, []);
+  const rpcs = new Map<string, { count: number; totalUs: number }>();
+  const section = out.split('Remote Procedure Call statistics by message type')[1]?.split('Remote Procedure Call statistics by user')[0] ?? '';
+  for (const line of section.split('\n')) {
+    const m = /^\s*([A-Z0-9_]+)\s+\(\s*\d+\)\s+count:(\d+)\s+ave_time:\d+\s+total_time:(\d+)/.exec(line);
+    if (m?.[1]) rpcs.set(m[1], { count: Number(m[2]), totalUs: Number(m[3]) });
+  }
+  return {
+    dataSince: /Data since\s+(.*)/.exec(out)?.[1]?.trim() ?? '?',
+    jobsSubmitted: Number(/Jobs submitted:\s*(\d+)/.exec(out)?.[1] ?? NaN),
+    rpcs,
+  };
+}
+
+export interface SdiagDelta {
+  /** Someone ran `sdiag -r` during the phase: the counts are since then (a lower bound). */
+  resetDuringPhase: boolean;
+  /** sdiag's "Jobs submitted" (it counts array tasks too, once they are split off). */
+  jobsSubmitted: number;
+  rpcs: Record<string, { count: number; totalMs: number }>;
+  /** REQUEST_SUBMIT_BATCH_JOB* */
+  submissions: number;
+  /** REQUEST_JOB_INFO* (squeue's listings: JOB_INFO, JOB_INFO_SINGLE, JOB_USER_INFO) */
+  queries: number;
+  total: number;
+  totalMs: number;
+}
+
+export function sdiagDelta(before: Sdiag, after: Sdiag): SdiagDelta {
+  const reset = before.dataSince !== after.dataSince;
+  const rpcs: Record<string, { count: number; totalMs: number }> = {};
+  for (const [type, a] of after.rpcs) {
+    const b = reset ? undefined : before.rpcs.get(type);
+    const count = a.count - (b?.count ?? 0);
+    // sdiag counts itself: the snapshot taken after the phase adds one REQUEST_STATS_INFO.
+    if (count > 0 && type !== 'REQUEST_STATS_INFO') rpcs[type] = { count, totalMs: (a.totalUs - (b?.totalUs ?? 0)) / 1000 };
+  }
+  const countOf = (re: RegExp) => sum(Object.entries(rpcs).filter(([t]) => re.test(t)).map(([, v]) => v.count));
+  return {
+    resetDuringPhase: reset,
+    jobsSubmitted: after.jobsSubmitted - (reset ? 0 : before.jobsSubmitted),
+    rpcs,
+    submissions: countOf(/^REQUEST_SUBMIT_BATCH_JOB/),
+    queries: countOf(/^REQUEST_JOB_INFO/),
+    total: sum(Object.values(rpcs).map((v) => v.count)),
+    totalMs: sum(Object.values(rpcs).map((v) => v.totalMs)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Counting the agent's Slurm calls without changing Cairn
+
+/**
+ * Shims for the Slurm programs that append "<name> <uptime>" to a log, then exec the real
+ * program. Put first on PATH while the stack starts.
+ */
+export function writeShims(dir: string, bins: Bins): { dir: string; calls: () => { name: string; at: number }[] } {
+  const shimDir = join(dir, 'slurm-shims');
+  const callLog = join(dir, 'slurm-calls.log');
+  mkdirSync(shimDir, { recursive: true });
+  writeFileSync(callLog, '');
+  for (const name of ['sbatch', 'squeue', 'scancel', 'scontrol', 'sinfo'] as const) {
+    const path = join(shimDir, name);
+    writeFileSync(path, `#!/bin/sh\nread up rest < /proc/uptime\necho "${name} $up" >> '${callLog}'\nexec '${bins[name]}' "$@"\n`);
+    chmodSync(path, 0o755);
+  }
+  return {
+    dir: shimDir,
+    calls: () =>
+      readFileSync(callLog, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [name = '', at = ''] = line.split(' ');
+          return { name, at: Number(at) };
+        }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Report formatting
+
+export function fmt(n: number | undefined, digits = 0): string {
+  if (n === undefined || !Number.isFinite(n)) return '—';
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+// ---------------------------------------------------------------------------------------
+// Cairn, started with the counting shims
+
+export interface CountedStack {
+  stack: CairnStack;
+  shims: ReturnType<typeof writeShims>;
+  /** Seconds the stack took to start (reported, never measured against anything). */
+  startS: number;
+  /** Stops the stack once; removes its directory unless `keep`. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the whole of Cairn (`startCairnStack`) with the counting shims first on the PATH
+ * the harness hands to the services; the benchmark's own Slurm calls use absolute paths.
+ */
+export async function startCountedStack(workDir: string, bins: Bins, keep: boolean, log: (m: string) => void): Promise<CountedStack> {
+  const shims = writeShims(workDir, bins);
+  /* eslint-disable no-restricted-properties -- the harness reads PATH from process.env */
+  const originalPath = process.env['PATH'];
+  process.env['PATH'] = `${shims.dir}:${originalPath ?? '/usr/bin:/bin'}`;
+  log('cairn: starting the stack (private NATS, fresh database, gateway, scheduler, images, agent)');
+  const startT = now();
+  let stack: CairnStack;
+  try {
+    stack = await startCairnStack();
+  } finally {
+    process.env['PATH'] = originalPath;
+  }
+  /* eslint-enable no-restricted-properties */
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await stack.stop();
+    if (!keep) rmSync(stack.dir, { recursive: true, force: true });
+  };
+  return { stack, shims, startS: (now() - startT) / 1000, stop };
+}
