@@ -51,3 +51,9 @@ export function cairnSlurmJobCount(): number {
   const out = execFileSync('squeue', ['--noheader', '--states=all', '--format=%j'], { encoding: 'utf8' });
   return out.split('\n').filter((l) => l.startsWith('cairn-')).length;
 }
+
+/** How many Slurm submissions Cairn made that Slurm remembers: an array job counts once. */
+export function cairnSlurmSubmissionCount(): number {
+  const out = execFileSync('squeue', ['--noheader', '--states=all', '--format=%F|%j'], { encoding: 'utf8' });
+  return new Set(out.split('\n').filter((l) => l.includes('|cairn-')).map((l) => l.split('|')[0])).size;
+}

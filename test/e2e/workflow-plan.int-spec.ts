@@ -33,8 +33,8 @@ describe('WorkflowService.SubmitWorkflow dry run [real: gateway, scheduler, imag
     await stack?.stop();
   });
 
-  const refusal = async (source: string, dryRun = true): Promise<GatewayError> => {
-    const error = await workflows.submitWorkflow({ source, fileName: 'wf.yaml', dryRun }).catch((e: unknown) => e);
+  const refusal = async (source: string): Promise<GatewayError> => {
+    const error = await workflows.submitWorkflow({ source, fileName: 'wf.yaml', dryRun: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
     return error as GatewayError;
   };
@@ -86,10 +86,11 @@ describe('WorkflowService.SubmitWorkflow dry run [real: gateway, scheduler, imag
     expect(error.message).toBe('wf.yaml: steps.prepare, steps.sweep, steps.train: image "lab/nowhere:9" not found in registry ' + testEnv().registry);
   });
 
-  it('says plainly that running is not available yet', async () => {
-    const error = await refusal(SWEEP, false);
-    expect(error.codeName).toBe('UNIMPLEMENTED');
-    expect(error.message).toBe('running workflows is not available yet: submit with dry_run to check and plan');
+  it('a dry run returns the plan and starts nothing', async () => {
+    const response = await workflows.submitWorkflow({ source: SWEEP, fileName: 'wf.yaml', dryRun: true });
+    expect(response.plan?.steps.length).toBeGreaterThan(0);
+    expect(response.workflow).toBeUndefined();
+    expect((await workflows.listWorkflows({})).workflows).toEqual([]);
   });
 
   it('refuses an empty source and a hostile file name', async () => {

@@ -1,6 +1,7 @@
 /**
  * What the benchmark scripts share: running programs, statistics, the controller's view
- * (sdiag deltas), counting shims for the agent's Slurm calls, and number formatting.
+ * (sdiag deltas), counting shims for the agent's Slurm calls, the array wrapper's item
+ * records and the packing bound of an array, and number formatting.
  */
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -128,18 +129,29 @@ export function sdiagDelta(before: Sdiag, after: Sdiag): SdiagDelta {
 // ---------------------------------------------------------------------------------------
 // Counting the agent's Slurm calls without changing Cairn
 
+/** One Slurm process the services started: its program, when (seconds since boot), its first two arguments. */
+export interface ShimCall {
+  name: string;
+  at: number;
+  /** The first two arguments, e.g. "show partition" for scontrol. */
+  args: string;
+}
+
 /**
- * Shims for the Slurm programs that append "<name> <uptime>" to a log, then exec the real
- * program. Put first on PATH while the stack starts.
+ * Shims for the Slurm programs that append "<name> <uptime> <arg1> <arg2>" to a log, then
+ * exec the real program. Put first on PATH while the stack starts.
  */
-export function writeShims(dir: string, bins: Bins): { dir: string; calls: () => { name: string; at: number }[] } {
+export function writeShims(dir: string, bins: Bins): { dir: string; calls: () => ShimCall[] } {
   const shimDir = join(dir, 'slurm-shims');
   const callLog = join(dir, 'slurm-calls.log');
   mkdirSync(shimDir, { recursive: true });
   writeFileSync(callLog, '');
   for (const name of ['sbatch', 'squeue', 'scancel', 'scontrol', 'sinfo'] as const) {
     const path = join(shimDir, name);
-    writeFileSync(path, `#!/bin/sh\nread up rest < /proc/uptime\necho "${name} $up" >> '${callLog}'\nexec '${bins[name]}' "$@"\n`);
+    writeFileSync(
+      path,
+      `#!/bin/sh\nread up rest < /proc/uptime\nprintf '%s %s %s %s\\n' '${name}' "$up" "$1" "$2" >> '${callLog}'\nexec '${bins[name]}' "$@"\n`,
+    );
     chmodSync(path, 0o755);
   }
   return {
@@ -149,10 +161,95 @@ export function writeShims(dir: string, bins: Bins): { dir: string; calls: () =>
         .split('\n')
         .filter(Boolean)
         .map((line) => {
-          const [name = '', at = ''] = line.split(' ');
-          return { name, at: Number(at) };
+          const [name = '', at = '', ...args] = line.split(' ');
+          return { name, at: Number(at), args: args.join(' ').trim() };
         }),
   };
+}
+
+/**
+ * The services' Slurm processes by program; scontrol by subcommand ("scontrol show
+ * partition", "scontrol show config"), since they ask the controller different things.
+ */
+export function countCalls(calls: readonly ShimCall[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const c of calls) {
+    const key = c.name === 'scontrol' ? `scontrol ${c.args}`.trim() : c.name;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/**
+ * The services' processes that each make one REQUEST_PARTITION_INFO: squeue, sinfo and
+ * `scontrol show partition` (the agent describes its site with the last two when a workflow
+ * is planned or an array step is launched).
+ */
+export function partitionInfoCalls(counts: Record<string, number>): number {
+  return (counts['squeue'] ?? 0) + (counts['sinfo'] ?? 0) + (counts['scontrol show partition'] ?? 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Array jobs: the wrapper's item records, and the makespan that packing alone allows
+
+/** One line of an element's `items-<k>.jsonl`, written by the agent's array wrapper. */
+export interface ItemRecord {
+  item: number;
+  exitCode: number;
+  startedAt: string;
+  endedAt: string;
+}
+
+export interface ElementSpan {
+  element: number;
+  /** First item start and last item end, ms since the epoch. */
+  firstStart: number;
+  lastEnd: number;
+}
+
+/** The item records of one array attempt (`<attempt dir>/items-<k>.jsonl`, k < elements). */
+export function readItemRecords(attemptDir: string, elements: number): { records: ItemRecord[]; perElement: ElementSpan[] } {
+  const records: ItemRecord[] = [];
+  const perElement: ElementSpan[] = [];
+  for (let k = 0; k < elements; k++) {
+    let text = '';
+    try {
+      text = readFileSync(join(attemptDir, `items-${k}.jsonl`), 'utf8');
+    } catch {
+      continue;
+    }
+    const mine: ItemRecord[] = [];
+    for (const line of text.split('\n')) {
+      try {
+        if (line.trim()) mine.push(JSON.parse(line) as ItemRecord);
+      } catch {
+        // a line cut short
+      }
+    }
+    records.push(...mine);
+    if (mine.length) {
+      perElement.push({
+        element: k,
+        firstStart: Math.min(...mine.map((r) => Date.parse(r.startedAt))),
+        lastEnd: Math.max(...mine.map((r) => Date.parse(r.endedAt))),
+      });
+    }
+  }
+  return { records, perElement };
+}
+
+/**
+ * The makespan of `items` items packed `itemsPerElement` to an element if every item took
+ * `itemS` and every element started the moment one of `slots` was free, in index order
+ * (Slurm's %k). Several array jobs of one step behave the same: they share the slots.
+ */
+export function packingBound(items: number, itemsPerElement: number, slots: number, itemS: number): number {
+  const free = new Array<number>(slots).fill(0);
+  for (let first = 0; first < items; first += itemsPerElement) {
+    const i = free.indexOf(Math.min(...free));
+    free[i] = (free[i] as number) + Math.min(itemsPerElement, items - first) * itemS;
+  }
+  return Math.max(...free);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 /**
- * Sweeps: N short tasks (`sleep <task-seconds>`, one per item) three ways on the same Slurm
+ * Sweeps: N short tasks (`sleep <task-seconds>`, one per item) four ways on the same Slurm
  * partition in one run, each compared with the ideal makespan (N × task ÷ the partition's
  * job slots):
  *
@@ -8,16 +8,21 @@
  *       waited the same way;
  *   (c) Cairn: ONE `SubmitJob` whose `array` packs the items into the elements of one Slurm
  *       array job (items per element chosen so an element runs about --target-seconds),
- *       throttled to the slots, followed with WatchJob until final.
+ *       throttled to the slots, followed with WatchJob until final;
+ *   (d) Cairn's workflow engine: ONE `SubmitWorkflow` of a file with one array step over
+ *       the N items (`itemEstimate`, `targetDuration`, `throttle` = the slots); the engine
+ *       packs the items itself (several Cairn jobs above 10,000 items), followed with
+ *       GetWorkflow every 500 ms until the run ends.
  *
  *   node -r ./tools/register.js tools/benchmarks/sweep.ts --items 1000 --task-seconds 0.2
  *
  * The baselines run `sleep` directly (`--wrap`, no container); Cairn runs it inside the
- * container (`/bin/sleep` in lab/busybox:1.36, through ch-run, once per item). Prints a
- * markdown report to stdout (progress to stderr): makespan (client and Slurm clocks), its
- * ratio to the ideal, Slurm jobs (sbatch calls, job records incl. array tasks), controller
- * RPCs from sdiag deltas (submissions, queries, all), and the agent's Slurm processes,
- * counted by shims first on the PATH of the services. Method and recorded results:
+ * container (`/bin/sleep`, in the workflow `sleep`, in lab/busybox:1.36, through ch-run,
+ * once per item). Prints a markdown report to stdout (progress to stderr): makespan (client
+ * and Slurm clocks), its ratio to the ideal, Slurm jobs (sbatch calls, job records incl.
+ * array tasks), Cairn jobs with their elements and items per element, controller RPCs from
+ * sdiag deltas (submissions, queries, all), and the agent's Slurm processes, counted by
+ * shims first on the PATH of the services. Method and recorded results:
  * docs/benchmarks.md. Needs the dev cluster and root (sdiag, the agent's job wrapper).
  * It reports numbers; it asserts none. Nothing in Cairn is changed to measure it.
  */
@@ -26,24 +31,33 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { WorkflowsClient } from '@cairn/client';
 import { pb } from '@cairn/contracts';
 import { testEnv } from '@cairn/testing';
 import {
   type Bins,
+  countCalls,
+  type CountedStack,
+  type ElementSpan,
   FINAL_SLURM,
   findBins,
   fmt,
+  type ItemRecord,
   mean,
   median,
   now,
+  packingBound,
+  partitionInfoCalls,
   processes,
   progressLog,
   quantile,
+  readItemRecords,
   run,
   type Sdiag,
   type SdiagDelta,
   sdiag,
   sdiagDelta,
+  type ShimCall,
   sleep,
   startCountedStack,
   stateName,
@@ -54,17 +68,22 @@ import {
 // Options
 
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/sweep.ts [options]
-  --items N               items in the sweep (default 1000; Cairn accepts at most 10000)
+  --items N               items in the sweep (default 1000; the cairn phase, one job,
+                          takes at most 10000 and is left out above that unless --only
+                          names it; the workflow phase takes more)
   --task-seconds T        each item runs \`sleep T\` (default 0.2)
   --target-seconds S      Cairn: items per element = floor(S / T), so an element runs about
-                          S seconds (default 10)
+                          S seconds (default 10); the workflow gets the same ratio as
+                          itemEstimate ceil(T) s, targetDuration floor(S / T) × ceil(T) s
+                          (the language takes whole seconds)
   --packing LIST          Cairn runs, comma-separated (default target,balanced):
                             target    elements = ceil(N / floor(S / T))
                             balanced  that many elements rounded up to a multiple of the
                                       slots (no idle slot in the last wave; small sweeps
                                       still use every slot); skipped when it equals target
   --per-element K         Cairn: exactly K items per element (replaces --packing)
-  --only LIST             phases to run, comma-separated: per-item,array,cairn (default all)
+  --only LIST             phases to run, comma-separated: per-item,array,cairn,workflow
+                          (default all)
   --poll-interval-ms P    baselines: one squeue --name every P ms while waiting (default 1000)
   --timeout-s S           per phase, first submission to all ended (default 600 + N)
   --json FILE             also write the raw measurements as JSON
@@ -77,7 +96,7 @@ const { values: opts } = parseArgs({
     'target-seconds': { type: 'string', default: '10' },
     packing: { type: 'string', default: 'target,balanced' },
     'per-element': { type: 'string' },
-    only: { type: 'string', default: 'per-item,array,cairn' },
+    only: { type: 'string' },
     'poll-interval-ms': { type: 'string', default: '1000' },
     'timeout-s': { type: 'string' },
     json: { type: 'string' },
@@ -122,7 +141,8 @@ const TASK_S = positiveNumber('task-seconds', TASK_ARG);
 const TARGET_S = positiveNumber('target-seconds', opts['target-seconds']);
 const PACKINGS = list('packing', opts.packing, ['target', 'balanced'] as const);
 const PER_ELEMENT = opts['per-element'] === undefined ? undefined : positiveInt('per-element', opts['per-element']);
-const PHASES = list('only', opts.only, ['per-item', 'array', 'cairn'] as const);
+const ALL_PHASES = ['per-item', 'array', 'cairn', 'workflow'] as const;
+const PHASES = list('only', opts.only ?? ALL_PHASES.join(','), ALL_PHASES);
 const POLL_INTERVAL_MS = positiveInt('poll-interval-ms', opts['poll-interval-ms']);
 const TIMEOUT_MS = positiveInt('timeout-s', opts['timeout-s'] ?? String(600 + N)) * 1000;
 const RUN_ID = randomBytes(4).toString('hex');
@@ -133,10 +153,20 @@ const CAIRN_MAX_ITEMS = 10_000;
 const CAIRN_MAX_ELEMENTS = 1000;
 /** CAIRN_POLL_INTERVAL_MS that startCairnStack() gives the agent (libs/testing/src/cairn-stack.ts). */
 const AGENT_POLL_MS = 500;
+/** CAIRN_ENGINE_INTERVAL_MS that startCairnStack() gives the scheduler. */
+const ENGINE_PASS_MS = 500;
+/** The workflow phase reads the run (GetWorkflow) this often until it ends. */
+const WORKFLOW_POLL_MS = 500;
 /** The request every baseline job makes: the same as the one Cairn's agent sends. */
 const BASELINE_RESOURCES = [`--partition=${PARTITION}`, '--ntasks=1', '--cpus-per-task=1', '--mem=64M', '--time=0-00:02:00'];
 
-if (PHASES.includes('cairn') && N > CAIRN_MAX_ITEMS) usageError(`--items: Cairn accepts at most ${CAIRN_MAX_ITEMS} items in one job`);
+/** Set when the default phases had to leave out the one-job Cairn phase. */
+let cairnLeftOut: string | undefined;
+if (PHASES.includes('cairn') && N > CAIRN_MAX_ITEMS) {
+  if (opts.only !== undefined) usageError(`--items: the cairn phase submits one job, which takes at most ${CAIRN_MAX_ITEMS} items (the workflow phase takes more)`);
+  PHASES.splice(PHASES.indexOf('cairn'), 1);
+  cairnLeftOut = `cairn phase left out: one Cairn job takes at most ${fmt(CAIRN_MAX_ITEMS)} items`;
+}
 
 // ---------------------------------------------------------------------------------------
 // Small helpers
@@ -234,7 +264,7 @@ async function slurmTimes(bins: Bins, select: string[]): Promise<SlurmTimes> {
 // ---------------------------------------------------------------------------------------
 // Phases
 
-type PhaseKey = 'per-item' | 'array' | `cairn-${'target' | 'balanced' | 'custom'}`;
+type PhaseKey = 'per-item' | 'array' | `cairn-${'target' | 'balanced' | 'custom'}` | 'workflow';
 
 interface PhaseResult {
   key: PhaseKey;
@@ -242,13 +272,20 @@ interface PhaseResult {
   /** How the task ran, for the table: no container, or Cairn's container. */
   runs: string;
   sbatchCalls: number;
+  /** Distinct Slurm job ids the approach made (an array job counts once). */
+  slurmJobs: number;
   squeueCalls: number;
-  /** Cairn: the agent's other Slurm processes (scancel, scontrol, sinfo). */
+  /** Cairn: the agent's other Slurm processes (scancel, sinfo, "scontrol show partition", ...). */
   otherSlurmCalls: Record<string, number>;
+  /** Processes of this approach that each make one REQUEST_PARTITION_INFO (squeue, sinfo, scontrol show partition). */
+  partitionInfoCalls: number;
   /** Slurm job records the approach creates, array tasks counted one by one. */
   expectedRecords: number;
-  /** Cairn: elements, items per element, throttle (%k). */
-  packing?: { elements: number; itemsPerElement: number; throttle: number; boundS: number; boundMeasuredS?: number };
+  /**
+   * Cairn: Cairn jobs, elements (all jobs together), items per element (as the jobs'
+   * spec.array say: chosen by the benchmark, or by the workflow engine), throttle (%k).
+   */
+  packing?: { cairnJobs: number; elements: number; itemsPerElement: number; throttle: number; boundS: number; boundMeasuredS?: number };
   /** First submission to the last submission returned (baseline) or SubmitJob returned (Cairn). */
   submitS: number;
   /** First submission to the moment the client saw every item end. */
@@ -256,7 +293,7 @@ interface PhaseResult {
   timedOut: boolean;
   /** Items (baseline: job records) that ended COMPLETED / exit 0. */
   completedItems: number;
-  /** Cairn: the job's final state and reason. */
+  /** Cairn: the job's or the run's final state, e.g. "job COMPLETED", "run SUCCEEDED". */
   finalState?: string;
   sdiag: SdiagDelta;
   slurm: SlurmTimes;
@@ -311,8 +348,8 @@ async function waitByName(
 /** Warnings when someone else used the controller during the phase. */
 function foreignActivity(r: PhaseResult): string[] {
   const warnings: string[] = [];
-  const ownQueries = r.squeueCalls + (r.otherSlurmCalls['sinfo'] ?? 0);
-  // Every squeue (and sinfo) makes exactly one REQUEST_PARTITION_INFO.
+  // Every squeue, sinfo and `scontrol show partition` makes exactly one REQUEST_PARTITION_INFO.
+  const ownQueries = r.partitionInfoCalls;
   const foreignQueries = (r.sdiag.rpcs['REQUEST_PARTITION_INFO']?.count ?? 0) - ownQueries;
   const foreignSubmissions = r.sdiag.submissions - r.sbatchCalls;
   if (r.controllerAtStart.open > 0 || foreignSubmissions > 0 || foreignQueries > 0) {
@@ -387,8 +424,10 @@ async function baselinePhase(bins: Bins, workDir: string, kind: 'per-item' | 'ar
     label: kind === 'per-item' ? '(a) sbatch per item' : '(b) plain sbatch --array',
     runs: `sh -c 'sleep ${TASK_ARG}' via --wrap, no container`,
     sbatchCalls: calls.length,
+    slurmJobs: new Set(ids).size,
     squeueCalls: waited.polls,
     otherSlurmCalls: {},
+    partitionInfoCalls: waited.polls,
     expectedRecords: N,
     submitS,
     makespanS,
@@ -411,6 +450,10 @@ async function baselinePhase(bins: Bins, workDir: string, kind: 'per-item' | 'ar
 
 const S = pb.JobState;
 const FINAL_CAIRN = new Set([S.JOB_STATE_COMPLETED, S.JOB_STATE_FAILED, S.JOB_STATE_CANCELLED, S.JOB_STATE_TIMEOUT]);
+const W = pb.WorkflowState;
+const FINAL_RUN = new Set([W.WORKFLOW_STATE_SUCCEEDED, W.WORKFLOW_STATE_FAILED, W.WORKFLOW_STATE_CANCELLED]);
+const runStateName = (s: pb.WorkflowState) => (pb.WorkflowState[s] ?? String(s)).replace('WORKFLOW_STATE_', '');
+const stepStateName = (s: pb.StepState) => (pb.StepState[s] ?? String(s)).replace('STEP_STATE_', '');
 
 interface Packing {
   key: 'target' | 'balanced' | 'custom';
@@ -419,13 +462,9 @@ interface Packing {
   how: string;
 }
 
-/** The Cairn runs: items per element for each packing asked for (duplicates dropped). */
-function packings(slots: number): Packing[] {
+/** The target packing (floor(S / T) items per element) and the balanced one (elements rounded up to a multiple of the slots). */
+function targetAndBalanced(slots: number): { target: Packing; balanced: Packing } {
   const elementsOf = (k: number) => Math.ceil(N / k);
-  if (PER_ELEMENT !== undefined) {
-    const k = Math.min(PER_ELEMENT, N);
-    return [{ key: 'custom', itemsPerElement: k, elements: elementsOf(k), how: `--per-element ${PER_ELEMENT}` }];
-  }
   // Element limit first: Cairn refuses more than 1000 elements.
   const perTarget = Math.max(Math.floor(TARGET_S / TASK_S + 1e-9), 1, Math.ceil(N / CAIRN_MAX_ELEMENTS));
   const target: Packing = {
@@ -442,224 +481,481 @@ function packings(slots: number): Packing[] {
     elements: elementsOf(perBalanced),
     how: `${plural(target.elements, 'element')} rounded up to a multiple of ${slots} slots`,
   };
+  return { target, balanced };
+}
+
+/** The Cairn runs: items per element for each packing asked for (duplicates dropped). */
+function packings(slots: number): Packing[] {
+  if (PER_ELEMENT !== undefined) {
+    const k = Math.min(PER_ELEMENT, N);
+    return [{ key: 'custom', itemsPerElement: k, elements: Math.ceil(N / k), how: `--per-element ${PER_ELEMENT}` }];
+  }
+  const { target, balanced } = targetAndBalanced(slots);
   const out: Packing[] = [];
   if (PACKINGS.includes('target')) out.push(target);
   if (PACKINGS.includes('balanced') && !(PACKINGS.includes('target') && balanced.itemsPerElement === target.itemsPerElement)) out.push(balanced);
   return out;
 }
 
+/** One Cairn array attempt: where the agent keeps its item records, and how many elements it has. */
+interface ArrayAttempt {
+  attemptDir: string;
+  elements: number;
+}
+
+/** What both Cairn phases report beyond the controller's counts. */
+interface CairnFigures {
+  records: ItemRecord[];
+  perElement: ElementSpan[];
+  okItems: number;
+  boundS: number;
+  boundMeasuredS?: number;
+  /** The agent's Slurm processes, scontrol by subcommand. */
+  counts: Record<string, number>;
+  notes: string[];
+}
+
 /**
- * The makespan if every item took `itemS` and every element started the moment a slot
- * was free: elements start in index order, at most `slots` at once (Slurm's %k).
+ * The figures of a Cairn phase from the array wrapper's item records, the agent's Slurm
+ * calls (shims) and Slurm's times: packing bound, item wall times, element spans, calls.
  */
-function packingBound(itemsPerElement: number, slots: number, itemS: number): number {
-  const free = new Array<number>(slots).fill(0);
-  for (let first = 0; first < N; first += itemsPerElement) {
-    const i = free.indexOf(Math.min(...free));
-    free[i] = (free[i] as number) + Math.min(itemsPerElement, N - first) * itemS;
-  }
-  return Math.max(...free);
-}
-
-interface ItemRecord {
-  item: number;
-  exitCode: number;
-  startedAt: string;
-  endedAt: string;
-}
-
-function readItemRecords(attemptDir: string, elements: number): { records: ItemRecord[]; perElement: { element: number; firstStart: number; lastEnd: number }[] } {
+function cairnFigures(attempts: ArrayAttempt[], itemsPerElement: number, slots: number, calls: ShimCall[], slurm: SlurmTimes): CairnFigures {
   const records: ItemRecord[] = [];
-  const perElement: { element: number; firstStart: number; lastEnd: number }[] = [];
-  for (let k = 0; k < elements; k++) {
-    let text = '';
-    try {
-      text = readFileSync(join(attemptDir, `items-${k}.jsonl`), 'utf8');
-    } catch {
-      continue;
-    }
-    const mine: ItemRecord[] = [];
-    for (const line of text.split('\n')) {
-      try {
-        if (line.trim()) mine.push(JSON.parse(line) as ItemRecord);
-      } catch {
-        // a line cut short
+  const perElement: ElementSpan[] = [];
+  for (const a of attempts) {
+    const read = readItemRecords(a.attemptDir, a.elements);
+    records.push(...read.records);
+    perElement.push(...read.perElement);
+  }
+  const counts = countCalls(calls);
+  const walls = records.map((r) => (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000);
+  const okItems = records.filter((r) => r.exitCode === 0).length;
+  const itemMeanS = mean(walls);
+  const boundS = packingBound(N, itemsPerElement, slots, TASK_S);
+  const boundMeasuredS = Number.isFinite(itemMeanS) ? packingBound(N, itemsPerElement, slots, itemMeanS) : undefined;
+  const elementSpans = perElement.map((e) => (e.lastEnd - e.firstStart) / 1000);
+  const notes: string[] = [];
+  notes.push(
+    `bound from packing alone (each item exactly ${TASK_ARG} s, elements start at once): ${boundS.toFixed(1)} s = ${(boundS / ((N * TASK_S) / slots)).toFixed(2)}× ideal; ` +
+      `with the measured mean item time (${itemMeanS.toFixed(3)} s): ${boundMeasuredS?.toFixed(1) ?? '—'} s`,
+  );
+  notes.push(
+    `items, as the array wrapper recorded them (${records.length} records, ${okItems} exit 0): wall time per item (ch-run start + sleep) median ${median(walls).toFixed(3)} s, ` +
+      `mean ${itemMeanS.toFixed(3)} s, p99 ${quantile(walls, 0.99).toFixed(3)} s, so ${(itemMeanS - TASK_S).toFixed(3)} s per item beyond the sleep`,
+  );
+  if (elementSpans.length) {
+    notes.push(
+      `elements: first item start → last item end median ${median(elementSpans).toFixed(1)} s; Slurm run time per element mean ${slurm.meanRunS.toFixed(1)} s (1 s resolution)`,
+    );
+  }
+  const others = Object.entries(counts).filter(([k]) => k !== 'sbatch' && k !== 'squeue');
+  notes.push(
+    `the agent ran ${counts['sbatch'] ?? 0} sbatch, ${counts['squeue'] ?? 0} squeue (poll interval ${AGENT_POLL_MS} ms in the harness)` +
+      others.map(([k, v]) => `, ${v} ${k}`).join(''),
+  );
+  return { records, perElement, okItems, boundS, ...(boundMeasuredS !== undefined ? { boundMeasuredS } : {}), counts, notes };
+}
+
+/** A STALL note when Cairn reported the end long after Slurm's last EndTime (keeps the logs). */
+function stallCheck(makespanS: number, timedOut: boolean, slurm: SlurmTimes, t0Wall: number, stackDir: string): string | undefined {
+  if (timedOut || !(makespanS > slurm.makespanS + (slurm.firstSubmitMs - t0Wall) / 1000 + 15)) return undefined;
+  opts.keep = true;
+  return `STALL: Cairn reported the end more than 15 s after Slurm's last EndTime; service logs kept in ${stackDir}`;
+}
+
+/** The Cairn phases' fields that do not depend on how the work was submitted. */
+function cairnCommon(program: string, counts: Record<string, number>): Pick<PhaseResult, 'runs' | 'sbatchCalls' | 'squeueCalls' | 'otherSlurmCalls' | 'partitionInfoCalls'> {
+  return {
+    runs: `${program} ${TASK_ARG} in ${IMAGE} via ch-run, one ch-run per item`,
+    sbatchCalls: counts['sbatch'] ?? 0,
+    squeueCalls: counts['squeue'] ?? 0,
+    otherSlurmCalls: Object.fromEntries(Object.entries(counts).filter(([k]) => k !== 'sbatch' && k !== 'squeue')),
+    partitionInfoCalls: partitionInfoCalls(counts),
+  };
+}
+
+const jobSpec = (name: string, array: pb.ItemArray | undefined, timeLimitSeconds: number): pb.JobSpec => ({
+  name,
+  image: IMAGE,
+  command: ['/bin/sleep', TASK_ARG],
+  env: {},
+  array,
+  site: '',
+  resources: { cpus: 1, memoryMb: 64, timeLimitSeconds, partition: '' },
+});
+
+/** (c) ONE SubmitJob whose array packs the items as `packing` says; WatchJob until final. */
+async function jobPhase(bins: Bins, counted: CountedStack, packing: Packing, slots: number): Promise<PhaseResult> {
+  const { stack, shims } = counted;
+  const { client } = stack;
+  const name = `sweep-${RUN_ID}-${packing.key}`;
+  const label = `(c) Cairn, ${packing.key} packing`;
+  // The time limit applies to each element: 2 minutes, or more for a long element.
+  const timeLimitSeconds = Math.max(120, Math.ceil(packing.itemsPerElement * (TASK_S + 1)));
+  const array: pb.ItemArray = { items: Array.from({ length: N }, (_, i) => String(i)), itemsPerElement: packing.itemsPerElement, throttle: slots };
+  const shimBefore = shims.calls().length;
+  const start = await startPhase(bins);
+  log(`${label}: ONE SubmitJob of ${N} items, ${packing.itemsPerElement} per element (${plural(packing.elements, 'element')}, ${packing.how}), throttle ${slots}; WatchJob until final`);
+  const uptime0 = uptime();
+  const t0 = now();
+  const t0Wall = Date.now();
+  const { job } = await client.submitJob({ spec: jobSpec(name, array, timeLimitSeconds), requestId: name });
+  if (!job) throw new Error('no job in SubmitJobResponse');
+  const submitS = (now() - t0) / 1000;
+  const events: { state: string; atS: number; reason: string }[] = [];
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+  let finalState: pb.JobState | undefined;
+  let finalAt = NaN;
+  try {
+    for await (const event of client.watchJob(job.jobId, abort.signal)) {
+      events.push({ state: stateName(event.state), atS: (now() - t0) / 1000, reason: event.reason });
+      if (FINAL_CAIRN.has(event.state)) {
+        finalState = event.state;
+        finalAt = now();
+        break;
       }
     }
-    records.push(...mine);
-    if (mine.length) {
-      perElement.push({
-        element: k,
-        firstStart: Math.min(...mine.map((r) => Date.parse(r.startedAt))),
-        lastEnd: Math.max(...mine.map((r) => Date.parse(r.endedAt))),
-      });
-    }
+  } finally {
+    clearTimeout(timer);
   }
-  return { records, perElement };
+  const timedOut = finalState === undefined;
+  const makespanS = ((timedOut ? now() : finalAt) - t0) / 1000;
+  const after = await sdiag(bins.sdiag);
+  const loadavgEnd = loadavg();
+  const calls = shims.calls().slice(shimBefore);
+  const notes: string[] = [];
+  if (timedOut) {
+    notes.push(`TIMED OUT after ${TIMEOUT_MS / 1000} s; job cancelled`);
+    await client.cancelJob(job.jobId).catch(() => undefined);
+  }
+  const done = await client.getJob(job.jobId);
+  const slurm = done.slurmJobId ? await slurmTimes(bins, ['-j', done.slurmJobId]) : await slurmTimes(bins, [`--name=cairn-${done.attemptId}`]);
+  const attemptDir = join(stack.dir, 'agent', 'attempts', done.attemptId);
+  const figures = cairnFigures([{ attemptDir, elements: packing.elements }], packing.itemsPerElement, slots, calls, slurm);
+  const sbatchAt = calls.find((c) => c.name === 'sbatch')?.at;
+  notes.push(`final state ${finalState === undefined ? 'none (timed out)' : stateName(finalState)}${done.reason ? `: "${done.reason}"` : ''}; Slurm array job ${done.slurmJobId || '?'}`);
+  notes.push(`packing: ${packing.itemsPerElement} items per element (${packing.how}), ${plural(packing.elements, 'element')}, throttle %${slots}, time limit ${timeLimitSeconds} s per element`);
+  notes.push(...figures.notes);
+  notes.push(
+    `timeline (client clock, from SubmitJob): SubmitJob returned ${submitS.toFixed(2)} s; ` +
+      events.map((e) => `${e.state} ${e.atS.toFixed(1)} s`).join(', ') +
+      (sbatchAt !== undefined ? `; the agent's sbatch ${(sbatchAt - uptime0).toFixed(2)} s` : '') +
+      `; Slurm SubmitTime ${seconds((slurm.firstSubmitMs - t0Wall) / 1000)}`,
+  );
+  const stall = stallCheck(makespanS, timedOut, slurm, t0Wall, stack.dir);
+  if (stall) notes.push(stall);
+  const result: PhaseResult = {
+    key: `cairn-${packing.key}`,
+    label: `(c) Cairn, ${packing.key} packing: ${packing.elements} × ${packing.itemsPerElement}`,
+    ...cairnCommon('/bin/sleep', figures.counts),
+    slurmJobs: done.slurmJobId ? 1 : 0,
+    expectedRecords: packing.elements,
+    packing: {
+      cairnJobs: 1,
+      elements: packing.elements,
+      itemsPerElement: packing.itemsPerElement,
+      throttle: slots,
+      boundS: figures.boundS,
+      ...(figures.boundMeasuredS !== undefined ? { boundMeasuredS: figures.boundMeasuredS } : {}),
+    },
+    submitS,
+    makespanS,
+    timedOut,
+    completedItems: figures.okItems,
+    finalState: `job ${finalState === undefined ? 'not final' : stateName(finalState)}`,
+    sdiag: sdiagDelta(start.before, after),
+    slurm,
+    toFirstSlurmSubmitS: (slurm.firstSubmitMs - t0Wall) / 1000,
+    controllerAtStart: start.controllerAtStart,
+    loadavgStart: start.loadavgStart,
+    loadavgEnd,
+    notes,
+    warnings: [],
+    detail: {
+      jobId: done.jobId,
+      attemptId: done.attemptId,
+      slurmJobId: done.slurmJobId,
+      reason: done.reason,
+      events,
+      agentSlurmCalls: calls,
+      records: slurm.jobs,
+      items: figures.records,
+    },
+  };
+  result.warnings = foreignActivity(result);
+  if (finalState !== S.JOB_STATE_COMPLETED) {
+    result.warnings.push(`WARNING: the Cairn job did not end COMPLETED (${result.finalState}); service logs kept in ${stack.dir}`);
+    opts.keep = true;
+  }
+  return result;
 }
 
-async function cairnPhases(bins: Bins, workDir: string, slots: number, cleanups: (() => Promise<void>)[]): Promise<PhaseResult[]> {
-  const { stack, shims, startS: stackStartS, stop } = await startCountedStack(workDir, bins, Boolean(opts.keep), log);
-  cleanups.push(stop);
-  const { client } = stack;
-  const results: PhaseResult[] = [];
-  const spec = (name: string, array: pb.ItemArray | undefined, timeLimitSeconds: number): pb.JobSpec => ({
-    name,
-    image: IMAGE,
-    command: ['/bin/sleep', TASK_ARG],
-    env: {},
-    array,
-    site: '',
-    resources: { cpus: 1, memoryMb: 64, timeLimitSeconds, partition: '' },
-  });
+/**
+ * The workflow language takes whole seconds, so `itemEstimate` is the task time rounded up
+ * and `targetDuration` that many times floor(S / T): the engine's floor(target ÷ estimate)
+ * is then floor(S / T) items per element, as for the target packing, before it balances.
+ */
+function workflowDurations(): { itemEstimateS: number; targetDurationS: number; perTarget: number } {
+  const itemEstimateS = Math.ceil(TASK_S);
+  const perTarget = Math.max(1, Math.floor(TARGET_S / TASK_S + 1e-9));
+  return { itemEstimateS, targetDurationS: perTarget * itemEstimateS, perTarget };
+}
 
+/** The workflow file: one array step over the items 0 … items-1, throttled to the slots. */
+function workflowSource(name: string, items: number, slots: number): string {
+  const { itemEstimateS, targetDurationS } = workflowDurations();
+  return [
+    'version: 1',
+    `name: ${name}`,
+    'steps:',
+    '  sweep:',
+    `    image: ${IMAGE}`,
+    `    command: [sleep, "${TASK_ARG}"]`,
+    '    resources: { cpus: 1, memory: 64M, time: 2m }',
+    `    array: { range: { from: 0, to: ${items - 1} }, itemEstimate: ${itemEstimateS}s, targetDuration: ${targetDurationS}s, throttle: ${slots} }`,
+    '',
+  ].join('\n');
+}
+
+interface RunWait {
+  run: pb.Workflow | undefined;
+  /** performance.now() of the GetWorkflow that saw the run end (or gave up). */
+  endedAt: number;
+  timedOut: boolean;
+  polls: number;
+  errors: number;
+  /** What changed, as the polls saw it: run and step state, Slurm jobs, item counts. */
+  timeline: { what: string; atS: number }[];
+}
+
+/** GetWorkflow every WORKFLOW_POLL_MS until the run is final (or the phase times out). */
+async function waitForRun(workflows: WorkflowsClient, runId: string, t0: number, label: string, timeoutMs: number): Promise<RunWait> {
+  const deadline = t0 + timeoutMs;
+  const timeline: { what: string; atS: number }[] = [];
+  const seen = new Map<string, string>();
+  /** Records a value when it changes; counts from their first non-zero value on. */
+  const changed = (key: string, value: string | number, atS: number) => {
+    if (seen.get(key) === String(value) || (value === 0 && !seen.has(key))) return;
+    seen.set(key, String(value));
+    timeline.push({ what: `${key} ${value}`, atS });
+  };
+  let polls = 0;
+  let errors = 0;
+  let lastReport = now();
+  let last: pb.Workflow | undefined;
+  for (;;) {
+    const tick = now();
+    polls += 1;
+    const got = await workflows.getWorkflow(runId).catch(() => undefined);
+    const seenAt = now();
+    const atS = (seenAt - t0) / 1000;
+    if (got) {
+      last = got;
+      const step = got.steps[0];
+      if (step) {
+        changed('step', stepStateName(step.state), atS);
+        changed('Slurm jobs', new Set(step.slurmJobIds).size, atS);
+        changed('items succeeded', step.items?.succeeded ?? 0, atS);
+        changed('items failed', step.items?.failed ?? 0, atS);
+      }
+      changed('run', runStateName(got.state), atS);
+      if (FINAL_RUN.has(got.state)) return { run: got, endedAt: seenAt, timedOut: false, polls, errors, timeline };
+      if (seenAt - lastReport > 10_000) {
+        lastReport = seenAt;
+        log(`${label}: run ${runStateName(got.state)}, ${step?.items?.succeeded ?? 0} of ${N} items succeeded after ${atS.toFixed(0)} s`);
+      }
+    } else {
+      errors += 1;
+    }
+    if (seenAt > deadline) return { run: last, endedAt: seenAt, timedOut: true, polls, errors, timeline };
+    await sleep(WORKFLOW_POLL_MS - (now() - tick));
+  }
+}
+
+/** The one-item warm-up run (not measured): the workflow path works and `sleep T` exits 0. */
+async function warmUpWorkflow(workflows: WorkflowsClient, slots: number, stackDir: string): Promise<number> {
+  const t = now();
+  const { workflow } = await workflows.submitWorkflow({ source: workflowSource(`sweep-${RUN_ID}-warmup`, 1, slots), fileName: 'sweep-warmup.yaml' });
+  if (!workflow) throw new Error('no workflow in SubmitWorkflowResponse');
+  const waited = await waitForRun(workflows, workflow.runId, t, 'workflow warm-up', 180_000);
+  if (waited.run?.state !== W.WORKFLOW_STATE_SUCCEEDED) {
+    throw new Error(`warm-up workflow (sleep ${TASK_ARG} in ${IMAGE}) ended ${waited.run ? runStateName(waited.run.state) : 'not final'}: ${waited.run?.reason ?? ''}; see ${stackDir}/*.log`);
+  }
+  return (now() - t) / 1000;
+}
+
+/** (d) ONE SubmitWorkflow: one array step over the N items, packed by the engine; GetWorkflow until the run ends. */
+async function workflowPhase(bins: Bins, counted: CountedStack, workflows: WorkflowsClient, slots: number): Promise<PhaseResult> {
+  const { stack, shims } = counted;
+  const label = '(d) Cairn workflow';
+  const name = `sweep-${RUN_ID}`;
+  const source = workflowSource(name, N, slots);
+  const durations = workflowDurations();
+  const shimBefore = shims.calls().length;
+  const start = await startPhase(bins);
+  log(
+    `${label}: ONE SubmitWorkflow, one array step of ${N} items (itemEstimate ${durations.itemEstimateS}s, targetDuration ${durations.targetDurationS}s, ` +
+      `throttle ${slots}); GetWorkflow every ${WORKFLOW_POLL_MS} ms until the run ends`,
+  );
+  const uptime0 = uptime();
+  const t0 = now();
+  const t0Wall = Date.now();
+  const { workflow, plan } = await workflows.submitWorkflow({ source, fileName: 'sweep.yaml', requestId: name });
+  if (!workflow) throw new Error('no workflow in SubmitWorkflowResponse');
+  const submitS = (now() - t0) / 1000;
+  const waited = await waitForRun(workflows, workflow.runId, t0, label, TIMEOUT_MS);
+  const makespanS = (waited.endedAt - t0) / 1000;
+  const after = await sdiag(bins.sdiag);
+  const loadavgEnd = loadavg();
+  const calls = shims.calls().slice(shimBefore);
+  const notes: string[] = [];
+  let final = waited.run;
+  if (waited.timedOut) {
+    notes.push(`TIMED OUT after ${TIMEOUT_MS / 1000} s; run cancelled`);
+    final = await workflows.cancelWorkflow(workflow.runId).catch(() => final);
+  }
+  const step = final?.steps.find((s) => s.key === 'sweep') ?? final?.steps[0];
+
+  // The engine's packing, as its Cairn jobs carry it.
+  const jobs: pb.Job[] = [];
+  for (const jobId of step?.jobIds ?? []) jobs.push(await stack.client.getJob(jobId));
+  const jobPacking = jobs.map((j) => {
+    const items = j.spec?.array?.items.length ?? 0;
+    const perElement = Math.max(1, j.spec?.array?.itemsPerElement ?? 1);
+    return { items, perElement, elements: Math.ceil(items / perElement), throttle: j.spec?.array?.throttle ?? 0, timeLimitS: j.spec?.resources?.timeLimitSeconds ?? 0 };
+  });
+  const elements = sum(jobPacking.map((p) => p.elements));
+  const perElementValues = [...new Set(jobPacking.map((p) => p.perElement))];
+  const itemsPerElement = perElementValues[0] ?? 0;
+  const slurmIds = [...new Set([...(step?.slurmJobIds ?? []), ...jobs.map((j) => j.slurmJobId)].filter(Boolean))];
+  const slurm = slurmIds.length
+    ? await slurmTimes(bins, ['-j', slurmIds.join(',')])
+    : await slurmTimes(bins, [`--name=${jobs.map((j) => `cairn-${j.attemptId}`).join(',') || `none-${RUN_ID}`}`]);
+  const attempts = jobs.map((j, i) => ({ attemptDir: join(stack.dir, 'agent', 'attempts', j.attemptId), elements: jobPacking[i]?.elements ?? 0 }));
+  const figures = cairnFigures(attempts, itemsPerElement, slots, calls, slurm);
+  const runState = final ? runStateName(final.state) : 'not final';
+  const endTimeS = final?.endTime ? (final.endTime.getTime() - t0Wall) / 1000 : NaN;
+  const sbatchAts = calls.filter((c) => c.name === 'sbatch').map((c) => c.at - uptime0);
+  const planned = plan?.steps.find((s) => s.path === 'sweep')?.array;
+  const { balanced } = targetAndBalanced(slots);
+
+  notes.push(
+    `final state: run ${runState}${final?.reason ? ` ("${final.reason}")` : ''}; step ${step ? stepStateName(step.state) : '?'}` +
+      `${step?.reason ? ` ("${step.reason}")` : ''}, attempt ${step?.attempt ?? '?'}, items ${step?.items?.succeeded ?? 0} succeeded and ${step?.items?.failed ?? 0} failed of ${step?.items?.total ?? 0} (the engine's counts)`,
+  );
+  notes.push(
+    `the file asks: itemEstimate ${durations.itemEstimateS}s, targetDuration ${durations.targetDurationS}s (whole seconds: ${durations.perTarget} items per element before balancing, ` +
+      `floor(${TARGET_S} s / ${TASK_S} s)), throttle ${slots}; the plan at submission: ${fmt(planned?.elements)} elements × ${fmt(planned?.itemsPerElement)}, arrays ${planned?.arrays.join(' ') || '—'}`,
+  );
+  notes.push(
+    `the engine's packing: ${plural(jobs.length, 'Cairn job')} (${jobPacking.map((p) => `${fmt(p.items)} items: ${p.elements} × ${p.perElement} %${p.throttle}, time limit ${p.timeLimitS} s per element`).join('; ') || 'none'}), ` +
+      `Slurm job${slurmIds.length === 1 ? '' : 's'} ${slurmIds.join(', ') || '?'}` +
+      (N <= CAIRN_MAX_ITEMS ? `; the cairn phase's balanced packing for this sweep: ${balanced.elements} × ${balanced.itemsPerElement}` : ''),
+  );
+  notes.push(...figures.notes);
+  notes.push(
+    `timeline (client clock, from SubmitWorkflow; polled every ${WORKFLOW_POLL_MS} ms, so each up to that late): SubmitWorkflow returned ${submitS.toFixed(2)} s; ` +
+      waited.timeline.map((e) => `${e.what} ${e.atS.toFixed(1)} s`).join(', ') +
+      (sbatchAts.length ? `; the agent's sbatch ${sbatchAts.map((a) => a.toFixed(2)).join(', ')} s` : '') +
+      `; Slurm SubmitTime ${seconds((slurm.firstSubmitMs - t0Wall) / 1000)}; the run's recorded endTime ${Number.isFinite(endTimeS) ? `${endTimeS.toFixed(2)} s` : '—'}` +
+      ` (${waited.polls} GetWorkflow calls${waited.errors ? `, ${waited.errors} failed` : ''}; engine pass every ${ENGINE_PASS_MS} ms in the harness)`,
+  );
+  const stall = stallCheck(makespanS, waited.timedOut, slurm, t0Wall, stack.dir);
+  if (stall) notes.push(stall);
+  const result: PhaseResult = {
+    key: 'workflow',
+    label: `${label}: ${fmt(elements)} × ${perElementValues.join('/') || '?'}${jobs.length === 1 ? '' : ` in ${jobs.length} jobs`}`,
+    ...cairnCommon('sleep', figures.counts),
+    slurmJobs: slurmIds.length,
+    expectedRecords: elements,
+    packing: {
+      cairnJobs: jobs.length,
+      elements,
+      itemsPerElement,
+      throttle: jobPacking[0]?.throttle ?? slots,
+      boundS: figures.boundS,
+      ...(figures.boundMeasuredS !== undefined ? { boundMeasuredS: figures.boundMeasuredS } : {}),
+    },
+    submitS,
+    makespanS,
+    timedOut: waited.timedOut,
+    completedItems: figures.okItems,
+    finalState: `run ${runState}`,
+    sdiag: sdiagDelta(start.before, after),
+    slurm,
+    toFirstSlurmSubmitS: (slurm.firstSubmitMs - t0Wall) / 1000,
+    controllerAtStart: start.controllerAtStart,
+    loadavgStart: start.loadavgStart,
+    loadavgEnd,
+    notes,
+    warnings: [],
+    detail: {
+      runId: workflow.runId,
+      source,
+      plan: planned,
+      step: step
+        ? { state: stepStateName(step.state), attempt: step.attempt, items: step.items, failedItems: step.failedItems, jobIds: step.jobIds, slurmJobIds: step.slurmJobIds, reason: step.reason }
+        : undefined,
+      runEndTime: final?.endTime?.toISOString(),
+      jobs: jobs.map((j, i) => ({ jobId: j.jobId, attemptId: j.attemptId, slurmJobId: j.slurmJobId, state: stateName(j.state), ...jobPacking[i] })),
+      timeline: waited.timeline,
+      agentSlurmCalls: calls,
+      records: slurm.jobs,
+      items: figures.records,
+    },
+  };
+  result.warnings = foreignActivity(result);
+  if (final?.state !== W.WORKFLOW_STATE_SUCCEEDED) {
+    result.warnings.push(`WARNING: the workflow run did not end SUCCEEDED (${result.finalState}); service logs kept in ${stack.dir}`);
+    opts.keep = true;
+  }
+  if (perElementValues.length > 1) result.warnings.push(`WARNING: the engine's jobs differ in items per element (${perElementValues.join(', ')}); the packing bound uses ${itemsPerElement}`);
+  if (result.sbatchCalls !== result.slurmJobs) result.warnings.push(`WARNING: the agent ran ${result.sbatchCalls} sbatch for ${result.slurmJobs} distinct Slurm job ids of the step`);
+  return result;
+}
+
+/**
+ * The Cairn phases on one stack (started with the counting shims): an unmeasured warm-up,
+ * then (c) once per packing, then (d) the workflow.
+ */
+async function cairnPhases(bins: Bins, workDir: string, slots: number, cleanups: (() => Promise<void>)[]): Promise<PhaseResult[]> {
+  const counted = await startCountedStack(workDir, bins, Boolean(opts.keep), log);
+  const { stack, startS: stackStartS, stop } = counted;
+  cleanups.push(stop);
+  const workflows = new WorkflowsClient(stack.grpcAddress);
+  const results: PhaseResult[] = [];
   try {
     // Warm-up, outside the measurement: the agent's first job pulls the image and converts
     // it to SquashFS. It runs the same `sleep` in the container: a check that busybox's
     // sleep takes the fraction (it exits 1 on "invalid number").
     const warmT = now();
-    const { job: warm } = await client.submitJob({ spec: spec(`sweep-${RUN_ID}-warmup`, undefined, 120), requestId: '' });
+    const { job: warm } = await stack.client.submitJob({ spec: jobSpec(`sweep-${RUN_ID}-warmup`, undefined, 120), requestId: '' });
     if (!warm) throw new Error('no job in SubmitJobResponse');
     let warmState = S.JOB_STATE_ACCEPTED;
-    for await (const event of client.watchJob(warm.jobId)) warmState = event.state;
+    for await (const event of stack.client.watchJob(warm.jobId)) warmState = event.state;
     if (warmState !== S.JOB_STATE_COMPLETED) throw new Error(`warm-up job (/bin/sleep ${TASK_ARG} in ${IMAGE}) ended ${stateName(warmState)}; see ${stack.dir}/*.log`);
     const warmS = (now() - warmT) / 1000;
+    // The workflow path too: one run of one item (the engine's first run, its site description).
+    const warmWorkflowS = PHASES.includes('workflow') ? await warmUpWorkflow(workflows, slots, stack.dir) : undefined;
     await sleep(1500); // let the agent's poller see nothing open and go quiet
 
-    for (const packing of packings(slots)) {
-      const name = `sweep-${RUN_ID}-${packing.key}`;
-      const label = `(c) Cairn, ${packing.key} packing`;
-      // The time limit applies to each element: 2 minutes, or more for a long element.
-      const timeLimitSeconds = Math.max(120, Math.ceil(packing.itemsPerElement * (TASK_S + 1)));
-      const array: pb.ItemArray = { items: Array.from({ length: N }, (_, i) => String(i)), itemsPerElement: packing.itemsPerElement, throttle: slots };
-      const shimBefore = shims.calls().length;
-      const start = await startPhase(bins);
-      log(`${label}: ONE SubmitJob of ${N} items, ${packing.itemsPerElement} per element (${plural(packing.elements, 'element')}, ${packing.how}), throttle ${slots}; WatchJob until final`);
-      const uptime0 = uptime();
-      const t0 = now();
-      const t0Wall = Date.now();
-      const { job } = await client.submitJob({ spec: spec(name, array, timeLimitSeconds), requestId: name });
-      if (!job) throw new Error('no job in SubmitJobResponse');
-      const submitS = (now() - t0) / 1000;
-      const events: { state: string; atS: number; reason: string }[] = [];
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
-      let finalState: pb.JobState | undefined;
-      let finalAt = NaN;
-      try {
-        for await (const event of client.watchJob(job.jobId, abort.signal)) {
-          events.push({ state: stateName(event.state), atS: (now() - t0) / 1000, reason: event.reason });
-          if (FINAL_CAIRN.has(event.state)) {
-            finalState = event.state;
-            finalAt = now();
-            break;
-          }
-        }
-      } finally {
-        clearTimeout(timer);
+    if (PHASES.includes('cairn')) {
+      for (const packing of packings(slots)) {
+        results.push(await jobPhase(bins, counted, packing, slots));
+        await sleep(1500); // the agent goes quiet before the next phase's snapshot
       }
-      const timedOut = finalState === undefined;
-      const makespanS = ((timedOut ? now() : finalAt) - t0) / 1000;
-      const after = await sdiag(bins.sdiag);
-      const loadavgEnd = loadavg();
-      const calls = shims.calls().slice(shimBefore);
-      const counts: Record<string, number> = {};
-      for (const c of calls) counts[c.name] = (counts[c.name] ?? 0) + 1;
-      const notes: string[] = [];
-      if (timedOut) {
-        notes.push(`TIMED OUT after ${TIMEOUT_MS / 1000} s; job cancelled`);
-        await client.cancelJob(job.jobId).catch(() => undefined);
-      }
-      const done = await client.getJob(job.jobId);
-      const slurm = done.slurmJobId ? await slurmTimes(bins, ['-j', done.slurmJobId]) : await slurmTimes(bins, [`--name=cairn-${done.attemptId}`]);
-      const attemptDir = join(stack.dir, 'agent', 'attempts', done.attemptId);
-      const { records, perElement } = readItemRecords(attemptDir, packing.elements);
-      const walls = records.map((r) => (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000);
-      const okItems = records.filter((r) => r.exitCode === 0).length;
-      const itemMeanS = mean(walls);
-      const boundS = packingBound(packing.itemsPerElement, slots, TASK_S);
-      const boundMeasuredS = Number.isFinite(itemMeanS) ? packingBound(packing.itemsPerElement, slots, itemMeanS) : undefined;
-      const elementSpans = perElement.map((e) => (e.lastEnd - e.firstStart) / 1000);
-      const sbatchAt = calls.find((c) => c.name === 'sbatch')?.at;
-      notes.push(`final state ${finalState === undefined ? 'none (timed out)' : stateName(finalState)}${done.reason ? `: "${done.reason}"` : ''}; Slurm array job ${done.slurmJobId || '?'}`);
-      notes.push(
-        `packing: ${packing.itemsPerElement} items per element (${packing.how}), ${plural(packing.elements, 'element')}, throttle %${slots}, time limit ${timeLimitSeconds} s per element`,
-      );
-      notes.push(
-        `bound from packing alone (each item exactly ${TASK_ARG} s, elements start at once): ${boundS.toFixed(1)} s = ${(boundS / (N * TASK_S / slots)).toFixed(2)}× ideal; ` +
-          `with the measured mean item time (${itemMeanS.toFixed(3)} s): ${boundMeasuredS?.toFixed(1) ?? '—'} s`,
-      );
-      notes.push(
-        `items, as the array wrapper recorded them (${records.length} records, ${okItems} exit 0): wall time per item (ch-run start + sleep) median ${median(walls).toFixed(3)} s, ` +
-          `mean ${itemMeanS.toFixed(3)} s, p99 ${quantile(walls, 0.99).toFixed(3)} s, so ${(itemMeanS - TASK_S).toFixed(3)} s per item beyond the sleep`,
-      );
-      if (elementSpans.length) {
-        notes.push(
-          `elements: first item start → last item end median ${median(elementSpans).toFixed(1)} s; Slurm run time per element mean ${slurm.meanRunS.toFixed(1)} s (1 s resolution)`,
-        );
-      }
-      notes.push(
-        `timeline (client clock, from SubmitJob): SubmitJob returned ${submitS.toFixed(2)} s; ` +
-          events.map((e) => `${e.state} ${e.atS.toFixed(1)} s`).join(', ') +
-          (sbatchAt !== undefined ? `; the agent's sbatch ${(sbatchAt - uptime0).toFixed(2)} s` : '') +
-          `; Slurm SubmitTime ${seconds((slurm.firstSubmitMs - t0Wall) / 1000)}`,
-      );
-      notes.push(
-        `the agent ran ${counts['sbatch'] ?? 0} sbatch, ${counts['squeue'] ?? 0} squeue (poll interval ${AGENT_POLL_MS} ms in the harness)` +
-          (counts['scancel'] ? `, ${counts['scancel']} scancel` : '') +
-          (counts['scontrol'] ? `, ${counts['scontrol']} scontrol` : '') +
-          (counts['sinfo'] ? `, ${counts['sinfo']} sinfo` : ''),
-      );
-      if (!timedOut && makespanS > slurm.makespanS + (slurm.firstSubmitMs - t0Wall) / 1000 + 15) {
-        opts.keep = true;
-        notes.push(`STALL: Cairn reported the end more than 15 s after Slurm's last EndTime; service logs kept in ${stack.dir}`);
-      }
-      const result: PhaseResult = {
-        key: `cairn-${packing.key}`,
-        label: `(c) Cairn, ${packing.key} packing: ${packing.elements} × ${packing.itemsPerElement}`,
-        runs: `/bin/sleep ${TASK_ARG} in ${IMAGE} via ch-run, one ch-run per item`,
-        sbatchCalls: counts['sbatch'] ?? 0,
-        squeueCalls: counts['squeue'] ?? 0,
-        otherSlurmCalls: Object.fromEntries(Object.entries(counts).filter(([k]) => k !== 'sbatch' && k !== 'squeue')),
-        expectedRecords: packing.elements,
-        packing: { elements: packing.elements, itemsPerElement: packing.itemsPerElement, throttle: slots, boundS, ...(boundMeasuredS !== undefined ? { boundMeasuredS } : {}) },
-        submitS,
-        makespanS,
-        timedOut,
-        completedItems: okItems,
-        finalState: finalState === undefined ? 'not final' : stateName(finalState),
-        sdiag: sdiagDelta(start.before, after),
-        slurm,
-        toFirstSlurmSubmitS: (slurm.firstSubmitMs - t0Wall) / 1000,
-        controllerAtStart: start.controllerAtStart,
-        loadavgStart: start.loadavgStart,
-        loadavgEnd,
-        notes,
-        warnings: [],
-        detail: {
-          jobId: done.jobId,
-          attemptId: done.attemptId,
-          slurmJobId: done.slurmJobId,
-          reason: done.reason,
-          events,
-          agentSlurmCalls: calls,
-          records: slurm.jobs,
-          items: records,
-        },
-      };
-      result.warnings = foreignActivity(result);
-      if (finalState !== S.JOB_STATE_COMPLETED) result.warnings.push(`WARNING: the Cairn job did not end COMPLETED (${result.finalState}); service logs kept in ${stack.dir}`);
-      if (finalState !== S.JOB_STATE_COMPLETED) opts.keep = true;
-      results.push(result);
-      await sleep(1500); // the agent goes quiet before the next phase's snapshot
     }
-    for (const r of results) r.notes.push(`stack start ${stackStartS.toFixed(1)} s and warm-up job ${warmS.toFixed(1)} s (the agent's first job prepares the image; also checks that busybox sleep takes ${TASK_ARG}), in no number above`);
+    if (PHASES.includes('workflow')) results.push(await workflowPhase(bins, counted, workflows, slots));
+    const warmUps = `warm-up job ${warmS.toFixed(1)} s${warmWorkflowS !== undefined ? ` and one-item warm-up workflow ${warmWorkflowS.toFixed(1)} s` : ''}`;
+    for (const r of results) r.notes.push(`stack start ${stackStartS.toFixed(1)} s and ${warmUps} (the agent's first job prepares the image; also checks that busybox sleep takes ${TASK_ARG}), in no number above`);
     return results;
   } catch (error) {
     log(`cairn: failed; service logs are in ${stack.dir} (kept)`);
     opts.keep = true;
     throw error;
   } finally {
+    workflows.close();
     await stop();
   }
 }
@@ -692,7 +988,8 @@ function report(facts: Record<string, string>, idealS: number, results: PhaseRes
   row(`&nbsp;&nbsp;ratio to ideal (${fmt(idealS, 2)} s)`, (r) => ratio(r.makespanS));
   row('makespan in Slurm: first SubmitTime → last EndTime (s, 1 s resolution)', (r) => fmt(r.slurm.makespanS, 0));
   row('&nbsp;&nbsp;ratio to ideal', (r) => ratio(r.slurm.makespanS));
-  row('items that ended COMPLETED / exit 0', (r) => `${fmt(r.completedItems)} of ${fmt(N)}${r.finalState ? ` (job ${r.finalState})` : ''}`);
+  row('items that ended COMPLETED / exit 0', (r) => `${fmt(r.completedItems)} of ${fmt(N)}${r.finalState ? ` (${r.finalState})` : ''}`);
+  row('Cairn jobs: array elements × items per element', (r) => (r.packing ? `${fmt(r.packing.cairnJobs)}: ${fmt(r.packing.elements)} × ${fmt(r.packing.itemsPerElement)}` : '—'));
   row('Slurm jobs: sbatch calls', (r) => fmt(r.sbatchCalls));
   row('Slurm job records incl. array tasks', (r) => fmt(r.slurm.records) + (r.slurm.records === r.expectedRecords ? '' : ` (expected ${fmt(r.expectedRecords)})`));
   row('controller RPCs: submissions (REQUEST_SUBMIT_BATCH_JOB*)', (r) => fmt(r.sdiag.submissions));
@@ -748,7 +1045,10 @@ async function main(): Promise<void> {
     'Node.js': process.version,
     sweep: `${N} items × sleep ${TASK_ARG} s = ${fmt(N * TASK_S, 1)} s of task time`,
     'ideal makespan': `${fmt(N * TASK_S, 1)} s ÷ ${partition.slots} slots = ${fmt(idealS, 2)} s`,
-    settings: `baselines wait with one squeue --name every ${POLL_INTERVAL_MS} ms; Cairn target ${TARGET_S} s per element, agent polls every ${AGENT_POLL_MS} ms`,
+    settings:
+      `baselines wait with one squeue --name every ${POLL_INTERVAL_MS} ms; Cairn target ${TARGET_S} s per element, agent polls every ${AGENT_POLL_MS} ms; ` +
+      `workflow engine passes every ${ENGINE_PASS_MS} ms, the benchmark reads the run every ${WORKFLOW_POLL_MS} ms`,
+    phases: PHASES.join(', ') + (cairnLeftOut ? ` (${cairnLeftOut})` : ''),
   };
   const workDir = mkdtempSync(join(tmpdir(), `cairn-sweep-${RUN_ID}-`));
   log(`run ${RUN_ID}: ${N} items of sleep ${TASK_ARG}; ${partition.slots} slots; ideal ${idealS.toFixed(2)} s; work dir ${workDir}`);
@@ -766,7 +1066,7 @@ async function main(): Promise<void> {
   try {
     if (PHASES.includes('per-item')) results.push(await baselinePhase(bins, workDir, 'per-item', maxArray));
     if (PHASES.includes('array')) results.push(await baselinePhase(bins, workDir, 'array', maxArray));
-    if (PHASES.includes('cairn')) results.push(...(await cairnPhases(bins, workDir, partition.slots, cleanups)));
+    if (PHASES.includes('cairn') || PHASES.includes('workflow')) results.push(...(await cairnPhases(bins, workDir, partition.slots, cleanups)));
   } finally {
     for (const c of cleanups) await c().catch((e: unknown) => log(`cleanup: ${(e as Error).message}`));
   }

@@ -5,6 +5,9 @@
 # NATS 2.9 with JetStream, PostgreSQL 15, an OCI registry (distribution 2.8) and two
 # test images in that registry, checked end to end with Charliecloud: a small busybox
 # image and a Debian 12 image with python3 and NumPy (built with mmdebstrap, no Docker).
+# A third image, lab/cairn-examples:1, is the python image plus the runnable examples'
+# scripts (examples/*/app/*.py at /app/<example>/): one umoci layer, rebuilt only when
+# those files change.
 #
 # Usage: dev-cluster.sh [up|status|down|env]
 #   up      (default) install missing Debian packages, start every part that is not
@@ -18,6 +21,8 @@
 #   CAIRN_DEV_TIMEOUT  seconds to wait for each part to answer (default 30)
 #   CAIRN_DEV_BUILD_TIMEOUT  seconds allowed for the python image's mmdebstrap
 #                      run (default 900)
+#   CAIRN_EXAMPLES_DIR the examples whose app/*.py go into the examples image
+#                      (default: examples/ of this checkout)
 #
 # Machine facts this relies on are in /work/shared/FIELD-NOTES.md: no systemd,
 # apt-get never starts daemons, every daemon is started here by hand.
@@ -71,6 +76,19 @@ PY_PACKAGES=python3,python3-numpy
 PY_CACHE="$STATE/images/python-numpy" # OCI layout kept after a build (pushed again after a registry wipe)
 PY_VERIFIED="$STATE/python-image.verified" # digest last checked with ch-run
 PY_LOCK="$STATE/python-image.lock"
+# Examples image: the python image plus examples/*/app/*.py under /app/<example>/ and
+# empty /cairn/{run,work,data} bind targets, as one more layer (umoci insert) on the cached
+# python layout. The same tag is rebuilt whenever its inputs change: the scripts, the
+# python image or EX_RECIPE (bump it when the recipe below changes).
+EX_REPO=lab/cairn-examples
+EX_TAG=1
+EX_IMAGE="$REGISTRY/$EX_REPO:$EX_TAG"
+EX_RECIPE=1
+EX_SRC="${CAIRN_EXAMPLES_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/examples}"
+EX_CACHE="$STATE/images/cairn-examples" # OCI layout of the last build (pushed again after a registry wipe)
+EX_INPUTS="$STATE/examples-image.inputs" # hash of the inputs EX_CACHE was built from
+EX_VERIFIED="$STATE/examples-image.verified" # digest last checked with ch-run
+EX_LOCK="$STATE/examples-image.lock"
 
 ENV_FILE="$STATE/env"
 
@@ -223,6 +241,8 @@ test_image_up() { tag_up "$TEST_REPO" "$TEST_TAG"; }
 test_image_digest() { tag_digest "$TEST_REPO" "$TEST_TAG"; }
 python_image_up() { tag_up "$PY_REPO" "$PY_TAG"; }
 python_image_digest() { tag_digest "$PY_REPO" "$PY_TAG"; }
+examples_image_up() { tag_up "$EX_REPO" "$EX_TAG"; }
+examples_image_digest() { tag_digest "$EX_REPO" "$EX_TAG"; }
 
 # ---------------------------------------------------------------------------
 # up: packages
@@ -816,6 +836,204 @@ ensure_python_image() {
 }
 
 # ---------------------------------------------------------------------------
+# up: examples image (python image + examples/*/app/*.py, one umoci layer)
+# ---------------------------------------------------------------------------
+
+# layout_digest LAYOUT TAG: the manifest digest of TAG in an OCI layout (empty if none).
+layout_digest() {
+  jq -r --arg t "$2" '.manifests[]? | select(.annotations["org.opencontainers.image.ref.name"] == $t) | .digest' \
+    "$1/index.json" 2>/dev/null | head -n 1 || true
+}
+
+# examples_app_files: the files that go into the image, NUL-separated, relative to
+# $EX_SRC (./<example>/app/<file>.py), in a fixed order.
+examples_app_files() {
+  (cd "$EX_SRC" && find . -mindepth 3 -maxdepth 3 -type f -path './*/app/*.py' -print0 | LC_ALL=C sort -z)
+}
+
+# examples_hash BASE_DIGEST: hash of everything the image is built from: the recipe
+# version, the python image (its manifest digest) and each app file's path and content.
+examples_hash() {
+  {
+    printf 'recipe %s\nbase %s\n' "$EX_RECIPE" "$1"
+    examples_app_files | (cd "$EX_SRC" && xargs -0 -r sha256sum)
+  } | sha256sum | cut -d ' ' -f 1
+}
+
+# examples_current HASH: the registry's tag is the cached build of HASH, checked with ch-run.
+examples_current() {
+  local recorded='' verified='' cached digest
+  read -r recorded 2>/dev/null <"$EX_INPUTS" || true
+  read -r verified 2>/dev/null <"$EX_VERIFIED" || true
+  cached=$(layout_digest "$EX_CACHE" "$EX_TAG")
+  digest=$(examples_image_digest)
+  [[ $recorded == "$1" && -n $cached && $digest == "$cached" && $verified == "$digest" ]]
+}
+
+# build_examples_image WORKDIR LAYOUT HASH: LAYOUT:$EX_TAG = the python layout plus a
+# layer with /app/<example>/*.py and one with the /cairn bind targets.
+build_examples_image() {
+  local work=$1 layout=$2 hash=$3 log="$LOGS/examples-image.log" f ex n=0
+  local stage="$work/stage"
+  mkdir -p "$layout" "$stage/app" "$stage/cairn"/{run,work,data}
+  cp "$PY_CACHE/oci-layout" "$PY_CACHE/index.json" "$layout/"
+  # Blobs are content-addressed and never rewritten in place: hard links are safe and
+  # cost nothing; copy them if the layouts are on different file systems.
+  cp -al "$PY_CACHE/blobs" "$layout/blobs" 2>>"$log" || {
+    rm -rf "$layout/blobs"
+    cp -a "$PY_CACHE/blobs" "$layout/blobs"
+  }
+  while IFS= read -r -d '' f; do
+    ex=${f#./}
+    ex=${ex%%/*}
+    install -D -m 0644 "$EX_SRC/$f" "$stage/app/$ex/${f##*/}"
+    n=$((n + 1))
+  done < <(examples_app_files)
+  ((n > 0)) || die "examples image: no examples/*/app/*.py under $EX_SRC (CAIRN_EXAMPLES_DIR)"
+  chmod -R u=rwX,go=rX "$stage"
+  {
+    printf '=== %s build %s: %d app files, inputs %s\n' "$(date -u +%FT%TZ)" "$EX_IMAGE" "$n" "$hash"
+    if [[ $EX_TAG != "$PY_TAG" ]]; then
+      umoci tag --image "$layout:$PY_TAG" "$EX_TAG" && umoci rm --image "$layout:$PY_TAG"
+    fi &&
+      umoci insert --image "$layout:$EX_TAG" --history.created_by 'dev-cluster.sh: examples/*/app/*.py' \
+        "$stage/app" /app &&
+      umoci insert --image "$layout:$EX_TAG" --history.created_by 'dev-cluster.sh: /cairn bind targets' \
+        "$stage/cairn" /cairn &&
+      umoci config --image "$layout:$EX_TAG" --no-history \
+        --config.label "org.cairn.examples.inputs=$hash" &&
+      umoci gc --layout "$layout"
+  } >>"$log" 2>&1 || die "examples image: umoci insert/config failed; see $log" "$log"
+  examples_files=$n
+}
+
+# check_examples_image WORKDIR DIGEST: pull by digest, make a SquashFS image and run the
+# examples' first steps in it with ch-run, a directory bound at /cairn/run as Cairn does.
+# Prints the NumPy version.
+check_examples_image() {
+  local work=$1 digest=$2 log="$LOGS/examples-image.log" version help
+  local sqfs="$work/examples.sqfs" run="$work/bind"
+  {
+    skopeo copy --src-tls-verify=false "docker://$REGISTRY/$EX_REPO@$digest" \
+      "oci:$work/pulled:check" &&
+      umoci unpack --rootless --image "$work/pulled:check" "$work/run" &&
+      mksquashfs "$work/run/rootfs" "$sqfs" -noappend -no-progress -comp lz4 # 0.3 s; gzip: 12 s
+  } >>"$log" 2>&1 || die "examples image: pull by digest, unpack or mksquashfs failed; see $log" "$log"
+  mkdir -p "$run"/{prepare,learn/1/train,learn/1/evaluate,learn/1/select,sweep/0}
+  # run_in DIR CMD...: run CMD in the image with working directory /cairn/run/DIR.
+  run_in() {
+    local dir=$1
+    shift
+    printf '=== ch-run in /cairn/run/%s: %s\n' "$dir" "$*" >>"$log"
+    USER=root timeout 120 ch-run -b "$run:/cairn/run" -c "/cairn/run/$dir" "$sqfs" -- "$@" 2>>"$log" ||
+      die "examples image: ch-run of '$*' failed; see $log" "$log"
+  }
+  version=$(run_in . python3 -c 'import numpy; print(numpy.__version__)')
+  [[ $version =~ ^[0-9]+\.[0-9]+[0-9a-z.]*$ ]] ||
+    die "examples image: ch-run printed '$version' instead of a NumPy version; see $log" "$log"
+  help=$(run_in . python3 /app/active-learning/prepare.py --help)
+  [[ $help == *--pool-size* ]] ||
+    die "examples image: prepare.py --help does not describe --pool-size; see $log" "$log"
+  {
+    local R=/cairn/run
+    run_in prepare python3 /app/active-learning/prepare.py --pool-size 500 --val-size 200
+    run_in learn/1/train python3 /app/active-learning/train.py --pool $R/prepare/pool.npz \
+      --next $R/learn/0/select/next.json --iteration 1
+    run_in learn/1/evaluate python3 /app/active-learning/evaluate.py --model $R/learn/1/train/model.npz \
+      --val $R/prepare/val.npz
+    run_in learn/1/select python3 /app/active-learning/select.py --model $R/learn/1/train/model.npz \
+      --pool $R/prepare/pool.npz --batch 10
+    run_in sweep/0 python3 /app/parameter-sweep/simulate.py --seed 0 --duration 0
+    run_in . python3 /app/parameter-sweep/summarise.py $R/sweep
+  } >>"$log"
+  if ! {
+    jq -e '.val_accuracy > 0.5' "$run/learn/1/evaluate/metrics.json" &&
+      jq -e '(.labelled | length) == 30 and (.batch | length) == 10' "$run/learn/1/select/next.json" &&
+      jq -e '.count == 1 and .best_seed == 0' "$run/summary.json"
+  } >/dev/null 2>&1; then
+    die "examples image: the examples' steps ran in the image but wrote unexpected results; see $log" "$log"
+  fi
+  echo "$version"
+}
+
+ensure_examples_image() {
+  local t0 t1 work base hash lockfd cached digest verified='' how='' version examples_files=''
+  local log="$LOGS/examples-image.log"
+  t0=$(now_us)
+  [[ -d $EX_SRC ]] || die "examples image: no examples directory $EX_SRC (set CAIRN_EXAMPLES_DIR)"
+  mkdir -p "$STATE/tmp" "${EX_CACHE%/*}"
+  # The base: the python image's layout. ensure_python_image keeps it after a build;
+  # fetch it from the registry if this state directory never built it.
+  if [[ -z $(layout_digest "$PY_CACHE" "$PY_TAG") ]]; then
+    skopeo copy --src-tls-verify=false "docker://$PY_IMAGE" "oci:$PY_CACHE:$PY_TAG" >>"$log" 2>&1 ||
+      die "examples image: no $PY_CACHE and pulling $PY_IMAGE failed; see $log" "$log"
+  fi
+  base=$(layout_digest "$PY_CACHE" "$PY_TAG")
+  hash=$(examples_hash "$base")
+  if examples_current "$hash"; then
+    say "examples image" "already in registry, app files unchanged, ch-run checked ($EX_IMAGE, $(elapsed "$t0"))"
+    return 0
+  fi
+  exec {lockfd}>"$EX_LOCK"
+  if ! flock -n "$lockfd"; then
+    say "examples image" "another dev-cluster.sh is building it; waiting for it"
+    flock -w 600 "$lockfd" || die "examples image: another build still holds $EX_LOCK after 600 s"
+    if examples_current "$hash"; then
+      exec {lockfd}>&-
+      say "examples image" "already in registry (built by the other run), ch-run checked ($EX_IMAGE)"
+      return 0
+    fi
+  fi
+  work=$(mktemp -d "$STATE/tmp/examples-image.XXXXXX")
+  # shellcheck disable=SC2064 # expand $work now
+  trap "rm -rf --one-file-system '$work'" EXIT
+  local recorded=''
+  read -r recorded 2>/dev/null <"$EX_INPUTS" || true
+  cached=$(layout_digest "$EX_CACHE" "$EX_TAG")
+  if [[ $recorded != "$hash" || -z $cached ]]; then
+    t1=$(now_us)
+    build_examples_image "$work" "$work/layout" "$hash" # sets examples_files
+    rm -f "$EX_INPUTS"
+    rm -rf --one-file-system "$EX_CACHE"
+    mv "$work/layout" "$EX_CACHE"
+    echo "$hash" >"$EX_INPUTS.tmp" && mv -f "$EX_INPUTS.tmp" "$EX_INPUTS"
+    cached=$(layout_digest "$EX_CACHE" "$EX_TAG")
+    how="built ($examples_files app files, $(elapsed "$t1"))"
+  fi
+  digest=$(examples_image_digest)
+  if [[ $digest != "$cached" ]]; then
+    t1=$(now_us)
+    skopeo copy --dest-tls-verify=false "oci:$EX_CACHE:$EX_TAG" "docker://$EX_IMAGE" >>"$log" 2>&1 ||
+      die "examples image: skopeo push to $EX_IMAGE failed; see $log" "$log"
+    digest=$(examples_image_digest)
+    [[ $digest == "$cached" ]] ||
+      die "examples image: pushed $cached but the registry has '${digest:-nothing}' for $EX_IMAGE; see $log and $LOGS/registry.log" "$LOGS/registry.log"
+    how="${how:+$how, }pushed ($(elapsed "$t1"))"
+  fi
+  say "examples image" "${how:-already in registry}: $EX_IMAGE ($(layout_mb "$EX_CACHE" "$EX_TAG") MB compressed)"
+  read -r verified 2>/dev/null <"$EX_VERIFIED" || true
+  if [[ $verified != "$digest" ]]; then
+    t1=$(now_us)
+    version=$(check_examples_image "$work" "$digest")
+    echo "$digest" >"$EX_VERIFIED"
+    say "examples image" "ch-run of the SquashFS image by digest: numpy $version, prepare/train/evaluate/select and simulate/summarise ran ($(elapsed "$t1"))"
+  fi
+  rm -rf --one-file-system "$work"
+  trap - EXIT
+  exec {lockfd}>&-
+  say "examples image" "done ($(elapsed "$t0"))"
+}
+
+# examples_stale: a note if examples/*/app/*.py changed since the image was built.
+examples_stale() {
+  local base recorded=''
+  base=$(layout_digest "$PY_CACHE" "$PY_TAG")
+  [[ -n $base ]] || return 0
+  read -r recorded 2>/dev/null <"$EX_INPUTS" || return 0
+  [[ $recorded == "$(examples_hash "$base" 2>/dev/null)" ]] || echo " (stale: examples/*/app changed; run up)"
+}
+
+# ---------------------------------------------------------------------------
 # up: env file
 # ---------------------------------------------------------------------------
 
@@ -828,6 +1046,7 @@ export CAIRN_REGISTRY=$REGISTRY
 export CAIRN_INSECURE_REGISTRIES=$REGISTRY
 export CAIRN_TEST_IMAGE=$TEST_IMAGE
 export CAIRN_TEST_PYTHON_IMAGE=$PY_IMAGE
+export CAIRN_EXAMPLES_IMAGE=$EX_IMAGE
 export CAIRN_SLURM_PARTITION=$SLURM_PARTITION
 EOF
   say env "wrote $ENV_FILE"
@@ -854,6 +1073,7 @@ cmd_up() {
   start_registry
   ensure_test_image
   ensure_python_image
+  ensure_examples_image
   write_env
   say up "done ($(elapsed "$t0"))"
   echo
@@ -882,6 +1102,7 @@ cmd_status() {
   line registry "http://$REGISTRY/v2/" registry_up
   line "test image" "$TEST_IMAGE" test_image_up
   line "python image" "$PY_IMAGE" python_image_up
+  line examples "$EX_IMAGE$(examples_stale)" examples_image_up
   return "$down"
 }
 

@@ -14,6 +14,15 @@ void runService({
       z.string().startsWith('/', 'expected an absolute path').optional(),
       'agent directory on a filesystem compute nodes share (default: CAIRN_DATA_DIR/agent/<site>)',
     ),
+    runsDir: setting(
+      'CAIRN_AGENT_RUNS_DIR',
+      z
+        .string()
+        .regex(/^\/[A-Za-z0-9._/@+=-]*$/, 'expected an absolute path of letters, digits and "._/@+=-" (it is bound into containers)')
+        .refine((path) => !path.split('/').includes('..'), 'must not contain ".."')
+        .optional(),
+      'workflow run directories, <runsDir>/<run id>, on a filesystem compute nodes share (default: <workDir>/runs)',
+    ),
     pollIntervalMs: setting('CAIRN_POLL_INTERVAL_MS', intIn(100, 600_000, 1000), 'one squeue call per this interval'),
     containerRuntime: setting(
       'CAIRN_CONTAINER_RUNTIME',
@@ -52,16 +61,19 @@ void runService({
   subjectFor: (pattern, config) => agentSubject(pattern, config.site),
   // Only subjects under the site's prefix: NATS permissions confine an agent to them.
   healthSubjects: (config) => [subjects.site(config.site).health],
-  module: ({ config, nats, logger }) =>
-    SiteAgentModule.register({
+  module: ({ config, nats, logger }) => {
+    const workDir = config.workDir ?? join(config.dataDir, 'agent', config.site);
+    return SiteAgentModule.register({
       site: config.site,
       nats,
       logger: logger.child({ site: config.site }),
-      workDir: config.workDir ?? join(config.dataDir, 'agent', config.site),
+      workDir,
+      runsDir: config.runsDir ?? join(workDir, 'runs'),
       pollIntervalMs: config.pollIntervalMs,
       containerRuntime: config.containerRuntime,
       insecureRegistries: config.insecureRegistries,
       defaultPartition: config.defaultPartition,
       resourceClasses: config.resourceClasses,
-    }),
+    });
+  },
 });

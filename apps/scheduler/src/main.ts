@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { databaseSettings, intIn, setting } from '@cairn/config';
 import { SITE_PATTERN } from '@cairn/contracts';
-import { openDatabase } from '@cairn/adapters/postgres';
+import { type Kysely, openDatabase } from '@cairn/adapters/postgres';
 import { Module } from '@nestjs/common';
 import { JobsModule, SCHEDULER_SCHEMA, type SchedulerDb, schedulerMigrations } from '@cairn/jobs';
-import { WorkflowsModule } from '@cairn/workflows';
+import { type WorkflowDb, workflowMigrations, WorkflowsModule } from '@cairn/workflows';
 import { runService } from '@cairn/service-kit';
 
 /** The scheduler: jobs, and workflows. */
@@ -26,20 +26,22 @@ void runService({
       'the sites (clusters) jobs may go to',
     ),
     dispatchIntervalMs: setting('CAIRN_DISPATCH_INTERVAL_MS', intIn(50, 60_000, 1000), 'how often undelivered commands are retried'),
+    engineIntervalMs: setting('CAIRN_ENGINE_INTERVAL_MS', intIn(50, 60_000, 1000), 'how often the workflow engine looks at running workflows (job events wake it sooner)'),
   },
   module: async ({ config, nats, logger }) => {
+    // One schema, two capabilities: each sees only its own tables.
     const database = await openDatabase<SchedulerDb>({
       url: config.databaseUrl,
       embeddedDir: join(config.dataDir, 'scheduler', 'pglite'),
       schema: SCHEDULER_SCHEMA,
-      migrations: schedulerMigrations,
+      migrations: { ...schedulerMigrations, ...workflowMigrations },
     });
     logger.info({ embedded: database.embedded }, 'database ready');
     return {
       module: SchedulerModule,
       imports: [
         JobsModule.register({ db: database.db, nats, logger, sites: config.sites, dispatchIntervalMs: config.dispatchIntervalMs }),
-        WorkflowsModule.register({ nats, sites: config.sites }),
+        WorkflowsModule.register({ db: database.db as unknown as Kysely<WorkflowDb>, nats, logger, sites: config.sites, engineIntervalMs: config.engineIntervalMs }),
       ],
     };
   },

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { loadConfig, setting } from '@cairn/config';
 import { GatewayError, JobsClient, WorkflowsClient } from '@cairn/client';
+import { UsageError } from './cli.errors';
 import { jobCommands } from './job.commands';
 import { workflowCommands } from './workflow.commands';
 
@@ -29,7 +30,27 @@ export async function runCli(argv: string[], io: { stdout: NodeJS.WriteStream; s
     .option('-g, --gateway <host:port>', 'gateway address (default: $CAIRN_GATEWAY or 127.0.0.1:50051)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  const out = { write: (s: string) => void io.stdout.write(s), isTTY: Boolean(io.stdout.isTTY) };
+  // When whoever reads stdout goes away (`cairn workflow watch RUN | head`), stop writing
+  // and stop watching instead of dying of an unhandled EPIPE.
+  let outputClosed = false;
+  io.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') return;
+    outputClosed = true;
+    abort.abort();
+  });
+  const out = {
+    write: (s: string) => void (outputClosed || io.stdout.write(s)),
+    isTTY: Boolean(io.stdout.isTTY),
+    get columns() {
+      return io.stdout.columns;
+    },
+    get rows() {
+      return io.stdout.rows;
+    },
+  };
+  const setExitCode = (code: number) => {
+    exitCode = code;
+  };
   const gateway = () => (program.opts() as { gateway?: string }).gateway ?? loadConfig(cliSettings).gateway;
   program.addCommand(
     workflowCommands({
@@ -38,6 +59,8 @@ export async function runCli(argv: string[], io: { stdout: NodeJS.WriteStream; s
         workflows ??= new WorkflowsClient(gateway());
         return workflows;
       },
+      setExitCode,
+      signal: abort.signal,
     }),
   );
   program.addCommand(
@@ -47,9 +70,7 @@ export async function runCli(argv: string[], io: { stdout: NodeJS.WriteStream; s
         client ??= new JobsClient(gateway());
         return client;
       },
-      setExitCode: (code) => {
-        exitCode = code;
-      },
+      setExitCode,
       signal: abort.signal,
     }),
   );
@@ -76,6 +97,10 @@ export async function runCli(argv: string[], io: { stdout: NodeJS.WriteStream; s
 function report(error: unknown, stderr: NodeJS.WriteStream): number {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? 0 : 2;
+  }
+  if (error instanceof UsageError) {
+    stderr.write(`cairn: ${error.message}\n`);
+    return 2;
   }
   if (error instanceof GatewayError) {
     stderr.write(`cairn: ${error.codeName}: ${error.message}\n`);

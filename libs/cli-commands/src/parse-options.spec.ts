@@ -1,5 +1,5 @@
 import { pb } from '@cairn/contracts';
-import { collectEnv, parseDuration, parseMemory, parseRange, parseState } from './parse-options';
+import { collectEnv, collectWorkflowState, parseDuration, parseMemory, parseRange, parseState, parseWorkflowState } from './parse-options';
 import { formatDuration, table, timeline } from './render';
 
 describe('CLI option parsing', () => {
@@ -32,6 +32,15 @@ describe('CLI option parsing', () => {
   it('reads states case-insensitively', () => {
     expect(parseState('failed')).toBe(pb.JobState.JOB_STATE_FAILED);
     expect(() => parseState('unspecified')).toThrow(/not a state/);
+  });
+  it('reads run states case-insensitively and collects them', () => {
+    expect(parseWorkflowState('Succeeded')).toBe(pb.WorkflowState.WORKFLOW_STATE_SUCCEEDED);
+    expect(collectWorkflowState('cancelled', [pb.WorkflowState.WORKFLOW_STATE_FAILED])).toEqual([
+      pb.WorkflowState.WORKFLOW_STATE_FAILED,
+      pb.WorkflowState.WORKFLOW_STATE_CANCELLED,
+    ]);
+    expect(() => parseWorkflowState('unspecified')).toThrow(/"unspecified" is not a run state/);
+    expect(() => parseWorkflowState('completed')).toThrow(/not a run state \(running, succeeded, failed, cancelled\)/);
   });
 });
 

@@ -53,3 +53,16 @@ export function parseState(text: string): pb.JobState {
 export function collectState(text: string, previous: pb.JobState[]): pb.JobState[] {
   return [...previous, parseState(text)];
 }
+
+export function parseWorkflowState(text: string): pb.WorkflowState {
+  const key = `WORKFLOW_STATE_${text.toUpperCase()}` as keyof typeof pb.WorkflowState;
+  const value = pb.WorkflowState[key];
+  if (typeof value !== 'number' || value === pb.WorkflowState.WORKFLOW_STATE_UNSPECIFIED) {
+    throw new InvalidArgumentError(`"${text}" is not a run state (running, succeeded, failed, cancelled)`);
+  }
+  return value;
+}
+
+export function collectWorkflowState(text: string, previous: pb.WorkflowState[]): pb.WorkflowState[] {
+  return [...previous, parseWorkflowState(text)];
+}

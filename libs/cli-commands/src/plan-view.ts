@@ -58,7 +58,7 @@ function arraySummary(array: pb.ArrayPlan): string {
   return `${array.items} items → ${array.elements ?? 0} × ${array.itemsPerElement} in ${arrays} array${arrays === 1 ? '' : 's'} (${array.arrays.join(', ')})`;
 }
 
-function kindName(kind: pb.StepKind): string {
+export function kindName(kind: pb.StepKind): string {
   return pb.StepKind[kind]?.replace('STEP_KIND_', '').toLowerCase() ?? String(kind);
 }
 

@@ -84,3 +84,10 @@ function resources(job: pb.Job): string {
   if (!r) return '';
   return `${r.cpus} cpu, ${r.memoryMb} MiB, ${formatDuration(r.timeLimitSeconds * 1000)}${r.partition ? `, partition ${r.partition}` : ''}`;
 }
+
+/** A metric value in at most 4 significant digits (integers below a million whole): 0.9123, 12.5, 1234, 1235000. */
+export function formatMetric(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value) && Math.abs(value) < 1e6) return String(value);
+  return String(Number(value.toPrecision(4)));
+}

@@ -5,9 +5,12 @@ import { coloredState, formatDuration, timeline } from './render';
 export interface Output {
   write(text: string): void;
   isTTY: boolean;
+  /** The terminal's width and height, when it is one. */
+  columns?: number;
+  rows?: number;
 }
 
-const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+export const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /**
  * Shows a job's progress live: one line per state change, and on a terminal a status line

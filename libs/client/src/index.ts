@@ -1,2 +1,3 @@
-export { GatewayError, JobsClient } from './jobs.client';
+export { GatewayError } from './gateway-call';
+export { JobsClient } from './jobs.client';
 export { WorkflowsClient } from './workflows.client';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { imageReference, safeText, siteName, token } from './validation';
+import { imageReference, safeText, siteName, token, uuid } from './validation';
 
 export const JOB_LIMITS = {
   maxArgs: 256,
@@ -29,6 +29,10 @@ export const resourcesSchema = z
       .min(1, 'must be at least 1 second')
       .max(JOB_LIMITS.maxTimeLimitSeconds, `must be at most ${JOB_LIMITS.maxTimeLimitSeconds} seconds (30 days)`),
     partition: token(/^[A-Za-z0-9_-]+$/, 'a partition name: letters, digits, "-" and "_"', 64).optional(),
+    /** Internal (workflows, resource classes): nodes, and GPUs per node of an optional type. */
+    nodes: z.number().int().min(1).max(100_000).optional(),
+    gpus: z.number().int().min(0).max(64).optional(),
+    gpuType: token(/^[A-Za-z0-9_.-]+$/, 'a GPU type such as a100', 32).optional(),
   })
   .strict();
 
@@ -48,10 +52,28 @@ export const itemArraySchema = z
     items: z.array(safeText(JOB_LIMITS.maxArgBytes)).min(1, 'must have at least one item').max(10_000, 'must have at most 10000 items'),
     itemsPerElement: z.number().int().min(1).max(10_000, 'must be at most 10000'),
     throttle: z.number().int().min(1).max(10_000).optional(),
+    /**
+     * Internal (workflows): each item's index in its step, when this job runs a subset
+     * (a retry of failed items or one chunk of a large step). Same length as items.
+     */
+    indices: z.array(z.number().int().min(0).max(10_000_000)).optional(),
   })
   .strict()
-  .refine((a) => Math.ceil(a.items.length / a.itemsPerElement) <= 1000, 'makes more than 1000 array elements: pack more items per element');
+  .refine((a) => Math.ceil(a.items.length / a.itemsPerElement) <= 1000, 'makes more than 1000 array elements: pack more items per element')
+  .refine((a) => !a.indices || a.indices.length === a.items.length, 'indices must match items one for one');
 export type ItemArray = z.infer<typeof itemArraySchema>;
+
+/** A directory inside a workflow run: relative, no "..", a fixed alphabet. */
+export const RUN_PATH = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
+export const runPath = token(RUN_PATH, 'a relative path: segments of letters, digits, ".", "-" and "_", none starting with "."', 1024);
+
+/**
+ * Internal (workflows): the job belongs to a workflow run. The agent binds the run's
+ * directory at /cairn/run and runs the command in /cairn/run/<stepDir> (an array item in
+ * /cairn/run/<stepDir>/<index>), so steps find each other's outputs.
+ */
+export const workflowRunDirSchema = z.object({ id: uuid, stepDir: runPath }).strict();
+export type WorkflowRunDir = z.infer<typeof workflowRunDirSchema>;
 
 /** A complete, validated job spec with defaults filled in: what every service passes on. */
 export const jobSpecSchema = z
@@ -71,6 +93,7 @@ export const jobSpecSchema = z
     resources: resourcesSchema,
     site: siteName,
     array: itemArraySchema.optional(),
+    run: workflowRunDirSchema.optional(),
   })
   .strict();
 

@@ -43,6 +43,10 @@ export const listJobsQuery = z
   })
   .strict();
 export type ListJobsQuery = z.infer<typeof listJobsQuery>;
+/** Several jobs at once (the workflow engine following its jobs). */
+export const jobsByIdQuery = z.object({ jobIds: z.array(uuid).max(1000) }).strict();
+export const jobsReply = z.object({ jobs: z.array(jobRecordSchema) });
+
 export const listJobsReply = z.object({ jobs: z.array(jobRecordSchema), nextPageToken: z.string() });
 
 export const outputStreamSchema = z.enum(['stdout', 'stderr']);
@@ -77,8 +81,11 @@ export const attemptArraySchema = z
     items: z.array(z.union([safeText(4096), z.number().finite()])).min(1).max(100_000),
     itemsPerElement: z.number().int().min(1).max(100_000),
     throttle: z.number().int().min(1).max(100_000).optional(),
+    /** Each item's index in its workflow step (default: its position here). */
+    indices: z.array(z.number().int().min(0)).optional(),
   })
-  .strict();
+  .strict()
+  .refine((a) => !a.indices || a.indices.length === a.items.length, 'indices must match items one for one');
 export type AttemptArray = z.infer<typeof attemptArraySchema>;
 
 export const submitAttemptCommand = z
@@ -99,6 +106,17 @@ export const cancelAttemptReply = z.object({ attemptId: attemptIdSchema, known: 
 export const attemptItemsQuery = z.object({ attemptId: attemptIdSchema }).strict();
 export const itemResultSchema = z.object({ item: z.number().int().min(0), exitCode: z.number().int() });
 export const attemptItemsReply = z.object({ attemptId: attemptIdSchema, items: z.array(itemResultSchema) });
+
+/** A file in a workflow run's directory on the site, e.g. a loop's metrics JSON. */
+export const runFileQuery = z
+  .object({
+    runId: uuid,
+    path: safeText(2048).refine((p) => p.length > 0 && !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path inside the run, without ".."'),
+    maxBytes: z.number().int().min(1).max(1 << 20),
+  })
+  .strict();
+export type RunFileQuery = z.infer<typeof runFileQuery>;
+export const runFileReply = z.object({ exists: z.boolean(), dataBase64: z.string(), truncated: z.boolean() });
 
 export const attemptOutputQuery = z
   .object({ attemptId: attemptIdSchema, stream: outputStreamSchema, maxBytes: z.number().int().min(1).max(1 << 20) })

@@ -10,7 +10,12 @@ export const subjects = {
     listJobs: 'cairn.scheduler.jobs.list',
     cancelJob: 'cairn.scheduler.jobs.cancel',
     jobOutput: 'cairn.scheduler.jobs.output',
+    jobsById: 'cairn.scheduler.jobs.by-id',
     planWorkflow: 'cairn.scheduler.workflows.plan',
+    submitWorkflow: 'cairn.scheduler.workflows.submit',
+    getWorkflow: 'cairn.scheduler.workflows.get',
+    listWorkflows: 'cairn.scheduler.workflows.list',
+    cancelWorkflow: 'cairn.scheduler.workflows.cancel',
   },
   images: {
     resolve: 'cairn.images.resolve',
@@ -23,17 +28,21 @@ export const subjects = {
     output: `cairn.site.${site}.agent.output`,
     describe: `cairn.site.${site}.agent.describe`,
     items: `cairn.site.${site}.agent.items`,
+    readRunFile: `cairn.site.${site}.agent.run-file`,
     health: `cairn.site.${site}.agent.health`,
     attemptEvents: `cairn.site.${site}.events.attempt`,
   }),
   /** Job state changes as the scheduler records them, one subject per job. */
   jobEvents: (jobId: string) => `cairn.jobs.events.${jobId}`,
+  /** Workflow run changes (run, step, loop iteration), one subject per run. */
+  workflowEvents: (runId: string) => `cairn.workflows.events.${runId}`,
 } as const;
 
 /** JetStream streams and their subjects. */
 export const streams = {
   siteEvents: { name: 'CAIRN_SITE_EVENTS', subjects: ['cairn.site.*.events.>'] },
   jobEvents: { name: 'CAIRN_JOB_EVENTS', subjects: ['cairn.jobs.events.>'] },
+  workflowEvents: { name: 'CAIRN_WORKFLOW_EVENTS', subjects: ['cairn.workflows.events.>'] },
 } as const;
 
 /** Durable consumer names. */

@@ -4,3 +4,4 @@ export { toServiceError } from './status-codes';
 export { GrpcServerModule } from './grpc-server.module';
 export { unary } from './unary';
 export type { UnaryHandler } from './unary';
+export { pageRequest } from './page-request';

@@ -12,6 +12,7 @@ import {
   requestIdSchema,
   uuid,
 } from '@cairn/contracts';
+import { pageRequest } from '@cairn/grpc-server';
 
 /** Translation between the public protobuf messages and Cairn's domain, with validation. */
 
@@ -73,15 +74,10 @@ export function toJobId(jobId: string): string {
 }
 
 export function toListQuery(request: pb.ListJobsRequest): ListJobsQuery {
-  if (request.pageSize > 500) throw new CairnError('INVALID_ARGUMENT', 'page_size: must be at most 500');
-  if (request.namePrefix.length > 64) throw new CairnError('INVALID_ARGUMENT', 'name_prefix: is longer than 64 characters');
-  if (request.pageToken.length > 512) throw new CairnError('INVALID_ARGUMENT', 'page_token: not a token from a previous page');
   return {
-    pageSize: request.pageSize || 50,
-    ...(request.pageToken ? { pageToken: request.pageToken } : {}),
+    ...pageRequest(request),
     states: request.states.map((s, i) => fromPbState(s, `states[${i}]`)),
     ...(request.site ? { site: request.site } : {}),
-    ...(request.namePrefix ? { namePrefix: request.namePrefix } : {}),
   };
 }
 

@@ -69,6 +69,11 @@ export class JobService {
     return toJobRecord(row);
   }
 
+  /** The jobs that exist among these ids (unknown ids are left out). */
+  async byIds(jobIds: string[]): Promise<JobRecord[]> {
+    return (await this.store.byIds(jobIds)).map(toJobRecord);
+  }
+
   async list(query: ListJobsQuery): Promise<{ jobs: JobRecord[]; nextPageToken: string }> {
     const { rows, nextPageToken } = await this.store.list(query);
     return { jobs: rows.map(toJobRecord), nextPageToken };

@@ -1,6 +1,5 @@
 import type { Kysely, Selectable, Transaction } from '@cairn/adapters/postgres';
-import { canTransition, type JobRecord, type JobSpec, type JobState, type ListJobsQuery } from '@cairn/contracts';
-import { decodePageToken, encodePageToken } from './page-token';
+import { canTransition, decodePageToken, encodePageToken, type JobRecord, type JobSpec, type JobState, type ListJobsQuery } from '@cairn/contracts';
 import type { JobsTable, SchedulerDb } from './jobs.tables';
 
 export type JobRow = Selectable<JobsTable>;
@@ -62,6 +61,11 @@ export class JobStore {
     return this.db.selectFrom('jobs').selectAll().where('job_id', '=', jobId).executeTakeFirst();
   }
 
+  async byIds(jobIds: string[]): Promise<JobRow[]> {
+    if (jobIds.length === 0) return [];
+    return this.db.selectFrom('jobs').selectAll().where('job_id', 'in', jobIds).execute();
+  }
+
   byRequestId(requestId: string): Promise<JobRow | undefined> {
     return this.db.selectFrom('jobs').selectAll().where('request_id', '=', requestId).executeTakeFirst();
   }
@@ -76,11 +80,11 @@ export class JobStore {
     if (query.site) q = q.where('site', '=', query.site);
     if (query.namePrefix) q = q.where('name', 'like', `${query.namePrefix.replace(/[\\%_]/g, '\\$&')}%`);
     if (query.pageToken) {
-      const cursor = decodePageToken(query.pageToken);
+      const cursor = decodePageToken(query.pageToken, 'ListJobs');
       q = q.where((eb) =>
         eb.or([
           eb('created_at', '<', cursor.createdAt),
-          eb.and([eb('created_at', '=', cursor.createdAt), eb('job_id', '<', cursor.jobId)]),
+          eb.and([eb('created_at', '=', cursor.createdAt), eb('job_id', '<', cursor.id)]),
         ]),
       );
     }
@@ -92,7 +96,7 @@ export class JobStore {
     const page = rows.slice(0, query.pageSize);
     const last = page[page.length - 1];
     const nextPageToken =
-      rows.length > query.pageSize && last ? encodePageToken({ createdAt: last.created_at, jobId: last.job_id }) : '';
+      rows.length > query.pageSize && last ? encodePageToken({ createdAt: last.created_at, id: last.job_id }) : '';
     return { rows: page, nextPageToken };
   }
 

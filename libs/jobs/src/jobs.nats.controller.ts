@@ -6,6 +6,7 @@ import {
   listJobsQuery,
   parseOrThrow,
   submitJobCommand,
+  jobsByIdQuery,
   subjects,
 } from '@cairn/contracts';
 import { JobService } from './job.service';
@@ -24,6 +25,11 @@ export class JobsNatsController {
   @MessagePattern(subjects.scheduler.getJob)
   async get(@Payload() payload: unknown) {
     return { job: await this.jobs.get(parseOrThrow(jobIdQuery, payload).jobId) };
+  }
+
+  @MessagePattern(subjects.scheduler.jobsById)
+  async byIds(@Payload() payload: unknown) {
+    return { jobs: await this.jobs.byIds(parseOrThrow(jobsByIdQuery, payload).jobIds) };
   }
 
   @MessagePattern(subjects.scheduler.listJobs)

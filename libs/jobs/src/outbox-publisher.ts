@@ -2,21 +2,18 @@ import { type JobEvent, subjects } from '@cairn/contracts';
 import type { JetStreamRepository } from '@cairn/adapters/nats';
 import type { JobStore } from './job.store';
 
-/**
- * Publishes recorded transitions to CAIRN_JOB_EVENTS, in order, then marks them. A crash
- * between the two republishes with the same message id, which the stream drops.
- */
+/** Publishes recorded job transitions to CAIRN_JOB_EVENTS, in order (message id <job>.<seq>). */
 export class OutboxPublisher {
   constructor(
     private readonly store: JobStore,
     private readonly jetstream: JetStreamRepository,
   ) {}
 
-  async tick(): Promise<void> {
-    for (;;) {
-      const rows = await this.store.unpublished(500);
-      if (rows.length === 0) return;
-      for (const row of rows) {
+  tick(): Promise<void> {
+    return this.jetstream.drainOutbox({
+      unpublished: (limit) => this.store.unpublished(limit),
+      markPublished: (ids) => this.store.markPublished(ids),
+      message: (row) => {
         const event: JobEvent = {
           jobId: row.job_id,
           sequence: row.seq,
@@ -26,9 +23,8 @@ export class OutboxPublisher {
           reason: row.reason,
           time: new Date(row.at).toISOString(),
         };
-        await this.jetstream.publish(subjects.jobEvents(row.job_id), event, `${row.job_id}.${row.seq}`);
-      }
-      await this.store.markPublished(rows.map((r) => r.id));
-    }
+        return { subject: subjects.jobEvents(row.job_id), data: event, msgId: `${row.job_id}.${row.seq}` };
+      },
+    });
   }
 }

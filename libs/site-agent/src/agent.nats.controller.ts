@@ -1,6 +1,14 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { attemptItemsQuery, attemptOutputQuery, cancelAttemptCommand, parseOrThrow, submitAttemptCommand } from '@cairn/contracts';
+import {
+  attemptItemsQuery,
+  attemptOutputQuery,
+  cancelAttemptCommand,
+  parseOrThrow,
+  runFileQuery,
+  submitAttemptCommand,
+} from '@cairn/contracts';
+import { RunFiles } from './run-files';
 import { SiteAgent } from './site-agent.service';
 
 /**
@@ -9,7 +17,10 @@ import { SiteAgent } from './site-agent.service';
  */
 @Controller()
 export class AgentNatsController {
-  constructor(private readonly agent: SiteAgent) {}
+  constructor(
+    private readonly agent: SiteAgent,
+    private readonly runFiles: RunFiles,
+  ) {}
 
   @MessagePattern('agent.submit')
   submit(@Payload() payload: unknown) {
@@ -35,6 +46,11 @@ export class AgentNatsController {
   output(@Payload() payload: unknown) {
     const query = parseOrThrow(attemptOutputQuery, payload);
     return this.agent.output(query.attemptId, query.stream, query.maxBytes);
+  }
+
+  @MessagePattern('agent.run-file')
+  readRunFile(@Payload() payload: unknown) {
+    return this.runFiles.read(parseOrThrow(runFileQuery, payload));
   }
 }
 

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ARRAY_WRAPPER_SCRIPT, encodeElement, parseItemRecords } from './array-element';
+import { ARRAY_WRAPPER_SCRIPT, checkItemIndices, encodeElement, itemIndices, parseItemRecords } from './array-element';
+import { AttemptStore } from './attempt-store';
 
 function runElement(dir: string, element: number): { status: number; stdout: string } {
   const wrapper = join(dir, 'cairn-wrap-array');
@@ -71,5 +72,36 @@ describe('cairn-wrap-array [real: bash]', () => {
   it('ignores a record line cut short', () => {
     const records = parseItemRecords('{"item":1,"exitCode":0,"startedAt":"a","endedAt":"b","host":"h"}\n{"item":2,"exitC');
     expect([...records.keys()]).toEqual([1]);
+  });
+});
+
+describe('item indices', () => {
+  it('are the given indices, or the positions when none are given', () => {
+    expect(itemIndices({ items: ['a', 'b', 'c'] })).toEqual([0, 1, 2]);
+    expect(itemIndices({ items: ['a', 'b', 'c'], indices: [3, 17, 40] })).toEqual([3, 17, 40]);
+  });
+
+  it('must name the items one for one with distinct whole numbers', () => {
+    expect(() => checkItemIndices({ items: ['a', 'b'], indices: [3, 17] })).not.toThrow();
+    expect(() => checkItemIndices({ items: ['a', 'b'] })).not.toThrow();
+    expect(() => checkItemIndices({ items: ['a', 'b'], indices: [3] })).toThrow('1 indices for 2 items');
+    expect(() => checkItemIndices({ items: ['a', 'b'], indices: [3, 3] })).toThrow('item index 3 appears more than once');
+    expect(() => checkItemIndices({ items: ['a', 'b'], indices: [3, -1] })).toThrow('invalid item index -1');
+  });
+
+  it('reach the wrapper: each item sees its index as CAIRN_ITEM_INDEX and is recorded and read back under it', async () => {
+    const indices = itemIndices({ items: ['x', 'y', 'z'], indices: [40, 3, 17] });
+    const item = (index: number) => ({ index, argv: ['/bin/sh', '-c', 'echo "$CAIRN_ITEM_INDEX"; test "$CAIRN_ITEM_INDEX" != 3'] });
+    const dir = attemptDir({ 0: indices.slice(0, 2).map(item), 1: indices.slice(2).map(item) });
+    expect(runElement(dir, 0)).toEqual({ status: 1, stdout: '40\n3\n' });
+    expect(runElement(dir, 1)).toEqual({ status: 0, stdout: '17\n' });
+    const store = new AttemptStore(dir);
+    const { items, elementsWithRecords } = await store.readItemRecords({ id: 'a', dir, status: { published: [], submitting: false, cancelRequested: false, final: false, missing: 0 } }, 2);
+    expect(elementsWithRecords).toBe(2);
+    expect(items.map((r) => [r.item, r.exitCode])).toEqual([
+      [3, 1],
+      [17, 0],
+      [40, 0],
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AttemptArray } from '@cairn/contracts';
 import { z } from 'zod';
 
 /**
@@ -12,6 +13,30 @@ import { z } from 'zod';
 export interface ElementItem {
   index: number;
   argv: readonly string[];
+}
+
+/**
+ * The index of each item, in order: what its record, the items query, failure reasons and
+ * CAIRN_ITEM_INDEX call it. A workflow running a subset of a step (a retry of the failed
+ * items, one chunk of a large step) gives each item's index in the step; otherwise an
+ * item's index is its position.
+ */
+export function itemIndices(array: Pick<AttemptArray, 'items' | 'indices'>): number[] {
+  return array.indices ? [...array.indices] : array.items.map((_item, position) => position);
+}
+
+/** Indices must name items one for one: as many as items, each a distinct whole number. */
+export function checkItemIndices(array: Pick<AttemptArray, 'items' | 'indices'>): void {
+  if (!array.indices) return;
+  if (array.indices.length !== array.items.length) {
+    throw new Error(`${array.indices.length} indices for ${array.items.length} items`);
+  }
+  const seen = new Set<number>();
+  for (const index of array.indices) {
+    if (!Number.isSafeInteger(index) || index < 0) throw new Error(`invalid item index ${index}`);
+    if (seen.has(index)) throw new Error(`item index ${index} appears more than once`);
+    seen.add(index);
+  }
 }
 
 export const ARRAY_WRAPPER_SCRIPT = readFileSync(join(__dirname, 'cairn-wrap-array.sh'), 'utf8');

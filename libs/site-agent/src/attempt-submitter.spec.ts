@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerRuntime } from '@cairn/adapters/container-runtime';
@@ -27,7 +27,9 @@ const command = (attemptId: string): SubmitAttemptCommand => ({
 });
 
 function setup(sbatch: (job: BatchJob) => Promise<string>) {
-  const store = new AttemptStore(mkdtempSync(join(tmpdir(), 'submitter-')));
+  const root = mkdtempSync(join(tmpdir(), 'submitter-'));
+  const store = new AttemptStore(join(root, 'attempts'));
+  const runsDir = join(root, 'runs');
   const submitted: BatchJob[] = [];
   const published: { state: JobState; details: EventDetails }[] = [];
   const slurm = strictMock<SlurmRepository>({
@@ -38,15 +40,18 @@ function setup(sbatch: (job: BatchJob) => Promise<string>) {
   });
   const runtime = strictMock<ContainerRuntime>({
     prepare: async () => ({ path: '/cache/img.sqfs', digest: DIGEST }),
-    launch: (run) => ({ argv: ['ch-run', run.image.path, '--', ...run.command], files: [] }),
+    launch: (run) => ({
+      argv: ['ch-run', ...(run.binds ?? []).map((b) => `--bind=${b.source}:${b.target}`), `--cd=${run.workDir ?? ''}`, run.image.path, '--', ...run.command],
+      files: [],
+    }),
   });
   const events = strictMock<AttemptEvents>({
     publish: async (_a, state: Exclude<JobState, 'ACCEPTED'>, details: EventDetails = {}) => {
       published.push({ state, details });
     },
   });
-  const submitter = new AttemptSubmitter(store, slurm, runtime, events, { wrapperPath: '/w/cairn-wrap', arrayWrapperPath: '/w/cairn-wrap-array', defaultPartition: 'debug' }, createLogger('t', 'silent'));
-  return { store, submitted, published, submitter };
+  const submitter = new AttemptSubmitter(store, slurm, runtime, events, { wrapperPath: '/w/cairn-wrap', arrayWrapperPath: '/w/cairn-wrap-array', runsDir, defaultPartition: 'debug' }, createLogger('t', 'silent'));
+  return { store, runsDir, submitted, published, submitter };
 }
 
 describe('AttemptSubmitter', () => {
@@ -114,5 +119,107 @@ describe('AttemptSubmitter', () => {
     await submitter.submit(attempt);
     expect(submitted).toEqual([]);
     expect(published.map((p) => p.state)).toEqual(['CANCELLED']);
+  });
+});
+
+describe('AttemptSubmitter working directories', () => {
+  const RUN = '7a0e5c1d-0000-4000-8000-0000000000aa';
+  const withRun = (attemptId: string, extra: Partial<SubmitAttemptCommand> = {}, stepDir = 'produce'): SubmitAttemptCommand => {
+    const base = command(attemptId);
+    return { ...base, ...extra, spec: { ...base.spec, run: { id: RUN, stepDir } } };
+  };
+  /** Element file → [index, argv] per item (NUL-separated: index, argc, args). */
+  const decodeElement = (buffer: Buffer): [number, string[]][] => {
+    const fields = buffer.toString('utf8').split('\u0000').slice(0, -1);
+    const items: [number, string[]][] = [];
+    for (let i = 0; i < fields.length; ) {
+      const argc = Number(fields[i + 1]);
+      items.push([Number(fields[i]), fields.slice(i + 2, i + 2 + argc)]);
+      i += 2 + argc;
+    }
+    return items;
+  };
+  const argvOf = (dir: string) => readFileSync(join(dir, 'argv'), 'utf8').split('\u0000').slice(0, -1);
+
+  it('runs a job without a run in its own workspace, as before, and creates no run directory', async () => {
+    const { store, runsDir, submitter } = setup(async () => '1');
+    const attempt = await store.create(command('3f1c2b4a-0000-4000-8000-000000000011'));
+    await submitter.submit(attempt);
+    expect(argvOf(attempt.dir)).toEqual([
+      'ch-run',
+      `--bind=${join(attempt.dir, 'work')}:/cairn/work`,
+      '--cd=/cairn/work',
+      '/cache/img.sqfs',
+      '--',
+      '/bin/echo',
+      '$(id)',
+    ]);
+    expect(statSync(join(attempt.dir, 'work')).isDirectory()).toBe(true);
+    expect(existsSync(runsDir)).toBe(false);
+  });
+
+  it('creates <runs>/<run>/<stepDir>, binds the run at /cairn/run beside /cairn/work and starts there', async () => {
+    const { store, runsDir, submitter, submitted } = setup(async () => '1');
+    const attempt = await store.create(withRun('3f1c2b4a-0000-4000-8000-000000000012', {}, 'learn/iter-2/train'));
+    await submitter.submit(attempt);
+    expect(submitted).toHaveLength(1);
+    expect(statSync(join(runsDir, RUN, 'learn', 'iter-2', 'train')).isDirectory()).toBe(true);
+    expect(argvOf(attempt.dir).slice(0, 4)).toEqual([
+      'ch-run',
+      `--bind=${join(attempt.dir, 'work')}:/cairn/work`,
+      `--bind=${join(runsDir, RUN)}:/cairn/run`,
+      '--cd=/cairn/run/learn/iter-2/train',
+    ]);
+  });
+
+  it('gives each array item of a run its own directory named by its index in the step', async () => {
+    const { store, runsDir, submitter } = setup(async () => '1');
+    const array = { items: ['a', 'b', 'c'], itemsPerElement: 2, indices: [3, 17, 40] };
+    const base = withRun('3f1c2b4a-0000-4000-8000-000000000013', { array }, 'sweep');
+    const attempt = await store.create({ ...base, spec: { ...base.spec, command: ['/bin/echo', '${{ item }}'] } });
+    await submitter.submit(attempt);
+    for (const index of [3, 17, 40]) expect(statSync(join(runsDir, RUN, 'sweep', String(index))).isDirectory()).toBe(true);
+    const elements = [0, 1].map((k) => decodeElement(readFileSync(join(attempt.dir, 'elements', String(k)))));
+    const summary = elements.map((items) => items.map(([index, argv]) => [index, argv.find((a) => a.startsWith('--cd=')), argv.at(-1)]));
+    expect(summary).toEqual([
+      [
+        [3, '--cd=/cairn/run/sweep/3', 'a'],
+        [17, '--cd=/cairn/run/sweep/17', 'b'],
+      ],
+      [[40, '--cd=/cairn/run/sweep/40', 'c']],
+    ]);
+    expect(attempt.status.elements).toBe(2);
+  });
+
+  it('names array items by position without indices, and keeps /cairn/work for arrays outside a run', async () => {
+    const { store, runsDir, submitter } = setup(async () => '1');
+    const positional = await store.create(withRun('3f1c2b4a-0000-4000-8000-000000000014', { array: { items: ['a', 'b'], itemsPerElement: 5 } }, 's'));
+    await submitter.submit(positional);
+    expect(decodeElement(readFileSync(join(positional.dir, 'elements', '0'))).map(([i, argv]) => [i, argv.find((a) => a.startsWith('--cd='))])).toEqual([
+      [0, '--cd=/cairn/run/s/0'],
+      [1, '--cd=/cairn/run/s/1'],
+    ]);
+    expect(readdirSync(join(runsDir, RUN, 's')).sort()).toEqual(['0', '1']);
+
+    const plain = await store.create({ ...command('3f1c2b4a-0000-4000-8000-000000000015'), array: { items: ['a', 'b'], itemsPerElement: 5, indices: [8, 9] } });
+    await submitter.submit(plain);
+    expect(decodeElement(readFileSync(join(plain.dir, 'elements', '0'))).map(([i, argv]) => [i, argv.find((a) => a.startsWith('--cd='))])).toEqual([
+      [8, '--cd=/cairn/work'],
+      [9, '--cd=/cairn/work'],
+    ]);
+  });
+
+  it('fails the attempt, without submitting, when a symbolic link in the run would lead the step directory elsewhere', async () => {
+    const { store, runsDir, submitter, submitted, published } = setup(async () => '1');
+    const outside = mkdtempSync(join(tmpdir(), 'outside-'));
+    mkdirSync(join(runsDir, RUN), { recursive: true });
+    symlinkSync(outside, join(runsDir, RUN, 'produce'));
+    const attempt = await store.create(withRun('3f1c2b4a-0000-4000-8000-000000000016', { array: { items: ['a'], itemsPerElement: 1 } }));
+    expect(await submitter.submit(attempt)).toBe(true);
+    expect(submitted).toEqual([]);
+    expect(published).toEqual([
+      { state: 'FAILED', details: { reason: `working directory could not be created: ${join(runsDir, RUN, 'produce')} is a symbolic link, not a directory` } },
+    ]);
+    expect(readdirSync(outside)).toEqual([]);
   });
 });

@@ -7,12 +7,15 @@ import type { SlurmJobInfo, SlurmRepository } from '@cairn/adapters/slurm';
 import type { Logger } from '@cairn/logging';
 import type { AttemptEvents } from './attempt-events';
 import type { Attempt, AttemptStore } from './attempt-store';
-import { encodeElement } from './array-element';
+import { encodeElement, itemIndices } from './array-element';
 import { encodeArgv, renderBatchScript } from './batch-script';
+import { createWorkspace, type Workspace, workspaceFor } from './workspace';
 
 export interface SubmitterOptions {
   wrapperPath: string;
   arrayWrapperPath: string;
+  /** Where workflow runs keep their directories: <runsDir>/<run id>, bound at /cairn/run. */
+  runsDir: string;
   defaultPartition?: string;
 }
 
@@ -63,7 +66,16 @@ export class AttemptSubmitter {
       await this.events.publish(attempt, 'FAILED', { reason: `image ${command.image.pinned} could not be prepared: ${message(error)}` });
       return true;
     }
-    const launch = await this.writeLaunchFiles(attempt, command, image);
+    let workspace: Workspace;
+    try {
+      workspace = workspaceFor(attempt.dir, this.options.runsDir, command.spec.run);
+      await createWorkspace(workspace, attempt.dir, command.spec.run && command.array ? itemIndices(command.array) : undefined);
+    } catch (error) {
+      log.error({ err: error, run: command.spec.run }, 'working directories could not be created');
+      await this.events.publish(attempt, 'FAILED', { reason: `working directory could not be created: ${message(error)}` });
+      return true;
+    }
+    const launch = await this.writeLaunchFiles(attempt, command, image, workspace);
     attempt.status.submitting = true;
     await this.store.saveStatus(attempt);
     const { resources } = command.spec;
@@ -79,6 +91,8 @@ export class AttemptSubmitter {
         memoryMb: resources.memoryMb,
         timeLimitSeconds: resources.timeLimitSeconds,
         partition: resources.partition ?? this.options.defaultPartition,
+        ...(resources.nodes ? { nodes: resources.nodes } : {}),
+        ...(resources.gpus ? { gpus: resources.gpus, ...(resources.gpuType ? { gpuType: resources.gpuType } : {}) } : {}),
         ...(launch.array ? { array: launch.array } : {}),
       });
     } catch (error) {
@@ -99,37 +113,39 @@ export class AttemptSubmitter {
 
   /**
    * Writes what the batch script runs: for a job, its argv; for an array, one element file
-   * per array task, each item's argv with `${{ item }}` replaced. Every run gets the
-   * workspace <attempt>/work, bound at /cairn/work.
+   * per array task, each item's argv with `${{ item }}` replaced and its own working
+   * directory (see Workspace). The directories already exist (createWorkspace).
    */
   private async writeLaunchFiles(
     attempt: Attempt,
     command: SubmitAttemptCommand,
     image: PreparedImage,
+    workspace: Workspace,
   ): Promise<{ scriptPath: string; array?: string }> {
-    const workspace = join(attempt.dir, 'work');
-    await mkdir(workspace, { recursive: true });
-    const launch = (args: readonly string[]) => {
-      const plan = this.runtime.launch({
+    const launch = (args: readonly string[], index?: number) =>
+      this.runtime.launch({
         image,
         command: args,
         env: command.spec.env,
         scratchDir: attempt.dir,
-        binds: [{ source: workspace, target: '/cairn/work' }],
-        workDir: '/cairn/work',
+        binds: workspace.binds,
+        workDir: workspace.containerDir(index),
       });
-      return plan;
-    };
     let wrapper = this.options.wrapperPath;
     let array: string | undefined;
     if (command.array) {
       const { items, itemsPerElement, throttle } = command.array;
+      const indices = itemIndices(command.array);
       await mkdir(join(attempt.dir, 'elements'), { recursive: true });
       const elements = Math.ceil(items.length / itemsPerElement);
       for (let k = 0; k < elements; k += 1) {
-        const slice = items.slice(k * itemsPerElement, (k + 1) * itemsPerElement);
+        const first = k * itemsPerElement;
+        const slice = items.slice(first, first + itemsPerElement);
         const encoded = encodeElement(
-          slice.map((item, i) => ({ index: k * itemsPerElement + i, argv: launch(substituteItem(command.spec.command, item)).argv })),
+          slice.map((item, i) => {
+            const index = indices[first + i] as number;
+            return { index, argv: launch(substituteItem(command.spec.command, item), index).argv };
+          }),
         );
         await this.store.writeFile(attempt, join('elements', String(k)), encoded);
       }

@@ -11,6 +11,7 @@ import { AgentNatsController } from './agent.nats.controller';
 import { AttemptEvents } from './attempt-events';
 import { AttemptStore } from './attempt-store';
 import { AttemptSubmitter } from './attempt-submitter';
+import { RunFiles } from './run-files';
 import { ARRAY_WRAPPER_SCRIPT } from './array-element';
 import { WRAPPER_SCRIPT } from './batch-script';
 import { SiteAgent } from './site-agent.service';
@@ -22,6 +23,8 @@ export interface SiteAgentOptions {
   logger: Logger;
   /** The agent's own directory on the cluster filesystem (visible to compute nodes). */
   workDir: string;
+  /** Workflow runs' directories, <runsDir>/<run id>, on a filesystem compute nodes share. */
+  runsDir: string;
   pollIntervalMs: number;
   containerRuntime: 'charliecloud' | 'apptainer';
   insecureRegistries: readonly string[];
@@ -57,12 +60,13 @@ export class SiteAgentModule {
     const store = new AttemptStore(join(options.workDir, 'attempts'));
     const events = new AttemptEvents(options.site, store, new JetStreamRepository(options.nats), logger.child({ context: 'AttemptEvents' }));
     const wrappers = await installWrappers(options.workDir);
+    await mkdir(options.runsDir, { recursive: true });
     const submitter = new AttemptSubmitter(
       store,
       slurm,
       runtime,
       events,
-      { ...wrappers, defaultPartition: options.defaultPartition },
+      { ...wrappers, runsDir: options.runsDir, defaultPartition: options.defaultPartition },
       logger.child({ context: 'AttemptSubmitter' }),
     );
     const poller = new SlurmPoller(store, slurm, events, logger.child({ context: 'SlurmPoller' }));
@@ -79,7 +83,10 @@ export class SiteAgentModule {
     return {
       module: SiteAgentModule,
       controllers: [AgentNatsController],
-      providers: [{ provide: SiteAgent, useValue: agent }],
+      providers: [
+        { provide: SiteAgent, useValue: agent },
+        { provide: RunFiles, useValue: new RunFiles(options.runsDir) },
+      ],
     };
   }
 }

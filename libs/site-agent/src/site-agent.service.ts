@@ -5,6 +5,7 @@ import type { Logger } from '@cairn/logging';
 import { PeriodicLoop } from '@cairn/service-kit';
 import type { Attempt, AttemptStore } from './attempt-store';
 import type { AttemptSubmitter } from './attempt-submitter';
+import { checkItemIndices } from './array-element';
 import type { SlurmPoller } from './slurm-poller';
 
 /**
@@ -74,6 +75,13 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     if (command.spec.site !== this.site) {
       throw new CairnError('INVALID_ARGUMENT', `attempt for site ${command.spec.site} sent to site ${this.site}`);
     }
+    if (command.array) {
+      try {
+        checkItemIndices(command.array);
+      } catch (error) {
+        throw new CairnError('INVALID_ARGUMENT', `array.indices: ${(error as Error).message}`);
+      }
+    }
     const existing = this.open.get(command.attemptId) ?? (await this.store.load(command.attemptId));
     if (existing) return { attemptId: command.attemptId, duplicate: true };
     const attempt = await this.store.create(command);
@@ -108,7 +116,10 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     return { dataBase64: data.toString('base64'), truncated };
   }
 
-  /** Per-item exit codes of an array attempt, as its elements recorded them so far. */
+  /**
+   * Per-item exit codes of an array attempt, as its elements recorded them so far, each
+   * under the item's index (its index in the workflow step when the attempt gave indices).
+   */
   async items(attemptId: string): Promise<{ attemptId: string; items: { item: number; exitCode: number }[] }> {
     const attempt = this.open.get(attemptId) ?? (await this.store.load(attemptId));
     if (!attempt?.command?.array) throw new CairnError('NOT_FOUND', `attempt ${attemptId} is not an array attempt on site ${this.site}`);

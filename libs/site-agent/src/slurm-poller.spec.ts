@@ -146,4 +146,25 @@ describe('SlurmPoller with an array attempt', () => {
     await poller.tick();
     expect(published.at(-1)).toEqual({ state: 'FAILED', details: { reason: '1 of 3 items failed (1); 1 item did not run' } });
   });
+
+  it('names items by their index in the workflow step when the attempt gives indices', async () => {
+    const { attempt, poller, published } = setup([[task('42_0', 'FAILED'), task('42_1', 'CANCELLED')]]);
+    attempt.status.elements = 2;
+    attempt.command = { array: { items: ['a', 'b', 'c'], itemsPerElement: 2, indices: [3, 17, 40] } } as unknown as SubmitAttemptCommand;
+    // A record under a position (1) rather than an index is not one of this attempt's items.
+    records(attempt, 0, [[3, 0], [17, 2], [1, 0]]);
+    await poller.tick();
+    expect(published.at(-1)).toEqual({ state: 'FAILED', details: { reason: '1 of 3 items failed (17); 1 item did not run' } });
+  });
+
+  it('completes an attempt with indices once every index has a record with exit code 0', async () => {
+    const { attempt, poller, published } = setup([[task('42_0', 'COMPLETED'), task('42_1', 'COMPLETED')]]);
+    attempt.status.elements = 2;
+    attempt.command = { array: { items: ['a', 'b', 'c'], itemsPerElement: 2, indices: [3, 17, 40] } } as unknown as SubmitAttemptCommand;
+    records(attempt, 0, [[3, 0], [17, 0]]);
+    records(attempt, 1, [[40, 0]]);
+    await poller.tick();
+    expect(published.map((p) => p.state)).toEqual(['PENDING', 'RUNNING', 'COMPLETED']);
+    expect(published.at(-1)?.details).toEqual({ exitCode: 0, reason: '3 items completed' });
+  });
 });

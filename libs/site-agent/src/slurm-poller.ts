@@ -2,6 +2,7 @@ import { classifySlurmState, parseArrayTaskId, type SlurmJobInfo, type SlurmRepo
 import type { Logger } from '@cairn/logging';
 import type { AttemptEvents } from './attempt-events';
 import type { Attempt, AttemptStore } from './attempt-store';
+import { itemIndices } from './array-element';
 import { slurmJobName } from './attempt-submitter';
 
 /** Polls in a row without the job in squeue and without an exit record before it counts as lost. */
@@ -97,12 +98,15 @@ export class SlurmPoller {
       attempt.status.missing += 1;
       if (attempt.status.missing < MISSING_LIMIT) return this.store.saveStatus(attempt);
     }
-    const failed = records.items.filter((r) => r.exitCode !== 0).map((r) => r.item);
+    // Items are named by their index (their index in the workflow step, when given).
+    const expected = attempt.command?.array ? new Set(itemIndices(attempt.command.array)) : undefined;
+    const recorded = expected ? records.items.filter((r) => expected.has(r.item)) : records.items;
+    const failed = recorded.filter((r) => r.exitCode !== 0).map((r) => r.item);
     const timedOut = classes.some((c) => c.cls === 'TIMEOUT');
-    const total = attempt.command?.array?.items.length ?? records.items.length;
-    const missingItems = total - records.items.length;
+    const total = expected?.size ?? recorded.length;
+    const missingItems = total - recorded.length;
     await this.events.publish(attempt, 'PENDING');
-    if (records.items.length > 0) await this.events.publish(attempt, 'RUNNING');
+    if (recorded.length > 0) await this.events.publish(attempt, 'RUNNING');
     if (attempt.status.cancelRequested) {
       await this.events.publish(attempt, 'CANCELLED', { reason: 'cancelled by request' });
     } else if (failed.length === 0 && missingItems === 0) {

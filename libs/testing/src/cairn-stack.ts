@@ -45,7 +45,7 @@ export async function startCairnStack(options: { agentEnv?: Record<string, strin
   const make = (app: 'gateway' | 'scheduler' | 'images' | 'agent', extra: Record<string, string>, healthSubject = subjects.health(app)) =>
     new ServiceProcess({ app, env: { ...common, ...extra }, healthSubject, nats: nats.connectOptions, logFile: join(dir, `${app}.log`) });
   const services = {
-    scheduler: make('scheduler', { CAIRN_DATABASE_URL: database.url, CAIRN_SITES: site, CAIRN_DISPATCH_INTERVAL_MS: '500' }),
+    scheduler: make('scheduler', { CAIRN_DATABASE_URL: database.url, CAIRN_SITES: site, CAIRN_DISPATCH_INTERVAL_MS: '500', CAIRN_ENGINE_INTERVAL_MS: '500' }),
     images: make('images', { CAIRN_REGISTRY: env.registry, CAIRN_INSECURE_REGISTRIES: env.registry }),
     agent: make(
       'agent',

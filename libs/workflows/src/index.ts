@@ -13,3 +13,10 @@ export { DEFAULT_TARGET_SECONDS, PlanError, planWorkflow, STEP_DEFAULTS } from '
 export { WorkflowsModule } from './workflows.module';
 export type { WorkflowsModuleOptions } from './workflows.module';
 export { WorkflowPlanningService } from './workflow-planning.service';
+export { WorkflowEngine, MAX_REQUEUES } from './workflow-engine';
+export { WorkflowRunService } from './workflow-run.service';
+export { WorkflowStore } from './workflow.store';
+export type { WorkflowDb } from './workflow.tables';
+export { workflowMigrations } from './migrations/0002-workflows';
+export { JobsPort, SitePort } from './engine-ports';
+export { outputLocation, renderValue, stepDirOf, RenderError } from './run-layout';

@@ -27,7 +27,7 @@ export function findReferences(value: string): ParsedReference[] {
   return found;
 }
 
-function parseReference(text: string): Reference | undefined {
+export function parseReference(text: string): Reference | undefined {
   if (text === 'item') return { kind: 'item' };
   let m = /^item\.([a-z_][a-z0-9_]*)$/i.exec(text);
   if (m?.[1]) return { kind: 'item', field: m[1] };

@@ -18,13 +18,18 @@ function templatedStrings(step: ParsedStep, at: Path): { value: string; path: Pa
 /**
  * The steps each step waits for, within one scope (the workflow, or one loop body):
  * `needs` plus every step whose outputs it references. A loop step also waits for what
- * its body references outside the body.
+ * its body references outside the body. In a loop body, a reference to the decide step's
+ * output means the previous iteration's decision, so it is no dependency.
  */
-export function dependencies(steps: Record<string, ParsedStep>): Map<string, Set<string>> {
+export function dependencies(steps: Record<string, ParsedStep>, loopBody = false): Map<string, Set<string>> {
   const deps = new Map<string, Set<string>>();
   for (const [name, step] of Object.entries(steps)) {
     const mine = new Set(step.needs ?? []);
-    for (const ref of referencesOf(step)) if (ref.kind === 'output' && ref.step in steps && ref.step !== name) mine.add(ref.step);
+    for (const ref of referencesOf(step)) {
+      if (ref.kind !== 'output' || !(ref.step in steps) || ref.step === name) continue;
+      if (loopBody && steps[ref.step]?.decide) continue;
+      mine.add(ref.step);
+    }
     deps.set(name, mine);
   }
   return deps;
@@ -40,8 +45,8 @@ function referencesOf(step: ParsedStep): Reference[] {
 }
 
 /** Steps in an order that respects dependencies (stable: file order among equals). */
-export function topologicalOrder(steps: Record<string, ParsedStep>): string[] {
-  const deps = dependencies(steps);
+export function topologicalOrder(steps: Record<string, ParsedStep>, loopBody = false): string[] {
+  const deps = dependencies(steps, loopBody);
   const done = new Set<string>();
   const order: string[] = [];
   while (order.length < deps.size) {
@@ -118,7 +123,7 @@ function checkScope(
       checkScope(step.loop.steps, [...loopAt, 'steps'], visible, workflow, problems);
     }
   }
-  const cycle = findCycle(dependencies(steps));
+  const cycle = findCycle(dependencies(steps, outer.length > 0));
   if (cycle) problems.push({ path: [...at, cycle[0] ?? ''], message: `steps form a cycle: ${cycle.join(' → ')}` });
 }
 

@@ -35,8 +35,8 @@ function planScope(
   site: SiteDescription,
   problems: string[],
 ): StepPlan[] {
-  const deps = dependencies(steps);
-  return topologicalOrder(steps).map((name) => {
+  const deps = dependencies(steps, prefix !== '');
+  return topologicalOrder(steps, prefix !== '').map((name) => {
     const step = steps[name] as ParsedStep;
     const path = `${prefix}${name}`;
     const needs = [...(deps.get(name) ?? [])].map((d) => `${prefix}${d}`);

@@ -52,7 +52,7 @@ export class WorkflowPlanningService {
     return plan;
   }
 
-  private async describe(site: string): Promise<SiteDescription> {
+  async describe(site: string): Promise<SiteDescription> {
     const cached = this.siteCache.get(site);
     if (cached && Date.now() - cached.at < SITE_DESCRIPTION_TTL_MS) return cached.description;
     const description = await this.requester.request(subjects.site(site).describe, {}, siteDescriptionSchema, 15_000);

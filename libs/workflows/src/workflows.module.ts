@@ -1,21 +1,62 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type NatsConnection, NatsRequester } from '@cairn/adapters/nats';
+import { JetStreamRepository, type NatsConnection, NatsRequester } from '@cairn/adapters/nats';
+import type { Kysely } from '@cairn/adapters/postgres';
+import type { Logger } from '@cairn/logging';
+import { PeriodicLoop } from '@cairn/service-kit';
+import { NatsJobsPort, NatsSitePort } from './engine-ports';
+import { WorkflowEngine } from './workflow-engine';
+import { WorkflowEventPublisher } from './workflow-event-publisher';
 import { WorkflowPlanningService } from './workflow-planning.service';
+import { WorkflowRunService } from './workflow-run.service';
+import { WorkflowStore } from './workflow.store';
+import type { WorkflowDb } from './workflow.tables';
 import { WorkflowsNatsController } from './workflows.nats.controller';
+import { WorkflowsRuntime } from './workflows-runtime';
 
 export interface WorkflowsModuleOptions {
+  db: Kysely<WorkflowDb>;
   nats: NatsConnection;
+  logger: Logger;
   sites: readonly string[];
+  /** How often the engine looks at running workflows when nothing wakes it. */
+  engineIntervalMs: number;
 }
 
-/** The scheduler's workflow capability: so far, checking and planning workflows. */
+/** The scheduler's workflow capability: planning and running workflows. */
 @Module({})
 export class WorkflowsModule {
   static register(options: WorkflowsModuleOptions): DynamicModule {
+    const { logger } = options;
+    const requester = new NatsRequester(options.nats);
+    const jetstream = new JetStreamRepository(options.nats);
+    const store = new WorkflowStore(options.db);
+    const planning = new WorkflowPlanningService(requester, options.sites);
+    const engine = new WorkflowEngine(
+      store,
+      new NatsJobsPort(requester),
+      new NatsSitePort(requester, (site) => planning.describe(site)),
+      logger.child({ context: 'WorkflowEngine' }),
+    );
+    const publisher = new WorkflowEventPublisher(store, jetstream);
+    const publisherLoop = new PeriodicLoop('workflow-events', 500, () => publisher.tick(), logger.child({ context: 'WorkflowEventPublisher' }));
+    const engineLoop = new PeriodicLoop(
+      'workflow-engine',
+      options.engineIntervalMs,
+      async () => {
+        await engine.tick();
+        publisherLoop.wake();
+      },
+      logger.child({ context: 'WorkflowEngine' }),
+    );
+    const runs = new WorkflowRunService(store, planning, { engine: engineLoop, outbox: publisherLoop }, logger.child({ context: 'WorkflowRunService' }));
     return {
       module: WorkflowsModule,
       controllers: [WorkflowsNatsController],
-      providers: [{ provide: WorkflowPlanningService, useValue: new WorkflowPlanningService(new NatsRequester(options.nats), options.sites) }],
+      providers: [
+        { provide: WorkflowPlanningService, useValue: planning },
+        { provide: WorkflowRunService, useValue: runs },
+        { provide: WorkflowsRuntime, useValue: new WorkflowsRuntime(options.nats, jetstream, engineLoop, publisherLoop) },
+      ],
     };
   }
 }

@@ -4,6 +4,7 @@ export { NatsRpcTransport } from './nats-rpc.transport';
 export type { NatsRpcTransportOptions } from './nats-rpc.transport';
 export { NatsRequester } from './nats-requester';
 export { JetStreamRepository } from './jetstream.repository';
-export type { DurableHandler, StreamDef } from './jetstream.repository';
+export type { DurableHandler, Outbox, StreamDef } from './jetstream.repository';
 export { decodeJson, encodeJson, errorEnvelope, okEnvelope, openEnvelope } from './envelope';
 export type { Envelope } from './envelope';
+export { onHint } from './nats-hints';

@@ -24,6 +24,13 @@ export interface DurableHandler {
 const NS = 1_000_000;
 
 /** JetStream: durable streams of events, de-duplicated publishes, durable consumers. */
+/** A table of events written with the changes they describe, waiting to be published. */
+export interface Outbox<Row extends { id: string }> {
+  unpublished(limit: number): Promise<Row[]>;
+  markPublished(ids: string[]): Promise<void>;
+  message(row: Row): { subject: string; data: unknown; msgId: string };
+}
+
 export class JetStreamRepository {
   private readonly js: JetStreamClient;
   private jsmPromise?: Promise<JetStreamManager>;
@@ -64,6 +71,22 @@ export class JetStreamRepository {
   async publish(subject: string, data: unknown, msgId: string): Promise<{ duplicate: boolean }> {
     const ack = await this.js.publish(subject, encodeJson(data), { msgID: msgId });
     return { duplicate: ack.duplicate };
+  }
+
+  /**
+   * Publishes an outbox's rows in order, then marks them, until none is left. A crash
+   * between the two republishes with the same message id, which the stream drops.
+   */
+  async drainOutbox<Row extends { id: string }>(outbox: Outbox<Row>, batch = 500): Promise<void> {
+    for (;;) {
+      const rows = await outbox.unpublished(batch);
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        const { subject, data, msgId } = outbox.message(row);
+        await this.publish(subject, data, msgId);
+      }
+      await outbox.markPublished(rows.map((r) => r.id));
+    }
   }
 
   /**

@@ -48,7 +48,16 @@ describe('buildSbatchArgs', () => {
     expect(args).toContain('--error=/var/lib/cairn/a/err-%A_%a');
   });
 
+  it('asks for nodes and typed or untyped GPUs only when wanted', () => {
+    expect(buildSbatchArgs({ ...job, nodes: 1, gpus: 0 }).filter((a) => /^--(nodes|gres)/.test(a))).toEqual([]);
+    expect(buildSbatchArgs({ ...job, nodes: 4, gpus: 2, gpuType: 'a100' })).toEqual(expect.arrayContaining(['--nodes=4', '--gres=gpu:a100:2']));
+    expect(buildSbatchArgs({ ...job, gpus: 1 })).toContain('--gres=gpu:1');
+  });
+
   it.each([
+    ['gpu type', { gpus: 1, gpuType: 'a100,mps:1' }],
+    ['gpus', { gpus: 65 }],
+    ['nodes', { nodes: 0 }],
     ['name', { name: 'x\n#SBATCH --uid=0' }],
     ['array', { array: '0-5,7' }],
     ['array', { array: '9-3' }],

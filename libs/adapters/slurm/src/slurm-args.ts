@@ -31,6 +31,9 @@ export function formatTimeLimit(seconds: number): string {
 }
 
 /** The sbatch argument vector for a job. Throws InvalidBatchJobError on any unsafe value. */
+/** A GPU type as GRES names it ("a100", "h100_80gb"). */
+const GPU_TYPE = /^[A-Za-z0-9_.-]{1,32}$/;
+
 export function buildSbatchArgs(job: BatchJob): string[] {
   check(NAME.test(job.name), 'job name', job.name);
   check(NAME.test(job.comment), 'comment', job.comment);
@@ -60,6 +63,15 @@ export function buildSbatchArgs(job: BatchJob): string[] {
   if (job.partition !== undefined) {
     check(PARTITION.test(job.partition), 'partition', job.partition);
     args.push(`--partition=${job.partition}`);
+  }
+  if (job.nodes !== undefined && job.nodes !== 1) {
+    checkInt(job.nodes, 1, 100_000, 'nodes');
+    args.push(`--nodes=${job.nodes}`);
+  }
+  if (job.gpus) {
+    checkInt(job.gpus, 1, 64, 'gpus');
+    if (job.gpuType !== undefined) check(GPU_TYPE.test(job.gpuType), 'gpu type', job.gpuType);
+    args.push(`--gres=gpu:${job.gpuType ? `${job.gpuType}:` : ''}${job.gpus}`);
   }
   if (job.array !== undefined) {
     const match = ARRAY.exec(job.array);

@@ -14,6 +14,11 @@ export interface BatchJob {
   memoryMb: number;
   timeLimitSeconds: number;
   partition?: string;
+  /** Nodes (default 1). */
+  nodes?: number;
+  /** GPUs per node (--gres=gpu[:type]:n); none when 0 or absent. */
+  gpus?: number;
+  gpuType?: string;
   /**
    * Makes the job an array: "0-33" or "0-999%64" (indices, and at most %k running at
    * once). Output paths may then use %a (task index) and %A (array job id).

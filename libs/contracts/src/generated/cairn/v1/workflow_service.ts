@@ -11,18 +11,55 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../google/protobuf/timestamp";
 import { UInt32Value } from "../../google/protobuf/wrappers";
 
 export const protobufPackage = "cairn.v1";
 
 export const protobufFileName = "cairn/v1/workflow_service.proto";
+
+/** WorkflowState is a run's state. */
+export enum WorkflowState {
+  /** WORKFLOW_STATE_UNSPECIFIED - Never set. */
+  WORKFLOW_STATE_UNSPECIFIED = 0,
+  /** WORKFLOW_STATE_RUNNING - Steps are waiting or running. */
+  WORKFLOW_STATE_RUNNING = 1,
+  /** WORKFLOW_STATE_SUCCEEDED - Every step succeeded (a loop succeeds when its condition or its budget ends it). */
+  WORKFLOW_STATE_SUCCEEDED = 2,
+  /** WORKFLOW_STATE_FAILED - A step failed after its retries; the steps that needed it were skipped. */
+  WORKFLOW_STATE_FAILED = 3,
+  /** WORKFLOW_STATE_CANCELLED - Cancelled on request. */
+  WORKFLOW_STATE_CANCELLED = 4,
+  UNRECOGNIZED = -1,
+}
+
+/** StepState is the state of one step instance. */
+export enum StepState {
+  /** STEP_STATE_UNSPECIFIED - Never set. */
+  STEP_STATE_UNSPECIFIED = 0,
+  /** STEP_STATE_WAITING - Waiting for the steps it needs. */
+  STEP_STATE_WAITING = 1,
+  /** STEP_STATE_RUNNING - Its jobs are queued or running (or it waits for a retry's backoff). */
+  STEP_STATE_RUNNING = 2,
+  /** STEP_STATE_SUCCEEDED - Done: exit 0 (every item, for an array; the loop ended, for a loop). */
+  STEP_STATE_SUCCEEDED = 3,
+  /** STEP_STATE_FAILED - Failed after its retries. */
+  STEP_STATE_FAILED = 4,
+  /** STEP_STATE_CANCELLED - Cancelled with its run. */
+  STEP_STATE_CANCELLED = 5,
+  /** STEP_STATE_SKIPPED - Never ran because a step it needs failed. */
+  STEP_STATE_SKIPPED = 6,
+  UNRECOGNIZED = -1,
+}
 
 /** StepKind says how a step runs. */
 export enum StepKind {
@@ -50,12 +87,206 @@ export interface SubmitWorkflowRequest {
   dryRun: boolean;
   /** The site to run on; empty for the file's `site`, else the gateway's default site. */
   site: string;
+  /**
+   * Optional idempotency key (letters, digits, ".", "-", "_"; at most 128): submitting
+   * again with the same key returns the first run instead of starting another.
+   */
+  requestId: string;
 }
 
-/** SubmitWorkflowResponse carries the plan. */
+/** SubmitWorkflowResponse carries the plan and, unless dry_run, the run. */
 export interface SubmitWorkflowResponse {
   /** How the workflow runs on its site. */
+  plan:
+    | WorkflowPlan
+    | undefined;
+  /** The run that was started; unset for dry_run. */
+  workflow: Workflow | undefined;
+}
+
+/** ItemCounts counts an array step's items. */
+export interface ItemCounts {
+  /** Items in the step. */
+  total: number;
+  /** Items that exited 0. */
+  succeeded: number;
+  /** Items that failed and are not being retried (or are waiting for their retry). */
+  failed: number;
+}
+
+/** WorkflowStep is one instance of a step: a step inside a loop has one per iteration. */
+export interface WorkflowStep {
+  /** Unique in the run: "train", or "learn[2].train" for iteration 2 of loop "learn". */
+  key: string;
+  /** The step's path in the file: "learn.train". */
+  path: string;
+  /** The innermost loop iteration (from 1); 0 outside loops. */
+  iteration: number;
+  /** Run, array or loop. */
+  kind: StepKind;
+  /** The instance's state. */
+  state: StepState;
+  /** Attempts started: 1 plus one per retry (for arrays, per retry of failed items). */
+  attempt: number;
+  /** Requeues that resumed from the step's checkpoint after a time limit. */
+  requeues: number;
+  /** For arrays: item counts; zero otherwise. */
+  items:
+    | ItemCounts
+    | undefined;
+  /** For arrays: indices of failed items (at most 100). */
+  failedItems: number[];
+  /** The Cairn jobs it ran, oldest first (JobService.GetJob tells more). */
+  jobIds: string[];
+  /** Their Slurm job ids, where known. */
+  slurmJobIds: string[];
+  /** Why it is in its state, when there is more to say. */
+  reason: string;
+  /** When it started; unset while waiting. */
+  startTime:
+    | Date
+    | undefined;
+  /** When it ended; unset until then. */
+  endTime: Date | undefined;
+}
+
+/** LoopIteration is one pass of a loop, with its metrics and decision. */
+export interface LoopIteration {
+  /** The loop step's key, e.g. "learn". */
+  loop: string;
+  /** The iteration, from 1. */
+  iteration: number;
+  /** RUNNING, SUCCEEDED, FAILED or CANCELLED (as a StepState). */
+  state: StepState;
+  /** Numeric metrics from the loop's metrics JSON (nested names joined with "."). */
+  metrics: { [key: string]: number };
+  /** The decide step's `next` JSON as written; empty when there is none. */
+  decision: string;
+  /**
+   * On the iteration that ended the loop: "condition", "max-iterations" or
+   * "max-wall-time"; empty otherwise.
+   */
+  stop: string;
+  /** When the iteration started. */
+  startTime:
+    | Date
+    | undefined;
+  /** When it ended; unset until then. */
+  endTime: Date | undefined;
+}
+
+export interface LoopIteration_MetricsEntry {
+  key: string;
+  value: number;
+}
+
+/** Workflow is a run of a workflow file. */
+export interface Workflow {
+  /** Cairn's id for the run (a UUID). */
+  runId: string;
+  /** The workflow's name (from the file): runs of one name form an experiment. */
+  name: string;
+  /** The site it runs on. */
+  site: string;
+  /** The file name given at submission. */
+  fileName: string;
+  /** The run's state. */
+  state: WorkflowState;
+  /** Why, when there is more to say (e.g. which step failed). */
+  reason: string;
+  /** When it was submitted. */
+  createTime:
+    | Date
+    | undefined;
+  /** When its record last changed. */
+  updateTime:
+    | Date
+    | undefined;
+  /** When it ended; unset until then. */
+  endTime:
+    | Date
+    | undefined;
+  /** Step instances in the order they were created; empty in listings. */
+  steps: WorkflowStep[];
+  /** Loop iterations in order; empty in listings. */
+  iterations: LoopIteration[];
+  /** The plan it runs; unset in listings. */
   plan: WorkflowPlan | undefined;
+}
+
+/** GetWorkflowRequest names a run. */
+export interface GetWorkflowRequest {
+  /** The run id. */
+  runId: string;
+}
+
+/** GetWorkflowResponse carries the run. */
+export interface GetWorkflowResponse {
+  /** The run with its steps and iterations. */
+  workflow: Workflow | undefined;
+}
+
+/** WatchWorkflowRequest names the run to follow. */
+export interface WatchWorkflowRequest {
+  /** The run id. */
+  runId: string;
+}
+
+/**
+ * WatchWorkflowResponse is one change; exactly one of step, iteration and the run
+ * state is meaningful, as `kind` says.
+ */
+export interface WatchWorkflowResponse {
+  /** Increases by one for each change of the run. */
+  sequence: number;
+  /** "run", "step" or "iteration". */
+  kind: string;
+  /** The run's state after this change. */
+  state: WorkflowState;
+  /** For "run": why. */
+  reason: string;
+  /** For "step": the step instance as it is now. */
+  step:
+    | WorkflowStep
+    | undefined;
+  /** For "iteration": the iteration as it is now. */
+  iteration:
+    | LoopIteration
+    | undefined;
+  /** When the change happened. */
+  time: Date | undefined;
+}
+
+/** CancelWorkflowRequest names the run to cancel. */
+export interface CancelWorkflowRequest {
+  /** The run id. */
+  runId: string;
+}
+
+/** CancelWorkflowResponse carries the run after the request was recorded. */
+export interface CancelWorkflowResponse {
+  /** The run. */
+  workflow: Workflow | undefined;
+}
+
+/** ListWorkflowsRequest filters and pages runs. */
+export interface ListWorkflowsRequest {
+  /** At most this many (1 to 500; 0 means 50). */
+  pageSize: number;
+  /** From a previous response's next_page_token. */
+  pageToken: string;
+  /** Only runs in these states; empty for all. */
+  states: WorkflowState[];
+  /** Only runs whose name starts with this. */
+  namePrefix: string;
+}
+
+/** ListWorkflowsResponse is one page of runs. */
+export interface ListWorkflowsResponse {
+  /** Newest first, without steps, iterations and plan. */
+  workflows: Workflow[];
+  /** Pass to get the next page; empty on the last. */
+  nextPageToken: string;
 }
 
 /** WorkflowPlan is how a workflow will run on one site. */
@@ -147,7 +378,7 @@ export interface LoopPlan {
 }
 
 function createBaseSubmitWorkflowRequest(): SubmitWorkflowRequest {
-  return { source: "", fileName: "", dryRun: false, site: "" };
+  return { source: "", fileName: "", dryRun: false, site: "", requestId: "" };
 }
 
 export const SubmitWorkflowRequest: MessageFns<SubmitWorkflowRequest> = {
@@ -163,6 +394,9 @@ export const SubmitWorkflowRequest: MessageFns<SubmitWorkflowRequest> = {
     }
     if (message.site !== "") {
       writer.uint32(34).string(message.site);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(42).string(message.requestId);
     }
     return writer;
   },
@@ -212,6 +446,14 @@ export const SubmitWorkflowRequest: MessageFns<SubmitWorkflowRequest> = {
             message.site = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -233,18 +475,22 @@ export const SubmitWorkflowRequest: MessageFns<SubmitWorkflowRequest> = {
     message.fileName = object.fileName ?? "";
     message.dryRun = object.dryRun ?? false;
     message.site = object.site ?? "";
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
 
 function createBaseSubmitWorkflowResponse(): SubmitWorkflowResponse {
-  return { plan: undefined };
+  return { plan: undefined, workflow: undefined };
 }
 
 export const SubmitWorkflowResponse: MessageFns<SubmitWorkflowResponse> = {
   encode(message: SubmitWorkflowResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.plan !== undefined) {
       WorkflowPlan.encode(message.plan, writer.uint32(10).fork()).join();
+    }
+    if (message.workflow !== undefined) {
+      Workflow.encode(message.workflow, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -270,6 +516,14 @@ export const SubmitWorkflowResponse: MessageFns<SubmitWorkflowResponse> = {
             message.plan = WorkflowPlan.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.workflow = Workflow.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -290,6 +544,1340 @@ export const SubmitWorkflowResponse: MessageFns<SubmitWorkflowResponse> = {
     message.plan = (object.plan !== undefined && object.plan !== null)
       ? WorkflowPlan.fromPartial(object.plan)
       : undefined;
+    message.workflow = (object.workflow !== undefined && object.workflow !== null)
+      ? Workflow.fromPartial(object.workflow)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseItemCounts(): ItemCounts {
+  return { total: 0, succeeded: 0, failed: 0 };
+}
+
+export const ItemCounts: MessageFns<ItemCounts> = {
+  encode(message: ItemCounts, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.total !== 0) {
+      writer.uint32(8).uint32(message.total);
+    }
+    if (message.succeeded !== 0) {
+      writer.uint32(16).uint32(message.succeeded);
+    }
+    if (message.failed !== 0) {
+      writer.uint32(24).uint32(message.failed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ItemCounts {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseItemCounts();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.total = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.succeeded = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.failed = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ItemCounts>): ItemCounts {
+    return ItemCounts.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ItemCounts>): ItemCounts {
+    const message = createBaseItemCounts();
+    message.total = object.total ?? 0;
+    message.succeeded = object.succeeded ?? 0;
+    message.failed = object.failed ?? 0;
+    return message;
+  },
+};
+
+function createBaseWorkflowStep(): WorkflowStep {
+  return {
+    key: "",
+    path: "",
+    iteration: 0,
+    kind: 0,
+    state: 0,
+    attempt: 0,
+    requeues: 0,
+    items: undefined,
+    failedItems: [],
+    jobIds: [],
+    slurmJobIds: [],
+    reason: "",
+    startTime: undefined,
+    endTime: undefined,
+  };
+}
+
+export const WorkflowStep: MessageFns<WorkflowStep> = {
+  encode(message: WorkflowStep, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.iteration !== 0) {
+      writer.uint32(24).uint32(message.iteration);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(32).int32(message.kind);
+    }
+    if (message.state !== 0) {
+      writer.uint32(40).int32(message.state);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(48).uint32(message.attempt);
+    }
+    if (message.requeues !== 0) {
+      writer.uint32(56).uint32(message.requeues);
+    }
+    if (message.items !== undefined) {
+      ItemCounts.encode(message.items, writer.uint32(66).fork()).join();
+    }
+    if (message.failedItems.length !== 0) {
+      writer.uint32(74).fork();
+      for (const v of message.failedItems) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    for (const v of message.jobIds) {
+      writer.uint32(82).string(v!);
+    }
+    for (const v of message.slurmJobIds) {
+      writer.uint32(90).string(v!);
+    }
+    if (message.reason !== "") {
+      writer.uint32(98).string(message.reason);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(106).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(114).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WorkflowStep {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWorkflowStep();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.iteration = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.attempt = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.requeues = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.items = ItemCounts.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag === 72) {
+              message.failedItems.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 74) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.failedItems.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.jobIds.push(reader.string());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.slurmJobIds.push(reader.string());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<WorkflowStep>): WorkflowStep {
+    return WorkflowStep.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WorkflowStep>): WorkflowStep {
+    const message = createBaseWorkflowStep();
+    message.key = object.key ?? "";
+    message.path = object.path ?? "";
+    message.iteration = object.iteration ?? 0;
+    message.kind = object.kind ?? 0;
+    message.state = object.state ?? 0;
+    message.attempt = object.attempt ?? 0;
+    message.requeues = object.requeues ?? 0;
+    message.items = (object.items !== undefined && object.items !== null)
+      ? ItemCounts.fromPartial(object.items)
+      : undefined;
+    message.failedItems = object.failedItems?.map((e) => e) || [];
+    message.jobIds = object.jobIds?.map((e) => e) || [];
+    message.slurmJobIds = object.slurmJobIds?.map((e) => e) || [];
+    message.reason = object.reason ?? "";
+    message.startTime = object.startTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseLoopIteration(): LoopIteration {
+  return {
+    loop: "",
+    iteration: 0,
+    state: 0,
+    metrics: {},
+    decision: "",
+    stop: "",
+    startTime: undefined,
+    endTime: undefined,
+  };
+}
+
+export const LoopIteration: MessageFns<LoopIteration> = {
+  encode(message: LoopIteration, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.loop !== "") {
+      writer.uint32(10).string(message.loop);
+    }
+    if (message.iteration !== 0) {
+      writer.uint32(16).uint32(message.iteration);
+    }
+    if (message.state !== 0) {
+      writer.uint32(24).int32(message.state);
+    }
+    globalThis.Object.entries(message.metrics).forEach(([key, value]: [string, number]) => {
+      LoopIteration_MetricsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    if (message.decision !== "") {
+      writer.uint32(42).string(message.decision);
+    }
+    if (message.stop !== "") {
+      writer.uint32(50).string(message.stop);
+    }
+    if (message.startTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.startTime), writer.uint32(58).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoopIteration {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoopIteration();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.loop = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.iteration = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = LoopIteration_MetricsEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.metrics[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.decision = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.stop = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.startTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<LoopIteration>): LoopIteration {
+    return LoopIteration.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoopIteration>): LoopIteration {
+    const message = createBaseLoopIteration();
+    message.loop = object.loop ?? "";
+    message.iteration = object.iteration ?? 0;
+    message.state = object.state ?? 0;
+    message.metrics = (globalThis.Object.entries(object.metrics ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.decision = object.decision ?? "";
+    message.stop = object.stop ?? "";
+    message.startTime = object.startTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseLoopIteration_MetricsEntry(): LoopIteration_MetricsEntry {
+  return { key: "", value: 0 };
+}
+
+export const LoopIteration_MetricsEntry: MessageFns<LoopIteration_MetricsEntry> = {
+  encode(message: LoopIteration_MetricsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoopIteration_MetricsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoopIteration_MetricsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<LoopIteration_MetricsEntry>): LoopIteration_MetricsEntry {
+    return LoopIteration_MetricsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoopIteration_MetricsEntry>): LoopIteration_MetricsEntry {
+    const message = createBaseLoopIteration_MetricsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseWorkflow(): Workflow {
+  return {
+    runId: "",
+    name: "",
+    site: "",
+    fileName: "",
+    state: 0,
+    reason: "",
+    createTime: undefined,
+    updateTime: undefined,
+    endTime: undefined,
+    steps: [],
+    iterations: [],
+    plan: undefined,
+  };
+}
+
+export const Workflow: MessageFns<Workflow> = {
+  encode(message: Workflow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.site !== "") {
+      writer.uint32(26).string(message.site);
+    }
+    if (message.fileName !== "") {
+      writer.uint32(34).string(message.fileName);
+    }
+    if (message.state !== 0) {
+      writer.uint32(40).int32(message.state);
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    if (message.createTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.createTime), writer.uint32(58).fork()).join();
+    }
+    if (message.updateTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.updateTime), writer.uint32(66).fork()).join();
+    }
+    if (message.endTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.endTime), writer.uint32(74).fork()).join();
+    }
+    for (const v of message.steps) {
+      WorkflowStep.encode(v!, writer.uint32(82).fork()).join();
+    }
+    for (const v of message.iterations) {
+      LoopIteration.encode(v!, writer.uint32(90).fork()).join();
+    }
+    if (message.plan !== undefined) {
+      WorkflowPlan.encode(message.plan, writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Workflow {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWorkflow();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.site = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fileName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.createTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.updateTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.steps.push(WorkflowStep.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.iterations.push(LoopIteration.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.plan = WorkflowPlan.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<Workflow>): Workflow {
+    return Workflow.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Workflow>): Workflow {
+    const message = createBaseWorkflow();
+    message.runId = object.runId ?? "";
+    message.name = object.name ?? "";
+    message.site = object.site ?? "";
+    message.fileName = object.fileName ?? "";
+    message.state = object.state ?? 0;
+    message.reason = object.reason ?? "";
+    message.createTime = object.createTime ?? undefined;
+    message.updateTime = object.updateTime ?? undefined;
+    message.endTime = object.endTime ?? undefined;
+    message.steps = object.steps?.map((e) => WorkflowStep.fromPartial(e)) || [];
+    message.iterations = object.iterations?.map((e) => LoopIteration.fromPartial(e)) || [];
+    message.plan = (object.plan !== undefined && object.plan !== null)
+      ? WorkflowPlan.fromPartial(object.plan)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetWorkflowRequest(): GetWorkflowRequest {
+  return { runId: "" };
+}
+
+export const GetWorkflowRequest: MessageFns<GetWorkflowRequest> = {
+  encode(message: GetWorkflowRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetWorkflowRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetWorkflowRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GetWorkflowRequest>): GetWorkflowRequest {
+    return GetWorkflowRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetWorkflowRequest>): GetWorkflowRequest {
+    const message = createBaseGetWorkflowRequest();
+    message.runId = object.runId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetWorkflowResponse(): GetWorkflowResponse {
+  return { workflow: undefined };
+}
+
+export const GetWorkflowResponse: MessageFns<GetWorkflowResponse> = {
+  encode(message: GetWorkflowResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.workflow !== undefined) {
+      Workflow.encode(message.workflow, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetWorkflowResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetWorkflowResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workflow = Workflow.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GetWorkflowResponse>): GetWorkflowResponse {
+    return GetWorkflowResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetWorkflowResponse>): GetWorkflowResponse {
+    const message = createBaseGetWorkflowResponse();
+    message.workflow = (object.workflow !== undefined && object.workflow !== null)
+      ? Workflow.fromPartial(object.workflow)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWatchWorkflowRequest(): WatchWorkflowRequest {
+  return { runId: "" };
+}
+
+export const WatchWorkflowRequest: MessageFns<WatchWorkflowRequest> = {
+  encode(message: WatchWorkflowRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchWorkflowRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchWorkflowRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<WatchWorkflowRequest>): WatchWorkflowRequest {
+    return WatchWorkflowRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchWorkflowRequest>): WatchWorkflowRequest {
+    const message = createBaseWatchWorkflowRequest();
+    message.runId = object.runId ?? "";
+    return message;
+  },
+};
+
+function createBaseWatchWorkflowResponse(): WatchWorkflowResponse {
+  return { sequence: 0, kind: "", state: 0, reason: "", step: undefined, iteration: undefined, time: undefined };
+}
+
+export const WatchWorkflowResponse: MessageFns<WatchWorkflowResponse> = {
+  encode(message: WatchWorkflowResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sequence !== 0) {
+      writer.uint32(8).uint64(message.sequence);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.state !== 0) {
+      writer.uint32(24).int32(message.state);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.step !== undefined) {
+      WorkflowStep.encode(message.step, writer.uint32(42).fork()).join();
+    }
+    if (message.iteration !== undefined) {
+      LoopIteration.encode(message.iteration, writer.uint32(50).fork()).join();
+    }
+    if (message.time !== undefined) {
+      Timestamp.encode(toTimestamp(message.time), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchWorkflowResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchWorkflowResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.sequence = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.step = WorkflowStep.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.iteration = LoopIteration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.time = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<WatchWorkflowResponse>): WatchWorkflowResponse {
+    return WatchWorkflowResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchWorkflowResponse>): WatchWorkflowResponse {
+    const message = createBaseWatchWorkflowResponse();
+    message.sequence = object.sequence ?? 0;
+    message.kind = object.kind ?? "";
+    message.state = object.state ?? 0;
+    message.reason = object.reason ?? "";
+    message.step = (object.step !== undefined && object.step !== null)
+      ? WorkflowStep.fromPartial(object.step)
+      : undefined;
+    message.iteration = (object.iteration !== undefined && object.iteration !== null)
+      ? LoopIteration.fromPartial(object.iteration)
+      : undefined;
+    message.time = object.time ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCancelWorkflowRequest(): CancelWorkflowRequest {
+  return { runId: "" };
+}
+
+export const CancelWorkflowRequest: MessageFns<CancelWorkflowRequest> = {
+  encode(message: CancelWorkflowRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.runId !== "") {
+      writer.uint32(10).string(message.runId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelWorkflowRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelWorkflowRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.runId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<CancelWorkflowRequest>): CancelWorkflowRequest {
+    return CancelWorkflowRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CancelWorkflowRequest>): CancelWorkflowRequest {
+    const message = createBaseCancelWorkflowRequest();
+    message.runId = object.runId ?? "";
+    return message;
+  },
+};
+
+function createBaseCancelWorkflowResponse(): CancelWorkflowResponse {
+  return { workflow: undefined };
+}
+
+export const CancelWorkflowResponse: MessageFns<CancelWorkflowResponse> = {
+  encode(message: CancelWorkflowResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.workflow !== undefined) {
+      Workflow.encode(message.workflow, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelWorkflowResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelWorkflowResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workflow = Workflow.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<CancelWorkflowResponse>): CancelWorkflowResponse {
+    return CancelWorkflowResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CancelWorkflowResponse>): CancelWorkflowResponse {
+    const message = createBaseCancelWorkflowResponse();
+    message.workflow = (object.workflow !== undefined && object.workflow !== null)
+      ? Workflow.fromPartial(object.workflow)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListWorkflowsRequest(): ListWorkflowsRequest {
+  return { pageSize: 0, pageToken: "", states: [], namePrefix: "" };
+}
+
+export const ListWorkflowsRequest: MessageFns<ListWorkflowsRequest> = {
+  encode(message: ListWorkflowsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).uint32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(18).string(message.pageToken);
+    }
+    if (message.states.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.states) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.namePrefix !== "") {
+      writer.uint32(34).string(message.namePrefix);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListWorkflowsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListWorkflowsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag === 24) {
+              message.states.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.states.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.namePrefix = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ListWorkflowsRequest>): ListWorkflowsRequest {
+    return ListWorkflowsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListWorkflowsRequest>): ListWorkflowsRequest {
+    const message = createBaseListWorkflowsRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    message.states = object.states?.map((e) => e) || [];
+    message.namePrefix = object.namePrefix ?? "";
+    return message;
+  },
+};
+
+function createBaseListWorkflowsResponse(): ListWorkflowsResponse {
+  return { workflows: [], nextPageToken: "" };
+}
+
+export const ListWorkflowsResponse: MessageFns<ListWorkflowsResponse> = {
+  encode(message: ListWorkflowsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.workflows) {
+      Workflow.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListWorkflowsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListWorkflowsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workflows.push(Workflow.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<ListWorkflowsResponse>): ListWorkflowsResponse {
+    return ListWorkflowsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListWorkflowsResponse>): ListWorkflowsResponse {
+    const message = createBaseListWorkflowsResponse();
+    message.workflows = object.workflows?.map((e) => Workflow.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
     return message;
   },
 };
@@ -891,17 +2479,17 @@ export const LoopPlan: MessageFns<LoopPlan> = {
   },
 };
 
-/** WorkflowService checks, plans and (to come) runs workflows. */
+/** WorkflowService checks, plans, runs, follows and cancels workflows. */
 export type WorkflowServiceService = typeof WorkflowServiceService;
 export const WorkflowServiceService = {
   /**
    * SubmitWorkflow validates a workflow file, pins its images to digests and plans it on
    * its site: each step's partition and resources, and how each array becomes Slurm
-   * array jobs. With dry_run it returns the plan and submits nothing.
+   * array jobs. With dry_run it returns the plan and submits nothing; otherwise the run
+   * is recorded durably before the reply and starts at once.
    * Errors: INVALID_ARGUMENT for an invalid file (every problem, each with file, line,
    * column and field), a missing image or a step no partition of the site can run;
-   * UNAVAILABLE when the site's agent does not answer; UNIMPLEMENTED without dry_run
-   * (running workflows is not available yet).
+   * UNAVAILABLE when the site's agent does not answer.
    */
   submitWorkflow: {
     path: "/cairn.v1.WorkflowService/SubmitWorkflow" as const,
@@ -914,30 +2502,110 @@ export const WorkflowServiceService = {
       Buffer.from(SubmitWorkflowResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SubmitWorkflowResponse => SubmitWorkflowResponse.decode(value),
   },
+  /**
+   * GetWorkflow returns a run with every step instance and loop iteration.
+   * Errors: INVALID_ARGUMENT for a malformed id, NOT_FOUND for an unknown run.
+   */
+  getWorkflow: {
+    path: "/cairn.v1.WorkflowService/GetWorkflow" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetWorkflowRequest): Buffer => Buffer.from(GetWorkflowRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetWorkflowRequest => GetWorkflowRequest.decode(value),
+    responseSerialize: (value: GetWorkflowResponse): Buffer => Buffer.from(GetWorkflowResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetWorkflowResponse => GetWorkflowResponse.decode(value),
+  },
+  /**
+   * WatchWorkflow streams the run as it is now (one event per step instance and
+   * iteration, then the run), then every change of a step (state, attempts, item
+   * counts), a loop iteration (metrics, decision, stop) or the run, until the run ends.
+   */
+  watchWorkflow: {
+    path: "/cairn.v1.WorkflowService/WatchWorkflow" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchWorkflowRequest): Buffer => Buffer.from(WatchWorkflowRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchWorkflowRequest => WatchWorkflowRequest.decode(value),
+    responseSerialize: (value: WatchWorkflowResponse): Buffer =>
+      Buffer.from(WatchWorkflowResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchWorkflowResponse => WatchWorkflowResponse.decode(value),
+  },
+  /**
+   * CancelWorkflow stops a run: waiting steps are cancelled and running Slurm jobs are
+   * cancelled; the run ends CANCELLED once they have stopped. Cancelling a finished run
+   * changes nothing.
+   */
+  cancelWorkflow: {
+    path: "/cairn.v1.WorkflowService/CancelWorkflow" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CancelWorkflowRequest): Buffer =>
+      Buffer.from(CancelWorkflowRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CancelWorkflowRequest => CancelWorkflowRequest.decode(value),
+    responseSerialize: (value: CancelWorkflowResponse): Buffer =>
+      Buffer.from(CancelWorkflowResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CancelWorkflowResponse => CancelWorkflowResponse.decode(value),
+  },
+  /**
+   * ListWorkflows lists runs, newest first, without their steps; filter by state and
+   * by name prefix (runs of one workflow form an experiment).
+   */
+  listWorkflows: {
+    path: "/cairn.v1.WorkflowService/ListWorkflows" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListWorkflowsRequest): Buffer => Buffer.from(ListWorkflowsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListWorkflowsRequest => ListWorkflowsRequest.decode(value),
+    responseSerialize: (value: ListWorkflowsResponse): Buffer =>
+      Buffer.from(ListWorkflowsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListWorkflowsResponse => ListWorkflowsResponse.decode(value),
+  },
 } as const;
 
 export interface WorkflowServiceServer extends UntypedServiceImplementation {
   /**
    * SubmitWorkflow validates a workflow file, pins its images to digests and plans it on
    * its site: each step's partition and resources, and how each array becomes Slurm
-   * array jobs. With dry_run it returns the plan and submits nothing.
+   * array jobs. With dry_run it returns the plan and submits nothing; otherwise the run
+   * is recorded durably before the reply and starts at once.
    * Errors: INVALID_ARGUMENT for an invalid file (every problem, each with file, line,
    * column and field), a missing image or a step no partition of the site can run;
-   * UNAVAILABLE when the site's agent does not answer; UNIMPLEMENTED without dry_run
-   * (running workflows is not available yet).
+   * UNAVAILABLE when the site's agent does not answer.
    */
   submitWorkflow: handleUnaryCall<SubmitWorkflowRequest, SubmitWorkflowResponse>;
+  /**
+   * GetWorkflow returns a run with every step instance and loop iteration.
+   * Errors: INVALID_ARGUMENT for a malformed id, NOT_FOUND for an unknown run.
+   */
+  getWorkflow: handleUnaryCall<GetWorkflowRequest, GetWorkflowResponse>;
+  /**
+   * WatchWorkflow streams the run as it is now (one event per step instance and
+   * iteration, then the run), then every change of a step (state, attempts, item
+   * counts), a loop iteration (metrics, decision, stop) or the run, until the run ends.
+   */
+  watchWorkflow: handleServerStreamingCall<WatchWorkflowRequest, WatchWorkflowResponse>;
+  /**
+   * CancelWorkflow stops a run: waiting steps are cancelled and running Slurm jobs are
+   * cancelled; the run ends CANCELLED once they have stopped. Cancelling a finished run
+   * changes nothing.
+   */
+  cancelWorkflow: handleUnaryCall<CancelWorkflowRequest, CancelWorkflowResponse>;
+  /**
+   * ListWorkflows lists runs, newest first, without their steps; filter by state and
+   * by name prefix (runs of one workflow form an experiment).
+   */
+  listWorkflows: handleUnaryCall<ListWorkflowsRequest, ListWorkflowsResponse>;
 }
 
 export interface WorkflowServiceClient extends Client {
   /**
    * SubmitWorkflow validates a workflow file, pins its images to digests and plans it on
    * its site: each step's partition and resources, and how each array becomes Slurm
-   * array jobs. With dry_run it returns the plan and submits nothing.
+   * array jobs. With dry_run it returns the plan and submits nothing; otherwise the run
+   * is recorded durably before the reply and starts at once.
    * Errors: INVALID_ARGUMENT for an invalid file (every problem, each with file, line,
    * column and field), a missing image or a step no partition of the site can run;
-   * UNAVAILABLE when the site's agent does not answer; UNIMPLEMENTED without dry_run
-   * (running workflows is not available yet).
+   * UNAVAILABLE when the site's agent does not answer.
    */
   submitWorkflow(
     request: SubmitWorkflowRequest,
@@ -953,6 +2621,78 @@ export interface WorkflowServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SubmitWorkflowResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * GetWorkflow returns a run with every step instance and loop iteration.
+   * Errors: INVALID_ARGUMENT for a malformed id, NOT_FOUND for an unknown run.
+   */
+  getWorkflow(
+    request: GetWorkflowRequest,
+    callback: (error: ServiceError | null, response: GetWorkflowResponse) => void,
+  ): ClientUnaryCall;
+  getWorkflow(
+    request: GetWorkflowRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetWorkflowResponse) => void,
+  ): ClientUnaryCall;
+  getWorkflow(
+    request: GetWorkflowRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetWorkflowResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * WatchWorkflow streams the run as it is now (one event per step instance and
+   * iteration, then the run), then every change of a step (state, attempts, item
+   * counts), a loop iteration (metrics, decision, stop) or the run, until the run ends.
+   */
+  watchWorkflow(
+    request: WatchWorkflowRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchWorkflowResponse>;
+  watchWorkflow(
+    request: WatchWorkflowRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchWorkflowResponse>;
+  /**
+   * CancelWorkflow stops a run: waiting steps are cancelled and running Slurm jobs are
+   * cancelled; the run ends CANCELLED once they have stopped. Cancelling a finished run
+   * changes nothing.
+   */
+  cancelWorkflow(
+    request: CancelWorkflowRequest,
+    callback: (error: ServiceError | null, response: CancelWorkflowResponse) => void,
+  ): ClientUnaryCall;
+  cancelWorkflow(
+    request: CancelWorkflowRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CancelWorkflowResponse) => void,
+  ): ClientUnaryCall;
+  cancelWorkflow(
+    request: CancelWorkflowRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CancelWorkflowResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ListWorkflows lists runs, newest first, without their steps; filter by state and
+   * by name prefix (runs of one workflow form an experiment).
+   */
+  listWorkflows(
+    request: ListWorkflowsRequest,
+    callback: (error: ServiceError | null, response: ListWorkflowsResponse) => void,
+  ): ClientUnaryCall;
+  listWorkflows(
+    request: ListWorkflowsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListWorkflowsResponse) => void,
+  ): ClientUnaryCall;
+  listWorkflows(
+    request: ListWorkflowsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListWorkflowsResponse) => void,
   ): ClientUnaryCall;
 }
 
@@ -972,6 +2712,29 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;

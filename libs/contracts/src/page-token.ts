@@ -1,0 +1,25 @@
+import { CairnError } from './errors';
+
+export interface PageCursor {
+  createdAt: Date;
+  /** The record's id (job or run), the tie-breaker between equal times. */
+  id: string;
+}
+
+/** Opaque page tokens of list calls: the position after the last record of a page. */
+export function encodePageToken(cursor: PageCursor): string {
+  return Buffer.from(JSON.stringify({ t: new Date(cursor.createdAt).toISOString(), id: cursor.id })).toString('base64url');
+}
+
+export function decodePageToken(token: string, call = 'the list'): PageCursor {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { t?: unknown; id?: unknown };
+    const createdAt = new Date(String(parsed.t));
+    if (typeof parsed.id !== 'string' || !/^[0-9a-f-]{36}$/.test(parsed.id) || Number.isNaN(createdAt.getTime())) {
+      throw new Error('bad cursor');
+    }
+    return { createdAt, id: parsed.id };
+  } catch {
+    throw new CairnError('INVALID_ARGUMENT', `page_token: not a token from a previous ${call} page`);
+  }
+}

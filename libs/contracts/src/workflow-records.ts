@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { planWorkflowCommand, requestIdSchema, workflowPlanSchema } from './messages';
+import { siteName, uuid } from './validation';
+
+/**
+ * What the scheduler records about running workflows (version 1): runs, step instances
+ * (a step inside a loop has one per iteration), loop iterations with their metrics and
+ * decisions, and the events WatchWorkflow streams.
+ */
+const isoTime = z.iso.datetime({ offset: true });
+
+export const WORKFLOW_STATES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export const workflowStateSchema = z.enum(WORKFLOW_STATES);
+export type WorkflowState = z.infer<typeof workflowStateSchema>;
+
+export const STEP_STATES = ['WAITING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED'] as const;
+export const stepStateSchema = z.enum(STEP_STATES);
+export type StepState = z.infer<typeof stepStateSchema>;
+export const isStepFinal = (state: StepState) => state !== 'WAITING' && state !== 'RUNNING';
+
+/** Why a loop stopped. */
+export const LOOP_STOPS = ['condition', 'max-iterations', 'max-wall-time'] as const;
+
+export const stepRecordSchema = z.object({
+  /** Unique in the run: "train", or "learn[2].train" for iteration 2 of loop "learn". */
+  key: z.string(),
+  /** The step's path in the file: "learn.train". */
+  path: z.string(),
+  /** The innermost loop iteration it belongs to (from 1), 0 outside loops. */
+  iteration: z.number().int().min(0),
+  kind: z.enum(['run', 'array', 'loop']),
+  state: stepStateSchema,
+  /** Attempts started: 1, plus one per retry (for an array: per retry of its failed items). */
+  attempt: z.number().int().min(0),
+  /** Requeues after a time limit or preemption that resumed from the checkpoint. */
+  requeues: z.number().int().min(0),
+  items: z.object({ total: z.number().int(), succeeded: z.number().int(), failed: z.number().int() }),
+  /** Indices of items that failed for good, or are failing now (at most 100). */
+  failedItems: z.array(z.number().int()),
+  /** Cairn jobs this step ran, oldest first. */
+  jobIds: z.array(uuid),
+  slurmJobIds: z.array(z.string()),
+  reason: z.string(),
+  startTime: isoTime.optional(),
+  endTime: isoTime.optional(),
+});
+export type StepRecord = z.infer<typeof stepRecordSchema>;
+
+export const iterationRecordSchema = z.object({
+  /** The loop step's key ("learn"). */
+  loop: z.string(),
+  iteration: z.number().int().min(1),
+  state: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']),
+  /** Numeric metrics from the loop's metrics JSON, nested names dotted. */
+  metrics: z.record(z.string(), z.number()),
+  /** The decide step's `next` JSON, as written (empty when there is none). */
+  decision: z.string(),
+  /** Set on the iteration that ended the loop: condition, max-iterations or max-wall-time. */
+  stop: z.union([z.enum(LOOP_STOPS), z.literal('')]),
+  startTime: isoTime,
+  endTime: isoTime.optional(),
+});
+export type IterationRecord = z.infer<typeof iterationRecordSchema>;
+
+export const workflowRecordSchema = z.object({
+  runId: uuid,
+  name: z.string(),
+  site: siteName,
+  fileName: z.string(),
+  state: workflowStateSchema,
+  reason: z.string(),
+  createTime: isoTime,
+  updateTime: isoTime,
+  endTime: isoTime.optional(),
+  /** Step instances in creation order (empty in listings). */
+  steps: z.array(stepRecordSchema),
+  iterations: z.array(iterationRecordSchema),
+  plan: workflowPlanSchema.optional(),
+});
+export type WorkflowRecord = z.infer<typeof workflowRecordSchema>;
+
+export const submitWorkflowCommand = planWorkflowCommand.extend({ requestId: requestIdSchema.optional() }).strict();
+export type SubmitWorkflowCommand = z.infer<typeof submitWorkflowCommand>;
+export const workflowReply = z.object({ workflow: workflowRecordSchema });
+export const workflowIdQuery = z.object({ runId: uuid }).strict();
+
+export const listWorkflowsQuery = z
+  .object({
+    pageSize: z.number().int().min(1).max(500),
+    pageToken: z.string().max(512).optional(),
+    states: z.array(workflowStateSchema).max(4),
+    namePrefix: z.string().max(64).optional(),
+  })
+  .strict();
+export type ListWorkflowsQuery = z.infer<typeof listWorkflowsQuery>;
+export const listWorkflowsReply = z.object({ workflows: z.array(workflowRecordSchema), nextPageToken: z.string() });
+
+/** One change in a run (stream CAIRN_WORKFLOW_EVENTS, subject per run). */
+export const workflowEventSchema = z
+  .object({
+    runId: uuid,
+    sequence: z.number().int().min(1),
+    time: isoTime,
+    kind: z.enum(['run', 'step', 'iteration']),
+    run: z.object({ state: workflowStateSchema, reason: z.string() }).strict().optional(),
+    step: stepRecordSchema.optional(),
+    iteration: iterationRecordSchema.optional(),
+  })
+  .strict();
+export type WorkflowEvent = z.infer<typeof workflowEventSchema>;

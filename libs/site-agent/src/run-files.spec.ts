@@ -1,0 +1,143 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CairnError } from '@cairn/contracts';
+import { errorCode, strictMock } from '@cairn/testing';
+import { AgentNatsController } from './agent.nats.controller';
+import { RunFiles } from './run-files';
+import type { SiteAgent } from './site-agent.service';
+
+const RUN = '7a0e5c1d-0000-4000-8000-0000000000aa';
+const OTHER_RUN = '7a0e5c1d-0000-4000-8000-0000000000bb';
+
+/** <root>/runs/<RUN>/{produce/out.txt, consume/}, a secret outside the runs, another run. */
+function setup() {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), 'run-files-')));
+  const runs = join(root, 'runs');
+  const run = join(runs, RUN);
+  mkdirSync(join(run, 'produce'), { recursive: true });
+  mkdirSync(join(run, 'consume'));
+  writeFileSync(join(run, 'produce', 'out.txt'), 'hello\n');
+  writeFileSync(join(root, 'secret'), 'top secret\n');
+  mkdirSync(join(runs, OTHER_RUN));
+  writeFileSync(join(runs, OTHER_RUN, 'other.txt'), 'other run\n');
+  return { root, run, files: new RunFiles(runs) };
+}
+
+const text = (reply: { dataBase64: string }) => Buffer.from(reply.dataBase64, 'base64').toString('utf8');
+const ESCAPES = 'path escapes the run directory';
+
+describe('RunFiles [real: filesystem]', () => {
+  it('reads a file of the run', async () => {
+    const { files } = setup();
+    const reply = await files.read({ runId: RUN, path: 'produce/out.txt', maxBytes: 1024 });
+    expect(reply).toEqual({ exists: true, dataBase64: Buffer.from('hello\n').toString('base64'), truncated: false });
+    expect(text(await files.read({ runId: RUN, path: './produce//out.txt', maxBytes: 1024 }))).toBe('hello\n');
+  });
+
+  it('returns at most maxBytes, from the start, and says when the file is longer', async () => {
+    const { files } = setup();
+    const cut = await files.read({ runId: RUN, path: 'produce/out.txt', maxBytes: 4 });
+    expect([text(cut), cut.truncated]).toEqual(['hell', true]);
+    const exact = await files.read({ runId: RUN, path: 'produce/out.txt', maxBytes: 6 });
+    expect([text(exact), exact.truncated]).toEqual(['hello\n', false]);
+  });
+
+  it('answers exists: false for a missing file, a missing run, and a path through a file', async () => {
+    const { files } = setup();
+    const missing = { exists: false, dataBase64: '', truncated: false };
+    expect(await files.read({ runId: RUN, path: 'produce/none.txt', maxBytes: 10 })).toEqual(missing);
+    expect(await files.read({ runId: RUN, path: 'nostep/none.txt', maxBytes: 10 })).toEqual(missing);
+    expect(await files.read({ runId: '7a0e5c1d-0000-4000-8000-0000000000cc', path: 'a', maxBytes: 10 })).toEqual(missing);
+    expect(await files.read({ runId: RUN, path: 'produce/out.txt/x', maxBytes: 10 })).toEqual(missing);
+  });
+
+  it('refuses a directory, and anything that is not a regular file', async () => {
+    const { run, files } = setup();
+    await expect(files.read({ runId: RUN, path: 'produce', maxBytes: 10 })).rejects.toThrow('produce is a directory');
+    expect(await errorCode(files.read({ runId: RUN, path: '.', maxBytes: 10 }))).toBe('INVALID_ARGUMENT');
+    execFileSync('mkfifo', [join(run, 'produce', 'pipe')]);
+    await expect(files.read({ runId: RUN, path: 'produce/pipe', maxBytes: 10 })).rejects.toThrow('produce/pipe is not a regular file');
+  });
+
+  it('refuses "..", absolute paths and a bad run id even when called directly', async () => {
+    const { files } = setup();
+    for (const path of ['../x', 'produce/../../secret', '/etc/passwd', '']) {
+      const error = await files.read({ runId: RUN, path, maxBytes: 10 }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CairnError);
+      expect((error as CairnError).code).toBe('INVALID_ARGUMENT');
+    }
+    expect(await errorCode(files.read({ runId: '../runs', path: 'x', maxBytes: 10 }))).toBe('INVALID_ARGUMENT');
+  });
+
+  it('follows symbolic links that stay inside the run, relative or absolute', async () => {
+    const { run, files } = setup();
+    symlinkSync('../produce/out.txt', join(run, 'consume', 'input'));
+    symlinkSync(join(run, 'produce'), join(run, 'latest'));
+    symlinkSync('latest/out.txt', join(run, 'chain'));
+    expect(text(await files.read({ runId: RUN, path: 'consume/input', maxBytes: 100 }))).toBe('hello\n');
+    expect(text(await files.read({ runId: RUN, path: 'latest/out.txt', maxBytes: 100 }))).toBe('hello\n');
+    expect(text(await files.read({ runId: RUN, path: 'chain', maxBytes: 100 }))).toBe('hello\n');
+  });
+
+  it('refuses a symbolic link out of the run, to a file or a directory, existing or not, or into another run', async () => {
+    const { root, run, files } = setup();
+    symlinkSync(join(root, 'secret'), join(run, 'consume', 'secret'));
+    symlinkSync('../../../secret', join(run, 'consume', 'relative'));
+    symlinkSync(root, join(run, 'up'));
+    symlinkSync(join(root, 'no-such-file'), join(run, 'dangling'));
+    symlinkSync(`../${OTHER_RUN}/other.txt`, join(run, 'sibling'));
+    symlinkSync('/cairn/run/produce/out.txt', join(run, 'container-path'));
+    for (const path of ['consume/secret', 'consume/relative', 'up/secret', 'up/no-such-file', 'dangling', 'sibling', 'container-path']) {
+      await expect(files.read({ runId: RUN, path, maxBytes: 100 })).rejects.toThrow(ESCAPES);
+    }
+  });
+
+  it('refuses a loop of symbolic links', async () => {
+    const { run, files } = setup();
+    symlinkSync('b', join(run, 'a'));
+    symlinkSync('a', join(run, 'b'));
+    await expect(files.read({ runId: RUN, path: 'a', maxBytes: 10 })).rejects.toThrow('too many symbolic links in a');
+  });
+});
+
+describe('AgentNatsController agent.run-file', () => {
+  const controller = (files: RunFiles) => new AgentNatsController(strictMock<SiteAgent>({}, 'SiteAgent'), files);
+
+  it('validates the payload, then reads the file', async () => {
+    const { files } = setup();
+    const reply = await controller(files).readRunFile({ runId: RUN, path: 'produce/out.txt', maxBytes: 3 });
+    expect([text(reply), reply.truncated]).toEqual(['hel', true]);
+  });
+
+  it('answers INVALID_ARGUMENT for "..", an absolute path, a bad run id or size, without touching the disk', async () => {
+    const reads: unknown[] = [];
+    const files = strictMock<RunFiles>(
+      {
+        read: async (query) => {
+          reads.push(query);
+          return { exists: false, dataBase64: '', truncated: false };
+        },
+      },
+      'RunFiles',
+    );
+    const bad = [
+      { runId: RUN, path: '../x', maxBytes: 10 },
+      { runId: RUN, path: '/etc/passwd', maxBytes: 10 },
+      { runId: 'x', path: 'a', maxBytes: 10 },
+      { runId: RUN, path: 'a', maxBytes: 0 },
+      { runId: RUN, path: 'a', maxBytes: 10, extra: true },
+    ];
+    for (const payload of bad) {
+      let code: unknown;
+      try {
+        await controller(files).readRunFile(payload);
+      } catch (error) {
+        code = (error as CairnError).code;
+      }
+      expect([payload, code]).toEqual([payload, 'INVALID_ARGUMENT']);
+    }
+    expect(reads).toEqual([]);
+  });
+});

@@ -1,0 +1,415 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '@cairn/adapters/postgres';
+import type { JobRecord, JobSpec, JobState, SiteDescription } from '@cairn/contracts';
+import { createLogger } from '@cairn/logging';
+import { JobsPort, SitePort } from './engine-ports';
+import { workflowMigrations } from './migrations/0002-workflows';
+import { parseWorkflow } from './parse-workflow';
+import { scopeNodes } from './run-layout';
+import { WorkflowEngine } from './workflow-engine';
+import { planWorkflow } from './workflow-plan';
+import { toWorkflowRecord } from './workflow-record.mapper';
+import { type RunRow, WorkflowStore } from './workflow.store';
+import type { WorkflowDb } from './workflow.tables';
+
+const SITE: SiteDescription = {
+  site: 'dev',
+  maxArraySize: 1001,
+  maxJobCount: 10_000,
+  partitions: [{ name: 'debug', isDefault: true, up: true, cpusPerNode: 2, memoryMbPerNode: 4096, nodes: 1, maxTimeSeconds: null, gres: [], jobSlots: 8 }],
+  resourceClasses: {},
+};
+const logger = createLogger('test', 'silent');
+const one = <T>(list: T[]): T => {
+  expect(list).toHaveLength(1);
+  return list[0] as T;
+};
+
+/** Cairn's job service as the engine sees it: records jobs; the test decides how they end. */
+class ScriptedJobs extends JobsPort {
+  readonly jobs = new Map<string, JobRecord>();
+  readonly byRequest = new Map<string, string>();
+  submissions = 0;
+
+  async submit(spec: JobSpec, requestId: string): Promise<JobRecord> {
+    const known = this.byRequest.get(requestId);
+    if (known) return this.jobs.get(known) as JobRecord;
+    this.submissions += 1;
+    const n = this.jobs.size + 1;
+    const id = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const record: JobRecord = {
+      jobId: id,
+      spec,
+      imageDigest: spec.image,
+      state: 'ACCEPTED',
+      exitCode: null,
+      slurmJobId: String(100 + n),
+      reason: '',
+      attemptId: `10000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      createTime: new Date().toISOString(),
+      updateTime: new Date().toISOString(),
+    };
+    this.jobs.set(id, record);
+    this.byRequest.set(requestId, id);
+    return record;
+  }
+  async byIds(ids: string[]): Promise<JobRecord[]> {
+    return ids.map((id) => this.jobs.get(id)).filter((j): j is JobRecord => Boolean(j));
+  }
+  async cancel(jobId: string): Promise<JobRecord> {
+    const job = this.jobs.get(jobId) as JobRecord;
+    job.state = 'CANCELLED';
+    return job;
+  }
+  /** Live jobs whose name contains `name`. */
+  live(name: string): JobRecord[] {
+    return [...this.jobs.values()].filter((j) => j.spec.name.includes(name) && !['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'].includes(j.state));
+  }
+  end(job: JobRecord, state: JobState, exitCode: number | null = state === 'COMPLETED' ? 0 : 1): void {
+    job.state = state;
+    job.exitCode = exitCode;
+  }
+}
+
+class ScriptedSite extends SitePort {
+  readonly files = new Map<string, string>();
+  readonly items = new Map<string, { item: number; exitCode: number }[]>();
+  async readRunFile(_site: string, _runId: string, path: string, maxBytes: number) {
+    const text = this.files.get(path);
+    const data = Buffer.from(text ?? '');
+    return { exists: text !== undefined, data: data.subarray(0, maxBytes), truncated: data.length > maxBytes };
+  }
+  async itemResults(_site: string, attemptId: string) {
+    return this.items.get(attemptId) ?? [];
+  }
+  async describe() {
+    return SITE;
+  }
+}
+
+describe('WorkflowEngine [real: PGlite]', () => {
+  let store: WorkflowStore;
+  let close: () => Promise<void>;
+  let jobs: ScriptedJobs;
+  let site: ScriptedSite;
+  let engine: WorkflowEngine;
+
+  beforeAll(async () => {
+    const database = await openDatabase<WorkflowDb>({
+      embeddedDir: mkdtempSync(join(tmpdir(), 'engine-spec-')),
+      schema: 'scheduler',
+      migrations: workflowMigrations,
+    });
+    store = new WorkflowStore(database.db);
+    close = database.close;
+  });
+  afterAll(() => close());
+  beforeEach(() => {
+    jobs = new ScriptedJobs();
+    site = new ScriptedSite();
+    engine = new WorkflowEngine(store, jobs, site, logger);
+  });
+
+  let runs = 0;
+  async function submit(yaml: string): Promise<string> {
+    runs += 1;
+    const runId = `20000000-0000-4000-8000-${String(runs).padStart(12, '0')}`;
+    const workflow = parseWorkflow(yaml, 'w.yaml');
+    const plan = planWorkflow(workflow, SITE);
+    const pin = (steps: typeof plan.steps) => steps.forEach((s) => (s.loop ? pin(s.loop.steps) : (s.imageDigest = `reg/lab/busybox@sha256:${'a'.repeat(64)}`)));
+    pin(plan.steps);
+    await store.insertRun({ runId, workflow, plan, fileName: 'w.yaml', nodes: scopeNodes(workflow, ''), at: new Date() });
+    return runId;
+  }
+  const record = async (runId: string) =>
+    toWorkflowRecord((await store.run(runId)) as RunRow, { nodes: await store.nodes(runId), jobs: await store.jobs(runId), iterations: await store.iterations(runId) });
+  const step = async (runId: string, key: string) => (await record(runId)).steps.find((s) => s.key === key);
+
+  it('runs a DAG in dependency order, wiring outputs as paths under /cairn/run', async () => {
+    const runId = await submit(`
+version: 1
+name: dag
+defaults: { image: lab/busybox:1.36 }
+steps:
+  b:
+    command: [cat, "\${{ steps.a.outputs.out }}"]
+  a:
+    command: [sh, -c, "echo hi > out.txt"]
+    outputs: { out: out.txt }
+`);
+    await engine.tick();
+    expect([...jobs.jobs.values()].map((j) => j.spec.name)).toEqual(['dag.a']);
+    expect((await step(runId, 'b'))?.state).toBe('WAITING');
+    const a = jobs.live('dag.a')[0] as JobRecord;
+    expect(a.spec.run).toEqual({ id: runId, stepDir: 'a' });
+    await engine.tick();
+    expect(jobs.submissions).toBe(1);
+    jobs.end(a, 'COMPLETED');
+    await engine.tick();
+    const b = jobs.live('dag.b')[0] as JobRecord;
+    expect(b.spec.command).toEqual(['cat', '/cairn/run/a/out.txt']);
+    jobs.end(b, 'COMPLETED');
+    await engine.tick();
+    const done = await record(runId);
+    expect(done.state).toBe('SUCCEEDED');
+    expect(done.steps.map((s) => [s.key, s.state, s.slurmJobIds.length])).toEqual([
+      ['b', 'SUCCEEDED', 1],
+      ['a', 'SUCCEEDED', 1],
+    ]);
+  });
+
+  it('retries only the failed items of an array, then succeeds', async () => {
+    const runId = await submit(`
+version: 1
+name: arr
+defaults: { image: lab/busybox:1.36 }
+steps:
+  each:
+    command: [echo, "\${{ item }}"]
+    array: { items: [a, b, c, d, e], itemEstimate: 1s, targetDuration: 2s }
+    retries: { max: 2 }
+`);
+    await engine.tick();
+    const first = jobs.live('arr.each');
+    expect(first).toHaveLength(1);
+    expect(first[0]?.spec.array).toMatchObject({ items: ['a', 'b', 'c', 'd', 'e'], indices: [0, 1, 2, 3, 4], itemsPerElement: 2 });
+    expect(first[0]?.spec.command).toEqual(['echo', '${{ item }}']);
+    site.items.set(one(first).attemptId, [0, 1, 3, 4].map((item) => ({ item, exitCode: 0 })).concat([{ item: 2, exitCode: 7 }]));
+    jobs.end(one(first), 'FAILED', 1);
+    await engine.tick();
+    const retry = jobs.live('arr.each');
+    expect(retry).toHaveLength(1);
+    expect(retry[0]?.spec.array).toMatchObject({ items: ['c'], indices: [2] });
+    expect(await step(runId, 'each')).toMatchObject({ state: 'RUNNING', attempt: 2, items: { total: 5, succeeded: 4, failed: 1 }, failedItems: [2] });
+    jobs.end(one(retry), 'COMPLETED');
+    await engine.tick();
+    expect(await step(runId, 'each')).toMatchObject({ state: 'SUCCEEDED', items: { total: 5, succeeded: 5, failed: 0 } });
+    expect((await record(runId)).state).toBe('SUCCEEDED');
+  });
+
+  it('counts items as they finish while the array job runs', async () => {
+    const runId = await submit(`
+version: 1
+name: progress
+defaults: { image: lab/busybox:1.36 }
+steps:
+  each:
+    command: [echo, "\${{ item }}"]
+    array: { range: { from: 0, to: 9 } }
+`);
+    await engine.tick();
+    const job = one(jobs.live('progress.each'));
+    job.state = 'RUNNING';
+    site.items.set(job.attemptId, [0, 1, 2].map((item) => ({ item, exitCode: 0 })).concat([{ item: 3, exitCode: 1 }]));
+    await engine.tick();
+    expect(await step(runId, 'each')).toMatchObject({ state: 'RUNNING', items: { total: 10, succeeded: 3, failed: 1 }, failedItems: [3] });
+  });
+
+  it('fails an array whose items keep failing, skips what needs it, and names the items', async () => {
+    const runId = await submit(`
+version: 1
+name: arrfail
+defaults: { image: lab/busybox:1.36 }
+steps:
+  each:
+    command: [echo, "\${{ item }}"]
+    array: { range: { from: 1, to: 3 } }
+    outputs: { r: r.txt }
+  after:
+    command: [ls, "\${{ steps.each.outputs.r }}"]
+`);
+    await engine.tick();
+    const job = one(jobs.live('arrfail.each'));
+    // Item 1 failed; item 2 never ran (its element hit the time limit).
+    site.items.set(job.attemptId, [{ item: 0, exitCode: 0 }, { item: 1, exitCode: 3 }]);
+    jobs.end(job, 'TIMEOUT', null);
+    await engine.tick();
+    const done = await record(runId);
+    expect(done.state).toBe('FAILED');
+    expect(done.steps.find((s) => s.key === 'each')).toMatchObject({ state: 'FAILED', reason: '2 of 3 items failed (1, 2)', failedItems: [1, 2] });
+    expect(done.steps.find((s) => s.key === 'after')).toMatchObject({ state: 'SKIPPED', reason: 'needs each, which failed' });
+    expect(done.reason).toBe('step each failed: 2 of 3 items failed (1, 2)');
+    expect(jobs.submissions).toBe(1);
+  });
+
+  const LOOP = (until: string, max: number) => `
+version: 1
+name: al
+defaults: { image: lab/busybox:1.36 }
+steps:
+  learn:
+    loop:
+      maxIterations: ${max}
+      until: "${until}"
+      metrics: \${{ steps.evaluate.outputs.metrics }}
+      steps:
+        train:
+          command: [train, --labelled, "\${{ steps.select.outputs.next }}", --it, "\${{ loop.iteration }}"]
+          outputs: { model: model.npz }
+        evaluate:
+          command: [evaluate, "\${{ steps.train.outputs.model }}"]
+          outputs: { metrics: metrics.json }
+        select:
+          decide: true
+          command: [select, "\${{ steps.train.outputs.model }}"]
+          outputs: { next: next.json }
+`;
+
+  async function iterate(runId: string, n: number, accuracy: number): Promise<void> {
+    for (const name of ['train', 'evaluate', 'select']) {
+      await engine.tick();
+      const live = jobs.live(`al.learn-${n}.${name}`);
+      expect(live).toHaveLength(1);
+      if (name === 'evaluate') site.files.set(`learn/${n}/evaluate/metrics.json`, JSON.stringify({ val: { accuracy }, labelled: n * 100 }));
+      if (name === 'select') site.files.set(`learn/${n}/select/next.json`, JSON.stringify({ labelled: n * 100 }));
+      jobs.end(one(live), 'COMPLETED');
+    }
+    await engine.tick();
+  }
+
+  it('repeats a loop until its condition holds, recording metrics and decisions', async () => {
+    const runId = await submit(LOOP('val.accuracy >= 0.9', 10));
+    await iterate(runId, 1, 0.6);
+    const train2 = one(jobs.live('al.learn-2.train'));
+    expect(train2.spec.command).toEqual(['train', '--labelled', '/cairn/run/learn/1/select/next.json', '--it', '2']);
+    expect(train2.spec.run?.stepDir).toBe('learn/2/train');
+    await iterate(runId, 2, 0.93);
+    const done = await record(runId);
+    expect(done.state).toBe('SUCCEEDED');
+    expect(done.iterations.map((i) => [i.iteration, i.state, i.metrics['val.accuracy'], i.stop])).toEqual([
+      [1, 'SUCCEEDED', 0.6, ''],
+      [2, 'SUCCEEDED', 0.93, 'condition'],
+    ]);
+    expect(done.iterations[1]?.decision).toBe('{"labelled":200}');
+    expect(done.steps.find((s) => s.key === 'learn')?.reason).toBe('stopped after iteration 2: "val.accuracy >= 0.9" held');
+    expect(done.steps.filter((s) => s.path === 'learn.train').map((s) => s.key)).toEqual(['learn[1].train', 'learn[2].train']);
+  });
+
+  it('stops a loop on its iteration budget when the condition never holds', async () => {
+    const runId = await submit(LOOP('val.accuracy >= 0.99', 2));
+    await iterate(runId, 1, 0.5);
+    await iterate(runId, 2, 0.6);
+    const done = await record(runId);
+    expect(done.state).toBe('SUCCEEDED');
+    expect(done.iterations.map((i) => i.stop)).toEqual(['', 'max-iterations']);
+    expect(jobs.live('al.learn-3')).toHaveLength(0);
+  });
+
+  it('fails the loop with a clear reason when the metrics file is missing', async () => {
+    const runId = await submit(LOOP('val.accuracy >= 0.9', 3));
+    for (const name of ['train', 'evaluate', 'select']) {
+      await engine.tick();
+      if (name === 'select') site.files.set('learn/1/select/next.json', '{}');
+      jobs.end(one(jobs.live(`al.learn-1.${name}`)), 'COMPLETED');
+    }
+    await engine.tick();
+    const done = await record(runId);
+    expect(done.state).toBe('FAILED');
+    expect(done.steps.find((s) => s.key === 'learn')?.reason).toBe('iteration 1: the metrics file learn/1/evaluate/metrics.json was not written by step learn[1].evaluate');
+  });
+
+  it('requeues a step stopped by its time limit when it has a checkpoint', async () => {
+    const runId = await submit(`
+version: 1
+name: ckpt
+defaults: { image: lab/busybox:1.36 }
+steps:
+  long:
+    command: [work]
+    checkpoint: { path: ckpt/ }
+`);
+    await engine.tick();
+    jobs.end(one(jobs.live('ckpt.long')), 'TIMEOUT', null);
+    await engine.tick();
+    const again = jobs.live('ckpt.long');
+    expect(again).toHaveLength(1);
+    expect(again[0]?.spec.run?.stepDir).toBe('long');
+    expect(await step(runId, 'long')).toMatchObject({ state: 'RUNNING', requeues: 1, attempt: 1 });
+    jobs.end(one(again), 'COMPLETED');
+    await engine.tick();
+    expect((await record(runId)).state).toBe('SUCCEEDED');
+  });
+
+  it('retries a failed step after its backoff, then gives up', async () => {
+    let now = new Date('2026-11-25T10:00:00Z');
+    engine = new WorkflowEngine(store, jobs, site, logger, () => now);
+    const runId = await submit(`
+version: 1
+name: retry
+defaults: { image: lab/busybox:1.36 }
+steps:
+  flaky:
+    command: [work]
+    retries: { max: 1, backoff: 30s }
+`);
+    await engine.tick();
+    jobs.end(one(jobs.live('retry.flaky')), 'FAILED', 2);
+    await engine.tick();
+    expect(await step(runId, 'flaky')).toMatchObject({ state: 'RUNNING', attempt: 2, reason: 'job failed with exit code 2; retrying the step (retry 1 of 1) in 30 s' });
+    expect(jobs.live('retry.flaky')).toHaveLength(0);
+    now = new Date(now.getTime() + 31_000);
+    await engine.tick();
+    jobs.end(one(jobs.live('retry.flaky')), 'FAILED', 2);
+    await engine.tick();
+    expect(await step(runId, 'flaky')).toMatchObject({ state: 'FAILED', reason: 'job failed with exit code 2; no retries left (1)' });
+  });
+
+  it('cancels: running jobs are cancelled, waiting steps too, then the run', async () => {
+    const runId = await submit(`
+version: 1
+name: cx
+defaults: { image: lab/busybox:1.36 }
+steps:
+  a: { command: [sleep, "100"] }
+  b: { command: [echo], needs: [a] }
+`);
+    await engine.tick();
+    await store.requestCancel(runId, new Date());
+    await engine.tick();
+    expect(jobs.live('cx.a')).toHaveLength(0);
+    await engine.tick();
+    const done = await record(runId);
+    expect(done.state).toBe('CANCELLED');
+    expect(done.steps.map((s) => s.state)).toEqual(['CANCELLED', 'CANCELLED']);
+  });
+
+  it('a new engine on the same database continues without submitting anything twice', async () => {
+    const runId = await submit(`
+version: 1
+name: restart
+defaults: { image: lab/busybox:1.36 }
+steps:
+  a: { command: [echo] }
+  b: { command: [echo], needs: [a] }
+`);
+    await engine.tick();
+    const second = new WorkflowEngine(store, jobs, site, logger);
+    await second.tick();
+    expect(jobs.submissions).toBe(1);
+    jobs.end(one(jobs.live('restart.a')), 'COMPLETED');
+    await second.tick();
+    await engine.tick();
+    expect(jobs.submissions).toBe(2);
+    jobs.end(one(jobs.live('restart.b')), 'COMPLETED');
+    await second.tick();
+    expect((await record(runId)).state).toBe('SUCCEEDED');
+  });
+
+  it('records every change as an event, in order', async () => {
+    const runId = await submit(`
+version: 1
+name: ev
+defaults: { image: lab/busybox:1.36 }
+steps:
+  a: { command: [echo] }
+`);
+    await engine.tick();
+    jobs.end(one(jobs.live('ev.a')), 'COMPLETED');
+    await engine.tick();
+    const events = (await store.unpublished(1000)).filter((e) => e.run_id === runId).map((e) => e.payload as { sequence: number; kind: string; step?: { state: string }; run?: { state: string } });
+    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+    expect(events.map((e) => e.run?.state ?? e.step?.state)).toEqual(['WAITING', 'RUNNING', 'RUNNING', 'SUCCEEDED', 'SUCCEEDED']);
+  });
+});

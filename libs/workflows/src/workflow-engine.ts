@@ -1,0 +1,326 @@
+import { CairnError, isFinal, type JobRecord, type StepState } from '@cairn/contracts';
+import type { Logger } from '@cairn/logging';
+import type { JobsPort, SitePort } from './engine-ports';
+import { LoopSettler } from './loop-settler';
+import { nodeKey, RenderError, scopeSteps, stepOf } from './run-layout';
+import { arrayStepJobs, type RunInfo, runStepJobs } from './step-launcher';
+import { resolveItems } from './step-items';
+import type { JobLinkRow, NewJobLink, NodeRow, RunRow, WorkflowStore } from './workflow.store';
+import type { ParsedStep } from './workflow.schema';
+import { dependencies } from './workflow-graph';
+
+/** A step stopped by its time limit with a checkpoint is requeued at most this often. */
+export const MAX_REQUEUES = 5;
+/** How often running array items are counted, per step. */
+const ITEM_POLL_MS = 2000;
+const FAILED_STATES: readonly StepState[] = ['FAILED', 'SKIPPED', 'CANCELLED'];
+const final = (state: StepState) => state !== 'WAITING' && state !== 'RUNNING';
+
+/**
+ * Runs workflows: expands each run's graph as results arrive. Every pass reads the run's
+ * state from the database, hands recorded jobs to the job service (idempotently, by
+ * request id), follows their states, settles finished step instances (success, retry of
+ * the failed items only, checkpoint requeue, failure), settles loop iterations, and starts
+ * every step whose needs are met. Nothing lives only in memory: a restarted scheduler
+ * continues where the last one stopped and submits nothing twice.
+ */
+export class WorkflowEngine {
+  private readonly loops: LoopSettler;
+  private readonly itemPolls = new Map<string, number>();
+
+  constructor(
+    private readonly store: WorkflowStore,
+    private readonly jobs: JobsPort,
+    private readonly site: SitePort,
+    private readonly logger: Logger,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.loops = new LoopSettler(store, site, logger, clock);
+  }
+
+  async tick(): Promise<void> {
+    for (const runId of await this.store.activeRunIds()) {
+      try {
+        await this.advance(runId);
+      } catch (error) {
+        this.logger.error({ runId, err: error }, 'workflow pass failed; will try again');
+      }
+    }
+  }
+
+  async advance(runId: string): Promise<void> {
+    const run = await this.store.run(runId);
+    if (!run || run.state !== 'RUNNING') return;
+    const info: RunInfo = { runId, site: run.site, workflow: run.workflow, plan: run.plan };
+    await this.submitRecorded(run);
+    await this.followJobs(run);
+    await this.followItems(run);
+    if (run.cancel_requested_at) {
+      await this.cancel(run);
+      return;
+    }
+    for (let pass = 0; pass < 10; pass += 1) {
+      if (!(await this.pass(run, info))) break;
+    }
+    const nodes = await this.store.nodes(runId);
+    const top = nodes.filter((n) => n.scope === '');
+    if (top.every((n) => final(n.state))) {
+      const failed = top.find((n) => n.state !== 'SUCCEEDED');
+      const at = this.clock();
+      if (failed) await this.store.finishRun(runId, 'FAILED', `step ${failed.key} ${failed.state.toLowerCase()}${failed.reason ? `: ${failed.reason}` : ''}`, at);
+      else await this.store.finishRun(runId, 'SUCCEEDED', '', at);
+      this.logger.info({ runId, state: failed ? 'FAILED' : 'SUCCEEDED' }, 'workflow ended');
+    }
+  }
+
+  /** One pass over the run's instances; true when something changed. */
+  private async pass(run: RunRow, info: RunInfo): Promise<boolean> {
+    const nodes = await this.store.nodes(run.run_id);
+    const jobs = await this.store.jobs(run.run_id);
+    let changed = false;
+    for (const node of nodes.filter((n) => n.state === 'RUNNING')) {
+      if (node.kind === 'loop') changed = (await this.loops.settle(run, node, nodes)) || changed;
+      else changed = (await this.settleLeaf(run, info, node, jobs)) || changed;
+    }
+    const byKey = new Map(nodes.map((n) => [n.key, n]));
+    for (const node of nodes.filter((n) => n.state === 'WAITING')) {
+      const steps = scopeSteps(info.workflow, node.scope);
+      const name = node.key.slice(node.scope ? node.scope.length + 1 : 0);
+      const needs = [...(dependencies(steps, node.scope !== '').get(name) ?? [])].map((d) => byKey.get(nodeKey(node.scope, d)));
+      const blocked = needs.find((n) => n && FAILED_STATES.includes(n.state));
+      if (blocked) {
+        await this.store.updateNode(run.run_id, node.key, { state: 'SKIPPED', reason: `needs ${blocked.key}, which ${blocked.state.toLowerCase()}`, ended_at: this.clock() }, this.clock());
+        changed = true;
+      } else if (needs.every((n) => n?.state === 'SUCCEEDED')) {
+        await this.start(run, info, node);
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  private async start(run: RunRow, info: RunInfo, node: NodeRow): Promise<void> {
+    const at = this.clock();
+    if (node.kind === 'loop') {
+      await this.store.updateNode(run.run_id, node.key, { state: 'RUNNING', attempt: 1, started_at: at }, at);
+      await this.loops.startIteration(run, node.key, 1);
+      return;
+    }
+    await this.launch(run, info, { ...node, attempt: 1 }, at);
+  }
+
+  /** Records the jobs of the instance's next attempt (all its items, or those not yet done). */
+  private async launch(run: RunRow, info: RunInfo, node: NodeRow, at: Date): Promise<void> {
+    const gen = node.gen + 1;
+    let links: NewJobLink[];
+    let items = node.items;
+    let exits = node.item_exit;
+    try {
+      if (node.kind === 'array') {
+        if (!items) {
+          items = await resolveItems(info, node.key, this.site);
+          exits = items.map(() => null);
+        }
+        const todo = (exits ?? []).flatMap((code, index) => (code === 0 ? [] : [index]));
+        links = arrayStepJobs(info, node.key, gen, items, todo, await this.site.describe(run.site));
+      } else {
+        links = runStepJobs(info, node.key, gen);
+      }
+    } catch (error) {
+      if (!(error instanceof RenderError)) throw error;
+      await this.store.updateNode(run.run_id, node.key, { state: 'FAILED', reason: error.message, started_at: node.started_at ?? at, ended_at: at }, at);
+      return;
+    }
+    await this.store.updateNode(
+      run.run_id,
+      node.key,
+      {
+        state: 'RUNNING',
+        gen,
+        attempt: node.attempt,
+        retry_at: null,
+        started_at: node.started_at ?? at,
+        ...(items ? { items: JSON.stringify(items) } : {}),
+        ...(exits ? { item_exit: JSON.stringify(exits) } : {}),
+      },
+      at,
+      links,
+    );
+    await this.submitRecorded(run);
+  }
+
+  /** Hands every recorded, unsubmitted job to the job service; the request id de-duplicates. */
+  private async submitRecorded(run: RunRow): Promise<void> {
+    for (const link of (await this.store.jobs(run.run_id)).filter((j) => !j.job_id && !j.final)) {
+      try {
+        const job = await this.jobs.submit(link.spec, link.request_id);
+        await this.store.updateJob(link.request_id, jobPatch(job));
+      } catch (error) {
+        if (!(error instanceof CairnError) || error.code !== 'INVALID_ARGUMENT') throw error;
+        await this.store.updateJob(link.request_id, { state: 'FAILED', final: true, reason: `refused: ${error.message}` });
+      }
+    }
+  }
+
+  /** Reads the current state of every live job, in batches. */
+  private async followJobs(run: RunRow): Promise<void> {
+    const live = (await this.store.jobs(run.run_id)).filter((j) => j.job_id && !j.final);
+    for (let i = 0; i < live.length; i += 500) {
+      const batch = live.slice(i, i + 500);
+      const records = new Map((await this.jobs.byIds(batch.map((j) => j.job_id as string))).map((r) => [r.jobId, r]));
+      const touched = new Set<string>();
+      for (const link of batch) {
+        const record = records.get(link.job_id as string);
+        if (!record || (record.state === link.state && record.slurmJobId === link.slurm_job_id)) continue;
+        await this.store.updateJob(link.request_id, jobPatch(record));
+        if (record.slurmJobId !== link.slurm_job_id) touched.add(link.node_key);
+      }
+      for (const key of touched) await this.store.touchNode(run.run_id, key, this.clock());
+    }
+  }
+
+  /**
+   * Item progress of running array jobs, from the agent's per-item records (at most every
+   * ITEM_POLL_MS per step), so watchers see items finish while the elements run.
+   */
+  private async followItems(run: RunRow): Promise<void> {
+    const now = this.clock().getTime();
+    if (this.itemPolls.size > 10_000) this.itemPolls.clear();
+    const jobs = (await this.store.jobs(run.run_id)).filter((j) => j.state === 'RUNNING' && j.attempt_id && j.item_indices);
+    if (jobs.length === 0) return;
+    const nodes = new Map((await this.store.nodes(run.run_id)).map((n) => [n.key, n]));
+    for (const key of new Set(jobs.map((j) => j.node_key))) {
+      const node = nodes.get(key);
+      const pollKey = `${run.run_id}/${key}`;
+      if (!node?.item_exit || node.state !== 'RUNNING' || now - (this.itemPolls.get(pollKey) ?? 0) < ITEM_POLL_MS) continue;
+      this.itemPolls.set(pollKey, now);
+      const exits = [...node.item_exit];
+      let changed = false;
+      for (const job of jobs.filter((j) => j.node_key === key)) {
+        const mine = new Set(job.item_indices ?? []);
+        for (const r of await this.site.itemResults(run.site, job.attempt_id as string)) {
+          if (mine.has(r.item) && exits[r.item] !== r.exitCode) {
+            exits[r.item] = r.exitCode;
+            changed = true;
+          }
+        }
+      }
+      if (changed) await this.store.updateNode(run.run_id, key, { item_exit: JSON.stringify(exits) }, this.clock());
+    }
+  }
+
+  /** A run or array instance whose current jobs have all ended: success, retry or failure. */
+  private async settleLeaf(run: RunRow, info: RunInfo, node: NodeRow, jobs: JobLinkRow[]): Promise<boolean> {
+    const at = this.clock();
+    if (node.retry_at) {
+      if (new Date(node.retry_at) > at) return false;
+      await this.launch(run, info, node, at);
+      return true;
+    }
+    const mine = jobs.filter((j) => j.node_key === node.key && j.gen === node.gen);
+    if (mine.length === 0 || mine.some((j) => !j.final)) return false;
+    const step = stepOf(info.workflow, node.key);
+    if (node.kind === 'run') {
+      const job = mine[0] as JobLinkRow;
+      if (job.state === 'COMPLETED') {
+        await this.store.updateNode(run.run_id, node.key, { state: 'SUCCEEDED', reason: '', ended_at: at }, at);
+      } else if (job.state === 'TIMEOUT' && step.checkpoint?.requeue && node.requeues < MAX_REQUEUES) {
+        const gen = node.gen + 1;
+        await this.store.updateNode(
+          run.run_id,
+          node.key,
+          { gen, requeues: node.requeues + 1, reason: `requeued after its time limit (${node.requeues + 1} of ${MAX_REQUEUES}); resumes from ${step.checkpoint.path}` },
+          at,
+          runStepJobs(info, node.key, gen),
+        );
+        await this.submitRecorded(run);
+      } else {
+        await this.retryOrFail(run, node, step, describeJob(job), at);
+      }
+      return true;
+    }
+    const exits = [...(node.item_exit ?? [])];
+    for (const job of mine) {
+      const indices = job.item_indices ?? [];
+      if (job.state === 'COMPLETED') {
+        for (const i of indices) exits[i] = 0;
+        continue;
+      }
+      const reported = new Map<number, number>();
+      if (job.attempt_id) for (const r of await this.site.itemResults(run.site, job.attempt_id)) reported.set(r.item, r.exitCode);
+      // An item with no record never ran (the element hit its time limit or was cancelled).
+      for (const i of indices) exits[i] = reported.get(i) ?? -1;
+    }
+    const failed = exits.flatMap((code, i) => (code === 0 ? [] : [i]));
+    if (failed.length === 0) {
+      await this.store.updateNode(run.run_id, node.key, { state: 'SUCCEEDED', reason: '', item_exit: JSON.stringify(exits), ended_at: at }, at);
+      return true;
+    }
+    const shown = failed.slice(0, 10).join(', ') + (failed.length > 10 ? ', ...' : '');
+    await this.store.updateNode(run.run_id, node.key, { item_exit: JSON.stringify(exits) }, at);
+    await this.retryOrFail(run, { ...node, item_exit: exits }, step, `${failed.length} of ${exits.length} items failed (${shown})`, at);
+    return true;
+  }
+
+  private async retryOrFail(run: RunRow, node: NodeRow, step: ParsedStep, what: string, at: Date): Promise<void> {
+    const retries = step.retries ?? run.workflow.defaults?.retries;
+    const max = retries?.max ?? 0;
+    if (node.attempt > max) {
+      await this.store.updateNode(run.run_id, node.key, { state: 'FAILED', reason: max > 0 ? `${what}; no retries left (${max})` : what, ended_at: at }, at);
+      return;
+    }
+    const delay = Math.round((retries?.backoff ?? 0) * (retries?.factor ?? 2) ** (node.attempt - 1));
+    const retryAt = new Date(at.getTime() + delay * 1000);
+    const which = node.kind === 'array' ? 'the failed items' : 'the step';
+    await this.store.updateNode(
+      run.run_id,
+      node.key,
+      { attempt: node.attempt + 1, retry_at: retryAt, reason: `${what}; retrying ${which} (retry ${node.attempt} of ${max})${delay ? ` in ${delay} s` : ''}` },
+      at,
+    );
+  }
+
+  /** Cancel: stop every live job, end every instance, and the run once nothing runs. */
+  private async cancel(run: RunRow): Promise<void> {
+    const at = this.clock();
+    const jobs = await this.store.jobs(run.run_id);
+    for (const link of jobs.filter((j) => j.job_id && !j.final && !j.cancel_sent)) {
+      await this.jobs.cancel(link.job_id as string);
+      await this.store.updateJob(link.request_id, { cancel_sent: true });
+    }
+    const live = new Set(jobs.filter((j) => !j.final).map((j) => j.node_key));
+    const nodes = await this.store.nodes(run.run_id);
+    for (const node of nodes.filter((n) => !final(n.state) && n.kind !== 'loop' && !live.has(n.key))) {
+      await this.store.updateNode(run.run_id, node.key, { state: 'CANCELLED', reason: 'cancelled with the run', ended_at: at }, at);
+    }
+    const open = (await this.store.nodes(run.run_id)).filter((n) => !final(n.state));
+    for (const loop of open.filter((n) => n.kind === 'loop')) {
+      const body = open.filter((n) => n.key.startsWith(`${loop.key}[`));
+      if (body.length > 0) continue;
+      await this.loops.cancelOpenIterations(run, loop.key, at);
+      await this.store.updateNode(run.run_id, loop.key, { state: 'CANCELLED', reason: 'cancelled with the run', ended_at: at }, at);
+    }
+    if ((await this.store.nodes(run.run_id)).every((n) => final(n.state))) {
+      await this.store.finishRun(run.run_id, 'CANCELLED', 'cancelled on request', at);
+      this.logger.info({ runId: run.run_id }, 'workflow cancelled');
+    }
+  }
+}
+
+function jobPatch(job: JobRecord) {
+  return {
+    job_id: job.jobId,
+    attempt_id: job.attemptId,
+    state: job.state,
+    exit_code: job.exitCode,
+    slurm_job_id: job.slurmJobId,
+    reason: job.reason,
+    final: isFinal(job.state),
+  };
+}
+
+function describeJob(job: JobLinkRow): string {
+  const exit = job.exit_code !== null ? ` with exit code ${job.exit_code}` : '';
+  return `job ${job.state?.toLowerCase() ?? 'failed'}${exit}${job.reason ? ` (${job.reason})` : ''}`;
+}
+

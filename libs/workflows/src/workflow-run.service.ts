@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CairnError,
+  type ListWorkflowsQuery,
+  type SubmitWorkflowCommand,
+  type WorkflowPlan,
+  type WorkflowRecord,
+} from '@cairn/contracts';
+import type { Logger } from '@cairn/logging';
+import type { Wakeable } from '@cairn/service-kit';
+import { parseWorkflow } from './parse-workflow';
+import { scopeNodes } from './run-layout';
+import { checkRunnable } from './runnable-check';
+import type { WorkflowPlanningService } from './workflow-planning.service';
+import { toWorkflowRecord } from './workflow-record.mapper';
+import type { WorkflowStore } from './workflow.store';
+
+/** Submitting, reading, listing and cancelling workflow runs. */
+export class WorkflowRunService {
+  constructor(
+    private readonly store: WorkflowStore,
+    private readonly planning: WorkflowPlanningService,
+    private readonly wake: { engine: Wakeable; outbox: Wakeable },
+    private readonly logger: Logger,
+  ) {}
+
+  /** Plans the file (every check), records the run and its top-level steps, starts it. */
+  async submit(command: SubmitWorkflowCommand): Promise<{ plan: WorkflowPlan; workflow: WorkflowRecord }> {
+    if (command.requestId) {
+      const existing = await this.store.runByRequestId(command.requestId);
+      if (existing) return { plan: existing.plan, workflow: await this.get(existing.run_id) };
+    }
+    const plan = await this.planning.plan(command);
+    const workflow = parseWorkflow(command.source, command.fileName);
+    const problems = checkRunnable(workflow, plan);
+    if (problems.length > 0) throw new CairnError('INVALID_ARGUMENT', problems.map((p) => `${command.fileName}: ${p}`).join('\n'));
+    const runId = randomUUID();
+    const nodes = scopeNodes(workflow, '');
+    await this.store
+      .insertRun({ runId, ...(command.requestId ? { requestId: command.requestId } : {}), workflow, plan, fileName: command.fileName, nodes, at: new Date() })
+      .catch(async (error: unknown) => {
+        const winner = command.requestId ? await this.store.runByRequestId(command.requestId) : undefined;
+        if (!winner) throw error;
+      });
+    const run = command.requestId ? await this.store.runByRequestId(command.requestId) : undefined;
+    const id = run?.run_id ?? runId;
+    this.logger.info({ runId: id, workflow: workflow.name, site: plan.site }, 'workflow accepted');
+    this.wake.outbox.wake();
+    this.wake.engine.wake();
+    return { plan, workflow: await this.get(id) };
+  }
+
+  async get(runId: string): Promise<WorkflowRecord> {
+    const run = await this.store.run(runId);
+    if (!run) throw new CairnError('NOT_FOUND', `workflow run ${runId} not found`);
+    const [nodes, jobs, iterations] = await Promise.all([this.store.nodes(runId), this.store.jobs(runId), this.store.iterations(runId)]);
+    return toWorkflowRecord(run, { nodes, jobs, iterations });
+  }
+
+  async list(query: ListWorkflowsQuery): Promise<{ workflows: WorkflowRecord[]; nextPageToken: string }> {
+    const { rows, nextPageToken } = await this.store.listRuns(query);
+    return { workflows: rows.map((r) => toWorkflowRecord(r)), nextPageToken };
+  }
+
+  async cancel(runId: string): Promise<WorkflowRecord> {
+    const run = await this.store.run(runId);
+    if (!run) throw new CairnError('NOT_FOUND', `workflow run ${runId} not found`);
+    if (run.state === 'RUNNING') {
+      await this.store.requestCancel(runId, new Date());
+      this.logger.info({ runId }, 'workflow cancel requested');
+      this.wake.engine.wake();
+    }
+    return this.get(runId);
+  }
+}

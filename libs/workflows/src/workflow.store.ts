@@ -1,0 +1,283 @@
+import type { Kysely, Selectable, Transaction, Updateable } from '@cairn/adapters/postgres';
+import {
+  decodePageToken,
+  encodePageToken,
+  type ListWorkflowsQuery,
+  type WorkflowEvent,
+  type WorkflowPlan,
+} from '@cairn/contracts';
+import { toIterationRecord, toStepRecord } from './workflow-record.mapper';
+import type {
+  WorkflowDb,
+  WorkflowIterationsTable,
+  WorkflowJobsTable,
+  WorkflowNodesTable,
+  WorkflowRunsTable,
+} from './workflow.tables';
+import type { ParsedWorkflow } from './workflow.schema';
+
+export type RunRow = Selectable<WorkflowRunsTable>;
+export type NodeRow = Selectable<WorkflowNodesTable>;
+export type JobLinkRow = Selectable<WorkflowJobsTable>;
+export type IterationRow = Selectable<WorkflowIterationsTable>;
+
+export interface NewNode {
+  key: string;
+  path: string;
+  scope: string;
+  iteration: number;
+  kind: 'run' | 'array' | 'loop';
+}
+
+export interface NewJobLink {
+  requestId: string;
+  nodeKey: string;
+  gen: number;
+  chunk: number;
+  spec: WorkflowJobsTable['spec']['__select__'];
+  itemIndices?: number[];
+}
+
+type Tx = Transaction<WorkflowDb>;
+
+/**
+ * The workflow engine's tables. Every change of a run, a step instance or an iteration is
+ * written in one transaction with its event (the outbox of CAIRN_WORKFLOW_EVENTS), so
+ * what WatchWorkflow shows is exactly what was recorded.
+ */
+export class WorkflowStore {
+  constructor(private readonly db: Kysely<WorkflowDb>) {}
+
+  async insertRun(input: {
+    runId: string;
+    requestId?: string;
+    workflow: ParsedWorkflow;
+    plan: WorkflowPlan;
+    fileName: string;
+    nodes: NewNode[];
+    at: Date;
+  }): Promise<RunRow> {
+    return this.db.transaction().execute(async (tx) => {
+      const run = await tx
+        .insertInto('workflow_runs')
+        .values({
+          run_id: input.runId,
+          request_id: input.requestId ?? null,
+          name: input.workflow.name,
+          site: input.plan.site,
+          file_name: input.fileName,
+          workflow: JSON.stringify(input.workflow),
+          plan: JSON.stringify(input.plan),
+          state: 'RUNNING',
+          reason: '',
+          cancel_requested_at: null,
+          seq: 0,
+          created_at: input.at,
+          updated_at: input.at,
+          ended_at: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await this.insertNodesTx(tx, input.runId, input.nodes, input.at);
+      await this.emit(tx, input.runId, { kind: 'run', run: { state: 'RUNNING', reason: '' } }, input.at);
+      return run;
+    });
+  }
+
+  run(runId: string): Promise<RunRow | undefined> {
+    return this.db.selectFrom('workflow_runs').selectAll().where('run_id', '=', runId).executeTakeFirst();
+  }
+
+  runByRequestId(requestId: string): Promise<RunRow | undefined> {
+    return this.db.selectFrom('workflow_runs').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+  }
+
+  async activeRunIds(): Promise<string[]> {
+    const rows = await this.db.selectFrom('workflow_runs').select('run_id').where('state', '=', 'RUNNING').orderBy('created_at').execute();
+    return rows.map((r) => r.run_id);
+  }
+
+  async listRuns(query: ListWorkflowsQuery): Promise<{ rows: RunRow[]; nextPageToken: string }> {
+    let q = this.db.selectFrom('workflow_runs').selectAll();
+    if (query.states.length > 0) q = q.where('state', 'in', query.states);
+    if (query.namePrefix) q = q.where('name', 'like', `${query.namePrefix.replace(/[\\%_]/g, '\\$&')}%`);
+    if (query.pageToken) {
+      const cursor = decodePageToken(query.pageToken, 'ListWorkflows');
+      q = q.where((eb) =>
+        eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('run_id', '<', cursor.id)])]),
+      );
+    }
+    const rows = await q.orderBy('created_at', 'desc').orderBy('run_id', 'desc').limit(query.pageSize + 1).execute();
+    const page = rows.slice(0, query.pageSize);
+    const last = page[page.length - 1];
+    const nextPageToken = rows.length > query.pageSize && last ? encodePageToken({ createdAt: last.created_at, id: last.run_id }) : '';
+    return { rows: page, nextPageToken };
+  }
+
+  nodes(runId: string): Promise<NodeRow[]> {
+    return this.db.selectFrom('workflow_nodes').selectAll().where('run_id', '=', runId).orderBy('ord').execute();
+  }
+
+  jobs(runId: string): Promise<JobLinkRow[]> {
+    return this.db.selectFrom('workflow_jobs').selectAll().where('run_id', '=', runId).orderBy('created_at').orderBy('chunk').execute();
+  }
+
+  iterations(runId: string): Promise<IterationRow[]> {
+    return this.db.selectFrom('workflow_iterations').selectAll().where('run_id', '=', runId).orderBy('loop_key').orderBy('iteration').execute();
+  }
+
+  async requestCancel(runId: string, at: Date): Promise<void> {
+    await this.db.updateTable('workflow_runs').set({ cancel_requested_at: at }).where('run_id', '=', runId).where('cancel_requested_at', 'is', null).execute();
+  }
+
+  /** Ends the run (once): its state, reason and end time, with an event. */
+  async finishRun(runId: string, state: 'SUCCEEDED' | 'FAILED' | 'CANCELLED', reason: string, at: Date): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const done = await tx
+        .updateTable('workflow_runs')
+        .set({ state, reason, ended_at: at, updated_at: at })
+        .where('run_id', '=', runId)
+        .where('state', '=', 'RUNNING')
+        .executeTakeFirst();
+      if (Number(done.numUpdatedRows) === 1) await this.emit(tx, runId, { kind: 'run', run: { state, reason } }, at);
+    });
+  }
+
+  /**
+   * Changes a step instance and records new jobs for it, atomically, with the step's event.
+   * Jobs are recorded before they are submitted: their request ids make submission idempotent.
+   */
+  async updateNode(runId: string, key: string, patch: Updateable<WorkflowNodesTable>, at: Date, newJobs: NewJobLink[] = []): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('workflow_nodes').set({ ...patch, updated_at: at }).where('run_id', '=', runId).where('key', '=', key).execute();
+      await this.insertJobsTx(tx, runId, newJobs, at);
+      await this.emitStep(tx, runId, key, at);
+    });
+  }
+
+  /** New step instances (a loop iteration's body) and the iteration's record. */
+  async startIteration(runId: string, loopKey: string, iteration: number, nodes: NewNode[], at: Date): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('workflow_iterations')
+        .values({ run_id: runId, loop_key: loopKey, iteration, state: 'RUNNING', metrics: '{}', decision: '', stop: '', started_at: at, ended_at: null })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      await this.insertNodesTx(tx, runId, nodes, at);
+      await this.emitIteration(tx, runId, loopKey, iteration, at);
+    });
+  }
+
+  async updateIteration(runId: string, loopKey: string, iteration: number, patch: Updateable<WorkflowIterationsTable>, at: Date): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('workflow_iterations').set(patch).where('run_id', '=', runId).where('loop_key', '=', loopKey).where('iteration', '=', iteration).execute();
+      await this.emitIteration(tx, runId, loopKey, iteration, at);
+    });
+  }
+
+  /** What Cairn's job service said about a job (submission, or a later state). */
+  async updateJob(requestId: string, patch: Updateable<WorkflowJobsTable>): Promise<void> {
+    await this.db.updateTable('workflow_jobs').set(patch).where('request_id', '=', requestId).execute();
+  }
+
+  /** Re-emits a step's event after its jobs changed (Slurm ids, states). */
+  async touchNode(runId: string, key: string, at: Date): Promise<void> {
+    await this.db.transaction().execute((tx) => this.emitStep(tx, runId, key, at));
+  }
+
+  unpublished(limit: number) {
+    return this.db.selectFrom('workflow_events').selectAll().where('published', '=', false).orderBy('id').limit(limit).execute();
+  }
+
+  async markPublished(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.updateTable('workflow_events').set({ published: true }).where('id', 'in', ids).execute();
+  }
+
+  private async insertNodesTx(tx: Tx, runId: string, nodes: NewNode[], at: Date): Promise<void> {
+    if (nodes.length === 0) return;
+    const inserted = await tx
+      .insertInto('workflow_nodes')
+      .values(
+        nodes.map((n) => ({
+          run_id: runId,
+          key: n.key,
+          path: n.path,
+          scope: n.scope,
+          iteration: n.iteration,
+          kind: n.kind,
+          state: 'WAITING' as const,
+          attempt: 0,
+          requeues: 0,
+          gen: 0,
+          items: null,
+          item_exit: null,
+          retry_at: null,
+          reason: '',
+          started_at: null,
+          ended_at: null,
+          updated_at: at,
+        })),
+      )
+      .onConflict((oc) => oc.doNothing())
+      .returning('key')
+      .execute();
+    for (const { key } of inserted) await this.emitStep(tx, runId, key, at);
+  }
+
+  private async insertJobsTx(tx: Tx, runId: string, jobs: NewJobLink[], at: Date): Promise<void> {
+    if (jobs.length === 0) return;
+    await tx
+      .insertInto('workflow_jobs')
+      .values(
+        jobs.map((j) => ({
+          request_id: j.requestId,
+          run_id: runId,
+          node_key: j.nodeKey,
+          gen: j.gen,
+          chunk: j.chunk,
+          spec: JSON.stringify(j.spec),
+          item_indices: j.itemIndices ? JSON.stringify(j.itemIndices) : null,
+          job_id: null,
+          attempt_id: null,
+          state: null,
+          exit_code: null,
+          slurm_job_id: '',
+          reason: '',
+          final: false,
+          cancel_sent: false,
+          created_at: at,
+        })),
+      )
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  private async emitStep(tx: Tx, runId: string, key: string, at: Date): Promise<void> {
+    const node = await tx.selectFrom('workflow_nodes').selectAll().where('run_id', '=', runId).where('key', '=', key).executeTakeFirstOrThrow();
+    const jobs = await tx.selectFrom('workflow_jobs').selectAll().where('run_id', '=', runId).where('node_key', '=', key).orderBy('created_at').orderBy('chunk').execute();
+    await this.emit(tx, runId, { kind: 'step', step: toStepRecord(node, jobs) }, at);
+  }
+
+  private async emitIteration(tx: Tx, runId: string, loopKey: string, iteration: number, at: Date): Promise<void> {
+    const row = await tx
+      .selectFrom('workflow_iterations')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('loop_key', '=', loopKey)
+      .where('iteration', '=', iteration)
+      .executeTakeFirstOrThrow();
+    await this.emit(tx, runId, { kind: 'iteration', iteration: toIterationRecord(row) }, at);
+  }
+
+  private async emit(tx: Tx, runId: string, body: Omit<WorkflowEvent, 'runId' | 'sequence' | 'time'>, at: Date): Promise<void> {
+    const run = await tx
+      .updateTable('workflow_runs')
+      .set((eb) => ({ seq: eb('seq', '+', 1), updated_at: at }))
+      .where('run_id', '=', runId)
+      .returning('seq')
+      .executeTakeFirstOrThrow();
+    const event: WorkflowEvent = { runId, sequence: run.seq, time: at.toISOString(), ...body };
+    await tx.insertInto('workflow_events').values({ run_id: runId, seq: run.seq, payload: JSON.stringify(event) }).execute();
+  }
+}

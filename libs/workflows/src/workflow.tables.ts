@@ -1,0 +1,101 @@
+import type { ColumnType, Generated } from '@cairn/adapters/postgres';
+import type { JobSpec, JobState, StepState, WorkflowPlan, WorkflowState } from '@cairn/contracts';
+import type { ParsedWorkflow } from './workflow.schema';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+/** One run of a workflow file. */
+export interface WorkflowRunsTable {
+  run_id: string;
+  request_id: string | null;
+  name: string;
+  site: string;
+  file_name: string;
+  workflow: Json<ParsedWorkflow>;
+  plan: Json<WorkflowPlan>;
+  state: WorkflowState;
+  reason: string;
+  cancel_requested_at: Timestamp | null;
+  /** Sequence of the run's last event (CAIRN_WORKFLOW_EVENTS). */
+  seq: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  ended_at: Timestamp | null;
+}
+
+/** A step instance: a step of the file in one scope (top level, or one loop iteration). */
+export interface WorkflowNodesTable {
+  run_id: string;
+  key: string;
+  ord: Generated<string>;
+  path: string;
+  /** "" at top level, "learn[3]" inside iteration 3 of loop learn. */
+  scope: string;
+  iteration: number;
+  kind: 'run' | 'array' | 'loop';
+  state: StepState;
+  attempt: number;
+  requeues: number;
+  /** Generation of job rows: increases with every attempt, retry or requeue. */
+  gen: number;
+  /** Array steps: every item's value, fixed when the step starts. */
+  items: Json<(string | number)[]> | null;
+  /** Array steps: every item's last exit code (null: not run yet). */
+  item_exit: Json<(number | null)[]> | null;
+  retry_at: Timestamp | null;
+  reason: string;
+  started_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+/** A Cairn job a step instance runs; recorded before it is submitted (request id = key). */
+export interface WorkflowJobsTable {
+  request_id: string;
+  run_id: string;
+  node_key: string;
+  gen: number;
+  chunk: number;
+  spec: Json<JobSpec>;
+  /** Array jobs: the step's item indices it runs. */
+  item_indices: Json<number[]> | null;
+  job_id: string | null;
+  attempt_id: string | null;
+  state: JobState | null;
+  exit_code: number | null;
+  slurm_job_id: string;
+  reason: string;
+  final: boolean;
+  cancel_sent: boolean;
+  created_at: Timestamp;
+}
+
+export interface WorkflowIterationsTable {
+  run_id: string;
+  loop_key: string;
+  iteration: number;
+  state: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  metrics: Json<Record<string, number>>;
+  decision: string;
+  stop: string;
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+}
+
+/** Outbox of CAIRN_WORKFLOW_EVENTS. */
+export interface WorkflowEventsTable {
+  id: Generated<string>;
+  run_id: string;
+  seq: number;
+  payload: Json<unknown>;
+  published: Generated<boolean>;
+}
+
+export interface WorkflowDb {
+  workflow_runs: WorkflowRunsTable;
+  workflow_nodes: WorkflowNodesTable;
+  workflow_jobs: WorkflowJobsTable;
+  workflow_iterations: WorkflowIterationsTable;
+  workflow_events: WorkflowEventsTable;
+}
