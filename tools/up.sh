@@ -3,7 +3,9 @@
 #   1. the dev cluster (Slurm, munge, NATS+JetStream, PostgreSQL, OCI registry + test image),
 #   2. npm packages (if missing),
 #   3. every Cairn service as a background process (logs and pids in .cairn/),
-#   4. `cairn job submit --watch` of a containerised command, printing its result.
+#   4. `cairn job submit --watch` of a containerised command, printing its result,
+#   5. the active-learning example workflow (examples/active-learning), watched to its end,
+#      then its loop's metrics as a table and chart.
 # The scheduler uses an embedded PostgreSQL (PGlite) unless CAIRN_DATABASE_URL is set.
 # `bash tools/up.sh down` stops the services (the dev cluster keeps running).
 set -euo pipefail
@@ -60,5 +62,12 @@ echo "==> sample job: a containerised command through gateway -> scheduler -> ag
 node -r ./tools/register.js apps/cli/src/main.ts job submit --image lab/busybox:1.36 --name sample --time 2m --watch -- \
   /bin/sh -c 'echo "Hello from $(hostname), inside a container, in Slurm job $SLURM_JOB_ID"'
 echo
-echo "Cairn is up: gRPC on 127.0.0.1:50051. Try: tools/cairn job list"
+echo "==> sample workflow: examples/active-learning (train, evaluate, select in a loop until val_accuracy >= 0.92)"
+log="$RUN/sample-workflow.out"
+node -r ./tools/register.js apps/cli/src/main.ts workflow submit examples/active-learning/workflow.yaml --watch | tee "$log"
+run_id=$(grep -m 1 'submitted' "$log" | grep -oE '[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}' | head -n 1 || true)
+[[ -n $run_id ]] || { echo "up: no run id in the output of workflow submit" >&2; exit 1; }
+node -r ./tools/register.js apps/cli/src/main.ts workflow metrics "$run_id"
+echo
+echo "Cairn is up: gRPC on 127.0.0.1:50051. Try: tools/cairn job list, tools/cairn workflow get $run_id"
 echo "Stop the services with: bash tools/up.sh down"

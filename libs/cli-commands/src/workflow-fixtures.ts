@@ -16,6 +16,7 @@ export function aStep(key: string, extra: Partial<pb.WorkflowStep> = {}): pb.Wor
     attempt: 0,
     requeues: 0,
     items: undefined,
+    itemSeconds: 0,
     failedItems: [],
     jobIds: [],
     slurmJobIds: [],

@@ -76,11 +76,12 @@ export function elapsed(start: Date | undefined, end: Date | undefined, now: num
   return start ? formatDuration((end?.getTime() ?? now) - start.getTime()) : '';
 }
 
-/** "998/1000, 2 failed" for an array step; "" otherwise. */
+/** "998/1000, 2 failed, 0.21 s/item" for an array step; "" otherwise. */
 export function itemSummary(step: pb.WorkflowStep): string {
   if (step.kind !== pb.StepKind.STEP_KIND_ARRAY || !step.items) return '';
   const { succeeded, failed, total } = step.items;
-  return `${succeeded}/${total || '?'}${failed ? `, ${pc.red(`${failed} failed`)}` : ''}`;
+  const pace = step.itemSeconds > 0 ? `, ${step.itemSeconds < 10 ? step.itemSeconds.toFixed(2) : Math.round(step.itemSeconds)} s/item` : '';
+  return `${succeeded}/${total || '?'}${failed ? `, ${pc.red(`${failed} failed`)}` : ''}${pace}`;
 }
 
 /** "1" or "2 +1 requeue"; "-" before it started. */

@@ -104,7 +104,12 @@ export const cancelAttemptCommand = z.object({ attemptId: attemptIdSchema }).str
 export const cancelAttemptReply = z.object({ attemptId: attemptIdSchema, known: z.boolean() });
 
 export const attemptItemsQuery = z.object({ attemptId: attemptIdSchema }).strict();
-export const itemResultSchema = z.object({ item: z.number().int().min(0), exitCode: z.number().int() });
+export const itemResultSchema = z.object({
+  item: z.number().int().min(0),
+  exitCode: z.number().int(),
+  /** How long the item ran, from its record (absent when unknown). */
+  seconds: z.number().min(0).optional(),
+});
 export const attemptItemsReply = z.object({ attemptId: attemptIdSchema, items: z.array(itemResultSchema) });
 
 /** A file in a workflow run's directory on the site, e.g. a loop's metrics JSON. */

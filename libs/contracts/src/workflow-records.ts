@@ -35,6 +35,8 @@ export const stepRecordSchema = z.object({
   /** Requeues after a time limit or preemption that resumed from the checkpoint. */
   requeues: z.number().int().min(0),
   items: z.object({ total: z.number().int(), succeeded: z.number().int(), failed: z.number().int() }),
+  /** Array steps: median seconds an item ran (measured), which packs the next attempt or iteration. */
+  itemSeconds: z.number().min(0).optional(),
   /** Indices of items that failed for good, or are failing now (at most 100). */
   failedItems: z.array(z.number().int()),
   /** Cairn jobs this step ran, oldest first. */

@@ -56,13 +56,13 @@ describe('SiteAgent with item indices', () => {
     const attempt = await store.create(command('3f1c2b4a-0000-4000-8000-000000000022', [3, 17, 40]));
     const line = (item: number, exitCode: number) => `${JSON.stringify({ item, exitCode, startedAt: 'a', endedAt: 'b', host: 'h' })}\n`;
     writeFileSync(join(attempt.dir, 'items-0.jsonl'), line(17, 0) + line(3, 2));
-    writeFileSync(join(attempt.dir, 'items-1.jsonl'), line(40, 0));
+    writeFileSync(join(attempt.dir, 'items-1.jsonl'), `${JSON.stringify({ item: 40, exitCode: 0, startedAt: '2026-11-25T10:00:00.000Z', endedAt: '2026-11-25T10:00:02.500Z', host: 'h' })}\n`);
     expect(await agent.items(attempt.id)).toEqual({
       attemptId: attempt.id,
       items: [
         { item: 3, exitCode: 2 },
         { item: 17, exitCode: 0 },
-        { item: 40, exitCode: 0 },
+        { item: 40, exitCode: 0, seconds: 2.5 },
       ],
     });
   });

@@ -120,12 +120,12 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
    * Per-item exit codes of an array attempt, as its elements recorded them so far, each
    * under the item's index (its index in the workflow step when the attempt gave indices).
    */
-  async items(attemptId: string): Promise<{ attemptId: string; items: { item: number; exitCode: number }[] }> {
+  async items(attemptId: string): Promise<{ attemptId: string; items: { item: number; exitCode: number; seconds?: number }[] }> {
     const attempt = this.open.get(attemptId) ?? (await this.store.load(attemptId));
     if (!attempt?.command?.array) throw new CairnError('NOT_FOUND', `attempt ${attemptId} is not an array attempt on site ${this.site}`);
     const elements = Math.ceil(attempt.command.array.items.length / attempt.command.array.itemsPerElement);
     const { items } = await this.store.readItemRecords(attempt, elements);
-    return { attemptId, items: items.map((r) => ({ item: r.item, exitCode: r.exitCode })) };
+    return { attemptId, items: items.map((r) => ({ item: r.item, exitCode: r.exitCode, ...itemSeconds(r.startedAt, r.endedAt) })) };
   }
 
   /** What this site offers: array limits, partitions and resource classes, read from Slurm now. */
@@ -189,4 +189,10 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   private forgetFinal(): void {
     for (const [id, attempt] of this.open) if (attempt.status.final) this.open.delete(id);
   }
+}
+
+/** How long an item ran, from its record's times (left out when they do not parse). */
+function itemSeconds(startedAt: string, endedAt: string): { seconds?: number } {
+  const seconds = (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
+  return Number.isFinite(seconds) && seconds >= 0 ? { seconds } : {};
 }

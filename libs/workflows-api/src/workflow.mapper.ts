@@ -72,6 +72,7 @@ export function toPbStepRecord(step: StepRecord): pb.WorkflowStep {
     requeues: step.requeues,
     items: step.items,
     failedItems: step.failedItems,
+    itemSeconds: step.itemSeconds ?? 0,
     jobIds: step.jobIds,
     slurmJobIds: step.slurmJobIds,
     reason: step.reason,

@@ -20,7 +20,7 @@ export abstract class JobsPort {
 /** What the engine needs from a site's agent: files of a run, item results, the cluster. */
 export abstract class SitePort {
   abstract readRunFile(site: string, runId: string, path: string, maxBytes: number): Promise<{ exists: boolean; data: Buffer; truncated: boolean }>;
-  abstract itemResults(site: string, attemptId: string): Promise<{ item: number; exitCode: number }[]>;
+  abstract itemResults(site: string, attemptId: string): Promise<{ item: number; exitCode: number; seconds?: number }[]>;
   abstract describe(site: string): Promise<SiteDescription>;
 }
 

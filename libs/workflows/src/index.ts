@@ -17,6 +17,6 @@ export { WorkflowEngine, MAX_REQUEUES } from './workflow-engine';
 export { WorkflowRunService } from './workflow-run.service';
 export { WorkflowStore } from './workflow.store';
 export type { WorkflowDb } from './workflow.tables';
-export { workflowMigrations } from './migrations/0002-workflows';
+export { workflowMigrations } from './migrations';
 export { JobsPort, SitePort } from './engine-ports';
 export { outputLocation, renderValue, stepDirOf, RenderError } from './run-layout';

@@ -5,7 +5,7 @@ import { openDatabase } from '@cairn/adapters/postgres';
 import type { JobRecord, JobSpec, JobState, SiteDescription } from '@cairn/contracts';
 import { createLogger } from '@cairn/logging';
 import { JobsPort, SitePort } from './engine-ports';
-import { workflowMigrations } from './migrations/0002-workflows';
+import { workflowMigrations } from './migrations';
 import { parseWorkflow } from './parse-workflow';
 import { scopeNodes } from './run-layout';
 import { WorkflowEngine } from './workflow-engine';
@@ -205,6 +205,41 @@ steps:
     site.items.set(job.attemptId, [0, 1, 2].map((item) => ({ item, exitCode: 0 })).concat([{ item: 3, exitCode: 1 }]));
     await engine.tick();
     expect(await step(runId, 'each')).toMatchObject({ state: 'RUNNING', items: { total: 10, succeeded: 3, failed: 1 }, failedItems: [3] });
+  });
+
+  it('packs later iterations and later runs by the item time it measured', async () => {
+    const file = `
+version: 1
+name: learned
+defaults: { image: lab/busybox:1.36 }
+steps:
+  rounds:
+    loop:
+      maxIterations: 2
+      steps:
+        sims:
+          command: [sim, "\${{ item }}"]
+          array: { range: { from: 1, to: 40 }, itemEstimate: 1s, targetDuration: 20s }
+`;
+    const runId = await submit(file);
+    await engine.tick();
+    const first = one(jobs.live('learned.rounds-1.sims'));
+    expect(first.spec.array?.itemsPerElement).toBe(20);
+    site.items.set(first.attemptId, Array.from({ length: 40 }, (_, item) => ({ item, exitCode: 0, seconds: 4 + (item % 3) })));
+    jobs.end(first, 'COMPLETED');
+    await engine.tick();
+    expect(await step(runId, 'rounds[1].sims')).toMatchObject({ state: 'SUCCEEDED', itemSeconds: 5 });
+    // Iteration 2 packs by the 5 s measured, not the 1 s estimate: 20 s / 5 s = 4 items per element.
+    const second = one(jobs.live('learned.rounds-2.sims'));
+    expect(second.spec.array?.itemsPerElement).toBe(4);
+    site.items.set(second.attemptId, Array.from({ length: 40 }, (_, item) => ({ item, exitCode: 0, seconds: 10 })));
+    jobs.end(second, 'COMPLETED');
+    await engine.tick();
+    expect((await record(runId)).state).toBe('SUCCEEDED');
+    // The next run of the same workflow starts from the last measurement (10 s → 2 per element).
+    await submit(file);
+    await engine.tick();
+    expect(one(jobs.live('learned.rounds-1.sims')).spec.array?.itemsPerElement).toBe(2);
   });
 
   it('fails an array whose items keep failing, skips what needs it, and names the items', async () => {

@@ -122,7 +122,8 @@ export class WorkflowEngine {
           exits = items.map(() => null);
         }
         const todo = (exits ?? []).flatMap((code, index) => (code === 0 ? [] : [index]));
-        links = arrayStepJobs(info, node.key, gen, items, todo, await this.site.describe(run.site));
+        const measured = node.item_seconds ?? (await this.store.itemSecondsHistory(run.run_id, run.name, node.path, node.iteration));
+        links = arrayStepJobs(info, node.key, gen, items, todo, await this.site.describe(run.site), measured);
       } else {
         links = runStepJobs(info, node.key, gen);
       }
@@ -240,24 +241,28 @@ export class WorkflowEngine {
       return true;
     }
     const exits = [...(node.item_exit ?? [])];
+    const durations: number[] = [];
     for (const job of mine) {
       const indices = job.item_indices ?? [];
-      if (job.state === 'COMPLETED') {
-        for (const i of indices) exits[i] = 0;
-        continue;
-      }
       const reported = new Map<number, number>();
-      if (job.attempt_id) for (const r of await this.site.itemResults(run.site, job.attempt_id)) reported.set(r.item, r.exitCode);
-      // An item with no record never ran (the element hit its time limit or was cancelled).
-      for (const i of indices) exits[i] = reported.get(i) ?? -1;
+      if (job.attempt_id) {
+        for (const r of await this.site.itemResults(run.site, job.attempt_id)) {
+          reported.set(r.item, r.exitCode);
+          if (r.exitCode === 0 && r.seconds !== undefined) durations.push(r.seconds);
+        }
+      }
+      // A completed job ran every item to exit 0; otherwise an item with no record never
+      // ran (its element hit the time limit or was cancelled).
+      for (const i of indices) exits[i] = job.state === 'COMPLETED' ? 0 : (reported.get(i) ?? -1);
     }
+    const timing = durations.length > 0 ? { item_seconds: median(durations) } : {};
     const failed = exits.flatMap((code, i) => (code === 0 ? [] : [i]));
     if (failed.length === 0) {
-      await this.store.updateNode(run.run_id, node.key, { state: 'SUCCEEDED', reason: '', item_exit: JSON.stringify(exits), ended_at: at }, at);
+      await this.store.updateNode(run.run_id, node.key, { state: 'SUCCEEDED', reason: '', item_exit: JSON.stringify(exits), ...timing, ended_at: at }, at);
       return true;
     }
     const shown = failed.slice(0, 10).join(', ') + (failed.length > 10 ? ', ...' : '');
-    await this.store.updateNode(run.run_id, node.key, { item_exit: JSON.stringify(exits) }, at);
+    await this.store.updateNode(run.run_id, node.key, { item_exit: JSON.stringify(exits), ...timing }, at);
     await this.retryOrFail(run, { ...node, item_exit: exits }, step, `${failed.length} of ${exits.length} items failed (${shown})`, at);
     return true;
   }
@@ -305,6 +310,12 @@ export class WorkflowEngine {
       this.logger.info({ runId: run.run_id }, 'workflow cancelled');
     }
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function jobPatch(job: JobRecord) {

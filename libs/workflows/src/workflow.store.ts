@@ -126,6 +126,36 @@ export class WorkflowStore {
     return this.db.selectFrom('workflow_iterations').selectAll().where('run_id', '=', runId).orderBy('loop_key').orderBy('iteration').execute();
   }
 
+  /**
+   * How long an item of this array step took before: in the latest earlier iteration of
+   * this run's loop, else in the latest run of the same workflow that measured it.
+   */
+  async itemSecondsHistory(runId: string, name: string, path: string, iteration: number): Promise<number | undefined> {
+    const earlier = await this.db
+      .selectFrom('workflow_nodes')
+      .select('item_seconds')
+      .where('run_id', '=', runId)
+      .where('path', '=', path)
+      .where('iteration', '<', iteration)
+      .where('item_seconds', 'is not', null)
+      .orderBy('iteration', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (earlier?.item_seconds) return earlier.item_seconds;
+    const before = await this.db
+      .selectFrom('workflow_nodes')
+      .innerJoin('workflow_runs', 'workflow_runs.run_id', 'workflow_nodes.run_id')
+      .select('workflow_nodes.item_seconds')
+      .where('workflow_runs.name', '=', name)
+      .where('workflow_runs.run_id', '!=', runId)
+      .where('workflow_nodes.path', '=', path)
+      .where('workflow_nodes.item_seconds', 'is not', null)
+      .orderBy('workflow_nodes.updated_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return before?.item_seconds ?? undefined;
+  }
+
   async requestCancel(runId: string, at: Date): Promise<void> {
     await this.db.updateTable('workflow_runs').set({ cancel_requested_at: at }).where('run_id', '=', runId).where('cancel_requested_at', 'is', null).execute();
   }
@@ -212,6 +242,7 @@ export class WorkflowStore {
           gen: 0,
           items: null,
           item_exit: null,
+          item_seconds: null,
           retry_at: null,
           reason: '',
           started_at: null,

@@ -43,6 +43,8 @@ export interface WorkflowNodesTable {
   items: Json<(string | number)[]> | null;
   /** Array steps: every item's last exit code (null: not run yet). */
   item_exit: Json<(number | null)[]> | null;
+  /** Array steps: median seconds an item ran in the last attempt that ran any. */
+  item_seconds: number | null;
   retry_at: Timestamp | null;
   reason: string;
   started_at: Timestamp | null;

@@ -89,5 +89,3 @@ export const m0002Workflows: Migration = {
     await sql`CREATE INDEX workflow_events_unpublished ON workflow_events (id) WHERE NOT published`.execute(db);
   },
 };
-
-export const workflowMigrations: Record<string, Migration> = { '0002-workflows': m0002Workflows };

@@ -147,7 +147,14 @@ export interface WorkflowStep {
     | Date
     | undefined;
   /** When it ended; unset until then. */
-  endTime: Date | undefined;
+  endTime:
+    | Date
+    | undefined;
+  /**
+   * For arrays: median seconds an item ran, as measured; it packs the step's next attempt,
+   * its next loop iteration and its next run. 0 until measured.
+   */
+  itemSeconds: number;
 }
 
 /** LoopIteration is one pass of a loop, with its metrics and decision. */
@@ -646,6 +653,7 @@ function createBaseWorkflowStep(): WorkflowStep {
     reason: "",
     startTime: undefined,
     endTime: undefined,
+    itemSeconds: 0,
   };
 }
 
@@ -696,6 +704,9 @@ export const WorkflowStep: MessageFns<WorkflowStep> = {
     }
     if (message.endTime !== undefined) {
       Timestamp.encode(toTimestamp(message.endTime), writer.uint32(114).fork()).join();
+    }
+    if (message.itemSeconds !== 0) {
+      writer.uint32(121).double(message.itemSeconds);
     }
     return writer;
   },
@@ -835,6 +846,14 @@ export const WorkflowStep: MessageFns<WorkflowStep> = {
             message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 15: {
+            if (tag !== 121) {
+              break;
+            }
+
+            message.itemSeconds = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -868,6 +887,7 @@ export const WorkflowStep: MessageFns<WorkflowStep> = {
     message.reason = object.reason ?? "";
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
+    message.itemSeconds = object.itemSeconds ?? 0;
     return message;
   },
 };

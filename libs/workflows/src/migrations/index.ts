@@ -1,0 +1,6 @@
+import type { Migration } from '@cairn/adapters/postgres';
+import { m0002Workflows } from './0002-workflows';
+import { m0003ItemSeconds } from './0003-item-seconds';
+
+/** The workflow engine's migrations (in the scheduler's schema, after the jobs' 0001). */
+export const workflowMigrations: Record<string, Migration> = { '0002-workflows': m0002Workflows, '0003-item-seconds': m0003ItemSeconds };
