@@ -200,6 +200,39 @@ steps:
     expect(readFileSync(runDir(runId, 'long', 'done.txt'), 'utf8')).toBe('resumed at epoch-41\n');
   }, 300_000);
 
+  it('takes items from the lines of a file and from a glob over files an earlier step wrote; survives the agent killed mid-array', async () => {
+    const before = cairnSlurmSubmissionCount();
+    const runId = await startRun(
+      client,
+      `
+version: 1
+name: e2e-sources
+defaults: { image: lab/busybox:1.36, resources: { cpus: 1, memory: 256M, time: 5m } }
+steps:
+  make:
+    command: [/bin/sh, -c, 'printf "red\\n\\ngreen blue\\n" > list.txt; mkdir -p shards; for s in 1 2 3; do echo "shard $s" > shards/$s.csv; done; touch shards/skip.txt']
+    outputs: { list: list.txt, shards: shards }
+  per-line:
+    command: [/bin/sh, -c, 'sleep 2; echo "$0" > line.txt', '\${{ item }}']
+    array: { lines: '\${{ steps.make.outputs.list }}' }
+  per-file:
+    command: [/bin/sh, -c, 'cat "$0" > copy.txt', '\${{ item }}']
+    array: { glob: '\${{ steps.make.outputs.shards }}/*.csv' }
+`,
+    );
+    await waitForRun(client, runId, (w) => stepOf(w, 'per-line').slurmJobIds.length === 1, 60_000);
+    await stack.services.agent.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 2000));
+    await stack.services.agent.start();
+    const run = await waitForRun(client, runId, ended);
+    expect(runState(run.state)).toBe('SUCCEEDED');
+    expect(stepOf(run, 'per-line').items?.total).toBe(2);
+    expect(readFileSync(runDir(runId, 'per-line', '1', 'line.txt'), 'utf8')).toBe('green blue\n');
+    expect(stepOf(run, 'per-file').items?.total).toBe(3);
+    expect(readFileSync(runDir(runId, 'per-file', '2', 'copy.txt'), 'utf8')).toBe('shard 3\n');
+    expect(cairnSlurmSubmissionCount() - before).toBe(3);
+  });
+
   it('refuses invalid files with precise messages and submits nothing', async () => {
     const before = cairnSlurmJobCount();
     const cases: [string, RegExp][] = [

@@ -123,6 +123,18 @@ export const runFileQuery = z
 export type RunFileQuery = z.infer<typeof runFileQuery>;
 export const runFileReply = z.object({ exists: z.boolean(), dataBase64: z.string(), truncated: z.boolean() });
 
+/** Files of a workflow run matching a glob (`*`, `?`, `[...]` within one path segment). */
+export const runGlobQuery = z
+  .object({
+    runId: uuid,
+    pattern: safeText(1024).refine((p) => p.length > 0 && !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative pattern inside the run, without ".."'),
+    limit: z.number().int().min(1).max(1_000_000),
+  })
+  .strict();
+export type RunGlobQuery = z.infer<typeof runGlobQuery>;
+/** Matching paths relative to the run, sorted; symbolic links are never followed. */
+export const runGlobReply = z.object({ paths: z.array(z.string()) });
+
 export const attemptOutputQuery = z
   .object({ attemptId: attemptIdSchema, stream: outputStreamSchema, maxBytes: z.number().int().min(1).max(1 << 20) })
   .strict();

@@ -29,6 +29,7 @@ export const subjects = {
     describe: `cairn.site.${site}.agent.describe`,
     items: `cairn.site.${site}.agent.items`,
     readRunFile: `cairn.site.${site}.agent.run-file`,
+    globRun: `cairn.site.${site}.agent.run-glob`,
     health: `cairn.site.${site}.agent.health`,
     attemptEvents: `cairn.site.${site}.events.attempt`,
   }),

@@ -6,9 +6,11 @@ import {
   cancelAttemptCommand,
   parseOrThrow,
   runFileQuery,
+  runGlobQuery,
   submitAttemptCommand,
 } from '@cairn/contracts';
 import { RunFiles } from './run-files';
+import { globRun } from './run-glob';
 import { SiteAgent } from './site-agent.service';
 
 /**
@@ -51,6 +53,11 @@ export class AgentNatsController {
   @MessagePattern('agent.run-file')
   readRunFile(@Payload() payload: unknown) {
     return this.runFiles.read(parseOrThrow(runFileQuery, payload));
+  }
+
+  @MessagePattern('agent.run-glob')
+  async globRun(@Payload() payload: unknown) {
+    return { paths: await globRun(this.runFiles.root, parseOrThrow(runGlobQuery, payload)) };
   }
 }
 

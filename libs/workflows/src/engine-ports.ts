@@ -5,6 +5,7 @@ import {
   type JobRecord,
   type JobSpec,
   runFileReply,
+  runGlobReply,
   type SiteDescription,
   subjects,
 } from '@cairn/contracts';
@@ -20,6 +21,7 @@ export abstract class JobsPort {
 /** What the engine needs from a site's agent: files of a run, item results, the cluster. */
 export abstract class SitePort {
   abstract readRunFile(site: string, runId: string, path: string, maxBytes: number): Promise<{ exists: boolean; data: Buffer; truncated: boolean }>;
+  abstract globRun(site: string, runId: string, pattern: string, limit: number): Promise<string[]>;
   abstract itemResults(site: string, attemptId: string): Promise<{ item: number; exitCode: number; seconds?: number }[]>;
   abstract describe(site: string): Promise<SiteDescription>;
 }
@@ -53,6 +55,10 @@ export class NatsSitePort extends SitePort {
   async readRunFile(site: string, runId: string, path: string, maxBytes: number) {
     const reply = await this.requester.request(subjects.site(site).readRunFile, { runId, path, maxBytes }, runFileReply, 15_000);
     return { exists: reply.exists, data: Buffer.from(reply.dataBase64, 'base64'), truncated: reply.truncated };
+  }
+
+  async globRun(site: string, runId: string, pattern: string, limit: number): Promise<string[]> {
+    return (await this.requester.request(subjects.site(site).globRun, { runId, pattern, limit }, runGlobReply, 30_000)).paths;
   }
 
   async itemResults(site: string, attemptId: string) {

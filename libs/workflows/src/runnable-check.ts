@@ -20,10 +20,6 @@ export function checkRunnable(workflow: ParsedWorkflow, plan: WorkflowPlan): str
         visit(step.loop.steps, iterationScope(nodeKey(scope, name), 1), `${path}.loop.steps.`);
         continue;
       }
-      if (step.array && (step.array.glob || step.array.lines)) {
-        problems.push(`steps.${path}.array: ${step.array.glob ? 'glob' : 'lines'} is not supported by the engine yet; use items, range or from`);
-        continue;
-      }
       try {
         const spec = baseSpec({ runId: PLACEHOLDER_RUN, site: plan.site, workflow, plan }, nodeKey(scope, name));
         const parsed = jobSpecSchema.safeParse(spec);

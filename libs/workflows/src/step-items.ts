@@ -1,7 +1,8 @@
 import { findReferences } from './templates';
 import { rangeItems } from './array-plan';
 import type { SitePort } from './engine-ports';
-import { outputLocation, parentScope, RenderError, stepOf } from './run-layout';
+import { describeControl } from '@cairn/contracts';
+import { outputLocation, parentScope, RenderError, renderValue, RUN_MOUNT, stepOf } from './run-layout';
 import type { RunInfo } from './step-launcher';
 
 /** The most items one array step may have. */
@@ -10,7 +11,8 @@ const MAX_ITEMS_FILE_BYTES = 1 << 20;
 
 /**
  * The items of an array step instance, fixed when it starts: the literal list, the range,
- * or the JSON list an earlier step wrote (read from the run's directory on the site).
+ * the JSON list an earlier step wrote, the lines of a file in the run, or the run's paths
+ * matching a glob (as /cairn/run/... paths). Files are read by the site's agent.
  */
 export async function resolveItems(run: RunInfo, key: string, site: SitePort): Promise<(string | number)[]> {
   const array = stepOf(run.workflow, key).array;
@@ -27,7 +29,48 @@ export async function resolveItems(run: RunInfo, key: string, site: SitePort): P
     if (file.truncated) throw new RenderError(`array.from: ${location.path} is larger than 1 MiB`);
     return parseItemList(file.data.toString('utf8'), location.path);
   }
-  throw new RenderError(`array.${array.glob ? 'glob' : 'lines'} is not supported by the engine yet; use items, range or from`);
+  if (array.lines) {
+    const path = runRelative(renderValue(array.lines, run.workflow, key), 'lines');
+    const file = await site.readRunFile(run.site, run.runId, path, MAX_ITEMS_FILE_BYTES);
+    if (!file.exists) throw new RenderError(`array.lines: ${path} does not exist in the run`);
+    if (file.truncated) throw new RenderError(`array.lines: ${path} is larger than 1 MiB`);
+    return parseItemLines(file.data.toString('utf8'), path);
+  }
+  if (array.glob) {
+    const pattern = runRelative(renderValue(array.glob, run.workflow, key), 'glob');
+    const paths = await site.globRun(run.site, run.runId, pattern, MAX_STEP_ITEMS);
+    if (paths.length === 0) throw new RenderError(`array.glob: "${pattern}" matches nothing in the run`);
+    return paths.map((p) => `${RUN_MOUNT}/${p}`);
+  }
+  throw new RenderError('array has no item source');
+}
+
+/**
+ * lines and glob name paths in the run's directory: relative to it, or under /cairn/run
+ * (what an output reference renders to).
+ */
+function runRelative(value: string, field: string): string {
+  const relative = value.startsWith(`${RUN_MOUNT}/`) ? value.slice(RUN_MOUNT.length + 1) : value;
+  if (relative.startsWith('/') || relative.split('/').includes('..') || relative === '') {
+    throw new RenderError(`array.${field}: "${value}" must be a path inside the run directory (relative, or under ${RUN_MOUNT})`);
+  }
+  return relative;
+}
+
+/** Non-empty lines of a file, each an item (a trailing "\r" is dropped). */
+export function parseItemLines(text: string, where: string): string[] {
+  const items = text
+    .split('\n')
+    .map((line) => line.replace(/\r$/, ''))
+    .filter((line) => line.trim() !== '');
+  if (items.length === 0) throw new RenderError(`array.lines: ${where} has no items`);
+  if (items.length > MAX_STEP_ITEMS) throw new RenderError(`array.lines: ${where} has ${items.length} lines; at most ${MAX_STEP_ITEMS}`);
+  items.forEach((item, i) => {
+    const control = describeControl(item);
+    if (control) throw new RenderError(`array.lines: line ${i + 1} of ${where} contains ${control}`);
+    if (Buffer.byteLength(item) > 4096) throw new RenderError(`array.lines: line ${i + 1} of ${where} is longer than 4096 bytes`);
+  });
+  return items;
 }
 
 /** A JSON list of strings, numbers or booleans (also accepted: {"items": [...]}). */

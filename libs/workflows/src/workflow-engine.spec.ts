@@ -81,6 +81,10 @@ class ScriptedSite extends SitePort {
     const data = Buffer.from(text ?? '');
     return { exists: text !== undefined, data: data.subarray(0, maxBytes), truncated: data.length > maxBytes };
   }
+  readonly globs = new Map<string, string[]>();
+  async globRun(_site: string, _runId: string, pattern: string) {
+    return this.globs.get(pattern) ?? [];
+  }
   async itemResults(_site: string, attemptId: string) {
     return this.items.get(attemptId) ?? [];
   }
@@ -240,6 +244,52 @@ steps:
     await submit(file);
     await engine.tick();
     expect(one(jobs.live('learned.rounds-1.sims')).spec.array?.itemsPerElement).toBe(2);
+  });
+
+  it('takes array items from the lines of a file and from a glob over an earlier step\'s output', async () => {
+    const runId = await submit(`
+version: 1
+name: src
+defaults: { image: lab/busybox:1.36 }
+steps:
+  make:
+    command: [make]
+    outputs: { list: list.txt, shards: shards }
+  each-line:
+    command: [use, "\${{ item }}"]
+    array: { lines: "\${{ steps.make.outputs.list }}" }
+  each-file:
+    command: [use, "\${{ item }}"]
+    array: { glob: "\${{ steps.make.outputs.shards }}/*.csv" }
+`);
+    await engine.tick();
+    site.files.set('make/list.txt', 'alpha\r\n\nbeta gamma\n');
+    site.globs.set('make/shards/*.csv', ['make/shards/a.csv', 'make/shards/b.csv']);
+    jobs.end(one(jobs.live('src.make')), 'COMPLETED');
+    await engine.tick();
+    expect(one(jobs.live('src.each-line')).spec.array?.items).toEqual(['alpha', 'beta gamma']);
+    expect(one(jobs.live('src.each-file')).spec.array?.items).toEqual(['/cairn/run/make/shards/a.csv', '/cairn/run/make/shards/b.csv']);
+    expect((await step(runId, 'each-file'))?.items.total).toBe(2);
+  });
+
+  it('fails a step whose item source is missing or hostile, with the reason', async () => {
+    const runId = await submit(`
+version: 1
+name: badsrc
+defaults: { image: lab/busybox:1.36 }
+steps:
+  make: { command: [make], outputs: { list: list.txt } }
+  a: { command: [use, "\${{ item }}"], array: { lines: "\${{ steps.make.outputs.list }}" } }
+  b: { command: [use, "\${{ item }}"], array: { glob: "make/*.none" }, needs: [make] }
+`);
+    await engine.tick();
+    site.files.set('badsrc-unused', '');
+    jobs.end(one(jobs.live('badsrc.make')), 'COMPLETED');
+    await engine.tick();
+    const done = await record(runId);
+    expect(done.steps.find((s) => s.key === 'a')).toMatchObject({ state: 'FAILED', reason: 'array.lines: make/list.txt does not exist in the run' });
+    expect(done.steps.find((s) => s.key === 'b')).toMatchObject({ state: 'FAILED', reason: 'array.glob: "make/*.none" matches nothing in the run' });
+    expect(done.state).toBe('FAILED');
   });
 
   it('fails an array whose items keep failing, skips what needs it, and names the items', async () => {

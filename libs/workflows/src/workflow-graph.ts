@@ -12,6 +12,8 @@ function templatedStrings(step: ParsedStep, at: Path): { value: string; path: Pa
   for (const [k, v] of Object.entries(step.env ?? {})) out.push({ value: v, path: [...at, 'env', k] });
   for (const [k, v] of Object.entries(step.inputs ?? {})) out.push({ value: v, path: [...at, 'inputs', k] });
   if (step.array?.from) out.push({ value: step.array.from, path: [...at, 'array', 'from'] });
+  if (step.array?.lines) out.push({ value: step.array.lines, path: [...at, 'array', 'lines'] });
+  if (step.array?.glob) out.push({ value: step.array.glob, path: [...at, 'array', 'glob'] });
   return out;
 }
 
