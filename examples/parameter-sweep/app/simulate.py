@@ -11,32 +11,17 @@ costs little more than --duration.
 """
 
 import argparse
-import json
 import math
-import os
 import random
-import tempfile
 import time
+
+from sweep_io import write_json_atomically
 
 T0 = time.perf_counter()
 
 
 def himmelblau(x, y):
     return (x * x + y - 11.0) ** 2 + (x + y * y - 7.0) ** 2
-
-
-def write_json_atomically(path, value):
-    path = os.path.abspath(path)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", dir=os.path.dirname(path))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(value, f, sort_keys=True)
-            f.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def main():

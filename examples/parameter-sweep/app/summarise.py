@@ -14,22 +14,9 @@ import json
 import math
 import os
 import statistics
-import tempfile
 import time
 
-
-def write_json_atomically(path, value):
-    path = os.path.abspath(path)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", dir=os.path.dirname(path))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(value, f, indent=2, sort_keys=True)
-            f.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+from sweep_io import write_json_atomically
 
 
 def main():
@@ -69,7 +56,7 @@ def main():
         "missing": max(0, item_dirs - len(results) - unreadable),
         "unreadable": unreadable,
     }
-    write_json_atomically(args.out, summary)
+    write_json_atomically(args.out, summary, indent=2)
     print(
         f"summarise: {summary['count']} results, mean score {summary['mean']:.3f}, best seed {summary['best_seed']} "
         f"(score {best['score']:.4f} at x {best['x']:+.3f} y {best['y']:+.3f}), "
