@@ -149,10 +149,12 @@ describe('agent workflow run directories [real: agent, nats-server, images, regi
     }
     const attemptId = events[0]?.attemptId ?? '';
     const items = await requester.request(site().items, { attemptId }, attemptItemsReply);
+    // Each item with how long it ran (the wrapper's start and end times).
     expect(items.items).toEqual([
-      { item: 3, exitCode: 0 },
-      { item: 17, exitCode: 1 },
-      { item: 40, exitCode: 0 },
+      { item: 3, exitCode: 0, seconds: expect.any(Number) },
+      { item: 17, exitCode: 1, seconds: expect.any(Number) },
+      { item: 40, exitCode: 0, seconds: expect.any(Number) },
     ]);
+    for (const { seconds } of items.items) expect(seconds).toBeLessThan(30);
   });
 });
