@@ -292,6 +292,33 @@ steps:
     expect(done.state).toBe('FAILED');
   });
 
+  it('runs an array over the previous decision\'s items: none in iteration 1, the decided ones after', async () => {
+    const runId = await submit(`
+version: 1
+name: decided
+defaults: { image: lab/busybox:1.36 }
+steps:
+  al:
+    loop:
+      maxIterations: 2
+      steps:
+        label:
+          command: [label, "\${{ item }}"]
+          array: { from: "\${{ steps.pick.outputs.next }}" }
+        pick:
+          decide: true
+          command: [pick]
+          outputs: { next: next.json }
+          needs: [label]
+`);
+    await engine.tick();
+    expect(await step(runId, 'al[1].label')).toMatchObject({ state: 'SUCCEEDED', items: { total: 0 }, reason: 'no items: the loop has no decision before its first iteration' });
+    site.files.set('al/1/pick/next.json', JSON.stringify({ items: [11, 42] }));
+    jobs.end(one(jobs.live('decided.al-1.pick')), 'COMPLETED');
+    await engine.tick();
+    expect(one(jobs.live('decided.al-2.label')).spec.array?.items).toEqual(['11', '42']);
+  });
+
   it('fails an array whose items keep failing, skips what needs it, and names the items', async () => {
     const runId = await submit(`
 version: 1

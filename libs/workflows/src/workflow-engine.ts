@@ -121,6 +121,11 @@ export class WorkflowEngine {
           items = await resolveItems(info, node.key, this.site);
           exits = items.map(() => null);
         }
+        if (items.length === 0) {
+          // Only an array over its loop's previous decision can have none: the first iteration.
+          await this.store.updateNode(run.run_id, node.key, { state: 'SUCCEEDED', reason: 'no items: the loop has no decision before its first iteration', items: '[]', item_exit: '[]', started_at: node.started_at ?? at, ended_at: at }, at);
+          return;
+        }
         const todo = (exits ?? []).flatMap((code, index) => (code === 0 ? [] : [index]));
         const measured = node.item_seconds ?? (await this.store.itemSecondsHistory(run.run_id, run.name, node.path, node.iteration));
         links = arrayStepJobs(info, node.key, gen, items, todo, await this.site.describe(run.site), measured);
