@@ -12,6 +12,7 @@ import type { NatsRequester } from '@cairn/adapters/nats';
 import { parseWorkflow } from './parse-workflow';
 import { WorkflowError } from './workflow.errors';
 import { PlanError, planWorkflow } from './workflow-plan';
+import type { ParsedWorkflow } from './workflow.schema';
 
 /** How long a site's description (partitions, limits, classes) is reused. */
 const SITE_DESCRIPTION_TTL_MS = 60_000;
@@ -30,7 +31,12 @@ export class WorkflowPlanningService {
   ) {}
 
   async plan(command: PlanWorkflowCommand): Promise<WorkflowPlan> {
-    let workflow;
+    return (await this.parseAndPlan(command)).plan;
+  }
+
+  /** The parsed file and its plan (for a run, which needs both). */
+  async parseAndPlan(command: PlanWorkflowCommand): Promise<{ workflow: ParsedWorkflow; plan: WorkflowPlan }> {
+    let workflow: ParsedWorkflow;
     try {
       workflow = parseWorkflow(command.source, command.fileName);
     } catch (error) {
@@ -49,7 +55,7 @@ export class WorkflowPlanningService {
       throw error;
     }
     await this.pinImages(plan.steps, command.fileName);
-    return plan;
+    return { workflow, plan };
   }
 
   async describe(site: string): Promise<SiteDescription> {

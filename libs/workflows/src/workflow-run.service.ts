@@ -8,7 +8,6 @@ import {
 } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
 import type { Wakeable } from '@cairn/service-kit';
-import { parseWorkflow } from './parse-workflow';
 import { scopeNodes } from './run-layout';
 import { checkRunnable } from './runnable-check';
 import type { WorkflowPlanningService } from './workflow-planning.service';
@@ -30,8 +29,7 @@ export class WorkflowRunService {
       const existing = await this.store.runByRequestId(command.requestId);
       if (existing) return { plan: existing.plan, workflow: await this.get(existing.run_id) };
     }
-    const plan = await this.planning.plan(command);
-    const workflow = parseWorkflow(command.source, command.fileName);
+    const { workflow, plan } = await this.planning.parseAndPlan(command);
     const problems = checkRunnable(workflow, plan);
     if (problems.length > 0) throw new CairnError('INVALID_ARGUMENT', problems.map((p) => `${command.fileName}: ${p}`).join('\n'));
     const runId = randomUUID();
