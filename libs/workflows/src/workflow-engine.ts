@@ -1,4 +1,4 @@
-import { CairnError, isFinal, type JobRecord, type StepState } from '@cairn/contracts';
+import { CairnError, isFinal, isStepFinal, type JobRecord, type StepState } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
 import type { JobsPort, SitePort } from './engine-ports';
 import { LoopSettler } from './loop-settler';
@@ -14,7 +14,6 @@ export const MAX_REQUEUES = 5;
 /** How often running array items are counted, per step. */
 const ITEM_POLL_MS = 2000;
 const FAILED_STATES: readonly StepState[] = ['FAILED', 'SKIPPED', 'CANCELLED'];
-const final = (state: StepState) => state !== 'WAITING' && state !== 'RUNNING';
 
 /**
  * Runs workflows: expands each run's graph as results arrive. Every pass reads the run's
@@ -64,7 +63,7 @@ export class WorkflowEngine {
     }
     const nodes = await this.store.nodes(runId);
     const top = nodes.filter((n) => n.scope === '');
-    if (top.every((n) => final(n.state))) {
+    if (top.every((n) => isStepFinal(n.state))) {
       const failed = top.find((n) => n.state !== 'SUCCEEDED');
       const at = this.clock();
       if (failed) await this.store.finishRun(runId, 'FAILED', `step ${failed.key} ${failed.state.toLowerCase()}${failed.reason ? `: ${failed.reason}` : ''}`, at);
@@ -300,17 +299,17 @@ export class WorkflowEngine {
     }
     const live = new Set(jobs.filter((j) => !j.final).map((j) => j.node_key));
     const nodes = await this.store.nodes(run.run_id);
-    for (const node of nodes.filter((n) => !final(n.state) && n.kind !== 'loop' && !live.has(n.key))) {
+    for (const node of nodes.filter((n) => !isStepFinal(n.state) && n.kind !== 'loop' && !live.has(n.key))) {
       await this.store.updateNode(run.run_id, node.key, { state: 'CANCELLED', reason: 'cancelled with the run', ended_at: at }, at);
     }
-    const open = (await this.store.nodes(run.run_id)).filter((n) => !final(n.state));
+    const open = (await this.store.nodes(run.run_id)).filter((n) => !isStepFinal(n.state));
     for (const loop of open.filter((n) => n.kind === 'loop')) {
       const body = open.filter((n) => n.key.startsWith(`${loop.key}[`));
       if (body.length > 0) continue;
       await this.loops.cancelOpenIterations(run, loop.key, at);
       await this.store.updateNode(run.run_id, loop.key, { state: 'CANCELLED', reason: 'cancelled with the run', ended_at: at }, at);
     }
-    if ((await this.store.nodes(run.run_id)).every((n) => final(n.state))) {
+    if ((await this.store.nodes(run.run_id)).every((n) => isStepFinal(n.state))) {
       await this.store.finishRun(run.run_id, 'CANCELLED', 'cancelled on request', at);
       this.logger.info({ runId: run.run_id }, 'workflow cancelled');
     }
