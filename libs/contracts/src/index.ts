@@ -7,7 +7,24 @@ export { JOB_STATES, FINAL_STATES, canTransition, isFinal, jobStateSchema } from
 export type { JobState } from './job-state';
 export { JOB_DEFAULTS, JOB_LIMITS, jobSpecSchema, resourcesSchema, RUN_PATH, runPath, workflowRunDirSchema } from './job-spec';
 export type { JobSpec, Resources, WorkflowRunDir } from './job-spec';
-export { describeControl, imageReference, IMAGE_REFERENCE, safeText, SITE_PATTERN, siteName, token, uuid } from './validation';
+export {
+  controlIndex,
+  describeControl,
+  excerpt,
+  EXCERPT_CHARS,
+  hasOwnKey,
+  imageReference,
+  IMAGE_REFERENCE,
+  ownValue,
+  safeText,
+  SITE_PATTERN,
+  siteName,
+  token,
+  userRecord,
+  uuid,
+} from './validation';
+export { globSegmentMatcher, isGlobPattern, parseGlobSegment } from './glob-segment';
+export type { GlobToken, StepCounter } from './glob-segment';
 export { formatIssues, parseOrThrow } from './parse';
 export * from './messages';
 export * from './workflow-records';

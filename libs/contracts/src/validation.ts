@@ -1,25 +1,62 @@
 import { z } from 'zod';
 
-/** C0 control characters (tab allowed) and DEL: never allowed in any user string. */
+/**
+ * The one rule for free text at every boundary (gRPC, NATS, workflow files): no C0 control
+ * character but tab, no DEL, no C1 control (U+0080–U+009F), and no unpaired UTF-16
+ * surrogate (it has no UTF-8 form; PostgreSQL refuses it). A field that allows more (a
+ * workflow file's source: newlines) says so and checks the rest with `describeControl`.
+ */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000A-\u001F\u007F]/;
+const CONTROL = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const CONTROL_ALL = new RegExp(CONTROL.source, 'g');
 const CONTROL_NAMES: Record<string, string> = { '\n': 'a newline', '\r': 'a carriage return', '\u0000': 'a NUL byte' };
 
-export function describeControl(value: string): string | undefined {
-  const match = CONTROL.exec(value);
-  if (!match) return undefined;
-  const ch = match[0];
-  return CONTROL_NAMES[ch] ?? `control character U+${ch.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`;
+/**
+ * What is wrong with a string under the free-text rule ("a NUL byte"), or undefined.
+ * `allowed` lists control characters this field documents as allowed (e.g. "\n\r").
+ */
+export function describeControl(value: string, allowed = ''): string | undefined {
+  for (const match of value.matchAll(CONTROL_ALL)) {
+    const ch = match[0];
+    if (allowed.includes(ch)) continue;
+    const code = ch.charCodeAt(0);
+    if (code >= 0xd800 && code <= 0xdfff) return `an unpaired surrogate U+${hex(code)}`;
+    return Object.hasOwn(CONTROL_NAMES, ch) ? CONTROL_NAMES[ch] : `control character U+${hex(code)}`;
+  }
+  return undefined;
 }
 
-/** A free text value (argument, env value): any printable text, bounded in bytes. */
+/** Where the first refused character is (UTF-16 index), or -1. */
+export function controlIndex(value: string, allowed = ''): number {
+  for (const match of value.matchAll(CONTROL_ALL)) if (!allowed.includes(match[0])) return match.index;
+  return -1;
+}
+
+const hex = (code: number) => code.toString(16).padStart(4, '0').toUpperCase();
+
+/** Messages quote at most this many characters of a user's value. */
+export const EXCERPT_CHARS = 64;
+
+/**
+ * A user's value as an error message may quote it: JSON-quoted (so control characters show
+ * as escapes), at most EXCERPT_CHARS characters of it, with "…" when cut.
+ */
+export function excerpt(value: string, maxChars = EXCERPT_CHARS): string {
+  const chars = Array.from(value.length > maxChars * 2 ? value.slice(0, maxChars * 2) : value);
+  const cut = chars.length > maxChars;
+  return `${JSON.stringify(cut ? chars.slice(0, maxChars).join('') : value)}${cut ? '…' : ''}`;
+}
+
+/** A free text value (argument, env value, description): printable text, bounded in bytes. */
 export const safeText = (maxBytes: number) =>
   z.string().superRefine((value, ctx) => {
+    // Check the size first: a huge value is refused without scanning it twice.
+    if (value.length > maxBytes || Buffer.byteLength(value) > maxBytes) {
+      ctx.addIssue({ code: 'custom', message: `is ${Buffer.byteLength(value)} bytes; at most ${maxBytes} allowed` });
+      return;
+    }
     const control = describeControl(value);
     if (control) ctx.addIssue({ code: 'custom', message: `contains ${control}; control characters are not allowed` });
-    if (Buffer.byteLength(value) > maxBytes) {
-      ctx.addIssue({ code: 'custom', message: `is ${Buffer.byteLength(value)} bytes; at most ${maxBytes} allowed` });
-    }
   });
 
 /** A token such as a name: a fixed alphabet, so no shell or Slurm syntax can hide in it. */
@@ -27,7 +64,46 @@ export const token = (pattern: RegExp, what: string, maxLength: number) =>
   z
     .string()
     .max(maxLength, `is longer than ${maxLength} characters`)
-    .regex(pattern, `must be ${what}`);
+    .refine((value) => value.length > maxLength || pattern.test(value), `must be ${what}`);
+
+/** The value under a user-named key, only if the record has it as its own (never from Object.prototype). */
+export function ownValue<V>(record: Readonly<Record<string, V>> | undefined, key: string): V | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** Whether a record has a user-named key of its own ("constructor" is no key of {}). */
+export function hasOwnKey(record: object | undefined, key: string): boolean {
+  return record !== undefined && Object.hasOwn(record, key);
+}
+
+/**
+ * A map of user-named keys (env, params, outputs, steps): every key and value checked, the
+ * result a null-prototype object in the input's order, so names such as "__proto__",
+ * "constructor" or "toString" are keys like any other (a plain z.record drops "__proto__").
+ */
+export function userRecord<K extends z.ZodType<string, string>, V extends z.ZodType>(key: K, value: V) {
+  return z
+    .custom<Record<string, unknown>>((input) => typeof input === 'object' && input !== null && !Array.isArray(input) && !(input instanceof Map), {
+      message: 'must be a map of names to values',
+    })
+    .transform((input, ctx) => {
+      const out: Record<string, z.output<V>> = Object.create(null) as Record<string, z.output<V>>;
+      for (const name of Object.keys(input)) {
+        const k = key.safeParse(name);
+        if (!k.success) {
+          ctx.addIssue({ code: 'custom', path: [name], message: `${excerpt(name)} is not a valid name: ${k.error.issues.map((i) => i.message).join('; ')}` });
+          continue;
+        }
+        const v = value.safeParse(input[name]);
+        if (!v.success) {
+          for (const issue of v.error.issues) ctx.addIssue({ code: 'custom', path: [name, ...issue.path], message: issue.message });
+          continue;
+        }
+        out[name] = v.data;
+      }
+      return out;
+    });
+}
 
 export const SITE_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 export const siteName = token(SITE_PATTERN, 'a site name: lower-case letters, digits and "-", starting with a letter', 32);
@@ -43,4 +119,4 @@ export const imageReference = z
   .string()
   .min(1, 'is required')
   .max(255, 'is longer than 255 characters')
-  .regex(IMAGE_REFERENCE, 'must be an image reference such as "lab/busybox:1.36" or "host:5000/lab/model@sha256:<64 hex>"');
+  .refine((value) => value.length > 255 || IMAGE_REFERENCE.test(value), 'must be an image reference such as "lab/busybox:1.36" or "host:5000/lab/model@sha256:<64 hex>"');

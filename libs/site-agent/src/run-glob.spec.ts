@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CairnError } from '@cairn/contracts';
-import { globRun, segmentMatcher } from './run-glob';
+import { globRun } from './run-glob';
 
 const RUN = '50000000-0000-4000-8000-000000000001';
 
@@ -39,9 +39,10 @@ describe('globRun', () => {
     await expect(globRun(root, { runId: '../x', pattern: '*', limit: 1 })).rejects.toThrow('invalid run id');
   });
 
-  it('turns a segment into an anchored expression, literal characters escaped', () => {
-    expect(segmentMatcher('a.(b)+*').test('a.(b)+xyz')).toBe(true);
-    expect(segmentMatcher('a.(b)+*').test('aX(b)+')).toBe(false);
-    expect(segmentMatcher('[a-c]?').test('bz')).toBe(true);
+  it('refuses a malformed segment before reading anything, and matches a pathological pattern at once', async () => {
+    await expect(glob('prep/[z-a]*')).rejects.toThrow('empty range');
+    writeFileSync(join(run, 'a'.repeat(200)), 'x');
+    expect(await glob('*a*a*a*a*a*a*a*a*a*a*ab')).toEqual([]);
+    expect(await glob('*a*a*a*a*a*a*a*a*a*a*a')).toEqual(['a'.repeat(200)]);
   });
 });
