@@ -104,7 +104,8 @@ function report(error: unknown, stderr: NodeJS.WriteStream): number {
   }
   if (error instanceof GatewayError) {
     stderr.write(`cairn: ${error.codeName}: ${error.message}\n`);
-    return error.codeName === 'INVALID_ARGUMENT' || error.codeName === 'NOT_FOUND' ? 2 : 1;
+    // The request itself is wrong or too big: running it again as is cannot succeed.
+    return ['INVALID_ARGUMENT', 'NOT_FOUND', 'RESOURCE_EXHAUSTED'].includes(error.codeName) ? 2 : 1;
   }
   stderr.write(`cairn: ${(error as Error).message ?? String(error)}\n`);
   return 1;

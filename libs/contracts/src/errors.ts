@@ -5,6 +5,9 @@ export const ERROR_CODES = [
   'ALREADY_EXISTS',
   'FAILED_PRECONDITION',
   'PERMISSION_DENIED',
+  /** A size or count limit inside the system (e.g. a message over NATS's max_payload): do not retry as is. */
+  'RESOURCE_EXHAUSTED',
+  /** Transient: something is unreachable right now; retrying later may succeed. Never for a limit. */
   'UNAVAILABLE',
   'DEADLINE_EXCEEDED',
   'UNIMPLEMENTED',
@@ -25,3 +28,4 @@ export class CairnError extends Error {
 
 export const invalid = (message: string) => new CairnError('INVALID_ARGUMENT', message);
 export const notFound = (message: string) => new CairnError('NOT_FOUND', message);
+export const exhausted = (message: string) => new CairnError('RESOURCE_EXHAUSTED', message);

@@ -1,17 +1,23 @@
 import {
   cancelAttemptReply,
-  CairnError,
   type SubmitAttemptCommand,
   submitAttemptReply,
   subjects,
 } from '@cairn/contracts';
 import type { NatsRequester } from '@cairn/adapters/nats';
 import type { Logger } from '@cairn/logging';
+import { classifyDispatchFailure, nextTryAt } from './dispatch-retry';
 import type { JobRow, JobStore } from './job.store';
 
+/** Jobs (and cancels) looked at per tick. */
+const BATCH = 100;
+
 /**
- * Hands accepted jobs to their site's agent and delivers cancels, retrying until the agent
- * confirms. Agents de-duplicate by attempt id, so a retry after a lost reply is harmless.
+ * Hands accepted jobs to their site's agent and delivers cancels. Agents de-duplicate by
+ * attempt id, so a retry after a lost reply is harmless. A refusal that would repeat (too
+ * large, invalid) fails the job with its reason; a transient failure retries that job alone
+ * with backoff. Sites are served side by side, and a site that does not answer is skipped
+ * for the rest of the tick, so no job or site holds back the others.
  */
 export class Dispatcher {
   constructor(
@@ -19,14 +25,31 @@ export class Dispatcher {
     private readonly requester: NatsRequester,
     private readonly logger: Logger,
     private readonly onChange: () => void,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   async tick(): Promise<void> {
-    for (const job of await this.store.pendingCancels(100)) await this.deliverCancel(job);
-    for (const job of await this.store.undispatched(100)) await this.dispatch(job);
+    await this.bySite(await this.store.pendingCancels(BATCH, this.now()), (job) => this.deliverCancel(job), (job) => this.deferCancel(job, 'its site did not answer'));
+    await this.bySite(await this.store.undispatched(BATCH, this.now()), (job) => this.dispatch(job), (job) => this.defer(job, 'its site did not answer'));
   }
 
-  private async dispatch(job: JobRow): Promise<void> {
+  /** Runs `each` on every job, sites in parallel; after a site-down failure the site's other jobs are deferred. */
+  private async bySite(jobs: JobRow[], each: (job: JobRow) => Promise<'ok' | 'site-down'>, deferRest: (job: JobRow) => Promise<void>): Promise<void> {
+    const sites = new Map<string, JobRow[]>();
+    for (const job of jobs) sites.set(job.site, [...(sites.get(job.site) ?? []), job]);
+    await Promise.all(
+      [...sites.values()].map(async (siteJobs) => {
+        for (const [i, job] of siteJobs.entries()) {
+          if ((await each(job)) === 'site-down') {
+            for (const rest of siteJobs.slice(i + 1)) await deferRest(rest);
+            return;
+          }
+        }
+      }),
+    );
+  }
+
+  private async dispatch(job: JobRow): Promise<'ok' | 'site-down'> {
     const command: SubmitAttemptCommand = {
       attemptId: job.attempt_id,
       jobId: job.job_id,
@@ -36,39 +59,56 @@ export class Dispatcher {
     };
     try {
       await this.requester.request(subjects.site(job.site).submit, command, submitAttemptReply, 10_000);
-      await this.store.markDispatched(job.job_id, new Date());
+      await this.store.markDispatched(job.job_id, this.now());
       this.logger.info({ jobId: job.job_id, attemptId: job.attempt_id, site: job.site }, 'handed to agent');
+      return 'ok';
     } catch (error) {
-      if (error instanceof CairnError && error.code === 'INVALID_ARGUMENT') {
-        await this.fail(job, `the site's agent refused the job: ${error.message}`);
-        return;
+      const failure = classifyDispatchFailure(error);
+      if (failure.kind === 'permanent') {
+        this.logger.warn({ jobId: job.job_id, site: job.site, reason: failure.reason }, 'job cannot be dispatched; failing it');
+        await this.fail(job, `the job could not be handed to site ${job.site}: ${failure.reason}`);
+        return 'ok';
       }
-      this.logger.warn({ jobId: job.job_id, site: job.site, err: (error as Error).message }, 'agent unreachable; will retry');
+      await this.defer(job, failure.reason);
+      return failure.siteDown ? 'site-down' : 'ok';
     }
   }
 
-  private async deliverCancel(job: JobRow): Promise<void> {
+  private async defer(job: JobRow, reason: string): Promise<void> {
+    const tries = job.dispatch_tries + 1;
+    const next = nextTryAt(this.now(), tries);
+    await this.store.deferDispatch(job.job_id, tries, next);
+    this.logger.warn({ jobId: job.job_id, site: job.site, tries, next: next.toISOString(), err: reason }, 'not handed to agent; will retry');
+  }
+
+  private async deliverCancel(job: JobRow): Promise<'ok' | 'site-down'> {
     try {
-      const reply = await this.requester.request(
-        subjects.site(job.site).cancel,
-        { attemptId: job.attempt_id },
-        cancelAttemptReply,
-        10_000,
-      );
-      await this.store.markCancelDelivered(job.job_id, new Date());
+      const reply = await this.requester.request(subjects.site(job.site).cancel, { attemptId: job.attempt_id }, cancelAttemptReply, 10_000);
+      await this.store.markCancelDelivered(job.job_id, this.now());
       if (!reply.known) {
         // The agent never had it and now never will (it keeps a tombstone).
-        const row = await this.store.transition(job.job_id, { state: 'CANCELLED', reason: 'cancelled before submission', at: new Date() });
+        const row = await this.store.transition(job.job_id, { state: 'CANCELLED', reason: 'cancelled before submission', at: this.now() });
         if (row) this.onChange();
       }
       this.logger.info({ jobId: job.job_id, known: reply.known }, 'cancel delivered');
+      return 'ok';
     } catch (error) {
-      this.logger.warn({ jobId: job.job_id, site: job.site, err: (error as Error).message }, 'cancel not delivered; will retry');
+      // A cancel is retried whatever the refusal: the job must not run on unnoticed.
+      const failure = classifyDispatchFailure(error);
+      await this.deferCancel(job, failure.reason);
+      return failure.kind === 'transient' && failure.siteDown ? 'site-down' : 'ok';
     }
   }
 
+  private async deferCancel(job: JobRow, reason: string): Promise<void> {
+    const tries = job.cancel_tries + 1;
+    const next = nextTryAt(this.now(), tries);
+    await this.store.deferCancel(job.job_id, tries, next);
+    this.logger.warn({ jobId: job.job_id, site: job.site, tries, next: next.toISOString(), err: reason }, 'cancel not delivered; will retry');
+  }
+
   private async fail(job: JobRow, reason: string): Promise<void> {
-    const row = await this.store.transition(job.job_id, { state: 'FAILED', reason, at: new Date() });
+    const row = await this.store.transition(job.job_id, { state: 'FAILED', reason, at: this.now() });
     if (row) this.onChange();
   }
 }

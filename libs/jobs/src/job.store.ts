@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from '@cairn/adapters/postgres';
+import { type Kysely, type Selectable, sql, type Transaction } from '@cairn/adapters/postgres';
 import { canTransition, decodePageToken, encodePageToken, type JobRecord, type JobSpec, type JobState, type ListJobsQuery } from '@cairn/contracts';
 import type { JobsTable, SchedulerDb } from './jobs.tables';
 
@@ -150,17 +150,32 @@ export class JobStore {
       .execute();
   }
 
-  /** Jobs waiting to be handed to their site's agent. */
-  undispatched(limit: number): Promise<JobRow[]> {
+  /**
+   * Jobs waiting to be handed to their site's agent whose next try is due, those never
+   * tried first: a job that keeps failing waits its own backoff and never holds back others.
+   */
+  undispatched(limit: number, now: Date): Promise<JobRow[]> {
     return this.db
       .selectFrom('jobs')
       .selectAll()
       .where('state', '=', 'ACCEPTED')
       .where('dispatched_at', 'is', null)
       .where('cancel_requested_at', 'is', null)
+      .where((eb) => eb.or([eb('dispatch_next_at', 'is', null), eb('dispatch_next_at', '<=', now)]))
+      .orderBy(sql`dispatch_next_at NULLS FIRST`)
       .orderBy('created_at')
       .limit(limit)
       .execute();
+  }
+
+  /** A failed try to hand the job over: count it and set when to try next. */
+  async deferDispatch(jobId: string, tries: number, nextAt: Date): Promise<void> {
+    await this.db.updateTable('jobs').set({ dispatch_tries: tries, dispatch_next_at: nextAt }).where('job_id', '=', jobId).execute();
+  }
+
+  /** A failed try to deliver a cancel: count it and set when to try next. */
+  async deferCancel(jobId: string, tries: number, nextAt: Date): Promise<void> {
+    await this.db.updateTable('jobs').set({ cancel_tries: tries, cancel_next_at: nextAt }).where('job_id', '=', jobId).execute();
   }
 
   async markDispatched(jobId: string, at: Date): Promise<void> {
@@ -176,14 +191,16 @@ export class JobStore {
       .execute();
   }
 
-  /** Cancels requested but not yet delivered to the agent, for jobs still live. */
-  pendingCancels(limit: number): Promise<JobRow[]> {
+  /** Cancels requested but not yet delivered to the agent, for jobs still live, whose next try is due. */
+  pendingCancels(limit: number, now: Date): Promise<JobRow[]> {
     return this.db
       .selectFrom('jobs')
       .selectAll()
       .where('cancel_requested_at', 'is not', null)
       .where('cancel_delivered_at', 'is', null)
       .where('state', 'in', ['ACCEPTED', 'PENDING', 'RUNNING'])
+      .where((eb) => eb.or([eb('cancel_next_at', 'is', null), eb('cancel_next_at', '<=', now)]))
+      .orderBy(sql`cancel_next_at NULLS FIRST`)
       .orderBy('cancel_requested_at')
       .limit(limit)
       .execute();

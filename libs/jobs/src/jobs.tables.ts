@@ -20,6 +20,12 @@ export interface JobsTable {
   dispatched_at: Timestamp | null;
   cancel_requested_at: Timestamp | null;
   cancel_delivered_at: Timestamp | null;
+  /** Failed tries to hand the job to its agent, and when to try next (null: now). */
+  dispatch_tries: Generated<number>;
+  dispatch_next_at: Timestamp | null;
+  /** The same for delivering a requested cancel. */
+  cancel_tries: Generated<number>;
+  cancel_next_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -7,10 +7,11 @@ import { CairnError, type JobSpec, subjects } from '@cairn/contracts';
 import { createLogger } from '@cairn/logging';
 import { strictMock } from '@cairn/testing';
 import { Dispatcher } from './dispatcher';
+import { FIRST_RETRY_MS } from './dispatch-retry';
 import { JobService } from './job.service';
 import { JobStore } from './job.store';
 import { SCHEDULER_SCHEMA, type SchedulerDb } from './jobs.tables';
-import { schedulerMigrations } from './migrations/0001-jobs';
+import { schedulerMigrations } from './migrations';
 
 const spec: JobSpec = {
   name: 'j',
@@ -97,20 +98,68 @@ describe('scheduler logic [real: PGlite]', () => {
     expect(transitions.map((t) => t.seq)).toEqual([1, 2, 3, 4]);
   });
 
-  it('keeps retrying dispatch while the agent is unreachable, then marks the job dispatched', async () => {
+  it('keeps retrying dispatch while the agent is unreachable, after a backoff, then marks the job dispatched', async () => {
     const jobs = service();
     const job = await jobs.submit(spec);
-    const dispatcher = new Dispatcher(store, requester, logger, () => undefined);
+    let now = Date.now();
+    const dispatcher = new Dispatcher(store, requester, logger, () => undefined, () => new Date(now));
     agentReply = () => new CairnError('UNAVAILABLE', 'no service answers');
     await dispatcher.tick();
-    expect((await store.byId(job.jobId))?.dispatched_at).toBeNull();
+    expect(await store.byId(job.jobId)).toMatchObject({ dispatched_at: null, dispatch_tries: 1 });
     agentReply = () => ({ attemptId: job.attemptId, duplicate: false });
+    await dispatcher.tick(); // within the backoff: not tried
+    expect((await store.byId(job.jobId))?.dispatched_at).toBeNull();
+    now += FIRST_RETRY_MS;
     await dispatcher.tick();
     expect((await store.byId(job.jobId))?.dispatched_at).not.toBeNull();
     const sent = requests.filter((r) => r.subject === subjects.site('dev').submit && (r.payload as { attemptId: string }).attemptId === job.attemptId);
-    expect(sent).toHaveLength(2);
+    expect(sent.length).toBeGreaterThanOrEqual(1); // (deferred without a request when an older job of its site found it down)
+    now += 10 * FIRST_RETRY_MS;
     await dispatcher.tick();
-    expect(requests.filter((r) => (r.payload as { attemptId?: string }).attemptId === job.attemptId)).toHaveLength(2);
+    expect(requests.filter((r) => (r.payload as { attemptId?: string }).attemptId === job.attemptId)).toHaveLength(sent.length);
+  });
+
+  it('fails a job the agent can never take (too large, invalid) with its reason, once, and goes on with the next jobs', async () => {
+    const jobs = service();
+    const big = await jobs.submit({ ...spec, name: 'too-big' });
+    const bad = await jobs.submit({ ...spec, name: 'refused' });
+    const good = await jobs.submit({ ...spec, name: 'fine' });
+    agentReply = (subject) => {
+      const last = requests[requests.length - 1]?.payload as { attemptId: string };
+      if (!subject.endsWith('.submit')) return new Error('unexpected');
+      if (last.attemptId === big.attemptId) return new CairnError('RESOURCE_EXHAUSTED', 'the request is 2000000 bytes; at most 1048576');
+      if (last.attemptId === bad.attemptId) return new CairnError('INVALID_ARGUMENT', `spec: ${'x'.repeat(100_000)}`);
+      return { attemptId: last.attemptId, duplicate: false };
+    };
+    const dispatcher = new Dispatcher(store, requester, logger, () => undefined);
+    await dispatcher.tick();
+    expect(await jobs.get(big.jobId)).toMatchObject({ state: 'FAILED', reason: expect.stringContaining('2000000 bytes; at most 1048576') });
+    const refused = await jobs.get(bad.jobId);
+    expect(refused.state).toBe('FAILED');
+    expect(refused.reason.length).toBeLessThan(1000); // a bounded excerpt of the refusal
+    expect((await store.byId(good.jobId))?.dispatched_at).not.toBeNull();
+    const before = requests.length;
+    await dispatcher.tick();
+    expect(requests.slice(before).filter((r) => [big.attemptId, bad.attemptId].includes((r.payload as { attemptId: string }).attemptId))).toEqual([]);
+  });
+
+  it('dispatches a job of a reachable site while more than a batch of jobs wait for an unreachable one', async () => {
+    const jobs = service();
+    const stuck: string[] = [];
+    for (let i = 0; i < 150; i += 1) stuck.push((await jobs.submit({ ...spec, name: `stuck-${i}` })).attemptId);
+    const other = await new JobService(store, requester, { sites: ['dev', 'other'] }, { dispatcher: noWake, outbox: noWake }, logger).submit({ ...spec, site: 'other' });
+    agentReply = (subject) => (subject === subjects.site('other').submit ? { attemptId: other.attemptId, duplicate: false } : new CairnError('UNAVAILABLE', 'no service answers'));
+    let now = Date.now();
+    const dispatcher = new Dispatcher(store, requester, logger, () => undefined, () => new Date(now));
+    for (let tick = 0; tick < 3 && !(await store.byId(other.jobId))?.dispatched_at; tick += 1) {
+      await dispatcher.tick();
+      now += 10;
+    }
+    expect((await store.byId(other.jobId))?.dispatched_at).not.toBeNull();
+    // Per tick, the unreachable site costs one request, not one per job.
+    const toDev = requests.filter((r) => r.subject === subjects.site('dev').submit && stuck.includes((r.payload as { attemptId: string }).attemptId));
+    expect(toDev.length).toBeLessThanOrEqual(3);
+    for (const attemptId of stuck) await store.transition((await store.byAttemptId(attemptId))!.job_id, { state: 'FAILED', at: new Date() });
   });
 
   it('cancels a job the agent never had without waiting for an event', async () => {

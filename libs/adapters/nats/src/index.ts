@@ -8,3 +8,4 @@ export type { DurableHandler, Outbox, StreamDef } from './jetstream.repository';
 export { decodeJson, encodeJson, errorEnvelope, okEnvelope, openEnvelope } from './envelope';
 export type { Envelope } from './envelope';
 export { onHint } from './nats-hints';
+export { DEFAULT_MAX_PAYLOAD, encodeBounded, encodeReply, maxPayloadOf, payloadTooLarge } from './payload-limit';

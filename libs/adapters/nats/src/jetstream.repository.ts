@@ -9,7 +9,9 @@ import {
   RetentionPolicy,
   StorageType,
 } from 'nats';
-import { decodeJson, encodeJson } from './envelope';
+import { CairnError } from '@cairn/contracts';
+import { decodeJson } from './envelope';
+import { encodeBounded, HEADER_ROOM, maxPayloadOf } from './payload-limit';
 
 export interface StreamDef {
   name: string;
@@ -66,24 +68,33 @@ export class JetStreamRepository {
 
   /**
    * Publishes and waits for the stream's ack. The message id makes a repeated publish
-   * (after a crash or retry) a no-op inside the stream's duplicate window.
+   * (after a crash or retry) a no-op inside the stream's duplicate window. A body over the
+   * server's max_payload is refused before it is sent (RESOURCE_EXHAUSTED).
    */
   async publish(subject: string, data: unknown, msgId: string): Promise<{ duplicate: boolean }> {
-    const ack = await this.js.publish(subject, encodeJson(data), { msgID: msgId });
+    const body = encodeBounded(data, maxPayloadOf(this.nc) - HEADER_ROOM, `the event on ${subject}`);
+    const ack = await this.js.publish(subject, body, { msgID: msgId });
     return { duplicate: ack.duplicate };
   }
 
   /**
    * Publishes an outbox's rows in order, then marks them, until none is left. A crash
-   * between the two republishes with the same message id, which the stream drops.
+   * between the two republishes with the same message id, which the stream drops. A row
+   * too large to ever publish is reported to `onDropped` and marked, never retried forever.
    */
-  async drainOutbox<Row extends { id: string }>(outbox: Outbox<Row>, batch = 500): Promise<void> {
+  async drainOutbox<Row extends { id: string }>(outbox: Outbox<Row>, batch = 500, onDropped: (row: Row, error: CairnError) => void = () => undefined): Promise<void> {
     for (;;) {
       const rows = await outbox.unpublished(batch);
       if (rows.length === 0) return;
       for (const row of rows) {
         const { subject, data, msgId } = outbox.message(row);
-        await this.publish(subject, data, msgId);
+        try {
+          await this.publish(subject, data, msgId);
+        } catch (error) {
+          // A row that can never be sent must not hold back every row after it.
+          if (!(error instanceof CairnError && error.code === 'RESOURCE_EXHAUSTED')) throw error;
+          onDropped(row, error);
+        }
       }
       await outbox.markPublished(rows.map((r) => r.id));
     }

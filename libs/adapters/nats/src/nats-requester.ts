@@ -1,17 +1,25 @@
 import { CairnError, parseOrThrow } from '@cairn/contracts';
 import { ErrorCode as NatsErrorCode, type NatsConnection, NatsError } from 'nats';
 import type { z } from 'zod';
-import { decodeJson, encodeJson, openEnvelope } from './envelope';
+import { decodeJson, openEnvelope } from './envelope';
+import { encodeBounded, maxPayloadOf, payloadTooLarge } from './payload-limit';
 
-/** Sends a request and validates the reply; failures come back as CairnErrors. */
+/**
+ * Sends a request and validates the reply; failures come back as CairnErrors. A request
+ * over the server's max_payload is refused before it is sent (RESOURCE_EXHAUSTED).
+ */
 export class NatsRequester {
   constructor(private readonly nc: NatsConnection) {}
 
   async request<S extends z.ZodType>(subject: string, payload: unknown, reply: S, timeoutMs = 10_000): Promise<z.output<S>> {
+    const body = encodeBounded(payload, maxPayloadOf(this.nc), `the request on ${subject}`);
     let data: Uint8Array;
     try {
-      data = (await this.nc.request(subject, encodeJson(payload), { timeout: timeoutMs })).data;
+      data = (await this.nc.request(subject, body, { timeout: timeoutMs })).data;
     } catch (error) {
+      if (error instanceof NatsError && error.code === NatsErrorCode.MaxPayloadExceeded) {
+        throw payloadTooLarge(`the request on ${subject}`, body.length, maxPayloadOf(this.nc));
+      }
       if (error instanceof NatsError && error.code === NatsErrorCode.NoResponders) {
         throw new CairnError('UNAVAILABLE', `no service answers on ${subject}`);
       }

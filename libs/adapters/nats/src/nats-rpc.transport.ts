@@ -1,9 +1,10 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { Logger } from '@cairn/logging';
-import type { NatsConnection, Subscription } from 'nats';
+import type { Msg, NatsConnection, Subscription } from 'nats';
 import { lastValueFrom } from 'rxjs';
 import { CairnError } from '@cairn/contracts';
-import { decodeJson, encodeJson, errorEnvelope, okEnvelope } from './envelope';
+import { decodeJson, errorEnvelope, okEnvelope } from './envelope';
+import { encodeReply, maxPayloadOf } from './payload-limit';
 
 export interface NatsRpcTransportOptions {
   /** Queue group: several replicas of a service share the work. */
@@ -61,8 +62,23 @@ export class NatsRpcTransport extends Server implements CustomTransportStrategy 
             this.options.logger.error({ err: error, subject: msg.subject }, 'handler failed');
           }
         }
-        if (msg.reply) msg.respond(encodeJson(reply));
+        if (msg.reply) this.respond(msg, reply);
       })();
+    }
+  }
+
+  /**
+   * Sends a reply; never throws. A reply over the server's max_payload is replaced by a
+   * RESOURCE_EXHAUSTED error naming its size, so the caller learns why and the process
+   * lives on; a failure to send at all (connection closing) is logged.
+   */
+  private respond(msg: Msg, reply: unknown): void {
+    try {
+      const { data, oversized } = encodeReply(reply, maxPayloadOf(this.nc), msg.subject);
+      if (oversized) this.options.logger.warn({ subject: msg.subject }, 'reply over max_payload replaced by RESOURCE_EXHAUSTED');
+      msg.respond(data);
+    } catch (error) {
+      this.options.logger.error({ err: error, subject: msg.subject }, 'reply not sent');
     }
   }
 

@@ -41,5 +41,3 @@ export const m0001Jobs: Migration = {
     await sql`CREATE INDEX job_transitions_unpublished ON job_transitions (id) WHERE NOT published`.execute(db);
   },
 };
-
-export const schedulerMigrations: Record<string, Migration> = { '0001-jobs': m0001Jobs };
