@@ -54,7 +54,23 @@ describe('buildSbatchArgs', () => {
     expect(buildSbatchArgs({ ...job, gpus: 1 })).toContain('--gres=gpu:1');
   });
 
+  it('runs the job as another user with --uid, --gid and --export=NONE together, never --uid alone', () => {
+    const args = buildSbatchArgs({ ...job, runAs: { user: 'cairn-job', group: 'cairn-job' } });
+    expect(args.slice(-4)).toEqual(['--uid=cairn-job', '--gid=cairn-job', '--export=NONE', '/var/lib/cairn/a/job.sh']);
+    expect(buildSbatchArgs({ ...job, runAs: { user: '1001', group: '1001' } })).toEqual(expect.arrayContaining(['--uid=1001', '--gid=1001', '--export=NONE']));
+    expect(buildSbatchArgs(job).filter((a) => /^--(uid|gid|export)/.test(a))).toEqual([]);
+  });
+
   it.each([
+    ['user', { runAs: { user: 'root --export=ALL', group: 'g' } }],
+    ['user', { runAs: { user: '', group: 'g' } }],
+    ['user', { runAs: { user: '-1', group: 'g' } }],
+    ['user', { runAs: { user: 'Alice', group: 'g' } }],
+    ['user', { runAs: { user: 'a'.repeat(33), group: 'g' } }],
+    ['user', { runAs: { user: 'a\n#SBATCH --uid=0', group: 'g' } }],
+    ['group', { runAs: { user: 'u', group: 'g,0' } }],
+    ['group', { runAs: { user: 'u', group: '$(id)' } }],
+    ['group', { runAs: { user: 'u', group: '12345678901' } }],
     ['gpu type', { gpus: 1, gpuType: 'a100,mps:1' }],
     ['gpus', { gpus: 65 }],
     ['nodes', { nodes: 0 }],
@@ -98,26 +114,26 @@ describe('parseSbatchOutput', () => {
 describe('parseSqueueOutput', () => {
   it('accepts a job with an empty name (any user can submit one)', () => {
     const sep = SQUEUE_FORMAT.charAt(2);
-    expect(parseSqueueOutput(['432', '', 'COMPLETED', 'None', 'vm', '(null)'].join(sep))).toEqual([
-      { jobId: '432', name: '', state: 'COMPLETED', reason: 'None', nodes: 'vm', comment: '(null)' },
+    expect(parseSqueueOutput(['432', '', 'COMPLETED', 'None', 'vm', 'root', '(null)'].join(sep))).toEqual([
+      { jobId: '432', name: '', state: 'COMPLETED', reason: 'None', nodes: 'vm', user: 'root', comment: '(null)' },
     ]);
   });
 
   it('refuses a line without a job id or state', () => {
     const sep = SQUEUE_FORMAT.charAt(2);
-    expect(() => parseSqueueOutput(['', 'x', '', '', '', ''].join(sep))).toThrow(/unexpected squeue line/);
+    expect(() => parseSqueueOutput(['', 'x', '', '', '', '', ''].join(sep))).toThrow(/unexpected squeue line/);
   });
 
   it('splits the fields and keeps separators inside the comment', () => {
     const sep = SQUEUE_FORMAT.charAt(2);
     const out = [
-      ['12', 'cairn-a', 'RUNNING', 'None', 'node1', 'cairn-a'].join(sep),
-      ['13_4', 'other', 'PENDING', 'Resources', '', `odd${sep}comment`].join(sep),
+      ['12', 'cairn-a', 'RUNNING', 'None', 'node1', 'cairn-job', 'cairn-a'].join(sep),
+      ['13_4', 'other', 'PENDING', 'Resources', '', 'alice', `odd${sep}comment`].join(sep),
       '',
     ].join('\n');
     expect(parseSqueueOutput(out)).toEqual([
-      { jobId: '12', name: 'cairn-a', state: 'RUNNING', reason: 'None', nodes: 'node1', comment: 'cairn-a' },
-      { jobId: '13_4', name: 'other', state: 'PENDING', reason: 'Resources', nodes: '', comment: `odd${sep}comment` },
+      { jobId: '12', name: 'cairn-a', state: 'RUNNING', reason: 'None', nodes: 'node1', user: 'cairn-job', comment: 'cairn-a' },
+      { jobId: '13_4', name: 'other', state: 'PENDING', reason: 'Resources', nodes: '', user: 'alice', comment: `odd${sep}comment` },
     ]);
   });
 });

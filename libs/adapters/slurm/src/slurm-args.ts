@@ -5,6 +5,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const PATH = /^\/(?:[A-Za-z0-9._/-]|%[aAj])*$/;
 const ARRAY = /^(\d{1,7})(?:-(\d{1,7}))?(?:%(\d{1,7}))?$/;
 const PARTITION = /^[A-Za-z0-9_-]{1,64}$/;
+/** A POSIX user or group name (or a numeric id), as `useradd` accepts them. */
+const ACCOUNT = /^(?:[a-z_][a-z0-9_-]{0,31}|[0-9]{1,10})$/;
 
 export class InvalidBatchJobError extends Error {
   override readonly name = 'InvalidBatchJobError';
@@ -78,6 +80,12 @@ export function buildSbatchArgs(job: BatchJob): string[] {
     check(Boolean(match) && Number(match?.[2] ?? match?.[1]) >= Number(match?.[1]) && match?.[3] !== '0', 'array', job.array);
     args.push(`--array=${job.array}`);
   }
+  if (job.runAs !== undefined) {
+    check(ACCOUNT.test(job.runAs.user), 'user', job.runAs.user);
+    check(ACCOUNT.test(job.runAs.group), 'group', job.runAs.group);
+    // Never --uid alone: it keeps gid 0 and the submitter's environment (HOME, secrets).
+    args.push(`--uid=${job.runAs.user}`, `--gid=${job.runAs.group}`, '--export=NONE');
+  }
   args.push(job.scriptPath);
   return args;
 }
@@ -101,8 +109,11 @@ export function parseSbatchOutput(stdout: string): string {
 }
 
 const FIELD_SEP = '\u001f';
-/** %i id (array tasks as id_n), %j name, %T long state, %r reason, %N nodes, %k comment (last: free text). */
-export const SQUEUE_FORMAT = ['%i', '%j', '%T', '%r', '%N', '%k'].join(FIELD_SEP);
+/**
+ * %i id (array tasks as id_n), %j name, %T long state, %r reason, %N nodes, %u user,
+ * %k comment (last: free text).
+ */
+export const SQUEUE_FORMAT = ['%i', '%j', '%T', '%r', '%N', '%u', '%k'].join(FIELD_SEP);
 
 /** One squeue call for every job the controller remembers, finished ones included. */
 export function buildSqueueArgs(): string[] {
@@ -113,7 +124,7 @@ export function parseSqueueOutput(stdout: string): SlurmJobInfo[] {
   const jobs: SlurmJobInfo[] = [];
   for (const line of stdout.split('\n')) {
     if (line.trim() === '') continue;
-    const [jobId, name, state, reason, nodes, ...comment] = line.split(FIELD_SEP);
+    const [jobId, name, state, reason, nodes, user, ...comment] = line.split(FIELD_SEP);
     // Only the id and state are certain: any user may submit a job with an empty name.
     if (!jobId?.trim() || !state?.trim()) throw new Error(`unexpected squeue line: ${JSON.stringify(line.slice(0, 200))}`);
     jobs.push({
@@ -122,6 +133,7 @@ export function parseSqueueOutput(stdout: string): SlurmJobInfo[] {
       state: state.trim(),
       reason: (reason ?? '').trim(),
       nodes: (nodes ?? '').trim(),
+      user: (user ?? '').trim(),
       comment: comment.join(FIELD_SEP),
     });
   }

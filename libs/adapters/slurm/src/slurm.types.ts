@@ -24,6 +24,13 @@ export interface BatchJob {
    * once). Output paths may then use %a (task index) and %A (array job id).
    */
   array?: string;
+  /**
+   * Run the job as this user and group (numeric ids or names): sbatch gets
+   * `--uid --gid --export=NONE`, so the job starts with a clean environment of that user and
+   * nothing of the submitter's (only root may submit for another user). Unset: the job
+   * runs as whoever runs sbatch.
+   */
+  runAs?: { user: string; group: string };
 }
 
 /** Slurm's job states (squeue %T), as of Slurm 22.05. */
@@ -36,6 +43,8 @@ export interface SlurmJobInfo {
   state: SlurmState;
   reason: string;
   nodes: string;
+  /** The user the job runs as (squeue %u). */
+  user: string;
   comment: string;
 }
 
