@@ -14,7 +14,7 @@ describe('JetStreamRepository [real: nats-server 2.9 with JetStream]', () => {
 
   beforeAll(async () => {
     nats = await startNats();
-    nc = await connectNats({ url: nats.url, name: 'jetstream-int-spec' });
+    nc = await connectNats({ ...nats.client, name: 'jetstream-int-spec' });
     js = new JetStreamRepository(nc);
   });
 
@@ -151,7 +151,7 @@ describe('JetStreamRepository [real: nats-server 2.9 with JetStream]', () => {
 describe('JetStreamRepository.follow with an aborted signal [real: nats-server 2.9]', () => {
   it('returns at once when the signal was aborted before it started', async () => {
     const nats = await startNats();
-    const nc = await connectNats({ url: nats.url, name: 'follow-aborted' });
+    const nc = await connectNats({ ...nats.client, name: 'follow-aborted' });
     try {
       const repo = new JetStreamRepository(nc);
       const abort = new AbortController();
@@ -174,7 +174,7 @@ describe('NatsRequester [real: nats-server 2.9]', () => {
 
   beforeAll(async () => {
     nats = await startNats();
-    nc = await connectNats({ url: nats.url, name: 'requester-int-spec' });
+    nc = await connectNats({ ...nats.client, name: 'requester-int-spec' });
     requester = new NatsRequester(nc);
   });
 
