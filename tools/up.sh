@@ -37,9 +37,19 @@ source "${CAIRN_DEV_STATE:-/var/lib/cairn-dev}/env"
 
 mkdir -p "$RUN"
 stop_services
-export CAIRN_DATA_DIR="$RUN/data" CAIRN_SITE=dev CAIRN_SITES=dev CAIRN_DEFAULT_SITE=dev
+# NATS takes no anonymous clients: the services connect as the dev cluster's services user
+# (CAIRN_NATS_USER/PASSWORD from its env file), the agent as its site's confined user.
+: "${CAIRN_NATS_USER:?no NATS user in the dev cluster env file; run tools/dev-cluster/dev-cluster.sh up}"
+: "${CAIRN_DEV_AGENT_NATS_USER:?no agent NATS user in the dev cluster env file; run tools/dev-cluster/dev-cluster.sh up}"
+site=${CAIRN_DEV_AGENT_SITE:-dev}
+export CAIRN_DATA_DIR="$RUN/data" CAIRN_SITE=$site CAIRN_SITES=$site CAIRN_DEFAULT_SITE=$site
 for svc in "${SERVICES[@]}"; do
-  nohup node -r ./tools/register.js "apps/$svc/src/main.ts" >"$RUN/$svc.log" 2>&1 &
+  if [[ $svc == agent ]]; then
+    CAIRN_NATS_USER=$CAIRN_DEV_AGENT_NATS_USER CAIRN_NATS_PASSWORD=$CAIRN_DEV_AGENT_NATS_PASSWORD \
+      nohup node -r ./tools/register.js "apps/$svc/src/main.ts" >"$RUN/$svc.log" 2>&1 &
+  else
+    nohup node -r ./tools/register.js "apps/$svc/src/main.ts" >"$RUN/$svc.log" 2>&1 &
+  fi
   echo $! >"$RUN/$svc.pid"
 done
 

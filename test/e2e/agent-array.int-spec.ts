@@ -12,7 +12,7 @@ describe('agent array attempts [real: agent, nats-server, images, registry, sbat
 
   beforeAll(async () => {
     stack = await startCairnStack();
-    nc = await connectNats({ url: stack.nats.url, name: 'array-test', user: 'services', password: 'services' });
+    nc = await connectNats({ ...stack.nats.client, name: 'array-test' });
   });
 
   afterAll(async () => {

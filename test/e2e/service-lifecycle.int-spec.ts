@@ -42,7 +42,7 @@ describe('service start-up and shutdown [real: nats-server, service processes]',
     const dir = mkdtempSync(join(tmpdir(), 'lifecycle-'));
     const service = new ServiceProcess({
       app: 'provenance',
-      env: { CAIRN_NATS_URL: nats.url, CAIRN_DATA_DIR: dir },
+      env: { CAIRN_NATS_URL: nats.url, CAIRN_NATS_USER: nats.services.user, CAIRN_NATS_PASSWORD: nats.services.password, CAIRN_DATA_DIR: dir },
       healthSubject: subjects.health('provenance'),
       nats: nats.connectOptions,
       logFile: join(dir, 'provenance.log'),

@@ -18,6 +18,8 @@
 #
 # Environment:
 #   CAIRN_DEV_STATE    state directory (default /var/lib/cairn-dev)
+#   CAIRN_DEV_SITES    sites that get a NATS agent user (space-separated; default dev;
+#                      the env file names the first one's user)
 #   CAIRN_DEV_TIMEOUT  seconds to wait for each part to answer (default 30)
 #   CAIRN_DEV_BUILD_TIMEOUT  seconds allowed for the python image's mmdebstrap
 #                      run (default 900)
@@ -51,6 +53,15 @@ NATS_CONF="$NATS_DIR/nats.conf"
 NATS_PID="$NATS_DIR/nats.pid"
 NATS_URL=nats://127.0.0.1:4222
 NATS_MONITOR=http://127.0.0.1:8222
+# Every connection is authenticated: one services user with full rights, and one agent
+# user per site confined to cairn.site.<site>.> and _INBOX.> (as deploy/nats/nats-server.conf).
+# Passwords are generated once and kept in NATS_SECRETS (root only, 0600); the env file
+# hands them to the tools. NATS_STAMP holds the hash of the config the running server
+# was started with, so a changed config restarts it.
+NATS_SECRETS="$NATS_DIR/users.secret"
+NATS_STAMP="$NATS_DIR/nats.conf.running"
+NATS_SERVICES_USER=cairn-services
+read -r -a NATS_SITES <<<"${CAIRN_DEV_SITES:-dev}"
 # PostgreSQL
 PG_VERSION=15
 PG_CLUSTER=main
@@ -220,6 +231,9 @@ slurmd_up() { pid_alive "$SLURMD_PID" slurmd; }
 slurm_node_state() { sinfo -h -N -n "$(hostname -s)" -o %t 2>/dev/null | head -n 1; }
 
 nats_up() { http_ok "$NATS_MONITOR/jsz"; }
+
+# NATS answers and refuses anonymous clients.
+nats_secure_up() { nats_up && nats_auth_required; }
 
 postgres_up() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1; }
 
@@ -449,27 +463,105 @@ open_fuse() {
 # up: NATS with JetStream
 # ---------------------------------------------------------------------------
 
-start_nats() {
-  local t0 log="$LOGS/nats.log"
-  t0=$(now_us)
-  mkdir -p "$NATS_DIR"
-  # JetStream appends /jetstream to store_dir.
-  write_if_changed "$NATS_CONF" <<EOF || true
+# nats_password NAME: NAME's password from NATS_SECRETS (empty if it has none yet).
+nats_password() {
+  local user pw
+  [[ -f $NATS_SECRETS ]] || return 0
+  while read -r user pw; do
+    if [[ $user == "$1" ]]; then
+      echo "$pw"
+      return 0
+    fi
+  done <"$NATS_SECRETS"
+}
+
+# nats_ensure_password NAME: give NAME a random password in NATS_SECRETS unless it has one.
+nats_ensure_password() {
+  local pw
+  [[ -z $(nats_password "$1") ]] || return 0
+  pw=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+  [[ ${#pw} -eq 48 ]] || die "nats: could not read random bytes for a password"
+  (
+    umask 077
+    echo "$1 $pw" >>"$NATS_SECRETS"
+  )
+  chmod 0600 "$NATS_SECRETS"
+}
+
+# nats_agent_user SITE: the NATS user of SITE's agent.
+nats_agent_user() { echo "agent-$1"; }
+
+# nats_write_conf: write NATS_CONF (0600: it holds passwords) if its content changed.
+nats_write_conf() {
+  local tmp site user
+  nats_ensure_password "$NATS_SERVICES_USER"
+  for site in "${NATS_SITES[@]}"; do
+    [[ $site =~ ^[a-z][a-z0-9-]{0,31}$ ]] || die "nats: CAIRN_DEV_SITES: '$site' is not a site name"
+    nats_ensure_password "$(nats_agent_user "$site")"
+  done
+  tmp=$(umask 077 && mktemp "$NATS_CONF.XXXXXX")
+  {
+    cat <<EOF
 # Written by tools/dev-cluster/dev-cluster.sh; local edits are overwritten.
 listen: 127.0.0.1:4222
 http: 127.0.0.1:8222
+# JetStream appends /jetstream to store_dir.
 jetstream {
   store_dir: "$NATS_DIR"
 }
+authorization {
+  users = [
+    { user: "$NATS_SERVICES_USER", password: "$(nats_password "$NATS_SERVICES_USER")", permissions: { publish: ">", subscribe: ">" } }
 EOF
+    for site in "${NATS_SITES[@]}"; do
+      user=$(nats_agent_user "$site")
+      cat <<EOF
+    { user: "$user", password: "$(nats_password "$user")", permissions: { publish: ["cairn.site.$site.>", "_INBOX.>"], subscribe: ["cairn.site.$site.>", "_INBOX.>"] } }
+EOF
+    done
+    cat <<EOF
+  ]
+}
+EOF
+  } >"$tmp"
+  if [[ -f $NATS_CONF ]] && cmp -s "$tmp" "$NATS_CONF"; then
+    rm -f "$tmp"
+  else
+    mv -f "$tmp" "$NATS_CONF"
+  fi
+  chmod 0600 "$NATS_CONF"
+}
+
+# The running server refuses anonymous clients (its monitor says auth_required).
+nats_auth_required() {
+  curl -fs --max-time 2 "$NATS_MONITOR/varz" 2>/dev/null | jq -e '.auth_required == true' >/dev/null 2>&1
+}
+
+start_nats() {
+  local t0 log="$LOGS/nats.log" want running=''
+  t0=$(now_us)
+  mkdir -p "$NATS_DIR"
+  chmod 0700 "$NATS_DIR"
+  nats_write_conf
+  want=$(sha256sum <"$NATS_CONF" | cut -d ' ' -f 1)
   if nats_up; then
-    say nats "already up"
-    return 0
+    read -r running 2>/dev/null <"$NATS_STAMP" || running=''
+    if [[ $running == "$want" ]] && nats_auth_required; then
+      say nats "already up"
+      return 0
+    fi
+    # Started with another config (an older run's anonymous one, or other users): restart.
+    pid_alive "$NATS_PID" nats-server ||
+      die "nats: something not started here answers on $NATS_MONITOR with another configuration; stop it, then run '$0 up' again"
+    say nats "configuration changed; restarting"
+    stop_pidfile nats "$NATS_PID" nats-server
   fi
   nats-server -t -c "$NATS_CONF" >>"$log" 2>&1 || die "nats: invalid config $NATS_CONF; see $log" "$log"
   nohup nats-server -c "$NATS_CONF" </dev/null >>"$log" 2>&1 &
   echo $! >"$NATS_PID"
   wait_until nats "$log" --pid "$NATS_PID" nats-server nats_up
+  nats_auth_required || die "nats: the server answers without asking for a user; see $NATS_CONF" "$log"
+  echo "$want" >"$NATS_STAMP"
   say nats "started ($(elapsed "$t0"))"
 }
 
@@ -1038,9 +1130,19 @@ examples_stale() {
 # ---------------------------------------------------------------------------
 
 write_env() {
+  local agent_user
+  agent_user=$(nats_agent_user "${NATS_SITES[0]}")
+  # 0600: it holds the NATS passwords.
+  (umask 077 && : >>"$ENV_FILE")
+  chmod 0600 "$ENV_FILE"
   cat >"$ENV_FILE" <<EOF
 # Cairn dev cluster; source this file. Written by tools/dev-cluster/dev-cluster.sh.
 export CAIRN_NATS_URL=$NATS_URL
+export CAIRN_NATS_USER=$NATS_SERVICES_USER
+export CAIRN_NATS_PASSWORD=$(nats_password "$NATS_SERVICES_USER")
+export CAIRN_DEV_AGENT_SITE=${NATS_SITES[0]}
+export CAIRN_DEV_AGENT_NATS_USER=$agent_user
+export CAIRN_DEV_AGENT_NATS_PASSWORD=$(nats_password "$agent_user")
 export CAIRN_TEST_DATABASE_URL=$DATABASE_URL
 export CAIRN_REGISTRY=$REGISTRY
 export CAIRN_INSECURE_REGISTRIES=$REGISTRY
@@ -1097,7 +1199,7 @@ cmd_status() {
   line munge "munge -n | unmunge" munge_up
   line slurmctld "scontrol ping" slurmctld_up
   line slurmd "node $host: ${node_state:-unknown}, partition $SLURM_PARTITION" slurmd_up
-  line nats "$NATS_URL (JetStream, monitor $NATS_MONITOR)" nats_up
+  line nats "$NATS_URL (JetStream, users only, monitor $NATS_MONITOR)" nats_secure_up
   line postgres "$DATABASE_URL" postgres_up
   line registry "http://$REGISTRY/v2/" registry_up
   line "test image" "$TEST_IMAGE" test_image_up

@@ -58,6 +58,8 @@ export class Dispatcher {
       ...(job.spec.array ? { array: job.spec.array } : {}),
     };
     try {
+      // Before the request: the agent's first events may arrive before its reply.
+      await this.store.markSent(job.job_id, this.now());
       await this.requester.request(subjects.site(job.site).submit, command, submitAttemptReply, 10_000);
       await this.store.markDispatched(job.job_id, this.now());
       this.logger.info({ jobId: job.job_id, attemptId: job.attempt_id, site: job.site }, 'handed to agent');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type AttemptEvent,
   CairnError,
+  excerpt,
   type JobRecord,
   type JobSpec,
   type ListJobsQuery,
@@ -13,6 +14,7 @@ import {
 import type { NatsRequester } from '@cairn/adapters/nats';
 import type { Logger } from '@cairn/logging';
 import type { z } from 'zod';
+import { eventRefusal, storableReason } from './attempt-event-check';
 import { type JobStore, toJobRecord } from './job.store';
 import type { Wakeable } from '@cairn/service-kit';
 
@@ -101,11 +103,19 @@ export class JobService {
     );
   }
 
-  /** Applies an agent's attempt event; stale and repeated events change nothing. */
-  async applyAttemptEvent(event: AttemptEvent): Promise<void> {
+  /**
+   * Applies an agent's attempt event that arrived on `subject`; stale and repeated events
+   * change nothing, and an event that fails the checks of `eventRefusal` (wrong site, an
+   * attempt never dispatched, ...) is dropped with a warning.
+   */
+  async applyAttemptEvent(subject: string, event: AttemptEvent): Promise<void> {
     const row = await this.store.byAttemptId(event.attemptId);
-    if (!row) {
-      this.logger.warn({ attemptId: event.attemptId }, 'event for an unknown attempt ignored');
+    const refusal = eventRefusal(subject, event, row);
+    if (refusal || !row) {
+      this.logger.warn(
+        { subject: excerpt(subject), attemptId: event.attemptId, jobId: event.jobId, site: event.site, state: event.state, reason: refusal },
+        'attempt event dropped',
+      );
       return;
     }
     const updated = await this.store.transition(
@@ -114,7 +124,7 @@ export class JobService {
         state: event.state,
         exitCode: event.exitCode,
         slurmJobId: event.slurmJobId,
-        reason: event.reason,
+        reason: storableReason(event.reason),
         at: new Date(event.time),
       },
       { dispatched: true },

@@ -178,6 +178,11 @@ export class JobStore {
     await this.db.updateTable('jobs').set({ cancel_tries: tries, cancel_next_at: nextAt }).where('job_id', '=', jobId).execute();
   }
 
+  /** Records that the attempt is being sent to its agent (kept from the first send on). */
+  async markSent(jobId: string, at: Date): Promise<void> {
+    await this.db.updateTable('jobs').set({ dispatch_sent_at: at }).where('job_id', '=', jobId).where('dispatch_sent_at', 'is', null).execute();
+  }
+
   async markDispatched(jobId: string, at: Date): Promise<void> {
     await this.db.updateTable('jobs').set({ dispatched_at: at }).where('job_id', '=', jobId).where('dispatched_at', 'is', null).execute();
   }

@@ -18,6 +18,8 @@ export interface JobsTable {
   attempt_id: string;
   seq: number;
   dispatched_at: Timestamp | null;
+  /** When the attempt was first sent to its agent (events are accepted only after). */
+  dispatch_sent_at: Timestamp | null;
   cancel_requested_at: Timestamp | null;
   cancel_delivered_at: Timestamp | null;
   /** Failed tries to hand the job to its agent, and when to try next (null: now). */

@@ -85,12 +85,14 @@ describe('scheduler logic [real: PGlite]', () => {
       reason: '',
       time: new Date().toISOString(),
     });
-    await jobs.applyAttemptEvent(event('PENDING'));
-    await jobs.applyAttemptEvent(event('RUNNING'));
-    await jobs.applyAttemptEvent(event('RUNNING'));
-    await jobs.applyAttemptEvent(event('PENDING'));
-    await jobs.applyAttemptEvent(event('COMPLETED', 0));
-    await jobs.applyAttemptEvent(event('COMPLETED', 0));
+    await store.markSent(job.jobId, new Date()); // as the dispatcher does before its request
+    const on = subjects.site('dev').attemptEvents;
+    await jobs.applyAttemptEvent(on, event('PENDING'));
+    await jobs.applyAttemptEvent(on, event('RUNNING'));
+    await jobs.applyAttemptEvent(on, event('RUNNING'));
+    await jobs.applyAttemptEvent(on, event('PENDING'));
+    await jobs.applyAttemptEvent(on, event('COMPLETED', 0));
+    await jobs.applyAttemptEvent(on, event('COMPLETED', 0));
     const final = await jobs.get(job.jobId);
     expect(final).toMatchObject({ state: 'COMPLETED', exitCode: 0, slurmJobId: '12' });
     const transitions = (await store.unpublished(1000)).filter((t) => t.job_id === job.jobId);

@@ -1,5 +1,5 @@
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { attemptEventSchema, consumers, streams } from '@cairn/contracts';
+import { attemptEventSchema, consumers, excerpt, streams } from '@cairn/contracts';
 import type { JetStreamRepository } from '@cairn/adapters/nats';
 import type { Logger } from '@cairn/logging';
 import type { PeriodicLoop } from '@cairn/service-kit';
@@ -26,16 +26,17 @@ export class SchedulerRuntime implements OnApplicationBootstrap, OnModuleDestroy
     this.stopConsumer = await this.jetstream.consumeDurable(
       streams.siteEvents.name,
       consumers.schedulerSiteEvents,
-      async (_subject, data) => {
+      async (subject, data) => {
         const parsed = attemptEventSchema.safeParse(data);
         if (!parsed.success) {
           // A malformed event can never succeed: drop it (ack) and say so.
-          this.logger.error({ issues: parsed.error.issues }, 'malformed attempt event dropped');
+          this.logger.warn({ subject: excerpt(subject), issues: parsed.error.issues.slice(0, 5).map((i) => ({ code: i.code, path: excerpt(i.path.join('.')) })) }, 'malformed attempt event dropped');
           return;
         }
-        await this.jobs.applyAttemptEvent(parsed.data);
+        await this.jobs.applyAttemptEvent(subject, parsed.data);
       },
       (error) => this.logger.error({ err: error }, 'attempt event failed; will be redelivered'),
+      (subject, error) => this.logger.warn({ subject: excerpt(subject), err: (error as Error).message }, 'attempt event that is not JSON dropped'),
     );
     for (const loop of this.loops) loop.start();
   }

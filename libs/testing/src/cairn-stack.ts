@@ -6,7 +6,7 @@ import { JobsClient } from '@cairn/client';
 import { subjects } from '@cairn/contracts';
 import { createTestDatabase, type TestDatabase } from './database';
 import { freePort } from './free-port';
-import { startNats, type TestNats } from './nats-server';
+import { type NatsUser, siteAgentUser, startNats, type TestNats } from './nats-server';
 import { ServiceProcess } from './service-process';
 import { testEnv } from './test-env';
 
@@ -26,19 +26,26 @@ export interface CairnStack {
  * PostgreSQL database, and the gateway, scheduler, images service and one agent, which
  * submits to the real Slurm and runs the real container runtime.
  */
-export async function startCairnStack(options: { agentEnv?: Record<string, string> } = {}): Promise<CairnStack> {
+export async function startCairnStack(
+  options: {
+    agentEnv?: Record<string, string>;
+    /** More NATS users (say, another site's agent, to play a hostile one). */
+    natsUsers?: NatsUser[];
+  } = {},
+): Promise<CairnStack> {
   const env = testEnv();
   const site = `t${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'cairn-stack-'));
-  // The agent connects as a user confined to its site's subjects, as in production.
-  const agentUser = { user: `agent-${site}`, password: randomBytes(12).toString('hex'), publish: [`cairn.site.${site}.>`, '_INBOX.>'], subscribe: [`cairn.site.${site}.>`, '_INBOX.>'] };
-  const nats = await startNats({ users: [{ user: 'services', password: 'services', publish: ['>'], subscribe: ['>'] }, agentUser] });
+  // The services connect as the full-rights services user; the agent as a user confined
+  // to its site's subjects, as in production. No connection is anonymous.
+  const agentUser = siteAgentUser(site);
+  const nats = await startNats({ users: [agentUser, ...(options.natsUsers ?? [])] });
   const database = await createTestDatabase();
   const grpcAddress = `127.0.0.1:${await freePort()}`;
   const common = {
     CAIRN_NATS_URL: nats.url,
-    CAIRN_NATS_USER: 'services',
-    CAIRN_NATS_PASSWORD: 'services',
+    CAIRN_NATS_USER: nats.services.user,
+    CAIRN_NATS_PASSWORD: nats.services.password,
     CAIRN_DATA_DIR: join(dir, 'data'),
     CAIRN_LOG_LEVEL: 'debug',
   };

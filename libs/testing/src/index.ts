@@ -1,8 +1,8 @@
-export { testEnv } from './test-env';
-export type { TestEnv } from './test-env';
+export { DEV_ENV_FILE, testEnv } from './test-env';
+export type { NatsCredentials, TestEnv } from './test-env';
 export { freePort, waitFor } from './free-port';
-export { startNats } from './nats-server';
-export type { NatsUser, TestNats } from './nats-server';
+export { natsUser, siteAgentUser, startNats } from './nats-server';
+export type { NatsClientOptions, NatsUser, TestNats } from './nats-server';
 export { createTestDatabase } from './database';
 export type { TestDatabase } from './database';
 export { ServiceProcess, WORKSPACE } from './service-process';

@@ -1,5 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 
+/** A NATS user name and password. */
+export interface NatsCredentials {
+  user: string;
+  password: string;
+}
+
 /**
  * Where the real parts are. Defaults are what `tools/dev-cluster/dev-cluster.sh up`
  * starts; its env file (if present) and then the environment override them.
@@ -9,9 +15,16 @@ export interface TestEnv {
   registry: string;
   testImage: string;
   partition: string;
+  /** The dev cluster's NATS; it takes only the users below. */
+  natsUrl: string;
+  /** The dev cluster's services user (full rights); absent without its env file. */
+  natsServices?: NatsCredentials;
+  /** The dev cluster's agent user, confined to `cairn.site.<site>.>` and `_INBOX.>`. */
+  natsAgent?: NatsCredentials & { site: string };
 }
 
-const DEV_ENV_FILE = '/var/lib/cairn-dev/env';
+/** The dev cluster's env file (root only: it holds the NATS passwords). */
+export const DEV_ENV_FILE = '/var/lib/cairn-dev/env';
 
 export function testEnv(): TestEnv {
   const fromFile: Record<string, string> = {};
@@ -21,11 +34,21 @@ export function testEnv(): TestEnv {
       if (match?.[1] && match[2] !== undefined) fromFile[match[1]] = match[2];
     }
   }
-  const get = (name: string, fallback: string) => process.env[name] ?? fromFile[name] ?? fallback;
+  const find = (name: string): string | undefined => process.env[name] ?? fromFile[name];
+  const get = (name: string, fallback: string) => find(name) ?? fallback;
+  const credentials = (user: string, password: string): NatsCredentials | undefined => {
+    const u = find(user);
+    const p = find(password);
+    return u && p ? { user: u, password: p } : undefined;
+  };
+  const agent = credentials('CAIRN_DEV_AGENT_NATS_USER', 'CAIRN_DEV_AGENT_NATS_PASSWORD');
   return {
     databaseUrl: get('CAIRN_TEST_DATABASE_URL', 'postgres://cairn:cairn@127.0.0.1:5432/cairn'),
     registry: get('CAIRN_REGISTRY', '127.0.0.1:5000'),
     testImage: get('CAIRN_TEST_IMAGE', '127.0.0.1:5000/lab/busybox:1.36'),
     partition: get('CAIRN_SLURM_PARTITION', 'debug'),
+    natsUrl: get('CAIRN_NATS_URL', 'nats://127.0.0.1:4222'),
+    natsServices: credentials('CAIRN_NATS_USER', 'CAIRN_NATS_PASSWORD'),
+    natsAgent: agent ? { ...agent, site: get('CAIRN_DEV_AGENT_SITE', 'dev') } : undefined,
   };
 }

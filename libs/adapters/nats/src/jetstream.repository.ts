@@ -104,7 +104,14 @@ export class JetStreamRepository {
    * Consumes a stream with a durable consumer: each message is acked only after the
    * handler resolved, so a crash redelivers it. Returns a stop function.
    */
-  async consumeDurable(stream: string, durable: string, handler: DurableHandler, onError: (e: unknown) => void): Promise<() => Promise<void>> {
+  async consumeDurable(
+    stream: string,
+    durable: string,
+    handler: DurableHandler,
+    onError: (e: unknown) => void,
+    /** A message that is not JSON can never succeed: it is acked (dropped) and reported here. */
+    onUndecodable: (subject: string, e: unknown) => void = (_subject, e) => onError(e),
+  ): Promise<() => Promise<void>> {
     const jsm = await this.jsm();
     // ack_wait bounds how long a message handed to a consumer that died waits before it is
     // redelivered (e.g. to the restarted scheduler).
@@ -122,8 +129,16 @@ export class JetStreamRepository {
     const messages: ConsumerMessages = await consumer.consume({ max_messages: 256 });
     const loop = (async () => {
       for await (const msg of messages) {
+        let data: unknown;
         try {
-          await handler(msg.subject, decodeJson(msg.data));
+          data = decodeJson(msg.data);
+        } catch (error) {
+          onUndecodable(msg.subject, error);
+          msg.ack();
+          continue;
+        }
+        try {
+          await handler(msg.subject, data);
           msg.ack();
         } catch (error) {
           onError(error);
