@@ -31,7 +31,7 @@ export class JobsGrpcController {
       }),
       getJobOutput: this.unary(async (req: pb.GetJobOutputRequest) => {
         const out = await this.scheduler.output(toOutputQuery(req));
-        return { data: Buffer.from(out.dataBase64, 'base64'), truncated: out.truncated };
+        return { data: out.data, truncated: out.truncated };
       }),
       watchJob: (call) => void this.watch(call),
     };

@@ -7,7 +7,7 @@ import {
   outputReply,
   subjects,
 } from '@cairn/contracts';
-import type { NatsRequester } from '@cairn/adapters/nats';
+import { type BytePage, collectPages, type NatsRequester } from '@cairn/adapters/nats';
 
 /** The gateway's view of the scheduler: typed requests over NATS. */
 export class SchedulerClient {
@@ -29,7 +29,19 @@ export class SchedulerClient {
     return this.requester.request(subjects.scheduler.listJobs, query, listJobsReply);
   }
 
-  output(query: { jobId: string; stream: 'stdout' | 'stderr'; maxBytes: number }) {
-    return this.requester.request(subjects.scheduler.jobOutput, query, outputReply, 15_000);
+  /**
+   * The last `maxBytes` of a job's output, read page by page (each page fits a NATS
+   * message; the whole can be up to MAX_OUTPUT_BYTES).
+   */
+  async output(query: { jobId: string; stream: 'stdout' | 'stderr'; maxBytes: number }): Promise<{ data: Buffer; truncated: boolean }> {
+    const page = async (offset?: number, end?: number): Promise<BytePage & { truncated: boolean }> => {
+      const reply = await this.requester.request(subjects.scheduler.jobOutput, { ...query, offset, end }, outputReply, 15_000);
+      const data = Buffer.from(reply.dataBase64, 'base64');
+      // A reply without offsets is the whole window at once.
+      const at = reply.offset ?? offset ?? 0;
+      return { data, offset: at, end: reply.end ?? at + data.length, truncated: reply.truncated };
+    };
+    const first = await page();
+    return { data: await collectPages(first, page), truncated: first.truncated };
   }
 }

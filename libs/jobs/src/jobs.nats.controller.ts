@@ -45,6 +45,6 @@ export class JobsNatsController {
   @MessagePattern(subjects.scheduler.jobOutput)
   output(@Payload() payload: unknown) {
     const query = parseOrThrow(jobOutputQuery, payload);
-    return this.jobs.output(query.jobId, query.stream, query.maxBytes);
+    return this.jobs.output(query.jobId, query.stream, { maxBytes: query.maxBytes, offset: query.offset, end: query.end });
   }
 }

@@ -47,7 +47,7 @@ export class AgentNatsController {
   @MessagePattern('agent.output')
   output(@Payload() payload: unknown) {
     const query = parseOrThrow(attemptOutputQuery, payload);
-    return this.agent.output(query.attemptId, query.stream, query.maxBytes);
+    return this.agent.output(query.attemptId, query.stream, { maxBytes: query.maxBytes, offset: query.offset, end: query.end });
   }
 
   @MessagePattern('agent.run-file')

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CairnError } from '@cairn/contracts';
+import { CairnError, PAGE_BYTES } from '@cairn/contracts';
 import { errorCode, strictMock } from '@cairn/testing';
 import { AgentNatsController } from './agent.nats.controller';
 import { RunFiles } from './run-files';
@@ -27,12 +27,13 @@ function setup() {
 
 const text = (reply: { dataBase64: string }) => Buffer.from(reply.dataBase64, 'base64').toString('utf8');
 const ESCAPES = 'path escapes the run directory';
+const MAX = 1 << 20;
 
 describe('RunFiles [real: filesystem]', () => {
   it('reads a file of the run', async () => {
     const { files } = setup();
     const reply = await files.read({ runId: RUN, path: 'produce/out.txt', maxBytes: 1024 });
-    expect(reply).toEqual({ exists: true, dataBase64: Buffer.from('hello\n').toString('base64'), truncated: false });
+    expect(reply).toEqual({ exists: true, dataBase64: Buffer.from('hello\n').toString('base64'), truncated: false, size: 6 });
     expect(text(await files.read({ runId: RUN, path: './produce//out.txt', maxBytes: 1024 }))).toBe('hello\n');
   });
 
@@ -42,6 +43,28 @@ describe('RunFiles [real: filesystem]', () => {
     expect([text(cut), cut.truncated]).toEqual(['hell', true]);
     const exact = await files.read({ runId: RUN, path: 'produce/out.txt', maxBytes: 6 });
     expect([text(exact), exact.truncated]).toEqual(['hello\n', false]);
+  });
+
+  it('serves a file up to maxBytes (1 MiB at most) in pages of PAGE_BYTES from an offset, each fitting a message', async () => {
+    const { run, files } = setup();
+    const content = Buffer.alloc(MAX, 'a');
+    content.write('tail', MAX - 4);
+    writeFileSync(join(run, 'produce', 'big.txt'), Buffer.concat([content, Buffer.from('beyond')]));
+    const parts: Buffer[] = [];
+    let offset = 0;
+    let size = 0;
+    while (offset < Math.min(size || MAX, MAX)) {
+      const page = await files.read({ runId: RUN, path: 'produce/big.txt', maxBytes: MAX, offset });
+      const data = Buffer.from(page.dataBase64, 'base64');
+      expect(data.length).toBeLessThanOrEqual(PAGE_BYTES);
+      expect(page.truncated).toBe(true);
+      size = page.size ?? 0;
+      parts.push(data);
+      offset += data.length;
+    }
+    expect(parts).toHaveLength(MAX / PAGE_BYTES);
+    expect(Buffer.concat(parts).equals(content)).toBe(true);
+    expect(size).toBe(MAX + 6);
   });
 
   it('answers exists: false for a missing file, a missing run, and a path through a file', async () => {

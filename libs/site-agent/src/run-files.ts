@@ -1,15 +1,19 @@
 import { constants } from 'node:fs';
 import { lstat, open, readlink, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, sep } from 'node:path';
-import { CairnError, type RunFileQuery } from '@cairn/contracts';
+import { CairnError, PAGE_BYTES, type RunFileQuery } from '@cairn/contracts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ESCAPES = 'path escapes the run directory';
 
 export interface RunFile {
   exists: boolean;
+  /** At most PAGE_BYTES from the query's offset. */
   dataBase64: string;
+  /** The file is larger than the query's maxBytes. */
   truncated: boolean;
+  /** The file's size when read, so the caller knows how many pages to ask for. */
+  size?: number;
 }
 
 /**
@@ -46,16 +50,19 @@ export class RunFiles {
       // The real path of what was opened, in case a directory was swapped for a link meanwhile.
       const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => real);
       if (!inside(runDir, opened)) throw new CairnError('INVALID_ARGUMENT', ESCAPES);
-      if (!(await handle.stat()).isFile()) throw new CairnError('INVALID_ARGUMENT', `${path} is not a regular file`);
-      const buffer = Buffer.alloc(maxBytes + 1);
+      const openedStats = await handle.stat();
+      if (!openedStats.isFile()) throw new CairnError('INVALID_ARGUMENT', `${path} is not a regular file`);
+      // One page: at most PAGE_BYTES from `offset`, never past maxBytes (bounded memory, and a reply that fits a message).
+      const offset = Math.min(query.offset ?? 0, maxBytes);
+      const buffer = Buffer.alloc(Math.min(PAGE_BYTES, maxBytes - offset));
       let length = 0;
       while (length < buffer.length) {
-        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, offset + length);
         if (bytesRead === 0) break;
         length += bytesRead;
       }
-      const truncated = length > maxBytes;
-      return { exists: true, dataBase64: buffer.subarray(0, Math.min(length, maxBytes)).toString('base64'), truncated };
+      const size = Math.max(openedStats.size, offset + length);
+      return { exists: true, dataBase64: buffer.subarray(0, length).toString('base64'), truncated: size > maxBytes, size };
     } finally {
       await handle.close();
     }

@@ -9,3 +9,5 @@ export { decodeJson, encodeJson, errorEnvelope, okEnvelope, openEnvelope } from 
 export type { Envelope } from './envelope';
 export { onHint } from './nats-hints';
 export { DEFAULT_MAX_PAYLOAD, encodeBounded, encodeReply, maxPayloadOf, payloadTooLarge } from './payload-limit';
+export { collectPages } from './paged-read';
+export type { BytePage } from './paged-read';
