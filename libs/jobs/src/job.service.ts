@@ -6,6 +6,7 @@ import {
   type JobRecord,
   type JobSpec,
   type ListJobsQuery,
+  type OutputPage,
   outputReply,
   type ResolvedImage,
   resolvedImageSchema,
@@ -13,7 +14,6 @@ import {
 } from '@cairn/contracts';
 import type { NatsRequester } from '@cairn/adapters/nats';
 import type { Logger } from '@cairn/logging';
-import type { z } from 'zod';
 import { eventRefusal, storableReason } from './attempt-event-check';
 import { type JobStore, toJobRecord } from './job.store';
 import type { Wakeable } from '@cairn/service-kit';
@@ -90,7 +90,8 @@ export class JobService {
     return this.get(jobId);
   }
 
-  async output(jobId: string, stream: 'stdout' | 'stderr', maxBytes: number): Promise<z.output<typeof outputReply>> {
+  /** One page of the last `maxBytes` of a job's output, from its site's agent (see jobOutputQuery). */
+  async output(jobId: string, stream: 'stdout' | 'stderr', window: { maxBytes: number; offset?: number; end?: number }): Promise<OutputPage> {
     const row = await this.store.byId(jobId);
     if (!row) throw new CairnError('NOT_FOUND', `job ${jobId} not found`);
     if (!row.slurm_job_id) {
@@ -98,7 +99,7 @@ export class JobService {
     }
     return this.requester.request(
       subjects.site(row.site).output,
-      { attemptId: row.attempt_id, stream, maxBytes },
+      { attemptId: row.attempt_id, stream, ...window },
       outputReply,
     );
   }
