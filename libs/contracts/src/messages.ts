@@ -49,11 +49,32 @@ export const jobsReply = z.object({ jobs: z.array(jobRecordSchema) });
 
 export const listJobsReply = z.object({ jobs: z.array(jobRecordSchema), nextPageToken: z.string() });
 
+// --- size limits of messages (every message must fit NATS's max_payload, 1 MiB by default) ----
+
+/**
+ * Bytes of file content one message carries: base64 in JSON makes it about 4/3 of this,
+ * well inside NATS's default max_payload of 1 MiB. Larger reads are paged (offset, end).
+ */
+export const PAGE_BYTES = 256 * 1024;
+/** The most of a job's output one GetJobOutput returns (its last bytes). */
+export const MAX_OUTPUT_BYTES = 1 << 20;
+/** A reply of rows (a ListJobs page, jobs by id) holds at most this much JSON; fewer rows otherwise. */
+export const MAX_ROWS_REPLY_BYTES = 768 * 1024;
+
+const byteOffset = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
 export const outputStreamSchema = z.enum(['stdout', 'stderr']);
+/**
+ * The last `maxBytes` of a job's output, one page at a time: the first request names no
+ * offset and gets the window's first page and its `end`; each next request asks from the
+ * `offset` after the bytes it has, up to that `end`.
+ */
 export const jobOutputQuery = z
-  .object({ jobId: uuid, stream: outputStreamSchema, maxBytes: z.number().int().min(1).max(1 << 20) })
+  .object({ jobId: uuid, stream: outputStreamSchema, maxBytes: z.number().int().min(1).max(MAX_OUTPUT_BYTES), offset: byteOffset.optional(), end: byteOffset.optional() })
   .strict();
-export const outputReply = z.object({ dataBase64: z.string(), truncated: z.boolean() });
+/** One page of output: `dataBase64` holds bytes [offset, offset + length) of the stream; the window ends at `end`. */
+export const outputReply = z.object({ dataBase64: z.string(), truncated: z.boolean(), offset: byteOffset.optional(), end: byteOffset.optional() });
+export type OutputPage = z.infer<typeof outputReply>;
 
 // --- images ----------------------------------------------------------------------------
 
@@ -118,10 +139,13 @@ export const runFileQuery = z
     runId: uuid,
     path: safeText(2048).refine((p) => p.length > 0 && !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path inside the run, without ".."'),
     maxBytes: z.number().int().min(1).max(1 << 20),
+    /** Paging: the reply holds at most PAGE_BYTES from this offset (default 0), never past maxBytes. */
+    offset: byteOffset.optional(),
   })
   .strict();
 export type RunFileQuery = z.infer<typeof runFileQuery>;
-export const runFileReply = z.object({ exists: z.boolean(), dataBase64: z.string(), truncated: z.boolean() });
+/** `size`: the file's size when read (paging reads up to min(size, maxBytes)). */
+export const runFileReply = z.object({ exists: z.boolean(), dataBase64: z.string(), truncated: z.boolean(), size: byteOffset.optional() });
 
 /** Files of a workflow run matching a glob (`*`, `?`, `[...]` within one path segment). */
 export const runGlobQuery = z
@@ -135,8 +159,9 @@ export type RunGlobQuery = z.infer<typeof runGlobQuery>;
 /** Matching paths relative to the run, sorted; symbolic links are never followed. */
 export const runGlobReply = z.object({ paths: z.array(z.string()) });
 
+/** One page of an attempt's output window (see jobOutputQuery). */
 export const attemptOutputQuery = z
-  .object({ attemptId: attemptIdSchema, stream: outputStreamSchema, maxBytes: z.number().int().min(1).max(1 << 20) })
+  .object({ attemptId: attemptIdSchema, stream: outputStreamSchema, maxBytes: z.number().int().min(1).max(MAX_OUTPUT_BYTES), offset: byteOffset.optional(), end: byteOffset.optional() })
   .strict();
 
 // --- events ----------------------------------------------------------------------------
