@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProcessRepository } from '@cairn/adapters/process';
 import { checkBind, ContainerRuntime, digestHex } from './container-runtime';
@@ -13,8 +13,8 @@ export interface ApptainerOptions {
 
 /**
  * Apptainer (production): images become one SIF per digest (`apptainer build` from the
- * registry), run with `apptainer exec --cleanenv`. The environment goes through an env
- * file with every value single-quoted, because `--env` splits on commas.
+ * registry), run with `apptainer exec --contain --ipc --pid`. The spec's environment goes
+ * through an env file with every value single-quoted, because `--env` splits on commas.
  */
 export class ApptainerRuntime extends ContainerRuntime {
   readonly name = 'apptainer';
@@ -38,6 +38,7 @@ export class ApptainerRuntime extends ContainerRuntime {
       await this.processes.check('apptainer', ['build', ...flags, `${work}/image.sif`, source.ref], {
         timeoutMs: 1_800_000,
       });
+      await chmod(`${work}/image.sif`, 0o644);
       await rename(`${work}/image.sif`, target);
       return { path: target, digest };
     } finally {
@@ -46,7 +47,10 @@ export class ApptainerRuntime extends ContainerRuntime {
   }
 
   launch(run: ContainerRun): LaunchPlan {
-    const argv = ['apptainer', 'exec', '--cleanenv'];
+    // --contain: a private /tmp, /var/tmp and $HOME instead of the host's; --ipc, --pid:
+    // own namespaces. No --cleanenv: the caller already starts apptainer with Cairn's job
+    // variables only (the agent's wrappers use `env -i`), which --cleanenv would drop.
+    const argv = ['apptainer', 'exec', '--contain', '--ipc', '--pid'];
     const files: LaunchPlan['files'] = [];
     const names = Object.keys(run.env);
     if (names.length > 0) {

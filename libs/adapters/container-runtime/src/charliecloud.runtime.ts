@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProcessRepository } from '@cairn/adapters/process';
 import { BIND_TARGETS, checkBind, ContainerRuntime, digestHex } from './container-runtime';
@@ -37,8 +37,14 @@ export class CharliecloudRuntime extends ContainerRuntime {
     return pending;
   }
 
+  /**
+   * `ch-run --private-tmp`: the container's /tmp is its own, never the host's. ch-run passes
+   * the environment it is started with into the container, so the caller starts it with
+   * Cairn's job variables only (the agent's wrappers use `env -i`); the spec's variables
+   * are added here, literally (--env-no-expand).
+   */
   launch(run: ContainerRun): LaunchPlan {
-    const argv = ['ch-run', '--env-no-expand'];
+    const argv = ['ch-run', '--private-tmp', '--env-no-expand'];
     // ch-run strips one pair of single quotes around a value, so wrap every value in one:
     // a value that itself starts and ends with ' then survives intact.
     for (const [name, value] of Object.entries(run.env)) argv.push(`--set-env=${name}='${value}'`);
@@ -71,6 +77,8 @@ export class CharliecloudRuntime extends ContainerRuntime {
         [`${work}/bundle/rootfs`, `${work}/image.sqfs`, '-noappend', '-quiet', '-no-progress'],
         { timeoutMs: 600_000 },
       );
+      // Jobs run as the job user: the image must be readable by it (never writable).
+      await chmod(`${work}/image.sqfs`, 0o644);
       await rename(`${work}/image.sqfs`, target);
       return { path: target, digest };
     } finally {

@@ -35,13 +35,27 @@ describe.each(runtimes.map((r) => [r.name, r] as const))('%s launch contract', (
   it('starts the container program itself, never a shell', () => {
     expect(['ch-run', 'apptainer']).toContain(plan.argv[0]);
   });
+
+  it('gives the container its own /tmp and never the host home, whatever the run asks', () => {
+    const privateTmp = { 'ch-run': ['--private-tmp'], apptainer: ['--contain', '--ipc', '--pid'] }[plan.argv[0] ?? ''] ?? ['?'];
+    const options = plan.argv.slice(0, plan.argv.lastIndexOf(run.image.path));
+    expect(options).toEqual(expect.arrayContaining(privateTmp));
+    expect(options.filter((arg) => /^--(home|bind=\/tmp|bind=\/root|writable|cleanenv|unsafe|write)/.test(arg))).toEqual([]);
+  });
+
+  it('adds the spec env only: never a variable of the host (values literal, names as given)', () => {
+    const env = plan.argv.filter((arg) => arg.startsWith('--set-env=') || arg.startsWith('--env=')).map((arg) => arg.replace(/^--(set-)?env=/, '').split('=')[0]);
+    const fromFile = (plan.files[0]?.content ?? '').split('\n').filter(Boolean).map((line) => line.replace(/^export /, '').split('=')[0]);
+    expect([...env, ...fromFile].sort()).toEqual(Object.keys(run.env).sort());
+  });
 });
 
 describe('CharliecloudRuntime.launch', () => {
   it('sets variables without $ expansion and changes directory', () => {
     const plan = new CharliecloudRuntime(new ProcessRepository(), options).launch(run);
-    expect(plan.argv.slice(0, 6)).toEqual([
+    expect(plan.argv.slice(0, 7)).toEqual([
       'ch-run',
+      '--private-tmp',
       '--env-no-expand',
       "--set-env=GREETING='hello, world'",
       "--set-env=TRICKY='$HOME `id` it's'",
@@ -53,12 +67,14 @@ describe('CharliecloudRuntime.launch', () => {
 });
 
 describe('ApptainerRuntime.launch', () => {
-  it('renders `apptainer exec --cleanenv` with an env file that sh reads back exactly', () => {
+  it('renders `apptainer exec --contain --ipc --pid` with an env file that sh reads back exactly', () => {
     const plan = new ApptainerRuntime(new ProcessRepository(), options).launch(run);
-    expect(plan.argv.slice(0, 6)).toEqual([
+    expect(plan.argv.slice(0, 8)).toEqual([
       'apptainer',
       'exec',
-      '--cleanenv',
+      '--contain',
+      '--ipc',
+      '--pid',
       '--env-file=/var/lib/cairn/attempt/container.env',
       '--bind=/var/lib/cairn/attempt/work:/cairn/work',
       '--pwd=/cairn/work',
