@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { databaseSettings, intIn, setting } from '@cairn/config';
+import { databaseSettings, engineRetrySettings, intIn, setting } from '@cairn/config';
 import { SITE_PATTERN } from '@cairn/contracts';
 import { type Kysely, openDatabase } from '@cairn/adapters/postgres';
 import { Module } from '@nestjs/common';
@@ -26,6 +26,7 @@ void runService({
       'the sites (clusters) jobs may go to',
     ),
     dispatchIntervalMs: setting('CAIRN_DISPATCH_INTERVAL_MS', intIn(50, 60_000, 1000), 'how often undelivered commands are retried'),
+    ...engineRetrySettings,
     engineIntervalMs: setting('CAIRN_ENGINE_INTERVAL_MS', intIn(50, 60_000, 1000), 'how often the workflow engine looks at running workflows (job events wake it sooner)'),
   },
   module: async ({ config, nats, logger }) => {
@@ -41,7 +42,14 @@ void runService({
       module: SchedulerModule,
       imports: [
         JobsModule.register({ db: database.db, nats, logger, sites: config.sites, dispatchIntervalMs: config.dispatchIntervalMs }),
-        WorkflowsModule.register({ db: database.db as unknown as Kysely<WorkflowDb>, nats, logger, sites: config.sites, engineIntervalMs: config.engineIntervalMs }),
+        WorkflowsModule.register({
+          db: database.db as unknown as Kysely<WorkflowDb>,
+          nats,
+          logger,
+          sites: config.sites,
+          engineIntervalMs: config.engineIntervalMs,
+          retry: { firstDelayMs: config.engineRetryFirstMs, maxDelayMs: config.engineRetryMaxMs, budgetMs: config.engineUnreachableSeconds * 1000 },
+        }),
       ],
     };
   },

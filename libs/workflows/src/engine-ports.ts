@@ -1,5 +1,7 @@
 import {
   attemptItemsReply,
+  CairnError,
+  type ErrorCode,
   jobReply,
   jobsReply,
   type JobRecord,
@@ -10,6 +12,7 @@ import {
   subjects,
 } from '@cairn/contracts';
 import type { NatsRequester } from '@cairn/adapters/nats';
+import { RenderError } from './run-layout';
 
 /** What the engine needs from Cairn's job service (over NATS, its public contract). */
 export abstract class JobsPort {
@@ -67,5 +70,60 @@ export class NatsSitePort extends SitePort {
 
   describe(site: string): Promise<SiteDescription> {
     return this.describeSite(site);
+  }
+}
+
+/** A refusal of a port call, as the engine treats it. */
+export interface Refusal {
+  /** Transient: the other side may answer later (retried with backoff, up to a bound). */
+  transient: boolean;
+  code: ErrorCode;
+  /** The other side's reason, at most MAX_REFUSAL_CHARS characters. */
+  message: string;
+}
+
+const MAX_REFUSAL_CHARS = 1000;
+
+/**
+ * The one place where a refusal from the agent or the job service is classified: a
+ * request the other side will never accept (bad argument, missing or forbidden file, a
+ * limit) is permanent; a side that does not answer, answers late or fails inside is
+ * transient. Anything that is not a CairnError is not a refusal (undefined).
+ */
+export function classifyRefusal(error: unknown): Refusal | undefined {
+  if (!(error instanceof CairnError)) return undefined;
+  const message = error.message.length > MAX_REFUSAL_CHARS ? `${error.message.slice(0, MAX_REFUSAL_CHARS)}...` : error.message;
+  return { transient: isTransient(error.code), code: error.code, message };
+}
+
+function isTransient(code: ErrorCode): boolean {
+  switch (code) {
+    case 'UNAVAILABLE':
+    case 'DEADLINE_EXCEEDED':
+    case 'INTERNAL':
+      return true;
+    case 'INVALID_ARGUMENT':
+    case 'NOT_FOUND':
+    case 'ALREADY_EXISTS':
+    case 'FAILED_PRECONDITION':
+    case 'PERMISSION_DENIED':
+    case 'RESOURCE_EXHAUSTED':
+    case 'UNIMPLEMENTED':
+      return false;
+  }
+}
+
+/**
+ * Asks the site (or the job service) through `call`; a permanent refusal becomes a
+ * RenderError that names `what` was asked, so the step fails with the agent's reason.
+ * Transient refusals and other errors pass through unchanged.
+ */
+export async function orRenderError<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const refusal = classifyRefusal(error);
+    if (refusal && !refusal.transient) throw new RenderError(`${what}: ${refusal.message}`);
+    throw error;
   }
 }

@@ -1,8 +1,9 @@
 import type { Logger } from '@cairn/logging';
 import { ConditionError, evaluateCondition, parseCondition } from './condition';
-import type { SitePort } from './engine-ports';
+import { classifyRefusal, orRenderError, type SitePort } from './engine-ports';
 import { findReferences } from './templates';
 import { iterationScope, outputLocation, RenderError, scopeNodes, scopeSteps, stepOf } from './run-layout';
+import { TRANSIENT_CLEARED, type TransientRetries, transientReady } from './transient-retries';
 import type { NodeRow, RunRow, WorkflowStore } from './workflow.store';
 
 const METRICS_MAX_BYTES = 256 * 1024;
@@ -20,6 +21,7 @@ export class LoopSettler {
     private readonly site: SitePort,
     private readonly logger: Logger,
     private readonly clock: () => Date,
+    private readonly transient: TransientRetries,
   ) {}
 
   async startIteration(run: RunRow, loopKey: string, iteration: number): Promise<void> {
@@ -29,6 +31,7 @@ export class LoopSettler {
 
   /** True when the loop's state or iteration changed. */
   async settle(run: RunRow, loop: NodeRow, nodes: NodeRow[]): Promise<boolean> {
+    if (!transientReady(loop, this.clock())) return false;
     const iteration = Math.max(0, ...nodes.filter((n) => n.key.startsWith(`${loop.key}[`) && n.scope.startsWith(`${loop.key}[`)).map((n) => iterationOf(loop.key, n.scope)));
     if (iteration === 0) {
       await this.startIteration(run, loop.key, 1);
@@ -52,11 +55,20 @@ export class LoopSettler {
       if (spec.metrics) metrics = await this.readMetrics(run, scope, spec.metrics);
       decision = await this.readDecision(run, scope);
     } catch (error) {
-      if (!(error instanceof RenderError)) throw error;
+      // Permanent refusals arrive as RenderErrors; a site that does not answer is asked again.
+      const refusal = error instanceof RenderError ? undefined : classifyRefusal(error);
+      if (!(error instanceof RenderError) && !refusal?.transient) throw error;
+      let reason = error instanceof RenderError ? error.message : '';
+      if (refusal) {
+        const failure = await this.transient.record(run, loop, `site ${run.site}`, refusal.message, at);
+        if (!failure) return true;
+        reason = failure;
+      }
       await this.store.updateIteration(run.run_id, loop.key, iteration, { state: 'FAILED', ended_at: at }, at);
-      await this.fail(run, loop, `iteration ${iteration}: ${error.message}`, at);
+      await this.fail(run, loop, `iteration ${iteration}: ${reason}`, at);
       return true;
     }
+    const cleared = loop.transient_tries > 0 ? TRANSIENT_CLEARED : {};
     let stop = '';
     try {
       if (spec.until && evaluateCondition(parseCondition(spec.until), metrics)) stop = 'condition';
@@ -72,10 +84,10 @@ export class LoopSettler {
     await this.store.updateIteration(run.run_id, loop.key, iteration, { state: 'SUCCEEDED', metrics: JSON.stringify(flatten(metrics)), decision, stop, ended_at: at }, at);
     if (stop) {
       const why = stop === 'condition' ? `"${spec.until}" held` : stop === 'max-iterations' ? `maxIterations (${spec.maxIterations}) reached` : `maxWallTime (${spec.maxWallTime} s) reached`;
-      await this.store.updateNode(run.run_id, loop.key, { state: 'SUCCEEDED', reason: `stopped after iteration ${iteration}: ${why}`, ended_at: at }, at);
+      await this.store.updateNode(run.run_id, loop.key, { state: 'SUCCEEDED', reason: `stopped after iteration ${iteration}: ${why}`, ...cleared, ended_at: at }, at);
       this.logger.info({ runId: run.run_id, loop: loop.key, iteration, stop }, 'loop ended');
     } else {
-      await this.store.updateNode(run.run_id, loop.key, { attempt: iteration + 1 }, at);
+      await this.store.updateNode(run.run_id, loop.key, { attempt: iteration + 1, ...cleared, ...(loop.transient_tries > 0 ? { reason: '' } : {}) }, at);
       await this.startIteration(run, loop.key, iteration + 1);
     }
     return true;
@@ -95,7 +107,7 @@ export class LoopSettler {
     const ref = findReferences(reference)[0]?.reference;
     if (ref?.kind !== 'output') throw new RenderError('metrics must name a step output');
     const location = outputLocation(run.workflow, scope, '', ref.step, ref.output);
-    const file = await this.site.readRunFile(run.site, run.run_id, location.path, METRICS_MAX_BYTES);
+    const file = await orRenderError(`the metrics file ${location.path}`, () => this.site.readRunFile(run.site, run.run_id, location.path, METRICS_MAX_BYTES));
     if (!file.exists) throw new RenderError(`the metrics file ${location.path} was not written by step ${location.key}`);
     if (file.truncated) throw new RenderError(`the metrics file ${location.path} is larger than ${METRICS_MAX_BYTES} bytes`);
     let parsed: unknown;
@@ -114,7 +126,7 @@ export class LoopSettler {
     const decide = Object.entries(body).find(([, step]) => step.decide && step.outputs?.next !== undefined);
     if (!decide) return '';
     const location = outputLocation(run.workflow, scope, decide[0], decide[0], 'next');
-    const file = await this.site.readRunFile(run.site, run.run_id, location.path, DECISION_MAX_BYTES);
+    const file = await orRenderError(`the decision ${location.path}`, () => this.site.readRunFile(run.site, run.run_id, location.path, DECISION_MAX_BYTES));
     if (!file.exists) throw new RenderError(`the decide step ${location.key} did not write ${location.path}`);
     return file.data.toString('utf8') + (file.truncated ? '\n[truncated]' : '');
   }
@@ -126,7 +138,7 @@ function iterationOf(loopKey: string, scope: string): number {
 }
 
 /** Numbers of a metrics object, nested names joined with "." (at most 200). */
-export function flatten(metrics: Record<string, unknown>, prefix = '', out: Record<string, number> = {}): Record<string, number> {
+export function flatten(metrics: Record<string, unknown>, prefix = '', out: Record<string, number> = Object.create(null) as Record<string, number>): Record<string, number> {
   for (const [name, value] of Object.entries(metrics)) {
     if (Object.keys(out).length >= 200) break;
     const key = prefix ? `${prefix}.${name}` : name;

@@ -1,6 +1,6 @@
 import { findReferences } from './templates';
 import { rangeItems } from './array-plan';
-import type { SitePort } from './engine-ports';
+import { orRenderError, type SitePort } from './engine-ports';
 import { describeControl } from '@cairn/contracts';
 import { outputLocation, parentScope, RenderError, renderValue, RUN_MOUNT, stepOf } from './run-layout';
 import type { RunInfo } from './step-launcher';
@@ -24,7 +24,7 @@ export async function resolveItems(run: RunInfo, key: string, site: SitePort): P
     if (ref?.kind !== 'output') throw new RenderError('array.from must name a step output');
     const scope = parentScope(key);
     const location = outputLocation(run.workflow, scope, key.slice(scope ? scope.length + 1 : 0), ref.step, ref.output);
-    const file = await site.readRunFile(run.site, run.runId, location.path, MAX_ITEMS_FILE_BYTES);
+    const file = await orRenderError(`array.from: ${location.path}`, () => site.readRunFile(run.site, run.runId, location.path, MAX_ITEMS_FILE_BYTES));
     // The loop's own decision, seen from its first iteration: there is none yet, so no items.
     if (!file.exists && /\[0\]/.test(location.key)) return [];
     if (!file.exists) throw new RenderError(`array.from: ${location.path} was not written by step ${location.key}`);
@@ -33,14 +33,14 @@ export async function resolveItems(run: RunInfo, key: string, site: SitePort): P
   }
   if (array.lines) {
     const path = runRelative(renderValue(array.lines, run.workflow, key), 'lines');
-    const file = await site.readRunFile(run.site, run.runId, path, MAX_ITEMS_FILE_BYTES);
+    const file = await orRenderError(`array.lines: ${path}`, () => site.readRunFile(run.site, run.runId, path, MAX_ITEMS_FILE_BYTES));
     if (!file.exists) throw new RenderError(`array.lines: ${path} does not exist in the run`);
     if (file.truncated) throw new RenderError(`array.lines: ${path} is larger than 1 MiB`);
     return parseItemLines(file.data.toString('utf8'), path);
   }
   if (array.glob) {
     const pattern = runRelative(renderValue(array.glob, run.workflow, key), 'glob');
-    const paths = await site.globRun(run.site, run.runId, pattern, MAX_STEP_ITEMS);
+    const paths = await orRenderError(`array.glob: "${pattern}"`, () => site.globRun(run.site, run.runId, pattern, MAX_STEP_ITEMS));
     if (paths.length === 0) throw new RenderError(`array.glob: "${pattern}" matches nothing in the run`);
     return paths.map((p) => `${RUN_MOUNT}/${p}`);
   }

@@ -1,97 +1,14 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openDatabase } from '@cairn/adapters/postgres';
-import type { JobRecord, JobSpec, JobState, SiteDescription } from '@cairn/contracts';
+import type { JobRecord } from '@cairn/contracts';
 import { createLogger } from '@cairn/logging';
-import { JobsPort, SitePort } from './engine-ports';
-import { workflowMigrations } from './migrations';
-import { parseWorkflow } from './parse-workflow';
-import { scopeNodes } from './run-layout';
+import { openSpecStore, ScriptedJobs, ScriptedSite, type SpecStore } from './engine-spec-kit';
 import { WorkflowEngine } from './workflow-engine';
-import { planWorkflow } from './workflow-plan';
-import { toWorkflowRecord } from './workflow-record.mapper';
-import { type RunRow, WorkflowStore } from './workflow.store';
-import type { WorkflowDb } from './workflow.tables';
+import type { WorkflowStore } from './workflow.store';
 
-const SITE: SiteDescription = {
-  site: 'dev',
-  maxArraySize: 1001,
-  maxJobCount: 10_000,
-  partitions: [{ name: 'debug', isDefault: true, up: true, cpusPerNode: 2, memoryMbPerNode: 4096, nodes: 1, maxTimeSeconds: null, gres: [], jobSlots: 8 }],
-  resourceClasses: {},
-};
 const logger = createLogger('test', 'silent');
 const one = <T>(list: T[]): T => {
   expect(list).toHaveLength(1);
   return list[0] as T;
 };
-
-/** Cairn's job service as the engine sees it: records jobs; the test decides how they end. */
-class ScriptedJobs extends JobsPort {
-  readonly jobs = new Map<string, JobRecord>();
-  readonly byRequest = new Map<string, string>();
-  submissions = 0;
-
-  async submit(spec: JobSpec, requestId: string): Promise<JobRecord> {
-    const known = this.byRequest.get(requestId);
-    if (known) return this.jobs.get(known) as JobRecord;
-    this.submissions += 1;
-    const n = this.jobs.size + 1;
-    const id = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-    const record: JobRecord = {
-      jobId: id,
-      spec,
-      imageDigest: spec.image,
-      state: 'ACCEPTED',
-      exitCode: null,
-      slurmJobId: String(100 + n),
-      reason: '',
-      attemptId: `10000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
-      createTime: new Date().toISOString(),
-      updateTime: new Date().toISOString(),
-    };
-    this.jobs.set(id, record);
-    this.byRequest.set(requestId, id);
-    return record;
-  }
-  async byIds(ids: string[]): Promise<JobRecord[]> {
-    return ids.map((id) => this.jobs.get(id)).filter((j): j is JobRecord => Boolean(j));
-  }
-  async cancel(jobId: string): Promise<JobRecord> {
-    const job = this.jobs.get(jobId) as JobRecord;
-    job.state = 'CANCELLED';
-    return job;
-  }
-  /** Live jobs whose name contains `name`. */
-  live(name: string): JobRecord[] {
-    return [...this.jobs.values()].filter((j) => j.spec.name.includes(name) && !['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'].includes(j.state));
-  }
-  end(job: JobRecord, state: JobState, exitCode: number | null = state === 'COMPLETED' ? 0 : 1): void {
-    job.state = state;
-    job.exitCode = exitCode;
-  }
-}
-
-class ScriptedSite extends SitePort {
-  readonly files = new Map<string, string>();
-  readonly items = new Map<string, { item: number; exitCode: number }[]>();
-  async readRunFile(_site: string, _runId: string, path: string, maxBytes: number) {
-    const text = this.files.get(path);
-    const data = Buffer.from(text ?? '');
-    return { exists: text !== undefined, data: data.subarray(0, maxBytes), truncated: data.length > maxBytes };
-  }
-  readonly globs = new Map<string, string[]>();
-  async globRun(_site: string, _runId: string, pattern: string) {
-    return this.globs.get(pattern) ?? [];
-  }
-  async itemResults(_site: string, attemptId: string) {
-    return this.items.get(attemptId) ?? [];
-  }
-  async describe() {
-    return SITE;
-  }
-}
 
 describe('WorkflowEngine [real: PGlite]', () => {
   let store: WorkflowStore;
@@ -100,14 +17,13 @@ describe('WorkflowEngine [real: PGlite]', () => {
   let site: ScriptedSite;
   let engine: WorkflowEngine;
 
+  let kit: SpecStore;
+  const submit = (yaml: string) => kit.submit(yaml);
+  const record = (runId: string) => kit.record(runId);
+
   beforeAll(async () => {
-    const database = await openDatabase<WorkflowDb>({
-      embeddedDir: mkdtempSync(join(tmpdir(), 'engine-spec-')),
-      schema: 'scheduler',
-      migrations: workflowMigrations,
-    });
-    store = new WorkflowStore(database.db);
-    close = database.close;
+    kit = await openSpecStore('engine-spec-');
+    ({ store, close } = kit);
   });
   afterAll(() => close());
   beforeEach(() => {
@@ -116,19 +32,6 @@ describe('WorkflowEngine [real: PGlite]', () => {
     engine = new WorkflowEngine(store, jobs, site, logger);
   });
 
-  let runs = 0;
-  async function submit(yaml: string): Promise<string> {
-    runs += 1;
-    const runId = `20000000-0000-4000-8000-${String(runs).padStart(12, '0')}`;
-    const workflow = parseWorkflow(yaml, 'w.yaml');
-    const plan = planWorkflow(workflow, SITE);
-    const pin = (steps: typeof plan.steps) => steps.forEach((s) => (s.loop ? pin(s.loop.steps) : (s.imageDigest = `reg/lab/busybox@sha256:${'a'.repeat(64)}`)));
-    pin(plan.steps);
-    await store.insertRun({ runId, workflow, plan, fileName: 'w.yaml', nodes: scopeNodes(workflow, ''), at: new Date() });
-    return runId;
-  }
-  const record = async (runId: string) =>
-    toWorkflowRecord((await store.run(runId)) as RunRow, { nodes: await store.nodes(runId), jobs: await store.jobs(runId), iterations: await store.iterations(runId) });
   const step = async (runId: string, key: string) => (await record(runId)).steps.find((s) => s.key === key);
 
   it('runs a DAG in dependency order, wiring outputs as paths under /cairn/run', async () => {

@@ -1,10 +1,11 @@
-import { CairnError, isFinal, isStepFinal, type JobRecord, type StepState } from '@cairn/contracts';
+import { isFinal, isStepFinal, type JobRecord, type StepState } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
-import type { JobsPort, SitePort } from './engine-ports';
+import { classifyRefusal, type JobsPort, type SitePort } from './engine-ports';
 import { LoopSettler } from './loop-settler';
 import { nodeKey, RenderError, scopeSteps, stepOf } from './run-layout';
 import { arrayStepJobs, type RunInfo, runStepJobs } from './step-launcher';
 import { resolveItems } from './step-items';
+import { DEFAULT_TRANSIENT_RETRY, TRANSIENT_CLEARED, TransientRetries, type TransientRetryPolicy, transientReady } from './transient-retries';
 import type { JobLinkRow, NewJobLink, NodeRow, RunRow, WorkflowStore } from './workflow.store';
 import type { ParsedStep } from './workflow.schema';
 import { dependencies } from './workflow-graph';
@@ -25,6 +26,7 @@ const FAILED_STATES: readonly StepState[] = ['FAILED', 'SKIPPED', 'CANCELLED'];
  */
 export class WorkflowEngine {
   private readonly loops: LoopSettler;
+  private readonly transient: TransientRetries;
   private readonly itemPolls = new Map<string, number>();
 
   constructor(
@@ -33,8 +35,10 @@ export class WorkflowEngine {
     private readonly site: SitePort,
     private readonly logger: Logger,
     private readonly clock: () => Date = () => new Date(),
+    retry: TransientRetryPolicy = DEFAULT_TRANSIENT_RETRY,
   ) {
-    this.loops = new LoopSettler(store, site, logger, clock);
+    this.transient = new TransientRetries(store, retry, logger);
+    this.loops = new LoopSettler(store, site, logger, clock, this.transient);
   }
 
   async tick(): Promise<void> {
@@ -90,7 +94,7 @@ export class WorkflowEngine {
       if (blocked) {
         await this.store.updateNode(run.run_id, node.key, { state: 'SKIPPED', reason: `needs ${blocked.key}, which ${blocked.state.toLowerCase()}`, ended_at: this.clock() }, this.clock());
         changed = true;
-      } else if (needs.every((n) => n?.state === 'SUCCEEDED')) {
+      } else if (needs.every((n) => n?.state === 'SUCCEEDED') && transientReady(node, this.clock())) {
         await this.start(run, info, node);
         changed = true;
       }
@@ -132,8 +136,15 @@ export class WorkflowEngine {
         links = runStepJobs(info, node.key, gen);
       }
     } catch (error) {
-      if (!(error instanceof RenderError)) throw error;
-      await this.store.updateNode(run.run_id, node.key, { state: 'FAILED', reason: error.message, started_at: node.started_at ?? at, ended_at: at }, at);
+      const refusal = error instanceof RenderError ? undefined : classifyRefusal(error);
+      if (!(error instanceof RenderError) && !refusal) throw error;
+      let reason = error instanceof RenderError ? error.message : `site ${run.site} refused: ${refusal?.message}`;
+      if (refusal?.transient) {
+        const failure = await this.transient.record(run, node, `site ${run.site}`, refusal.message, at);
+        if (!failure) return;
+        reason = failure;
+      }
+      await this.store.updateNode(run.run_id, node.key, { state: 'FAILED', reason, started_at: node.started_at ?? at, ended_at: at }, at);
       return;
     }
     await this.store.updateNode(
@@ -144,6 +155,8 @@ export class WorkflowEngine {
         gen,
         attempt: node.attempt,
         retry_at: null,
+        ...TRANSIENT_CLEARED,
+        ...(node.transient_tries > 0 ? { reason: '' } : {}),
         started_at: node.started_at ?? at,
         ...(items ? { items: JSON.stringify(items) } : {}),
         ...(exits ? { item_exit: JSON.stringify(exits) } : {}),
@@ -154,33 +167,92 @@ export class WorkflowEngine {
     await this.submitRecorded(run);
   }
 
-  /** Hands every recorded, unsubmitted job to the job service; the request id de-duplicates. */
+  /**
+   * Hands every recorded, unsubmitted job to the job service; the request id de-duplicates.
+   * A refused job fails with the reason; one the service does not take now is tried again
+   * with backoff (recorded on its step instance), and fails once the retry budget is spent.
+   */
   private async submitRecorded(run: RunRow): Promise<void> {
-    for (const link of (await this.store.jobs(run.run_id)).filter((j) => !j.job_id && !j.final)) {
+    const pending = (await this.store.jobs(run.run_id)).filter((j) => !j.job_id && !j.final);
+    if (pending.length === 0) return;
+    const nodes = new Map((await this.store.nodes(run.run_id)).map((n) => [n.key, n]));
+    const waiting = new Set<string>();
+    for (const link of pending) {
+      const node = nodes.get(link.node_key);
+      if (waiting.has(link.node_key) || (node && !transientReady(node, this.clock()))) continue;
       try {
         const job = await this.jobs.submit(link.spec, link.request_id);
         await this.store.updateJob(link.request_id, jobPatch(job));
+        if (node && node.transient_tries > 0) {
+          await this.store.updateNode(run.run_id, node.key, { ...TRANSIENT_CLEARED, reason: '' }, this.clock());
+          nodes.set(node.key, { ...node, ...TRANSIENT_CLEARED, reason: '' });
+        }
       } catch (error) {
-        if (!(error instanceof CairnError) || error.code !== 'INVALID_ARGUMENT') throw error;
-        await this.store.updateJob(link.request_id, { state: 'FAILED', final: true, reason: `refused: ${error.message}` });
+        const refusal = classifyRefusal(error);
+        if (!refusal) throw error;
+        let reason = `refused: ${refusal.message}`;
+        if (refusal.transient && node) {
+          const failure = await this.transient.record(run, node, 'the job service', refusal.message, this.clock());
+          if (!failure) {
+            waiting.add(node.key);
+            continue;
+          }
+          reason = failure;
+        }
+        await this.store.updateJob(link.request_id, { state: 'FAILED', final: true, reason });
       }
     }
   }
 
-  /** Reads the current state of every live job, in batches. */
+  /**
+   * Reads the current state of every live job, in batches. When the job service does not
+   * answer, the jobs are read on a later pass (the rest of this pass goes on); a job it
+   * refuses to report is failed with the reason.
+   */
   private async followJobs(run: RunRow): Promise<void> {
     const live = (await this.store.jobs(run.run_id)).filter((j) => j.job_id && !j.final);
     for (let i = 0; i < live.length; i += 500) {
       const batch = live.slice(i, i + 500);
-      const records = new Map((await this.jobs.byIds(batch.map((j) => j.job_id as string))).map((r) => [r.jobId, r]));
+      const read = await this.readJobs(run, batch.map((j) => j.job_id as string));
+      if (!read) return;
+      const records = new Map(read.records.map((r) => [r.jobId, r]));
       const touched = new Set<string>();
       for (const link of batch) {
+        const refused = read.refused.get(link.job_id as string);
+        if (refused) {
+          await this.store.updateJob(link.request_id, { state: 'FAILED', final: true, reason: `the job service cannot report it: ${refused}` });
+          touched.add(link.node_key);
+          continue;
+        }
         const record = records.get(link.job_id as string);
         if (!record || (record.state === link.state && record.slurmJobId === link.slurm_job_id)) continue;
         await this.store.updateJob(link.request_id, jobPatch(record));
         if (record.slurmJobId !== link.slurm_job_id) touched.add(link.node_key);
       }
       for (const key of touched) await this.store.touchNode(run.run_id, key, this.clock());
+    }
+  }
+
+  /**
+   * The records of these jobs; undefined when the job service does not answer now. A batch
+   * it refuses is halved until the refused jobs are found (at most 2n requests).
+   */
+  private async readJobs(run: RunRow, ids: string[]): Promise<{ records: JobRecord[]; refused: Map<string, string> } | undefined> {
+    try {
+      return { records: await this.jobs.byIds(ids), refused: new Map() };
+    } catch (error) {
+      const refusal = classifyRefusal(error);
+      if (!refusal) throw error;
+      if (refusal.transient) {
+        this.logger.warn({ runId: run.run_id, reason: refusal.message }, 'the job service did not answer; jobs are read again on the next pass');
+        return undefined;
+      }
+      if (ids.length === 1) return { records: [], refused: new Map([[ids[0] as string, refusal.message]]) };
+      const half = Math.ceil(ids.length / 2);
+      const first = await this.readJobs(run, ids.slice(0, half));
+      const second = first && (await this.readJobs(run, ids.slice(half)));
+      if (!first || !second) return undefined;
+      return { records: [...first.records, ...second.records], refused: new Map([...first.refused, ...second.refused]) };
     }
   }
 
@@ -203,7 +275,12 @@ export class WorkflowEngine {
       let changed = false;
       for (const job of jobs.filter((j) => j.node_key === key)) {
         const mine = new Set(job.item_indices ?? []);
-        for (const r of await this.site.itemResults(run.site, job.attempt_id as string)) {
+        // Progress only: a site that does not answer now is asked again on a later pass.
+        const results = await this.site.itemResults(run.site, job.attempt_id as string).catch((error: unknown) => {
+          if (!classifyRefusal(error)) throw error;
+          return [];
+        });
+        for (const r of results) {
           if (mine.has(r.item) && exits[r.item] !== r.exitCode) {
             exits[r.item] = r.exitCode;
             changed = true;
@@ -217,6 +294,7 @@ export class WorkflowEngine {
   /** A run or array instance whose current jobs have all ended: success, retry or failure. */
   private async settleLeaf(run: RunRow, info: RunInfo, node: NodeRow, jobs: JobLinkRow[]): Promise<boolean> {
     const at = this.clock();
+    if (!transientReady(node, at)) return false;
     if (node.retry_at) {
       if (new Date(node.retry_at) > at) return false;
       await this.launch(run, info, node, at);
@@ -250,7 +328,9 @@ export class WorkflowEngine {
       const indices = job.item_indices ?? [];
       const reported = new Map<number, number>();
       if (job.attempt_id) {
-        for (const r of await this.site.itemResults(run.site, job.attempt_id)) {
+        const results = await this.finalItemResults(run, node, job, at);
+        if (results === 'settled') return true;
+        for (const r of results) {
           reported.set(r.item, r.exitCode);
           if (r.exitCode === 0 && r.seconds !== undefined) durations.push(r.seconds);
         }
@@ -259,7 +339,7 @@ export class WorkflowEngine {
       // ran (its element hit the time limit or was cancelled).
       for (const i of indices) exits[i] = job.state === 'COMPLETED' ? 0 : (reported.get(i) ?? -1);
     }
-    const timing = durations.length > 0 ? { item_seconds: median(durations) } : {};
+    const timing = { ...(durations.length > 0 ? { item_seconds: median(durations) } : {}), ...(node.transient_tries > 0 ? TRANSIENT_CLEARED : {}) };
     const failed = exits.flatMap((code, i) => (code === 0 ? [] : [i]));
     if (failed.length === 0) {
       await this.store.updateNode(run.run_id, node.key, { state: 'SUCCEEDED', reason: '', item_exit: JSON.stringify(exits), ...timing, ended_at: at }, at);
@@ -269,6 +349,30 @@ export class WorkflowEngine {
     await this.store.updateNode(run.run_id, node.key, { item_exit: JSON.stringify(exits), ...timing }, at);
     await this.retryOrFail(run, { ...node, item_exit: exits }, step, `${failed.length} of ${exits.length} items failed (${shown})`, at);
     return true;
+  }
+
+  /**
+   * The agent's item records of an ended array job. A completed job needs them only for
+   * item times, so any refusal leaves them out. Otherwise they say which items failed: a
+   * permanent refusal fails the step with the agent's reason; a transient one is retried
+   * with backoff ('settled': recorded, or the budget is spent and the step failed).
+   */
+  private async finalItemResults(run: RunRow, node: NodeRow, job: JobLinkRow, at: Date): Promise<{ item: number; exitCode: number; seconds?: number }[] | 'settled'> {
+    try {
+      return await this.site.itemResults(run.site, job.attempt_id as string);
+    } catch (error) {
+      const refusal = classifyRefusal(error);
+      if (!refusal) throw error;
+      if (job.state === 'COMPLETED') return [];
+      let reason = `site ${run.site} refused the item records of job ${job.job_id ?? job.request_id}: ${refusal.message}`;
+      if (refusal.transient) {
+        const failure = await this.transient.record(run, node, `site ${run.site}`, refusal.message, at);
+        if (!failure) return 'settled';
+        reason = failure;
+      }
+      await this.store.updateNode(run.run_id, node.key, { state: 'FAILED', reason, ended_at: at }, at);
+      return 'settled';
+    }
   }
 
   private async retryOrFail(run: RunRow, node: NodeRow, step: ParsedStep, what: string, at: Date): Promise<void> {
@@ -294,8 +398,19 @@ export class WorkflowEngine {
     const at = this.clock();
     const jobs = await this.store.jobs(run.run_id);
     for (const link of jobs.filter((j) => j.job_id && !j.final && !j.cancel_sent)) {
-      await this.jobs.cancel(link.job_id as string);
-      await this.store.updateJob(link.request_id, { cancel_sent: true });
+      try {
+        await this.jobs.cancel(link.job_id as string);
+        await this.store.updateJob(link.request_id, { cancel_sent: true });
+      } catch (error) {
+        const refusal = classifyRefusal(error);
+        if (!refusal) throw error;
+        // Not answered now: asked again on the next pass. A job the service does not know
+        // will never end on its own; any other refusal leaves its state to be followed.
+        if (refusal.transient) continue;
+        const gone = refusal.code === 'NOT_FOUND' ? { state: 'CANCELLED' as const, final: true, reason: `cancelled with the run (${refusal.message})` } : {};
+        await this.store.updateJob(link.request_id, { cancel_sent: true, ...gone });
+        if (refusal.code === 'NOT_FOUND') link.final = true;
+      }
     }
     const live = new Set(jobs.filter((j) => !j.final).map((j) => j.node_key));
     const nodes = await this.store.nodes(run.run_id);

@@ -46,6 +46,12 @@ export interface WorkflowNodesTable {
   /** Array steps: median seconds an item ran in the last attempt that ran any. */
   item_seconds: number | null;
   retry_at: Timestamp | null;
+  /** Tries in a row that the site (or the job service) did not answer; 0 when it did. */
+  transient_tries: number;
+  /** When the first of those tries failed. */
+  transient_since: Timestamp | null;
+  /** Not before this time is the failed call tried again. */
+  transient_retry_at: Timestamp | null;
   reason: string;
   started_at: Timestamp | null;
   ended_at: Timestamp | null;

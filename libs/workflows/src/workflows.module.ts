@@ -4,6 +4,7 @@ import type { Kysely } from '@cairn/adapters/postgres';
 import type { Logger } from '@cairn/logging';
 import { PeriodicLoop } from '@cairn/service-kit';
 import { NatsJobsPort, NatsSitePort } from './engine-ports';
+import { DEFAULT_TRANSIENT_RETRY, type TransientRetryPolicy } from './transient-retries';
 import { WorkflowEngine } from './workflow-engine';
 import { WorkflowEventPublisher } from './workflow-event-publisher';
 import { WorkflowPlanningService } from './workflow-planning.service';
@@ -20,6 +21,8 @@ export interface WorkflowsModuleOptions {
   sites: readonly string[];
   /** How often the engine looks at running workflows when nothing wakes it. */
   engineIntervalMs: number;
+  /** How the engine retries a site that does not answer, and for how long. */
+  retry?: TransientRetryPolicy;
 }
 
 /** The scheduler's workflow capability: planning and running workflows. */
@@ -36,6 +39,8 @@ export class WorkflowsModule {
       new NatsJobsPort(requester),
       new NatsSitePort(requester, (site) => planning.describe(site)),
       logger.child({ context: 'WorkflowEngine' }),
+      () => new Date(),
+      options.retry ?? DEFAULT_TRANSIENT_RETRY,
     );
     const publisher = new WorkflowEventPublisher(store, jetstream);
     const publisherLoop = new PeriodicLoop('workflow-events', 500, () => publisher.tick(), logger.child({ context: 'WorkflowEventPublisher' }));
