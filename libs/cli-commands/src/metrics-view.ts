@@ -18,7 +18,7 @@ function metricNames(iterations: readonly pb.LoopIteration[]): string[] {
 }
 
 const value = (i: pb.LoopIteration | undefined, metric: string): string => {
-  const v = i?.metrics[metric];
+  const v = i && Object.hasOwn(i.metrics, metric) ? i.metrics[metric] : undefined;
   return v === undefined ? '-' : formatMetric(v);
 };
 
@@ -63,7 +63,7 @@ export function renderMetrics(run: pb.Workflow, options: MetricsOptions = {}): s
       '',
     );
     for (const name of names) {
-      const points = iterations.flatMap((i) => (i.metrics[name] === undefined ? [] : [{ x: i.iteration, y: i.metrics[name] ?? 0 }]));
+      const points = iterations.flatMap((i) => (Object.hasOwn(i.metrics, name) ? [{ x: i.iteration, y: i.metrics[name] ?? 0 }] : []));
       parts.push(`${pc.bold(name)}  ${pc.dim(pointStats(points))}`, ...metricChart(points, options.chartHeight).map((l) => `  ${l}`), '');
     }
   }

@@ -17,6 +17,7 @@ export {
   IMAGE_REFERENCE,
   ownValue,
   safeText,
+  shortText,
   SITE_PATTERN,
   siteName,
   token,

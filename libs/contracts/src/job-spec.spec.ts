@@ -31,14 +31,14 @@ describe('jobSpecSchema', () => {
     [{ command: ['/bin/echo', 'a\n#SBATCH --uid=0'] }, 'spec.command[1]: contains a newline; control characters are not allowed'],
     [{ command: ['/bin/echo', 'a\u0000b'] }, 'spec.command[1]: contains a NUL byte; control characters are not allowed'],
     [{ name: '$(id)' }, 'spec.name: must be a job name: letters, digits, ".", "-" and "_", starting with a letter or digit'],
-    [{ env: { 'BAD NAME': 'x' } }, 'spec.env.BAD NAME: must be a variable name: letters, digits and "_", not starting with a digit'],
+    [{ env: { 'BAD NAME': 'x' } }, 'spec.env["BAD NAME"]: must be a variable name: letters, digits and "_", not starting with a digit'],
     [{ env: { SLURM_JOB_ID: 'x' } }, 'spec.env.SLURM_JOB_ID: must not start with SLURM_ or CAIRN_ (reserved)'],
     [{ env: { OK: 'a\rb' } }, 'spec.env.OK: contains a carriage return; control characters are not allowed'],
     [{ image: 'Busybox:latest' }, 'spec.image: must be an image reference such as "lab/busybox:1.36" or "host:5000/lab/model@sha256:<64 hex>"'],
     [{ resources: { ...JOB_DEFAULTS, cpus: 0 } }, 'spec.resources.cpus: must be at least 1'],
     [{ resources: { ...JOB_DEFAULTS, partition: 'a b' } }, 'spec.resources.partition: must be a partition name: letters, digits, "-" and "_"'],
     [{ site: 'Site' }, 'spec.site: must be a site name: lower-case letters, digits and "-", starting with a letter'],
-    [{ extra: 1 }, 'spec: Unrecognized key: "extra"'],
+    [{ extra: 1 }, 'spec: unknown field "extra"'],
   ])('refuses %j with a message naming the field', (patch, message) => {
     expect(messageFor({ ...valid, ...patch })).toBe(message);
   });

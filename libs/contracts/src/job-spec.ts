@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { imageReference, safeText, siteName, token, uuid } from './validation';
+import { imageReference, safeText, siteName, token, userRecord, uuid } from './validation';
 
 export const JOB_LIMITS = {
   maxArgs: 256,
@@ -36,16 +36,15 @@ export const resourcesSchema = z
   })
   .strict();
 
-export const envSchema = z
-  .record(
-    z
-      .string()
-      .max(JOB_LIMITS.maxEnvNameBytes, `is longer than ${JOB_LIMITS.maxEnvNameBytes} characters`)
-      .regex(ENV_NAME, 'must be a variable name: letters, digits and "_", not starting with a digit')
-      .refine((name) => !/^(SLURM_|CAIRN_)/.test(name), 'must not start with SLURM_ or CAIRN_ (reserved)'),
-    safeText(JOB_LIMITS.maxArgBytes),
-  )
-  .refine((env) => Object.keys(env).length <= JOB_LIMITS.maxEnv, `has more than ${JOB_LIMITS.maxEnv} entries`);
+/** Names are user keys: a null-prototype record, so "__proto__" or "constructor" is a name like any other. */
+export const envSchema = userRecord(
+  z
+    .string()
+    .max(JOB_LIMITS.maxEnvNameBytes, `is longer than ${JOB_LIMITS.maxEnvNameBytes} characters`)
+    .regex(ENV_NAME, 'must be a variable name: letters, digits and "_", not starting with a digit')
+    .refine((name) => !/^(SLURM_|CAIRN_)/.test(name), 'must not start with SLURM_ or CAIRN_ (reserved)'),
+  safeText(JOB_LIMITS.maxArgBytes),
+).refine((env) => Object.keys(env).length <= JOB_LIMITS.maxEnv, `has more than ${JOB_LIMITS.maxEnv} entries`);
 
 export const itemArraySchema = z
   .object({

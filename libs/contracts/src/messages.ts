@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { jobSpecSchema } from './job-spec';
 import { jobStateSchema } from './job-state';
-import { imageReference, safeText, siteName, token, uuid } from './validation';
+import { imageReference, safeText, shortText, siteName, token, uuid } from './validation';
 
 /**
  * Payloads of Cairn's NATS messages (version 1). Every receiver parses with these
@@ -39,7 +39,7 @@ export const listJobsQuery = z
     pageToken: z.string().max(512).optional(),
     states: z.array(jobStateSchema).max(7),
     site: siteName.optional(),
-    namePrefix: z.string().max(64).optional(),
+    namePrefix: shortText(64).optional(),
   })
   .strict();
 export type ListJobsQuery = z.infer<typeof listJobsQuery>;

@@ -15,7 +15,9 @@ export function decodePageToken(token: string, call = 'the list'): PageCursor {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { t?: unknown; id?: unknown };
     const createdAt = new Date(String(parsed.t));
-    if (typeof parsed.id !== 'string' || !/^[0-9a-f-]{36}$/.test(parsed.id) || Number.isNaN(createdAt.getTime())) {
+    // A time PostgreSQL can compare with (a forged year -200000 would fail the query, not the token).
+    const year = createdAt.getUTCFullYear();
+    if (typeof parsed.id !== 'string' || !/^[0-9a-f-]{36}$/.test(parsed.id) || Number.isNaN(createdAt.getTime()) || year < 1970 || year > 9999) {
       throw new Error('bad cursor');
     }
     return { createdAt, id: parsed.id };

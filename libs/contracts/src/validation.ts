@@ -59,6 +59,16 @@ export const safeText = (maxBytes: number) =>
     if (control) ctx.addIssue({ code: 'custom', message: `contains ${control}; control characters are not allowed` });
   });
 
+/** Short free text bounded in characters (a name prefix): the free-text rule, at most `maxChars`. */
+export const shortText = (maxChars: number) =>
+  z
+    .string()
+    .max(maxChars, `is longer than ${maxChars} characters`)
+    .superRefine((value, ctx) => {
+      const control = value.length > maxChars ? undefined : describeControl(value);
+      if (control) ctx.addIssue({ code: 'custom', message: `contains ${control}; control characters are not allowed` });
+    });
+
 /** A token such as a name: a fixed alphabet, so no shell or Slurm syntax can hide in it. */
 export const token = (pattern: RegExp, what: string, maxLength: number) =>
   z
@@ -91,12 +101,12 @@ export function userRecord<K extends z.ZodType<string, string>, V extends z.ZodT
       for (const name of Object.keys(input)) {
         const k = key.safeParse(name);
         if (!k.success) {
-          ctx.addIssue({ code: 'custom', path: [name], message: `${excerpt(name)} is not a valid name: ${k.error.issues.map((i) => i.message).join('; ')}` });
+          ctx.addIssue({ code: 'custom', path: [name], message: k.error.issues.map((i) => i.message).join('; ') });
           continue;
         }
         const v = value.safeParse(input[name]);
         if (!v.success) {
-          for (const issue of v.error.issues) ctx.addIssue({ code: 'custom', path: [name, ...issue.path], message: issue.message });
+          for (const issue of v.error.issues) ctx.addIssue({ ...issue, path: [name, ...issue.path] });
           continue;
         }
         out[name] = v.data;

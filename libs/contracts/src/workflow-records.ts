@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { planWorkflowCommand, requestIdSchema, workflowPlanSchema } from './messages';
-import { siteName, uuid } from './validation';
+import { shortText, siteName, uuid } from './validation';
 
 /**
  * What the scheduler records about running workflows (version 1): runs, step instances
@@ -91,7 +91,7 @@ export const listWorkflowsQuery = z
     pageSize: z.number().int().min(1).max(500),
     pageToken: z.string().max(512).optional(),
     states: z.array(workflowStateSchema).max(4),
-    namePrefix: z.string().max(64).optional(),
+    namePrefix: shortText(64).optional(),
   })
   .strict();
 export type ListWorkflowsQuery = z.infer<typeof listWorkflowsQuery>;

@@ -87,7 +87,8 @@ export function parseCondition(text: string): Condition {
 export function evaluateCondition(condition: Condition, metrics: Record<string, unknown>): boolean {
   const value = (operand: Operand): number => {
     if (operand.kind === 'number') return operand.value;
-    const found = operand.name.split('.').reduce<unknown>((obj, key) => (obj && typeof obj === 'object' ? (obj as Record<string, unknown>)[key] : undefined), metrics);
+    // Only the object's own members: "constructor" is a metric name like any other.
+    const found = operand.name.split('.').reduce<unknown>((obj, key) => (obj && typeof obj === 'object' && Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined), metrics);
     if (typeof found !== 'number' || Number.isNaN(found)) throw new ConditionError(`metric "${operand.name}" is ${found === undefined ? 'missing' : `not a number (${JSON.stringify(found)})`}`);
     return found;
   };

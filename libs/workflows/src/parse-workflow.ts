@@ -1,5 +1,6 @@
+import { controlIndex, describeControl, excerpt } from '@cairn/contracts';
 import { isMap, isScalar, LineCounter, type Node, parseDocument, type Document } from 'yaml';
-import { formatPath, WorkflowError, type WorkflowProblem } from './workflow.errors';
+import { formatPath, MAX_LISTED_PROBLEMS, WorkflowError, type WorkflowProblem } from './workflow.errors';
 import { checkWorkflowGraph } from './workflow-graph';
 import { type ParsedWorkflow, workflowSchema } from './workflow.schema';
 
@@ -21,43 +22,60 @@ export function parseWorkflow(text: string, file: string): ParsedWorkflow {
     throw new WorkflowError(file, [{ line: 1, column: 1, path: '', message: `the file is larger than ${MAX_WORKFLOW_BYTES} bytes` }]);
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  // The file's text follows the free-text rule, newlines and carriage returns allowed.
+  const bad = controlIndex(text, '\n\r');
+  if (bad >= 0) {
+    const lines = text.slice(0, bad).split('\n');
+    const control = describeControl(text.slice(bad, bad + 2), '\n\r') ?? 'a control character';
+    throw new WorkflowError(file, [{ line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1, path: '', message: `contains ${control}; control characters are not allowed` }]);
+  }
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  } catch (error) {
+    // The YAML parser recurses: a file nested thousands deep exhausts its stack.
+    if (!(error instanceof RangeError)) throw error;
+    throw new WorkflowError(file, [{ line: 1, column: 1, path: '', message: 'not valid YAML: nested too deeply' }]);
+  }
   if (doc.errors.length > 0) {
     throw new WorkflowError(
       file,
-      doc.errors.map((e) => {
+      doc.errors.slice(0, MAX_LISTED_PROBLEMS).map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
         return { line: pos.line, column: pos.col, path: '', message: `not valid YAML: ${e.message.split('\n')[0] ?? e.code}` };
       }),
+      doc.errors.length,
     );
   }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    throw new WorkflowError(file, [{ line: 1, column: 1, path: '', message: (error as Error).message }]);
+    if (!(error instanceof Error)) throw error;
+    throw new WorkflowError(file, [{ line: 1, column: 1, path: '', message: error instanceof RangeError ? 'nested too deeply' : error.message }]);
   }
   const result = workflowSchema.safeParse(value);
   if (!result.success) {
     const problems = result.error.issues.flatMap((issue): PathProblem[] => {
       const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field "${key}"${suggest(key)}` }));
+        return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field ${excerpt(key)}${suggest(key)}` }));
       }
       if (issue.code === 'invalid_key') return [{ path, message: issue.issues.map((i) => i.message).join('; ') }];
       if (issue.code === 'invalid_union' && issue.path.length > 0) return [{ path, message: 'has the wrong type' }];
       return [{ path, message: issue.message }];
     });
-    throw new WorkflowError(file, locate(problems, doc, lineCounter));
+    throw new WorkflowError(file, locate(problems, doc, lineCounter), problems.length);
   }
   const workflow = result.data as ParsedWorkflow;
   const graphProblems = checkWorkflowGraph(workflow);
-  if (graphProblems.length > 0) throw new WorkflowError(file, locate(graphProblems, doc, lineCounter));
+  if (graphProblems.length > 0) throw new WorkflowError(file, locate(graphProblems, doc, lineCounter), graphProblems.length);
   return workflow;
 }
 
+/** Lines and columns of the first problems (only those are listed; finding each costs a walk of the file). */
 function locate(problems: PathProblem[], doc: Document, lineCounter: LineCounter): WorkflowProblem[] {
-  return problems.map((p) => {
+  return problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => {
     const offset = nodeAt(doc, p.path)?.range?.[0] ?? 0;
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col, path: formatPath(p.path), message: p.message };
@@ -86,7 +104,9 @@ const KNOWN_FIELDS = [
   'until', 'metrics', 'maxIterations', 'maxWallTime', 'max', 'backoff', 'factor', 'path', 'requeue', 'to', 'step',
 ];
 
+/** "did you mean" over bounded strings only: a long key gets no suggestion. */
 function suggest(key: string): string {
+  if (key.length > 32) return '';
   const close = KNOWN_FIELDS.filter((known) => editDistance(known.toLowerCase(), key.toLowerCase()) <= 2);
   return close.length > 0 ? `; did you mean "${close[0]}"?` : '';
 }

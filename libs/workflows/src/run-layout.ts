@@ -1,4 +1,4 @@
-import { ITEM_PLACEHOLDER } from '@cairn/contracts';
+import { hasOwnKey, ITEM_PLACEHOLDER, ownValue } from '@cairn/contracts';
 import { parseReference } from './templates';
 import type { ParsedStep, ParsedWorkflow } from './workflow.schema';
 
@@ -42,7 +42,7 @@ export function scopeSteps(workflow: ParsedWorkflow, scope: string): Record<stri
   if (!scope) return steps;
   for (const segment of scope.split('.')) {
     const name = segment.replace(/\[\d+\]$/, '');
-    const loop = steps[name]?.loop;
+    const loop = ownValue(steps, name)?.loop;
     if (!loop) throw new RenderError(`scope "${scope}" names no loop "${name}"`);
     steps = loop.steps;
   }
@@ -52,7 +52,7 @@ export function scopeSteps(workflow: ParsedWorkflow, scope: string): Record<stri
 export function stepOf(workflow: ParsedWorkflow, key: string): ParsedStep {
   const scope = parentScope(key);
   const name = key.slice(scope ? scope.length + 1 : 0);
-  const step = scopeSteps(workflow, scope)[name];
+  const step = ownValue(scopeSteps(workflow, scope), name);
   if (!step) throw new RenderError(`no step "${key}" in workflow ${workflow.name}`);
   return step;
 }
@@ -75,12 +75,12 @@ export interface Location {
 export function outputLocation(workflow: ParsedWorkflow, scope: string, from: string, step: string, output: string): Location {
   let at = scope;
   for (;;) {
-    if (step in scopeSteps(workflow, at)) break;
+    if (hasOwnKey(scopeSteps(workflow, at), step)) break;
     if (!at) throw new RenderError(`unknown step "${step}"`);
     at = parentScope(at);
   }
-  const target = scopeSteps(workflow, at)[step] as ParsedStep;
-  const relative = target.outputs?.[output];
+  const target = ownValue(scopeSteps(workflow, at), step) as ParsedStep;
+  const relative = ownValue(target.outputs, output);
   if (relative === undefined) throw new RenderError(`step "${step}" has no output "${output}"`);
   let targetScope = at;
   if (target.decide && at === scope && at !== '' && step !== from) {
@@ -108,7 +108,7 @@ export function renderValue(value: string, workflow: ParsedWorkflow, key: string
         if (ref.field !== undefined) throw new RenderError(`"\${{ item.${ref.field} }}": item fields are not supported yet; use \${{ item }}`);
         return ITEM_PLACEHOLDER;
       case 'param': {
-        const param = workflow.params?.[ref.name];
+        const param = ownValue(workflow.params, ref.name);
         if (param === undefined) throw new RenderError(`unknown parameter "${ref.name}"`);
         return String(param);
       }

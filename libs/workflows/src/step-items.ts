@@ -4,9 +4,8 @@ import { orRenderError, type SitePort } from './engine-ports';
 import { describeControl } from '@cairn/contracts';
 import { outputLocation, parentScope, RenderError, renderValue, RUN_MOUNT, stepOf } from './run-layout';
 import type { RunInfo } from './step-launcher';
+import { MAX_STEP_ITEMS } from './workflow.schema';
 
-/** The most items one array step may have. */
-export const MAX_STEP_ITEMS = 1_000_000;
 const MAX_ITEMS_FILE_BYTES = 1 << 20;
 
 /**
@@ -18,7 +17,11 @@ export async function resolveItems(run: RunInfo, key: string, site: SitePort): P
   const array = stepOf(run.workflow, key).array;
   if (!array) throw new RenderError(`step "${key}" has no array`);
   if (array.items) return array.items.map((v) => (typeof v === 'boolean' ? String(v) : v));
-  if (array.range) return rangeItems(array.range);
+  if (array.range) {
+    const count = Math.floor((array.range.to - array.range.from) / array.range.step) + 1;
+    if (!(count <= MAX_STEP_ITEMS)) throw new RenderError(`array.range makes ${count} items; at most ${MAX_STEP_ITEMS}`);
+    return rangeItems(array.range);
+  }
   if (array.from) {
     const ref = findReferences(array.from)[0]?.reference;
     if (ref?.kind !== 'output') throw new RenderError('array.from must name a step output');

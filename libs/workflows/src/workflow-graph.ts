@@ -1,3 +1,4 @@
+import { hasOwnKey, ownValue } from '@cairn/contracts';
 import { ConditionError, parseCondition } from './condition';
 import type { PathProblem } from './parse-workflow';
 import { findReferences, type Reference } from './templates';
@@ -28,8 +29,8 @@ export function dependencies(steps: Record<string, ParsedStep>, loopBody = false
   for (const [name, step] of Object.entries(steps)) {
     const mine = new Set(step.needs ?? []);
     for (const ref of referencesOf(step)) {
-      if (ref.kind !== 'output' || !(ref.step in steps) || ref.step === name) continue;
-      if (loopBody && steps[ref.step]?.decide) continue;
+      if (ref.kind !== 'output' || !hasOwnKey(steps, ref.step) || ref.step === name) continue;
+      if (loopBody && ownValue(steps, ref.step)?.decide) continue;
       mine.add(ref.step);
     }
     deps.set(name, mine);
@@ -75,7 +76,7 @@ function checkScope(
   problems: PathProblem[],
 ): void {
   const visible = [steps, ...outer];
-  const find = (name: string) => visible.find((scope) => name in scope)?.[name];
+  const find = (name: string) => ownValue(visible.find((scope) => hasOwnKey(scope, name)), name);
   for (const [name, step] of Object.entries(steps)) {
     const here: Path = [...at, name];
     if (!step.loop && !step.image && !workflow.defaults?.image) {
@@ -83,7 +84,7 @@ function checkScope(
     }
     step.needs?.forEach((need, i) => {
       if (need === name) problems.push({ path: [...here, 'needs', i], message: 'a step cannot need itself' });
-      else if (!(need in steps)) problems.push({ path: [...here, 'needs', i], message: `unknown step "${need}"${known(steps)}` });
+      else if (!hasOwnKey(steps, need)) problems.push({ path: [...here, 'needs', i], message: `unknown step "${need}"${known(steps)}` });
     });
     for (const { value, path } of templatedStrings(step, here)) {
       for (const found of findReferences(value)) {
@@ -93,13 +94,16 @@ function checkScope(
         }
         const ref = found.reference;
         if (ref?.kind === 'item' && !step.array) problems.push({ path, message: '"${{ item }}" is only defined in a step with an array' });
+        else if (ref?.kind === 'item' && ref.field !== undefined) {
+          problems.push({ path, message: `"\${{ item.${ref.field} }}": items are scalars (text, numbers, booleans) and have no fields; use \${{ item }}` });
+        }
         if (ref?.kind === 'loop' && outer.length === 0) problems.push({ path, message: '"${{ loop.iteration }}" is only defined inside a loop' });
-        if (ref?.kind === 'param' && !(ref.name in (workflow.params ?? {}))) problems.push({ path, message: `unknown parameter "${ref.name}"` });
+        if (ref?.kind === 'param' && !hasOwnKey(workflow.params, ref.name)) problems.push({ path, message: `unknown parameter "${ref.name}"` });
         if (ref?.kind === 'output') {
           const target = find(ref.step);
           if (ref.step === name) problems.push({ path, message: 'a step cannot use its own outputs' });
           else if (!target) problems.push({ path, message: `unknown step "${ref.step}"` });
-          else if (!(ref.output in (target.outputs ?? {}))) {
+          else if (!hasOwnKey(target.outputs, ref.output)) {
             const outputs = Object.keys(target.outputs ?? {});
             problems.push({ path, message: `step "${ref.step}" has no output "${ref.output}"${outputs.length ? ` (it has ${outputs.join(', ')})` : ' (it declares no outputs)'}` });
           }
@@ -118,9 +122,9 @@ function checkScope(
       }
       const metrics = step.loop.metrics ? findReferences(step.loop.metrics)[0]?.reference : undefined;
       if (metrics?.kind === 'output') {
-        const source = step.loop.steps[metrics.step];
+        const source = ownValue(step.loop.steps, metrics.step);
         if (!source) problems.push({ path: [...loopAt, 'metrics'], message: `must be an output of a step inside the loop, not "${metrics.step}"` });
-        else if (!(metrics.output in (source.outputs ?? {}))) problems.push({ path: [...loopAt, 'metrics'], message: `step "${metrics.step}" has no output "${metrics.output}"` });
+        else if (!hasOwnKey(source.outputs, metrics.output)) problems.push({ path: [...loopAt, 'metrics'], message: `step "${metrics.step}" has no output "${metrics.output}"` });
       }
       checkScope(step.loop.steps, [...loopAt, 'steps'], visible, workflow, problems);
     }

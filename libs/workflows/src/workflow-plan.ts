@@ -1,7 +1,7 @@
-import type { ArrayStepPlan, PartitionInfo, ResolvedResources, SiteDescription, StepPlan, WorkflowPlan } from '@cairn/contracts';
+import { type ArrayStepPlan, ownValue, type PartitionInfo, type ResolvedResources, type SiteDescription, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
 import { planArray } from './array-plan';
 import { dependencies, topologicalOrder } from './workflow-graph';
-import type { ParsedResources, ParsedStep, ParsedWorkflow } from './workflow.schema';
+import { MAX_STEP_ITEMS, type ParsedResources, type ParsedStep, type ParsedWorkflow } from './workflow.schema';
 
 /** Defaults for what neither the step nor the workflow's defaults say. */
 export const STEP_DEFAULTS = { cpus: 1, memory: 1024, time: 3600, gpus: 0, nodes: 1 } as const;
@@ -37,7 +37,7 @@ function planScope(
 ): StepPlan[] {
   const deps = dependencies(steps, prefix !== '');
   return topologicalOrder(steps, prefix !== '').map((name) => {
-    const step = steps[name] as ParsedStep;
+    const step = ownValue(steps, name) as ParsedStep;
     const path = `${prefix}${name}`;
     const needs = [...(deps.get(name) ?? [])].map((d) => `${prefix}${d}`);
     if (step.loop) {
@@ -65,7 +65,7 @@ function resolveResources(path: string, wanted: ParsedResources, site: SiteDescr
   let partitionName: string | undefined;
   let gpuType = wanted.gpuType;
   if (wanted.class) {
-    const cls = site.resourceClasses[wanted.class];
+    const cls = ownValue(site.resourceClasses, wanted.class);
     if (!cls) {
       const offered = Object.keys(site.resourceClasses);
       problems.push(`${path}: resource class "${wanted.class}" is not offered by site ${site.site}${offered.length ? ` (it offers ${offered.join(', ')})` : ' (it defines none)'}`);
@@ -126,7 +126,11 @@ function planArrayStep(step: ParsedStep, r: ResolvedResources, site: SiteDescrip
   if (count === null) {
     return { items: null, itemSeconds, itemsPerElement: Math.max(1, Math.floor(target / itemSeconds)), elements: null, arrays: [], ...(array.throttle ? { throttle: array.throttle } : {}) };
   }
-  if (count > site.maxJobCount * site.maxArraySize) problems.push(`${path}: ${count} items are more than site ${site.site} can hold`);
+  if (count > site.maxJobCount * site.maxArraySize || count > MAX_STEP_ITEMS) {
+    // Counted, not expanded: refused before any list of that size is made.
+    problems.push(`${path}: ${count} items are more than ${count > MAX_STEP_ITEMS ? `a step may have (${MAX_STEP_ITEMS})` : `site ${site.site} can hold`}`);
+    return { items: count, itemSeconds, itemsPerElement: 1, elements: null, arrays: [], ...(array.throttle ? { throttle: array.throttle } : {}) };
+  }
   const plan = planArray({
     items: Array.from({ length: count }, (_, i) => i),
     itemSeconds,

@@ -1,5 +1,6 @@
 import {
   CairnError,
+  excerpt,
   type PlanWorkflowCommand,
   resolvedImageSchema,
   type SiteDescription,
@@ -10,7 +11,8 @@ import {
 } from '@cairn/contracts';
 import type { NatsRequester } from '@cairn/adapters/nats';
 import { parseWorkflow } from './parse-workflow';
-import { WorkflowError } from './workflow.errors';
+import { checkRunnable } from './runnable-check';
+import { MAX_LISTED_PROBLEMS, WorkflowError } from './workflow.errors';
 import { PlanError, planWorkflow } from './workflow-plan';
 import type { ParsedWorkflow } from './workflow.schema';
 
@@ -20,7 +22,9 @@ const SITE_DESCRIPTION_TTL_MS = 60_000;
 /**
  * Checks and plans a submitted workflow: parse and validate the file, ask the site's agent
  * what the cluster offers (MaxArraySize, partitions, resource classes), place every step,
- * and pin every image to a digest. Any problem is INVALID_ARGUMENT with all the details.
+ * pin every image to a digest, and render every step's job as the engine will. Any problem
+ * is INVALID_ARGUMENT with all the details. This is the one validator: a dry run and a
+ * submission both go through `parseAndPlan`, so each accepts exactly what the other does.
  */
 export class WorkflowPlanningService {
   private readonly siteCache = new Map<string, { at: number; description: SiteDescription }>();
@@ -45,16 +49,18 @@ export class WorkflowPlanningService {
     }
     const site = command.site ?? workflow.site ?? command.defaultSite;
     if (!this.sites.includes(site)) {
-      throw new CairnError('INVALID_ARGUMENT', `site: unknown site "${site}"; known sites: ${this.sites.join(', ')}`);
+      throw new CairnError('INVALID_ARGUMENT', `site: unknown site ${excerpt(site)}; known sites: ${this.sites.join(', ')}`);
     }
     let plan: WorkflowPlan;
     try {
       plan = planWorkflow(workflow, await this.describe(site));
     } catch (error) {
-      if (error instanceof PlanError) throw new CairnError('INVALID_ARGUMENT', `${command.fileName}: ${error.problems.join(`\n${command.fileName}: `)}`);
+      if (error instanceof PlanError) throw new CairnError('INVALID_ARGUMENT', boundedList(error.problems.map((p) => `${command.fileName}: ${p}`)));
       throw error;
     }
     await this.pinImages(plan.steps, command.fileName);
+    const problems = checkRunnable(workflow, plan);
+    if (problems.length > 0) throw new CairnError('INVALID_ARGUMENT', boundedList(problems.map((p) => `${command.fileName}: ${p}`)));
     return { workflow, plan };
   }
 
@@ -85,7 +91,14 @@ export class WorkflowPlanningService {
         }
       }),
     );
-    if (problems.length > 0) throw new CairnError('INVALID_ARGUMENT', problems.sort().join('\n'));
+    if (problems.length > 0) throw new CairnError('INVALID_ARGUMENT', boundedList(problems.sort()));
     for (const step of all) if (step.image) step.imageDigest = pinned.get(step.image);
   }
+}
+
+/** Problems one per line: the first MAX_LISTED_PROBLEMS, each cut to 300 characters, then how many more. */
+function boundedList(problems: readonly string[]): string {
+  const listed = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => (p.length > 300 ? `${p.slice(0, 300)}…` : p));
+  const more = problems.length - listed.length;
+  return [...listed, ...(more > 0 ? [`and ${more} more problem${more === 1 ? '' : 's'}`] : [])].join('\n');
 }

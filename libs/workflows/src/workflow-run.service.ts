@@ -9,7 +9,6 @@ import {
 import type { Logger } from '@cairn/logging';
 import type { Wakeable } from '@cairn/service-kit';
 import { scopeNodes } from './run-layout';
-import { checkRunnable } from './runnable-check';
 import type { WorkflowPlanningService } from './workflow-planning.service';
 import { toWorkflowRecord } from './workflow-record.mapper';
 import type { WorkflowStore } from './workflow.store';
@@ -23,15 +22,13 @@ export class WorkflowRunService {
     private readonly logger: Logger,
   ) {}
 
-  /** Plans the file (every check), records the run and its top-level steps, starts it. */
+  /** Plans the file (every check, the same as a dry run's), records the run and its top-level steps, starts it. */
   async submit(command: SubmitWorkflowCommand): Promise<{ plan: WorkflowPlan; workflow: WorkflowRecord }> {
     if (command.requestId) {
       const existing = await this.store.runByRequestId(command.requestId);
       if (existing) return { plan: existing.plan, workflow: await this.get(existing.run_id) };
     }
     const { workflow, plan } = await this.planning.parseAndPlan(command);
-    const problems = checkRunnable(workflow, plan);
-    if (problems.length > 0) throw new CairnError('INVALID_ARGUMENT', problems.map((p) => `${command.fileName}: ${p}`).join('\n'));
     const runId = randomUUID();
     const nodes = scopeNodes(workflow, '');
     await this.store

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { imageReference, JOB_LIMITS, safeText, siteName, token } from '@cairn/contracts';
+import { excerpt, imageReference, JOB_LIMITS, parseGlobSegment, safeText, siteName, token, userRecord } from '@cairn/contracts';
 
 /**
  * The workflow language, version 1 (see docs/workflows.md). A workflow is a map of named
@@ -7,6 +7,9 @@ import { imageReference, JOB_LIMITS, safeText, siteName, token } from '@cairn/co
  * repeats a sub-workflow in a `loop`. Names are tokens; commands are argument vectors whose
  * elements may hold `${{ ... }}` references (to items, other steps' outputs, the loop).
  */
+
+/** The most items one array step may have (a range is counted before it is expanded). */
+export const MAX_STEP_ITEMS = 1_000_000;
 
 export const STEP_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 const stepName = token(STEP_NAME, 'a step name: lower-case letters, digits, "-" and "_", starting with a letter', 63);
@@ -22,7 +25,7 @@ export const duration = z.union([z.number().int().positive(), z.string()]).trans
   if (unit) return Number(unit[1]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[unit[2] ?? ''] ?? 1);
   const clock = /^(?:(\d+):)?(\d{1,2}):(\d{2})$/.exec(value.trim());
   if (clock) return Number(clock[1] ?? 0) * 3600 + Number(clock[2]) * 60 + Number(clock[3]);
-  ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (try 90s, 15m, 2h, 1d or 1:30:00)` });
+  ctx.addIssue({ code: 'custom', message: `${excerpt(value)} is not a duration (try 90s, 15m, 2h, 1d or 1:30:00)` });
   return z.NEVER;
 });
 
@@ -31,7 +34,7 @@ export const memory = z.union([z.number().int().positive(), z.string()]).transfo
   if (typeof value === 'number') return value;
   const match = /^(\d+)\s*([MGT])i?B?$/i.exec(value.trim());
   if (!match) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" is not a memory size (try 512M, 4G or 1T)` });
+    ctx.addIssue({ code: 'custom', message: `${excerpt(value)} is not a memory size (try 512M, 4G or 1T)` });
     return z.NEVER;
   }
   return Number(match[1]) * ({ M: 1, G: 1024, T: 1024 * 1024 }[(match[2] ?? 'M').toUpperCase()] ?? 1);
@@ -64,19 +67,45 @@ const checkpointSchema = z
   })
   .strict();
 
-const itemValue = z.union([z.string().max(JOB_LIMITS.maxArgBytes), z.number(), z.boolean()]);
+/** An item or a parameter: a scalar (text under the free-text rule, a finite number, a boolean). */
+const itemValue = z.union([safeText(JOB_LIMITS.maxArgBytes), z.number(), z.boolean()]);
+
+const OUTPUT_REFERENCE = /^\$\{\{\s*steps\.[a-z][a-z0-9_-]*\.outputs\.[a-z][a-z0-9_]*\s*\}\}$/;
+const outputReference = z
+  .string()
+  .max(256, 'is longer than 256 characters')
+  .refine((v) => v.length > 256 || OUTPUT_REFERENCE.test(v), 'must be ${{ steps.<step>.outputs.<output> }}');
+
+/** A glob over the run's directory: free text, and every segment without a reference well formed. */
+const globPattern = safeText(1024)
+  .refine((p) => p.length > 0, 'must not be empty')
+  .superRefine((pattern, ctx) => {
+    if (pattern.includes('${{')) return;
+    for (const segment of pattern.split('/')) {
+      try {
+        parseGlobSegment(segment);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return;
+      }
+    }
+  });
 
 export const arraySchema = z
   .object({
-    items: z.array(itemValue).min(1).max(1_000_000).optional(),
+    items: z.array(itemValue).min(1).max(MAX_STEP_ITEMS).optional(),
     range: z
       .object({ from: z.number().int(), to: z.number().int(), step: z.number().int().min(1).default(1) })
       .strict()
       .refine((r) => r.to >= r.from, 'to must not be below from')
+      // Counted, never expanded, before it is accepted.
+      .refine((r) => r.to < r.from || Math.floor((r.to - r.from) / r.step) + 1 <= MAX_STEP_ITEMS, {
+        message: `makes more than ${MAX_STEP_ITEMS} items`,
+      })
       .optional(),
-    glob: z.string().min(1).max(1024).optional(),
-    lines: z.string().min(1).max(1024).optional(),
-    from: z.string().regex(/^\$\{\{\s*steps\.[a-z][a-z0-9_-]*\.outputs\.[a-z][a-z0-9_]*\s*\}\}$/, 'must be ${{ steps.<step>.outputs.<output> }}').optional(),
+    glob: globPattern.optional(),
+    lines: safeText(1024).refine((p) => p.length > 0, 'must not be empty').optional(),
+    from: outputReference.optional(),
     /** Pack several items into one array element so each runs about this long. */
     targetDuration: duration.optional(),
     /** Expected run time of one item, until the step's history says better. */
@@ -98,11 +127,11 @@ export const arraySchema = z
 const baseStep = {
   image: imageReference.optional(),
   command: z.array(safeText(JOB_LIMITS.maxArgBytes)).min(1).max(JOB_LIMITS.maxArgs).optional(),
-  env: z.record(token(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name', 128), safeText(JOB_LIMITS.maxArgBytes)).optional(),
+  env: userRecord(token(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name', 128), safeText(JOB_LIMITS.maxArgBytes)).optional(),
   resources: workflowResourcesSchema.optional(),
   needs: z.array(stepName).max(256).optional(),
-  inputs: z.record(outputName, z.string().min(1).max(1024)).optional(),
-  outputs: z.record(outputName, relativePath).optional(),
+  inputs: userRecord(outputName, safeText(1024).refine((v) => v.length > 0, 'must not be empty')).optional(),
+  outputs: userRecord(outputName, relativePath).optional(),
   retries: retriesSchema.optional(),
   checkpoint: checkpointSchema.optional(),
   array: arraySchema.optional(),
@@ -162,9 +191,9 @@ const loopSchema: z.ZodType<ParsedLoop, unknown> = z.lazy(() =>
     .object({
       steps: stepsSchema,
       /** Condition over the metrics JSON, e.g. "val_loss < 0.05 or epochs >= 20". */
-      until: z.string().min(1).max(1024).optional(),
+      until: safeText(1024).refine((v) => v.length > 0, 'must not be empty').optional(),
       /** Which step output holds the metrics JSON. */
-      metrics: z.string().regex(/^\$\{\{\s*steps\.[a-z][a-z0-9_-]*\.outputs\.[a-z][a-z0-9_]*\s*\}\}$/, 'must be ${{ steps.<step>.outputs.<output> }}').optional(),
+      metrics: outputReference.optional(),
       maxIterations: z.number().int().min(1).max(10_000),
       maxWallTime: duration.optional(),
     })
@@ -189,8 +218,7 @@ const stepSchema: z.ZodType<ParsedStep, unknown> = z.lazy(() =>
     }),
 );
 
-const stepsSchema = z
-  .record(stepName, stepSchema)
+const stepsSchema = userRecord(stepName, stepSchema)
   .refine((steps) => Object.keys(steps).length >= 1, 'must have at least one step')
   .refine((steps) => Object.keys(steps).length <= 1000, 'must have at most 1000 steps');
 
@@ -198,13 +226,13 @@ export const workflowSchema = z
   .object({
     version: z.literal(1, 'must be 1'),
     name: token(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a workflow name: letters, digits, ".", "-" and "_"', 64),
-    description: z.string().max(4096).optional(),
+    description: safeText(4096).optional(),
     site: siteName.optional(),
     defaults: z
       .object({ image: imageReference.optional(), resources: workflowResourcesSchema.optional(), retries: retriesSchema.optional() })
       .strict()
       .optional(),
-    params: z.record(outputName, itemValue).optional(),
+    params: userRecord(outputName, itemValue).optional(),
     steps: stepsSchema,
   })
   .strict();
