@@ -9,7 +9,22 @@ export const JOB_LIMITS = {
   maxCpus: 1024,
   maxMemoryMb: 16 * 1024 * 1024,
   maxTimeLimitSeconds: 30 * 24 * 3600,
+  maxItems: 10_000,
+  /**
+   * Command arguments, env names and values, and array items together, in bytes of UTF-8
+   * text: what keeps a job, and the messages that carry it, well inside NATS's 1 MiB.
+   */
+  maxTotalBytes: 128 * 1024,
 } as const;
+
+/** The bytes that count against JOB_LIMITS.maxTotalBytes. */
+export function jobTextBytes(spec: { command: readonly string[]; env: Readonly<Record<string, string>>; array?: { items: readonly (string | number)[] } }): number {
+  let bytes = 0;
+  for (const arg of spec.command) bytes += Buffer.byteLength(arg);
+  for (const [name, value] of Object.entries(spec.env)) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  for (const item of spec.array?.items ?? []) bytes += Buffer.byteLength(String(item));
+  return bytes;
+}
 
 export const JOB_DEFAULTS = { cpus: 1, memoryMb: 1024, timeLimitSeconds: 3600 } as const;
 
@@ -48,7 +63,7 @@ export const envSchema = userRecord(
 
 export const itemArraySchema = z
   .object({
-    items: z.array(safeText(JOB_LIMITS.maxArgBytes)).min(1, 'must have at least one item').max(10_000, 'must have at most 10000 items'),
+    items: z.array(safeText(JOB_LIMITS.maxArgBytes)).min(1, 'must have at least one item').max(JOB_LIMITS.maxItems, `must have at most ${JOB_LIMITS.maxItems} items`),
     itemsPerElement: z.number().int().min(1).max(10_000, 'must be at most 10000'),
     throttle: z.number().int().min(1).max(10_000).optional(),
     /**
@@ -94,7 +109,16 @@ export const jobSpecSchema = z
     array: itemArraySchema.optional(),
     run: workflowRunDirSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    const bytes = jobTextBytes(spec);
+    if (bytes > JOB_LIMITS.maxTotalBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `command, env and array items together are ${bytes} bytes; at most ${JOB_LIMITS.maxTotalBytes} (128 KiB) allowed: split the items over several jobs`,
+      });
+    }
+  });
 
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 export type Resources = z.infer<typeof resourcesSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jobSpecSchema } from './job-spec';
+import { JOB_LIMITS, jobSpecSchema, jobTextBytes } from './job-spec';
 import { jobStateSchema } from './job-state';
 import { imageReference, safeText, shortText, siteName, token, uuid } from './validation';
 
@@ -45,7 +45,8 @@ export const listJobsQuery = z
 export type ListJobsQuery = z.infer<typeof listJobsQuery>;
 /** Several jobs at once (the workflow engine following its jobs). */
 export const jobsByIdQuery = z.object({ jobIds: z.array(uuid).max(1000) }).strict();
-export const jobsReply = z.object({ jobs: z.array(jobRecordSchema) });
+/** `remaining`: ids not answered because the reply was full (MAX_ROWS_REPLY_BYTES); ask again for them. */
+export const jobsReply = z.object({ jobs: z.array(jobRecordSchema), remaining: z.array(uuid).optional() });
 
 export const listJobsReply = z.object({ jobs: z.array(jobRecordSchema), nextPageToken: z.string() });
 
@@ -99,9 +100,13 @@ export const ITEM_PLACEHOLDER = '${{ item }}';
  */
 export const attemptArraySchema = z
   .object({
-    items: z.array(z.union([safeText(4096), z.number().finite()])).min(1).max(100_000),
-    itemsPerElement: z.number().int().min(1).max(100_000),
-    throttle: z.number().int().min(1).max(100_000).optional(),
+    items: z
+      .array(z.union([safeText(JOB_LIMITS.maxArgBytes), z.number().finite()]))
+      .min(1)
+      .max(JOB_LIMITS.maxItems)
+      .refine((items) => jobTextBytes({ command: [], env: {}, array: { items } }) <= JOB_LIMITS.maxTotalBytes, `are more than ${JOB_LIMITS.maxTotalBytes} bytes together`),
+    itemsPerElement: z.number().int().min(1).max(JOB_LIMITS.maxItems),
+    throttle: z.number().int().min(1).max(JOB_LIMITS.maxItems).optional(),
     /** Each item's index in its workflow step (default: its position here). */
     indices: z.array(z.number().int().min(0)).optional(),
   })

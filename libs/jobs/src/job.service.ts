@@ -6,10 +6,12 @@ import {
   type JobRecord,
   type JobSpec,
   type ListJobsQuery,
+  MAX_ROWS_REPLY_BYTES,
   type OutputPage,
   outputReply,
   type ResolvedImage,
   resolvedImageSchema,
+  rowsWithin,
   subjects,
 } from '@cairn/contracts';
 import type { NatsRequester } from '@cairn/adapters/nats';
@@ -71,9 +73,15 @@ export class JobService {
     return toJobRecord(row);
   }
 
-  /** The jobs that exist among these ids (unknown ids are left out). */
-  async byIds(jobIds: string[]): Promise<JobRecord[]> {
-    return (await this.store.byIds(jobIds)).map(toJobRecord);
+  /**
+   * The jobs that exist among these ids (unknown ids are left out), as many as fit one
+   * reply; the ids of those that did not fit come back as `remaining`.
+   */
+  async byIds(jobIds: string[]): Promise<{ jobs: JobRecord[]; remaining?: string[] }> {
+    const jobs = (await this.store.byIds(jobIds)).map(toJobRecord);
+    const fit = rowsWithin(jobs, MAX_ROWS_REPLY_BYTES);
+    if (fit === jobs.length) return { jobs };
+    return { jobs: jobs.slice(0, fit), remaining: jobs.slice(fit).map((j) => j.jobId) };
   }
 
   async list(query: ListJobsQuery): Promise<{ jobs: JobRecord[]; nextPageToken: string }> {

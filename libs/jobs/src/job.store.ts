@@ -1,5 +1,15 @@
 import { type Kysely, type Selectable, sql, type Transaction } from '@cairn/adapters/postgres';
-import { canTransition, decodePageToken, encodePageToken, type JobRecord, type JobSpec, type JobState, type ListJobsQuery } from '@cairn/contracts';
+import {
+  canTransition,
+  decodePageToken,
+  encodePageToken,
+  type JobRecord,
+  type JobSpec,
+  type JobState,
+  type ListJobsQuery,
+  MAX_ROWS_REPLY_BYTES,
+  rowsWithin,
+} from '@cairn/contracts';
 import type { JobsTable, SchedulerDb } from './jobs.tables';
 
 export type JobRow = Selectable<JobsTable>;
@@ -93,10 +103,10 @@ export class JobStore {
       .orderBy('job_id', 'desc')
       .limit(query.pageSize + 1)
       .execute();
-    const page = rows.slice(0, query.pageSize);
+    // At most pageSize rows, and fewer when their records would not fit one reply.
+    const page = rows.slice(0, rowsWithin(rows.slice(0, query.pageSize), MAX_ROWS_REPLY_BYTES, toJobRecord));
     const last = page[page.length - 1];
-    const nextPageToken =
-      rows.length > query.pageSize && last ? encodePageToken({ createdAt: last.created_at, id: last.job_id }) : '';
+    const nextPageToken = rows.length > page.length && last ? encodePageToken({ createdAt: last.created_at, id: last.job_id }) : '';
     return { rows: page, nextPageToken };
   }
 

@@ -29,7 +29,7 @@ export class JobsNatsController {
 
   @MessagePattern(subjects.scheduler.jobsById)
   async byIds(@Payload() payload: unknown) {
-    return { jobs: await this.jobs.byIds(parseOrThrow(jobsByIdQuery, payload).jobIds) };
+    return this.jobs.byIds(parseOrThrow(jobsByIdQuery, payload).jobIds);
   }
 
   @MessagePattern(subjects.scheduler.listJobs)

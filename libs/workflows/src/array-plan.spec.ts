@@ -1,4 +1,5 @@
-import { planArray, rangeItems } from './array-plan';
+import fc from 'fast-check';
+import { groupElements, planArray, rangeItems } from './array-plan';
 
 const indices = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -40,5 +41,39 @@ describe('planArray', () => {
 
   it('expands ranges', () => {
     expect(rangeItems({ from: 0, to: 10, step: 5 })).toEqual([0, 5, 10]);
+  });
+});
+
+describe('array chunks within the per-job limits', () => {
+  it('groups whole elements into jobs of at most maxItems items and maxBytes of item text, in order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1000, max: 50_000 }),
+        (sizes, perElement, maxItems, maxBytes) => {
+          const indices = sizes.map((_, i) => i);
+          const elements: number[][] = [];
+          for (let i = 0; i < indices.length; i += perElement) elements.push(indices.slice(i, i + perElement));
+          const groups = groupElements(elements, (i) => sizes[i] ?? 0, { maxItems, maxBytes });
+          expect(groups.flat()).toEqual(elements);
+          for (const group of groups) {
+            const items = group.flat();
+            if (group.length > 1) {
+              expect(items.length).toBeLessThanOrEqual(maxItems);
+              expect(items.reduce((sum, i) => sum + (sizes[i] ?? 0), 0)).toBeLessThanOrEqual(maxBytes);
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('packs no more items per element than maxItemsPerElement allows', () => {
+    const plan = planArray({ items: Array.from({ length: 1000 }, (_, i) => i), itemSeconds: 1, targetSeconds: 500, maxArraySize: 1000, maxItemsPerElement: 32 });
+    expect(plan.itemsPerElement).toBe(32);
+    expect(plan.elementCount).toBe(32);
   });
 });

@@ -22,6 +22,8 @@ export interface ArrayPlanInput {
    * last wave leaves no slot idle and every element gets shorter.
    */
   slots?: number;
+  /** At most this many items per element (e.g. so one element's items fit a job's byte budget). */
+  maxItemsPerElement?: number;
 }
 
 export interface ArrayChunk {
@@ -44,7 +46,7 @@ export function planArray(input: ArrayPlanInput): ArrayPlan {
   if (!(input.itemSeconds > 0) || !(input.targetSeconds > 0)) throw new Error('item and target durations must be positive');
   if (!Number.isInteger(input.maxArraySize) || input.maxArraySize < 1) throw new Error(`invalid MaxArraySize ${input.maxArraySize}`);
   const byTarget = Math.max(1, Math.floor(input.targetSeconds / input.itemSeconds));
-  const itemsPerElement = balance(input.items.length, byTarget, input.slots);
+  const itemsPerElement = Math.min(balance(input.items.length, byTarget, input.slots), Math.max(1, input.maxItemsPerElement ?? Infinity));
   const elements: number[][] = [];
   for (let i = 0; i < input.items.length; i += itemsPerElement) elements.push(input.items.slice(i, i + itemsPerElement));
   const chunks: ArrayChunk[] = [];
@@ -54,6 +56,32 @@ export function planArray(input: ArrayPlanInput): ArrayPlan {
     chunks.push({ arraySpec: `${group.length === 1 ? '0' : `0-${group.length - 1}`}${throttle}`, elements: group });
   }
   return { itemsPerElement, elementCount: elements.length, elementSeconds: itemsPerElement * input.itemSeconds, chunks };
+}
+
+/**
+ * Splits a chunk's elements over as few jobs as Cairn's per-job limits allow: each job gets
+ * whole elements, at most `maxItems` items and at most `maxBytes` of item text (an element
+ * larger than that alone still gets a job of its own, which its submission then refuses).
+ */
+export function groupElements(elements: readonly number[][], itemBytes: (index: number) => number, limits: { maxItems: number; maxBytes: number }): number[][][] {
+  const groups: number[][][] = [];
+  let group: number[][] = [];
+  let count = 0;
+  let bytes = 0;
+  for (const element of elements) {
+    const size = element.reduce((sum, i) => sum + itemBytes(i), 0);
+    if (group.length > 0 && (count + element.length > limits.maxItems || bytes + size > limits.maxBytes)) {
+      groups.push(group);
+      group = [];
+      count = 0;
+      bytes = 0;
+    }
+    group.push(element);
+    count += element.length;
+    bytes += size;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
 }
 
 /** Items of a step as indices 0..n-1 from its `range`. */

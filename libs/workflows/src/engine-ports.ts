@@ -11,7 +11,7 @@ import {
   type SiteDescription,
   subjects,
 } from '@cairn/contracts';
-import type { NatsRequester } from '@cairn/adapters/nats';
+import { collectPages, type NatsRequester } from '@cairn/adapters/nats';
 import { RenderError } from './run-layout';
 
 /** What the engine needs from Cairn's job service (over NATS, its public contract). */
@@ -38,8 +38,17 @@ export class NatsJobsPort extends JobsPort {
     return (await this.requester.request(subjects.scheduler.submitJob, { spec, requestId }, jobReply, 30_000)).job;
   }
 
+  /** Asks again for the ids a full reply left out, until every job is answered. */
   async byIds(jobIds: string[]): Promise<JobRecord[]> {
-    return (await this.requester.request(subjects.scheduler.jobsById, { jobIds }, jobsReply)).jobs;
+    const jobs: JobRecord[] = [];
+    let ask = jobIds;
+    while (ask.length > 0) {
+      const reply = await this.requester.request(subjects.scheduler.jobsById, { jobIds: ask }, jobsReply);
+      jobs.push(...reply.jobs);
+      // Always progress: a reply carries at least one job or it has no remaining.
+      ask = reply.jobs.length > 0 ? (reply.remaining ?? []) : [];
+    }
+    return jobs;
   }
 
   async cancel(jobId: string): Promise<JobRecord> {
@@ -55,9 +64,18 @@ export class NatsSitePort extends SitePort {
     super();
   }
 
+  /** Reads up to `maxBytes` of a run file page by page (each page fits a NATS message). */
   async readRunFile(site: string, runId: string, path: string, maxBytes: number) {
-    const reply = await this.requester.request(subjects.site(site).readRunFile, { runId, path, maxBytes }, runFileReply, 15_000);
-    return { exists: reply.exists, data: Buffer.from(reply.dataBase64, 'base64'), truncated: reply.truncated };
+    const ask = async (offset: number) => {
+      const reply = await this.requester.request(subjects.site(site).readRunFile, { runId, path, maxBytes, offset }, runFileReply, 15_000);
+      const data = Buffer.from(reply.dataBase64, 'base64');
+      // An agent without paging sends the whole read at once (no size).
+      return { reply, page: { data, offset, end: Math.min(maxBytes, reply.size ?? offset + data.length) } };
+    };
+    const first = await ask(0);
+    if (!first.reply.exists) return { exists: false, data: Buffer.alloc(0), truncated: false };
+    const data = await collectPages(first.page, async (offset) => (await ask(offset)).page);
+    return { exists: true, data, truncated: first.reply.truncated };
   }
 
   async globRun(site: string, runId: string, pattern: string, limit: number): Promise<string[]> {

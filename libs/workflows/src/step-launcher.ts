@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { JobSpec, SiteDescription, StepPlan, WorkflowPlan } from '@cairn/contracts';
-import { planArray } from './array-plan';
+import { JOB_LIMITS, type JobSpec, jobTextBytes, type SiteDescription, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
+import { groupElements, planArray } from './array-plan';
 import { pathOfKey, renderValue, RenderError, stepDirOf, stepOf } from './run-layout';
 import type { NewJobLink } from './workflow.store';
 import type { ParsedWorkflow } from './workflow.schema';
 import { DEFAULT_TARGET_SECONDS } from './workflow-plan';
 
 /** Limits of one Cairn array job (JobSpec.array). */
-const MAX_ITEMS_PER_JOB = 10_000;
+const MAX_ITEMS_PER_JOB = JOB_LIMITS.maxItems;
 const MAX_ELEMENTS_PER_JOB = 1000;
 
 export interface RunInfo {
@@ -89,29 +89,20 @@ export function arrayStepJobs(
   const partition = site.partitions.find((p) => p.name === spec.resources.partition);
   const maxTime = partition?.maxTimeSeconds ?? 30 * 24 * 3600;
   const target = Math.min(array.targetDuration ?? DEFAULT_TARGET_SECONDS, maxTime);
+  // Cairn's per-job byte budget, less what the command and env take, bounds each job's items.
+  const itemBytes = (i: number) => Buffer.byteLength(String(items[i]));
+  const budget = Math.max(1, JOB_LIMITS.maxTotalBytes - jobTextBytes(spec));
+  const longest = todo.reduce((max, i) => Math.max(max, itemBytes(i)), 1);
   const plan = planArray({
     items: todo,
     itemSeconds,
     targetSeconds: target,
     maxArraySize: Math.min(site.maxArraySize, MAX_ELEMENTS_PER_JOB),
+    maxItemsPerElement: Math.floor(budget / longest),
     ...(array.throttle ? { throttle: array.throttle, slots: Math.min(array.throttle, partition?.jobSlots || array.throttle) } : {}),
   });
   const elementLimit = Math.min(maxTime, Math.max(itemLimit, Math.ceil(plan.itemsPerElement * itemSeconds * 2) + 60));
-  const groups: number[][][] = [];
-  for (const chunk of plan.chunks) {
-    let group: number[][] = [];
-    let count = 0;
-    for (const element of chunk.elements) {
-      if (count + element.length > MAX_ITEMS_PER_JOB) {
-        groups.push(group);
-        group = [];
-        count = 0;
-      }
-      group.push(element);
-      count += element.length;
-    }
-    if (group.length > 0) groups.push(group);
-  }
+  const groups = plan.chunks.flatMap((chunk) => groupElements(chunk.elements, itemBytes, { maxItems: MAX_ITEMS_PER_JOB, maxBytes: budget }));
   return groups.map((elements, chunk) => {
     const indices = elements.flat();
     return {

@@ -2,6 +2,8 @@ import type { Kysely, Selectable, Transaction, Updateable } from '@cairn/adapter
 import {
   decodePageToken,
   encodePageToken,
+  MAX_ROWS_REPLY_BYTES,
+  rowsWithin,
   type ListWorkflowsQuery,
   type WorkflowEvent,
   type WorkflowPlan,
@@ -15,6 +17,7 @@ import type {
   WorkflowRunsTable,
 } from './workflow.tables';
 import type { ParsedWorkflow } from './workflow.schema';
+import { toWorkflowRecord } from './workflow-record.mapper';
 
 export type RunRow = Selectable<WorkflowRunsTable>;
 export type NodeRow = Selectable<WorkflowNodesTable>;
@@ -108,9 +111,10 @@ export class WorkflowStore {
       );
     }
     const rows = await q.orderBy('created_at', 'desc').orderBy('run_id', 'desc').limit(query.pageSize + 1).execute();
-    const page = rows.slice(0, query.pageSize);
+    // At most pageSize rows, and fewer when their records would not fit one reply.
+    const page = rows.slice(0, rowsWithin(rows.slice(0, query.pageSize), MAX_ROWS_REPLY_BYTES, (row) => toWorkflowRecord(row)));
     const last = page[page.length - 1];
-    const nextPageToken = rows.length > query.pageSize && last ? encodePageToken({ createdAt: last.created_at, id: last.run_id }) : '';
+    const nextPageToken = rows.length > page.length && last ? encodePageToken({ createdAt: last.created_at, id: last.run_id }) : '';
     return { rows: page, nextPageToken };
   }
 
