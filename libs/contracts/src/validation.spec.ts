@@ -46,7 +46,7 @@ describe('the free-text rule', () => {
 describe('excerpt', () => {
   it('quotes at most 64 characters, escaped, with an ellipsis when cut', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 5000 }), (value) => {
+      fc.property(fc.string({ unit: 'binary', maxLength: 5000 }), (value) => {
         const quoted = excerpt(value);
         expect(quoted.length).toBeLessThanOrEqual(2 + 64 * 6 + 1);
         expect(describeControl(quoted)).toBeUndefined();
@@ -55,6 +55,7 @@ describe('excerpt', () => {
     );
     expect(excerpt('a'.repeat(1_000_000))).toBe(`"${'a'.repeat(64)}"…`);
     expect(excerpt('a\u0000')).toBe('"a\\u0000"');
+    expect(excerpt('\u007f\u0085\ud800')).toBe('"\\u007F\\u0085\\ud800"');
   });
 });
 

@@ -44,7 +44,9 @@ export const EXCERPT_CHARS = 64;
 export function excerpt(value: string, maxChars = EXCERPT_CHARS): string {
   const chars = Array.from(value.length > maxChars * 2 ? value.slice(0, maxChars * 2) : value);
   const cut = chars.length > maxChars;
-  return `${JSON.stringify(cut ? chars.slice(0, maxChars).join('') : value)}${cut ? '…' : ''}`;
+  // JSON escapes C0 controls and unpaired surrogates; DEL and C1 controls are escaped too.
+  const quoted = JSON.stringify(cut ? chars.slice(0, maxChars).join('') : value).replace(/[\u007F-\u009F]/g, (c) => `\\u${hex(c.charCodeAt(0))}`);
+  return `${quoted}${cut ? '…' : ''}`;
 }
 
 /** A free text value (argument, env value, description): printable text, bounded in bytes. */

@@ -1,4 +1,4 @@
-import { CairnError, type PlanWorkflowCommand, pb, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
+import { CairnError, parseOrThrow, type PlanWorkflowCommand, pb, siteName, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
 
 const KIND: Record<StepPlan['kind'], pb.StepKind> = {
   run: pb.StepKind.STEP_KIND_RUN,
@@ -14,7 +14,8 @@ export function toPlanCommand(request: pb.SubmitWorkflowRequest, defaultSite: st
   if (!/^[A-Za-z0-9._/-]{1,255}$/.test(fileName)) {
     throw new CairnError('INVALID_ARGUMENT', 'file_name: must be a file name: letters, digits, ".", "-", "_" and "/"');
   }
-  return { source: request.source, fileName, defaultSite, ...(request.site ? { site: request.site } : {}) };
+  // The source's text is checked by the parser (control characters located by line and column).
+  return { source: request.source, fileName, defaultSite, ...(request.site ? { site: parseOrThrow(siteName, request.site, 'site') } : {}) };
 }
 
 export function toPbPlan(plan: WorkflowPlan): pb.WorkflowPlan {
