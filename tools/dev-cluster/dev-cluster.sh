@@ -47,6 +47,8 @@ SLURMD_PID=/run/slurmd.pid
 SLURM_LOG_DIR=/var/log/slurm
 # munge
 MUNGE_PID=/run/munge/munged.pid
+# The unprivileged user (and group of the same name) Cairn's jobs run as.
+JOB_USER=cairn-job
 # NATS
 NATS_DIR="$STATE/nats"
 NATS_CONF="$NATS_DIR/nats.conf"
@@ -444,6 +446,25 @@ start_slurm() {
   fi
   wait_until "slurmd (node $(hostname -s) idle in sinfo)" "$SLURM_LOG_DIR/slurmd.log" slurm_node_ready
   say slurm "$( ((restarted)) && echo restarted || echo started) (node $(hostname -s) $(slurm_node_state), $(elapsed "$t0"))"
+}
+
+# ---------------------------------------------------------------------------
+# up: the unprivileged user Cairn's jobs run as (the agent refuses root)
+# ---------------------------------------------------------------------------
+
+# ensure_job_user: the user and group $JOB_USER (a system account with no login shell and
+# no home), created once; the agent submits its jobs with sbatch --uid/--gid of it.
+ensure_job_user() {
+  if ! getent group "$JOB_USER" >/dev/null; then
+    groupadd --system "$JOB_USER" || die "job user: groupadd $JOB_USER failed"
+  fi
+  if ! getent passwd "$JOB_USER" >/dev/null; then
+    useradd --system --gid "$JOB_USER" --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$JOB_USER" ||
+      die "job user: useradd $JOB_USER failed"
+    say "job user" "created $JOB_USER (uid $(id -u "$JOB_USER"), gid $(id -g "$JOB_USER"))"
+  else
+    say "job user" "$JOB_USER exists (uid $(id -u "$JOB_USER"), gid $(id -g "$JOB_USER"))"
+  fi
 }
 
 # ---------------------------------------------------------------------------
@@ -1150,6 +1171,7 @@ export CAIRN_TEST_IMAGE=$TEST_IMAGE
 export CAIRN_TEST_PYTHON_IMAGE=$PY_IMAGE
 export CAIRN_EXAMPLES_IMAGE=$EX_IMAGE
 export CAIRN_SLURM_PARTITION=$SLURM_PARTITION
+export CAIRN_AGENT_JOB_USER=$JOB_USER
 EOF
   say env "wrote $ENV_FILE"
 }
@@ -1170,6 +1192,7 @@ cmd_up() {
   start_munge
   start_slurm
   open_fuse
+  ensure_job_user
   start_nats
   start_postgres
   start_registry

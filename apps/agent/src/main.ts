@@ -23,6 +23,12 @@ void runService({
         .optional(),
       'workflow run directories, <runsDir>/<run id>, on a filesystem compute nodes share (default: <workDir>/runs)',
     ),
+    jobUser: setting(
+      'CAIRN_AGENT_JOB_USER',
+      z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a user name (lower-case letters, digits, "_" and "-")'),
+      'the unprivileged user jobs run as (never root; when the agent is not root, its own user)',
+    ),
+    configFile: setting('CAIRN_CONFIG', z.string().min(1).optional(), 'the agent config file (must not be readable by the job user)'),
     pollIntervalMs: setting('CAIRN_POLL_INTERVAL_MS', intIn(100, 600_000, 1000), 'one squeue call per this interval'),
     containerRuntime: setting(
       'CAIRN_CONTAINER_RUNTIME',
@@ -74,6 +80,8 @@ void runService({
       insecureRegistries: config.insecureRegistries,
       defaultPartition: config.defaultPartition,
       resourceClasses: config.resourceClasses,
+      jobUser: config.jobUser,
+      ...(config.configFile ? { configFile: config.configFile } : {}),
     });
   },
 });

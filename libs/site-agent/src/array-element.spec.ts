@@ -20,6 +20,7 @@ function runElement(dir: string, element: number): { status: number; stdout: str
 function attemptDir(elements: Record<number, Parameters<typeof encodeElement>[0]>): string {
   const dir = mkdtempSync(join(tmpdir(), 'array-'));
   mkdirSync(join(dir, 'elements'));
+  mkdirSync(join(dir, 'out'));
   for (const [k, items] of Object.entries(elements)) writeFileSync(join(dir, 'elements', k), encodeElement(items));
   return dir;
 }
@@ -36,7 +37,7 @@ describe('cairn-wrap-array [real: bash]', () => {
     const { status, stdout } = runElement(dir, 3);
     expect(status).toBe(1);
     expect(stdout).toBe('a b|$(id)|item=11\nlast\n');
-    const records = parseItemRecords(readFileSync(join(dir, 'items-3.jsonl'), 'utf8'));
+    const records = parseItemRecords(readFileSync(join(dir, 'out', 'items-3.jsonl'), 'utf8'));
     expect([...records.values()].map((r) => [r.item, r.exitCode])).toEqual([
       [10, 0],
       [11, 4],
@@ -56,7 +57,7 @@ describe('cairn-wrap-array [real: bash]', () => {
     writeFileSync(join(marker, 'fixed'), '');
     expect(runElement(dir, 0).status).toBe(0);
     expect(readFileSync(join(marker, 'zero'), 'utf8')).toBe('ran\n');
-    const records = parseItemRecords(readFileSync(join(dir, 'items-0.jsonl'), 'utf8'));
+    const records = parseItemRecords(readFileSync(join(dir, 'out', 'items-0.jsonl'), 'utf8'));
     expect(records.get(1)?.exitCode).toBe(0);
   });
 

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AttemptArray } from '@cairn/contracts';
 import { z } from 'zod';
+import { loadWrapper } from './job-environment';
+import { exitCodeSchema } from './exit-record';
 
 /**
  * Array elements: the items an element runs, written as one NUL-separated file per
@@ -39,7 +39,7 @@ export function checkItemIndices(array: Pick<AttemptArray, 'items' | 'indices'>)
   }
 }
 
-export const ARRAY_WRAPPER_SCRIPT = readFileSync(join(__dirname, 'cairn-wrap-array.sh'), 'utf8');
+export const ARRAY_WRAPPER_SCRIPT = loadWrapper('cairn-wrap-array.sh');
 
 export function encodeElement(items: readonly ElementItem[]): Buffer {
   const fields: string[] = [];
@@ -52,16 +52,23 @@ export function encodeElement(items: readonly ElementItem[]): Buffer {
   return Buffer.from(fields.map((f) => `${f}\u0000`).join(''), 'utf8');
 }
 
+/** One line of items-<k>.jsonl. The job can write that file, so every field is bounded. */
 export const itemRecordSchema = z.object({
-  item: z.number().int().min(0),
-  exitCode: z.number().int(),
-  startedAt: z.string(),
-  endedAt: z.string(),
-  host: z.string(),
+  item: z.number().int().min(0).max(10_000_000),
+  exitCode: exitCodeSchema,
+  startedAt: z.string().max(64),
+  endedAt: z.string().max(64),
+  host: z.string().max(255),
 });
+/** An element's records: one short line per item run (retries append); more is not the wrapper's. */
+export const ITEM_RECORDS_MAX_BYTES = 32 * 1024 * 1024;
 export type ItemRecord = z.infer<typeof itemRecordSchema>;
 
-/** Reads an element's item records; the last record of an item wins (retries append). */
+/**
+ * Reads an element's item records; the last record of an item wins (retries append). A
+ * line that does not parse (cut short when the element was killed, or written by the job
+ * itself) is skipped: its item then counts as not run.
+ */
 export function parseItemRecords(text: string): Map<number, ItemRecord> {
   const records = new Map<number, ItemRecord>();
   for (const line of text.split('\n')) {

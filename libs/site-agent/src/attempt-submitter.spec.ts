@@ -9,8 +9,11 @@ import { createLogger } from '@cairn/logging';
 import { strictMock } from '@cairn/testing';
 import type { AttemptEvents, EventDetails } from './attempt-events';
 import { AttemptStore } from './attempt-store';
-import { AttemptSubmitter, slurmJobName } from './attempt-submitter';
+import { AttemptSubmitter, findAdoptable, slurmJobComment, slurmJobName } from './attempt-submitter';
+import { JobFilesystem } from './job-fs';
+import type { ProcessRepository } from '@cairn/adapters/process';
 
+const statusDefaults = { submitting: false, cancelRequested: false, published: [], final: false, missing: 0 };
 const DIGEST = `sha256:${'b'.repeat(64)}`;
 const command = (attemptId: string): SubmitAttemptCommand => ({
   attemptId,
@@ -25,6 +28,13 @@ const command = (attemptId: string): SubmitAttemptCommand => ({
   },
   image: { reference: 'lab/busybox:1.36', pinned: `reg/lab/busybox@${DIGEST}`, digest: DIGEST },
 });
+
+/** The agent as its own job user (no user switch): directories are made directly. */
+const jobFs = new JobFilesystem(
+  { name: 'cairn-job', uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, group: 'cairn-job', switchUser: false },
+  strictMock<ProcessRepository>({}),
+);
+const slurmJob = (over: Partial<SlurmJobInfo>): SlurmJobInfo => ({ jobId: '55', name: '', state: 'RUNNING', reason: 'None', nodes: 'n', user: 'cairn-job', comment: '', ...over });
 
 function setup(sbatch: (job: BatchJob) => Promise<string>) {
   const root = mkdtempSync(join(tmpdir(), 'submitter-'));
@@ -50,7 +60,7 @@ function setup(sbatch: (job: BatchJob) => Promise<string>) {
       published.push({ state, details });
     },
   });
-  const submitter = new AttemptSubmitter(store, slurm, runtime, events, { wrapperPath: '/w/cairn-wrap', arrayWrapperPath: '/w/cairn-wrap-array', runsDir, defaultPartition: 'debug' }, createLogger('t', 'silent'));
+  const submitter = new AttemptSubmitter(store, slurm, runtime, events, { wrapperPath: '/w/cairn-wrap', arrayWrapperPath: '/w/cairn-wrap-array', jobFs, runsDir, defaultPartition: 'debug' }, createLogger('t', 'silent'));
   return { store, runsDir, submitted, published, submitter };
 }
 
@@ -63,7 +73,9 @@ describe('AttemptSubmitter', () => {
     expect(submitted).toHaveLength(1);
     expect(submitted[0]).toMatchObject({
       name: slurmJobName(attempt.id),
-      comment: slurmJobName(attempt.id),
+      comment: `${slurmJobName(attempt.id)}.${attempt.status.nonce ?? ''}`,
+      workDir: join(attempt.dir, 'out'),
+      stdoutPath: join(attempt.dir, 'out', 'stdout'),
       cpus: 2,
       memoryMb: 128,
       timeLimitSeconds: 60,
@@ -77,9 +89,7 @@ describe('AttemptSubmitter', () => {
     const { store, submitted, submitter } = setup(async () => '999');
     const attempt = await store.create(command('3f1c2b4a-0000-4000-8000-000000000002'));
     attempt.status.submitting = true;
-    const known = new Map<string, SlurmJobInfo>([
-      [slurmJobName(attempt.id), { jobId: '55', name: slurmJobName(attempt.id), state: 'RUNNING', reason: 'None', nodes: 'n', comment: '' }],
-    ]);
+    const known = [slurmJob({ jobId: '55', name: slurmJobName(attempt.id), comment: slurmJobComment(attempt) })];
     await submitter.submit(attempt, known);
     expect(submitted).toEqual([]);
     expect(attempt.status.slurmJobId).toBe('55');
@@ -89,7 +99,7 @@ describe('AttemptSubmitter', () => {
     const { store, submitted, submitter } = setup(async () => '77');
     const attempt = await store.create(command('3f1c2b4a-0000-4000-8000-000000000003'));
     attempt.status.submitting = true;
-    await submitter.submit(attempt, new Map());
+    await submitter.submit(attempt, []);
     expect(submitted).toHaveLength(1);
     expect(attempt.status.slurmJobId).toBe('77');
   });
@@ -119,6 +129,31 @@ describe('AttemptSubmitter', () => {
     await submitter.submit(attempt);
     expect(submitted).toEqual([]);
     expect(published.map((p) => p.state)).toEqual(['CANCELLED']);
+  });
+});
+
+describe('findAdoptable (which Slurm job a restarted agent takes as its own)', () => {
+  const attempt = { id: '3f1c2b4a-0000-4000-8000-0000000000a1', status: { nonce: 'ab'.repeat(16) } } as const;
+  const name = slurmJobName(attempt.id);
+  const comment = slurmJobComment({ id: attempt.id, status: { ...statusDefaults, nonce: attempt.status.nonce } });
+  const mine = (jobId: string) => slurmJob({ jobId, name, comment });
+
+  it('puts the attempt and its nonce in the comment', () => expect(comment).toBe(`${name}.${'ab'.repeat(16)}`));
+
+  it.each([
+    ['a job a user submitted by hand with the same name (no nonce)', [slurmJob({ jobId: '5', name, comment: name, user: 'alice' })]],
+    ['the same name and comment, but another user', [slurmJob({ jobId: '5', name, comment, user: 'alice' })]],
+    ['the job user, the name, but no nonce', [slurmJob({ jobId: '5', name, comment: name })]],
+    ['the job user, the name, a wrong nonce', [slurmJob({ jobId: '5', name, comment: `${name}.${'cd'.repeat(16)}` })]],
+    ['the nonce, another name', [slurmJob({ jobId: '5', name: `${name}x`, comment })]],
+  ])('never adopts %s', (_what, jobs) => {
+    expect(findAdoptable(jobs, { id: attempt.id, status: { ...statusDefaults, nonce: attempt.status.nonce } }, 'cairn-job')).toBeUndefined();
+  });
+
+  it('adopts the job submitted for it, and of several the lowest job id (array tasks by their array job)', () => {
+    const status = { ...statusDefaults, nonce: attempt.status.nonce };
+    expect(findAdoptable([mine('120'), mine('99'), mine('100_3')], { id: attempt.id, status }, 'cairn-job')?.jobId).toBe('99');
+    expect(findAdoptable([slurmJob({ jobId: '7', name, comment: name, user: 'root' }), mine('1000_2')], { id: attempt.id, status }, 'cairn-job')?.jobId).toBe('1000_2');
   });
 });
 

@@ -3,17 +3,20 @@ import { join } from 'node:path';
 import type { ContainerRuntime, PreparedImage } from '@cairn/adapters/container-runtime';
 import { ITEM_PLACEHOLDER, type SubmitAttemptCommand } from '@cairn/contracts';
 import { CommandFailedError } from '@cairn/adapters/process';
-import type { SlurmJobInfo, SlurmRepository } from '@cairn/adapters/slurm';
+import { parseArrayTaskId, type SlurmJobInfo, type SlurmRepository } from '@cairn/adapters/slurm';
 import type { Logger } from '@cairn/logging';
 import type { AttemptEvents } from './attempt-events';
 import type { Attempt, AttemptStore } from './attempt-store';
 import { encodeElement, itemIndices } from './array-element';
 import { encodeArgv, renderBatchScript } from './batch-script';
+import type { JobFilesystem } from './job-fs';
 import { createWorkspace, type Workspace, workspaceFor } from './workspace';
 
 export interface SubmitterOptions {
   wrapperPath: string;
   arrayWrapperPath: string;
+  /** Who runs the jobs, and how the agent gives them their directories. */
+  jobFs: JobFilesystem;
   /** Where workflow runs keep their directories: <runsDir>/<run id>, bound at /cairn/run. */
   runsDir: string;
   defaultPartition?: string;
@@ -21,6 +24,24 @@ export interface SubmitterOptions {
 
 /** Slurm job name of an attempt: how the agent finds its jobs again after a restart. */
 export const slurmJobName = (attemptId: string) => `cairn-${attemptId}`;
+
+/** Slurm comment of an attempt: its name and the nonce recorded before sbatch ran. */
+export const slurmJobComment = (attempt: Pick<Attempt, 'id' | 'status'>) =>
+  attempt.status.nonce ? `${slurmJobName(attempt.id)}.${attempt.status.nonce}` : slurmJobName(attempt.id);
+
+/**
+ * The Slurm job a crashed agent submitted for this attempt, if any: named for the attempt,
+ * running as the job user, and carrying the attempt's nonce in its comment (only the
+ * agent knows it before sbatch runs). Of several, the first submitted (lowest job id): a
+ * copy made later by someone who read the comment in squeue is never taken.
+ */
+export function findAdoptable(jobs: readonly SlurmJobInfo[], attempt: Pick<Attempt, 'id' | 'status'>, jobUser: string): SlurmJobInfo | undefined {
+  const name = slurmJobName(attempt.id);
+  const comment = slurmJobComment(attempt);
+  const matches = jobs.filter((job) => job.name === name && job.user === jobUser && job.comment === comment);
+  const idOf = (job: SlurmJobInfo) => Number(parseArrayTaskId(job.jobId).jobId);
+  return matches.reduce<SlurmJobInfo | undefined>((best, job) => (best === undefined || idOf(job) < idOf(best) ? job : best), undefined);
+}
 
 const TRANSIENT = /unable to contact|socket timed out|connection refused|temporarily|try again|slurm_persist/i;
 
@@ -40,7 +61,7 @@ export class AttemptSubmitter {
   ) {}
 
   /** Returns false when the attempt should be tried again later (Slurm unreachable). */
-  async submit(attempt: Attempt, knownJobs?: ReadonlyMap<string, SlurmJobInfo>): Promise<boolean> {
+  async submit(attempt: Attempt, knownJobs?: readonly SlurmJobInfo[]): Promise<boolean> {
     const command = attempt.command;
     if (!command || attempt.status.slurmJobId || attempt.status.final) return true;
     if (attempt.status.cancelRequested) {
@@ -49,9 +70,9 @@ export class AttemptSubmitter {
     }
     const log = this.logger.child({ attemptId: attempt.id, jobId: command.jobId });
     if (attempt.status.submitting) {
-      const found = knownJobs?.get(slurmJobName(attempt.id));
+      const found = findAdoptable(knownJobs ?? [], attempt, this.options.jobFs.user.name);
       if (found) {
-        attempt.status.slurmJobId = found.jobId.split('_')[0];
+        attempt.status.slurmJobId = parseArrayTaskId(found.jobId).jobId;
         attempt.status.submitting = false;
         await this.store.saveStatus(attempt);
         log.info({ slurmJobId: attempt.status.slurmJobId }, 'adopted the Slurm job submitted before a restart');
@@ -69,7 +90,8 @@ export class AttemptSubmitter {
     let workspace: Workspace;
     try {
       workspace = workspaceFor(attempt.dir, this.options.runsDir, command.spec.run);
-      await createWorkspace(workspace, attempt.dir, command.spec.run && command.array ? itemIndices(command.array) : undefined);
+      await this.options.jobFs.jobDir(this.store.outDir(attempt));
+      await createWorkspace(workspace, attempt.dir, this.options.jobFs, command.spec.run && command.array ? itemIndices(command.array) : undefined);
     } catch (error) {
       log.error({ err: error, run: command.spec.run }, 'working directories could not be created');
       await this.events.publish(attempt, 'FAILED', { reason: `working directory could not be created: ${message(error)}` });
@@ -79,14 +101,18 @@ export class AttemptSubmitter {
     attempt.status.submitting = true;
     await this.store.saveStatus(attempt);
     const { resources } = command.spec;
+    const { user } = this.options.jobFs;
+    const out = this.store.outDir(attempt);
     try {
       attempt.status.slurmJobId = await this.slurm.submit({
         name: slurmJobName(attempt.id),
-        comment: slurmJobName(attempt.id),
+        comment: slurmJobComment(attempt),
         scriptPath: launch.scriptPath,
-        workDir: attempt.dir,
-        stdoutPath: join(attempt.dir, launch.array ? 'stdout-%a' : 'stdout'),
-        stderrPath: join(attempt.dir, launch.array ? 'stderr-%a' : 'stderr'),
+        // Slurm opens the output files as the job user: they go to the directory it owns.
+        workDir: out,
+        stdoutPath: join(out, launch.array ? 'stdout-%a' : 'stdout'),
+        stderrPath: join(out, launch.array ? 'stderr-%a' : 'stderr'),
+        ...(user.switchUser ? { runAs: { user: user.name, group: user.group } } : {}),
         cpus: resources.cpus,
         memoryMb: resources.memoryMb,
         timeLimitSeconds: resources.timeLimitSeconds,
@@ -136,7 +162,7 @@ export class AttemptSubmitter {
     if (command.array) {
       const { items, itemsPerElement, throttle } = command.array;
       const indices = itemIndices(command.array);
-      await mkdir(join(attempt.dir, 'elements'), { recursive: true });
+      await mkdir(join(attempt.dir, 'elements'), { recursive: true, mode: 0o755 });
       const elements = Math.ceil(items.length / itemsPerElement);
       for (let k = 0; k < elements; k += 1) {
         const first = k * itemsPerElement;
@@ -149,13 +175,13 @@ export class AttemptSubmitter {
         );
         await this.store.writeFile(attempt, join('elements', String(k)), encoded);
       }
-      for (const file of launch(command.spec.command).files) await this.store.writeFile(attempt, file.path.slice(attempt.dir.length + 1), file.content, 0o600);
+      for (const file of launch(command.spec.command).files) await this.store.writeFile(attempt, file.path.slice(attempt.dir.length + 1), file.content, 0o644);
       attempt.status.elements = elements;
       wrapper = this.options.arrayWrapperPath;
       array = `${elements === 1 ? '0' : `0-${elements - 1}`}${throttle ? `%${Math.min(throttle, elements)}` : ''}`;
     } else {
       const plan = launch(command.spec.command);
-      for (const file of plan.files) await this.store.writeFile(attempt, file.path.slice(attempt.dir.length + 1), file.content, 0o600);
+      for (const file of plan.files) await this.store.writeFile(attempt, file.path.slice(attempt.dir.length + 1), file.content, 0o644);
       await this.store.writeFile(attempt, 'argv', encodeArgv(plan.argv));
     }
     const scriptPath = await this.store.writeFile(

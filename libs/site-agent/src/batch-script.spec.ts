@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeArgv, renderBatchScript, WRAPPER_SCRIPT } from './batch-script';
+import { JOB_ENV_NAMES } from './job-environment';
 
 const ATTEMPT = '3f1c2b4a-0000-4000-8000-000000000001';
 
@@ -25,13 +26,14 @@ describe('renderBatchScript', () => {
 });
 
 describe('cairn-wrap [real: bash]', () => {
-  function runWrapped(argv: string[]): { dir: string; stdout: string; status: number } {
+  function runWrapped(argv: string[], env: Record<string, string> = {}): { dir: string; stdout: string; status: number } {
     const dir = mkdtempSync(join(tmpdir(), 'wrap-'));
+    mkdirSync(join(dir, 'out'));
     const wrapper = join(dir, 'cairn-wrap');
     writeFileSync(wrapper, WRAPPER_SCRIPT, { mode: 0o755 });
     writeFileSync(join(dir, 'argv'), encodeArgv(argv));
     try {
-      const stdout = execFileSync(wrapper, [dir], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', SLURM_JOB_ID: '77' } });
+      const stdout = execFileSync(wrapper, [dir], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', SLURM_JOB_ID: '77', ...env } });
       return { dir, stdout, status: 0 };
     } catch (error) {
       const e = error as { status: number; stdout: string };
@@ -44,8 +46,8 @@ describe('cairn-wrap [real: bash]', () => {
     const { dir, stdout, status } = runWrapped(['/usr/bin/printf', '[%s]', ...hostile]);
     expect(status).toBe(0);
     expect(stdout).toBe(hostile.map((h) => `[${h}]`).join(''));
-    const start = JSON.parse(readFileSync(join(dir, 'start.json'), 'utf8')) as Record<string, unknown>;
-    const exit = JSON.parse(readFileSync(join(dir, 'exit.json'), 'utf8')) as Record<string, unknown>;
+    const start = JSON.parse(readFileSync(join(dir, 'out', 'start.json'), 'utf8')) as Record<string, unknown>;
+    const exit = JSON.parse(readFileSync(join(dir, 'out', 'exit.json'), 'utf8')) as Record<string, unknown>;
     expect(start).toMatchObject({ slurmJobId: '77' });
     expect(exit).toMatchObject({ exitCode: 0, slurmJobId: '77', startedAt: start['startedAt'] });
     expect(String(exit['endedAt'])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -54,7 +56,23 @@ describe('cairn-wrap [real: bash]', () => {
   it('passes the exit status through and records it', () => {
     const { dir, status } = runWrapped(['/bin/sh', '-c', 'exit 3']);
     expect(status).toBe(3);
-    expect(JSON.parse(readFileSync(join(dir, 'exit.json'), 'utf8'))).toMatchObject({ exitCode: 3 });
+    expect(JSON.parse(readFileSync(join(dir, 'out', 'exit.json'), 'utf8'))).toMatchObject({ exitCode: 3 });
+  });
+
+  it('runs the command with Cairn’s job variables only: nothing else of the environment it was started with', () => {
+    const secrets = { CAIRN_NATS_PASSWORD: 's3cret', CAIRN_DATABASE_URL: 'postgres://u:p@h/d', NATS_URL: 'nats://x', LD_LIBRARY_PATH: '/evil', SLURM_CONF: '/etc/slurm/slurm.conf' };
+    const { stdout, status } = runWrapped(['/usr/bin/env'], { ...secrets, USER: 'cairn-job', SLURM_CPUS_PER_TASK: '2' });
+    expect(status).toBe(0);
+    const env = new Map(stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    expect([...env.keys()].filter((name) => !(JOB_ENV_NAMES as readonly string[]).includes(name))).toEqual([]);
+    expect(Object.fromEntries(env)).toMatchObject({ USER: 'cairn-job', HOME: '/tmp', SLURM_JOB_ID: '77', SLURM_CPUS_PER_TASK: '2' });
+    expect(stdout).not.toMatch(/s3cret|postgres:|nats:|evil/);
+  });
+
+  it('records a command it cannot find as exit 127, and still writes the exit record', () => {
+    const { dir, status } = runWrapped(['no-such-runtime', 'x']);
+    expect(status).toBe(127);
+    expect(JSON.parse(readFileSync(join(dir, 'out', 'exit.json'), 'utf8'))).toMatchObject({ exitCode: 127 });
   });
 
   it('encodes arguments NUL-separated and refuses a NUL inside one', () => {

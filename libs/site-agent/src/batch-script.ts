@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { shellQuote } from '@cairn/adapters/container-runtime';
+import { loadWrapper } from './job-environment';
 
 /**
  * The batch script Slurm runs for an attempt. It holds no user string: the command lives
@@ -31,4 +30,4 @@ export function encodeArgv(argv: readonly string[]): Buffer {
  * outcome even when Slurm has forgotten the job. SIGTERM (cancel, time limit) is passed
  * on to the command.
  */
-export const WRAPPER_SCRIPT = readFileSync(join(__dirname, 'cairn-wrap.sh'), 'utf8');
+export const WRAPPER_SCRIPT = loadWrapper('cairn-wrap.sh');

@@ -1,16 +1,22 @@
 #!/bin/bash
 # cairn-wrap-array ATTEMPT_DIR (see libs/site-agent/src/array-element.ts)
-# One element of an array job: runs the items of element $SLURM_ARRAY_TASK_ID one after
-# another, each with its own argument vector, and appends one JSON line per item to
-# items-<element>.jsonl. Items already recorded with exit code 0 (a requeued element) are
-# skipped. Exits 0 only when every item succeeded. No user string is parsed by this shell.
+# One element of an array job, run as the job user: runs the items of element
+# $SLURM_ARRAY_TASK_ID one after another, each with its own argument vector (from the
+# agent's ATTEMPT_DIR/elements/<k>, not writable by jobs) and only Cairn's documented job
+# variables plus CAIRN_ITEM_INDEX, and appends one JSON line per item to
+# ATTEMPT_DIR/out/items-<element>.jsonl. Items already recorded with exit code 0 (a
+# requeued element) are skipped. Exits 0 only when every item succeeded. No user string
+# is parsed by this shell.
 set -u
 dir=$1
+out="$dir/out"
 element=${SLURM_ARRAY_TASK_ID:?cairn-wrap-array runs only as an array task}
+export PATH="${PATH:-/usr/local/bin:/usr/bin:/bin}"
 export USER="${USER:-$(id -un)}"
+# @include cairn-job-env.sh
 host=$(hostname)
 now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
-results="$dir/items-$element.jsonl"
+results="$out/items-$element.jsonl"
 mapfile -d '' -t fields <"$dir/elements/$element"
 child=
 trap '[[ -n "$child" ]] && kill -TERM "$child" 2>/dev/null' TERM INT
@@ -29,7 +35,8 @@ while ((i < ${#fields[@]})); do
     continue
   fi
   started=$(now)
-  CAIRN_ITEM_INDEX=$item "${args[@]}" &
+  runtime=$(resolve_runtime "${args[0]}") || runtime=/nonexistent/${args[0]}
+  env -i "${job_env[@]}" "CAIRN_ITEM_INDEX=$item" "$runtime" "${args[@]:1}" &
   child=$!
   wait "$child"
   rc=$?

@@ -1,15 +1,22 @@
 #!/bin/bash
 # cairn-wrap ATTEMPT_DIR (see libs/site-agent/src/batch-script.ts)
+# Runs as the job user. Reads the agent's argv (ATTEMPT_DIR/argv, not writable by jobs),
+# writes its records to ATTEMPT_DIR/out (the job user's), and runs the command with only
+# Cairn's documented job variables (job-environment.sh): nothing of the agent or the host.
 set -u
 dir=$1
+out="$dir/out"
+export PATH="${PATH:-/usr/local/bin:/usr/bin:/bin}"
 export USER="${USER:-$(id -un)}"
+# @include cairn-job-env.sh
 host=$(hostname)
 now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 started=$(now)
-printf '{"startedAt":"%s","host":"%s","slurmJobId":"%s"}\n' "$started" "$host" "${SLURM_JOB_ID:-}" >"$dir/start.json.tmp"
-mv -f "$dir/start.json.tmp" "$dir/start.json"
+printf '{"startedAt":"%s","host":"%s","slurmJobId":"%s"}\n' "$started" "$host" "${SLURM_JOB_ID:-}" >"$out/start.json.tmp"
+mv -f "$out/start.json.tmp" "$out/start.json"
 mapfile -d '' -t argv <"$dir/argv"
-"${argv[@]}" &
+runtime=$(resolve_runtime "${argv[0]}") || runtime=/nonexistent/${argv[0]}
+env -i "${job_env[@]}" "$runtime" "${argv[@]:1}" &
 child=$!
 trap 'kill -TERM "$child" 2>/dev/null' TERM INT
 wait "$child"
@@ -19,6 +26,6 @@ while kill -0 "$child" 2>/dev/null; do
   rc=$?
 done
 printf '{"startedAt":"%s","endedAt":"%s","host":"%s","exitCode":%d,"slurmJobId":"%s"}\n' \
-  "$started" "$(now)" "$host" "$rc" "${SLURM_JOB_ID:-}" >"$dir/exit.json.tmp"
-mv -f "$dir/exit.json.tmp" "$dir/exit.json"
+  "$started" "$(now)" "$host" "$rc" "${SLURM_JOB_ID:-}" >"$out/exit.json.tmp"
+mv -f "$out/exit.json.tmp" "$out/exit.json"
 exit "$rc"

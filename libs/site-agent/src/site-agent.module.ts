@@ -1,4 +1,5 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ApptainerRuntime, CharliecloudRuntime, type ContainerRuntime } from '@cairn/adapters/container-runtime';
@@ -16,6 +17,8 @@ import { ARRAY_WRAPPER_SCRIPT } from './array-element';
 import { WRAPPER_SCRIPT } from './batch-script';
 import { SiteAgent } from './site-agent.service';
 import { SlurmPoller } from './slurm-poller';
+import { agentDir, JobFilesystem } from './job-fs';
+import { type JobUser, JobUserError, resolveJobUser } from './job-user';
 
 export interface SiteAgentOptions {
   site: string;
@@ -30,16 +33,36 @@ export interface SiteAgentOptions {
   insecureRegistries: readonly string[];
   defaultPartition?: string;
   resourceClasses: Record<string, ResourceClass>;
+  /** The unprivileged user jobs run as (CAIRN_AGENT_JOB_USER); never root. */
+  jobUser: string;
+  /** The agent's config file, if any: refused when the job user could read it. */
+  configFile?: string;
 }
 
-/** Installs the job wrappers (single job, array element) where jobs can run them. */
+/** Refuses a file of the agent's (config, credentials) that the job user could read. */
+export async function checkNotReadableByJobs(path: string, user: JobUser): Promise<void> {
+  const stats = await stat(path);
+  const readable = (stats.mode & 0o004) !== 0 || (stats.gid === user.gid && (stats.mode & 0o040) !== 0) || (stats.uid === user.uid && user.switchUser);
+  if (readable) {
+    throw new JobUserError(
+      `${path} (mode ${(stats.mode & 0o777).toString(8)}) can be read by the job user ${user.name}: jobs must not reach the agent's settings and credentials (chmod 600 it)`,
+    );
+  }
+}
+
+/**
+ * Installs the job wrappers (single job, array element) where jobs can run them but not
+ * change them: the agent's files in the agent's directory (replaced atomically).
+ */
 export async function installWrappers(workDir: string): Promise<{ wrapperPath: string; arrayWrapperPath: string }> {
   const bin = join(workDir, 'bin');
-  await mkdir(bin, { recursive: true });
+  await agentDir(bin, 0o755);
   const install = async (name: string, content: string) => {
     const path = join(bin, name);
-    await writeFile(path, content, { mode: 0o755 });
-    await chmod(path, 0o755);
+    const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`;
+    await writeFile(tmp, content, { mode: 0o755, flag: 'wx' });
+    await chmod(tmp, 0o755);
+    await rename(tmp, path);
     return path;
   };
   return { wrapperPath: await install('cairn-wrap', WRAPPER_SCRIPT), arrayWrapperPath: await install('cairn-wrap-array', ARRAY_WRAPPER_SCRIPT) };
@@ -51,8 +74,14 @@ export class SiteAgentModule {
   static async register(options: SiteAgentOptions): Promise<DynamicModule> {
     const { logger } = options;
     const processes = new ProcessRepository();
+    // Jobs never run as root: refuse to start with one line naming the setting.
+    const jobUser = await resolveJobUser(options.jobUser, processes, { uid: process.getuid?.() ?? -1 });
+    if (options.configFile) await checkNotReadableByJobs(options.configFile, jobUser);
+    const jobFs = new JobFilesystem(jobUser, processes);
+    await agentDir(options.workDir, 0o755);
     const slurm = new SlurmRepository(processes);
     const cacheDir = join(options.workDir, 'images');
+    await agentDir(cacheDir, 0o755);
     const runtime: ContainerRuntime =
       options.containerRuntime === 'apptainer'
         ? new ApptainerRuntime(processes, { cacheDir, insecureRegistries: options.insecureRegistries })
@@ -60,16 +89,17 @@ export class SiteAgentModule {
     const store = new AttemptStore(join(options.workDir, 'attempts'));
     const events = new AttemptEvents(options.site, store, new JetStreamRepository(options.nats), logger.child({ context: 'AttemptEvents' }));
     const wrappers = await installWrappers(options.workDir);
-    await mkdir(options.runsDir, { recursive: true });
+    await agentDir(options.runsDir, 0o755);
     const submitter = new AttemptSubmitter(
       store,
       slurm,
       runtime,
       events,
-      { ...wrappers, runsDir: options.runsDir, defaultPartition: options.defaultPartition },
+      { ...wrappers, jobFs, runsDir: options.runsDir, defaultPartition: options.defaultPartition },
       logger.child({ context: 'AttemptSubmitter' }),
     );
     const poller = new SlurmPoller(store, slurm, events, logger.child({ context: 'SlurmPoller' }));
+    logger.info({ jobUser: jobUser.name, uid: jobUser.uid, gid: jobUser.gid, switchUser: jobUser.switchUser }, 'jobs run as the job user');
     const agent = new SiteAgent(
       options.site,
       store,

@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SlurmRepository } from '@cairn/adapters/slurm';
 import type { SubmitAttemptCommand } from '@cairn/contracts';
 import { createLogger } from '@cairn/logging';
 import { errorCode, strictMock } from '@cairn/testing';
-import { AttemptStore } from './attempt-store';
+import fc from 'fast-check';
+import { type Attempt, AttemptStore } from './attempt-store';
 import type { AttemptSubmitter } from './attempt-submitter';
 import { SiteAgent } from './site-agent.service';
 import type { SlurmPoller } from './slurm-poller';
@@ -24,6 +25,96 @@ const command = (attemptId: string, indices?: number[]): SubmitAttemptCommand =>
   },
   image: { reference: 'lab/busybox:1.36', pinned: `reg/lab/busybox@${DIGEST}`, digest: DIGEST },
   array: { items: ['a', 'b', 'c'], itemsPerElement: 2, ...(indices ? { indices } : {}) },
+});
+
+/** An agent whose submitter only counts: nothing reaches Slurm. */
+function countingAgent(store: AttemptStore, submits: string[]) {
+  return new SiteAgent(
+    'dev',
+    store,
+    strictMock<SlurmRepository>({}, 'SlurmRepository'),
+    strictMock<AttemptSubmitter>(
+      {
+        submit: async (attempt: Attempt) => {
+          submits.push(attempt.id);
+          attempt.status.slurmJobId = String(submits.length);
+          return true;
+        },
+      },
+      'AttemptSubmitter',
+    ),
+    strictMock<SlurmPoller>({}, 'SlurmPoller'),
+    { pollMs: 60_000, retryMs: 60_000 },
+    { resourceClasses: {} },
+    createLogger('t', 'silent'),
+  );
+}
+
+describe('SiteAgent.accept is an atomic create [real: filesystem]', () => {
+  it('of 25 concurrent deliveries of one attempt, exactly one is new and one submission follows', async () => {
+    const store = new AttemptStore(mkdtempSync(join(tmpdir(), 'agent-')));
+    await store.init();
+    const submits: string[] = [];
+    const agent = countingAgent(store, submits);
+    const attemptId = '3f1c2b4a-0000-4000-8000-000000000031';
+    const replies = await Promise.all(Array.from({ length: 25 }, () => agent.accept(command(attemptId))));
+    await agent.onModuleDestroy();
+    expect(replies.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(submits).toEqual([attemptId]);
+    expect(readdirSync(store.root)).toEqual([attemptId]);
+  });
+
+  it('holds across two agents on one directory (two processes): one creates, the other sees a duplicate, for every attempt', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uuid({ version: 4 }), fc.integer({ min: 2, max: 6 }), async (attemptId, copies) => {
+        const store = new AttemptStore(mkdtempSync(join(tmpdir(), 'agent-')));
+        const submits: string[] = [];
+        const agents = [countingAgent(new AttemptStore(store.root), submits), countingAgent(new AttemptStore(store.root), submits)];
+        const replies = await Promise.all(Array.from({ length: copies * 2 }, (_, i) => (agents[i % 2] as SiteAgent).accept(command(attemptId))));
+        await Promise.all(agents.map((a) => a.onModuleDestroy()));
+        expect(replies.filter((r) => !r.duplicate)).toHaveLength(1);
+        expect(submits).toEqual([attemptId]);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('keeps the attempt state readable by the agent alone, and a cancel racing the submit never hides the attempt', async () => {
+    const store = new AttemptStore(mkdtempSync(join(tmpdir(), 'agent-')));
+    await store.init();
+    const submits: string[] = [];
+    const agent = countingAgent(store, submits);
+    const attemptId = '3f1c2b4a-0000-4000-8000-000000000032';
+    await Promise.all([agent.accept(command(attemptId)), agent.cancel(attemptId)]);
+    await agent.onModuleDestroy();
+    const attempt = await store.load(attemptId);
+    expect(attempt?.status.cancelRequested).toBe(true);
+    expect(statSync(join(store.root, attemptId, 'status.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(store.root).mode & 0o777).toBe(0o711);
+    // Whichever won: the attempt with its command and nonce, or a tombstone; both cancelled.
+    expect(attempt?.command ? attempt.status.nonce : attempt?.status.final).toBeTruthy();
+  });
+});
+
+describe('SiteAgent.accept checks every field the scheduler sets', () => {
+  const base = command('3f1c2b4a-0000-4000-8000-000000000041');
+  it.each<[string, SubmitAttemptCommand, RegExp]>([
+    ['another site', { ...base, spec: { ...base.spec, site: 'other' } }, /^spec\.site: attempt for site other sent to site dev$/],
+    ['a pinned image without its digest', { ...base, image: { ...base.image, pinned: 'reg/lab/busybox:1.36' } }, /^image\.pinned: must be registry\/name@sha256/],
+    ['a pinned image naming another digest', { ...base, image: { ...base.image, pinned: `reg/x@sha256:${'c'.repeat(64)}` } }, /^image\.pinned: does not carry image\.digest$/],
+    ['an option for skopeo', { ...base, image: { ...base.image, pinned: `--src-creds=x@${DIGEST}` } }, /^image\.pinned: must be/],
+    ['a path out of the registry', { ...base, image: { ...base.image, pinned: `reg/../x@${DIGEST}` } }, /^image\.pinned: must not contain "\.\."/],
+    ['repeated indices', command(base.attemptId, [1, 2, 1]), /^array\.indices: item index 1 appears more than once$/],
+    ['an index past the limit', command(base.attemptId, [1, 2, 10_000_001]), /^array\.indices: must be at most 10000000$/],
+    ['too many elements', { ...base, array: { items: Array.from({ length: 1001 }, (_, i) => i), itemsPerElement: 1 } }, /^array: makes 1001 array elements, more than 1000$/],
+    ['an array spec without its items', { ...base, spec: { ...base.spec, array: { items: ['a'], itemsPerElement: 1 } }, array: undefined }, /^array: is required/],
+  ])('refuses %s with INVALID_ARGUMENT, recording nothing', async (_what, bad, message) => {
+    const store = new AttemptStore(mkdtempSync(join(tmpdir(), 'agent-')));
+    const agent = countingAgent(store, []);
+    await expect(agent.accept(bad)).rejects.toThrow(message);
+    expect(await errorCode(agent.accept(bad))).toBe('INVALID_ARGUMENT');
+    expect(await store.load(bad.attemptId)).toBeUndefined();
+  });
 });
 
 function setup() {
@@ -55,8 +146,9 @@ describe('SiteAgent with item indices', () => {
     const { store, agent } = setup();
     const attempt = await store.create(command('3f1c2b4a-0000-4000-8000-000000000022', [3, 17, 40]));
     const line = (item: number, exitCode: number) => `${JSON.stringify({ item, exitCode, startedAt: 'a', endedAt: 'b', host: 'h' })}\n`;
-    writeFileSync(join(attempt.dir, 'items-0.jsonl'), line(17, 0) + line(3, 2));
-    writeFileSync(join(attempt.dir, 'items-1.jsonl'), `${JSON.stringify({ item: 40, exitCode: 0, startedAt: '2026-11-25T10:00:00.000Z', endedAt: '2026-11-25T10:00:02.500Z', host: 'h' })}\n`);
+    mkdirSync(join(attempt.dir, 'out'));
+    writeFileSync(join(attempt.dir, 'out', 'items-0.jsonl'), line(17, 0) + line(3, 2));
+    writeFileSync(join(attempt.dir, 'out', 'items-1.jsonl'), `${JSON.stringify({ item: 40, exitCode: 0, startedAt: '2026-11-25T10:00:00.000Z', endedAt: '2026-11-25T10:00:02.500Z', host: 'h' })}\n`);
     expect(await agent.items(attempt.id)).toEqual({
       attemptId: attempt.id,
       items: [

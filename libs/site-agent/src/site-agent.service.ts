@@ -1,11 +1,11 @@
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { CairnError, type ResourceClass, type SiteDescription, type SubmitAttemptCommand } from '@cairn/contracts';
+import { CairnError, type OutputPage, type ResourceClass, type SiteDescription, type SubmitAttemptCommand } from '@cairn/contracts';
 import type { SlurmJobInfo, SlurmRepository } from '@cairn/adapters/slurm';
 import type { Logger } from '@cairn/logging';
 import { PeriodicLoop } from '@cairn/service-kit';
 import type { Attempt, AttemptStore } from './attempt-store';
 import type { AttemptSubmitter } from './attempt-submitter';
-import { checkItemIndices } from './array-element';
+import { checkAttemptCommand } from './attempt-command';
 import type { SlurmPoller } from './slurm-poller';
 
 /**
@@ -56,7 +56,7 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     const unsubmitted = attempts.filter((a) => a.command && !a.status.slurmJobId);
     if (unsubmitted.length > 0) {
       // One squeue snapshot, taken after the previous process died: the truth about what it submitted.
-      const known = new Map<string, SlurmJobInfo>((await this.slurm.listJobs()).map((j) => [j.name, j]));
+      const known = await this.slurm.listJobs();
       await this.drain(unsubmitted.map((a) => a.id), known);
     }
     this.logger.info({ site: this.site, open: attempts.length, resubmitCandidates: unsubmitted.length }, 'agent recovered');
@@ -72,19 +72,11 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async accept(command: SubmitAttemptCommand): Promise<{ attemptId: string; duplicate: boolean }> {
-    if (command.spec.site !== this.site) {
-      throw new CairnError('INVALID_ARGUMENT', `attempt for site ${command.spec.site} sent to site ${this.site}`);
-    }
-    if (command.array) {
-      try {
-        checkItemIndices(command.array);
-      } catch (error) {
-        throw new CairnError('INVALID_ARGUMENT', `array.indices: ${(error as Error).message}`);
-      }
-    }
-    const existing = this.open.get(command.attemptId) ?? (await this.store.load(command.attemptId));
-    if (existing) return { attemptId: command.attemptId, duplicate: true };
-    const attempt = await this.store.create(command);
+    checkAttemptCommand(command, this.site);
+    if (this.open.has(command.attemptId)) return { attemptId: command.attemptId, duplicate: true };
+    // The atomic create decides: of concurrent deliveries of one attempt, exactly one creates it.
+    const attempt = await this.store.createIfAbsent(command);
+    if (!attempt) return { attemptId: command.attemptId, duplicate: true };
     this.open.set(attempt.id, attempt);
     this.enqueue(attempt.id);
     return { attemptId: attempt.id, duplicate: false };
@@ -93,7 +85,8 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   async cancel(attemptId: string): Promise<{ attemptId: string; known: boolean }> {
     const attempt = this.open.get(attemptId) ?? (await this.store.load(attemptId));
     if (!attempt || !attempt.command) {
-      if (!attempt) await this.store.createTombstone(attemptId);
+      // A submit that won the race meanwhile keeps its attempt; cancel it then.
+      if (!attempt && !(await this.store.createTombstone(attemptId))) return this.cancel(attemptId);
       return { attemptId, known: false };
     }
     if (attempt.status.final) return { attemptId, known: true };
@@ -109,11 +102,12 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     return { attemptId, known: true };
   }
 
-  async output(attemptId: string, stream: 'stdout' | 'stderr', maxBytes: number) {
+  /** One page of the last `maxBytes` of an attempt's output (see AttemptStore.readOutput). */
+  async output(attemptId: string, stream: 'stdout' | 'stderr', window: { maxBytes: number; offset?: number; end?: number }): Promise<OutputPage> {
     const attempt = this.open.get(attemptId) ?? (await this.store.load(attemptId));
     if (!attempt?.command) throw new CairnError('NOT_FOUND', `attempt ${attemptId} is unknown on site ${this.site}`);
-    const { data, truncated } = await this.store.tail(attempt, stream, maxBytes);
-    return { dataBase64: data.toString('base64'), truncated };
+    const page = await this.store.readOutput(attempt, stream, window);
+    return { dataBase64: page.data.toString('base64'), truncated: page.truncated, offset: page.offset, end: page.end };
   }
 
   /**
@@ -153,7 +147,7 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  private async drain(ids: string[], known?: ReadonlyMap<string, SlurmJobInfo>): Promise<void> {
+  private async drain(ids: string[], known?: readonly SlurmJobInfo[]): Promise<void> {
     this.queue.unshift(...ids.filter((id) => !this.queue.includes(id)));
     while (!this.stopped && this.queue.length > 0) {
       const id = this.queue.shift() as string;

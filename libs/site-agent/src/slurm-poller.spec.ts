@@ -1,10 +1,12 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobState, SubmitAttemptCommand } from '@cairn/contracts';
 import type { SlurmJobInfo, SlurmRepository } from '@cairn/adapters/slurm';
 import { createLogger } from '@cairn/logging';
 import { strictMock } from '@cairn/testing';
+import fc from 'fast-check';
 import type { AttemptEvents, EventDetails } from './attempt-events';
 import { type Attempt, AttemptStore, attemptStatusSchema } from './attempt-store';
 import { SlurmPoller } from './slurm-poller';
@@ -19,7 +21,7 @@ function setup(squeue: SlurmJobInfo[][]) {
     command: undefined,
     status: attemptStatusSchema.parse({ slurmJobId: '42' }),
   };
-  mkdirSync(attempt.dir, { recursive: true });
+  mkdirSync(join(attempt.dir, 'out'), { recursive: true });
   const published: { state: JobState; details: EventDetails }[] = [];
   const events = strictMock<AttemptEvents>({
     publish: async (a: Attempt, state: Exclude<JobState, 'ACCEPTED'>, details: EventDetails = {}) => {
@@ -41,14 +43,15 @@ const job = (state: string, reason = 'None'): SlurmJobInfo => ({
   state,
   reason,
   nodes: 'node1',
+  user: 'cairn-job',
   comment: `cairn-${ATTEMPT}`,
 });
 
 function writeRecords(attempt: Attempt, exitCode?: number): void {
-  writeFileSync(join(attempt.dir, 'start.json'), JSON.stringify({ startedAt: 'x', host: 'node1', slurmJobId: '42' }));
+  writeFileSync(join(attempt.dir, 'out', 'start.json'), JSON.stringify({ startedAt: 'x', host: 'node1', slurmJobId: '42' }));
   if (exitCode !== undefined) {
     writeFileSync(
-      join(attempt.dir, 'exit.json'),
+      join(attempt.dir, 'out', 'exit.json'),
       JSON.stringify({ startedAt: 'x', endedAt: 'y', host: 'node1', exitCode, slurmJobId: '42' }),
     );
   }
@@ -111,11 +114,60 @@ describe('SlurmPoller', () => {
   });
 });
 
+describe('SlurmPoller with records a job forged or corrupted (the job user can write them)', () => {
+  const exitPath = (attempt: Attempt) => join(attempt.dir, 'out', 'exit.json');
+  const valid = { startedAt: 'x', endedAt: 'y', host: 'node1', exitCode: 0, slurmJobId: '42' };
+  it.each([
+    ['not JSON', () => '{"exitCode":0', /it is not JSON/],
+    ['a wrong type', () => JSON.stringify({ ...valid, exitCode: '0' }), /exitCode/],
+    ['an exit code out of range', () => JSON.stringify({ ...valid, exitCode: 1e300 }), /exitCode/],
+    ['a negative exit code', () => JSON.stringify({ ...valid, exitCode: -1 }), /exitCode/],
+    ['another Slurm job', () => JSON.stringify({ ...valid, slurmJobId: '41' }), /names Slurm job "41", not 42/],
+    ['a huge host', () => JSON.stringify({ ...valid, host: 'h'.repeat(5000) }), /larger than 4096 bytes/],
+    ['megabytes of padding', () => ' '.repeat(2 << 20) + JSON.stringify(valid), /larger than 4096 bytes/],
+    ['an array', () => '[]', /record/],
+    ['null', () => 'null', /record/],
+  ])('fails the attempt with the reason, never crashing, when exit.json is %s (Slurm says COMPLETED)', async (_what, content, reason) => {
+    const { attempt, poller, published } = setup([[job('COMPLETED')]]);
+    writeFileSync(exitPath(attempt), content());
+    await poller.tick();
+    expect(published.at(-1)?.state).toBe('FAILED');
+    expect(published.at(-1)?.details.reason).toMatch(/^the job's exit record is invalid: /);
+    expect(published.at(-1)?.details.reason).toMatch(reason);
+  });
+
+  it.each([
+    ['a symbolic link to a file of the agent', (path: string) => symlinkSync('/etc/passwd', path), /is a symbolic link/],
+    ['a FIFO (reading must not block)', (path: string) => execFileSync('mkfifo', [path]), /is not a regular file/],
+    ['a directory', (path: string) => mkdirSync(path), /is not a regular file/],
+  ])('fails the attempt when exit.json is %s, after Slurm forgot the job', async (_what, plant, reason) => {
+    const { attempt, poller, published } = setup([[]]);
+    plant(exitPath(attempt));
+    await poller.tick();
+    expect(published.map((p) => p.state)).toEqual(['PENDING', 'FAILED']);
+    expect(published.at(-1)?.details.reason).toMatch(reason);
+  });
+
+  it('takes whatever a property-generated exit.json holds without throwing: valid ones by their code, the rest FAILED with a reason', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 300 }), fc.json(), fc.record({ exitCode: fc.integer(), slurmJobId: fc.constantFrom('42', '43') }).map((r) => JSON.stringify({ ...valid, ...r }))), async (content) => {
+        const { attempt, poller, published } = setup([[job('COMPLETED')]]);
+        writeFileSync(exitPath(attempt), content);
+        await poller.tick();
+        const last = published.at(-1);
+        expect(['COMPLETED', 'FAILED']).toContain(last?.state);
+        if (last?.state === 'FAILED') expect(last.details.reason).toMatch(/^the job's exit record is invalid: /);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('SlurmPoller with an array attempt', () => {
   const task = (id: string, state: string): SlurmJobInfo => ({ ...job(state), jobId: id });
   const records = (attempt: Attempt, element: number, exits: [number, number][]) =>
     writeFileSync(
-      join(attempt.dir, `items-${element}.jsonl`),
+      join(attempt.dir, 'out', `items-${element}.jsonl`),
       exits.map(([item, exitCode]) => JSON.stringify({ item, exitCode, startedAt: 'a', endedAt: 'b', host: 'h' })).join('\n'),
     );
 

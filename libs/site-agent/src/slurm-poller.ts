@@ -38,8 +38,12 @@ export class SlurmPoller {
   }
 
   private async follow(attempt: Attempt, info: SlurmJobInfo | undefined): Promise<void> {
-    const exit = await this.store.readExitRecord(attempt);
+    const record = await this.store.readExitRecord(attempt);
+    // The job can write its exit record: one that is not the wrapper's fails the attempt, with why.
+    const bad = record.kind === 'invalid' ? `the job's exit record is invalid: ${record.reason}` : undefined;
+    const exit = record.kind === 'ok' ? record.value : undefined;
     if (!info) {
+      if (bad) return this.finish(attempt, attempt.status.cancelRequested ? 'CANCELLED' : 'FAILED', null, bad);
       if (exit) return this.finish(attempt, exit.exitCode === 0 ? 'COMPLETED' : 'FAILED', exit.exitCode, '');
       attempt.status.missing += 1;
       if (attempt.status.missing >= MISSING_LIMIT) {
@@ -64,6 +68,7 @@ export class SlurmPoller {
         return;
       case 'COMPLETED':
       case 'FAILED':
+        if (bad) return this.finish(attempt, 'FAILED', null, bad);
         return this.finish(attempt, cls, exit?.exitCode ?? null, cls === 'FAILED' ? describe(info) : '');
       case 'TIMEOUT':
         return this.finish(attempt, 'TIMEOUT', exit?.exitCode ?? null, 'time limit reached');
@@ -109,10 +114,11 @@ export class SlurmPoller {
     if (recorded.length > 0) await this.events.publish(attempt, 'RUNNING');
     if (attempt.status.cancelRequested) {
       await this.events.publish(attempt, 'CANCELLED', { reason: 'cancelled by request' });
-    } else if (failed.length === 0 && missingItems === 0) {
+    } else if (failed.length === 0 && missingItems === 0 && records.invalid.length === 0) {
       await this.events.publish(attempt, 'COMPLETED', { exitCode: 0, reason: `${total} items completed` });
     } else {
       const parts = [
+        ...records.invalid.map((why) => `item records unreadable (${why})`).slice(0, 3),
         failed.length > 0 ? `${failed.length} of ${total} items failed (${failed.slice(0, 10).join(', ')}${failed.length > 10 ? ', ...' : ''})` : '',
         missingItems > 0 ? `${missingItems} item${missingItems === 1 ? '' : 's'} did not run` : '',
       ].filter(Boolean);

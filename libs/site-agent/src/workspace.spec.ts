@@ -1,7 +1,13 @@
 import { mkdirSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ProcessRepository } from '@cairn/adapters/process';
+import { strictMock } from '@cairn/testing';
+import { JobFilesystem } from './job-fs';
 import { createWorkspace, workspaceFor } from './workspace';
+
+/** The agent as its own job user: directories are made directly (the root case: test/job-fs.int-spec.ts). */
+const fs = new JobFilesystem({ name: 'me', uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, group: 'me', switchUser: false }, strictMock<ProcessRepository>({}));
 
 const RUN = '7a0e5c1d-0000-4000-8000-0000000000aa';
 
@@ -39,15 +45,15 @@ describe('workspaceFor', () => {
 describe('createWorkspace [real: filesystem]', () => {
   const setup = () => {
     const root = mkdtempSync(join(tmpdir(), 'workspace-'));
+    mkdirSync(join(root, 'attempt'));
     return { attemptDir: join(root, 'attempt'), runs: join(root, 'runs'), root };
   };
 
   it('creates the workspace, the step directory and one directory per item index, and may run again', async () => {
     const { attemptDir, runs } = setup();
-    mkdirSync(attemptDir);
     const ws = workspaceFor(attemptDir, runs, { id: RUN, stepDir: 'a/b' });
-    await createWorkspace(ws, attemptDir, [3, 17, 40]);
-    await createWorkspace(ws, attemptDir, [3, 17, 40]);
+    await createWorkspace(ws, attemptDir, fs, [3, 17, 40]);
+    await createWorkspace(ws, attemptDir, fs, [3, 17, 40]);
     expect(statSync(join(attemptDir, 'work')).isDirectory()).toBe(true);
     expect(readdirSync(join(runs, RUN, 'a', 'b')).sort()).toEqual(['17', '3', '40']);
   });
@@ -59,9 +65,9 @@ describe('createWorkspace [real: filesystem]', () => {
     mkdirSync(join(runs, RUN, 's'), { recursive: true });
     symlinkSync(outside, join(runs, RUN, 's', '17'));
     const ws = workspaceFor(attemptDir, runs, { id: RUN, stepDir: 's' });
-    await expect(createWorkspace(ws, attemptDir, [3, 17])).rejects.toThrow(`${join(runs, RUN, 's', '17')} is a symbolic link, not a directory`);
+    await expect(createWorkspace(ws, attemptDir, fs, [3, 17])).rejects.toThrow(`${join(runs, RUN, 's', '17')} is a symbolic link, not a directory`);
     writeFileSync(join(runs, RUN, 's', '40'), 'x');
-    await expect(createWorkspace(ws, attemptDir, [40])).rejects.toThrow('exists and is not a directory');
+    await expect(createWorkspace(ws, attemptDir, fs, [40])).rejects.toThrow('exists and is not a directory');
     expect(readdirSync(outside)).toEqual([]);
   });
 
@@ -71,7 +77,7 @@ describe('createWorkspace [real: filesystem]', () => {
     mkdirSync(join(runs, RUN), { recursive: true });
     symlinkSync(join(root, 'elsewhere'), join(runs, RUN, 'learn'));
     const ws = workspaceFor(attemptDir, runs, { id: RUN, stepDir: 'learn/train' });
-    await expect(createWorkspace(ws, attemptDir)).rejects.toThrow(/learn is a symbolic link/);
+    await expect(createWorkspace(ws, attemptDir, fs)).rejects.toThrow(/learn is a symbolic link/);
     expect(readdirSync(join(root, 'elsewhere'))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_PATH, type WorkflowRunDir } from '@cairn/contracts';
+import type { JobFilesystem } from './job-fs';
 
 /** Where an attempt's own workspace and a workflow run's directory appear in the container. */
 export const WORK_MOUNT = '/cairn/work';
@@ -55,31 +56,36 @@ export function workspaceFor(attemptDir: string, runsRoot: string, run: Workflow
 
 /**
  * Creates the attempt's workspace and the directory each command starts in (one per item
- * when `indices` is given). The path below the base is created one segment at a time and
- * each segment must be a real directory: a symbolic link left in the run by an earlier
- * step cannot lead the agent to create directories outside the run.
+ * when `indices` is given). The first directory below the base (the attempt's `work`, or
+ * the run's directory) lies in a directory only the agent writes: the agent creates it and
+ * hands it to the job user. Everything below it is the job's tree, so it is created as the
+ * job user (see JobFilesystem), then checked: each segment must be a real directory, so a
+ * symbolic link left in the run by an earlier step is refused with a clear reason.
  */
-export async function createWorkspace(workspace: Workspace, attemptDir: string, indices?: readonly number[]): Promise<void> {
-  await mkdir(join(attemptDir, 'work'), { recursive: true });
+export async function createWorkspace(workspace: Workspace, attemptDir: string, fs: JobFilesystem, indices?: readonly number[]): Promise<void> {
+  await fs.jobDir(join(attemptDir, 'work'));
+  const [top, ...below] = workspace.segments();
+  if (top === undefined || workspace.base === attemptDir) return;
+  const topDir = join(workspace.base, top);
   await mkdir(workspace.base, { recursive: true });
-  const parent = workspace.segments();
-  await mkdirBelow(workspace.base, parent);
-  for (const index of indices ?? []) {
-    const segments = workspace.segments(index);
-    await mkdirBelow(join(workspace.base, ...parent), segments.slice(parent.length));
-  }
+  await fs.jobDir(topDir);
+  const paths = [below, ...(indices ?? []).map((index) => workspace.segments(index).slice(1))];
+  // Refuse links and files before creating anything through them, and check again after.
+  for (const segments of paths) await checkBelow(topDir, segments);
+  await fs.mkdirsAsJob(paths.filter((segments) => segments.length > 0).map((segments) => join(topDir, ...segments)));
+  for (const segments of paths) await checkBelow(topDir, segments, true);
 }
 
-async function mkdirBelow(base: string, segments: readonly string[]): Promise<void> {
+/** Every existing segment below `base` is a real directory (with `complete`, every segment exists). */
+async function checkBelow(base: string, segments: readonly string[], complete = false): Promise<void> {
   let dir = base;
   for (const segment of segments) {
     dir = join(dir, segment);
-    try {
-      await mkdir(dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const stats = await lstat(dir);
+    const stats = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' && !complete) return undefined;
+      throw error;
+    });
+    if (!stats) return;
     if (stats.isSymbolicLink()) throw new Error(`${dir} is a symbolic link, not a directory`);
     if (!stats.isDirectory()) throw new Error(`${dir} exists and is not a directory`);
   }

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Everything a job's process sees in its environment (docs/configuration.md, "What a job
+ * sees"): the spec's `env`, these variables set by the wrappers (cairn-job-env.sh), and
+ * the container runtime's own markers (Charliecloud's CH_RUNNING, Apptainer's APPTAINER_*).
+ */
+export const JOB_ENV_NAMES = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SLURM_JOB_ID',
+  'SLURM_ARRAY_JOB_ID',
+  'SLURM_ARRAY_TASK_ID',
+  'SLURM_CPUS_PER_TASK',
+  'SLURM_JOB_NODELIST',
+  'SLURM_JOB_NUM_NODES',
+  'CAIRN_ITEM_INDEX',
+] as const;
+
+const INCLUDE = '# @include cairn-job-env.sh\n';
+
+/** A wrapper script shipped beside this file, with the job environment's code put in. */
+export function loadWrapper(file: string): string {
+  const text = readFileSync(join(__dirname, file), 'utf8');
+  if (!text.includes(INCLUDE)) throw new Error(`${file} does not include cairn-job-env.sh`);
+  return text.replace(INCLUDE, readFileSync(join(__dirname, 'cairn-job-env.sh'), 'utf8'));
+}

@@ -1,0 +1,81 @@
+import { constants } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import type { z } from 'zod';
+
+/**
+ * Files a job writes (its records and output) live in a directory the job user owns, so
+ * the agent reads them as hostile input: never through a symbolic link (a job could point
+ * one at any file the agent may read), never blocking on a FIFO, never more than a bound,
+ * and a record that does not parse is reported, not thrown.
+ */
+export type JobFileRead = { kind: 'absent' } | { kind: 'invalid'; reason: string } | { kind: 'ok'; data: Buffer };
+export type RecordRead<T> = { kind: 'absent' } | { kind: 'invalid'; reason: string } | { kind: 'ok'; value: T };
+
+/** Opens a job-written file for reading: a regular file, not through a link; undefined when absent. */
+export async function openJobFile(path: string): Promise<FileHandle | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'ELOOP') throw new JobFileError(`${path} is a symbolic link`);
+    throw error;
+  }
+  if (!(await handle.stat()).isFile()) {
+    await handle.close();
+    throw new JobFileError(`${path} is not a regular file`);
+  }
+  return handle;
+}
+
+export class JobFileError extends Error {
+  override readonly name = 'JobFileError';
+}
+
+/** Reads a whole job-written file of at most `maxBytes`. */
+export async function readJobFile(path: string, maxBytes: number): Promise<JobFileRead> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await openJobFile(path);
+  } catch (error) {
+    if (error instanceof JobFileError) return { kind: 'invalid', reason: error.message };
+    throw error;
+  }
+  if (!handle) return { kind: 'absent' };
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > maxBytes) return { kind: 'invalid', reason: `${path} is larger than ${maxBytes} bytes` };
+    return { kind: 'ok', data: buffer.subarray(0, length) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads and validates a one-object JSON record (exit.json). */
+export async function readJsonRecord<T>(path: string, schema: z.ZodType<T>, maxBytes: number): Promise<RecordRead<T>> {
+  const file = await readJobFile(path, maxBytes);
+  if (file.kind !== 'ok') return file;
+  return parseJsonRecord(file.data.toString('utf8'), schema);
+}
+
+export function parseJsonRecord<T>(text: string, schema: z.ZodType<T>): RecordRead<T> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { kind: 'invalid', reason: 'it is not JSON' };
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { kind: 'invalid', reason: `${issue?.path.join('.') || 'record'}: ${issue?.message ?? 'invalid'}` };
+  }
+  return { kind: 'ok', value: parsed.data };
+}
