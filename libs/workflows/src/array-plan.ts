@@ -42,20 +42,31 @@ export interface ArrayPlan {
 }
 
 export function planArray(input: ArrayPlanInput): ArrayPlan {
-  if (input.items.length === 0) return { itemsPerElement: 0, elementCount: 0, elementSeconds: 0, chunks: [] };
+  const shape = planArrayShape(input.items.length, input);
+  const elements: number[][] = [];
+  for (let i = 0; i < input.items.length; i += shape.itemsPerElement) elements.push(input.items.slice(i, i + shape.itemsPerElement));
+  const chunks: ArrayChunk[] = shape.arraySpecs.map((arraySpec, k) => ({ arraySpec, elements: elements.slice(k * input.maxArraySize, (k + 1) * input.maxArraySize) }));
+  return { itemsPerElement: shape.itemsPerElement, elementCount: shape.elementCount, elementSeconds: shape.elementSeconds, chunks };
+}
+
+/**
+ * The packing of `count` items without listing them (what a dry run shows): items per
+ * element, elements, and the sbatch --array value of each Slurm array job.
+ */
+export function planArrayShape(count: number, input: Omit<ArrayPlanInput, 'items'>): Omit<ArrayPlan, 'chunks'> & { arraySpecs: string[] } {
+  if (count === 0) return { itemsPerElement: 0, elementCount: 0, elementSeconds: 0, arraySpecs: [] };
   if (!(input.itemSeconds > 0) || !(input.targetSeconds > 0)) throw new Error('item and target durations must be positive');
   if (!Number.isInteger(input.maxArraySize) || input.maxArraySize < 1) throw new Error(`invalid MaxArraySize ${input.maxArraySize}`);
   const byTarget = Math.max(1, Math.floor(input.targetSeconds / input.itemSeconds));
-  const itemsPerElement = Math.min(balance(input.items.length, byTarget, input.slots), Math.max(1, input.maxItemsPerElement ?? Infinity));
-  const elements: number[][] = [];
-  for (let i = 0; i < input.items.length; i += itemsPerElement) elements.push(input.items.slice(i, i + itemsPerElement));
-  const chunks: ArrayChunk[] = [];
-  for (let i = 0; i < elements.length; i += input.maxArraySize) {
-    const group = elements.slice(i, i + input.maxArraySize);
-    const throttle = input.throttle ? `%${Math.min(input.throttle, group.length)}` : '';
-    chunks.push({ arraySpec: `${group.length === 1 ? '0' : `0-${group.length - 1}`}${throttle}`, elements: group });
+  const itemsPerElement = Math.min(balance(count, byTarget, input.slots), Math.max(1, input.maxItemsPerElement ?? Infinity));
+  const elementCount = Math.ceil(count / itemsPerElement);
+  const arraySpecs: string[] = [];
+  for (let i = 0; i < elementCount; i += input.maxArraySize) {
+    const size = Math.min(input.maxArraySize, elementCount - i);
+    const throttle = input.throttle ? `%${Math.min(input.throttle, size)}` : '';
+    arraySpecs.push(`${size === 1 ? '0' : `0-${size - 1}`}${throttle}`);
   }
-  return { itemsPerElement, elementCount: elements.length, elementSeconds: itemsPerElement * input.itemSeconds, chunks };
+  return { itemsPerElement, elementCount, elementSeconds: itemsPerElement * input.itemSeconds, arraySpecs };
 }
 
 /**

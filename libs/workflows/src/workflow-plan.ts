@@ -1,5 +1,5 @@
 import { type ArrayStepPlan, ownValue, type PartitionInfo, type ResolvedResources, type SiteDescription, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
-import { planArray } from './array-plan';
+import { planArrayShape } from './array-plan';
 import { dependencies, topologicalOrder } from './workflow-graph';
 import { MAX_STEP_ITEMS, type ParsedResources, type ParsedStep, type ParsedWorkflow } from './workflow.schema';
 
@@ -131,8 +131,8 @@ function planArrayStep(step: ParsedStep, r: ResolvedResources, site: SiteDescrip
     problems.push(`${path}: ${count} items are more than ${count > MAX_STEP_ITEMS ? `a step may have (${MAX_STEP_ITEMS})` : `site ${site.site} can hold`}`);
     return { items: count, itemSeconds, itemsPerElement: 1, elements: null, arrays: [], ...(array.throttle ? { throttle: array.throttle } : {}) };
   }
-  const plan = planArray({
-    items: Array.from({ length: count }, (_, i) => i),
+  // Counted, not listed: a step of a million items plans in constant memory.
+  const plan = planArrayShape(count, {
     itemSeconds,
     targetSeconds: target,
     maxArraySize: site.maxArraySize,
@@ -145,7 +145,7 @@ function planArrayStep(step: ParsedStep, r: ResolvedResources, site: SiteDescrip
     itemSeconds,
     itemsPerElement: plan.itemsPerElement,
     elements: plan.elementCount,
-    arrays: plan.chunks.map((c) => c.arraySpec),
+    arrays: plan.arraySpecs,
     ...(array.throttle ? { throttle: array.throttle } : {}),
   };
 }

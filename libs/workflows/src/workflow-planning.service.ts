@@ -13,6 +13,7 @@ import type { NatsRequester } from '@cairn/adapters/nats';
 import { parseWorkflow } from './parse-workflow';
 import { checkRunnable } from './runnable-check';
 import { MAX_LISTED_PROBLEMS, WorkflowError } from './workflow.errors';
+import { checkPlanSize } from './plan-size';
 import { PlanError, planWorkflow } from './workflow-plan';
 import type { ParsedWorkflow } from './workflow.schema';
 
@@ -59,6 +60,7 @@ export class WorkflowPlanningService {
       throw error;
     }
     await this.pinImages(plan.steps, command.fileName);
+    checkPlanSize(plan, command.fileName);
     const problems = checkRunnable(workflow, plan);
     if (problems.length > 0) throw new CairnError('INVALID_ARGUMENT', boundedList(problems.map((p) => `${command.fileName}: ${p}`)));
     return { workflow, plan };
