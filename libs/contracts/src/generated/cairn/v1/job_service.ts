@@ -94,6 +94,8 @@ export interface JobSpec {
   /**
    * The command as an argument vector, run inside the container without a shell:
    * 1 to 256 arguments, each at most 4096 bytes, none containing control characters.
+   * The command, env (names and values) and array items of a job together take at most
+   * 131072 bytes (128 KiB) of UTF-8 text; more is INVALID_ARGUMENT.
    * It starts in /cairn/work, the job's workspace: a directory on the cluster filesystem
    * that is kept with the job.
    */
@@ -101,7 +103,7 @@ export interface JobSpec {
   /**
    * Environment variables set inside the container. Names match [A-Za-z_][A-Za-z0-9_]*
    * (at most 128 bytes) and do not start with SLURM_ or CAIRN_; values follow the
-   * rules of command arguments. At most 64 entries.
+   * rules of command arguments. At most 64 entries (within the job's 128 KiB, see command).
    */
   env: { [key: string]: string };
   /** Resources; omitted means the site's defaults. */
@@ -126,7 +128,11 @@ export interface JobSpec_EnvEntry {
  * COMPLETED when every item exited 0, else FAILED naming the failed items.
  */
 export interface ItemArray {
-  /** The items, 1 to 10000, each at most 4096 bytes without control characters. */
+  /**
+   * The items, 1 to 10000, each at most 4096 bytes without control characters, together
+   * within the job's 128 KiB with its command and env (see JobSpec.command): split
+   * longer item lists over several jobs.
+   */
   items: string[];
   /** Items run one after another in each array element (1 to 10000; 0 means 1). */
   itemsPerElement: number;
@@ -237,7 +243,10 @@ export interface CancelJobResponse {
 
 /** ListJobsRequest pages through jobs. */
 export interface ListJobsRequest {
-  /** Most jobs to return (1 to 500; 0 means 50). */
+  /**
+   * Most jobs to return (1 to 500; 0 means 50). A page also holds at most 768 KiB of
+   * jobs: when the jobs are large it has fewer, with a next_page_token to go on.
+   */
   pageSize: number;
   /** The next_page_token of the previous page; empty for the first page. */
   pageToken: string;
@@ -253,7 +262,10 @@ export interface ListJobsRequest {
 export interface ListJobsResponse {
   /** The jobs, newest first. */
   jobs: Job[];
-  /** Token for the next page; empty on the last page. */
+  /**
+   * Token for the next page; empty on the last page. A page may hold fewer than
+   * page_size jobs and still have a next page.
+   */
   nextPageToken: string;
 }
 
@@ -263,7 +275,11 @@ export interface GetJobOutputRequest {
   jobId: string;
   /** Which stream; unspecified means STDOUT. */
   stream: OutputStream;
-  /** Most bytes to return from the end of the stream (1 to 1048576; 0 means 65536). */
+  /**
+   * Most bytes to return from the end of the stream (1 to 1048576; 0 means 65536). For
+   * an array job the stream is every element's output, element 0 first. The gateway
+   * reads it from the site in pages, so any size up to the maximum works.
+   */
   maxBytes: number;
 }
 

@@ -76,7 +76,10 @@ export enum StepKind {
 
 /** SubmitWorkflowRequest carries a workflow file. */
 export interface SubmitWorkflowRequest {
-  /** The file's text, YAML or JSON (at most 1 MiB). */
+  /**
+   * The file's text, YAML or JSON (at most 1 MiB). Its plan must fit 256 KiB (see
+   * SubmitWorkflow).
+   */
   source: string;
   /**
    * The file's name, used in error messages (e.g. "sweep.yaml"); letters, digits, ".",
@@ -278,7 +281,10 @@ export interface CancelWorkflowResponse {
 
 /** ListWorkflowsRequest filters and pages runs. */
 export interface ListWorkflowsRequest {
-  /** At most this many (1 to 500; 0 means 50). */
+  /**
+   * At most this many (1 to 500; 0 means 50). A page also holds at most 768 KiB of
+   * runs: fewer when they are large, with a next_page_token to go on.
+   */
   pageSize: number;
   /** From a previous response's next_page_token. */
   pageToken: string;
@@ -2509,7 +2515,9 @@ export const WorkflowServiceService = {
    * is recorded durably before the reply and starts at once.
    * Errors: INVALID_ARGUMENT for an invalid file (every problem, each with file, line,
    * column and field), a missing image or a step no partition of the site can run;
-   * UNAVAILABLE when the site's agent does not answer.
+   * RESOURCE_EXHAUSTED when the plan would be larger than 256 KiB (too many steps or
+   * Slurm array jobs; the message says how large); UNAVAILABLE when the site's agent
+   * does not answer.
    */
   submitWorkflow: {
     path: "/cairn.v1.WorkflowService/SubmitWorkflow" as const,
@@ -2590,7 +2598,9 @@ export interface WorkflowServiceServer extends UntypedServiceImplementation {
    * is recorded durably before the reply and starts at once.
    * Errors: INVALID_ARGUMENT for an invalid file (every problem, each with file, line,
    * column and field), a missing image or a step no partition of the site can run;
-   * UNAVAILABLE when the site's agent does not answer.
+   * RESOURCE_EXHAUSTED when the plan would be larger than 256 KiB (too many steps or
+   * Slurm array jobs; the message says how large); UNAVAILABLE when the site's agent
+   * does not answer.
    */
   submitWorkflow: handleUnaryCall<SubmitWorkflowRequest, SubmitWorkflowResponse>;
   /**
@@ -2625,7 +2635,9 @@ export interface WorkflowServiceClient extends Client {
    * is recorded durably before the reply and starts at once.
    * Errors: INVALID_ARGUMENT for an invalid file (every problem, each with file, line,
    * column and field), a missing image or a step no partition of the site can run;
-   * UNAVAILABLE when the site's agent does not answer.
+   * RESOURCE_EXHAUSTED when the plan would be larger than 256 KiB (too many steps or
+   * Slurm array jobs; the message says how large); UNAVAILABLE when the site's agent
+   * does not answer.
    */
   submitWorkflow(
     request: SubmitWorkflowRequest,
