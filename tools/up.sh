@@ -43,6 +43,10 @@ stop_services
 : "${CAIRN_DEV_AGENT_NATS_USER:?no agent NATS user in the dev cluster env file; run tools/dev-cluster/dev-cluster.sh up}"
 site=${CAIRN_DEV_AGENT_SITE:-dev}
 export CAIRN_DATA_DIR="$RUN/data" CAIRN_SITE=$site CAIRN_SITES=$site CAIRN_DEFAULT_SITE=$site
+# Jobs run as the dev cluster's unprivileged job user (the agent refuses root); it must not
+# read the services' logs and data here, only reach the agent's directory.
+export CAIRN_AGENT_JOB_USER="${CAIRN_AGENT_JOB_USER:-cairn-job}"
+chmod 0711 "$RUN"
 for svc in "${SERVICES[@]}"; do
   if [[ $svc == agent ]]; then
     CAIRN_NATS_USER=$CAIRN_DEV_AGENT_NATS_USER CAIRN_NATS_PASSWORD=$CAIRN_DEV_AGENT_NATS_PASSWORD \

@@ -5,7 +5,7 @@ export { CairnError, ERROR_CODES, exhausted, invalid, notFound } from './errors'
 export type { ErrorCode } from './errors';
 export { JOB_STATES, FINAL_STATES, canTransition, isFinal, jobStateSchema } from './job-state';
 export type { JobState } from './job-state';
-export { JOB_DEFAULTS, JOB_LIMITS, jobSpecSchema, jobTextBytes, resourcesSchema, RUN_PATH, runPath, workflowRunDirSchema } from './job-spec';
+export { JOB_DEFAULTS, JOB_LIMITS, jobSpecSchema, publicJobSpecSchema, jobTextBytes, resourcesSchema, RUN_PATH, runPath, workflowRunDirSchema } from './job-spec';
 export type { JobSpec, Resources, WorkflowRunDir } from './job-spec';
 export {
   controlIndex,

@@ -1,5 +1,5 @@
 import { CairnError } from './errors';
-import { JOB_DEFAULTS, jobSpecSchema } from './job-spec';
+import { JOB_DEFAULTS, jobSpecSchema, publicJobSpecSchema } from './job-spec';
 import { parseOrThrow } from './parse';
 
 const valid = {
@@ -55,5 +55,31 @@ describe('jobSpecSchema', () => {
     expect(messageFor({ ...valid, command: ['/bin/echo', 'é'.repeat(2049)] })).toBe(
       'spec.command[1]: is 4098 bytes; at most 4096 allowed',
     );
+  });
+});
+
+describe('publicJobSpecSchema (what a client may submit)', () => {
+  const run = { id: '7a0e5c1d-0000-4000-8000-0000000000aa', stepDir: 'train' };
+  it('accepts what the internal schema accepts, minus the internal fields', () => {
+    expect(parseOrThrow(publicJobSpecSchema, valid)).toEqual(valid);
+    expect(parseOrThrow(jobSpecSchema, { ...valid, run })).toMatchObject({ run });
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['run', { run }, "spec.run: is internal (a workflow step's run directory, set by Cairn itself); a submitted job cannot carry it"],
+    ['array.indices', { array: { items: ['a'], itemsPerElement: 1, indices: [4] } }, 'spec.array.indices: is internal'],
+    ['resources.nodes', { resources: { ...JOB_DEFAULTS, nodes: 2 } }, 'spec.resources.nodes: is internal'],
+    ['resources.gpus', { resources: { ...JOB_DEFAULTS, gpus: 1 } }, 'spec.resources.gpus: is internal'],
+    ['resources.gpuType', { resources: { ...JOB_DEFAULTS, gpuType: 'a100' } }, 'spec.resources.gpuType: is internal'],
+  ])('refuses %s with INVALID_ARGUMENT naming it', (_field, patch, message) => {
+    let error: unknown;
+    try {
+      parseOrThrow(publicJobSpecSchema, { ...valid, ...patch }, 'spec');
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(CairnError);
+    expect((error as CairnError).code).toBe('INVALID_ARGUMENT');
+    expect((error as CairnError).message).toContain(message);
   });
 });

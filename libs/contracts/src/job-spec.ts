@@ -59,7 +59,8 @@ export const envSchema = userRecord(
     .regex(ENV_NAME, 'must be a variable name: letters, digits and "_", not starting with a digit')
     .refine((name) => !/^(SLURM_|CAIRN_)/.test(name), 'must not start with SLURM_ or CAIRN_ (reserved)'),
   safeText(JOB_LIMITS.maxArgBytes),
-).refine((env) => Object.keys(env).length <= JOB_LIMITS.maxEnv, `has more than ${JOB_LIMITS.maxEnv} entries`);
+  { max: JOB_LIMITS.maxEnv },
+);
 
 export const itemArraySchema = z
   .object({
@@ -119,6 +120,21 @@ export const jobSpecSchema = z
       });
     }
   });
+
+/**
+ * A job spec as a client may submit it: the fields only Cairn itself sets (a workflow's
+ * run directory and item indices, nodes and GPUs from resource classes) are refused, each
+ * by name. The gateway parses every submission with this; the agent checks them again.
+ */
+export const publicJobSpecSchema = jobSpecSchema.superRefine((spec, ctx) => {
+  const internal = (path: (string | number)[], what: string) =>
+    ctx.addIssue({ code: 'custom', path, message: `is internal (${what}, set by Cairn itself); a submitted job cannot carry it` });
+  if (spec.run !== undefined) internal(['run'], "a workflow step's run directory");
+  if (spec.array?.indices !== undefined) internal(['array', 'indices'], "the items' indices in a workflow step");
+  if (spec.resources.nodes !== undefined) internal(['resources', 'nodes'], 'from resource classes');
+  if (spec.resources.gpus !== undefined) internal(['resources', 'gpus'], 'from resource classes');
+  if (spec.resources.gpuType !== undefined) internal(['resources', 'gpuType'], 'from resource classes');
+});
 
 export type JobSpec = z.infer<typeof jobSpecSchema>;
 export type Resources = z.infer<typeof resourcesSchema>;

@@ -4,7 +4,7 @@ import {
   type JobEvent,
   type JobRecord,
   type JobSpec,
-  jobSpecSchema,
+  publicJobSpecSchema,
   type JobState,
   type ListJobsQuery,
   parseOrThrow,
@@ -64,7 +64,8 @@ export function toSubmitCommand(request: pb.SubmitJobRequest, defaultSite: strin
         }
       : {}),
   };
-  const parsed = parseOrThrow(jobSpecSchema, candidate, 'spec');
+  // The public schema: fields only Cairn sets (run directory, item indices, nodes, GPUs) are refused.
+  const parsed = parseOrThrow(publicJobSpecSchema, candidate, 'spec');
   const requestId = request.requestId ? parseOrThrow(requestIdSchema, request.requestId, 'request_id') : undefined;
   return { spec: parsed, ...(requestId ? { requestId } : {}) };
 }

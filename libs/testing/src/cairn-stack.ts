@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobsClient } from '@cairn/client';
@@ -36,6 +36,8 @@ export async function startCairnStack(
   const env = testEnv();
   const site = `t${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'cairn-stack-'));
+  // Jobs run as the job user: it must reach the agent's directory below (but not list this one).
+  chmodSync(dir, 0o711);
   // The services connect as the full-rights services user; the agent as a user confined
   // to its site's subjects, as in production. No connection is anonymous.
   const agentUser = siteAgentUser(site);
@@ -61,6 +63,7 @@ export async function startCairnStack(
         CAIRN_NATS_USER: agentUser.user,
         CAIRN_NATS_PASSWORD: agentUser.password,
         CAIRN_AGENT_WORK_DIR: join(dir, 'agent'),
+        CAIRN_AGENT_JOB_USER: env.jobUser,
         CAIRN_POLL_INTERVAL_MS: '500',
         CAIRN_INSECURE_REGISTRIES: env.registry,
         CAIRN_SLURM_PARTITION: env.partition,

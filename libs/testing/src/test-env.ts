@@ -15,6 +15,8 @@ export interface TestEnv {
   registry: string;
   testImage: string;
   partition: string;
+  /** The unprivileged user the agent runs jobs as (dev-cluster.sh creates it). */
+  jobUser: string;
   /** The dev cluster's NATS; it takes only the users below. */
   natsUrl: string;
   /** The dev cluster's services user (full rights); absent without its env file. */
@@ -47,6 +49,7 @@ export function testEnv(): TestEnv {
     registry: get('CAIRN_REGISTRY', '127.0.0.1:5000'),
     testImage: get('CAIRN_TEST_IMAGE', '127.0.0.1:5000/lab/busybox:1.36'),
     partition: get('CAIRN_SLURM_PARTITION', 'debug'),
+    jobUser: get('CAIRN_AGENT_JOB_USER', 'cairn-job'),
     natsUrl: get('CAIRN_NATS_URL', 'nats://127.0.0.1:4222'),
     natsServices: credentials('CAIRN_NATS_USER', 'CAIRN_NATS_PASSWORD'),
     natsAgent: agent ? { ...agent, site: get('CAIRN_DEV_AGENT_SITE', 'dev') } : undefined,
