@@ -51,15 +51,18 @@ export function excerpt(value: string, maxChars = EXCERPT_CHARS): string {
 
 /** A free text value (argument, env value, description): printable text, bounded in bytes. */
 export const safeText = (maxBytes: number) =>
-  z.string().superRefine((value, ctx) => {
-    // Check the size first: a huge value is refused without scanning it twice.
-    if (value.length > maxBytes || Buffer.byteLength(value) > maxBytes) {
-      ctx.addIssue({ code: 'custom', message: `is ${Buffer.byteLength(value)} bytes; at most ${maxBytes} allowed` });
-      return;
-    }
-    const control = describeControl(value);
-    if (control) ctx.addIssue({ code: 'custom', message: `contains ${control}; control characters are not allowed` });
-  });
+  z
+    .string()
+    // Never more characters than bytes: a huge value is refused by its length alone, unscanned.
+    .max(maxBytes, { error: (issue) => `is ${Buffer.byteLength(String(issue.input))} bytes; at most ${maxBytes} allowed`, abort: true })
+    .superRefine((value, ctx) => {
+      if (Buffer.byteLength(value) > maxBytes) {
+        ctx.addIssue({ code: 'custom', message: `is ${Buffer.byteLength(value)} bytes; at most ${maxBytes} allowed` });
+        return;
+      }
+      const control = describeControl(value);
+      if (control) ctx.addIssue({ code: 'custom', message: `contains ${control}; control characters are not allowed` });
+    });
 
 /** Short free text bounded in characters (a name prefix): the free-text rule, at most `maxChars`. */
 export const shortText = (maxChars: number) =>
@@ -75,8 +78,9 @@ export const shortText = (maxChars: number) =>
 export const token = (pattern: RegExp, what: string, maxLength: number) =>
   z
     .string()
-    .max(maxLength, `is longer than ${maxLength} characters`)
-    .refine((value) => value.length > maxLength || pattern.test(value), `must be ${what}`);
+    // abort: an over-long value is not matched against the pattern at all.
+    .max(maxLength, { message: `is longer than ${maxLength} characters`, abort: true })
+    .regex(pattern, `must be ${what}`);
 
 /** The value under a user-named key, only if the record has it as its own (never from Object.prototype). */
 export function ownValue<V>(record: Readonly<Record<string, V>> | undefined, key: string): V | undefined {
@@ -93,12 +97,20 @@ export function hasOwnKey(record: object | undefined, key: string): boolean {
  * result a null-prototype object in the input's order, so names such as "__proto__",
  * "constructor" or "toString" are keys like any other (a plain z.record drops "__proto__").
  */
-export function userRecord<K extends z.ZodType<string, string>, V extends z.ZodType>(key: K, value: V) {
-  return z
+export function userRecord<K extends z.ZodType<string, string>, V extends z.ZodType>(key: K, value: V, limits: { min?: number; max?: number; what?: string } = {}) {
+  const schema = z
     .custom<Record<string, unknown>>((input) => typeof input === 'object' && input !== null && !Array.isArray(input) && !(input instanceof Map), {
       message: 'must be a map of names to values',
     })
     .transform((input, ctx) => {
+      const count = Object.keys(input).length;
+      const what = limits.what ?? 'entries';
+      if (limits.min !== undefined && count < limits.min) ctx.addIssue({ code: 'custom', message: `must have at least ${limits.min} ${limits.min === 1 ? what.replace(/s$/, '') : what}` });
+      if (limits.max !== undefined && count > limits.max) {
+        // Refused by its size before any entry is checked.
+        ctx.addIssue({ code: 'custom', message: `has more than ${limits.max} ${what}` });
+        return z.NEVER;
+      }
       const out: Record<string, z.output<V>> = Object.create(null) as Record<string, z.output<V>>;
       for (const name of Object.keys(input)) {
         const k = key.safeParse(name);
@@ -115,6 +127,17 @@ export function userRecord<K extends z.ZodType<string, string>, V extends z.ZodT
       }
       return out;
     });
+  // In a JSON Schema it is what it looks like: an object of names to values.
+  const shape = z.record(key, value).meta({
+    ...(limits.min !== undefined ? { minProperties: limits.min } : {}),
+    ...(limits.max !== undefined ? { maxProperties: limits.max } : {}),
+  });
+  schema._zod.processJSONSchema = (ctx, _json, params) => {
+    z.core.processSchema(shape, ctx, params);
+    const seen = ctx.seen.get(schema);
+    if (seen) seen.ref = shape;
+  };
+  return schema;
 }
 
 export const SITE_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
@@ -130,5 +153,5 @@ export const IMAGE_REFERENCE = new RegExp(
 export const imageReference = z
   .string()
   .min(1, 'is required')
-  .max(255, 'is longer than 255 characters')
-  .refine((value) => value.length > 255 || IMAGE_REFERENCE.test(value), 'must be an image reference such as "lab/busybox:1.36" or "host:5000/lab/model@sha256:<64 hex>"');
+  .max(255, { message: 'is longer than 255 characters', abort: true })
+  .regex(IMAGE_REFERENCE, 'must be an image reference such as "lab/busybox:1.36" or "host:5000/lab/model@sha256:<64 hex>"');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { CairnError, describeControl, type SiteDescription, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
-import { parseWorkflow } from './parse-workflow';
+import { MAX_WORKFLOW_BYTES, parseWorkflow } from './parse-workflow';
 import { checkRunnable } from './runnable-check';
 import { baseSpec } from './step-launcher';
 import { WorkflowError, MAX_LISTED_PROBLEMS } from './workflow.errors';
@@ -142,16 +142,17 @@ describe('hostile workflow files [property-based]', () => {
     );
   });
 
-  it('sizes at every limit: a file of nearly 1 MiB, many problems, deep nesting and alias bombs', () => {
-    const items = Array.from({ length: 100_000 }, () => 'a\u0000');
+  it('sizes at every limit: a file of nearly the maximum size, many problems, deep nesting and alias bombs', () => {
+    // "a\u0000", is 10 bytes of JSON: as many as fit in the largest file.
+    const items = Array.from({ length: Math.floor((MAX_WORKFLOW_BYTES - 500) / 10) }, () => 'a\u0000');
     expectClearOutcome(JSON.stringify({ ...base(), steps: { s: { command: ['/bin/echo', '${{ item }}'], array: { items } } } }));
-    const deep = `${'['.repeat(50_000)}${']'.repeat(50_000)}`;
+    const deep = `${'['.repeat(MAX_WORKFLOW_BYTES / 2 - 100)}${']'.repeat(MAX_WORKFLOW_BYTES / 2 - 100)}`;
     expectClearOutcome(`version: 1\nname: w\nsteps: ${deep}\n`);
     expectClearOutcome(`{"version":1,"name":"w","steps":${deep}}`);
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n');
     expectClearOutcome(`${bomb}\nversion: 1\nname: w\nsteps: { s: { command: [x] } }\n`);
-    expectClearOutcome(`version: 1\nname: w\n${'x'.repeat(1024 * 1024)}: 1\n`);
-    const longKey = 'k'.repeat(500_000);
+    expectClearOutcome(`version: 1\nname: w\n${'x'.repeat(MAX_WORKFLOW_BYTES)}: 1\n`);
+    const longKey = 'k'.repeat(MAX_WORKFLOW_BYTES - 200);
     let error: unknown;
     try {
       parseWorkflow(JSON.stringify({ version: 1, name: 'w', [longKey]: 1, steps: { s: { command: ['x'], image: 'lab/busybox:1.36' } } }), 'w.yaml');

@@ -15,7 +15,7 @@ export const STEP_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 const stepName = token(STEP_NAME, 'a step name: lower-case letters, digits, "-" and "_", starting with a letter', 63);
 const outputName = token(/^[a-z][a-z0-9_]{0,62}$/, 'an output name: lower-case letters, digits and "_"', 63);
 const relativePath = safeText(1024)
-  .refine((p) => p.length > 0, 'must not be empty')
+  .min(1, 'must not be empty')
   .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path inside the step directory, without ".."');
 
 /** "90", "90s", "15m", "2h", "1d" or "1:30:00" → seconds. */
@@ -78,7 +78,7 @@ const outputReference = z
 
 /** A glob over the run's directory: free text, and every segment without a reference well formed. */
 const globPattern = safeText(1024)
-  .refine((p) => p.length > 0, 'must not be empty')
+  .min(1, 'must not be empty')
   .superRefine((pattern, ctx) => {
     if (pattern.includes('${{')) return;
     for (const segment of pattern.split('/')) {
@@ -104,7 +104,7 @@ export const arraySchema = z
       })
       .optional(),
     glob: globPattern.optional(),
-    lines: safeText(1024).refine((p) => p.length > 0, 'must not be empty').optional(),
+    lines: safeText(1024).min(1, 'must not be empty').optional(),
     from: outputReference.optional(),
     /** Pack several items into one array element so each runs about this long. */
     targetDuration: duration.optional(),
@@ -130,7 +130,7 @@ const baseStep = {
   env: userRecord(token(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a variable name', 128), safeText(JOB_LIMITS.maxArgBytes)).optional(),
   resources: workflowResourcesSchema.optional(),
   needs: z.array(stepName).max(256).optional(),
-  inputs: userRecord(outputName, safeText(1024).refine((v) => v.length > 0, 'must not be empty')).optional(),
+  inputs: userRecord(outputName, safeText(1024).min(1, 'must not be empty')).optional(),
   outputs: userRecord(outputName, relativePath).optional(),
   retries: retriesSchema.optional(),
   checkpoint: checkpointSchema.optional(),
@@ -191,7 +191,7 @@ const loopSchema: z.ZodType<ParsedLoop, unknown> = z.lazy(() =>
     .object({
       steps: stepsSchema,
       /** Condition over the metrics JSON, e.g. "val_loss < 0.05 or epochs >= 20". */
-      until: safeText(1024).refine((v) => v.length > 0, 'must not be empty').optional(),
+      until: safeText(1024).min(1, 'must not be empty').optional(),
       /** Which step output holds the metrics JSON. */
       metrics: outputReference.optional(),
       maxIterations: z.number().int().min(1).max(10_000),
@@ -218,9 +218,7 @@ const stepSchema: z.ZodType<ParsedStep, unknown> = z.lazy(() =>
     }),
 );
 
-const stepsSchema = userRecord(stepName, stepSchema)
-  .refine((steps) => Object.keys(steps).length >= 1, 'must have at least one step')
-  .refine((steps) => Object.keys(steps).length <= 1000, 'must have at most 1000 steps');
+const stepsSchema = userRecord(stepName, stepSchema, { min: 1, max: 1000, what: 'steps' });
 
 export const workflowSchema = z
   .object({
