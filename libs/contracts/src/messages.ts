@@ -242,11 +242,15 @@ export type PartitionInfo = z.infer<typeof partitionInfoSchema>;
 
 // --- workflows ---------------------------------------------------------------------------
 
-export const MAX_WORKFLOW_SOURCE_BYTES = 1024 * 1024;
+/**
+ * A workflow file's largest text. It travels inside one NATS message as JSON, where
+ * quotes, backslashes, tabs and newlines take two bytes: 256 KiB stays well inside 1 MiB.
+ */
+export const MAX_WORKFLOW_SOURCE_BYTES = 256 * 1024;
 
 export const planWorkflowCommand = z
   .object({
-    source: z.string().refine((s) => Buffer.byteLength(s) <= MAX_WORKFLOW_SOURCE_BYTES, 'is larger than 1 MiB'),
+    source: z.string().refine((s) => Buffer.byteLength(s) <= MAX_WORKFLOW_SOURCE_BYTES, `is larger than ${MAX_WORKFLOW_SOURCE_BYTES} bytes (256 KiB)`),
     fileName: token(/^[A-Za-z0-9._/-]+$/, 'a file name: letters, digits, ".", "-", "_" and "/"', 255),
     site: siteName.optional(),
     defaultSite: siteName,

@@ -10,7 +10,7 @@ describe('toPlanCommand', () => {
   });
   it.each([
     [{ source: '' }, 'source: is empty'],
-    [{ source: 'x'.repeat(1024 * 1024 + 1) }, 'source: is larger than 1 MiB'],
+    [{ source: 'x'.repeat(256 * 1024 + 1) }, 'source: is 262145 bytes; at most 262144 (256 KiB)'],
     [{ fileName: 'a b.yaml' }, 'file_name: must be a file name: letters, digits, ".", "-", "_" and "/"'],
   ])('refuses %#', (patch, message) => {
     expect(() => toPlanCommand(request(patch), 'dev')).toThrow(new CairnError('INVALID_ARGUMENT', message));

@@ -1,4 +1,4 @@
-import { CairnError, parseOrThrow, type PlanWorkflowCommand, pb, siteName, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
+import { CairnError, MAX_WORKFLOW_SOURCE_BYTES, parseOrThrow, type PlanWorkflowCommand, pb, siteName, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
 
 const KIND: Record<StepPlan['kind'], pb.StepKind> = {
   run: pb.StepKind.STEP_KIND_RUN,
@@ -8,7 +8,8 @@ const KIND: Record<StepPlan['kind'], pb.StepKind> = {
 
 /** A SubmitWorkflowRequest as the scheduler's plan command (size and name checked here first). */
 export function toPlanCommand(request: pb.SubmitWorkflowRequest, defaultSite: string): PlanWorkflowCommand {
-  if (Buffer.byteLength(request.source) > 1024 * 1024) throw new CairnError('INVALID_ARGUMENT', 'source: is larger than 1 MiB');
+  const bytes = Buffer.byteLength(request.source);
+  if (bytes > MAX_WORKFLOW_SOURCE_BYTES) throw new CairnError('INVALID_ARGUMENT', `source: is ${bytes} bytes; at most ${MAX_WORKFLOW_SOURCE_BYTES} (256 KiB)`);
   if (request.source.trim() === '') throw new CairnError('INVALID_ARGUMENT', 'source: is empty');
   const fileName = request.fileName || 'workflow';
   if (!/^[A-Za-z0-9._/-]{1,255}$/.test(fileName)) {

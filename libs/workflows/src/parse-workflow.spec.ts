@@ -171,8 +171,8 @@ describe('parseWorkflow', () => {
     ]);
   });
 
-  it('refuses a file over 1 MiB and an alias bomb', () => {
-    expect(problemsOf(`# ${'x'.repeat(1024 * 1024)}\n`)[0]).toBe('wf.yaml:1:1: the file is larger than 1048576 bytes');
+  it('refuses a file over 256 KiB and an alias bomb', () => {
+    expect(problemsOf(`# ${'x'.repeat(256 * 1024)}\n`)[0]).toBe('wf.yaml:1:1: the file is larger than 262144 bytes');
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join('\n');
     expect(problemsOf(bomb)[0]).toMatch(/^wf\.yaml:1:1: .*alias/i);
   });

@@ -77,8 +77,8 @@ export enum StepKind {
 /** SubmitWorkflowRequest carries a workflow file. */
 export interface SubmitWorkflowRequest {
   /**
-   * The file's text, YAML or JSON (at most 1 MiB). Its plan must fit 256 KiB (see
-   * SubmitWorkflow).
+   * The file's text, YAML or JSON (at most 262144 bytes, 256 KiB). Its plan must fit
+   * 256 KiB too (see SubmitWorkflow).
    */
   source: string;
   /**
