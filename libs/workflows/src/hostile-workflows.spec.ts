@@ -3,6 +3,7 @@ import { stringify } from 'yaml';
 import { CairnError, describeControl, type SiteDescription, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
 import { MAX_WORKFLOW_BYTES, parseWorkflow } from './parse-workflow';
 import { checkRunnable } from './runnable-check';
+import { parseItemLines, parseItemList } from './step-items';
 import { baseSpec } from './step-launcher';
 import { WorkflowError, MAX_LISTED_PROBLEMS } from './workflow.errors';
 import { PlanError, planWorkflow } from './workflow-plan';
@@ -240,5 +241,25 @@ describe('hostile workflow files [property-based]', () => {
         expect(error).not.toBeInstanceOf(CairnError);
       }
     }
+  });
+
+  it('items read at run time (array.from, array.lines) follow the same rules: scalars, no control characters, bounded', () => {
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue(), { minLength: 1, maxLength: 5 }), (items) => {
+        try {
+          for (const item of parseItemList(JSON.stringify(items), 'next.json')) {
+            if (typeof item === 'string') expect(describeControl(item)).toBeUndefined();
+            else expect(Number.isFinite(item)).toBe(true);
+          }
+        } catch (error) {
+          expect((error as Error).name).toBe('RenderError');
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(() => parseItemList('["a", "b\\u0000"]', 'next.json')).toThrow('array.from: item 1 of next.json contains a NUL byte');
+    expect(() => parseItemList('[{"name": "x"}]', 'next.json')).toThrow('is not a string, number or boolean');
+    expect(() => parseItemList(JSON.stringify(['x'.repeat(4097)]), 'next.json')).toThrow('longer than 4096 bytes');
+    expect(() => parseItemLines('ok\nbad\u0085\n', 'items.txt')).toThrow('line 2 of items.txt contains control character U+0085');
   });
 });

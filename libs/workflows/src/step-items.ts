@@ -1,7 +1,7 @@
 import { findReferences } from './templates';
 import { rangeItems } from './array-plan';
 import { orRenderError, type SitePort } from './engine-ports';
-import { describeControl } from '@cairn/contracts';
+import { describeControl, excerpt } from '@cairn/contracts';
 import { outputLocation, parentScope, RenderError, renderValue, RUN_MOUNT, stepOf } from './run-layout';
 import type { RunInfo } from './step-launcher';
 import { MAX_STEP_ITEMS } from './workflow.schema';
@@ -43,8 +43,13 @@ export async function resolveItems(run: RunInfo, key: string, site: SitePort): P
   }
   if (array.glob) {
     const pattern = runRelative(renderValue(array.glob, run.workflow, key), 'glob');
-    const paths = await orRenderError(`array.glob: "${pattern}"`, () => site.globRun(run.site, run.runId, pattern, MAX_STEP_ITEMS));
-    if (paths.length === 0) throw new RenderError(`array.glob: "${pattern}" matches nothing in the run`);
+    const paths = await orRenderError(`array.glob: ${excerpt(pattern)}`, () => site.globRun(run.site, run.runId, pattern, MAX_STEP_ITEMS));
+    if (paths.length === 0) throw new RenderError(`array.glob: ${excerpt(pattern)} matches nothing in the run`);
+    // A file a job named with a control character is no item: say which, before any job is made.
+    for (const path of paths) {
+      const control = describeControl(path);
+      if (control) throw new RenderError(`array.glob: the matched path ${excerpt(path)} contains ${control}`);
+    }
     return paths.map((p) => `${RUN_MOUNT}/${p}`);
   }
   throw new RenderError('array has no item source');
@@ -57,7 +62,7 @@ export async function resolveItems(run: RunInfo, key: string, site: SitePort): P
 function runRelative(value: string, field: string): string {
   const relative = value.startsWith(`${RUN_MOUNT}/`) ? value.slice(RUN_MOUNT.length + 1) : value;
   if (relative.startsWith('/') || relative.split('/').includes('..') || relative === '') {
-    throw new RenderError(`array.${field}: "${value}" must be a path inside the run directory (relative, or under ${RUN_MOUNT})`);
+    throw new RenderError(`array.${field}: ${excerpt(value)} must be a path inside the run directory (relative, or under ${RUN_MOUNT})`);
   }
   return relative;
 }
@@ -93,7 +98,14 @@ export function parseItemList(text: string, where: string): (string | number)[] 
   if (parsed.length === 0) throw new RenderError(`array.from: ${where} lists no items`);
   if (parsed.length > MAX_STEP_ITEMS) throw new RenderError(`array.from: ${where} lists ${parsed.length} items; at most ${MAX_STEP_ITEMS}`);
   return parsed.map((item, i) => {
-    if (typeof item === 'string' || (typeof item === 'number' && Number.isFinite(item))) return item;
+    if (typeof item === 'string') {
+      // The free-text rule and the size of an argument, as for items written in the file.
+      const control = describeControl(item);
+      if (control) throw new RenderError(`array.from: item ${i} of ${where} contains ${control}`);
+      if (Buffer.byteLength(item) > 4096) throw new RenderError(`array.from: item ${i} of ${where} is longer than 4096 bytes`);
+      return item;
+    }
+    if (typeof item === 'number' && Number.isFinite(item)) return item;
     if (typeof item === 'boolean') return String(item);
     throw new RenderError(`array.from: item ${i} of ${where} is not a string, number or boolean`);
   });
