@@ -65,7 +65,7 @@ describe('agent array attempts [real: agent, nats-server, images, registry, sbat
     const items = await requester.request(site.items, { attemptId }, attemptItemsReply);
     expect(items.items).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((item) => ({ item, exitCode: item === 6 ? 1 : 0, seconds: expect.any(Number) })));
     for (const { seconds } of items.items) expect(seconds).toBeLessThan(30);
-    const element1 = readFileSync(join(stack.dir, 'agent', 'attempts', attemptId, 'stdout-1'), 'utf8');
+    const element1 = readFileSync(join(stack.dir, 'agent', 'attempts', attemptId, 'out', 'stdout-1'), 'utf8');
     expect(element1).toBe(['item 5 in /cairn/work', 'item 6 in /cairn/work', 'item 7 in /cairn/work', 'item 8 in /cairn/work', ''].join('\n'));
   });
 });

@@ -139,7 +139,7 @@ export class AttemptStore {
   }
 
   async saveStatus(attempt: Attempt): Promise<void> {
-    await writeAtomic(join(attempt.dir, 'status.json'), JSON.stringify(attempt.status));
+    await writeAtomic(join(attempt.dir, 'status.json'), JSON.stringify(attempt.status), 0o600);
   }
 
   /** Writes one of the agent's launch files (readable by the job, never writable by it). */

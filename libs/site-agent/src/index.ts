@@ -6,3 +6,4 @@ export { AttemptStore } from './attempt-store';
 export { slurmJobName } from './attempt-submitter';
 export { ARRAY_WRAPPER_SCRIPT, encodeElement, parseItemRecords } from './array-element';
 export type { ElementItem, ItemRecord } from './array-element';
+export { JOB_ENV_NAMES } from './job-environment';

@@ -1,0 +1,134 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ARRAY_WRAPPER_SCRIPT, JOB_ENV_NAMES, WRAPPER_SCRIPT } from '@cairn/site-agent';
+import { type CairnStack, startCairnStack, testEnv } from '@cairn/testing';
+import { spec, stateOf, submit, watchAll } from './job-helpers';
+
+/**
+ * What a hostile job tries from inside its box, and must fail at: reading the agent's
+ * environment, writing what the agent runs later, writing the host's /tmp, finding the
+ * agent's NATS credentials and talking to NATS. It reports each attempt on stdout; the
+ * test checks the report and the host.
+ */
+const PROBE = [
+  'pid=$1; port=$2; stack=$3; other=$4; marker=$5',
+  'echo "uid=$(id -u)"',
+  'echo env-begin; env; echo env-end',
+  'if cat "/proc/$pid/environ" >/dev/null 2>&1; then echo agent-environ=readable; else echo agent-environ=denied; fi',
+  'for f in "$stack/agent/bin/cairn-wrap" "$stack/agent/bin/cairn-wrap-array" "$stack/agent/attempts/$other/argv" "$stack/agent/attempts/$other/job.sh"; do if [ -e "$f" ]; then echo "visible=$f"; fi; if (echo "touch /tmp/pwned" >> "$f") 2>/dev/null; then echo "written=$f"; fi; done',
+  'echo probe > "/tmp/$marker" && echo tmp-marker=written',
+  'echo tmp-begin; ls -A /tmp; echo tmp-end',
+  "echo creds-begin; grep -rlsE 'CAIRN_NATS_(USER|PASSWORD)|natsPassword' /cairn /tmp /etc /home /root /var 2>/dev/null; echo creds-end",
+  String.raw`echo nats-begin; printf 'CONNECT {"verbose":false,"pedantic":false}\r\nPING\r\nSUB cairn.> 1\r\nPING\r\n' | nc -w 3 127.0.0.1 "$port" 2>&1; echo nats-end`,
+  'exit 0',
+].join('; ');
+
+function section(report: string, name: string): string[] {
+  const lines = report.split('\n');
+  return lines.slice(lines.indexOf(`${name}-begin`) + 1, lines.indexOf(`${name}-end`));
+}
+
+/** Runs a shell command on the host as the job user: what a job that got out of its container could still do. */
+function asJobUser(script: string, ...args: string[]): { status: number | null; stderr: string } {
+  const user = testEnv().jobUser;
+  const result = spawnSync('setpriv', [`--reuid=${user}`, `--regid=${user}`, '--clear-groups', '--', '/bin/sh', '-c', script, 'sh', ...args], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
+  return { status: result.status, stderr: result.stderr };
+}
+
+describe('job containment [real: gateway, scheduler, images, agent, nats-server, PostgreSQL, registry, slurmctld, slurmd, ch-run]', () => {
+  let stack: CairnStack;
+
+  beforeAll(async () => {
+    stack = await startCairnStack();
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('runs a hostile job as the unprivileged job user, and it fails to reach the agent, its files, the host /tmp and NATS', async () => {
+    const agentEnv = stack.services.agent.spec.env;
+    const secret = agentEnv['CAIRN_NATS_PASSWORD'] ?? '';
+    expect(secret).not.toBe('');
+    // Another attempt on the site, whose launch files the probe goes after.
+    const otherJob = await submit(stack.client, spec({ name: 'other', command: ['/bin/echo', 'other'] }));
+    expect(stateOf((await watchAll(stack.client, otherJob)).at(-1)?.state ?? 0)).toBe('COMPLETED');
+    const other = (await stack.client.getJob(otherJob)).attemptId;
+    const otherDir = join(stack.dir, 'agent', 'attempts', other);
+    const launchFiles = [join(stack.dir, 'agent', 'bin', 'cairn-wrap'), join(stack.dir, 'agent', 'bin', 'cairn-wrap-array'), join(otherDir, 'argv'), join(otherDir, 'job.sh')];
+    const before = launchFiles.map((f) => readFileSync(f));
+
+    const marker = `cairn-containment-${randomBytes(6).toString('hex')}`;
+    const natsPort = new URL(stack.nats.url).port;
+    const jobId = await submit(
+      stack.client,
+      spec({ name: 'probe', command: ['/bin/sh', '-c', PROBE, 'probe', String(stack.services.agent.pid), natsPort, stack.dir, other, marker] }),
+    );
+    const events = await watchAll(stack.client, jobId);
+    expect(stateOf(events.at(-1)?.state ?? 0)).toBe('COMPLETED');
+    const report = Buffer.from((await stack.client.getJobOutput({ jobId, maxBytes: 1 << 20 })).data).toString();
+
+    // Never root: the job user, as dev-cluster.sh made it.
+    const uid = execFileSync('id', ['-u', testEnv().jobUser], { encoding: 'utf8' }).trim();
+    expect(uid).not.toBe('0');
+    expect(report).toContain(`\nuid=${uid}\n`.slice(1));
+
+    // (a) Its environment holds Cairn's job variables only, nothing of the agent's; the agent's own is unreadable.
+    const env = new Map(section(report, 'env').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    const shellOwn = ['PWD', 'SHLVL', 'OLDPWD', '_', 'CH_RUNNING'];
+    expect([...env.keys()].filter((name) => !(JOB_ENV_NAMES as readonly string[]).includes(name) && !shellOwn.includes(name))).toEqual([]);
+    expect([...env.keys()].filter((name) => /NATS|DATABASE|CAIRN_/.test(name))).toEqual([]);
+    expect(env.get('USER')).toBe(testEnv().jobUser);
+    expect(env.get('HOME')).toBe('/tmp');
+    expect(env.get('SLURM_JOB_ID')).toBe((await stack.client.getJob(jobId)).slurmJobId);
+    expect(report).toContain('agent-environ=denied');
+    expect(report).not.toContain(secret);
+
+    // (b) The wrapper and another attempt's launch files: not even visible, and unchanged.
+    expect(report).not.toMatch(/^(visible|written)=/m);
+    expect(launchFiles.map((f) => readFileSync(f))).toEqual(before);
+    expect(readFileSync(launchFiles[0] ?? '', 'utf8')).toBe(WRAPPER_SCRIPT);
+    expect(readFileSync(launchFiles[1] ?? '', 'utf8')).toBe(ARRAY_WRAPPER_SCRIPT);
+
+    // (c) Its /tmp is its own: the marker was written there, and nothing appeared on the host.
+    expect(report).toContain('tmp-marker=written');
+    expect(section(report, 'tmp')).toEqual([marker]);
+    expect(existsSync(join('/tmp', marker))).toBe(false);
+
+    // (d) No credentials within reach, and NATS refuses a connection without them.
+    expect(section(report, 'creds')).toEqual([]);
+    const nats = section(report, 'nats').join('\n');
+    expect(nats).toMatch(/Authorization Violation/i);
+    expect(nats).not.toMatch(/PONG|MSG /);
+  });
+
+  it('keeps the agent’s files out of the job user’s reach on the host too: what a job that left its container could do', async () => {
+    const jobId = await submit(stack.client, spec({ name: 'files', command: ['/bin/sh', '-c', 'echo hi; echo result > out.txt'] }));
+    expect(stateOf((await watchAll(stack.client, jobId)).at(-1)?.state ?? 0)).toBe('COMPLETED');
+    const attempt = join(stack.dir, 'agent', 'attempts', (await stack.client.getJob(jobId)).attemptId);
+    const agentBin = join(stack.dir, 'agent', 'bin');
+    const denied = [
+      ['append to the wrapper', 'echo x >> "$1"', join(agentBin, 'cairn-wrap')],
+      ['replace the wrapper', 'echo x > "$1.new" && mv -f "$1.new" "$1"', join(agentBin, 'cairn-wrap')],
+      ['write the argv', 'echo x >> "$1"', join(attempt, 'argv')],
+      ['write the batch script', 'echo x >> "$1"', join(attempt, 'job.sh')],
+      ['replace the argv', 'rm -f "$1" && echo x > "$1"', join(attempt, 'argv')],
+      ['read the attempt state (its nonce)', 'cat "$1"', join(attempt, 'status.json')],
+      ['read the command', 'cat "$1"', join(attempt, 'command.json')],
+      ['list the attempts', 'ls "$1"', join(stack.dir, 'agent', 'attempts')],
+      ['add a file beside the launch files', 'echo x > "$1"', join(attempt, 'planted')],
+      ['write a converted image', 'for f in "$1"/*.sqfs; do echo x >> "$f" || exit 1; done', join(stack.dir, 'agent', 'images')],
+    ] as const;
+    for (const [what, script, path] of denied) {
+      const result = asJobUser(script, path);
+      expect({ what, status: result.status === 0 ? 'allowed' : 'denied' }).toEqual({ what, status: 'denied' });
+    }
+    // What the job writes is the job user's: its records, output and workspace.
+    for (const path of [join(attempt, 'out', 'exit.json'), join(attempt, 'out', 'stdout'), join(attempt, 'work', 'out.txt')]) {
+      expect(asJobUser('test -w "$1"', path).status).toBe(0);
+    }
+    expect(readFileSync(join(attempt, 'out', 'stdout'), 'utf8')).toBe('hi\n');
+  });
+});
