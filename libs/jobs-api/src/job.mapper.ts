@@ -10,6 +10,7 @@ import {
   parseOrThrow,
   pb,
   requestIdSchema,
+  siteName,
   uuid,
 } from '@cairn/contracts';
 import { pageRequest } from '@cairn/grpc-server';
@@ -78,7 +79,7 @@ export function toListQuery(request: pb.ListJobsRequest): ListJobsQuery {
   return {
     ...pageRequest(request),
     states: request.states.map((s, i) => fromPbState(s, `states[${i}]`)),
-    ...(request.site ? { site: request.site } : {}),
+    ...(request.site ? { site: parseOrThrow(siteName, request.site, 'site') } : {}),
   };
 }
 
