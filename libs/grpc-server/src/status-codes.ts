@@ -14,10 +14,14 @@ const STATUS: Record<ErrorCode, status> = {
   INTERNAL: status.INTERNAL,
 };
 
+/** A status message travels in a trailer: at most this many characters of it are sent. */
+export const MAX_STATUS_MESSAGE_CHARS = 8192;
+
 /** The one place where domain errors become gRPC statuses; anything else is INTERNAL. */
 export function toServiceError(error: unknown): Partial<ServiceError> {
   if (error instanceof CairnError) {
-    return { code: STATUS[error.code], details: error.message, message: error.message, metadata: new Metadata() };
+    const message = error.message.length > MAX_STATUS_MESSAGE_CHARS ? `${error.message.slice(0, MAX_STATUS_MESSAGE_CHARS)}…` : error.message;
+    return { code: STATUS[error.code], details: message, message, metadata: new Metadata() };
   }
   return { code: status.INTERNAL, details: 'internal error', message: 'internal error', metadata: new Metadata() };
 }
