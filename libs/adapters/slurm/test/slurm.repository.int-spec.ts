@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandFailedError, ProcessRepository } from '@cairn/adapters/process';
@@ -78,13 +79,37 @@ describe('SlurmRepository [real: sbatch, squeue, scancel, scontrol, slurmctld, s
       100,
     );
 
-    expect(done).toMatchObject({ jobId, name: job.name, comment: job.comment, state: 'COMPLETED' });
+    expect(done).toMatchObject({ jobId, name: job.name, comment: job.comment, state: 'COMPLETED', user: 'root' });
     expect(done.nodes).not.toBe('');
     // Never backwards: an optional PENDING (it may start before the first poll), RUNNING while it sleeps, COMPLETED.
     expect(seen[seen.length - 1]).toBe('COMPLETED');
     expect(seen.filter((s) => s !== 'PENDING')).toEqual(['RUNNING', 'COMPLETED']);
     expect(seen.indexOf('PENDING')).toBeLessThanOrEqual(0);
     expect(readFileSync(job.stdoutPath, 'utf8')).toBe(`hello from ${jobId}\n`);
+  });
+
+  it('runs a job as another user (runAs): its uid, gid and groups, a clean environment, and squeue names the user', async () => {
+    const slurm = new SlurmRepository(processes);
+    const { jobUser } = testEnv();
+    const [uid, gid] = ['-u', '-g'].map((flag) => execFileSync('id', [flag, jobUser], { encoding: 'utf8' }).trim());
+    chmodSync(dir, 0o711);
+    const job = batchJob('echo "ids=$(id -u):$(id -g):$(id -G)"; echo "home=${HOME:-}"; env | grep -c SUBMITTER_SECRET; true', { runAs: { user: jobUser, group: jobUser } });
+    chownSync(job.workDir, Number(uid), Number(gid));
+    // What the submitter (the agent) has in its environment must not reach the job.
+    process.env['SUBMITTER_SECRET'] = 'nats-password';
+    let jobId: string;
+    try {
+      jobId = await slurm.submit(job);
+    } finally {
+      delete process.env['SUBMITTER_SECRET'];
+    }
+    const done = await waitForClass(slurm, job.name, 'COMPLETED');
+    expect(done).toMatchObject({ jobId, user: jobUser });
+    const out = readFileSync(job.stdoutPath, 'utf8');
+    expect(out).toContain(`ids=${uid}:${gid}:${gid}\n`);
+    expect(out).not.toMatch(/home=\/root/);
+    expect(out.trim().split('\n').at(-1)).toBe('0');
+    expect(statSync(job.stdoutPath).uid).toBe(Number(uid));
   });
 
   it('gives sbatch the time limit, cpus, memory, directory and output paths (as scontrol shows them)', async () => {
