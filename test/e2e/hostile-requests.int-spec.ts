@@ -158,6 +158,11 @@ describe('hostile gRPC requests get a clear status and the services stay up [rea
       expect([(dry as GatewayError).codeName, (real as GatewayError).codeName]).toEqual(['INVALID_ARGUMENT', 'INVALID_ARGUMENT']);
       expect((real as GatewayError).message).toBe((dry as GatewayError).message);
     }
+    const valid = 'version: 1\nname: w\ndefaults: { image: lab/busybox:1.36 }\nsteps:\n  s: { command: [/bin/true] }\n';
+    for (const dryRun of [true, false]) {
+      const refused = await workflows.submitWorkflow({ source: valid, fileName: 'w.yaml', dryRun, requestId: 'no spaces allowed' }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ codeName: 'INVALID_ARGUMENT', message: expect.stringContaining('request_id') });
+    }
     expect((await workflows.listWorkflows({ pageSize: 100 })).workflows).toEqual([]);
   });
 

@@ -63,12 +63,13 @@ export function workflowsBinding(options: WorkflowsApiOptions): GrpcBinding {
 
   const implementation: pb.WorkflowServiceServer = {
     submitWorkflow: unary(async (request: pb.SubmitWorkflowRequest): Promise<pb.SubmitWorkflowResponse> => {
+      // A dry run checks every field a submission does (request_id too): one validator.
       const command = toPlanCommand(request, options.defaultSite);
+      const requestId = toRequestId(request.requestId);
       if (request.dryRun) {
         const { plan } = await requester.request(subjects.scheduler.planWorkflow, command, planWorkflowReply, 30_000);
         return { plan: toPbPlan(plan), workflow: undefined };
       }
-      const requestId = toRequestId(request.requestId);
       const reply = await requester.request(subjects.scheduler.submitWorkflow, { ...command, ...(requestId ? { requestId } : {}) }, submitReply, 60_000);
       return { plan: toPbPlan(reply.plan), workflow: toPbWorkflow(reply.workflow) };
     }, logger),
