@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessRepository } from '@cairn/adapters/process';
@@ -7,11 +8,17 @@ import { classifySlurmState, parseArrayTaskId, SlurmRepository } from '@cairn/ad
 import { testEnv, waitFor } from '@cairn/testing';
 import { ARRAY_WRAPPER_SCRIPT, encodeElement, parseItemRecords } from '../src/array-element';
 
-describe('packed array job [real: sbatch --array, squeue, slurmctld, slurmd, bash]', () => {
-  it('runs 3 elements × 3 items as ONE Slurm array job, records each item, and fails only the element with a failed item', async () => {
+describe('packed array job [real: sbatch --array --uid --gid, squeue, slurmctld, slurmd, bash]', () => {
+  it('runs 3 elements × 3 items as ONE Slurm array job as the job user, records each item, and fails only the element with a failed item', async () => {
     const slurm = new SlurmRepository(new ProcessRepository());
+    const { jobUser } = testEnv();
+    const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, jobUser], { encoding: 'utf8' }).trim()));
+    // As the agent lays an attempt out: its files root's, out/ the job user's.
     const dir = mkdtempSync(join(tmpdir(), 'cairn-array-'));
+    chmodSync(dir, 0o711);
     mkdirSync(join(dir, 'elements'));
+    mkdirSync(join(dir, 'out'));
+    chownSync(join(dir, 'out'), uid ?? -1, gid ?? -1);
     const wrapper = join(dir, 'cairn-wrap-array');
     writeFileSync(wrapper, ARRAY_WRAPPER_SCRIPT, { mode: 0o755 });
     writeFileSync(join(dir, 'job.sh'), `#!/bin/bash\nexec '${wrapper}' '${dir}'\n`, { mode: 0o755 });
@@ -28,9 +35,10 @@ describe('packed array job [real: sbatch --array, squeue, slurmctld, slurmd, bas
       name,
       comment: name,
       scriptPath: join(dir, 'job.sh'),
-      workDir: dir,
-      stdoutPath: join(dir, 'out-%a'),
-      stderrPath: join(dir, 'err-%a'),
+      workDir: join(dir, 'out'),
+      stdoutPath: join(dir, 'out', 'stdout-%a'),
+      stderrPath: join(dir, 'out', 'stderr-%a'),
+      runAs: { user: jobUser, group: jobUser },
       cpus: 1,
       memoryMb: 64,
       timeLimitSeconds: 120,
@@ -54,7 +62,7 @@ describe('packed array job [real: sbatch --array, squeue, slurmctld, slurmd, bas
     expect([0, 1, 2].map((k) => classifySlurmState(byIndex.get(k)?.state ?? ''))).toEqual(['COMPLETED', 'FAILED', 'COMPLETED']);
 
     const exits = [0, 1, 2].flatMap((k) =>
-      [...parseItemRecords(readFileSync(join(dir, `items-${k}.jsonl`), 'utf8')).values()].map((r) => [r.item, r.exitCode]),
+      [...parseItemRecords(readFileSync(join(dir, 'out', `items-${k}.jsonl`), 'utf8')).values()].map((r) => [r.item, r.exitCode]),
     );
     expect(exits).toEqual([
       [0, 0],
@@ -67,6 +75,7 @@ describe('packed array job [real: sbatch --array, squeue, slurmctld, slurmd, bas
       [7, 0],
       [8, 0],
     ]);
-    expect(readFileSync(join(dir, 'out-1'), 'utf8')).toBe('item 3\nitem 4\nitem 5\n');
+    expect(readFileSync(join(dir, 'out', 'stdout-1'), 'utf8')).toBe('item 3\nitem 4\nitem 5\n');
+    expect(statSync(join(dir, 'out', 'items-1.jsonl')).uid).toBe(uid);
   });
 });
