@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CharliecloudRuntime, type PreparedImage } from '../src';
@@ -148,6 +148,26 @@ describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch
 
       expect(result.stdout).toBe(`${args.join(' ')}\n`);
       expect(existsSync(pwned)).toBe(false);
+    });
+
+    it('gives the container its own /tmp: what it writes there never reaches the host, and the host /tmp is not visible', async () => {
+      const marker = `cairn-private-tmp-${randomBytes(6).toString('hex')}`;
+      const hostFile = join('/tmp', `${marker}-host`);
+      writeFileSync(hostFile, 'host');
+      try {
+        const result = await runInContainer(['/bin/sh', '-c', 'echo x > "/tmp/$0"; ls -A /tmp; test ! -e "/tmp/$0-host"', marker]);
+        expect(result.stdout).toBe(`${marker}\n`);
+        expect(existsSync(join('/tmp', marker))).toBe(false);
+      } finally {
+        rmSync(hostFile, { force: true });
+      }
+    });
+
+    it('passes only the environment it is started with, plus the run env (the wrapper starts it with env -i)', async () => {
+      const plan = runtime.launch({ image, command: ['/bin/sh', '-c', 'env | cut -d= -f1 | sort | tr "\\n" " "'], env: { GREETING: 'hi' }, scratchDir: root });
+      const [program, ...args] = plan.argv;
+      const result = await processes.check(program ?? '', args, { env: { USER: 'root', PATH: '/usr/bin:/bin' }, timeoutMs: 60_000 });
+      expect(result.stdout.trim().split(' ').filter((name) => !['PWD', 'SHLVL', '_'].includes(name))).toEqual(['CH_RUNNING', 'GREETING', 'PATH', 'USER']);
     });
 
     it('reports the command exit status', async () => {
