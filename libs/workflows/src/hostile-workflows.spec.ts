@@ -4,6 +4,7 @@ import { CairnError, describeControl, type SiteDescription, type StepPlan, type 
 import { MAX_WORKFLOW_BYTES, parseWorkflow } from './parse-workflow';
 import { checkRunnable } from './runnable-check';
 import { parseItemLines, parseItemList } from './step-items';
+import { findReferences, templateSpans } from './templates';
 import { baseSpec } from './step-launcher';
 import { WorkflowError, MAX_LISTED_PROBLEMS } from './workflow.errors';
 import { PlanError, planWorkflow } from './workflow-plan';
@@ -261,5 +262,21 @@ describe('hostile workflow files [property-based]', () => {
     expect(() => parseItemList('[{"name": "x"}]', 'next.json')).toThrow('is not a string, number or boolean');
     expect(() => parseItemList(JSON.stringify(['x'.repeat(4097)]), 'next.json')).toThrow('longer than 4096 bytes');
     expect(() => parseItemLines('ok\nbad\u0085\n', 'items.txt')).toThrow('line 2 of items.txt contains control character U+0085');
+  });
+
+  it('finds ${{ ... }} references as the regular expression did, in one linear scan', () => {
+    const reference = /\$\{\{\s*(.*?)\s*\}\}/g;
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('$', '{', '}', ' ', 'a', '.', '${{', '}}'), { maxLength: 30 }), (parts) => {
+        const value = parts.join('');
+        expect(templateSpans(value).map((s) => s.text)).toEqual([...value.matchAll(reference)].map((m) => m[1]));
+      }),
+      { numRuns: 2000 },
+    );
+    // Thousands of spaces after "${{" (seconds of backtracking for the expression) scan at once.
+    const pathological = `\${{${' '.repeat(4090)}`;
+    expect(templateSpans(pathological)).toEqual([]);
+    expect(findReferences(pathological)).toEqual([{ text: pathological, error: 'an unclosed "${{"' }]);
+    expect(templateSpans(`\${{${' '.repeat(4000)}item }}`)).toEqual([{ start: 0, end: 4010, text: 'item' }]);
   });
 });

@@ -131,7 +131,7 @@ describe('parseWorkflow', () => {
       'wf.yaml:6:13: steps.a.needs[0]: unknown step "ghost"; steps here: a, b',
       'wf.yaml:5:20: steps.a.command[1]: "${{ item }}" is only defined in a step with an array',
       'wf.yaml:5:35: steps.a.command[2]: step "b" has no output "nope" (it has out)',
-      'wf.yaml:5:66: steps.a.command[3]: unknown reference "${{ eval(1) }}" (use item, item.<field>, steps.<step>.outputs.<name>, loop.iteration or params.<name>)',
+      'wf.yaml:5:66: steps.a.command[3]: unknown reference "${{ eval(1) }}" (use item, steps.<step>.outputs.<name>, loop.iteration or params.<name>)',
     ]);
   });
 

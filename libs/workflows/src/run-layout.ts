@@ -1,5 +1,5 @@
-import { hasOwnKey, ITEM_PLACEHOLDER, ownValue } from '@cairn/contracts';
-import { parseReference } from './templates';
+import { excerpt, hasOwnKey, ITEM_PLACEHOLDER, ownValue } from '@cairn/contracts';
+import { parseReference, replaceTemplates } from './templates';
 import type { ParsedStep, ParsedWorkflow } from './workflow.schema';
 
 /**
@@ -91,8 +91,6 @@ export function outputLocation(workflow: ParsedWorkflow, scope: string, from: st
   return target.array ? { key, path: dir, isArrayStep: true } : { key, path: `${dir}/${relative}`.replace(/\/+$/, ''), isArrayStep: false };
 }
 
-const TEMPLATE = /\$\{\{\s*(.*?)\s*\}\}/g;
-
 /**
  * Replaces the references in one command argument or env value for the instance `key`.
  * `${{ item }}` stays for the agent to fill per item; nothing is evaluated.
@@ -100,9 +98,9 @@ const TEMPLATE = /\$\{\{\s*(.*?)\s*\}\}/g;
 export function renderValue(value: string, workflow: ParsedWorkflow, key: string): string {
   const scope = parentScope(key);
   const name = key.slice(scope ? scope.length + 1 : 0);
-  return value.replace(TEMPLATE, (_match, text: string) => {
+  return replaceTemplates(value, (text) => {
     const ref = parseReference(text);
-    if (!ref) throw new RenderError(`unknown reference "\${{ ${text} }}"`);
+    if (!ref) throw new RenderError(`unknown reference ${excerpt(`\${{ ${text} }}`)}`);
     switch (ref.kind) {
       case 'item':
         if (ref.field !== undefined) throw new RenderError(`"\${{ item.${ref.field} }}": item fields are not supported yet; use \${{ item }}`);

@@ -1,3 +1,5 @@
+import { excerpt } from '@cairn/contracts';
+
 /**
  * `${{ ... }}` references inside commands, env values, inputs and array sources. Only a
  * fixed set of forms exists; nothing is evaluated as code.
@@ -8,7 +10,41 @@ export type Reference =
   | { kind: 'loop'; field: 'iteration' }
   | { kind: 'param'; name: string };
 
-const TEMPLATE = /\$\{\{\s*(.*?)\s*\}\}/g;
+/** One `${{ ... }}` in a value: where it starts and ends, and its text without the spaces around it. */
+export interface TemplateSpan {
+  start: number;
+  /** Just after the closing "}}". */
+  end: number;
+  text: string;
+}
+
+/**
+ * Every `${{ ... }}` in a value, left to right: each runs from "${{" to the first "}}" after
+ * it. A scan in time linear in the value (a regular expression with `\s*(.*?)\s*` took
+ * seconds on "${{" followed by thousands of spaces).
+ */
+export function templateSpans(value: string): TemplateSpan[] {
+  const spans: TemplateSpan[] = [];
+  for (let from = 0; ; ) {
+    const start = value.indexOf('${{', from);
+    if (start < 0) return spans;
+    const close = value.indexOf('}}', start + 3);
+    if (close < 0) return spans;
+    spans.push({ start, end: close + 2, text: value.slice(start + 3, close).trim() });
+    from = close + 2;
+  }
+}
+
+/** The value with each `${{ ... }}` replaced by what `render` makes of its text. */
+export function replaceTemplates(value: string, render: (text: string) => string): string {
+  let out = '';
+  let at = 0;
+  for (const span of templateSpans(value)) {
+    out += value.slice(at, span.start) + render(span.text);
+    at = span.end;
+  }
+  return out + value.slice(at);
+}
 
 export interface ParsedReference {
   text: string;
@@ -18,10 +54,9 @@ export interface ParsedReference {
 
 export function findReferences(value: string): ParsedReference[] {
   const found: ParsedReference[] = [];
-  for (const match of value.matchAll(TEMPLATE)) {
-    const text = match[1] ?? '';
+  for (const { text } of templateSpans(value)) {
     const reference = parseReference(text);
-    found.push(reference ? { text, reference } : { text, error: `unknown reference "\${{ ${text} }}" (use item, item.<field>, steps.<step>.outputs.<name>, loop.iteration or params.<name>)` });
+    found.push(reference ? { text, reference } : { text, error: `unknown reference ${excerpt(`\${{ ${text} }}`)} (use item, steps.<step>.outputs.<name>, loop.iteration or params.<name>)` });
   }
   if (found.length === 0 && value.includes('${{')) found.push({ text: value, error: 'an unclosed "${{"' });
   return found;
