@@ -17,7 +17,7 @@ function specOf(total: number, char: string, shares: [number, number]): JobSpec 
   const argBytes = Math.floor(total * shares[0]);
   const envBytes = Math.floor(total * shares[1]);
   const command = ['/bin/echo'];
-  let left = argBytes - command[0]!.length;
+  let left = argBytes - '/bin/echo'.length;
   while (left > 0) {
     const n = Math.min(JOB_LIMITS.maxArgBytes, left);
     command.push(char.repeat(n));
@@ -48,8 +48,10 @@ describe('the job size budget (JOB_LIMITS.maxTotalBytes)', () => {
         const spec = specOf(JOB_LIMITS.maxTotalBytes, 'x', [a, e]);
         expect(jobTextBytes(spec)).toBe(JOB_LIMITS.maxTotalBytes);
         expect(jobSpecSchema.safeParse(spec).success).toBe(true);
-        const over = { ...spec, command: [...spec.command.slice(0, -1), `${spec.command.at(-1)}x`] };
-        const result = jobSpecSchema.safeParse(over.command.at(-1)!.length > JOB_LIMITS.maxArgBytes ? { ...spec, command: [...spec.command, 'x'] } : over);
+        // One more byte: a longer last argument, or one more argument when the last is full.
+        const last = spec.command.at(-1) ?? '';
+        const over = last.length < JOB_LIMITS.maxArgBytes ? { ...spec, command: [...spec.command.slice(0, -1), `${last}x`] } : { ...spec, command: [...spec.command, 'x'] };
+        const result = jobSpecSchema.safeParse(over);
         expect(result.success).toBe(false);
         expect(result.error?.issues.map((i) => i.message).join('\n')).toContain(`together are ${JOB_LIMITS.maxTotalBytes + 1} bytes; at most ${JOB_LIMITS.maxTotalBytes}`);
       }),

@@ -158,11 +158,16 @@ export const runGlobQuery = z
     runId: uuid,
     pattern: safeText(1024).refine((p) => p.length > 0 && !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative pattern inside the run, without ".."'),
     limit: z.number().int().min(1).max(1_000_000),
+    /** Paging: skip this many matches (those of the pages before). */
+    offset: byteOffset.optional(),
   })
   .strict();
 export type RunGlobQuery = z.infer<typeof runGlobQuery>;
-/** Matching paths relative to the run, sorted; symbolic links are never followed. */
-export const runGlobReply = z.object({ paths: z.array(z.string()) });
+/**
+ * Matching paths relative to the run, in a fixed order; symbolic links are never followed.
+ * A page holds at most MAX_ROWS_REPLY_BYTES of paths; `more` says another page follows.
+ */
+export const runGlobReply = z.object({ paths: z.array(z.string()), more: z.boolean().optional() });
 
 /** One page of an attempt's output window (see jobOutputQuery). */
 export const attemptOutputQuery = z

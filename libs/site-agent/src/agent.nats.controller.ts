@@ -4,7 +4,9 @@ import {
   attemptItemsQuery,
   attemptOutputQuery,
   cancelAttemptCommand,
+  MAX_ROWS_REPLY_BYTES,
   parseOrThrow,
+  rowsWithin,
   runFileQuery,
   runGlobQuery,
   submitAttemptCommand,
@@ -55,9 +57,13 @@ export class AgentNatsController {
     return this.runFiles.read(parseOrThrow(runFileQuery, payload));
   }
 
+  /** One page of a glob's matches (a million paths do not fit one message). */
   @MessagePattern('agent.run-glob')
   async globRun(@Payload() payload: unknown) {
-    return { paths: await globRun(this.runFiles.root, parseOrThrow(runGlobQuery, payload)) };
+    const query = parseOrThrow(runGlobQuery, payload);
+    const rest = (await globRun(this.runFiles.root, query)).slice(query.offset ?? 0);
+    const paths = rest.slice(0, rowsWithin(rest, MAX_ROWS_REPLY_BYTES));
+    return { paths, more: paths.length < rest.length };
   }
 }
 

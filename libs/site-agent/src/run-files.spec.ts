@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CairnError, PAGE_BYTES } from '@cairn/contracts';
+import { CairnError, MAX_ROWS_REPLY_BYTES, PAGE_BYTES } from '@cairn/contracts';
 import { errorCode, strictMock } from '@cairn/testing';
 import { AgentNatsController } from './agent.nats.controller';
 import { RunFiles } from './run-files';
+import { globRun } from './run-glob';
 import type { SiteAgent } from './site-agent.service';
 
 const RUN = '7a0e5c1d-0000-4000-8000-0000000000aa';
@@ -162,5 +163,25 @@ describe('AgentNatsController agent.run-file', () => {
       expect([payload, code]).toEqual([payload, 'INVALID_ARGUMENT']);
     }
     expect(reads).toEqual([]);
+  });
+});
+
+describe('AgentNatsController agent.run-glob', () => {
+  it('serves a glob of more paths than fit one message in pages, in the same order as the whole list', async () => {
+    const { run, files } = setup();
+    mkdirSync(join(run, 'many'));
+    // 4,000 names of 240 bytes: about 1 MB of paths, more than one reply may hold.
+    for (let i = 0; i < 4000; i += 1) writeFileSync(join(run, 'many', `${String(i).padStart(4, '0')}${'n'.repeat(236)}`), '');
+    const controller = new AgentNatsController(strictMock<SiteAgent>({}, 'SiteAgent'), files);
+    const pages: string[][] = [];
+    for (let more = true; more; ) {
+      const page = await controller.globRun({ runId: RUN, pattern: 'many/*', limit: 1_000_000, offset: pages.flat().length });
+      expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThanOrEqual(MAX_ROWS_REPLY_BYTES + 100);
+      pages.push(page.paths);
+      more = page.more;
+    }
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages.flat()).toEqual(await globRun(files.root, { runId: RUN, pattern: 'many/*', limit: 1_000_000 }));
+    expect(pages.flat()).toHaveLength(4000);
   });
 });

@@ -78,8 +78,14 @@ export class NatsSitePort extends SitePort {
     return { exists: true, data, truncated: first.reply.truncated };
   }
 
+  /** Every match, page by page (each page fits a NATS message). */
   async globRun(site: string, runId: string, pattern: string, limit: number): Promise<string[]> {
-    return (await this.requester.request(subjects.site(site).globRun, { runId, pattern, limit }, runGlobReply, 30_000)).paths;
+    const paths: string[] = [];
+    for (;;) {
+      const page = await this.requester.request(subjects.site(site).globRun, { runId, pattern, limit, offset: paths.length }, runGlobReply, 30_000);
+      for (const path of page.paths) paths.push(path);
+      if (!page.more || page.paths.length === 0) return paths;
+    }
   }
 
   async itemResults(site: string, attemptId: string) {
