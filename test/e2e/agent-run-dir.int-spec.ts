@@ -114,7 +114,7 @@ describe('agent workflow run directories [real: agent, nats-server, images, regi
     expect(consume.map((e) => e.state)).toEqual(['PENDING', 'RUNNING', 'COMPLETED']);
 
     const copy = await readRunFile(runId, 'consume/copy.txt');
-    expect({ ...copy, text: text(copy) }).toEqual({ exists: true, dataBase64: copy.dataBase64, truncated: false, text: 'hello\n' });
+    expect({ ...copy, text: text(copy) }).toEqual({ exists: true, dataBase64: copy.dataBase64, truncated: false, size: 6, text: 'hello\n' });
     expect(text(await readRunFile(runId, 'consume/where.txt'))).toBe('/cairn/run/consume\n');
     const head = await readRunFile(runId, 'consume/copy.txt', 2);
     expect([text(head), head.truncated]).toEqual(['he', true]);
