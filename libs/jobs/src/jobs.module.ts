@@ -27,7 +27,7 @@ export class JobsModule {
     const store = new JobStore(options.db);
     const requester = new NatsRequester(options.nats);
     const jetstream = new JetStreamRepository(options.nats);
-    const outbox = new OutboxPublisher(store, jetstream);
+    const outbox = new OutboxPublisher(store, jetstream, logger.child({ context: 'OutboxPublisher' }));
     const outboxLoop = new PeriodicLoop('outbox', 500, () => outbox.tick(), logger.child({ context: 'OutboxPublisher' }));
     const dispatcher = new Dispatcher(store, requester, logger.child({ context: 'Dispatcher' }), () => outboxLoop.wake());
     const dispatchLoop = new PeriodicLoop(

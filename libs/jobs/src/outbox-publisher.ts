@@ -1,5 +1,6 @@
 import { type JobEvent, subjects } from '@cairn/contracts';
 import type { JetStreamRepository } from '@cairn/adapters/nats';
+import type { Logger } from '@cairn/logging';
 import type { JobStore } from './job.store';
 
 /** Publishes recorded job transitions to CAIRN_JOB_EVENTS, in order (message id <job>.<seq>). */
@@ -7,6 +8,7 @@ export class OutboxPublisher {
   constructor(
     private readonly store: JobStore,
     private readonly jetstream: JetStreamRepository,
+    private readonly logger: Logger,
   ) {}
 
   tick(): Promise<void> {
@@ -25,6 +27,6 @@ export class OutboxPublisher {
         };
         return { subject: subjects.jobEvents(row.job_id), data: event, msgId: `${row.job_id}.${row.seq}` };
       },
-    });
+    }, 500, (row, error) => this.logger.error({ jobId: row.job_id, seq: row.seq, err: error.message }, 'job event too large to publish; skipped'));
   }
 }

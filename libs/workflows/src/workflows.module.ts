@@ -42,7 +42,7 @@ export class WorkflowsModule {
       () => new Date(),
       options.retry ?? DEFAULT_TRANSIENT_RETRY,
     );
-    const publisher = new WorkflowEventPublisher(store, jetstream);
+    const publisher = new WorkflowEventPublisher(store, jetstream, logger.child({ context: 'WorkflowEventPublisher' }));
     const publisherLoop = new PeriodicLoop('workflow-events', 500, () => publisher.tick(), logger.child({ context: 'WorkflowEventPublisher' }));
     const engineLoop = new PeriodicLoop(
       'workflow-engine',
