@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { JOB_LIMITS, jobSpecSchema, jobTextBytes } from './job-spec';
 import { jobStateSchema } from './job-state';
-import { imageReference, safeText, shortText, siteName, token, uuid } from './validation';
+import { imageReference, safeText, shortText, siteName, token, userRecord, uuid } from './validation';
 
 /**
  * Payloads of Cairn's NATS messages (version 1). Every receiver parses with these
@@ -239,7 +239,7 @@ export const siteDescriptionSchema = z.object({
   maxArraySize: z.number().int().min(1),
   maxJobCount: z.number().int().min(1),
   partitions: z.array(partitionInfoSchema),
-  resourceClasses: z.record(z.string(), resourceClassSchema),
+  resourceClasses: userRecord(z.string(), resourceClassSchema),
   defaultPartition: z.string().optional(),
 });
 export type SiteDescription = z.infer<typeof siteDescriptionSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { planWorkflowCommand, requestIdSchema, workflowPlanSchema } from './messages';
-import { shortText, siteName, uuid } from './validation';
+import { shortText, siteName, userRecord, uuid } from './validation';
 
 /**
  * What the scheduler records about running workflows (version 1): runs, step instances
@@ -54,7 +54,7 @@ export const iterationRecordSchema = z.object({
   iteration: z.number().int().min(1),
   state: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']),
   /** Numeric metrics from the loop's metrics JSON, nested names dotted. */
-  metrics: z.record(z.string(), z.number()),
+  metrics: userRecord(z.string(), z.number()),
   /** The decide step's `next` JSON, as written (empty when there is none). */
   decision: z.string(),
   /** Set on the iteration that ended the loop: condition, max-iterations or max-wall-time. */
