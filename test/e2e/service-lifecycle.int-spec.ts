@@ -26,13 +26,32 @@ describe('service start-up and shutdown [real: nats-server, service processes]',
   afterAll(() => nats.stop());
 
   it.each([
-    ['agent', { CAIRN_NATS_URL: 'nats://127.0.0.1:1' }, /^cairn-agent: invalid configuration: CAIRN_SITE \(site\) is unset: .* — the site \(cluster\) this agent serves\n$/],
+    ['agent', { CAIRN_NATS_URL: 'nats://127.0.0.1:1', CAIRN_AGENT_JOB_USER: 'cairn-job' }, /^cairn-agent: invalid configuration: CAIRN_SITE \(site\) is unset: .* — the site \(cluster\) this agent serves\n$/],
     ['agent', { CAIRN_SITE: 'Bad Site' }, /^cairn-agent: invalid configuration: CAIRN_SITE \(site\) is "Bad Site": must be a site name/],
     ['scheduler', { CAIRN_DATABASE_URL: 'mysql://db/x' }, /^cairn-scheduler: invalid configuration: CAIRN_DATABASE_URL \(databaseUrl\) is "mysql:\/\/db\/x": expected postgres:\/\//],
     ['gateway', { CAIRN_GRPC_ADDRESS: 'everywhere' }, /^cairn-gateway: invalid configuration: CAIRN_GRPC_ADDRESS \(grpcAddress\) is "everywhere": expected host:port/],
     ['agent', { CAIRN_SITE: 'a', CAIRN_POLL_INTERVAL_MS: '5' }, /CAIRN_POLL_INTERVAL_MS \(pollIntervalMs\) is "5"/],
   ])('%s refuses to start on a bad setting, with one line naming it (exit 2)', async (app, env, message) => {
     const result = await runService(app, env);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it.each([
+    ['root', /^cairn-agent: CAIRN_AGENT_JOB_USER is "root": that is root \(uid 0\), and jobs never run as root\n$/],
+    ['no-such-user-cairn', /^cairn-agent: CAIRN_AGENT_JOB_USER is "no-such-user-cairn": no such user on this host/],
+    ['Root', /^cairn-agent: invalid configuration: CAIRN_AGENT_JOB_USER \(jobUser\) is "Root": expected a user name/],
+  ])('the agent refuses to start with the job user %s, with one line naming the setting (exit 2)', async (user, message) => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifecycle-'));
+    const result = await runService('agent', {
+      CAIRN_SITE: 'a',
+      CAIRN_AGENT_JOB_USER: user,
+      CAIRN_NATS_URL: nats.url,
+      CAIRN_NATS_USER: nats.services.user,
+      CAIRN_NATS_PASSWORD: nats.services.password,
+      CAIRN_DATA_DIR: dir,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);

@@ -77,6 +77,11 @@ export async function runService<D extends SettingsDef>(def: ServiceDefinition<D
     process.once('SIGTERM', (s) => void stop(s));
     process.once('SIGINT', (s) => void stop(s));
   } catch (error) {
+    // A setting found wrong only while starting (e.g. the agent's job user): one line, exit 2.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`cairn-${def.service}: ${error.message}\n`);
+      process.exit(2);
+    }
     logger.fatal({ err: error }, `cairn-${def.service} failed to start: ${(error as Error).message}`);
     process.exit(1);
   }

@@ -1,4 +1,5 @@
 import type { ProcessRepository } from '@cairn/adapters/process';
+import { ConfigError } from '@cairn/config';
 
 /** The unprivileged account every job of this site runs as (until people are mapped). */
 export interface JobUser {
@@ -15,9 +16,8 @@ export interface AgentIdentity {
   uid: number;
 }
 
-export class JobUserError extends Error {
-  override readonly name = 'JobUserError';
-}
+/** A job user the agent must not use: a configuration error (exit 2, one line naming the setting). */
+export class JobUserError extends ConfigError {}
 
 const SETTING = 'CAIRN_AGENT_JOB_USER';
 
