@@ -16,6 +16,7 @@ export {
   imageReference,
   IMAGE_REFERENCE,
   ownValue,
+  replaceControls,
   safeText,
   shortText,
   SITE_PATTERN,
@@ -31,4 +32,4 @@ export * from './messages';
 export * from './workflow-records';
 export { decodePageToken, encodePageToken } from './page-token';
 export type { PageCursor } from './page-token';
-export { rowsWithin } from './page-budget';
+export { jsonBytes, pageWithin, rowsWithin } from './page-budget';

@@ -7,8 +7,9 @@ import {
   type JobSpec,
   type JobState,
   type ListJobsQuery,
+  jsonBytes,
   MAX_ROWS_REPLY_BYTES,
-  rowsWithin,
+  pageWithin,
 } from '@cairn/contracts';
 import type { JobsTable, SchedulerDb } from './jobs.tables';
 
@@ -103,10 +104,11 @@ export class JobStore {
       .orderBy('job_id', 'desc')
       .limit(query.pageSize + 1)
       .execute();
-    // At most pageSize rows, and fewer when their records would not fit one reply.
-    const page = rows.slice(0, rowsWithin(rows.slice(0, query.pageSize), MAX_ROWS_REPLY_BYTES, toJobRecord));
-    const last = page[page.length - 1];
-    const nextPageToken = rows.length > page.length && last ? encodePageToken({ createdAt: last.created_at, id: last.job_id }) : '';
+    // At most pageSize rows, fewer when their records would not fit one reply; a record too
+    // large for any reply is stepped over (GetJob names it RESOURCE_EXHAUSTED).
+    const { page, consumed } = pageWithin(rows, query.pageSize, MAX_ROWS_REPLY_BYTES, (row) => jsonBytes(toJobRecord(row)));
+    const last = rows[consumed - 1];
+    const nextPageToken = rows.length > consumed && last ? encodePageToken({ createdAt: last.created_at, id: last.job_id }) : '';
     return { rows: page, nextPageToken };
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsRequester } from '@cairn/adapters/nats';
 import { openDatabase } from '@cairn/adapters/postgres';
-import { CairnError, type JobSpec, subjects } from '@cairn/contracts';
+import { CairnError, type JobSpec, MAX_ROWS_REPLY_BYTES, subjects } from '@cairn/contracts';
 import { createLogger } from '@cairn/logging';
 import { strictMock } from '@cairn/testing';
 import { Dispatcher } from './dispatcher';
@@ -175,6 +175,36 @@ describe('scheduler logic [real: PGlite]', () => {
     await new Dispatcher(store, requester, logger, () => undefined).tick();
     expect(await jobs.get(job.jobId)).toMatchObject({ state: 'CANCELLED', reason: 'cancelled before submission' });
     expect(requests.some((r) => r.subject === subjects.site('dev').submit && (r.payload as { attemptId: string }).attemptId === job.attemptId)).toBe(false);
+  });
+
+  it('caps a list page by bytes and steps over a stored record too large for any reply, never stopping the listing', async () => {
+    const jobs = service();
+    const long = { ...spec, command: ['/bin/true', ...Array.from({ length: 32 }, () => '"'.repeat(4000))] }; // ~256 KB as JSON
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) ids.push((await jobs.submit({ ...long, name: `bytes-${i}` })).jobId);
+    // A record from before the limits: 1 MB of items.
+    const huge = await store.insert({
+      jobId: '00000000-0000-4000-8000-00000000beef',
+      attemptId: '00000000-0000-4000-8000-00000000bee0',
+      spec: { ...spec, name: 'bytes-huge', array: { items: Array.from({ length: 250 }, () => 'z'.repeat(4000)), itemsPerElement: 250 } },
+      imagePinned: PINNED.pinned,
+      imageDigest: PINNED.digest,
+      at: new Date(),
+    });
+    ids.push((await jobs.submit({ ...long, name: 'bytes-last' })).jobId);
+    const seen: string[] = [];
+    let pageToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = await jobs.list({ pageSize: 500, states: [], namePrefix: 'bytes-', ...(pageToken ? { pageToken } : {}) });
+      expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThanOrEqual(MAX_ROWS_REPLY_BYTES + 1000);
+      seen.push(...page.jobs.map((j) => j.jobId));
+      pageToken = page.nextPageToken || undefined;
+      pages += 1;
+    } while (pageToken);
+    expect(pages).toBeGreaterThan(1);
+    expect(seen.sort()).toEqual([...ids].sort());
+    expect(seen).not.toContain(huge.job_id);
   });
 
   it('pages newest first with opaque tokens', async () => {

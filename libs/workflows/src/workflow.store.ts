@@ -2,8 +2,9 @@ import type { Kysely, Selectable, Transaction, Updateable } from '@cairn/adapter
 import {
   decodePageToken,
   encodePageToken,
+  jsonBytes,
   MAX_ROWS_REPLY_BYTES,
-  rowsWithin,
+  pageWithin,
   type ListWorkflowsQuery,
   type WorkflowEvent,
   type WorkflowPlan,
@@ -111,10 +112,10 @@ export class WorkflowStore {
       );
     }
     const rows = await q.orderBy('created_at', 'desc').orderBy('run_id', 'desc').limit(query.pageSize + 1).execute();
-    // At most pageSize rows, and fewer when their records would not fit one reply.
-    const page = rows.slice(0, rowsWithin(rows.slice(0, query.pageSize), MAX_ROWS_REPLY_BYTES, (row) => toWorkflowRecord(row)));
-    const last = page[page.length - 1];
-    const nextPageToken = rows.length > page.length && last ? encodePageToken({ createdAt: last.created_at, id: last.run_id }) : '';
+    // At most pageSize rows, fewer when their records would not fit one reply (one too large for any is stepped over).
+    const { page, consumed } = pageWithin(rows, query.pageSize, MAX_ROWS_REPLY_BYTES, (row) => jsonBytes(toWorkflowRecord(row)));
+    const last = rows[consumed - 1];
+    const nextPageToken = rows.length > consumed && last ? encodePageToken({ createdAt: last.created_at, id: last.run_id }) : '';
     return { rows: page, nextPageToken };
   }
 
