@@ -1,5 +1,8 @@
+import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ProcessRepository } from '@cairn/adapters/process';
-import { checkJobUser, JobUserError, parseGroupEntry, parsePasswdEntry, resolveJobUser } from './job-user';
+import { checkJobUser, checkNotReadableByJobs, JobUserError, parseGroupEntry, parsePasswdEntry, resolveJobUser } from './job-user';
 
 const jobUser = { name: 'cairn-job', uid: 999, gid: 995 };
 const group = { name: 'cairn-job', gid: 995 };
@@ -38,5 +41,29 @@ describe('resolveJobUser [real: getent]', () => {
     await expect(resolveJobUser('0', processes, { uid: 0 })).rejects.toThrow(/that is root \(uid 0\)/);
     await expect(resolveJobUser('no-such-user-cairn', processes, { uid: 0 })).rejects.toThrow(/no such user on this host/);
     await expect(resolveJobUser('--help', processes, { uid: 0 })).rejects.toThrow(/no such user on this host/);
+  });
+});
+
+describe('checkNotReadableByJobs [real: filesystem]', () => {
+  const user = { name: 'cairn-job', uid: 999, group: 'cairn-job', gid: 995, switchUser: true };
+  const file = (mode: number, owner?: { uid: number; gid: number }) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'agent-config-')), 'agent.yaml');
+    writeFileSync(path, 'natsPassword: s3cret\n');
+    chmodSync(path, mode);
+    if (owner) chownSync(path, owner.uid, owner.gid);
+    return path;
+  };
+
+  it.each([
+    ['readable by everyone', 0o644, undefined],
+    ['readable by the job user’s group', 0o640, { uid: 0, gid: 995 }],
+    ['owned by the job user', 0o600, { uid: 999, gid: 0 }],
+  ])('refuses a config file %s, naming CAIRN_CONFIG', async (_what, mode, owner) => {
+    await expect(checkNotReadableByJobs(file(mode, owner), user)).rejects.toThrow(/^CAIRN_CONFIG: .*agent\.yaml \(mode 6[04][04]\) can be read by the job user cairn-job/);
+  });
+
+  it('accepts a file only the agent reads', async () => {
+    await expect(checkNotReadableByJobs(file(0o600, { uid: 0, gid: 0 }), user)).resolves.toBeUndefined();
+    await expect(checkNotReadableByJobs(file(0o640, { uid: 0, gid: 0 }), user)).resolves.toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { ProcessRepository } from '@cairn/adapters/process';
 import { ConfigError } from '@cairn/config';
 
@@ -68,4 +69,15 @@ export async function resolveJobUser(configured: string, processes: ProcessRepos
   const groupResult = found ? await processes.run('getent', ['group', '--', String(found.gid)], { timeoutMs: 30_000 }) : undefined;
   const group = groupResult?.exitCode === 0 ? parseGroupEntry(groupResult.stdout.split('\n')[0] ?? '') : undefined;
   return checkJobUser(configured, found, group, agent);
+}
+
+/** Refuses a file of the agent's (config, credentials) that the job user could read. */
+export async function checkNotReadableByJobs(path: string, user: JobUser): Promise<void> {
+  const stats = await stat(path);
+  const readable = (stats.mode & 0o004) !== 0 || (stats.gid === user.gid && (stats.mode & 0o040) !== 0) || (stats.uid === user.uid && user.switchUser);
+  if (readable) {
+    throw new JobUserError(
+      `CAIRN_CONFIG: ${path} (mode ${(stats.mode & 0o777).toString(8)}) can be read by the job user ${user.name}: jobs must not reach the agent's settings and credentials (chmod 600 it)`,
+    );
+  }
 }

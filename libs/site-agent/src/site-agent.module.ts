@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ApptainerRuntime, CharliecloudRuntime, type ContainerRuntime } from '@cairn/adapters/container-runtime';
@@ -18,7 +18,7 @@ import { WRAPPER_SCRIPT } from './batch-script';
 import { SiteAgent } from './site-agent.service';
 import { SlurmPoller } from './slurm-poller';
 import { agentDir, JobFilesystem } from './job-fs';
-import { type JobUser, JobUserError, resolveJobUser } from './job-user';
+import { checkNotReadableByJobs, resolveJobUser } from './job-user';
 
 export interface SiteAgentOptions {
   site: string;
@@ -39,16 +39,6 @@ export interface SiteAgentOptions {
   configFile?: string;
 }
 
-/** Refuses a file of the agent's (config, credentials) that the job user could read. */
-export async function checkNotReadableByJobs(path: string, user: JobUser): Promise<void> {
-  const stats = await stat(path);
-  const readable = (stats.mode & 0o004) !== 0 || (stats.gid === user.gid && (stats.mode & 0o040) !== 0) || (stats.uid === user.uid && user.switchUser);
-  if (readable) {
-    throw new JobUserError(
-      `${path} (mode ${(stats.mode & 0o777).toString(8)}) can be read by the job user ${user.name}: jobs must not reach the agent's settings and credentials (chmod 600 it)`,
-    );
-  }
-}
 
 /**
  * Installs the job wrappers (single job, array element) where jobs can run them but not
