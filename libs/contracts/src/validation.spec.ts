@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { z } from 'zod';
-import { describeControl, excerpt, hasOwnKey, ownValue, safeText, userRecord } from './validation';
+import { describeControl, excerpt, hasOwnKey, ownValue, replaceControls, safeText, userRecord } from './validation';
 
 const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf'];
 
@@ -34,6 +34,7 @@ describe('the free-text rule', () => {
     expect(describeControl('x\ud83d')).toBe('an unpaired surrogate U+D83D');
     expect(describeControl('line\nline\r\n', '\n\r')).toBeUndefined();
     expect(describeControl('line\nline\u0000', '\n\r')).toBe('a NUL byte');
+    expect(replaceControls('a\u0000b\tc\nd\u0085\ud800😀', '\t\n')).toBe('a\uFFFDb\tc\nd\uFFFD\uFFFD😀');
   });
 
   it('refuses an oversized value by its size, before scanning it', () => {

@@ -26,6 +26,11 @@ export function describeControl(value: string, allowed = ''): string | undefined
   return undefined;
 }
 
+/** Text a job wrote, fit to record and show: each refused character replaced by U+FFFD. */
+export function replaceControls(value: string, allowed = ''): string {
+  return value.replace(CONTROL_ALL, (ch) => (allowed.includes(ch) ? ch : '\uFFFD'));
+}
+
 /** Where the first refused character is (UTF-16 index), or -1. */
 export function controlIndex(value: string, allowed = ''): number {
   for (const match of value.matchAll(CONTROL_ALL)) if (!allowed.includes(match[0])) return match.index;

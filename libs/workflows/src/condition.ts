@@ -89,7 +89,7 @@ export function evaluateCondition(condition: Condition, metrics: Record<string, 
     if (operand.kind === 'number') return operand.value;
     // Only the object's own members: "constructor" is a metric name like any other.
     const found = operand.name.split('.').reduce<unknown>((obj, key) => (obj && typeof obj === 'object' && Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined), metrics);
-    if (typeof found !== 'number' || Number.isNaN(found)) throw new ConditionError(`metric "${operand.name}" is ${found === undefined ? 'missing' : `not a number (${JSON.stringify(found)})`}`);
+    if (typeof found !== 'number' || Number.isNaN(found)) throw new ConditionError(`metric "${operand.name}" is ${found === undefined ? 'missing' : `not a number (${shown(found)})`}`);
     return found;
   };
   switch (condition.op) {
@@ -112,4 +112,10 @@ export function evaluateCondition(condition: Condition, metrics: Record<string, 
     case '!=':
       return value(condition.left) !== value(condition.right);
   }
+}
+
+/** A metric's value as JSON, at most 64 characters of it (a job wrote it: it may be huge). */
+function shown(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 64 ? `${json.slice(0, 64)}…` : json;
 }

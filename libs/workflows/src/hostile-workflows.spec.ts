@@ -5,6 +5,8 @@ import { MAX_WORKFLOW_BYTES, parseWorkflow } from './parse-workflow';
 import { checkRunnable } from './runnable-check';
 import { parseItemLines, parseItemList } from './step-items';
 import { findReferences, templateSpans } from './templates';
+import { evaluateCondition, parseCondition } from './condition';
+import { flatten } from './loop-settler';
 import { baseSpec } from './step-launcher';
 import { WorkflowError, MAX_LISTED_PROBLEMS } from './workflow.errors';
 import { PlanError, planWorkflow } from './workflow-plan';
@@ -278,5 +280,19 @@ describe('hostile workflow files [property-based]', () => {
     expect(templateSpans(pathological)).toEqual([]);
     expect(findReferences(pathological)).toEqual([{ text: pathological, error: 'an unclosed "${{"' }]);
     expect(templateSpans(`\${{${' '.repeat(4000)}item }}`)).toEqual([{ start: 0, end: 4010, text: 'item' }]);
+  });
+
+  it('metrics a job wrote are recorded bounded and clean, and conditions read only their own names', () => {
+    // A metrics file nested 20,000 deep (JSON.stringify could not even write it).
+    const deep = `${'{"d":'.repeat(20_000)}{"v":1}${'}'.repeat(20_000)}`;
+    const metrics = JSON.parse(
+      `{"loss":0.5,"a\\u0000b":1,"${'x'.repeat(200)}":2,"nested":{"acc":0.9},"deep":${deep},"constructor":3,"toString":"text"}`,
+    ) as Record<string, unknown>;
+    Object.defineProperty(metrics, '__proto__', { value: 4, enumerable: true });
+    const recorded = flatten(metrics);
+    expect(Object.entries(recorded)).toEqual([['loss', 0.5], ['nested.acc', 0.9], ['constructor', 3], ['__proto__', 4]]);
+    expect(evaluateCondition(parseCondition('constructor >= 3 and __proto__ == 4'), metrics)).toBe(true);
+    expect(() => evaluateCondition(parseCondition('hasOwnProperty > 1'), metrics)).toThrow('metric "hasOwnProperty" is missing');
+    expect(() => evaluateCondition(parseCondition('toString > 1'), { toString: 'y'.repeat(100_000) })).toThrow(`not a number ("${'y'.repeat(63)}…)`);
   });
 });

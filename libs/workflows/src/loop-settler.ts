@@ -1,3 +1,4 @@
+import { describeControl, replaceControls } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
 import { ConditionError, evaluateCondition, parseCondition } from './condition';
 import { classifyRefusal, orRenderError, type SitePort } from './engine-ports';
@@ -128,7 +129,8 @@ export class LoopSettler {
     const location = outputLocation(run.workflow, scope, decide[0], decide[0], 'next');
     const file = await orRenderError(`the decision ${location.path}`, () => this.site.readRunFile(run.site, run.run_id, location.path, DECISION_MAX_BYTES));
     if (!file.exists) throw new RenderError(`the decide step ${location.key} did not write ${location.path}`);
-    return file.data.toString('utf8') + (file.truncated ? '\n[truncated]' : '');
+    // Recorded as text: a control character the job wrote (a NUL) is shown as U+FFFD.
+    return replaceControls(file.data.toString('utf8'), '\t\n\r') + (file.truncated ? '\n[truncated]' : '');
   }
 }
 
@@ -137,13 +139,18 @@ function iterationOf(loopKey: string, scope: string): number {
   return match ? Number(match[1]) : 0;
 }
 
-/** Numbers of a metrics object, nested names joined with "." (at most 200). */
-export function flatten(metrics: Record<string, unknown>, prefix = '', out: Record<string, number> = Object.create(null) as Record<string, number>): Record<string, number> {
+/**
+ * Numbers of a metrics object, nested names joined with "." (at most 200), as they are
+ * recorded: names of at most 128 characters without control characters, at most 16 levels
+ * deep. (A job writes the file: what is recorded must fit the database and a terminal.)
+ */
+export function flatten(metrics: Record<string, unknown>, prefix = '', out: Record<string, number> = Object.create(null) as Record<string, number>, depth = 0): Record<string, number> {
   for (const [name, value] of Object.entries(metrics)) {
     if (Object.keys(out).length >= 200) break;
     const key = prefix ? `${prefix}.${name}` : name;
+    if (key.length > 128 || describeControl(key) !== undefined) continue;
     if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
-    else if (value && typeof value === 'object' && !Array.isArray(value)) flatten(value as Record<string, unknown>, key, out);
+    else if (value && typeof value === 'object' && !Array.isArray(value) && depth < 16) flatten(value as Record<string, unknown>, key, out, depth + 1);
   }
   return out;
 }
