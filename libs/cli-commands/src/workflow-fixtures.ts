@@ -82,6 +82,8 @@ export function aWorkflow(extra: Partial<pb.Workflow> = {}): pb.Workflow {
     steps: [],
     iterations: [],
     plan: undefined,
+    omittedSteps: 0,
+    omittedIterations: 0,
     ...extra,
   };
 }

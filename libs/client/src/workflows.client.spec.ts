@@ -17,6 +17,8 @@ const workflow = (state = pb.WorkflowState.WORKFLOW_STATE_RUNNING): pb.Workflow 
   steps: [],
   iterations: [],
   plan: undefined,
+  omittedSteps: 0,
+  omittedIterations: 0,
 });
 const event = (sequence: number, kind: string, state = pb.WorkflowState.WORKFLOW_STATE_RUNNING): pb.WatchWorkflowResponse => ({
   sequence,

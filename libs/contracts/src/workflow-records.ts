@@ -78,6 +78,9 @@ export const workflowRecordSchema = z.object({
   steps: z.array(stepRecordSchema),
   iterations: z.array(iterationRecordSchema),
   plan: workflowPlanSchema.optional(),
+  /** The oldest step instances and iterations left out because the whole would not fit one reply. */
+  omittedSteps: z.number().int().min(0).optional(),
+  omittedIterations: z.number().int().min(0).optional(),
 });
 export type WorkflowRecord = z.infer<typeof workflowRecordSchema>;
 

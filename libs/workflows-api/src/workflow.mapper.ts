@@ -108,6 +108,8 @@ export function toPbWorkflow(record: WorkflowRecord): pb.Workflow {
     steps: record.steps.map(toPbStepRecord),
     iterations: record.iterations.map(toPbIteration),
     plan: record.plan ? toPbPlan(record.plan) : undefined,
+    omittedSteps: record.omittedSteps ?? 0,
+    omittedIterations: record.omittedIterations ?? 0,
   };
 }
 

@@ -12,6 +12,7 @@ import { scopeNodes } from './run-layout';
 import type { WorkflowPlanningService } from './workflow-planning.service';
 import { toWorkflowRecord } from './workflow-record.mapper';
 import type { WorkflowStore } from './workflow.store';
+import { boundWorkflowRecord } from './record-budget';
 
 /** Submitting, reading, listing and cancelling workflow runs. */
 export class WorkflowRunService {
@@ -49,7 +50,8 @@ export class WorkflowRunService {
     const run = await this.store.run(runId);
     if (!run) throw new CairnError('NOT_FOUND', `workflow run ${runId} not found`);
     const [nodes, jobs, iterations] = await Promise.all([this.store.nodes(runId), this.store.jobs(runId), this.store.iterations(runId)]);
-    return toWorkflowRecord(run, { nodes, jobs, iterations });
+    // A long loop's steps and iterations may not fit one reply: the newest are kept.
+    return boundWorkflowRecord(toWorkflowRecord(run, { nodes, jobs, iterations }));
   }
 
   async list(query: ListWorkflowsQuery): Promise<{ workflows: WorkflowRecord[]; nextPageToken: string }> {

@@ -221,7 +221,16 @@ export interface Workflow {
   /** Loop iterations in order; empty in listings. */
   iterations: LoopIteration[];
   /** The plan it runs; unset in listings. */
-  plan: WorkflowPlan | undefined;
+  plan:
+    | WorkflowPlan
+    | undefined;
+  /**
+   * How many of the oldest step instances are left out of `steps` because the whole run
+   * would not fit one reply (768 KiB; a long loop has thousands); 0 when none are.
+   */
+  omittedSteps: number;
+  /** How many of the oldest loop iterations are left out of `iterations`, likewise. */
+  omittedIterations: number;
 }
 
 /** GetWorkflowRequest names a run. */
@@ -1138,6 +1147,8 @@ function createBaseWorkflow(): Workflow {
     steps: [],
     iterations: [],
     plan: undefined,
+    omittedSteps: 0,
+    omittedIterations: 0,
   };
 }
 
@@ -1178,6 +1189,12 @@ export const Workflow: MessageFns<Workflow> = {
     }
     if (message.plan !== undefined) {
       WorkflowPlan.encode(message.plan, writer.uint32(98).fork()).join();
+    }
+    if (message.omittedSteps !== 0) {
+      writer.uint32(104).uint32(message.omittedSteps);
+    }
+    if (message.omittedIterations !== 0) {
+      writer.uint32(112).uint32(message.omittedIterations);
     }
     return writer;
   },
@@ -1291,6 +1308,22 @@ export const Workflow: MessageFns<Workflow> = {
             message.plan = WorkflowPlan.decode(reader, reader.uint32());
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.omittedSteps = reader.uint32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.omittedIterations = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1322,6 +1355,8 @@ export const Workflow: MessageFns<Workflow> = {
     message.plan = (object.plan !== undefined && object.plan !== null)
       ? WorkflowPlan.fromPartial(object.plan)
       : undefined;
+    message.omittedSteps = object.omittedSteps ?? 0;
+    message.omittedIterations = object.omittedIterations ?? 0;
     return message;
   },
 };
