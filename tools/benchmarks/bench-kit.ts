@@ -207,14 +207,14 @@ export interface ElementSpan {
   lastEnd: number;
 }
 
-/** The item records of one array attempt (`<attempt dir>/items-<k>.jsonl`, k < elements). */
+/** The item records of one array attempt (`<attempt dir>/out/items-<k>.jsonl`, k < elements; out/ is the job user's). */
 export function readItemRecords(attemptDir: string, elements: number): { records: ItemRecord[]; perElement: ElementSpan[] } {
   const records: ItemRecord[] = [];
   const perElement: ElementSpan[] = [];
   for (let k = 0; k < elements; k++) {
     let text = '';
     try {
-      text = readFileSync(join(attemptDir, `items-${k}.jsonl`), 'utf8');
+      text = readFileSync(join(attemptDir, 'out', `items-${k}.jsonl`), 'utf8');
     } catch {
       continue;
     }
