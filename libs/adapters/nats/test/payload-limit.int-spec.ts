@@ -22,8 +22,8 @@ describe('message size limits [real: nats-server 2.9 with max_payload 16 KiB]', 
 
   beforeAll(async () => {
     nats = await startNats({ maxPayload: MAX });
-    server = await connectNats({ ...nats.client, name: 'limits-server' });
-    client = await connectNats({ ...nats.client, name: 'limits-client' });
+    server = await connectNats({ ...nats.client, name: 'limits-server', minMaxPayload: MAX });
+    client = await connectNats({ ...nats.client, name: 'limits-client', minMaxPayload: MAX });
     transport = new NatsRpcTransport(server, { queue: 'limits', healthSubjects: [`${subject}.health`], service: 'limits', logger: createLogger('limits', 'silent') });
     // Answers { size } with a text of that many characters; records what it was sent.
     transport.addHandler(
@@ -45,6 +45,10 @@ describe('message size limits [real: nats-server 2.9 with max_payload 16 KiB]', 
     await server?.close();
     await client?.close();
     await nats?.stop();
+  });
+
+  it('refuses, by default, a server whose max_payload is below the 1 MiB Cairn is sized for', async () => {
+    await expect(connectNats({ ...nats.client, name: 'limits-default' })).rejects.toThrow(`accepts messages of at most ${MAX} bytes (max_payload); Cairn needs at least 1048576`);
   });
 
   it("answers a reply over the server's max_payload with RESOURCE_EXHAUSTED naming both sizes, and keeps serving", async () => {
