@@ -83,7 +83,9 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async cancel(attemptId: string): Promise<{ attemptId: string; known: boolean }> {
-    const attempt = this.open.get(attemptId) ?? (await this.store.load(attemptId));
+    const loaded = this.open.get(attemptId) ?? (await this.store.load(attemptId));
+    // An accept that finished meanwhile holds the attempt in memory: change that one.
+    const attempt = this.open.get(attemptId) ?? loaded;
     if (!attempt || !attempt.command) {
       // A submit that won the race meanwhile keeps its attempt; cancel it then.
       if (!attempt && !(await this.store.createTombstone(attemptId))) return this.cancel(attemptId);
