@@ -18,6 +18,11 @@ const PROBE = [
   'echo env-begin; env; echo env-end',
   'if cat "/proc/$pid/environ" >/dev/null 2>&1; then echo agent-environ=readable; else echo agent-environ=denied; fi',
   'for f in "$stack/agent/bin/cairn-wrap" "$stack/agent/bin/cairn-wrap-array" "$stack/agent/attempts/$other/argv" "$stack/agent/attempts/$other/job.sh"; do if [ -e "$f" ]; then echo "visible=$f"; fi; if (echo "touch /tmp/pwned" >> "$f") 2>/dev/null; then echo "written=$f"; fi; done',
+  // Out of the container: the wrapper that started it (as the job user) would show the host's root in /proc.
+  'host="/proc/$PPID/root"; if [ -e "$host$stack/agent/bin/cairn-wrap" ]; then echo host-reachable=yes; fi',
+  'for f in "$stack/agent/bin/cairn-wrap" "$stack/agent/bin/cairn-wrap-array" "$stack/agent/attempts/$other/argv" "$stack/agent/attempts/$other/job.sh"; do if (echo "touch /tmp/pwned" >> "$host$f") 2>/dev/null; then echo "written=$f"; fi; if (rm -f "$host$f" && echo x > "$host$f") 2>/dev/null; then echo "replaced=$f"; fi; done',
+  'if cat "$host$stack/agent/attempts/$other/status.json" >/dev/null 2>&1; then echo nonce=readable; fi',
+  'if ls "$host$stack/agent/attempts" >/dev/null 2>&1; then echo attempts=listable; fi',
   'echo probe > "/tmp/$marker" && echo tmp-marker=written',
   'echo tmp-begin; ls -A /tmp; echo tmp-end',
   "echo creds-begin; grep -rlsE 'CAIRN_NATS_(USER|PASSWORD)|natsPassword' /cairn /tmp /etc /home /root /var 2>/dev/null; echo creds-end",
@@ -87,7 +92,11 @@ describe('job containment [real: gateway, scheduler, images, agent, nats-server,
     expect(report).not.toContain(secret);
 
     // (b) The wrapper and another attempt's launch files: not even visible, and unchanged.
-    expect(report).not.toMatch(/^(visible|written)=/m);
+    expect(report).not.toMatch(/^(visible|written|replaced)=/m);
+    // Nor through /proc/<the wrapper>/root, the host's root as the job user sees it: the
+    // container's user namespace denies it (and the permissions would refuse it; next test).
+    expect(report).not.toContain('host-reachable=yes');
+    expect(report).not.toMatch(/^(nonce=readable|attempts=listable)$/m);
     expect(launchFiles.map((f) => readFileSync(f))).toEqual(before);
     expect(readFileSync(launchFiles[0] ?? '', 'utf8')).toBe(WRAPPER_SCRIPT);
     expect(readFileSync(launchFiles[1] ?? '', 'utf8')).toBe(ARRAY_WRAPPER_SCRIPT);
