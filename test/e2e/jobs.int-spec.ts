@@ -120,7 +120,7 @@ describe('JobService end to end [real: gateway, scheduler, images, agent, nats-s
       ['a command substitution in the name', spec({ name: '$(touch /tmp/pwned)', command: ['/bin/true'] }), /spec\.name: must be a job name/],
       ['#SBATCH after a newline in the name', spec({ name: 'a\n#SBATCH --uid=0', command: ['/bin/true'] }), /spec\.name: must be a job name/],
       ['#SBATCH after a newline in an argument', spec({ command: ['/bin/echo', 'x\n#SBATCH --uid=0'] }), /spec\.command\[1\]: contains a newline/],
-      ['a space in an env name', spec({ command: ['/bin/true'], env: { 'A B': '1' } }), /spec\.env\.A B: must be a variable name/],
+      ['a space in an env name', spec({ command: ['/bin/true'], env: { 'A B': '1' } }), /spec\.env\["A B"\]: must be a variable name/],
       ['a newline in an env value', spec({ command: ['/bin/true'], env: { A: '1\n#SBATCH --uid=0' } }), /spec\.env\.A: contains a newline/],
       ['a reserved env name', spec({ command: ['/bin/true'], env: { SLURM_JOB_ID: '1' } }), /must not start with SLURM_ or CAIRN_/],
       ['an oversized argument', spec({ command: ['/bin/echo', big] }), /spec\.command\[1\]: is 5000 bytes; at most 4096 allowed/],
