@@ -5,3 +5,6 @@ export { GrpcServerModule } from './grpc-server.module';
 export { unary } from './unary';
 export type { UnaryHandler } from './unary';
 export { pageRequest } from './page-request';
+export { byPeerAddress, peerHost, WatchLimiter } from './watch-limiter';
+export type { ClientKey, WatchCaller, WatchLimits } from './watch-limiter';
+export { serveWatch } from './watch-stream';

@@ -1,5 +1,5 @@
 import { JetStreamRepository, type NatsConnection, NatsRequester } from '@cairn/adapters/nats';
-import type { GrpcBinding } from '@cairn/grpc-server';
+import type { GrpcBinding, WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { JobsGrpcController } from './jobs.grpc.controller';
 import { SchedulerClient } from './scheduler.client';
@@ -8,6 +8,8 @@ export interface JobsApiOptions {
   nats: NatsConnection;
   logger: Logger;
   defaultSite: string;
+  /** Caps the watch streams; share one between the services of a gateway. */
+  watchLimiter: WatchLimiter;
 }
 
 /** cairn.v1.JobService, served from the scheduler over NATS. */
@@ -17,5 +19,6 @@ export function jobsBinding(options: JobsApiOptions): GrpcBinding {
     new JetStreamRepository(options.nats),
     options.defaultSite,
     options.logger.child({ context: 'JobsGrpcController' }),
+    options.watchLimiter,
   ).binding();
 }

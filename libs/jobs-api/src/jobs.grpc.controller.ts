@@ -1,7 +1,6 @@
-import type { ServerWritableStream, ServiceError } from '@grpc/grpc-js';
-import { isFinal, jobEventSchema, pb, subjects } from '@cairn/contracts';
+import { isFinal, jobEventSchema, pb, streams, subjects } from '@cairn/contracts';
 import type { JetStreamRepository } from '@cairn/adapters/nats';
-import { type GrpcBinding, toServiceError, unary } from '@cairn/grpc-server';
+import { type GrpcBinding, serveWatch, unary, type WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { toJobId, toListQuery, toOutputQuery, toPbEvent, toPbJob, toSubmitCommand } from './job.mapper';
 import type { SchedulerClient } from './scheduler.client';
@@ -13,6 +12,7 @@ export class JobsGrpcController {
     private readonly jetstream: JetStreamRepository,
     private readonly defaultSite: string,
     private readonly logger: Logger,
+    private readonly watchLimiter: WatchLimiter,
   ) {}
 
   binding(): GrpcBinding {
@@ -33,7 +33,7 @@ export class JobsGrpcController {
         const out = await this.scheduler.output(toOutputQuery(req));
         return { data: out.data, truncated: out.truncated };
       }),
-      watchJob: (call) => void this.watch(call),
+      watchJob: (call) => void serveWatch(call, this.watchLimiter, (signal) => this.events(call.request.jobId, signal), this.logger),
     };
     return { name: 'cairn.v1.JobService', definition: pb.JobServiceService, implementation };
   }
@@ -42,21 +42,23 @@ export class JobsGrpcController {
     return unary(handler, this.logger);
   }
 
-  private async watch(call: ServerWritableStream<pb.WatchJobRequest, pb.WatchJobResponse>): Promise<void> {
-    const abort = new AbortController();
-    call.on('cancelled', () => abort.abort());
-    try {
-      const jobId = toJobId(call.request.jobId);
-      await this.scheduler.get(jobId);
-      for await (const raw of this.jetstream.follow(subjects.jobEvents(jobId), abort.signal)) {
-        const event = jobEventSchema.parse(raw);
-        call.write(toPbEvent(event));
-        if (isFinal(event.state)) break;
-      }
-      call.end();
-    } catch (error) {
-      if (abort.signal.aborted) return;
-      call.destroy(toServiceError(error) as ServiceError);
+  /**
+   * Every recorded change of the job with its sequence number, from the first, then the
+   * live ones, until the final state. A finished job whose changes have expired from the
+   * stream (after its max age) gets its record as one event numbered 0.
+   */
+  private async *events(rawJobId: string, signal: AbortSignal): AsyncGenerator<pb.WatchJobResponse> {
+    const jobId = toJobId(rawJobId);
+    const job = await this.scheduler.get(jobId);
+    const subject = subjects.jobEvents(jobId);
+    if (isFinal(job.state) && (await this.jetstream.lastOn(streams.jobEvents.name, subject)) === undefined) {
+      yield toPbEvent({ jobId, sequence: 0, state: job.state, exitCode: job.exitCode, slurmJobId: job.slurmJobId, reason: job.reason, time: job.updateTime });
+      return;
+    }
+    for await (const raw of this.jetstream.follow(subject, signal)) {
+      const event = jobEventSchema.parse(raw);
+      yield toPbEvent(event);
+      if (isFinal(event.state)) return;
     }
   }
 }

@@ -1,8 +1,8 @@
-import type { ServerWritableStream, ServiceError } from '@grpc/grpc-js';
 import {
   listWorkflowsReply,
   pb,
   planWorkflowReply,
+  streams,
   subjects,
   workflowEventSchema,
   workflowPlanSchema,
@@ -11,7 +11,7 @@ import {
   type WorkflowState,
 } from '@cairn/contracts';
 import { JetStreamRepository, type NatsConnection, NatsRequester } from '@cairn/adapters/nats';
-import { type GrpcBinding, toServiceError, unary } from '@cairn/grpc-server';
+import { type GrpcBinding, serveWatch, unary, type WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { z } from 'zod';
 import { toListWorkflowsQuery, toPbWorkflow, toPbWorkflowEvent, toRequestId, toRunId } from './workflow.mapper';
@@ -21,6 +21,8 @@ export interface WorkflowsApiOptions {
   nats: NatsConnection;
   logger: Logger;
   defaultSite: string;
+  /** Caps the watch streams; share one between the services of a gateway. */
+  watchLimiter: WatchLimiter;
 }
 
 const submitReply = z.object({ plan: workflowPlanSchema, workflow: workflowRecordSchema });
@@ -32,34 +34,32 @@ export function workflowsBinding(options: WorkflowsApiOptions): GrpcBinding {
   const logger = options.logger.child({ context: 'WorkflowsGrpcController' });
   const get = async (runId: string) => (await requester.request(subjects.scheduler.getWorkflow, { runId }, workflowReply)).workflow;
 
-  const watch = async (call: ServerWritableStream<pb.WatchWorkflowRequest, pb.WatchWorkflowResponse>): Promise<void> => {
-    const abort = new AbortController();
-    call.on('cancelled', () => abort.abort());
-    try {
-      const runId = toRunId(call.request.runId);
-      const first = await get(runId);
-      let state: WorkflowState = first.state;
-      if (state !== 'RUNNING') {
-        // Ended: the snapshot is the whole story.
-        for (const step of first.steps) call.write(toPbWorkflowEvent({ runId, sequence: 0, time: first.updateTime, kind: 'step', step }, state));
-        for (const iteration of first.iterations) call.write(toPbWorkflowEvent({ runId, sequence: 0, time: first.updateTime, kind: 'iteration', iteration }, state));
-        call.write(toPbWorkflowEvent({ runId, sequence: 0, time: first.updateTime, kind: 'run', run: { state, reason: first.reason } }, state));
-        call.end();
-        return;
-      }
-      // Running: replay the run's recorded changes from the first, then follow them live.
-      for await (const raw of jetstream.follow(subjects.workflowEvents(runId), abort.signal)) {
-        const event = workflowEventSchema.parse(raw);
-        if (event.run) state = event.run.state;
-        call.write(toPbWorkflowEvent(event, state));
-        if (event.kind === 'run' && state !== 'RUNNING') break;
-      }
-      call.end();
-    } catch (error) {
-      if (abort.signal.aborted) return;
-      call.destroy(toServiceError(error) as ServiceError);
+  /**
+   * Every recorded change of the run with its sequence number, from the first, then the
+   * live ones, until the run ends: the same events whether the run is running or finished.
+   * A finished run whose changes have expired from the stream (after its max age) gets a
+   * snapshot instead: an event per step instance and iteration, then the run, numbered 0.
+   */
+  async function* events(rawRunId: string, signal: AbortSignal): AsyncGenerator<pb.WatchWorkflowResponse> {
+    const runId = toRunId(rawRunId);
+    const first = await get(runId);
+    const subject = subjects.workflowEvents(runId);
+    if (first.state !== 'RUNNING' && (await jetstream.lastOn(streams.workflowEvents.name, subject)) === undefined) {
+      const at = { runId, sequence: 0, time: first.updateTime };
+      for (const step of first.steps) yield toPbWorkflowEvent({ ...at, kind: 'step', step }, first.state);
+      for (const iteration of first.iterations) yield toPbWorkflowEvent({ ...at, kind: 'iteration', iteration }, first.state);
+      yield toPbWorkflowEvent({ ...at, kind: 'run', run: { state: first.state, reason: first.reason } }, first.state);
+      return;
     }
-  };
+    // A run's first event is its RUNNING; each run event carries the state on from there.
+    let state: WorkflowState = 'RUNNING';
+    for await (const raw of jetstream.follow(subject, signal)) {
+      const event = workflowEventSchema.parse(raw);
+      if (event.run) state = event.run.state;
+      yield toPbWorkflowEvent(event, state);
+      if (event.kind === 'run' && state !== 'RUNNING') return;
+    }
+  }
 
   const implementation: pb.WorkflowServiceServer = {
     submitWorkflow: unary(async (request: pb.SubmitWorkflowRequest): Promise<pb.SubmitWorkflowResponse> => {
@@ -82,7 +82,7 @@ export function workflowsBinding(options: WorkflowsApiOptions): GrpcBinding {
       const reply = await requester.request(subjects.scheduler.listWorkflows, toListWorkflowsQuery(request), listWorkflowsReply);
       return { workflows: reply.workflows.map(toPbWorkflow), nextPageToken: reply.nextPageToken };
     }, logger),
-    watchWorkflow: (call) => void watch(call),
+    watchWorkflow: (call) => void serveWatch(call, options.watchLimiter, (signal) => events(call.request.runId, signal), logger),
   };
   return { name: 'cairn.v1.WorkflowService', definition: pb.WorkflowServiceService, implementation };
 }

@@ -155,7 +155,8 @@ export class JetStreamRepository {
   /**
    * Replays and follows the messages of one subject, oldest first, with an ephemeral
    * ordered push consumer (the pull-based ordered consumer of nats.js needs NATS 2.10).
-   * Stops when the signal aborts or the caller breaks out of the loop.
+   * Stops when the signal aborts or the caller breaks out of the loop; either way the
+   * consumer is deleted on the server at once (not left to its inactivity timeout).
    */
   async *follow(subject: string, signal: AbortSignal): AsyncGenerator<unknown> {
     const opts = consumerOpts();
@@ -171,6 +172,19 @@ export class JetStreamRepository {
     } finally {
       signal.removeEventListener('abort', stop);
       sub.unsubscribe();
+      // The consumer may already be gone (server restarted, connection closed): nothing to free.
+      await sub.destroy().catch(() => undefined);
+    }
+  }
+
+  /** The last message on `subject` in `stream` (decoded), or undefined when it holds none. */
+  async lastOn(stream: string, subject: string): Promise<unknown> {
+    const jsm = await this.jsm();
+    try {
+      return decodeJson((await jsm.streams.getMessage(stream, { last_by_subj: subject })).data);
+    } catch (error) {
+      if (/no message found/i.test((error as Error).message)) return undefined;
+      throw error;
     }
   }
 }

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'grpc-server', preset: '../../jest.preset.js', rootDir: __dirname };
