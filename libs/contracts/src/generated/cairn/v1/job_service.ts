@@ -213,7 +213,10 @@ export interface WatchJobRequest {
 export interface WatchJobResponse {
   /** The job's id. */
   jobId: string;
-  /** 1 for the first change of this job, then 2, 3, ...: a client can resume or spot gaps. */
+  /**
+   * 1 for the first change of this job, then 2, 3, ...: a client can resume or spot gaps.
+   * 0 only for a finished job whose recorded changes have expired (30 days): its record.
+   */
   sequence: number;
   /** The state the job entered. */
   state: JobState;
@@ -1728,7 +1731,8 @@ export const JobServiceService = {
   /**
    * WatchJob streams every state change of a job, from its first (ACCEPTED) to its
    * final state, then ends. Changes that happened before the call are replayed first.
-   * Errors: NOT_FOUND.
+   * Errors: NOT_FOUND; RESOURCE_EXHAUSTED when the client (or the gateway in all) already
+   * holds its maximum of watch streams.
    */
   watchJob: {
     path: "/cairn.v1.JobService/WatchJob" as const,
@@ -1791,7 +1795,8 @@ export interface JobServiceServer extends UntypedServiceImplementation {
   /**
    * WatchJob streams every state change of a job, from its first (ACCEPTED) to its
    * final state, then ends. Changes that happened before the call are replayed first.
-   * Errors: NOT_FOUND.
+   * Errors: NOT_FOUND; RESOURCE_EXHAUSTED when the client (or the gateway in all) already
+   * holds its maximum of watch streams.
    */
   watchJob: handleServerStreamingCall<WatchJobRequest, WatchJobResponse>;
   /**
@@ -1849,7 +1854,8 @@ export interface JobServiceClient extends Client {
   /**
    * WatchJob streams every state change of a job, from its first (ACCEPTED) to its
    * final state, then ends. Changes that happened before the call are replayed first.
-   * Errors: NOT_FOUND.
+   * Errors: NOT_FOUND; RESOURCE_EXHAUSTED when the client (or the gateway in all) already
+   * holds its maximum of watch streams.
    */
   watchJob(request: WatchJobRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchJobResponse>;
   watchJob(

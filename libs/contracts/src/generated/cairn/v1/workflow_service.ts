@@ -256,7 +256,10 @@ export interface WatchWorkflowRequest {
  * state is meaningful, as `kind` says.
  */
 export interface WatchWorkflowResponse {
-  /** Increases by one for each change of the run. */
+  /**
+   * 1 for the run's first change, then increases by one for each change. 0 only in the
+   * snapshot sent for a finished run whose recorded changes have expired (30 days).
+   */
   sequence: number;
   /** "run", "step" or "iteration". */
   kind: string;
@@ -2579,9 +2582,11 @@ export const WorkflowServiceService = {
     responseDeserialize: (value: Buffer): GetWorkflowResponse => GetWorkflowResponse.decode(value),
   },
   /**
-   * WatchWorkflow streams the run as it is now (one event per step instance and
-   * iteration, then the run), then every change of a step (state, attempts, item
-   * counts), a loop iteration (metrics, decision, stop) or the run, until the run ends.
+   * WatchWorkflow streams every recorded change of a step (state, attempts, item
+   * counts), a loop iteration (metrics, decision, stop) or the run, from the first, then
+   * live, until the run ends; a finished run replays the same events with the same
+   * sequence numbers. Errors: INVALID_ARGUMENT, NOT_FOUND; RESOURCE_EXHAUSTED when the
+   * client (or the gateway in all) already holds its maximum of watch streams.
    */
   watchWorkflow: {
     path: "/cairn.v1.WorkflowService/WatchWorkflow" as const,
@@ -2644,9 +2649,11 @@ export interface WorkflowServiceServer extends UntypedServiceImplementation {
    */
   getWorkflow: handleUnaryCall<GetWorkflowRequest, GetWorkflowResponse>;
   /**
-   * WatchWorkflow streams the run as it is now (one event per step instance and
-   * iteration, then the run), then every change of a step (state, attempts, item
-   * counts), a loop iteration (metrics, decision, stop) or the run, until the run ends.
+   * WatchWorkflow streams every recorded change of a step (state, attempts, item
+   * counts), a loop iteration (metrics, decision, stop) or the run, from the first, then
+   * live, until the run ends; a finished run replays the same events with the same
+   * sequence numbers. Errors: INVALID_ARGUMENT, NOT_FOUND; RESOURCE_EXHAUSTED when the
+   * client (or the gateway in all) already holds its maximum of watch streams.
    */
   watchWorkflow: handleServerStreamingCall<WatchWorkflowRequest, WatchWorkflowResponse>;
   /**
@@ -2709,9 +2716,11 @@ export interface WorkflowServiceClient extends Client {
     callback: (error: ServiceError | null, response: GetWorkflowResponse) => void,
   ): ClientUnaryCall;
   /**
-   * WatchWorkflow streams the run as it is now (one event per step instance and
-   * iteration, then the run), then every change of a step (state, attempts, item
-   * counts), a loop iteration (metrics, decision, stop) or the run, until the run ends.
+   * WatchWorkflow streams every recorded change of a step (state, attempts, item
+   * counts), a loop iteration (metrics, decision, stop) or the run, from the first, then
+   * live, until the run ends; a finished run replays the same events with the same
+   * sequence numbers. Errors: INVALID_ARGUMENT, NOT_FOUND; RESOURCE_EXHAUSTED when the
+   * client (or the gateway in all) already holds its maximum of watch streams.
    */
   watchWorkflow(
     request: WatchWorkflowRequest,
