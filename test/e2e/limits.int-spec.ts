@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
+import fc from 'fast-check';
 import { connect } from 'nats';
 import { Client } from 'pg';
 import { JOB_LIMITS, MAX_OUTPUT_BYTES, MAX_WORKFLOW_SOURCE_BYTES, pb, subjects } from '@cairn/contracts';
@@ -261,6 +262,65 @@ steps:
       // Reading such a record is a clear RESOURCE_EXHAUSTED, not a lost scheduler.
       expect(await failure(stack.client.getJob(bad[0] ?? ''))).toMatchObject({ code: status.RESOURCE_EXHAUSTED });
     }, 180_000);
+  });
+
+  describe('sizes around every limit (property-based)', () => {
+    /** Resolves to 'OK' or the gRPC status name, failing if the call takes longer than `ms`. */
+    async function outcome(call: Promise<unknown>, ms = 20_000): Promise<string> {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      });
+      try {
+        await Promise.race([call, deadline]);
+        return 'OK';
+      } catch (error) {
+        const code = (error as { code?: number }).code;
+        if (code === undefined) throw error;
+        return status[code] ?? String(code);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+
+    it('answers every job size just under, at and just over the budget, in command, env or items, with OK or INVALID_ARGUMENT in time', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: BUDGET - 2000, max: BUDGET + 2000 }),
+          fc.constantFrom('x', '"', '\\', '\t', 'é'),
+          fc.constantFrom('command', 'env', 'items'),
+          async (total, char, where) => {
+            const head = ['/bin/true'];
+            const text = char.repeat(Math.max(1, Math.floor((total - bytes(head)) / Buffer.byteLength(char))));
+            const pieces = filler(text.length, char, Math.floor(JOB_LIMITS.maxArgBytes / Buffer.byteLength(char)));
+            const request =
+              where === 'command'
+                ? spec({ name: 'prop-size', command: [...head, ...pieces] })
+                : where === 'env'
+                  ? spec({ name: 'prop-size', command: head, env: Object.fromEntries(pieces.map((p, i) => [`P${i}`, p])) })
+                  : spec({ name: 'prop-size', command: [...head, '${{ item }}'], array: { items: pieces, itemsPerElement: pieces.length, throttle: 0 } });
+            const size = bytes(request.command) + bytes(Object.keys(request.env)) + bytes(Object.values(request.env)) + bytes(request.array?.items ?? []);
+            const result = await outcome(stack.client.submitJob({ spec: request, requestId: '' }));
+            expect(result).toBe(size <= BUDGET && (where !== 'env' || pieces.length <= JOB_LIMITS.maxEnv) ? 'OK' : 'INVALID_ARGUMENT');
+          },
+        ),
+        { numRuns: 12 },
+      );
+    }, 240_000);
+
+    it('answers GetJobOutput of any max_bytes and ListJobs of any page size with OK or INVALID_ARGUMENT, in time', async () => {
+      const jobId = await submit(stack.client, spec({ name: 'prop-out', command: ['/bin/sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" q'] }));
+      expect(stateOf((await watchAll(stack.client, jobId)).at(-1)?.state ?? 0)).toBe('COMPLETED');
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 0, max: MAX_OUTPUT_BYTES + 10 }), fc.integer({ min: 0, max: 600 }), async (maxBytes, pageSize) => {
+          const output = stack.client.getJobOutput({ jobId, maxBytes });
+          if (maxBytes > MAX_OUTPUT_BYTES) expect(await outcome(output)).toBe('INVALID_ARGUMENT');
+          else expect((await output).data.length).toBe(Math.min(300_000, maxBytes || 65_536));
+          expect(await outcome(stack.client.listJobs({ pageSize }))).toBe(pageSize > 500 ? 'INVALID_ARGUMENT' : 'OK');
+        }),
+        { numRuns: 20 },
+      );
+    }, 240_000);
   });
 
   // (In a describe of its own: Jest runs a block's own tests before its nested blocks.)
