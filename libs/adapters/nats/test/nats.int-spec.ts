@@ -146,6 +146,38 @@ describe('JetStreamRepository [real: nats-server 2.9 with JetStream]', () => {
     await js.publish(subject, { n: 5 }, `${subject}-5`);
     expect(got).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
   });
+
+  it('follow deletes its consumer on the server as soon as it is aborted or left', async () => {
+    const { stream, prefix } = await newStream();
+    const subject = `${prefix}.job.1`;
+    await js.publish(subject, { n: 1 }, `${subject}-1`);
+    const jsm = await nc.jetstreamManager();
+    const consumers = async () => (await jsm.streams.info(stream)).state.consumer_count;
+
+    const abort = new AbortController();
+    const got: unknown[] = [];
+    const aborted = (async () => {
+      for await (const data of js.follow(subject, abort.signal)) got.push(data);
+    })();
+    const left = (async () => {
+      for await (const data of js.follow(subject, new AbortController().signal)) return data;
+      return undefined;
+    })();
+    expect(await left).toEqual({ n: 1 });
+    await waitFor('the aborted follower', async () => (got.length === 1 ? true : undefined));
+    expect(await consumers()).toBe(1);
+    abort.abort();
+    await aborted;
+    expect(await consumers()).toBe(0);
+  });
+
+  it('lastOn gives the last message of a subject, or undefined when the stream holds none for it', async () => {
+    const { stream, prefix } = await newStream();
+    for (const n of [1, 2]) await js.publish(`${prefix}.a`, { n }, `${prefix}-a-${n}`);
+    await js.publish(`${prefix}.b`, { n: 3 }, `${prefix}-b-3`);
+    expect(await js.lastOn(stream, `${prefix}.a`)).toEqual({ n: 2 });
+    expect(await js.lastOn(stream, `${prefix}.none`)).toBeUndefined();
+  });
 });
 
 describe('JetStreamRepository.follow with an aborted signal [real: nats-server 2.9]', () => {
