@@ -44,14 +44,16 @@ export async function readJobFile(path: string, maxBytes: number): Promise<JobFi
   }
   if (!handle) return { kind: 'absent' };
   try {
-    const buffer = Buffer.alloc(maxBytes + 1);
+    // Sized by the file when opened: bytes the job appends meanwhile are left for the next read.
+    const { size } = await handle.stat();
+    if (size > maxBytes) return { kind: 'invalid', reason: `${path} is larger than ${maxBytes} bytes` };
+    const buffer = Buffer.alloc(size);
     let length = 0;
     while (length < buffer.length) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
       if (bytesRead === 0) break;
       length += bytesRead;
     }
-    if (length > maxBytes) return { kind: 'invalid', reason: `${path} is larger than ${maxBytes} bytes` };
     return { kind: 'ok', data: buffer.subarray(0, length) };
   } finally {
     await handle.close();
