@@ -452,6 +452,8 @@ start_slurm() {
 # up: the unprivileged user Cairn's jobs run as (the agent refuses root)
 # ---------------------------------------------------------------------------
 
+job_user_up() { getent passwd "$JOB_USER" >/dev/null 2>&1; }
+
 # ensure_job_user: the user and group $JOB_USER (a system account with no login shell and
 # no home), created once; the agent submits its jobs with sbatch --uid/--gid of it.
 ensure_job_user() {
@@ -1222,6 +1224,7 @@ cmd_status() {
   line munge "munge -n | unmunge" munge_up
   line slurmctld "scontrol ping" slurmctld_up
   line slurmd "node $host: ${node_state:-unknown}, partition $SLURM_PARTITION" slurmd_up
+  line "job user" "$JOB_USER (Cairn's jobs run as it)" job_user_up
   line nats "$NATS_URL (JetStream, users only, monitor $NATS_MONITOR)" nats_secure_up
   line postgres "$DATABASE_URL" postgres_up
   line registry "http://$REGISTRY/v2/" registry_up
