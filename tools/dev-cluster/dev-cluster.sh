@@ -7,7 +7,8 @@
 # image and a Debian 12 image with python3 and NumPy (built with mmdebstrap, no Docker).
 # A third image, lab/cairn-examples:1, is the python image plus the runnable examples'
 # scripts (examples/*/app/*.py at /app/<example>/): one umoci layer, rebuilt only when
-# those files change.
+# those files change. And the unprivileged user cairn-job (own group), which Cairn's
+# agent runs every job as (it refuses root).
 #
 # Usage: dev-cluster.sh [up|status|down|env]
 #   up      (default) install missing Debian packages, start every part that is not
