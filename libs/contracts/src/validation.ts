@@ -110,7 +110,9 @@ export function userRecord<K extends z.ZodType<string, string>, V extends z.ZodT
     .transform((input, ctx) => {
       const count = Object.keys(input).length;
       const what = limits.what ?? 'entries';
-      if (limits.min !== undefined && count < limits.min) ctx.addIssue({ code: 'custom', message: `must have at least ${limits.min} ${limits.min === 1 ? what.replace(/s$/, '') : what}` });
+      if (limits.min !== undefined && count < limits.min) {
+        ctx.addIssue({ code: 'custom', message: `must have at least ${limits.min === 1 ? `one ${what.replace(/s$/, '')}` : `${limits.min} ${what}`}` });
+      }
       if (limits.max !== undefined && count > limits.max) {
         // Refused by its size before any entry is checked.
         ctx.addIssue({ code: 'custom', message: `has more than ${limits.max} ${what}` });

@@ -229,6 +229,12 @@ describe('hostile workflow files [property-based]', () => {
     expect(() => planWorkflow(parseWorkflow(`${wf('x')}    resources: { class: constructor }\n`, 'w.yaml'), site)).toThrow('resource class "constructor" is not offered');
   });
 
+  it('says how many steps a file must and may have', () => {
+    expect(() => parseWorkflow('version: 1\nname: w\nsteps: {}\n', 'w.yaml')).toThrow('w.yaml:3:1: steps: must have at least one step');
+    const many = Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`s${i}`, { command: ['/bin/true'], image: 'lab/busybox:1.36' }]));
+    expect(() => parseWorkflow(JSON.stringify({ version: 1, name: 'w', steps: many }), 'w.yaml')).toThrow('steps: has more than 1000 steps');
+  });
+
   it('item fields are refused at parse time: items are scalars', () => {
     const text = 'version: 1\nname: w\ndefaults: { image: lab/busybox:1.36 }\nsteps:\n  s:\n    command: [echo, "${{ item.name }}"]\n    array: { items: [a] }\n';
     expect(() => parseWorkflow(text, 'w.yaml')).toThrow('items are scalars');
