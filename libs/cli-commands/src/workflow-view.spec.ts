@@ -62,6 +62,12 @@ describe('describeWorkflow', () => {
     );
   });
 
+  it('says how many older step instances and iterations a large run left out of the reply', () => {
+    const large = plain(describeWorkflow(aWorkflow({ omittedSteps: 4200, omittedIterations: 12 }), at(5).getTime()));
+    expect(large.endsWith('(4200 older step instances and 12 older iterations not shown: the run is too large for one reply)\n')).toBe(true);
+    expect(plain(describeWorkflow(aWorkflow(), at(5).getTime()))).not.toContain('not shown');
+  });
+
   it('leaves out the tables a run does not have yet', () => {
     const fresh = plain(describeWorkflow(aWorkflow(), at(5).getTime()));
     expect(fresh).toContain('state     RUNNING\n');

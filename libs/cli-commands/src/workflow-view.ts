@@ -143,6 +143,11 @@ export function describeWorkflow(run: pb.Workflow, now: number): string {
       ),
     );
   }
+  const omitted = [
+    run.omittedSteps > 0 ? `${run.omittedSteps} older step instances` : '',
+    run.omittedIterations > 0 ? `${run.omittedIterations} older iterations` : '',
+  ].filter(Boolean);
+  if (omitted.length > 0) parts.push(pc.dim(`(${omitted.join(' and ')} not shown: the run is too large for one reply)`));
   return `${parts.join('\n\n')}\n`;
 }
 
