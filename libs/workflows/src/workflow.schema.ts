@@ -93,7 +93,12 @@ const globPattern = safeText(1024)
 
 export const arraySchema = z
   .object({
-    items: z.array(itemValue).min(1).max(MAX_STEP_ITEMS).optional(),
+    items: z
+      .array(itemValue)
+      .min(1)
+      .max(MAX_STEP_ITEMS)
+      .meta({ description: 'The items, each a scalar (text, number or boolean): `${{ item }}` is the item; items have no fields.' })
+      .optional(),
     range: z
       .object({ from: z.number().int(), to: z.number().int(), step: z.number().int().min(1).default(1) })
       .strict()
