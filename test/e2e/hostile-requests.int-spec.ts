@@ -183,7 +183,7 @@ describe('hostile gRPC requests get a clear status and the services stay up [rea
     );
   });
 
-  it('GetJob, ListJobs, GetWorkflow and ListWorkflows with odd ids, page tokens and name prefixes', async () => {
+  it('GetJob, GetJobOutput, ListJobs, WatchJob, GetWorkflow, ListWorkflows and WatchWorkflow with odd ids, page tokens and name prefixes', async () => {
     await fc.assert(
       fc.asyncProperty(oddId, oddToken, oddPrefix, fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.constantFrom(500, 501, 2 ** 31 - 1)), async (id, token, prefix, pageSize) => {
         await codeOf(stack.client.getJob(id));
@@ -191,6 +191,8 @@ describe('hostile gRPC requests get a clear status and the services stay up [rea
         await codeOf(stack.client.listJobs({ pageSize, pageToken: token, namePrefix: prefix }));
         await codeOf(workflows.getWorkflow(id));
         await codeOf(workflows.listWorkflows({ pageSize, pageToken: token, namePrefix: prefix }));
+        await codeOf(drain(stack.client.watchJob(id)));
+        await codeOf(drain(workflows.watchWorkflow(id)));
       }),
       { numRuns: 100 },
     );
@@ -218,6 +220,11 @@ describe('hostile gRPC requests get a clear status and the services stay up [rea
     for (const jobId of accepted) expect(['CANCELLED', 'COMPLETED', 'FAILED']).toContain(stateOf((await waitForFinal(stack, jobId)).state));
   });
 });
+
+/** Reads a watch stream to its end (an odd id ends it at once with its status). */
+async function drain(stream: AsyncIterable<unknown>): Promise<void> {
+  for await (const event of stream) expect(event).toBeDefined();
+}
 
 function isAlive(pid: number): boolean {
   try {
