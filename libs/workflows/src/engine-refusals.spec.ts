@@ -43,6 +43,20 @@ const SITES: CallSite[] = [
     permanentPrefix: 'array.lines: list.txt: ',
   },
   {
+    name: 'array.from (readRunFile)',
+    call: 'readRunFile',
+    yaml: wf('  make: { command: [make], outputs: { list: list.json } }\n  a: { command: [use, "${{ item }}"], array: { from: "${{ steps.make.outputs.list }}" } }\n'),
+    failing: 'a',
+    skipped: 'after',
+    reach: async ({ jobs, tick }) => {
+      await tick();
+      const [job] = jobs.live('r.make');
+      if (!job) throw new Error('no make job');
+      jobs.end(job, 'COMPLETED');
+    },
+    permanentPrefix: 'array.from: make/list.json: ',
+  },
+  {
     name: 'array.glob (globRun)',
     call: 'globRun',
     yaml: wf('  a: { command: [use, "${{ item }}"], array: { glob: "shards/*.csv" } }\n'),
