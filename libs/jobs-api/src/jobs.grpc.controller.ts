@@ -4,6 +4,7 @@ import { type GrpcBinding, serveWatch, unary, type WatchLimiter } from '@cairn/g
 import type { Logger } from '@cairn/logging';
 import { toJobId, toListQuery, toOutputQuery, toPbEvent, toPbJob, toSubmitCommand } from './job.mapper';
 import type { SchedulerClient } from './scheduler.client';
+import { jobServiceDefinition } from './job-service.definition';
 
 /** Binds cairn.v1.JobService: translate, delegate to the scheduler, translate back. */
 export class JobsGrpcController {
@@ -35,7 +36,7 @@ export class JobsGrpcController {
       }),
       watchJob: (call) => void serveWatch(call, this.watchLimiter, (signal) => this.events(call.request.jobId, signal), this.logger),
     };
-    return { name: 'cairn.v1.JobService', definition: pb.JobServiceService, implementation };
+    return { name: 'cairn.v1.JobService', definition: jobServiceDefinition, implementation };
   }
 
   private unary<Req, Res>(handler: (req: Req) => Promise<Res>) {
