@@ -8,6 +8,8 @@ import { JobsModule, SCHEDULER_SCHEMA, type SchedulerDb, schedulerMigrations } f
 import { type WorkflowDb, workflowMigrations, WorkflowsModule } from '@cairn/workflows';
 import { runService } from '@cairn/service-kit';
 
+const DATABASE = Symbol('scheduler database');
+
 /** The scheduler: jobs, and workflows. */
 @Module({})
 class SchedulerModule {}
@@ -37,9 +39,12 @@ void runService({
       schema: SCHEDULER_SCHEMA,
       migrations: { ...schedulerMigrations, ...workflowMigrations },
     });
+    if (database.clearedStaleHolder) logger.warn({ holder: database.clearedStaleHolder }, 'cleared the embedded database lock of a process that is gone');
     logger.info({ embedded: database.embedded }, 'database ready');
     return {
       module: SchedulerModule,
+      // Closed last on shutdown, after every module stopped its work: PGlite gives its directory up cleanly.
+      providers: [{ provide: DATABASE, useValue: { onApplicationShutdown: () => database.close() } }],
       imports: [
         JobsModule.register({ db: database.db, nats, logger, sites: config.sites, dispatchIntervalMs: config.dispatchIntervalMs }),
         WorkflowsModule.register({

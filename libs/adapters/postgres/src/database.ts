@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, type Migration, Migrator, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import { Pool } from 'pg';
+import { type DataDirLock, type LockHolder, lockDataDir } from './data-dir-lock';
 
 export interface DatabaseOptions {
   /** postgres://...; when absent, an embedded PostgreSQL (PGlite) in `embeddedDir`. */
@@ -17,6 +17,9 @@ export interface DatabaseOptions {
 export interface Database<DB> {
   db: Kysely<DB>;
   embedded: boolean;
+  /** Embedded only: the holder a crashed process left on the data directory, cleared at open. */
+  clearedStaleHolder?: LockHolder;
+  /** Closes the database (and, embedded, gives its data directory up). */
   close(): Promise<void>;
 }
 
@@ -29,17 +32,27 @@ const SCHEMA = /^[a-z][a-z0-9_]{0,62}$/;
 export async function openDatabase<DB>(options: DatabaseOptions): Promise<Database<DB>> {
   if (!SCHEMA.test(options.schema)) throw new Error(`invalid schema name ${options.schema}`);
   let db: Kysely<DB>;
-  let embedded = false;
+  let lock: DataDirLock | undefined;
   if (options.url) {
     const pool = new Pool({ connectionString: options.url, max: 10, options: `-c search_path=${options.schema}` });
     db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   } else {
-    mkdirSync(options.embeddedDir, { recursive: true });
-    const pglite = await PGlite.create(options.embeddedDir);
-    await pglite.exec(`CREATE SCHEMA IF NOT EXISTS ${options.schema}; SET search_path TO ${options.schema};`);
-    db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
-    embedded = true;
+    // One process per data directory, or PGlite's files are corrupted (see data-dir-lock.ts).
+    lock = await lockDataDir(options.embeddedDir);
+    try {
+      db = new Kysely<DB>({ dialect: new PGliteDialect(await openPGlite(options.embeddedDir, options.schema)) });
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
   }
+  const close = async () => {
+    try {
+      await db.destroy();
+    } finally {
+      await lock?.release();
+    }
+  };
   try {
     await createSchema(db, options.schema);
     const migrator = new Migrator({
@@ -53,10 +66,27 @@ export async function openDatabase<DB>(options: DatabaseOptions): Promise<Databa
       throw new Error(`migration ${failed} of schema ${options.schema} failed: ${(error as Error).message}`);
     }
   } catch (error) {
-    await db.destroy();
+    await close();
     throw error;
   }
-  return { db, embedded, close: () => db.destroy() };
+  return { db, embedded: lock !== undefined, ...(lock?.clearedStale ? { clearedStaleHolder: lock.clearedStale } : {}), close };
+}
+
+/**
+ * PGlite on its data directory (NodeFS: every write goes straight to the file through
+ * fs.writeSync, so a committed row is in the kernel before the query returns and survives
+ * kill -9 of this process). relaxedDurability stays off: each query's writes are flushed
+ * before its result is returned.
+ */
+async function openPGlite(dir: string, schema: string): Promise<PGlite> {
+  const pglite = await PGlite.create(dir, { relaxedDurability: false });
+  try {
+    await pglite.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema};`);
+  } catch (error) {
+    await pglite.close();
+    throw error;
+  }
+  return pglite;
 }
 
 /**
