@@ -4,7 +4,7 @@ import {
   submitAttemptReply,
   subjects,
 } from '@cairn/contracts';
-import type { NatsRequester } from '@cairn/adapters/nats';
+import { type NatsRequester, NoRespondersError } from '@cairn/adapters/nats';
 import type { Logger } from '@cairn/logging';
 import { classifyDispatchFailure, nextTryAt } from './dispatch-retry';
 import type { JobRow, JobStore } from './job.store';
@@ -57,14 +57,17 @@ export class Dispatcher {
       image: { reference: job.spec.image, pinned: job.image_pinned, digest: job.image_digest },
       ...(job.spec.array ? { array: job.spec.array } : {}),
     };
+    // Marked sent before the request: the agent's first events may arrive before its reply.
+    const sentAt = this.now();
     try {
-      // Before the request: the agent's first events may arrive before its reply.
-      await this.store.markSent(job.job_id, this.now());
+      await this.store.markSent(job.job_id, sentAt);
       await this.requester.request(subjects.site(job.site).submit, command, submitAttemptReply, 10_000);
       await this.store.markDispatched(job.job_id, this.now());
       this.logger.info({ jobId: job.job_id, attemptId: job.attempt_id, site: job.site }, 'handed to agent');
       return 'ok';
     } catch (error) {
+      // Nobody received it: unless an earlier try may have, the attempt stays unsent.
+      if (error instanceof NoRespondersError) await this.store.unmarkSent(job.job_id, sentAt).catch(() => undefined);
       const failure = classifyDispatchFailure(error);
       if (failure.kind === 'permanent') {
         this.logger.warn({ jobId: job.job_id, site: job.site, reason: failure.reason }, 'job cannot be dispatched; failing it');

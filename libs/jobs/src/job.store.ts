@@ -195,6 +195,11 @@ export class JobStore {
     await this.db.updateTable('jobs').set({ dispatch_sent_at: at }).where('job_id', '=', jobId).where('dispatch_sent_at', 'is', null).execute();
   }
 
+  /** Undoes the markSent of `at` (only that one: a mark from an earlier send stays). */
+  async unmarkSent(jobId: string, at: Date): Promise<void> {
+    await this.db.updateTable('jobs').set({ dispatch_sent_at: null }).where('job_id', '=', jobId).where('dispatch_sent_at', '=', at).execute();
+  }
+
   async markDispatched(jobId: string, at: Date): Promise<void> {
     await this.db.updateTable('jobs').set({ dispatched_at: at }).where('job_id', '=', jobId).where('dispatched_at', 'is', null).execute();
   }

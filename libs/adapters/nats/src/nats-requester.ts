@@ -4,6 +4,13 @@ import type { z } from 'zod';
 import { decodeJson, openEnvelope } from './envelope';
 import { encodeBounded, maxPayloadOf, payloadTooLarge } from './payload-limit';
 
+/** Nobody subscribes to the subject: the request reached no one (unlike a timeout). */
+export class NoRespondersError extends CairnError {
+  constructor(subject: string) {
+    super('UNAVAILABLE', `no service answers on ${subject}`);
+  }
+}
+
 /**
  * Sends a request and validates the reply; failures come back as CairnErrors. A request
  * over the server's max_payload is refused before it is sent (RESOURCE_EXHAUSTED).
@@ -21,7 +28,7 @@ export class NatsRequester {
         throw payloadTooLarge(`the request on ${subject}`, body.length, maxPayloadOf(this.nc));
       }
       if (error instanceof NatsError && error.code === NatsErrorCode.NoResponders) {
-        throw new CairnError('UNAVAILABLE', `no service answers on ${subject}`);
+        throw new NoRespondersError(subject);
       }
       if (error instanceof NatsError && error.code === NatsErrorCode.Timeout) {
         throw new CairnError('DEADLINE_EXCEEDED', `no reply on ${subject} within ${timeoutMs} ms`);
