@@ -156,6 +156,13 @@ describe('hostile workflow files [property-based]', () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n');
     expectClearOutcome(`${bomb}\nversion: 1\nname: w\nsteps: { s: { command: [x] } }\n`);
     expectClearOutcome(`version: 1\nname: w\n${'x'.repeat(MAX_WORKFLOW_BYTES)}: 1\n`);
+    // As many keys as fit, once each and all the same: found in linear time, listed bounded.
+    const count = Math.floor((MAX_WORKFLOW_BYTES - 100) / 9);
+    expectClearOutcome(`version: 1\nname: w\n${Array.from({ length: count }, (_, i) => `k${i.toString(36)}: 1`).join('\n')}\n`);
+    expect(() => parseWorkflow(`version: 1\nname: w\n${Array(count).fill('a: 1').join('\n')}\n`, 'w.yaml')).toThrow(
+      new RegExp(`^w\\.yaml:4:1: not valid YAML: Map keys must be unique\n[^]*w\\.yaml: and ${count - 1 - 20} more problems$`),
+    );
+    expect(() => parseWorkflow('version: 1\nname: w\nparams: { 1: a, "1": b }\nsteps: {}\n', 'w.yaml')).toThrow('w.yaml:3:17: not valid YAML: Map keys must be unique');
     const longKey = 'k'.repeat(MAX_WORKFLOW_BYTES - 200);
     let error: unknown;
     try {

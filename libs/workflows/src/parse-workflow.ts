@@ -1,5 +1,5 @@
 import { controlIndex, describeControl, excerpt, MAX_WORKFLOW_SOURCE_BYTES } from '@cairn/contracts';
-import { isMap, isScalar, LineCounter, type Node, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, LineCounter, type Node, parseDocument, type Document, visit } from 'yaml';
 import { formatPath, MAX_LISTED_PROBLEMS, WorkflowError, type WorkflowProblem } from './workflow.errors';
 import { checkWorkflowGraph } from './workflow-graph';
 import { type ParsedWorkflow, workflowSchema } from './workflow.schema';
@@ -31,20 +31,26 @@ export function parseWorkflow(text: string, file: string): ParsedWorkflow {
   }
   let doc: Document;
   try {
-    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+    // Duplicate keys are found below in linear time (the parser's own check compares every
+    // key with every other: seconds for a file of 30,000 keys).
+    doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
   } catch (error) {
     // The YAML parser recurses: a file nested thousands deep exhausts its stack.
     if (!(error instanceof RangeError)) throw error;
     throw new WorkflowError(file, [{ line: 1, column: 1, path: '', message: 'not valid YAML: nested too deeply' }]);
   }
-  if (doc.errors.length > 0) {
+  const errors = [
+    ...doc.errors.map((e) => ({ offset: e.pos[0], message: e.message.split('\n')[0] ?? e.code })),
+    ...(doc.errors.length === 0 ? duplicateKeys(doc).map((offset) => ({ offset, message: 'Map keys must be unique' })) : []),
+  ];
+  if (errors.length > 0) {
     throw new WorkflowError(
       file,
-      doc.errors.slice(0, MAX_LISTED_PROBLEMS).map((e) => {
-        const pos = lineCounter.linePos(e.pos[0]);
-        return { line: pos.line, column: pos.col, path: '', message: `not valid YAML: ${e.message.split('\n')[0] ?? e.code}` };
+      errors.slice(0, MAX_LISTED_PROBLEMS).map((e) => {
+        const pos = lineCounter.linePos(e.offset);
+        return { line: pos.line, column: pos.col, path: '', message: `not valid YAML: ${e.message}` };
       }),
-      doc.errors.length,
+      errors.length,
     );
   }
   let value: unknown;
@@ -56,10 +62,12 @@ export function parseWorkflow(text: string, file: string): ParsedWorkflow {
   }
   const result = workflowSchema.safeParse(value);
   if (!result.success) {
+    let suggested = 0;
     const problems = result.error.issues.flatMap((issue): PathProblem[] => {
       const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field ${excerpt(key)}${suggest(key)}` }));
+        // Suggestions only for the problems that will be listed: each costs an edit distance per known field.
+        return issue.keys.map((key) => ({ path: [...path, key], message: `unknown field ${excerpt(key)}${suggested++ < MAX_LISTED_PROBLEMS ? suggest(key) : ''}` }));
       }
       if (issue.code === 'invalid_key') return [{ path, message: issue.issues.map((i) => i.message).join('; ') }];
       if (issue.code === 'invalid_union' && issue.path.length > 0) return [{ path, message: 'has the wrong type' }];
@@ -74,6 +82,26 @@ export function parseWorkflow(text: string, file: string): ParsedWorkflow {
 }
 
 /** Lines and columns of the first problems (only those are listed; finding each costs a walk of the file). */
+/**
+ * Where a key repeats one before it in the same map. Scalar keys compare as the text they
+ * become ("1" and 1 are the same key once parsed).
+ */
+function duplicateKeys(doc: Document): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (seen.has(key)) offsets.push(pair.key.range?.[0] ?? 0);
+        seen.add(key);
+      }
+    },
+  });
+  return offsets;
+}
+
 function locate(problems: PathProblem[], doc: Document, lineCounter: LineCounter): WorkflowProblem[] {
   return problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => {
     const offset = nodeAt(doc, p.path)?.range?.[0] ?? 0;
