@@ -14,12 +14,29 @@ ROOT=$PWD
 RUN="$ROOT/.cairn"
 SERVICES=(scheduler images staging provenance agent gateway)
 
+# SIGTERM every service, then wait for each to end (at most 20 s, then SIGKILL): a new
+# scheduler must not start while the old one still holds the embedded database.
 stop_services() {
+  local pids=() pid svc i
   for svc in "${SERVICES[@]}"; do
     if [[ -f "$RUN/$svc.pid" ]]; then
+      pid=''
       read -r pid <"$RUN/$svc.pid" || true
-      if [[ -n "${pid:-}" ]] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; fi
+      if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid"
+        pids+=("$pid")
+      fi
       rm -f "$RUN/$svc.pid"
+    fi
+  done
+  for pid in "${pids[@]}"; do
+    for ((i = 0; i < 100; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "up: process $pid did not stop on SIGTERM within 20 s; killing it" >&2
+      kill -KILL "$pid" 2>/dev/null || true
     fi
   done
 }
