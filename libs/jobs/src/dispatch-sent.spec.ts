@@ -1,0 +1,102 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type NatsRequester, NoRespondersError } from '@cairn/adapters/nats';
+import { openDatabase } from '@cairn/adapters/postgres';
+import { type JobSpec, subjects } from '@cairn/contracts';
+import { createLogger } from '@cairn/logging';
+import { strictMock } from '@cairn/testing';
+import { Dispatcher } from './dispatcher';
+import { JobService } from './job.service';
+import { JobStore } from './job.store';
+import { SCHEDULER_SCHEMA, type SchedulerDb } from './jobs.tables';
+import { schedulerMigrations } from './migrations';
+
+const spec: JobSpec = {
+  name: 'j',
+  image: 'lab/busybox:1.36',
+  command: ['/bin/true'],
+  env: {},
+  resources: { cpus: 1, memoryMb: 64, timeLimitSeconds: 60 },
+  site: 'dev',
+};
+const PINNED = { reference: 'lab/busybox:1.36', pinned: `reg/lab/busybox@sha256:${'c'.repeat(64)}`, digest: `sha256:${'c'.repeat(64)}` };
+const logger = createLogger('test', 'silent');
+const noWake = { wake: () => undefined };
+const on = subjects.site('dev').attemptEvents;
+
+describe('which attempts count as dispatched for their events [real: PGlite]', () => {
+  let store: JobStore;
+  let close: () => Promise<void>;
+  /** What the agent does with a submit request: answer, or fail; `during` runs while it "has" it. */
+  let agent: { during?: () => Promise<void>; fail?: Error } = {};
+  const submitted: string[] = [];
+
+  const requester = strictMock<NatsRequester>({
+    request: async (subject: string, payload: unknown) => {
+      if (subject === subjects.images.resolve) return PINNED;
+      submitted.push((payload as { attemptId: string }).attemptId);
+      await agent.during?.();
+      if (agent.fail) throw agent.fail;
+      return { attemptId: (payload as { attemptId: string }).attemptId, duplicate: false };
+    },
+  } as Partial<NatsRequester>);
+  const jobs = () => new JobService(store, requester, { sites: ['dev'] }, { dispatcher: noWake, outbox: noWake }, logger);
+  const dispatcher = () => new Dispatcher(store, requester, logger, () => undefined);
+  const pending = (job: { attemptId: string; jobId: string }) => ({
+    attemptId: job.attemptId,
+    jobId: job.jobId,
+    site: 'dev',
+    state: 'PENDING' as const,
+    slurmJobId: '7',
+    exitCode: null,
+    reason: '',
+    time: new Date().toISOString(),
+  });
+
+  beforeAll(async () => {
+    const database = await openDatabase<SchedulerDb>({ embeddedDir: mkdtempSync(join(tmpdir(), 'sent-')), schema: SCHEDULER_SCHEMA, migrations: schedulerMigrations });
+    store = new JobStore(database.db);
+    close = database.close;
+  });
+  afterAll(() => close());
+  beforeEach(() => {
+    agent = {};
+  });
+
+  it("applies the agent's event that arrives before its reply to the submit (the attempt was sent)", async () => {
+    const service = jobs();
+    const job = await service.submit(spec);
+    agent.during = () => service.applyAttemptEvent(on, pending(job));
+    await dispatcher().tick();
+    expect(await service.get(job.jobId)).toMatchObject({ state: 'PENDING', slurmJobId: '7' });
+  });
+
+  it('refuses events for an attempt nobody received (no responders), and accepts them once it was sent', async () => {
+    const service = jobs();
+    const job = await service.submit(spec);
+    agent.fail = new NoRespondersError(subjects.site('dev').submit);
+    await dispatcher().tick();
+    expect(await store.byId(job.jobId)).toMatchObject({ dispatch_sent_at: null, dispatched_at: null });
+    await service.applyAttemptEvent(on, pending(job));
+    expect((await service.get(job.jobId)).state).toBe('ACCEPTED');
+
+    await store.markSent(job.jobId, new Date());
+    await service.applyAttemptEvent(on, pending(job));
+    expect((await service.get(job.jobId)).state).toBe('PENDING');
+  });
+
+  it('keeps an attempt sent after a try that may have reached the agent (timeout), even if a later try finds nobody', async () => {
+    const service = jobs();
+    const job = await service.submit(spec);
+    const first = new Date(Date.now() - 60_000);
+    await store.markSent(job.jobId, first); // an earlier try timed out: the agent may have it
+    await store.deferDispatch(job.jobId, 1, new Date(0));
+    agent.fail = new NoRespondersError(subjects.site('dev').submit);
+    await dispatcher().tick();
+    expect(submitted).toContain(job.attemptId);
+    expect((await store.byId(job.jobId))?.dispatch_sent_at).toEqual(first);
+    await service.applyAttemptEvent(on, pending(job));
+    expect((await service.get(job.jobId)).state).toBe('PENDING');
+  });
+});
