@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { loadConfig, setting } from '@cairn/config';
 import { GatewayError, JobsClient, WorkflowsClient } from '@cairn/client';
+import { replaceControls } from '@cairn/contracts';
 import { UsageError } from './cli.errors';
 import { jobCommands } from './job.commands';
 import { workflowCommands } from './workflow.commands';
@@ -103,7 +104,8 @@ function report(error: unknown, stderr: NodeJS.WriteStream): number {
     return 2;
   }
   if (error instanceof GatewayError) {
-    stderr.write(`cairn: ${error.codeName}: ${error.message}\n`);
+    // The server's message, one problem a line; any other control character shown as U+FFFD.
+    stderr.write(`cairn: ${error.codeName}: ${replaceControls(error.message, '\n')}\n`);
     // The request itself is wrong or too big: running it again as is cannot succeed.
     return ['INVALID_ARGUMENT', 'NOT_FOUND', 'RESOURCE_EXHAUSTED'].includes(error.codeName) ? 2 : 1;
   }

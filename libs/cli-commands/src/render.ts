@@ -1,7 +1,14 @@
 import pc from 'picocolors';
-import { pb } from '@cairn/contracts';
+import { pb, replaceControls } from '@cairn/contracts';
 
 /** How jobs look in a terminal: colored states, a timeline, tables. */
+
+/**
+ * Text from the server that a terminal shows as is (reasons come from Slurm, the agent and
+ * what jobs wrote): each control character becomes U+FFFD, so none can move the cursor or
+ * recolor the screen.
+ */
+export const shown = (text: string): string => replaceControls(text);
 
 export function stateName(state: pb.JobState): string {
   return pb.JobState[state]?.replace('JOB_STATE_', '') ?? String(state);
@@ -58,7 +65,7 @@ export function describeJob(job: pb.Job): string {
   const rows: [string, string][] = [
     ['job', job.jobId],
     ['name', job.spec?.name ?? ''],
-    ['state', coloredState(job.state) + (job.reason ? pc.dim(` (${job.reason})`) : '')],
+    ['state', coloredState(job.state) + (job.reason ? pc.dim(` (${shown(job.reason)})`) : '')],
     ['exit code', job.exitCode === undefined ? '-' : String(job.exitCode)],
     ['site', job.spec?.site ?? ''],
     ['slurm job', job.slurmJobId || '-'],

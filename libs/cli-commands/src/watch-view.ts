@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import type { pb } from '@cairn/contracts';
-import { coloredState, formatDuration, timeline } from './render';
+import { coloredState, formatDuration, shown, timeline } from './render';
 
 export interface Output {
   write(text: string): void;
@@ -41,7 +41,7 @@ export class WatchView {
     const details = [
       event.slurmJobId ? `slurm ${event.slurmJobId}` : '',
       event.exitCode === undefined ? '' : `exit ${event.exitCode}`,
-      event.reason,
+      shown(event.reason),
     ].filter(Boolean);
     this.out.write(`  ${pc.dim(time)}  ${coloredState(event.state).padEnd(20)} ${pc.dim(details.join(' · '))}\n`);
     this.drawStatus();

@@ -103,3 +103,14 @@ describe('small formats', () => {
   it('summarises a plan in one line, counting loop bodies', () =>
     expect(planSummary(aPlan())).toBe('al on hpc1: 4 steps, 4 Slurm jobs per pass'));
 });
+
+describe('server text in a terminal', () => {
+  it('shows a reason with control characters (an escape sequence a job could write) as U+FFFD, never raw', () => {
+    const hostile = 'step s failed: \u001b[2J\u001b]0;owned\u0007 bad file\u0000';
+    const out = describeWorkflow(aWorkflow({ state: pb.WorkflowState.WORKFLOW_STATE_FAILED, reason: hostile, steps: [aStep('s', { state: STEP_STATE_FAILED, reason: hostile })] }), at(5).getTime());
+    expect(out).not.toContain('\u001b[2J');
+    expect(out).not.toContain('\u0007');
+    expect(out).not.toContain('\u0000');
+    expect(plain(out)).toContain('step s failed: \uFFFD[2J\uFFFD]0;owned\uFFFD bad file\uFFFD');
+  });
+});

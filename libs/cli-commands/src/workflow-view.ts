@@ -1,7 +1,7 @@
 import pc from 'picocolors';
 import { pb } from '@cairn/contracts';
 import { kindName } from './plan-view';
-import { formatDuration, formatMetric, table } from './render';
+import { formatDuration, formatMetric, shown, table } from './render';
 
 /** How workflow runs look in a terminal: states, the run with its steps and iterations, listings. */
 
@@ -100,7 +100,7 @@ export function describeWorkflow(run: pb.Workflow, now: number): string {
   const header: [string, string][] = [
     ['run', run.runId],
     ['name', run.name],
-    ['state', coloredWorkflowState(run.state) + (run.reason ? pc.dim(` (${run.reason})`) : '')],
+    ['state', coloredWorkflowState(run.state) + (run.reason ? pc.dim(` (${shown(run.reason)})`) : '')],
     ['site', run.site],
     ['file', run.fileName || '-'],
     ['created', run.createTime?.toISOString() ?? '-'],
@@ -121,7 +121,7 @@ export function describeWorkflow(run: pb.Workflow, now: number): string {
           itemSummary(s),
           slurmIds(s.slurmJobIds),
           elapsed(s.startTime, s.endTime, now),
-          pc.dim(s.reason),
+          pc.dim(shown(s.reason)),
         ]),
       ),
     );
@@ -162,7 +162,7 @@ export function listWorkflows(runs: readonly pb.Workflow[], now: number): string
       r.site,
       shortTime(r.createTime),
       elapsed(r.createTime, r.endTime, now),
-      pc.dim(r.reason),
+      pc.dim(shown(r.reason)),
     ]),
   );
 }

@@ -2,7 +2,7 @@ import pc from 'picocolors';
 import { pb } from '@cairn/contracts';
 import { kindName } from './plan-view';
 import { progressBar } from './progress-bar';
-import { table } from './render';
+import { shown, table } from './render';
 import {
   attemptSummary,
   coloredStepState,
@@ -49,7 +49,7 @@ export function runModel(run: pb.Workflow, plan: pb.WorkflowPlan | undefined = r
     runId: run.runId,
     name: run.name,
     state: run.state,
-    reason: run.reason,
+    reason: shown(run.reason),
     createTime: run.createTime,
     endTime: run.endTime,
     steps: new Map(run.steps.map((s) => [s.key, s])),
@@ -83,7 +83,7 @@ export function applyWatchEvent(model: RunModel, event: pb.WatchWorkflowResponse
       return iterationChanged(before, event.iteration) ? [iterationLine(event.iteration)] : [];
     }
     case 'run':
-      model.reason = event.reason;
+      model.reason = shown(event.reason);
       return [`run ${coloredWorkflowState(model.state)}${model.reason ? pc.dim(`  ${model.reason}`) : ''}`];
     default:
       return []; // a kind this CLI does not know yet
@@ -125,7 +125,7 @@ function stepLine(step: pb.WorkflowStep): string {
     (step.attempt > 1 && !isLoop(step)) || step.requeues > 0 ? `attempt ${attemptSummary(step)}` : '',
     itemSummary(step) ? `items ${itemSummary(step)}` : '',
     step.slurmJobIds.length > 0 ? `slurm ${step.slurmJobIds.join(',')}` : '',
-    step.reason,
+    shown(step.reason),
   ].filter(Boolean);
   return `step ${step.key} ${coloredStepState(step.state)}${details.length > 0 ? pc.dim(`  ${details.join(' · ')}`) : ''}`;
 }
