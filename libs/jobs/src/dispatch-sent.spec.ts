@@ -3,26 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NatsRequester, NoRespondersError } from '@cairn/adapters/nats';
 import { openDatabase } from '@cairn/adapters/postgres';
-import { type JobSpec, subjects } from '@cairn/contracts';
-import { createLogger } from '@cairn/logging';
+import { subjects } from '@cairn/contracts';
 import { strictMock } from '@cairn/testing';
 import { Dispatcher } from './dispatcher';
+import { FIXTURE_PINNED, fixtureSpec, noWake, quietLogger } from './scheduler-fixtures';
 import { JobService } from './job.service';
 import { JobStore } from './job.store';
 import { SCHEDULER_SCHEMA, type SchedulerDb } from './jobs.tables';
 import { schedulerMigrations } from './migrations';
 
-const spec: JobSpec = {
-  name: 'j',
-  image: 'lab/busybox:1.36',
-  command: ['/bin/true'],
-  env: {},
-  resources: { cpus: 1, memoryMb: 64, timeLimitSeconds: 60 },
-  site: 'dev',
-};
-const PINNED = { reference: 'lab/busybox:1.36', pinned: `reg/lab/busybox@sha256:${'c'.repeat(64)}`, digest: `sha256:${'c'.repeat(64)}` };
-const logger = createLogger('test', 'silent');
-const noWake = { wake: () => undefined };
+const spec = fixtureSpec;
+const PINNED = FIXTURE_PINNED;
+const logger = quietLogger;
 const on = subjects.site('dev').attemptEvents;
 
 describe('which attempts count as dispatched for their events [real: PGlite]', () => {

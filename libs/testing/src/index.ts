@@ -10,5 +10,5 @@ export type { ServiceSpec } from './service-process';
 export { startCairnStack } from './cairn-stack';
 export type { CairnStack } from './cairn-stack';
 export { strictMock } from './strict-mock';
-export { errorCode } from './expect-error';
+export { checkClearRefusal, errorCode } from './expect-error';
 export { RecordingProcessRepository } from './recording-process.repository';

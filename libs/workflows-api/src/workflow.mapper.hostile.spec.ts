@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { CairnError, describeControl } from '@cairn/contracts';
+import { checkClearRefusal } from '@cairn/testing';
 import { toPlanCommand } from './workflow-plan.mapper';
 import { toListWorkflowsQuery, toRequestId, toRunId } from './workflow.mapper';
 
@@ -11,16 +11,7 @@ const text = fc.oneof(
   fc.integer({ min: 1, max: 300_000 }).map((n) => 'x'.repeat(n)),
 );
 
-function outcome(run: () => unknown): void {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(CairnError);
-    expect((error as CairnError).code).toBe('INVALID_ARGUMENT');
-    expect((error as CairnError).message.length).toBeLessThanOrEqual(8200);
-    expect(describeControl((error as CairnError).message)).toBeUndefined();
-  }
-}
+const outcome = (run: () => unknown): void => checkClearRefusal(run, 8200);
 
 describe('workflow mappers [property-based hostile requests]', () => {
   it('SubmitWorkflow: source, file name, site and request id are checked or refused with INVALID_ARGUMENT', () => {
