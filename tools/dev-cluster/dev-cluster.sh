@@ -38,7 +38,7 @@ BUILD_TIMEOUT="${CAIRN_DEV_BUILD_TIMEOUT:-900}"
 
 PACKAGES=(slurm-wlm munge nats-server postgresql charliecloud-runtime squashfs-tools
   squashfuse skopeo umoci docker-registry busybox-static jq curl python3-grpcio
-  python3-grpc-tools procps protobuf-compiler mmdebstrap)
+  python3-grpc-tools procps protobuf-compiler libprotobuf-dev mmdebstrap)
 
 # Slurm
 SLURM_CONF=/etc/slurm/slurm.conf
