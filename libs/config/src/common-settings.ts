@@ -17,6 +17,11 @@ export const commonSettings = {
   natsUrl: setting('CAIRN_NATS_URL', natsUrl.default('nats://127.0.0.1:4222'), 'NATS server URL(s)'),
   natsUser: setting('CAIRN_NATS_USER', z.string().min(1).optional(), 'NATS user name, if the server wants one'),
   natsPassword: setting('CAIRN_NATS_PASSWORD', z.string().min(1).optional(), 'NATS password'),
+  natsMaxConcurrentRequests: setting(
+    'CAIRN_NATS_MAX_CONCURRENT_REQUESTS',
+    intIn(1, 100_000, 64),
+    'most NATS requests this service handles at once; more wait in the NATS client until one finishes',
+  ),
   logLevel: setting('CAIRN_LOG_LEVEL', logLevel.default('info'), 'log level'),
   dataDir: setting(
     'CAIRN_DATA_DIR',

@@ -57,6 +57,7 @@ export async function runService<D extends SettingsDef>(def: ServiceDefinition<D
       logger,
       subjectFor: subjectFor ? (pattern) => subjectFor(pattern, config) : undefined,
       healthSubjects: def.healthSubjects?.(config) ?? [subjects.health(def.service)],
+      maxConcurrentRequests: config.natsMaxConcurrentRequests,
     });
     const app = await NestFactory.createMicroservice(await def.module(ctx), {
       strategy,

@@ -5,6 +5,10 @@ import { lastValueFrom } from 'rxjs';
 import { CairnError } from '@cairn/contracts';
 import { decodeJson, errorEnvelope, okEnvelope } from './envelope';
 import { encodeReply, maxPayloadOf } from './payload-limit';
+import { RequestSlots } from './request-slots';
+
+/** Requests a service handles at once when its options name no limit. */
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 64;
 
 export interface NatsRpcTransportOptions {
   /** Queue group: several replicas of a service share the work. */
@@ -15,6 +19,12 @@ export interface NatsRpcTransportOptions {
   healthSubjects: string[];
   service: string;
   logger: Logger;
+  /**
+   * Most requests this service's handlers run at once, all subjects together (health
+   * probes aside); default DEFAULT_MAX_CONCURRENT_REQUESTS. At the limit the transport
+   * stops taking messages from its subscriptions until a handler finishes.
+   */
+  maxConcurrentRequests?: number;
 }
 
 /**
@@ -24,12 +34,14 @@ export interface NatsRpcTransportOptions {
  */
 export class NatsRpcTransport extends Server implements CustomTransportStrategy {
   private readonly subscriptions: Subscription[] = [];
+  private readonly slots: RequestSlots;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly options: NatsRpcTransportOptions,
   ) {
     super();
+    this.slots = new RequestSlots(options.maxConcurrentRequests ?? DEFAULT_MAX_CONCURRENT_REQUESTS);
   }
 
   listen(callback: (...optional: unknown[]) => void): void {
@@ -40,31 +52,40 @@ export class NatsRpcTransport extends Server implements CustomTransportStrategy 
       seen.add(subject);
       const sub = this.nc.subscribe(subject, { queue: this.options.queue });
       this.subscriptions.push(sub);
-      void this.serve(sub, async (data) => lastValueFrom(this.transformToObservable(await handler(data))));
+      void this.serve(sub, async (data) => lastValueFrom(this.transformToObservable(await handler(data))), this.slots);
     }
     for (const subject of this.options.healthSubjects) {
       const sub = this.nc.subscribe(subject);
       this.subscriptions.push(sub);
+      // Health answers at once and holds nothing: it takes no slot, so a busy service still says it is up.
       void this.serve(sub, () => Promise.resolve({ service: this.options.service, status: 'SERVING' }));
     }
     callback();
   }
 
-  private async serve(sub: Subscription, handle: (data: unknown) => Promise<unknown>): Promise<void> {
+  /**
+   * Handles each message of `sub`. With `slots`, a message is handled only once a slot is
+   * free, and the next message is not taken from the subscription before that: over the
+   * limit, messages wait in the NATS client's queue (back-pressure, not more handlers).
+   */
+  private async serve(sub: Subscription, handle: (data: unknown) => Promise<unknown>, slots?: RequestSlots): Promise<void> {
     for await (const msg of sub) {
-      void (async () => {
-        let reply;
-        try {
-          reply = okEnvelope(await handle(decodeRequest(msg.data)));
-        } catch (error) {
-          reply = errorEnvelope(error);
-          if (reply.ok === false && reply.error.code === 'INTERNAL') {
-            this.options.logger.error({ err: error, subject: msg.subject }, 'handler failed');
-          }
-        }
-        if (msg.reply) this.respond(msg, reply);
-      })();
+      await slots?.acquire();
+      void this.handleOne(msg, handle).finally(() => slots?.release());
     }
+  }
+
+  private async handleOne(msg: Msg, handle: (data: unknown) => Promise<unknown>): Promise<void> {
+    let reply;
+    try {
+      reply = okEnvelope(await handle(decodeRequest(msg.data)));
+    } catch (error) {
+      reply = errorEnvelope(error);
+      if (reply.ok === false && reply.error.code === 'INTERNAL') {
+        this.options.logger.error({ err: error, subject: msg.subject }, 'handler failed');
+      }
+    }
+    if (msg.reply) this.respond(msg, reply);
   }
 
   /**
