@@ -11,5 +11,3 @@ export { onHint } from './nats-hints';
 export { DEFAULT_MAX_PAYLOAD, encodeBounded, encodeReply, maxPayloadOf, payloadTooLarge } from './payload-limit';
 export { collectPages } from './paged-read';
 export type { BytePage } from './paged-read';
-export { JobsClient } from './clients/jobs.client';
-export { WorkflowsClient } from './clients/workflows.client';
