@@ -11,9 +11,18 @@ const outsideSystems = {
     { name: 'pg', message: 'Use @cairn/adapters/postgres.' },
     { name: 'kysely', message: 'Use @cairn/adapters/postgres.' },
     { name: '@electric-sql/pglite', message: 'Use @cairn/adapters/postgres.' },
+    {
+      name: '@cairn/adapters/postgres',
+      importNames: ['sql'],
+      message:
+        'Raw SQL (`sql`) is allowed only in migrations (libs/<lib>/src/migrations/). Stores build every query with the typed query builder; what it cannot express becomes a typed helper in @cairn/adapters/postgres, not SQL text in a store.',
+    },
   ],
   patterns: [{ group: ['../*'], message: 'Import across folders through a @cairn/* alias.' }],
 };
+
+/** Migrations write DDL the query builder has no words for (partial indexes, data fixes): they may use `sql`. */
+const inMigrations = { ...outsideSystems, paths: outsideSystems.paths.filter((p) => p.name !== '@cairn/adapters/postgres') };
 
 export default [
   ...nx.configs['flat/base'],
@@ -87,6 +96,10 @@ export default [
   {
     files: ['libs/adapters/**/*.ts', 'libs/testing/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: outsideSystems.patterns }] },
+  },
+  {
+    files: ['libs/*/src/migrations/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', inMigrations] },
   },
   {
     // A lib's integration tests (libs/<lib>/test/) import the lib under test as ../src.

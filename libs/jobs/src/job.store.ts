@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql, type Transaction } from '@cairn/adapters/postgres';
+import type { Kysely, Selectable, Transaction } from '@cairn/adapters/postgres';
 import {
   canTransition,
   decodePageToken,
@@ -174,7 +174,7 @@ export class JobStore {
       .where('dispatched_at', 'is', null)
       .where('cancel_requested_at', 'is', null)
       .where((eb) => eb.or([eb('dispatch_next_at', 'is', null), eb('dispatch_next_at', '<=', now)]))
-      .orderBy(sql`dispatch_next_at NULLS FIRST`)
+      .orderBy('dispatch_next_at', (ob) => ob.nullsFirst())
       .orderBy('created_at')
       .limit(limit)
       .execute();
@@ -222,7 +222,7 @@ export class JobStore {
       .where('cancel_delivered_at', 'is', null)
       .where('state', 'in', ['ACCEPTED', 'PENDING', 'RUNNING'])
       .where((eb) => eb.or([eb('cancel_next_at', 'is', null), eb('cancel_next_at', '<=', now)]))
-      .orderBy(sql`cancel_next_at NULLS FIRST`)
+      .orderBy('cancel_next_at', (ob) => ob.nullsFirst())
       .orderBy('cancel_requested_at')
       .limit(limit)
       .execute();
