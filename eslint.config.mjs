@@ -43,8 +43,11 @@ export default [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:capability', 'type:adapter', 'type:util', 'type:contracts'] },
-            { sourceTag: 'type:capability', onlyDependOnLibsWithTags: ['type:adapter', 'type:util', 'type:contracts'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:capability', 'type:domain', 'type:adapter', 'type:util', 'type:contracts'] },
+            { sourceTag: 'type:capability', onlyDependOnLibsWithTags: ['type:domain', 'type:adapter', 'type:util', 'type:contracts'] },
+            // The workflow language and planner: pure code over the contracts and their parsing
+            // libraries (no Nest, no database, no adapters), so the CLI and codegen load them alone.
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain', 'type:contracts'], allowedExternalImports: ['yaml', 'zod'] },
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:adapter', 'type:util', 'type:contracts'] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:adapter', 'type:contracts'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },

@@ -1,9 +1,8 @@
 import { describeControl, replaceControls } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
-import { ConditionError, evaluateCondition, parseCondition } from './condition';
+import { ConditionError, evaluateCondition, findReferences, parseCondition } from '@cairn/workflow-language';
 import { classifyRefusal, orRenderError, type SitePort } from './engine-ports';
-import { findReferences } from './templates';
-import { iterationScope, outputLocation, RenderError, scopeNodes, scopeSteps, stepOf } from './run-layout';
+import { iterationScope, outputLocation, RenderError, scopeNodes, scopeSteps, stepOf } from '@cairn/workflow-planner';
 import { TRANSIENT_CLEARED, type TransientRetries, transientReady } from './transient-retries';
 import type { NodeRow, RunRow, WorkflowStore } from './workflow.store';
 

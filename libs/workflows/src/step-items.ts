@@ -1,10 +1,7 @@
-import { findReferences } from './templates';
-import { rangeItems } from './array-plan';
+import { findReferences, MAX_STEP_ITEMS } from '@cairn/workflow-language';
+import { outputLocation, parentScope, rangeItems, RenderError, renderValue, RUN_MOUNT, type RunInfo, stepOf } from '@cairn/workflow-planner';
 import { orRenderError, type SitePort } from './engine-ports';
 import { describeControl, excerpt } from '@cairn/contracts';
-import { outputLocation, parentScope, RenderError, renderValue, RUN_MOUNT, stepOf } from './run-layout';
-import type { RunInfo } from './step-launcher';
-import { MAX_STEP_ITEMS } from './workflow.schema';
 
 const MAX_ITEMS_FILE_BYTES = 1 << 20;
 

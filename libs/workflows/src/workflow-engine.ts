@@ -2,13 +2,11 @@ import { isFinal, isStepFinal, type JobRecord, type StepState } from '@cairn/con
 import type { Logger } from '@cairn/logging';
 import { classifyRefusal, type JobsPort, type SitePort } from './engine-ports';
 import { LoopSettler } from './loop-settler';
-import { nodeKey, RenderError, scopeSteps, stepOf } from './run-layout';
-import { arrayStepJobs, type RunInfo, runStepJobs } from './step-launcher';
+import { arrayStepJobs, nodeKey, RenderError, type RunInfo, runStepJobs, scopeSteps, stepOf } from '@cairn/workflow-planner';
 import { resolveItems } from './step-items';
 import { DEFAULT_TRANSIENT_RETRY, TRANSIENT_CLEARED, TransientRetries, type TransientRetryPolicy, transientReady } from './transient-retries';
 import type { JobLinkRow, NewJobLink, NodeRow, RunRow, WorkflowStore } from './workflow.store';
-import type { ParsedStep } from './workflow.schema';
-import { dependencies } from './workflow-graph';
+import { dependencies, type ParsedStep } from '@cairn/workflow-language';
 
 /** A step stopped by its time limit with a checkpoint is requeued at most this often. */
 export const MAX_REQUEUES = 5;

@@ -10,12 +10,8 @@ import {
   type WorkflowPlan,
 } from '@cairn/contracts';
 import type { NatsRequester } from '@cairn/adapters/nats';
-import { parseWorkflow } from './parse-workflow';
-import { checkRunnable } from './runnable-check';
-import { MAX_LISTED_PROBLEMS, WorkflowError } from './workflow.errors';
-import { checkPlanSize } from './plan-size';
-import { PlanError, planWorkflow } from './workflow-plan';
-import type { ParsedWorkflow } from './workflow.schema';
+import { MAX_LISTED_PROBLEMS, type ParsedWorkflow, parseWorkflow, WorkflowError } from '@cairn/workflow-language';
+import { checkPlanSize, checkRunnable, PlanError, planWorkflow } from '@cairn/workflow-planner';
 
 /** How long a site's description (partitions, limits, classes) is reused. */
 const SITE_DESCRIPTION_TTL_MS = 60_000;

@@ -8,7 +8,7 @@ import {
 } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
 import type { Wakeable } from '@cairn/service-kit';
-import { scopeNodes } from './run-layout';
+import { scopeNodes } from '@cairn/workflow-planner';
 import type { WorkflowPlanningService } from './workflow-planning.service';
 import { toWorkflowRecord } from './workflow-record.mapper';
 import type { WorkflowStore } from './workflow.store';

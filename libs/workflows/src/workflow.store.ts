@@ -17,7 +17,7 @@ import type {
   WorkflowNodesTable,
   WorkflowRunsTable,
 } from './workflow.tables';
-import type { ParsedWorkflow } from './workflow.schema';
+import type { ParsedWorkflow } from '@cairn/workflow-language';
 import { toWorkflowRecord } from './workflow-record.mapper';
 
 export type RunRow = Selectable<WorkflowRunsTable>;

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from '@cairn/adapters/postgres';
 import type { JobSpec, JobState, StepState, WorkflowPlan, WorkflowState } from '@cairn/contracts';
-import type { ParsedWorkflow } from './workflow.schema';
+import type { ParsedWorkflow } from '@cairn/workflow-language';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;

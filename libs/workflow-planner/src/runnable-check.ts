@@ -1,7 +1,7 @@
 import { jobSpecSchema, formatIssues, type WorkflowPlan } from '@cairn/contracts';
 import { iterationScope, nodeKey, RenderError } from './run-layout';
-import { baseSpec } from './step-launcher';
-import type { ParsedStep, ParsedWorkflow } from './workflow.schema';
+import { baseSpec } from './step-jobs';
+import type { ParsedStep, ParsedWorkflow } from '@cairn/workflow-language';
 
 const PLACEHOLDER_RUN = '00000000-0000-4000-8000-000000000000';
 

@@ -1,7 +1,6 @@
 import { type ArrayStepPlan, ownValue, type PartitionInfo, type ResolvedResources, type SiteDescription, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
 import { planArrayShape } from './array-plan';
-import { dependencies, topologicalOrder } from './workflow-graph';
-import { MAX_STEP_ITEMS, type ParsedResources, type ParsedStep, type ParsedWorkflow } from './workflow.schema';
+import { dependencies, MAX_STEP_ITEMS, type ParsedResources, type ParsedStep, type ParsedWorkflow, topologicalOrder } from '@cairn/workflow-language';
 
 /** Defaults for what neither the step nor the workflow's defaults say. */
 export const STEP_DEFAULTS = { cpus: 1, memory: 1024, time: 3600, gpus: 0, nodes: 1 } as const;

@@ -1,6 +1,5 @@
 import { excerpt, hasOwnKey, ITEM_PLACEHOLDER, ownValue } from '@cairn/contracts';
-import { parseReference, replaceTemplates } from './templates';
-import type { ParsedStep, ParsedWorkflow } from './workflow.schema';
+import { type ParsedStep, type ParsedWorkflow, parseReference, replaceTemplates } from '@cairn/workflow-language';
 
 /**
  * Where a run's step instances live and what their `${{ ... }}` references become.

@@ -9,6 +9,12 @@ export interface WorkflowProblem {
   message: string;
 }
 
+/** A problem found after parsing, by path; parseWorkflow locates it in the file. */
+export interface PathProblem {
+  path: (string | number)[];
+  message: string;
+}
+
 /** A refusal lists at most this many problems (the rest are counted), each message bounded. */
 export const MAX_LISTED_PROBLEMS = 20;
 const MAX_MESSAGE_CHARS = 300;

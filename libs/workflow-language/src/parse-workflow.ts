@@ -1,16 +1,10 @@
 import { controlIndex, describeControl, excerpt, MAX_WORKFLOW_SOURCE_BYTES } from '@cairn/contracts';
 import { isMap, isScalar, LineCounter, type Node, parseDocument, type Document, visit } from 'yaml';
-import { formatPath, MAX_LISTED_PROBLEMS, WorkflowError, type WorkflowProblem } from './workflow.errors';
+import { formatPath, MAX_LISTED_PROBLEMS, type PathProblem, WorkflowError, type WorkflowProblem } from './workflow.errors';
 import { checkWorkflowGraph } from './workflow-graph';
 import { type ParsedWorkflow, workflowSchema } from './workflow.schema';
 
 export const MAX_WORKFLOW_BYTES = MAX_WORKFLOW_SOURCE_BYTES;
-
-/** A problem found after parsing, by path; parseWorkflow locates it in the file. */
-export interface PathProblem {
-  path: (string | number)[];
-  message: string;
-}
 
 /**
  * Reads a workflow file (YAML or JSON), validates it against the language and checks its

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { SiteDescription } from '@cairn/contracts';
 import { planArray, planArrayShape } from './array-plan';
-import { parseWorkflow } from './parse-workflow';
+import { parseWorkflow } from '@cairn/workflow-language';
 import { checkPlanSize, MAX_PLAN_BYTES } from './plan-size';
 import { planWorkflow } from './workflow-plan';
 

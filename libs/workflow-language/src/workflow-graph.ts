@@ -1,6 +1,6 @@
 import { hasOwnKey, ownValue } from '@cairn/contracts';
 import { ConditionError, parseCondition } from './condition';
-import type { PathProblem } from './parse-workflow';
+import type { PathProblem } from './workflow.errors';
 import { findReferences, type Reference } from './templates';
 import type { ParsedStep, ParsedWorkflow } from './workflow.schema';
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SiteDescription, StepPlan } from '@cairn/contracts';
-import { parseWorkflow } from './parse-workflow';
+import { parseWorkflow } from '@cairn/workflow-language';
 import { checkRunnable } from './runnable-check';
 import { planWorkflow } from './workflow-plan';
 

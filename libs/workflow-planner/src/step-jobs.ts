@@ -2,13 +2,23 @@ import { createHash } from 'node:crypto';
 import { JOB_LIMITS, type JobSpec, jobTextBytes, type SiteDescription, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
 import { groupElements, planArray } from './array-plan';
 import { pathOfKey, renderValue, RenderError, stepDirOf, stepOf } from './run-layout';
-import type { NewJobLink } from './workflow.store';
-import type { ParsedWorkflow } from './workflow.schema';
+import type { ParsedWorkflow } from '@cairn/workflow-language';
 import { DEFAULT_TARGET_SECONDS } from './workflow-plan';
 
 /** Limits of one Cairn array job (JobSpec.array). */
 const MAX_ITEMS_PER_JOB = JOB_LIMITS.maxItems;
 const MAX_ELEMENTS_PER_JOB = 1000;
+
+/** One Cairn job of a step instance, as the engine stores and submits it. */
+export interface StepJob {
+  requestId: string;
+  nodeKey: string;
+  gen: number;
+  chunk: number;
+  spec: JobSpec;
+  /** The array step's items this job runs (indices into the instance's items). */
+  itemIndices?: number[];
+}
 
 export interface RunInfo {
   runId: string;
@@ -62,7 +72,7 @@ export function baseSpec(run: RunInfo, key: string): JobSpec {
   };
 }
 
-export function runStepJobs(run: RunInfo, key: string, gen: number): NewJobLink[] {
+export function runStepJobs(run: RunInfo, key: string, gen: number): StepJob[] {
   return [{ requestId: requestIdFor(run.runId, key, gen, 0), nodeKey: key, gen, chunk: 0, spec: baseSpec(run, key) }];
 }
 
@@ -80,7 +90,7 @@ export function arrayStepJobs(
   todo: readonly number[],
   site: SiteDescription,
   itemSecondsFromHistory?: number,
-): NewJobLink[] {
+): StepJob[] {
   const step = stepOf(run.workflow, key);
   const spec = baseSpec(run, key);
   const array = step.array ?? {};

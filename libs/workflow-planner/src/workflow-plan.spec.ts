@@ -1,5 +1,5 @@
 import type { SiteDescription } from '@cairn/contracts';
-import { parseWorkflow } from './parse-workflow';
+import { parseWorkflow } from '@cairn/workflow-language';
 import { PlanError, planWorkflow } from './workflow-plan';
 
 const site: SiteDescription = {

@@ -1,8 +1,7 @@
 import { requestIdSchema, type SiteDescription } from '@cairn/contracts';
-import { parseWorkflow } from './parse-workflow';
+import { parseWorkflow } from '@cairn/workflow-language';
 import { outputLocation, renderValue, RenderError, stepDirOf } from './run-layout';
-import { arrayStepJobs, baseSpec, requestIdFor, type RunInfo } from './step-launcher';
-import { parseItemLines } from './step-items';
+import { arrayStepJobs, baseSpec, requestIdFor, type RunInfo } from './step-jobs';
 import { planWorkflow } from './workflow-plan';
 
 const SITE: SiteDescription = {
@@ -91,13 +90,5 @@ steps:
   it('refuses what it cannot render', () => {
     expect(() => renderValue('${{ item.name }}', info.workflow, 'sweep')).toThrow(RenderError);
     expect(() => renderValue('${{ loop.iteration }}', info.workflow, 'prep')).toThrow('outside a loop');
-  });
-});
-
-describe('item lines', () => {
-  it('drops blank lines and carriage returns, and refuses control characters', () => {
-    expect(parseItemLines('a\r\n\n b \n', 'f')).toEqual(['a', ' b ']);
-    expect(() => parseItemLines('\n\n', 'f')).toThrow('array.lines: f has no items');
-    expect(() => parseItemLines('ok\nbad\u0007\n', 'f')).toThrow('array.lines: line 2 of f contains control character U+0007');
   });
 });

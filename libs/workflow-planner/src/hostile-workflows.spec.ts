@@ -1,16 +1,10 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { CairnError, describeControl, type SiteDescription, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
-import { MAX_WORKFLOW_BYTES, parseWorkflow } from './parse-workflow';
+import { MAX_LISTED_PROBLEMS, MAX_STEP_ITEMS, MAX_WORKFLOW_BYTES, type ParsedWorkflow, parseWorkflow, WorkflowError } from '@cairn/workflow-language';
 import { checkRunnable } from './runnable-check';
-import { parseItemLines, parseItemList } from './step-items';
-import { findReferences, templateSpans } from './templates';
-import { evaluateCondition, parseCondition } from './condition';
-import { flatten } from './loop-settler';
-import { baseSpec } from './step-launcher';
-import { WorkflowError, MAX_LISTED_PROBLEMS } from './workflow.errors';
+import { baseSpec } from './step-jobs';
 import { PlanError, planWorkflow } from './workflow-plan';
-import { MAX_STEP_ITEMS, type ParsedWorkflow } from './workflow.schema';
 
 /**
  * Classes of hostile workflow files through the whole validator (parse, graph, plan, the
@@ -257,55 +251,5 @@ describe('hostile workflow files [property-based]', () => {
         expect(error).not.toBeInstanceOf(CairnError);
       }
     }
-  });
-
-  it('items read at run time (array.from, array.lines) follow the same rules: scalars, no control characters, bounded', () => {
-    fc.assert(
-      fc.property(fc.array(fc.jsonValue(), { minLength: 1, maxLength: 5 }), (items) => {
-        try {
-          for (const item of parseItemList(JSON.stringify(items), 'next.json')) {
-            if (typeof item === 'string') expect(describeControl(item)).toBeUndefined();
-            else expect(Number.isFinite(item)).toBe(true);
-          }
-        } catch (error) {
-          expect((error as Error).name).toBe('RenderError');
-        }
-      }),
-      { numRuns: 300 },
-    );
-    expect(() => parseItemList('["a", "b\\u0000"]', 'next.json')).toThrow('array.from: item 1 of next.json contains a NUL byte');
-    expect(() => parseItemList('[{"name": "x"}]', 'next.json')).toThrow('is not a string, number or boolean');
-    expect(() => parseItemList(JSON.stringify(['x'.repeat(4097)]), 'next.json')).toThrow('longer than 4096 bytes');
-    expect(() => parseItemLines('ok\nbad\u0085\n', 'items.txt')).toThrow('line 2 of items.txt contains control character U+0085');
-  });
-
-  it('finds ${{ ... }} references as the regular expression did, in one linear scan', () => {
-    const reference = /\$\{\{\s*(.*?)\s*\}\}/g;
-    fc.assert(
-      fc.property(fc.array(fc.constantFrom('$', '{', '}', ' ', 'a', '.', '${{', '}}'), { maxLength: 30 }), (parts) => {
-        const value = parts.join('');
-        expect(templateSpans(value).map((s) => s.text)).toEqual([...value.matchAll(reference)].map((m) => m[1]));
-      }),
-      { numRuns: 2000 },
-    );
-    // Thousands of spaces after "${{" (seconds of backtracking for the expression) scan at once.
-    const pathological = `\${{${' '.repeat(4090)}`;
-    expect(templateSpans(pathological)).toEqual([]);
-    expect(findReferences(pathological)).toEqual([{ text: pathological, error: 'an unclosed "${{"' }]);
-    expect(templateSpans(`\${{${' '.repeat(4000)}item }}`)).toEqual([{ start: 0, end: 4010, text: 'item' }]);
-  });
-
-  it('metrics a job wrote are recorded bounded and clean, and conditions read only their own names', () => {
-    // A metrics file nested 20,000 deep (JSON.stringify could not even write it).
-    const deep = `${'{"d":'.repeat(20_000)}{"v":1}${'}'.repeat(20_000)}`;
-    const metrics = JSON.parse(
-      `{"loss":0.5,"a\\u0000b":1,"${'x'.repeat(200)}":2,"nested":{"acc":0.9},"deep":${deep},"constructor":3,"toString":"text"}`,
-    ) as Record<string, unknown>;
-    Object.defineProperty(metrics, '__proto__', { value: 4, enumerable: true });
-    const recorded = flatten(metrics);
-    expect(Object.entries(recorded)).toEqual([['loss', 0.5], ['nested.acc', 0.9], ['constructor', 3], ['__proto__', 4]]);
-    expect(evaluateCondition(parseCondition('constructor >= 3 and __proto__ == 4'), metrics)).toBe(true);
-    expect(() => evaluateCondition(parseCondition('hasOwnProperty > 1'), metrics)).toThrow('metric "hasOwnProperty" is missing');
-    expect(() => evaluateCondition(parseCondition('toString > 1'), { toString: 'y'.repeat(100_000) })).toThrow(`not a number ("${'y'.repeat(63)}…)`);
   });
 });

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'workflow-planner', preset: '../../jest.preset.js', rootDir: __dirname };
