@@ -4,3 +4,5 @@ export type { LoadOptions, SettingDef, SettingsDef, SettingsOf } from './load-co
 export { commonSettings, databaseSettings, intIn, logLevel } from './common-settings';
 export { engineRetrySettings } from './engine-retry-settings';
 export { watchSettings } from './watch-settings';
+export { schedulerTimeouts } from './request-timeouts';
+export type { SchedulerTimeouts } from './request-timeouts';

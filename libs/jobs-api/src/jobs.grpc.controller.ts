@@ -1,15 +1,14 @@
 import { isFinal, jobEventSchema, pb, streams, subjects } from '@cairn/contracts';
-import type { JetStreamRepository } from '@cairn/adapters/nats';
+import type { JetStreamRepository, JobsClient } from '@cairn/adapters/nats';
 import { type GrpcBinding, serveWatch, unary, type WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { toJobId, toListQuery, toOutputQuery, toPbEvent, toPbJob, toSubmitCommand } from './job.mapper';
-import type { SchedulerClient } from './scheduler.client';
 import { jobServiceDefinition } from './job-service.definition';
 
 /** Binds cairn.v1.JobService: translate, delegate to the scheduler, translate back. */
 export class JobsGrpcController {
   constructor(
-    private readonly scheduler: SchedulerClient,
+    private readonly scheduler: JobsClient,
     private readonly jetstream: JetStreamRepository,
     private readonly defaultSite: string,
     private readonly logger: Logger,

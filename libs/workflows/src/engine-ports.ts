@@ -2,8 +2,6 @@ import {
   attemptItemsReply,
   CairnError,
   type ErrorCode,
-  jobReply,
-  jobsReply,
   type JobRecord,
   type JobSpec,
   runFileReply,
@@ -11,8 +9,8 @@ import {
   type SiteDescription,
   subjects,
 } from '@cairn/contracts';
-import { collectPages, type NatsRequester } from '@cairn/adapters/nats';
-import { RenderError } from '@cairn/workflow-planner';
+import { collectPages, type JobsClient, type NatsRequester } from '@cairn/adapters/nats';
+import { RenderError } from './run-layout';
 
 /** What the engine needs from Cairn's job service (over NATS, its public contract). */
 export abstract class JobsPort {
@@ -29,30 +27,22 @@ export abstract class SitePort {
   abstract describe(site: string): Promise<SiteDescription>;
 }
 
+/** JobsPort over the scheduler's job service: the shared typed client, as the engine needs it. */
 export class NatsJobsPort extends JobsPort {
-  constructor(private readonly requester: NatsRequester) {
+  constructor(private readonly jobs: JobsClient) {
     super();
   }
 
-  async submit(spec: JobSpec, requestId: string): Promise<JobRecord> {
-    return (await this.requester.request(subjects.scheduler.submitJob, { spec, requestId }, jobReply, 30_000)).job;
+  submit(spec: JobSpec, requestId: string): Promise<JobRecord> {
+    return this.jobs.submit(spec, requestId);
   }
 
-  /** Asks again for the ids a full reply left out, until every job is answered. */
-  async byIds(jobIds: string[]): Promise<JobRecord[]> {
-    const jobs: JobRecord[] = [];
-    let ask = jobIds;
-    while (ask.length > 0) {
-      const reply = await this.requester.request(subjects.scheduler.jobsById, { jobIds: ask }, jobsReply);
-      jobs.push(...reply.jobs);
-      // Always progress: a reply carries at least one job or it has no remaining.
-      ask = reply.jobs.length > 0 ? (reply.remaining ?? []) : [];
-    }
-    return jobs;
+  byIds(jobIds: string[]): Promise<JobRecord[]> {
+    return this.jobs.byIds(jobIds);
   }
 
-  async cancel(jobId: string): Promise<JobRecord> {
-    return (await this.requester.request(subjects.scheduler.cancelJob, { jobId }, jobReply)).job;
+  cancel(jobId: string): Promise<JobRecord> {
+    return this.jobs.cancel(jobId);
   }
 }
 

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { JetStreamRepository, type NatsConnection, NatsRequester } from '@cairn/adapters/nats';
+import { JetStreamRepository, JobsClient, type NatsConnection, NatsRequester } from '@cairn/adapters/nats';
 import type { Kysely } from '@cairn/adapters/postgres';
 import type { Logger } from '@cairn/logging';
 import { PeriodicLoop } from '@cairn/service-kit';
@@ -36,7 +36,7 @@ export class WorkflowsModule {
     const planning = new WorkflowPlanningService(requester, options.sites);
     const engine = new WorkflowEngine(
       store,
-      new NatsJobsPort(requester),
+      new NatsJobsPort(new JobsClient(requester)),
       new NatsSitePort(requester, (site) => planning.describe(site)),
       logger.child({ context: 'WorkflowEngine' }),
       () => new Date(),

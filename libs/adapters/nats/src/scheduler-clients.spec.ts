@@ -1,0 +1,123 @@
+import { schedulerTimeouts } from '@cairn/config';
+import { type JobRecord, subjects } from '@cairn/contracts';
+import fc from 'fast-check';
+import type { z } from 'zod';
+import { JobsClient, type SchedulerRequester } from './jobs.client';
+import { WorkflowsClient } from './workflows.client';
+
+interface Asked {
+  subject: string;
+  payload: unknown;
+  timeoutMs: number | undefined;
+}
+
+/** A stand-in transport: records every request and answers from `answer`, through the reply schema. */
+function scripted(answer: (subject: string, payload: unknown) => unknown): SchedulerRequester & { asked: Asked[] } {
+  const asked: Asked[] = [];
+  return {
+    asked,
+    request: <S extends z.ZodType>(subject: string, payload: unknown, reply: S, timeoutMs?: number): Promise<z.output<S>> => {
+      asked.push({ subject, payload, timeoutMs });
+      // A reply the schema refuses rejects, as the real transport's does.
+      return new Promise((resolve) => resolve(reply.parse(answer(subject, payload))));
+    },
+  };
+}
+
+const job = (n: number): JobRecord => ({
+  jobId: `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`,
+  spec: { name: 'j', image: 'lab/busybox:1.36', command: ['/bin/true'], env: {}, resources: { cpus: 1, memoryMb: 64, timeLimitSeconds: 60 }, site: 'dev' },
+  imageDigest: '',
+  state: 'ACCEPTED',
+  exitCode: null,
+  slurmJobId: '',
+  reason: '',
+  attemptId: 'a',
+  createTime: '2026-01-01T00:00:00.000Z',
+  updateTime: '2026-01-01T00:00:00.000Z',
+});
+
+describe('JobsClient', () => {
+  it('asks each subject with the shared time-out of that request', async () => {
+    const requester = scripted((subject) => (subject === subjects.scheduler.listJobs ? { jobs: [], nextPageToken: '' } : { job: job(1) }));
+    const client = new JobsClient(requester);
+    await client.submit(job(1).spec, 'r1');
+    await client.get(job(1).jobId);
+    await client.cancel(job(1).jobId);
+    await client.list({ states: [], pageSize: 10 });
+    expect(requester.asked.map((a) => [a.subject, a.timeoutMs])).toEqual([
+      [subjects.scheduler.submitJob, schedulerTimeouts.submitJob],
+      [subjects.scheduler.getJob, schedulerTimeouts.getJob],
+      [subjects.scheduler.cancelJob, schedulerTimeouts.cancelJob],
+      [subjects.scheduler.listJobs, schedulerTimeouts.listJobs],
+    ]);
+    expect(requester.asked[0]?.payload).toEqual({ spec: job(1).spec, requestId: 'r1' });
+  });
+
+  it('asks again for the jobs a full reply left out until every one is answered, whatever the reply sizes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 7 }), async (count, perReply) => {
+        const ids = Array.from({ length: count }, (_, i) => job(i).jobId);
+        const requester = scripted((_subject, payload) => {
+          const asked = (payload as { jobIds: string[] }).jobIds;
+          const jobs = asked.slice(0, perReply).map((id) => ({ ...job(0), jobId: id }));
+          return asked.length > perReply ? { jobs, remaining: asked.slice(perReply) } : { jobs };
+        });
+        const jobs = await new JobsClient(requester).byIds(ids);
+        expect(jobs.map((j) => j.jobId)).toEqual(ids);
+        expect(requester.asked.length).toBe(Math.ceil(count / perReply));
+        expect(requester.asked.every((a) => a.timeoutMs === schedulerTimeouts.jobsById)).toBe(true);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('stops asking when a reply carries no job (no endless loop on a broken answer)', async () => {
+    const requester = scripted(() => ({ jobs: [], remaining: [job(1).jobId] }));
+    await expect(new JobsClient(requester).byIds([job(1).jobId])).resolves.toEqual([]);
+    expect(requester.asked).toHaveLength(1);
+  });
+
+  it('reads a job output page by page into one buffer', async () => {
+    const whole = Buffer.from('0123456789abcdefghij');
+    const requester = scripted((_subject, payload) => {
+      const { offset = 10, end = 20 } = payload as { offset?: number; end?: number };
+      const stop = Math.min(end, offset + 4);
+      return { dataBase64: whole.subarray(offset, stop).toString('base64'), truncated: true, offset, end };
+    });
+    const out = await new JobsClient(requester).output({ jobId: job(1).jobId, stream: 'stdout', maxBytes: 10 });
+    expect(out).toEqual({ data: whole.subarray(10, 20), truncated: true });
+    expect(requester.asked.every((a) => a.subject === subjects.scheduler.jobOutput && a.timeoutMs === schedulerTimeouts.jobOutputPage)).toBe(true);
+  });
+
+  it('takes other time-outs when given', async () => {
+    const requester = scripted(() => ({ job: job(1) }));
+    await new JobsClient(requester, { ...schedulerTimeouts, getJob: 5 }).get(job(1).jobId);
+    expect(requester.asked[0]?.timeoutMs).toBe(5);
+  });
+});
+
+describe('WorkflowsClient', () => {
+  it('asks each subject with the shared time-out, and sends a request id only when there is one', async () => {
+    const requester = scripted(() => ({ workflows: [], nextPageToken: '' }));
+    const client = new WorkflowsClient(requester);
+    await client.list({ states: [], pageSize: 5 });
+    expect(requester.asked).toEqual([{ subject: subjects.scheduler.listWorkflows, payload: { states: [], pageSize: 5 }, timeoutMs: schedulerTimeouts.listWorkflows }]);
+    const failing = scripted(() => ({}));
+    const command = { source: 'x', fileName: 'w.yaml', defaultSite: 'dev' };
+    await expect(new WorkflowsClient(failing).submit(command)).rejects.toThrow();
+    await expect(new WorkflowsClient(failing).submit(command, 'r-1')).rejects.toThrow();
+    await expect(new WorkflowsClient(failing).plan(command)).rejects.toThrow();
+    await expect(new WorkflowsClient(failing).get('r')).rejects.toThrow();
+    await expect(new WorkflowsClient(failing).cancel('r')).rejects.toThrow();
+    expect(failing.asked.map((a) => [a.subject, a.timeoutMs])).toEqual([
+      [subjects.scheduler.submitWorkflow, schedulerTimeouts.submitWorkflow],
+      [subjects.scheduler.submitWorkflow, schedulerTimeouts.submitWorkflow],
+      [subjects.scheduler.planWorkflow, schedulerTimeouts.planWorkflow],
+      [subjects.scheduler.getWorkflow, schedulerTimeouts.getWorkflow],
+      [subjects.scheduler.cancelWorkflow, schedulerTimeouts.cancelWorkflow],
+    ]);
+    expect(failing.asked[0]?.payload).toEqual(command);
+    expect(failing.asked[1]?.payload).toEqual({ ...command, requestId: 'r-1' });
+  });
+});

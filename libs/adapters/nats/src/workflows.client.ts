@@ -1,0 +1,46 @@
+import { schedulerTimeouts, type SchedulerTimeouts } from '@cairn/config';
+import {
+  type ListWorkflowsQuery,
+  listWorkflowsReply,
+  type PlanWorkflowCommand,
+  planWorkflowReply,
+  type WorkflowPlan,
+  workflowPlanSchema,
+  type WorkflowRecord,
+  workflowRecordSchema,
+  workflowReply,
+  subjects,
+} from '@cairn/contracts';
+import { z } from 'zod';
+import type { SchedulerRequester } from './jobs.client';
+
+const submitWorkflowReply = z.object({ plan: workflowPlanSchema, workflow: workflowRecordSchema });
+
+/** The scheduler's workflow service as a typed client over NATS, with the shared time-outs. */
+export class WorkflowsClient {
+  constructor(
+    private readonly requester: SchedulerRequester,
+    private readonly timeouts: SchedulerTimeouts = schedulerTimeouts,
+  ) {}
+
+  async plan(command: PlanWorkflowCommand): Promise<WorkflowPlan> {
+    return (await this.requester.request(subjects.scheduler.planWorkflow, command, planWorkflowReply, this.timeouts.planWorkflow)).plan;
+  }
+
+  submit(command: PlanWorkflowCommand, requestId?: string): Promise<{ plan: WorkflowPlan; workflow: WorkflowRecord }> {
+    const payload = { ...command, ...(requestId ? { requestId } : {}) };
+    return this.requester.request(subjects.scheduler.submitWorkflow, payload, submitWorkflowReply, this.timeouts.submitWorkflow);
+  }
+
+  async get(runId: string): Promise<WorkflowRecord> {
+    return (await this.requester.request(subjects.scheduler.getWorkflow, { runId }, workflowReply, this.timeouts.getWorkflow)).workflow;
+  }
+
+  async cancel(runId: string): Promise<WorkflowRecord> {
+    return (await this.requester.request(subjects.scheduler.cancelWorkflow, { runId }, workflowReply, this.timeouts.cancelWorkflow)).workflow;
+  }
+
+  list(query: ListWorkflowsQuery) {
+    return this.requester.request(subjects.scheduler.listWorkflows, query, listWorkflowsReply, this.timeouts.listWorkflows);
+  }
+}
