@@ -1,17 +1,12 @@
 import { InvalidArgumentError } from 'commander';
 import { pb } from '@cairn/contracts';
+import { durationSeconds, memoryMiB, notADuration, notAMemorySize } from '@cairn/workflow-language';
 
-/** "90", "90s", "15m", "2h", "1d" or "1:30:00" as seconds. */
+/** A duration as the workflow language reads it ("90s", "15m", "2h", "1d", "1:30:00"), in seconds. */
 export function parseDuration(text: string): number {
-  const unit = /^(\d+)\s*([smhd]?)$/i.exec(text.trim());
-  if (unit) {
-    const n = Number(unit[1]);
-    const mult = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[(unit[2] ?? '').toLowerCase()] ?? 1;
-    return n * mult;
-  }
-  const clock = /^(?:(\d+):)?(\d{1,2}):(\d{2})$/.exec(text.trim());
-  if (clock) return Number(clock[1] ?? 0) * 3600 + Number(clock[2]) * 60 + Number(clock[3]);
-  throw new InvalidArgumentError(`"${text}" is not a duration (try 90s, 15m, 2h, 1d or 1:30:00)`);
+  const seconds = durationSeconds(text);
+  if (seconds === undefined) throw new InvalidArgumentError(notADuration(text));
+  return seconds;
 }
 
 export function parseCount(text: string): number {
@@ -19,11 +14,11 @@ export function parseCount(text: string): number {
   return Number(text);
 }
 
-/** "512", "512M", "4G" as MiB. */
+/** A memory size as the workflow language reads it ("512", "512M", "4G", "1T"), in MiB. */
 export function parseMemory(text: string): number {
-  const match = /^(\d+)\s*([MG]i?B?)?$/i.exec(text.trim());
-  if (!match) throw new InvalidArgumentError(`"${text}" is not a memory size (try 512M or 4G)`);
-  return Number(match[1]) * ((match[2] ?? 'M').toUpperCase().startsWith('G') ? 1024 : 1);
+  const mib = memoryMiB(text);
+  if (mib === undefined) throw new InvalidArgumentError(notAMemorySize(text));
+  return mib;
 }
 
 /** "1..100" as ["1", ..., "100"] (at most 10000 items). */

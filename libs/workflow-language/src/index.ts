@@ -5,3 +5,4 @@ export { MAX_LISTED_PROBLEMS, WorkflowError } from './workflow.errors';
 export { dependencies, topologicalOrder } from './workflow-graph';
 export { ConditionError, evaluateCondition, parseCondition } from './condition';
 export { findReferences, parseReference, replaceTemplates } from './templates';
+export { durationSeconds, memoryMiB, notADuration, notAMemorySize } from './quantities';

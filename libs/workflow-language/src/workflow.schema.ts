@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { excerpt, imageReference, JOB_LIMITS, parseGlobSegment, safeText, siteName, token, userRecord } from '@cairn/contracts';
+import { imageReference, JOB_LIMITS, parseGlobSegment, safeText, siteName, token, userRecord } from '@cairn/contracts';
+import { durationSeconds, memoryMiB, notADuration, notAMemorySize } from './quantities';
 
 /**
  * The workflow language, version 1 (see docs/workflows.md). A workflow is a map of named
@@ -18,26 +19,20 @@ const relativePath = safeText(1024)
   .min(1, 'must not be empty')
   .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a relative path inside the step directory, without ".."');
 
-/** "90", "90s", "15m", "2h", "1d" or "1:30:00" → seconds. */
+/** "90", "90s", "15m", "2h", "1d", "1:30:00" or a number of seconds → seconds. */
 export const duration = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value;
-  const unit = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
-  if (unit) return Number(unit[1]) * ({ '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[unit[2] ?? ''] ?? 1);
-  const clock = /^(?:(\d+):)?(\d{1,2}):(\d{2})$/.exec(value.trim());
-  if (clock) return Number(clock[1] ?? 0) * 3600 + Number(clock[2]) * 60 + Number(clock[3]);
-  ctx.addIssue({ code: 'custom', message: `${excerpt(value)} is not a duration (try 90s, 15m, 2h, 1d or 1:30:00)` });
+  const seconds = typeof value === 'number' ? value : durationSeconds(value);
+  if (seconds !== undefined) return seconds;
+  ctx.addIssue({ code: 'custom', message: notADuration(String(value)) });
   return z.NEVER;
 });
 
 /** "512M", "4G", "1T" or a number of MiB → MiB. */
 export const memory = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value;
-  const match = /^(\d+)\s*([MGT])i?B?$/i.exec(value.trim());
-  if (!match) {
-    ctx.addIssue({ code: 'custom', message: `${excerpt(value)} is not a memory size (try 512M, 4G or 1T)` });
-    return z.NEVER;
-  }
-  return Number(match[1]) * ({ M: 1, G: 1024, T: 1024 * 1024 }[(match[2] ?? 'M').toUpperCase()] ?? 1);
+  const mib = typeof value === 'number' ? value : memoryMiB(value);
+  if (mib !== undefined) return mib;
+  ctx.addIssue({ code: 'custom', message: notAMemorySize(String(value)) });
+  return z.NEVER;
 });
 
 export const workflowResourcesSchema = z
