@@ -1,12 +1,7 @@
-// Integration and end-to-end tests: they go through the real parts (Slurm, Charliecloud,
-// NATS, PostgreSQL, the OCI registry) that tools/dev-cluster/dev-cluster.sh starts.
-const preset = require('./jest.preset.js');
-
+// Every integration and end-to-end spec in one Jest run, one worker: the projects' own
+// jest.int.config.js files (each project's Nx `integration` target runs its one). Handy for
+// one suite by file name: `npx jest -c jest.integration.config.js --runInBand grpc-surface`.
 module.exports = {
-  ...preset,
-  displayName: 'integration',
-  rootDir: __dirname,
-  testMatch: ['<rootDir>/libs/**/test/**/*.int-spec.ts', '<rootDir>/test/**/*.int-spec.ts'],
-  testTimeout: 240_000,
+  projects: ['<rootDir>/libs/**/jest.int.config.js', '<rootDir>/test/jest.int.config.js'],
   maxWorkers: 1,
 };

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite: proto lint and drift check, type-check, lint and unit tests of every
-# project (Nx), then the integration and end-to-end tests through the real parts that
-# tools/dev-cluster/dev-cluster.sh starts (this script brings it up first).
+# The whole test suite: proto lint, breaking-change and drift checks, then through Nx the
+# type-check, lint (no warnings allowed) and unit tests of every project, then every
+# project's `integration` target (its test/*.int-spec.ts, and test/e2e for project e2e)
+# through the real parts that tools/dev-cluster/dev-cluster.sh starts (this script brings it
+# up first). One integration target at a time: they share Slurm, NATS and the registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false FORCE_COLOR=0
@@ -15,17 +17,16 @@ step "dev cluster and npm packages (idempotent: quick when already there)"
 bash tools/dev-cluster/dev-cluster.sh up
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 
-step "protos and schemas: buf lint, plain protoc, generated code and workflow JSON Schema up to date"
+step "protos and schemas: buf lint, buf breaking, plain protoc, generated code and workflow JSON Schema up to date"
 npx buf lint proto
+bash tools/codegen/breaking.sh
 protoc -I proto --include_imports --descriptor_set_out=/dev/null proto/cairn/v1/*.proto
 bash tools/codegen/check.sh
 node -r ./tools/register.js tools/codegen/workflow-schema.ts --check
+bash tools/nx/check-int-specs.sh
 
-step "type-check"
-npx tsc -p tsconfig.json
+step "type-check, lint and unit tests (nx run-many -t typecheck lint test)"
+npx nx run-many -t typecheck lint test --outputStyle=static --parallel=2
 
-step "lint and unit tests (nx run-many)"
-npx nx run-many -t lint test --outputStyle=static --parallel=2
-
-step "integration and end-to-end tests (real Slurm, Charliecloud, NATS, PostgreSQL, registry)"
-npx jest -c jest.integration.config.js --runInBand
+step "integration and end-to-end tests (nx run-many -t integration: real Slurm, Charliecloud, NATS, PostgreSQL, registry)"
+npx nx run-many -t integration --outputStyle=static --parallel=1

@@ -1,0 +1,10 @@
+// Shared set-up of the integration and end-to-end specs (each project's jest.int.config.js,
+// run by its Nx `integration` target): they go through the real parts (Slurm, Charliecloud,
+// NATS, PostgreSQL, the OCI registry) that tools/dev-cluster/dev-cluster.sh starts.
+const preset = require('./jest.preset.js');
+
+module.exports = {
+  ...preset,
+  testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
+  testTimeout: 240_000,
+};

@@ -1,0 +1,1 @@
+module.exports = { ...require('../../../jest.int.preset.js'), displayName: 'adapter-oci-registry:integration', rootDir: __dirname };

@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.int.preset.js'), displayName: 'site-agent:integration', rootDir: __dirname };
