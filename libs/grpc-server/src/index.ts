@@ -8,3 +8,4 @@ export { pageRequest } from './page-request';
 export { byPeerAddress, peerHost, WatchLimiter } from './watch-limiter';
 export type { ClientKey, WatchCaller, WatchLimits } from './watch-limiter';
 export { serveWatch } from './watch-stream';
+export { gatewaySettings } from './gateway-settings';

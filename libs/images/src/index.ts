@@ -1,1 +1,2 @@
 export { ImagesModule } from './images.module';
+export { imagesService } from './images-service';

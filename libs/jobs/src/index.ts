@@ -5,3 +5,6 @@ export { JobStore, toJobRecord } from './job.store';
 export { schedulerMigrations } from './migrations';
 export { SCHEDULER_SCHEMA } from './jobs.tables';
 export type { SchedulerDb } from './jobs.tables';
+export { jobsSettings } from './jobs-settings';
+export { openSchedulerDatabase, SchedulerDatabaseCloser } from './scheduler-database';
+export type { SchedulerDatabaseOptions } from './scheduler-database';

@@ -1,3 +1,2 @@
 export { createLogger, PinoNestLogger } from './logger';
 export type { Logger } from './logger';
-export { LOGGER } from './logger.token';

@@ -1,5 +1,4 @@
 export { runService } from './run-service';
 export type { ServiceContext, ServiceDefinition } from './run-service';
-export { NATS, SERVICE_CONFIG } from './tokens';
 export { PeriodicLoop } from './periodic-loop';
 export type { Wakeable } from './wakeable';

@@ -1,5 +1,6 @@
 export { SiteAgentModule, installWrappers } from './site-agent.module';
 export type { SiteAgentOptions } from './site-agent.module';
+export { agentService } from './agent-service';
 export { agentSubject } from './agent.nats.controller';
 export { renderBatchScript, encodeArgv, WRAPPER_SCRIPT } from './batch-script';
 export { AttemptStore } from './attempt-store';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ApptainerRuntime, CharliecloudRuntime, type ContainerRuntime } from '@cairn/adapters/container-runtime';
+import { type ContainerRuntimeKind, createContainerRuntime } from '@cairn/adapters/container-runtime';
 import { JetStreamRepository, type NatsConnection } from '@cairn/adapters/nats';
 import { ProcessRepository } from '@cairn/adapters/process';
 import { SlurmRepository } from '@cairn/adapters/slurm';
@@ -29,7 +29,7 @@ export interface SiteAgentOptions {
   /** Workflow runs' directories, <runsDir>/<run id>, on a filesystem compute nodes share. */
   runsDir: string;
   pollIntervalMs: number;
-  containerRuntime: 'charliecloud' | 'apptainer';
+  containerRuntime: ContainerRuntimeKind;
   insecureRegistries: readonly string[];
   defaultPartition?: string;
   resourceClasses: Record<string, ResourceClass>;
@@ -72,10 +72,7 @@ export class SiteAgentModule {
     const slurm = new SlurmRepository(processes);
     const cacheDir = join(options.workDir, 'images');
     await agentDir(cacheDir, 0o755);
-    const runtime: ContainerRuntime =
-      options.containerRuntime === 'apptainer'
-        ? new ApptainerRuntime(processes, { cacheDir, insecureRegistries: options.insecureRegistries })
-        : new CharliecloudRuntime(processes, { cacheDir, insecureRegistries: options.insecureRegistries });
+    const runtime = createContainerRuntime(options.containerRuntime, processes, { cacheDir, insecureRegistries: options.insecureRegistries });
     const store = new AttemptStore(join(options.workDir, 'attempts'));
     const events = new AttemptEvents(options.site, store, new JetStreamRepository(options.nats), logger.child({ context: 'AttemptEvents' }));
     const wrappers = await installWrappers(options.workDir);

@@ -2,3 +2,4 @@ export { WorkflowsModule } from './workflows.module';
 export type { WorkflowsModuleOptions } from './workflows.module';
 export type { WorkflowDb } from './workflow.tables';
 export { workflowMigrations } from './migrations';
+export { retryPolicyOf, workflowsSettings } from './workflows-settings';

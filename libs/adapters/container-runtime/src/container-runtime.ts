@@ -2,7 +2,7 @@ import type { ContainerRun, LaunchPlan, PreparedImage } from './container-runtim
 
 /**
  * The contract every container runtime meets (Charliecloud here, Apptainer in
- * production). Also the injection token; config picks the implementation. A launched
+ * production); createContainerRuntime picks the implementation from config. A launched
  * container gets its own /tmp (never the host's), no host home, and an environment of
  * exactly what it is started with (the caller starts it with Cairn's job variables only)
  * plus the run's `env`, set literally.

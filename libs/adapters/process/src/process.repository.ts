@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { Injectable } from '@nestjs/common';
 
 export interface RunOptions {
   cwd?: string;
@@ -30,7 +29,6 @@ export class CommandFailedError extends Error {
  * Runs programs with an argument vector, never through a shell. The only place in Cairn
  * that starts processes.
  */
-@Injectable()
 export class ProcessRepository {
   /** Runs `file args...`; resolves with its exit code and output (never rejects on a non-zero exit). */
   run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {

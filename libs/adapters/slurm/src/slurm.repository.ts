@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { ProcessRepository } from '@cairn/adapters/process';
 import { buildSbatchArgs, buildSqueueArgs, type ClusterLimits, parseClusterLimits, parseSbatchOutput, parseSqueueOutput } from './slurm-args';
 import { type PartitionInfo, parsePartitionSlots, parseSinfo, SINFO_ARGS } from './sinfo';
@@ -21,7 +20,6 @@ export const DEFAULT_SLURM_COMMANDS: SlurmCommands = {
 };
 
 /** The only code that talks to Slurm: sbatch, scancel and squeue with argument vectors. */
-@Injectable()
 export class SlurmRepository {
   /** How many controller calls this process made (for benchmarks and tests). */
   readonly calls = { sbatch: 0, squeue: 0, scancel: 0 };

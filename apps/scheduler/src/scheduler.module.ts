@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import type { Kysely } from '@cairn/adapters/postgres';
+import { JobsModule, jobsSettings, openSchedulerDatabase, SchedulerDatabaseCloser, schedulerMigrations } from '@cairn/jobs';
+import { retryPolicyOf, type WorkflowDb, workflowMigrations, WorkflowsModule, workflowsSettings } from '@cairn/workflows';
+import type { ServiceDefinition } from '@cairn/service-kit';
+
+const schedulerSettings = { ...jobsSettings, ...workflowsSettings };
+
+/** The scheduler: jobs, and workflows. */
+@Module({})
+export class SchedulerModule {}
+
+/** The scheduler service: one database schema, two capabilities, each seeing only its own tables. */
+export const schedulerService: ServiceDefinition<typeof schedulerSettings> = {
+  service: 'scheduler',
+  settings: schedulerSettings,
+  module: async ({ config, nats, logger }) => {
+    const database = await openSchedulerDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      migrations: [schedulerMigrations, workflowMigrations],
+      logger,
+    });
+    return {
+      module: SchedulerModule,
+      // Closed last on shutdown, after every module stopped its work: PGlite gives its directory up cleanly.
+      providers: [{ provide: SchedulerDatabaseCloser, useValue: new SchedulerDatabaseCloser(database) }],
+      imports: [
+        JobsModule.register({ db: database.db, nats, logger, sites: config.sites, dispatchIntervalMs: config.dispatchIntervalMs }),
+        WorkflowsModule.register({
+          db: database.db as unknown as Kysely<WorkflowDb>,
+          nats,
+          logger,
+          sites: config.sites,
+          engineIntervalMs: config.engineIntervalMs,
+          retry: retryPolicyOf(config),
+        }),
+      ],
+    };
+  },
+};

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { CONTAINER_RUNTIMES } from '@cairn/adapters/container-runtime';
+import { intIn, setting } from '@cairn/config';
+import { resourceClassSchema, siteName } from '@cairn/contracts';
+
+/** The agent's settings (beside every service's): docs/configuration.md, "agent". */
+export const agentSettings = {
+  site: setting('CAIRN_SITE', siteName, 'the site (cluster) this agent serves'),
+  workDir: setting(
+    'CAIRN_AGENT_WORK_DIR',
+    z.string().startsWith('/', 'expected an absolute path').optional(),
+    'agent directory on a filesystem compute nodes share (default: CAIRN_DATA_DIR/agent/<site>)',
+  ),
+  runsDir: setting(
+    'CAIRN_AGENT_RUNS_DIR',
+    z
+      .string()
+      .regex(/^\/[A-Za-z0-9._/@+=-]*$/, 'expected an absolute path of letters, digits and "._/@+=-" (it is bound into containers)')
+      .refine((path) => !path.split('/').includes('..'), 'must not contain ".."')
+      .optional(),
+    'workflow run directories, <runsDir>/<run id>, on a filesystem compute nodes share (default: <workDir>/runs)',
+  ),
+  jobUser: setting(
+    'CAIRN_AGENT_JOB_USER',
+    z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a user name (lower-case letters, digits, "_" and "-")'),
+    'the unprivileged user jobs run as (never root; when the agent is not root, its own user)',
+  ),
+  configFile: setting('CAIRN_CONFIG', z.string().min(1).optional(), 'the agent config file (must not be readable by the job user)'),
+  pollIntervalMs: setting('CAIRN_POLL_INTERVAL_MS', intIn(100, 600_000, 1000), 'one squeue call per this interval'),
+  containerRuntime: setting(
+    'CAIRN_CONTAINER_RUNTIME',
+    z.enum(CONTAINER_RUNTIMES).default('charliecloud'),
+    'container runtime on the cluster',
+  ),
+  insecureRegistries: setting(
+    'CAIRN_INSECURE_REGISTRIES',
+    z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+    'registries reached over plain HTTP',
+  ),
+  defaultPartition: setting(
+    'CAIRN_SLURM_PARTITION',
+    z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a partition name').optional(),
+    'partition for jobs that name none (unset: the cluster default)',
+  ),
+  resourceClasses: setting(
+    'CAIRN_RESOURCE_CLASSES',
+    z.preprocess(
+      (value) => {
+        if (typeof value !== 'string') return value;
+        try {
+          return JSON.parse(value) as unknown;
+        } catch {
+          return value;
+        }
+      },
+      z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'class names are lower-case'), resourceClassSchema),
+    ).default({}),
+    'resource classes: name -> { partition, gpuType? } (JSON in the variable, a mapping in the file)',
+  ),
+};
