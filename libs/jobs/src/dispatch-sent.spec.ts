@@ -47,7 +47,7 @@ describe('which attempts count as dispatched for their events [real: PGlite]', (
   });
 
   beforeAll(async () => {
-    const database = await openDatabase<SchedulerDb>({ embeddedDir: mkdtempSync(join(tmpdir(), 'sent-')), schema: SCHEDULER_SCHEMA, migrations: schedulerMigrations });
+    const database = await openDatabase<SchedulerDb>({ embeddedDir: mkdtempSync(join(tmpdir(), 'sent-')), schema: SCHEDULER_SCHEMA, migrations: [schedulerMigrations] });
     store = new JobStore(database.db);
     close = database.close;
   });

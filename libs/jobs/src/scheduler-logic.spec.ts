@@ -38,7 +38,7 @@ describe('scheduler logic [real: PGlite]', () => {
     const database = await openDatabase<SchedulerDb>({
       embeddedDir: mkdtempSync(join(tmpdir(), 'sched-')),
       schema: SCHEDULER_SCHEMA,
-      migrations: schedulerMigrations,
+      migrations: [schedulerMigrations],
     });
     store = new JobStore(database.db);
     close = database.close;

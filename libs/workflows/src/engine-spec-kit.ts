@@ -129,7 +129,7 @@ export class ScriptedSite extends SitePort {
 
 /** A workflow store on a fresh embedded PostgreSQL, and how to add runs and read them back. */
 export async function openSpecStore(prefix: string) {
-  const database = await openDatabase<WorkflowDb>({ embeddedDir: mkdtempSync(join(tmpdir(), prefix)), schema: 'scheduler', migrations: workflowMigrations });
+  const database = await openDatabase<WorkflowDb>({ embeddedDir: mkdtempSync(join(tmpdir(), prefix)), schema: 'scheduler', migrations: [workflowMigrations] });
   const store = new WorkflowStore(database.db);
   let runs = 0;
   return {

@@ -10,9 +10,23 @@ export interface DatabaseOptions {
   embeddedDir: string;
   /** The service's own schema; every query runs with it as search_path. */
   schema: string;
-  /** Versioned migrations, applied in name order at start-up. */
+  /**
+   * Versioned migrations, applied in name order at start-up: one set per capability with
+   * tables in the schema, each recorded in its own table (so each numbers its own), or a
+   * plain map for a schema with one set, recorded in kysely's default table.
+   */
+  migrations: readonly MigrationSet[] | Record<string, Migration>;
+}
+
+/** One capability's migrations, and the table in the schema that records which of them ran. */
+export interface MigrationSet {
+  /** e.g. jobs_migrations (its lock table is <table>_lock). */
+  table: string;
   migrations: Record<string, Migration>;
 }
+
+/** Where every migration of a schema was recorded before each capability had its own table. */
+const SHARED_MIGRATION_TABLE = 'kysely_migration';
 
 export interface Database<DB> {
   db: Kysely<DB>;
@@ -55,21 +69,52 @@ export async function openDatabase<DB>(options: DatabaseOptions): Promise<Databa
   };
   try {
     await createSchema(db, options.schema);
-    const migrator = new Migrator({
-      db,
-      migrationTableSchema: options.schema,
-      provider: { getMigrations: () => Promise.resolve(options.migrations) },
-    });
-    const { error, results } = await migrator.migrateToLatest();
-    if (error) {
-      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-      throw new Error(`migration ${failed} of schema ${options.schema} failed: ${(error as Error).message}`);
-    }
+    const sets = Array.isArray(options.migrations) ? options.migrations : [{ table: SHARED_MIGRATION_TABLE, migrations: options.migrations }];
+    for (const set of sets) await migrate(db, options.schema, set);
   } catch (error) {
     await close();
     throw error;
   }
   return { db, embedded: lock !== undefined, ...(lock?.clearedStale ? { clearedStaleHolder: lock.clearedStale } : {}), close };
+}
+
+/** Applies one set's migrations not yet recorded in its table; a failure names the migration. */
+async function migrate<DB>(db: Kysely<DB>, schema: string, set: MigrationSet): Promise<void> {
+  if (!SCHEMA.test(set.table)) throw new Error(`invalid migration table name ${set.table}`);
+  if (set.table !== SHARED_MIGRATION_TABLE) await adoptSharedRecords(db, schema, set);
+  const migrator = new Migrator({
+    db,
+    migrationTableSchema: schema,
+    migrationTableName: set.table,
+    migrationLockTableName: `${set.table}_lock`,
+    provider: { getMigrations: () => Promise.resolve(set.migrations) },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} of schema ${schema} failed: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * A database from before each capability had its own migrations table recorded all of them
+ * in kysely's one table. The first start with the set's own table creates it with the set's
+ * rows copied from the shared one, so no migration runs twice. Done once, in a transaction
+ * under an advisory lock: replicas starting together copy once and never see half a table.
+ */
+async function adoptSharedRecords<DB>(db: Kysely<DB>, schema: string, set: MigrationSet): Promise<void> {
+  const names = Object.keys(set.migrations);
+  await db.transaction().execute(async (tx) => {
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${`${schema}.${set.table}`}))`.execute(tx);
+    const found = await sql<{ own: string | null; shared: string | null }>`
+      SELECT to_regclass(${`${schema}.${set.table}`})::text AS own, to_regclass(${`${schema}.${SHARED_MIGRATION_TABLE}`})::text AS shared`.execute(tx);
+    const { own = null, shared = null } = found.rows[0] ?? {};
+    if (own !== null || shared === null || names.length === 0) return;
+    // The same columns as the table kysely's Migrator creates.
+    await sql`CREATE TABLE ${sql.id(schema, set.table)} (name varchar(255) NOT NULL PRIMARY KEY, timestamp varchar(255) NOT NULL)`.execute(tx);
+    await sql`INSERT INTO ${sql.id(schema, set.table)} (name, timestamp)
+      SELECT name, timestamp FROM ${sql.id(schema, SHARED_MIGRATION_TABLE)} WHERE name IN (${sql.join(names)})`.execute(tx);
+  });
 }
 
 /**

@@ -1,11 +1,19 @@
-import type { Migration } from '@cairn/adapters/postgres';
+import type { MigrationSet } from '@cairn/adapters/postgres';
 import { m0002Workflows } from './0002-workflows';
 import { m0003ItemSeconds } from './0003-item-seconds';
 import { m0005TransientRetries } from './0005-transient-retries';
 
-/** The workflow engine's migrations (in the scheduler's schema, after the jobs' 0001). */
-export const workflowMigrations: Record<string, Migration> = {
-  '0002-workflows': m0002Workflows,
-  '0003-item-seconds': m0003ItemSeconds,
-  '0005-transient-retries': m0005TransientRetries,
+/**
+ * The workflow engine's migrations (tables in the scheduler's schema), recorded in its own
+ * table: the next one takes the next name after the last here, whatever the job
+ * capability numbers its own. (0001, 0004 and 0006 were the jobs' when the scheduler's
+ * migrations shared one table.)
+ */
+export const workflowMigrations: MigrationSet = {
+  table: 'workflow_migrations',
+  migrations: {
+    '0002-workflows': m0002Workflows,
+    '0003-item-seconds': m0003ItemSeconds,
+    '0005-transient-retries': m0005TransientRetries,
+  },
 };
