@@ -18,7 +18,7 @@ export const schedulerService: ServiceDefinition<typeof schedulerSettings> = {
     const database = await openSchedulerDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
-      migrations: { ...schedulerMigrations, ...workflowMigrations },
+      migrations: [schedulerMigrations, workflowMigrations],
       logger,
     });
     return {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { OnApplicationShutdown } from '@nestjs/common';
-import { type Database, type Migration, openDatabase } from '@cairn/adapters/postgres';
+import { type Database, type MigrationSet, openDatabase } from '@cairn/adapters/postgres';
 import type { Logger } from '@cairn/logging';
 import { SCHEDULER_SCHEMA, type SchedulerDb } from './jobs.tables';
 
@@ -9,8 +9,8 @@ export interface SchedulerDatabaseOptions {
   databaseUrl?: string;
   /** CAIRN_DATA_DIR: the embedded database lives in `<dataDir>/scheduler/pglite`. */
   dataDir: string;
-  /** The migrations of every capability with tables in the scheduler's schema. */
-  migrations: Record<string, Migration>;
+  /** The migrations of every capability with tables in the scheduler's schema (each in its own table). */
+  migrations: readonly MigrationSet[];
   logger: Logger;
 }
 
