@@ -10,7 +10,7 @@ import {
   subjects,
 } from '@cairn/contracts';
 import { collectPages, type JobsClient, type NatsRequester } from '@cairn/adapters/nats';
-import { RenderError } from './run-layout';
+import { RenderError } from '@cairn/workflow-planner';
 
 /** What the engine needs from Cairn's job service (over NATS, its public contract). */
 export abstract class JobsPort {
