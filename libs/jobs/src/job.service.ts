@@ -15,6 +15,7 @@ import {
   subjects,
 } from '@cairn/contracts';
 import type { NatsRequester } from '@cairn/adapters/nats';
+import { insertOnce } from '@cairn/adapters/postgres';
 import type { Logger } from '@cairn/logging';
 import { eventRefusal, storableReason } from './attempt-event-check';
 import { type JobStore, toJobRecord } from './job.store';
@@ -36,31 +37,31 @@ export class JobService {
   ) {}
 
   async submit(spec: JobSpec, requestId?: string): Promise<JobRecord> {
-    if (requestId) {
-      const existing = await this.store.byRequestId(requestId);
-      if (existing) return toJobRecord(existing);
-    }
-    if (!this.options.sites.includes(spec.site)) {
-      throw new CairnError(
-        'INVALID_ARGUMENT',
-        `spec.site: unknown site "${spec.site}"; known sites: ${this.options.sites.join(', ')}`,
-      );
-    }
-    const image = await this.resolveImage(spec.image);
-    const row = await this.store.insert({
-      jobId: randomUUID(),
-      attemptId: randomUUID(),
+    // Once per request id: a repeat (or the loser of a race) gets the first job.
+    const { row, found } = await insertOnce({
       requestId,
-      spec,
-      imagePinned: image.pinned,
-      imageDigest: image.digest,
-      at: new Date(),
-    }).catch(async (error: unknown) => {
-      // Two submissions with one request id raced: the loser returns the winner's job.
-      const winner = requestId ? await this.store.byRequestId(requestId) : undefined;
-      if (winner) return winner;
-      throw error;
+      find: (id) => this.store.byRequestId(id),
+      prepare: async () => {
+        if (!this.options.sites.includes(spec.site)) {
+          throw new CairnError(
+            'INVALID_ARGUMENT',
+            `spec.site: unknown site "${spec.site}"; known sites: ${this.options.sites.join(', ')}`,
+          );
+        }
+        return this.resolveImage(spec.image);
+      },
+      insert: (image) =>
+        this.store.insert({
+          jobId: randomUUID(),
+          attemptId: randomUUID(),
+          requestId,
+          spec,
+          imagePinned: image.pinned,
+          imageDigest: image.digest,
+          at: new Date(),
+        }),
     });
+    if (found) return toJobRecord(row);
     this.logger.info({ jobId: row.job_id, attemptId: row.attempt_id, site: row.site }, 'job accepted');
     this.wake.outbox.wake();
     this.wake.dispatcher.wake();

@@ -1,19 +1,17 @@
-import type { Kysely, Selectable, Transaction } from '@cairn/adapters/postgres';
+import { type KeysetKey, keysetPage, type Kysely, outboxTable, type OutboxTable, type Selectable, type Transaction } from '@cairn/adapters/postgres';
 import {
   canTransition,
-  decodePageToken,
-  encodePageToken,
+  type JobEvent,
   type JobRecord,
   type JobSpec,
   type JobState,
   type ListJobsQuery,
   jsonBytes,
-  MAX_ROWS_REPLY_BYTES,
-  pageWithin,
 } from '@cairn/contracts';
-import type { JobsTable, SchedulerDb } from './jobs.tables';
+import type { JobsTable, JobTransitionsTable, SchedulerDb } from './jobs.tables';
 
 export type JobRow = Selectable<JobsTable>;
+export type TransitionRow = Selectable<JobTransitionsTable>;
 
 export interface NewJob {
   jobId: string;
@@ -35,7 +33,11 @@ export interface StateChange {
 
 /** The scheduler's tables: jobs and their transitions (the event outbox). */
 export class JobStore {
-  constructor(private readonly db: Kysely<SchedulerDb>) {}
+  private readonly outbox: OutboxTable<TransitionRow>;
+
+  constructor(private readonly db: Kysely<SchedulerDb>) {
+    this.outbox = outboxTable(db, 'job_transitions');
+  }
 
   async insert(job: NewJob): Promise<JobRow> {
     return this.db.transaction().execute(async (tx) => {
@@ -85,31 +87,13 @@ export class JobStore {
     return this.db.selectFrom('jobs').selectAll().where('attempt_id', '=', attemptId).executeTakeFirst();
   }
 
-  async list(query: ListJobsQuery): Promise<{ rows: JobRow[]; nextPageToken: string }> {
+  /** A page of jobs, newest first (see keysetPage). */
+  list(query: ListJobsQuery): Promise<{ rows: JobRow[]; nextPageToken: string }> {
     let q = this.db.selectFrom('jobs').selectAll();
     if (query.states.length > 0) q = q.where('state', 'in', query.states);
     if (query.site) q = q.where('site', '=', query.site);
     if (query.namePrefix) q = q.where('name', 'like', `${query.namePrefix.replace(/[\\%_]/g, '\\$&')}%`);
-    if (query.pageToken) {
-      const cursor = decodePageToken(query.pageToken, 'ListJobs');
-      q = q.where((eb) =>
-        eb.or([
-          eb('created_at', '<', cursor.createdAt),
-          eb.and([eb('created_at', '=', cursor.createdAt), eb('job_id', '<', cursor.id)]),
-        ]),
-      );
-    }
-    const rows = await q
-      .orderBy('created_at', 'desc')
-      .orderBy('job_id', 'desc')
-      .limit(query.pageSize + 1)
-      .execute();
-    // At most pageSize rows, fewer when their records would not fit one reply; a record too
-    // large for any reply is stepped over (GetJob names it RESOURCE_EXHAUSTED).
-    const { page, consumed } = pageWithin(rows, query.pageSize, MAX_ROWS_REPLY_BYTES, (row) => jsonBytes(toJobRecord(row)));
-    const last = rows[consumed - 1];
-    const nextPageToken = rows.length > consumed && last ? encodePageToken({ createdAt: last.created_at, id: last.job_id }) : '';
-    return { rows: page, nextPageToken };
+    return keysetPage(q, query, jobKey, 'ListJobs', (row) => jsonBytes(toJobRecord(row)));
   }
 
   /**
@@ -232,14 +216,29 @@ export class JobStore {
     await this.db.updateTable('jobs').set({ cancel_delivered_at: at }).where('job_id', '=', jobId).execute();
   }
 
-  unpublished(limit: number) {
-    return this.db.selectFrom('job_transitions').selectAll().where('published', '=', false).orderBy('id').limit(limit).execute();
+  /** The transitions not yet sent to CAIRN_JOB_EVENTS (the outbox). */
+  unpublished(limit: number): Promise<TransitionRow[]> {
+    return this.outbox.unpublished(limit);
   }
 
-  async markPublished(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.updateTable('job_transitions').set({ published: true }).where('id', 'in', ids).execute();
+  markPublished(ids: string[]): Promise<void> {
+    return this.outbox.markPublished(ids);
   }
+}
+
+const jobKey: KeysetKey<JobRow> = { createdAtColumn: 'created_at', idColumn: 'job_id', createdAt: (row) => row.created_at, id: (row) => row.job_id };
+
+/** A recorded transition as the event CAIRN_JOB_EVENTS carries. */
+export function toJobEvent(row: TransitionRow): JobEvent {
+  return {
+    jobId: row.job_id,
+    sequence: row.seq,
+    state: row.state,
+    exitCode: row.exit_code,
+    slurmJobId: row.slurm_job_id,
+    reason: row.reason,
+    time: new Date(row.at).toISOString(),
+  };
 }
 
 export function toJobRecord(row: JobRow): JobRecord {

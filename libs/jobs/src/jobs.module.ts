@@ -1,14 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { JetStreamRepository, type NatsConnection, NatsRequester } from '@cairn/adapters/nats';
+import { subjects } from '@cairn/contracts';
+import { JetStreamRepository, type NatsConnection, NatsRequester, OutboxRelay } from '@cairn/adapters/nats';
 import type { Kysely } from '@cairn/adapters/postgres';
 import type { Logger } from '@cairn/logging';
 import { PeriodicLoop } from '@cairn/service-kit';
 import { Dispatcher } from './dispatcher';
 import { JobService } from './job.service';
-import { JobStore } from './job.store';
+import { JobStore, toJobEvent } from './job.store';
 import { JobsNatsController } from './jobs.nats.controller';
 import type { SchedulerDb } from './jobs.tables';
-import { OutboxPublisher } from './outbox-publisher';
 import { SchedulerRuntime } from './scheduler-runtime';
 
 export interface JobsModuleOptions {
@@ -27,7 +27,11 @@ export class JobsModule {
     const store = new JobStore(options.db);
     const requester = new NatsRequester(options.nats);
     const jetstream = new JetStreamRepository(options.nats);
-    const outbox = new OutboxPublisher(store, jetstream, logger.child({ context: 'OutboxPublisher' }));
+    const outbox = new OutboxRelay(
+      jetstream,
+      { rows: store, owner: (row) => row.job_id, subject: (jobId) => subjects.jobEvents(jobId), data: toJobEvent, ownerField: 'jobId', what: 'job event' },
+      logger.child({ context: 'OutboxPublisher' }),
+    );
     const outboxLoop = new PeriodicLoop('outbox', 500, () => outbox.tick(), logger.child({ context: 'OutboxPublisher' }));
     const dispatcher = new Dispatcher(store, requester, logger.child({ context: 'Dispatcher' }), () => outboxLoop.wake());
     const dispatchLoop = new PeriodicLoop(

@@ -6,6 +6,7 @@ import {
   type WorkflowPlan,
   type WorkflowRecord,
 } from '@cairn/contracts';
+import { insertOnce } from '@cairn/adapters/postgres';
 import type { Logger } from '@cairn/logging';
 import type { Wakeable } from '@cairn/service-kit';
 import { scopeNodes } from '@cairn/workflow-planner';
@@ -25,25 +26,27 @@ export class WorkflowRunService {
 
   /** Plans the file (every check, the same as a dry run's), records the run and its top-level steps, starts it. */
   async submit(command: SubmitWorkflowCommand): Promise<{ plan: WorkflowPlan; workflow: WorkflowRecord }> {
-    if (command.requestId) {
-      const existing = await this.store.runByRequestId(command.requestId);
-      if (existing) return { plan: existing.plan, workflow: await this.get(existing.run_id) };
-    }
-    const { workflow, plan } = await this.planning.parseAndPlan(command);
-    const runId = randomUUID();
-    const nodes = scopeNodes(workflow, '');
-    await this.store
-      .insertRun({ runId, ...(command.requestId ? { requestId: command.requestId } : {}), workflow, plan, fileName: command.fileName, nodes, at: new Date() })
-      .catch(async (error: unknown) => {
-        const winner = command.requestId ? await this.store.runByRequestId(command.requestId) : undefined;
-        if (!winner) throw error;
-      });
-    const run = command.requestId ? await this.store.runByRequestId(command.requestId) : undefined;
-    const id = run?.run_id ?? runId;
-    this.logger.info({ runId: id, workflow: workflow.name, site: plan.site }, 'workflow accepted');
+    // Once per request id: a repeat (or the loser of a race) gets the first run.
+    const { row: run, found } = await insertOnce({
+      requestId: command.requestId,
+      find: (id) => this.store.runByRequestId(id),
+      prepare: () => this.planning.parseAndPlan(command),
+      insert: ({ workflow, plan }) =>
+        this.store.insertRun({
+          runId: randomUUID(),
+          ...(command.requestId ? { requestId: command.requestId } : {}),
+          workflow,
+          plan,
+          fileName: command.fileName,
+          nodes: scopeNodes(workflow, ''),
+          at: new Date(),
+        }),
+    });
+    if (found) return { plan: run.plan, workflow: await this.get(run.run_id) };
+    this.logger.info({ runId: run.run_id, workflow: run.name, site: run.plan.site }, 'workflow accepted');
     this.wake.outbox.wake();
     this.wake.engine.wake();
-    return { plan, workflow: await this.get(id) };
+    return { plan: run.plan, workflow: await this.get(run.run_id) };
   }
 
   async get(runId: string): Promise<WorkflowRecord> {

@@ -1,10 +1,6 @@
-import type { Kysely, Selectable, Transaction, Updateable } from '@cairn/adapters/postgres';
+import { type KeysetKey, keysetPage, type Kysely, outboxTable, type OutboxTable, type Selectable, type Transaction, type Updateable } from '@cairn/adapters/postgres';
 import {
-  decodePageToken,
-  encodePageToken,
   jsonBytes,
-  MAX_ROWS_REPLY_BYTES,
-  pageWithin,
   type ListWorkflowsQuery,
   type WorkflowEvent,
   type WorkflowPlan,
@@ -12,6 +8,7 @@ import {
 import { toIterationRecord, toStepRecord } from './workflow-record.mapper';
 import type {
   WorkflowDb,
+  WorkflowEventsTable,
   WorkflowIterationsTable,
   WorkflowJobsTable,
   WorkflowNodesTable,
@@ -24,6 +21,9 @@ export type RunRow = Selectable<WorkflowRunsTable>;
 export type NodeRow = Selectable<WorkflowNodesTable>;
 export type JobLinkRow = Selectable<WorkflowJobsTable>;
 export type IterationRow = Selectable<WorkflowIterationsTable>;
+export type EventRow = Selectable<WorkflowEventsTable>;
+
+const runKey: KeysetKey<RunRow> = { createdAtColumn: 'created_at', idColumn: 'run_id', createdAt: (row) => row.created_at, id: (row) => row.run_id };
 
 export interface NewNode {
   key: string;
@@ -50,7 +50,11 @@ type Tx = Transaction<WorkflowDb>;
  * what WatchWorkflow shows is exactly what was recorded.
  */
 export class WorkflowStore {
-  constructor(private readonly db: Kysely<WorkflowDb>) {}
+  private readonly outbox: OutboxTable<EventRow>;
+
+  constructor(private readonly db: Kysely<WorkflowDb>) {
+    this.outbox = outboxTable(db, 'workflow_events');
+  }
 
   async insertRun(input: {
     runId: string;
@@ -101,22 +105,12 @@ export class WorkflowStore {
     return rows.map((r) => r.run_id);
   }
 
-  async listRuns(query: ListWorkflowsQuery): Promise<{ rows: RunRow[]; nextPageToken: string }> {
+  /** A page of runs, newest first (see keysetPage). */
+  listRuns(query: ListWorkflowsQuery): Promise<{ rows: RunRow[]; nextPageToken: string }> {
     let q = this.db.selectFrom('workflow_runs').selectAll();
     if (query.states.length > 0) q = q.where('state', 'in', query.states);
     if (query.namePrefix) q = q.where('name', 'like', `${query.namePrefix.replace(/[\\%_]/g, '\\$&')}%`);
-    if (query.pageToken) {
-      const cursor = decodePageToken(query.pageToken, 'ListWorkflows');
-      q = q.where((eb) =>
-        eb.or([eb('created_at', '<', cursor.createdAt), eb.and([eb('created_at', '=', cursor.createdAt), eb('run_id', '<', cursor.id)])]),
-      );
-    }
-    const rows = await q.orderBy('created_at', 'desc').orderBy('run_id', 'desc').limit(query.pageSize + 1).execute();
-    // At most pageSize rows, fewer when their records would not fit one reply (one too large for any is stepped over).
-    const { page, consumed } = pageWithin(rows, query.pageSize, MAX_ROWS_REPLY_BYTES, (row) => jsonBytes(toWorkflowRecord(row)));
-    const last = rows[consumed - 1];
-    const nextPageToken = rows.length > consumed && last ? encodePageToken({ createdAt: last.created_at, id: last.run_id }) : '';
-    return { rows: page, nextPageToken };
+    return keysetPage(q, query, runKey, 'ListWorkflows', (row) => jsonBytes(toWorkflowRecord(row)));
   }
 
   nodes(runId: string): Promise<NodeRow[]> {
@@ -220,13 +214,13 @@ export class WorkflowStore {
     await this.db.transaction().execute((tx) => this.emitStep(tx, runId, key, at));
   }
 
-  unpublished(limit: number) {
-    return this.db.selectFrom('workflow_events').selectAll().where('published', '=', false).orderBy('id').limit(limit).execute();
+  /** The events not yet sent to CAIRN_WORKFLOW_EVENTS (the outbox). */
+  unpublished(limit: number): Promise<EventRow[]> {
+    return this.outbox.unpublished(limit);
   }
 
-  async markPublished(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.updateTable('workflow_events').set({ published: true }).where('id', 'in', ids).execute();
+  markPublished(ids: string[]): Promise<void> {
+    return this.outbox.markPublished(ids);
   }
 
   private async insertNodesTx(tx: Tx, runId: string, nodes: NewNode[], at: Date): Promise<void> {

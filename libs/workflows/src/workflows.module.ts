@@ -1,12 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { JetStreamRepository, JobsClient, type NatsConnection, NatsRequester } from '@cairn/adapters/nats';
+import { subjects } from '@cairn/contracts';
+import { JetStreamRepository, JobsClient, type NatsConnection, NatsRequester, OutboxRelay } from '@cairn/adapters/nats';
 import type { Kysely } from '@cairn/adapters/postgres';
 import type { Logger } from '@cairn/logging';
 import { PeriodicLoop } from '@cairn/service-kit';
 import { NatsJobsPort, NatsSitePort } from './engine-ports';
 import { DEFAULT_TRANSIENT_RETRY, type TransientRetryPolicy } from './transient-retries';
 import { WorkflowEngine } from './workflow-engine';
-import { WorkflowEventPublisher } from './workflow-event-publisher';
 import { WorkflowPlanningService } from './workflow-planning.service';
 import { WorkflowRunService } from './workflow-run.service';
 import { WorkflowStore } from './workflow.store';
@@ -42,7 +42,11 @@ export class WorkflowsModule {
       () => new Date(),
       options.retry ?? DEFAULT_TRANSIENT_RETRY,
     );
-    const publisher = new WorkflowEventPublisher(store, jetstream, logger.child({ context: 'WorkflowEventPublisher' }));
+    const publisher = new OutboxRelay(
+      jetstream,
+      { rows: store, owner: (row) => row.run_id, subject: (runId) => subjects.workflowEvents(runId), data: (row) => row.payload, ownerField: 'runId', what: 'workflow event' },
+      logger.child({ context: 'WorkflowEventPublisher' }),
+    );
     const publisherLoop = new PeriodicLoop('workflow-events', 500, () => publisher.tick(), logger.child({ context: 'WorkflowEventPublisher' }));
     const engineLoop = new PeriodicLoop(
       'workflow-engine',

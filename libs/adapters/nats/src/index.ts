@@ -1,6 +1,6 @@
 export { connectNats } from './nats-connection';
 export type { NatsConnection, NatsConnectOptions } from './nats-connection';
-export { DEFAULT_MAX_CONCURRENT_REQUESTS, NatsRpcTransport } from './nats-rpc.transport';
+export { NatsRpcTransport } from './nats-rpc.transport';
 export type { NatsRpcTransportOptions } from './nats-rpc.transport';
 export { NatsRequester, NoRespondersError } from './nats-requester';
 export { JetStreamRepository } from './jetstream.repository';
@@ -13,3 +13,5 @@ export { collectPages } from './paged-read';
 export type { BytePage } from './paged-read';
 export { JobsClient } from './jobs.client';
 export { WorkflowsClient } from './workflows.client';
+export { OutboxRelay } from './outbox-relay';
+export type { OutboxDrain, OutboxRelayOptions, OutboxRows } from './outbox-relay';

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'adapter-postgres', preset: '../../../jest.preset.js', rootDir: __dirname };
