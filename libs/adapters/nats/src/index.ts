@@ -1,6 +1,6 @@
 export { connectNats } from './nats-connection';
 export type { NatsConnection, NatsConnectOptions } from './nats-connection';
-export { NatsRpcTransport } from './nats-rpc.transport';
+export { DEFAULT_MAX_CONCURRENT_REQUESTS, NatsRpcTransport } from './nats-rpc.transport';
 export type { NatsRpcTransportOptions } from './nats-rpc.transport';
 export { NatsRequester, NoRespondersError } from './nats-requester';
 export { JetStreamRepository } from './jetstream.repository';

@@ -1,5 +1,5 @@
 export { openDatabase } from './database';
-export type { Database, DatabaseOptions } from './database';
+export type { Database, DatabaseOptions, MigrationSet } from './database';
 export { DataDirLockedError } from './data-dir-lock';
 export type { LockHolder } from './data-dir-lock';
 // `sql` (raw SQL text) is for migrations only: eslint.config.mjs refuses it anywhere else.
