@@ -1,8 +1,6 @@
 import { pb } from '@cairn/contracts';
 import { renderPlan } from './plan-view';
-
-// eslint-disable-next-line no-control-regex -- strips ANSI colour codes
-const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
+import { plain } from './workflow-fixtures';
 
 const resources = { partition: 'cpu', cpus: 1, memoryMb: 512, timeLimitSeconds: 600, gpus: 0, gpuType: '', nodes: 1, resourceClass: '' };
 const step = (path: string, needs: string[], extra: Partial<pb.StepPlan> = {}): pb.StepPlan => ({

@@ -1,5 +1,6 @@
+import { stripVTControlCharacters } from 'node:util';
 import pc from 'picocolors';
-import { pb, replaceControls } from '@cairn/contracts';
+import { isFinal, JOB_STATES, pb, replaceControls } from '@cairn/contracts';
 
 /** How jobs look in a terminal: colored states, a timeline, tables. */
 
@@ -29,12 +30,8 @@ export function coloredState(state: pb.JobState): string {
   return (COLOR[name] ?? ((s: string) => s))(name);
 }
 
-export const FINAL = new Set([
-  pb.JobState.JOB_STATE_COMPLETED,
-  pb.JobState.JOB_STATE_FAILED,
-  pb.JobState.JOB_STATE_CANCELLED,
-  pb.JobState.JOB_STATE_TIMEOUT,
-]);
+/** The states a job ends in (contracts' FINAL_STATES, as the API's enum). */
+export const FINAL: ReadonlySet<pb.JobState> = new Set(JOB_STATES.filter(isFinal).map((state) => pb.JobState[`JOB_STATE_${state}`]));
 
 /** ● ACCEPTED ─ ● PENDING ─ ◌ RUNNING ─ ◌ done: reached steps filled, the rest dim. */
 export function timeline(reached: readonly pb.JobState[]): string {
@@ -54,8 +51,7 @@ export function formatDuration(ms: number): string {
 }
 
 export function table(headers: string[], rows: string[][]): string {
-  // eslint-disable-next-line no-control-regex
-  const visible = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').length;
+  const visible = (s: string) => stripVTControlCharacters(s).length;
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i] ?? ''))));
   const line = (cells: string[]) => cells.map((c, i) => c + ' '.repeat((widths[i] ?? 0) - visible(c))).join('  ').trimEnd();
   return [pc.bold(line(headers)), ...rows.map(line)].join('\n');

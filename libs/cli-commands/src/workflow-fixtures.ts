@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { pb } from '@cairn/contracts';
 
 /** Hand-made WorkflowService values for the CLI's specs (not exported from the lib). */
@@ -106,5 +107,5 @@ export const iterationEvent = (iteration: pb.LoopIteration, time = T0): pb.Watch
   anEvent({ kind: 'iteration', iteration, time });
 export const runEvent = (state: pb.WorkflowState, reason = '', time = T0): pb.WatchWorkflowResponse => anEvent({ kind: 'run', state, reason, time });
 
-// eslint-disable-next-line no-control-regex -- strips ANSI colour codes
-export const plain = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
+/** The text without its colour codes. */
+export const plain = (s: string): string => stripVTControlCharacters(s);

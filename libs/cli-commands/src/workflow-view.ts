@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import { pb } from '@cairn/contracts';
+import { isRunFinal, isStepFinal, pb, STEP_STATES, WORKFLOW_STATES } from '@cairn/contracts';
 import { kindName } from './plan-view';
 import { formatDuration, formatMetric, shown, table } from './render';
 
@@ -28,19 +28,12 @@ export const coloredWorkflowState = (state: pb.WorkflowState): string => paint(w
 export const coloredStepState = (state: pb.StepState): string => paint(stepStateName(state));
 
 /** The states a run ends in. */
-export const FINAL_RUN_STATES: ReadonlySet<pb.WorkflowState> = new Set([
-  pb.WorkflowState.WORKFLOW_STATE_SUCCEEDED,
-  pb.WorkflowState.WORKFLOW_STATE_FAILED,
-  pb.WorkflowState.WORKFLOW_STATE_CANCELLED,
-]);
+export const FINAL_RUN_STATES: ReadonlySet<pb.WorkflowState> = new Set(
+  WORKFLOW_STATES.filter(isRunFinal).map((state) => pb.WorkflowState[`WORKFLOW_STATE_${state}`]),
+);
 
 /** The states a step instance or iteration ends in. */
-export const FINAL_STEP_STATES: ReadonlySet<pb.StepState> = new Set([
-  pb.StepState.STEP_STATE_SUCCEEDED,
-  pb.StepState.STEP_STATE_FAILED,
-  pb.StepState.STEP_STATE_CANCELLED,
-  pb.StepState.STEP_STATE_SKIPPED,
-]);
+export const FINAL_STEP_STATES: ReadonlySet<pb.StepState> = new Set(STEP_STATES.filter(isStepFinal).map((state) => pb.StepState[`STEP_STATE_${state}`]));
 
 /** ✔, ✖ or ■ for a finished run, ● while it runs. */
 export function runIcon(state: pb.WorkflowState): string {

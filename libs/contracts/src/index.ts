@@ -24,6 +24,7 @@ export {
   token,
   userRecord,
   uuid,
+  UUID_PATTERN,
 } from './validation';
 export { globSegmentMatcher, isGlobPattern, parseGlobSegment } from './glob-segment';
 export type { GlobToken, StepCounter } from './glob-segment';

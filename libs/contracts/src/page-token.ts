@@ -1,4 +1,5 @@
 import { CairnError } from './errors';
+import { UUID_PATTERN } from './validation';
 
 export interface PageCursor {
   createdAt: Date;
@@ -17,7 +18,7 @@ export function decodePageToken(token: string, call = 'the list'): PageCursor {
     const createdAt = new Date(String(parsed.t));
     // A time PostgreSQL can compare with (a forged year -200000 would fail the query, not the token).
     const year = createdAt.getUTCFullYear();
-    if (typeof parsed.id !== 'string' || !/^[0-9a-f-]{36}$/.test(parsed.id) || Number.isNaN(createdAt.getTime()) || year < 1970 || year > 9999) {
+    if (typeof parsed.id !== 'string' || !UUID_PATTERN.test(parsed.id) || Number.isNaN(createdAt.getTime()) || year < 1970 || year > 9999) {
       throw new Error('bad cursor');
     }
     return { createdAt, id: parsed.id };

@@ -149,7 +149,9 @@ export function userRecord<K extends z.ZodType<string, string>, V extends z.ZodT
 
 export const SITE_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 export const siteName = token(SITE_PATTERN, 'a site name: lower-case letters, digits and "-", starting with a letter', 32);
-export const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a UUID');
+/** A UUID as Cairn writes them (lower case): job, attempt and run ids. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const uuid = z.string().regex(UUID_PATTERN, 'must be a UUID');
 
 /** Image references as the OCI distribution spec defines them (host[:port]/path[:tag][@digest]). */
 const DOMAIN = String.raw`(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]{1,5})?/)`;

@@ -12,6 +12,8 @@ const isoTime = z.iso.datetime({ offset: true });
 export const WORKFLOW_STATES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export const workflowStateSchema = z.enum(WORKFLOW_STATES);
 export type WorkflowState = z.infer<typeof workflowStateSchema>;
+/** A run has ended (any state but RUNNING). */
+export const isRunFinal = (state: WorkflowState): boolean => state !== 'RUNNING';
 
 export const STEP_STATES = ['WAITING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'SKIPPED'] as const;
 export const stepStateSchema = z.enum(STEP_STATES);

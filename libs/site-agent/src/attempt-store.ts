@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type JobState, PAGE_BYTES, type SubmitAttemptCommand, submitAttemptCommand } from '@cairn/contracts';
+import { type JobState, PAGE_BYTES, type SubmitAttemptCommand, submitAttemptCommand, UUID_PATTERN } from '@cairn/contracts';
 import { z } from 'zod';
 import { ITEM_RECORDS_MAX_BYTES, type ItemRecord, parseItemRecords } from './array-element';
 import { EXIT_RECORD_MAX_BYTES, type ExitRecord, exitRecordSchema } from './exit-record';
@@ -37,7 +37,6 @@ export interface Attempt {
   status: AttemptStatus;
 }
 
-const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Directory (below an attempt's) that the job user owns: the wrapper's records and the job's output. */
 export const OUT_DIR = 'out';
@@ -54,7 +53,7 @@ export class AttemptStore {
   constructor(readonly root: string) {}
 
   dirOf(attemptId: string): string {
-    if (!ID.test(attemptId)) throw new Error(`invalid attempt id ${JSON.stringify(attemptId)}`);
+    if (!UUID_PATTERN.test(attemptId)) throw new Error(`invalid attempt id ${JSON.stringify(attemptId)}`);
     return join(this.root, attemptId);
   }
 
@@ -85,7 +84,7 @@ export class AttemptStore {
   async loadOpen(): Promise<Attempt[]> {
     const names = await readdir(this.root).catch(() => [] as string[]);
     const open: Attempt[] = [];
-    for (const name of names.filter((n) => ID.test(n))) {
+    for (const name of names.filter((n) => UUID_PATTERN.test(n))) {
       const attempt = await this.load(name);
       if (attempt && !attempt.status.final) open.push(attempt);
     }

@@ -1,9 +1,8 @@
 import { constants } from 'node:fs';
 import { lstat, open, readlink, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, sep } from 'node:path';
-import { CairnError, PAGE_BYTES, type RunFileQuery } from '@cairn/contracts';
+import { CairnError, PAGE_BYTES, type RunFileQuery, UUID_PATTERN } from '@cairn/contracts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ESCAPES = 'path escapes the run directory';
 
 export interface RunFile {
@@ -27,7 +26,7 @@ export class RunFiles {
 
   async read(query: RunFileQuery): Promise<RunFile> {
     const { runId, path, maxBytes } = query;
-    if (!UUID.test(runId)) throw new CairnError('INVALID_ARGUMENT', `invalid run id ${JSON.stringify(runId)}`);
+    if (!UUID_PATTERN.test(runId)) throw new CairnError('INVALID_ARGUMENT', `invalid run id ${JSON.stringify(runId)}`);
     if (path === '' || isAbsolute(path) || path.split('/').includes('..')) {
       throw new CairnError('INVALID_ARGUMENT', `${JSON.stringify(path)} is not a relative path inside the run`);
     }

@@ -1,8 +1,7 @@
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CairnError, excerpt, globSegmentMatcher, isGlobPattern, type RunGlobQuery } from '@cairn/contracts';
+import { CairnError, excerpt, globSegmentMatcher, isGlobPattern, type RunGlobQuery, UUID_PATTERN } from '@cairn/contracts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Lists the files and directories of a run (<root>/<run id>/...) that match a glob. Only
@@ -10,7 +9,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * symbolic link is never followed, so nothing outside the run is listed.
  */
 export async function globRun(root: string, query: RunGlobQuery): Promise<string[]> {
-  if (!UUID.test(query.runId)) throw new CairnError('INVALID_ARGUMENT', `invalid run id ${excerpt(query.runId)}`);
+  if (!UUID_PATTERN.test(query.runId)) throw new CairnError('INVALID_ARGUMENT', `invalid run id ${excerpt(query.runId)}`);
   const segments = query.pattern.split('/').filter((s) => s !== '' && s !== '.');
   if (segments.length === 0 || segments.includes('..')) throw new CairnError('INVALID_ARGUMENT', `${excerpt(query.pattern)} is not a pattern inside the run`);
   const runDir = await realpath(join(root, query.runId)).catch(() => undefined);

@@ -1,13 +1,12 @@
 import { lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RUN_PATH, type WorkflowRunDir } from '@cairn/contracts';
+import { RUN_PATH, UUID_PATTERN, type WorkflowRunDir } from '@cairn/contracts';
 import type { JobFilesystem } from './job-fs';
 
 /** Where an attempt's own workspace and a workflow run's directory appear in the container. */
 export const WORK_MOUNT = '/cairn/work';
 export const RUN_MOUNT = '/cairn/run';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The directories an attempt's command sees. Every attempt gets its own workspace
@@ -38,7 +37,7 @@ export function workspaceFor(attemptDir: string, runsRoot: string, run: Workflow
     };
   }
   // The contract already checked both; checked again because they become host paths.
-  if (!UUID.test(run.id)) throw new Error(`invalid workflow run id ${JSON.stringify(run.id)}`);
+  if (!UUID_PATTERN.test(run.id)) throw new Error(`invalid workflow run id ${JSON.stringify(run.id)}`);
   if (!RUN_PATH.test(run.stepDir)) throw new Error(`invalid step directory ${JSON.stringify(run.stepDir)}`);
   const sub = (index?: number) => (index === undefined ? run.stepDir : `${run.stepDir}/${checkIndex(index)}`);
   const runDir = join(runsRoot, run.id);

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@cairn/adapters/postgres';
-import type { JobRecord, JobSpec, JobState, SiteDescription } from '@cairn/contracts';
+import { isFinal, type JobRecord, type JobSpec, type JobState, type SiteDescription } from '@cairn/contracts';
 import { JobsPort, SitePort } from './engine-ports';
 import { workflowMigrations } from './migrations';
 import { parseWorkflow } from '@cairn/workflow-language';
@@ -89,7 +89,7 @@ export class ScriptedJobs extends JobsPort {
   }
   /** Live jobs whose name contains `name`. */
   live(name: string): JobRecord[] {
-    return [...this.jobs.values()].filter((j) => j.spec.name.includes(name) && !['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'].includes(j.state));
+    return [...this.jobs.values()].filter((j) => j.spec.name.includes(name) && !isFinal(j.state));
   }
   end(job: JobRecord, state: JobState, exitCode: number | null = state === 'COMPLETED' ? 0 : 1): void {
     job.state = state;
