@@ -2,10 +2,10 @@ import { isFinal, isStepFinal, type JobRecord, type StepState } from '@cairn/con
 import type { Logger } from '@cairn/logging';
 import { classifyRefusal, type JobsPort, type SitePort } from './engine-ports';
 import { LoopSettler } from './loop-settler';
-import { arrayStepJobs, nodeKey, RenderError, type RunInfo, runStepJobs, scopeSteps, stepOf } from '@cairn/workflow-planner';
+import { arrayStepJobs, nodeKey, RenderError, type RunInfo, runStepJobs, scopeSteps, type StepJob, stepOf } from '@cairn/workflow-planner';
 import { resolveItems } from './step-items';
 import { DEFAULT_TRANSIENT_RETRY, TRANSIENT_CLEARED, TransientRetries, type TransientRetryPolicy, transientReady } from './transient-retries';
-import type { JobLinkRow, NewJobLink, NodeRow, RunRow, WorkflowStore } from './workflow.store';
+import type { JobLinkRow, NodeRow, RunRow, WorkflowStore } from './workflow.store';
 import { dependencies, type ParsedStep } from '@cairn/workflow-language';
 
 /** A step stopped by its time limit with a checkpoint is requeued at most this often. */
@@ -113,7 +113,7 @@ export class WorkflowEngine {
   /** Records the jobs of the instance's next attempt (all its items, or those not yet done). */
   private async launch(run: RunRow, info: RunInfo, node: NodeRow, at: Date): Promise<void> {
     const gen = node.gen + 1;
-    let links: NewJobLink[];
+    let links: StepJob[];
     let items = node.items;
     let exits = node.item_exit;
     try {

@@ -15,6 +15,7 @@ import type {
   WorkflowRunsTable,
 } from './workflow.tables';
 import type { ParsedWorkflow } from '@cairn/workflow-language';
+import type { StepJob } from '@cairn/workflow-planner';
 import { toWorkflowRecord } from './workflow-record.mapper';
 
 export type RunRow = Selectable<WorkflowRunsTable>;
@@ -31,15 +32,6 @@ export interface NewNode {
   scope: string;
   iteration: number;
   kind: 'run' | 'array' | 'loop';
-}
-
-export interface NewJobLink {
-  requestId: string;
-  nodeKey: string;
-  gen: number;
-  chunk: number;
-  spec: WorkflowJobsTable['spec']['__select__'];
-  itemIndices?: number[];
 }
 
 type Tx = Transaction<WorkflowDb>;
@@ -176,7 +168,7 @@ export class WorkflowStore {
    * Changes a step instance and records new jobs for it, atomically, with the step's event.
    * Jobs are recorded before they are submitted: their request ids make submission idempotent.
    */
-  async updateNode(runId: string, key: string, patch: Updateable<WorkflowNodesTable>, at: Date, newJobs: NewJobLink[] = []): Promise<void> {
+  async updateNode(runId: string, key: string, patch: Updateable<WorkflowNodesTable>, at: Date, newJobs: StepJob[] = []): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await tx.updateTable('workflow_nodes').set({ ...patch, updated_at: at }).where('run_id', '=', runId).where('key', '=', key).execute();
       await this.insertJobsTx(tx, runId, newJobs, at);
@@ -258,7 +250,7 @@ export class WorkflowStore {
     for (const { key } of inserted) await this.emitStep(tx, runId, key, at);
   }
 
-  private async insertJobsTx(tx: Tx, runId: string, jobs: NewJobLink[], at: Date): Promise<void> {
+  private async insertJobsTx(tx: Tx, runId: string, jobs: StepJob[], at: Date): Promise<void> {
     if (jobs.length === 0) return;
     await tx
       .insertInto('workflow_jobs')
