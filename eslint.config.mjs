@@ -75,6 +75,10 @@ export default [
       'no-restricted-syntax': [
         'error',
         { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+        {
+          selector: 'Decorator > CallExpression[callee.name=/^(Injectable|Inject)$/]',
+          message: 'Objects are wired by hand in the capability\'s register() and handed to Nest as useValue providers keyed by their class (ADR 0007): no @Injectable() or @Inject().',
+        },
       ],
       'no-restricted-properties': [
         'error',
