@@ -9,3 +9,5 @@ export { byPeerAddress, peerHost, WatchLimiter } from './watch-limiter';
 export type { ClientKey, WatchCaller, WatchLimits } from './watch-limiter';
 export { serveWatch } from './watch-stream';
 export { gatewaySettings } from './gateway-settings';
+export { grpcHandlers } from './grpc-handlers';
+export type { GrpcHandlers, WatchHandler } from './grpc-handlers';

@@ -1,19 +1,23 @@
 import { isFinal, jobEventSchema, pb, streams, subjects } from '@cairn/contracts';
 import type { JetStreamRepository, JobsClient } from '@cairn/adapters/nats';
-import { type GrpcBinding, serveWatch, unary, type WatchLimiter } from '@cairn/grpc-server';
+import { type GrpcBinding, type GrpcHandlers, grpcHandlers, type WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { toJobId, toListQuery, toOutputQuery, toPbEvent, toPbJob, toSubmitCommand } from './job.mapper';
 import { jobServiceDefinition } from './job-service.definition';
 
 /** Binds cairn.v1.JobService: translate, delegate to the scheduler, translate back. */
 export class JobsGrpcController {
+  private readonly handlers: GrpcHandlers;
+
   constructor(
     private readonly scheduler: JobsClient,
     private readonly jetstream: JetStreamRepository,
     private readonly defaultSite: string,
-    private readonly logger: Logger,
-    private readonly watchLimiter: WatchLimiter,
-  ) {}
+    logger: Logger,
+    watchLimiter: WatchLimiter,
+  ) {
+    this.handlers = grpcHandlers(logger, watchLimiter);
+  }
 
   binding(): GrpcBinding {
     const implementation: pb.JobServiceServer = {
@@ -33,13 +37,13 @@ export class JobsGrpcController {
         const out = await this.scheduler.output(toOutputQuery(req));
         return { data: out.data, truncated: out.truncated };
       }),
-      watchJob: (call) => void serveWatch(call, this.watchLimiter, (signal) => this.events(call.request.jobId, signal), this.logger),
+      watchJob: this.handlers.watch((req: pb.WatchJobRequest, signal) => this.events(req.jobId, signal)),
     };
     return { name: 'cairn.v1.JobService', definition: jobServiceDefinition, implementation };
   }
 
   private unary<Req, Res>(handler: (req: Req) => Promise<Res>) {
-    return unary(handler, this.logger);
+    return this.handlers.unary(handler);
   }
 
   /**

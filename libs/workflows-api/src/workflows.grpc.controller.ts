@@ -1,19 +1,23 @@
 import { pb, streams, subjects, workflowEventSchema, type WorkflowState } from '@cairn/contracts';
 import type { JetStreamRepository, WorkflowsClient } from '@cairn/adapters/nats';
-import { type GrpcBinding, serveWatch, unary, type WatchLimiter } from '@cairn/grpc-server';
+import { type GrpcBinding, type GrpcHandlers, grpcHandlers, type WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { toListWorkflowsQuery, toPbWorkflow, toPbWorkflowEvent, toRequestId, toRunId } from './workflow.mapper';
 import { toPbPlan, toPlanCommand } from './workflow-plan.mapper';
 
 /** Binds cairn.v1.WorkflowService: translate, delegate to the scheduler, translate back. */
 export class WorkflowsGrpcController {
+  private readonly handlers: GrpcHandlers;
+
   constructor(
     private readonly scheduler: WorkflowsClient,
     private readonly jetstream: JetStreamRepository,
     private readonly defaultSite: string,
-    private readonly logger: Logger,
-    private readonly watchLimiter: WatchLimiter,
-  ) {}
+    logger: Logger,
+    watchLimiter: WatchLimiter,
+  ) {
+    this.handlers = grpcHandlers(logger, watchLimiter);
+  }
 
   binding(): GrpcBinding {
     const implementation: pb.WorkflowServiceServer = {
@@ -33,13 +37,13 @@ export class WorkflowsGrpcController {
         const page = await this.scheduler.list(toListWorkflowsQuery(request));
         return { workflows: page.workflows.map(toPbWorkflow), nextPageToken: page.nextPageToken };
       }),
-      watchWorkflow: (call) => void serveWatch(call, this.watchLimiter, (signal) => this.events(call.request.runId, signal), this.logger),
+      watchWorkflow: this.handlers.watch((req: pb.WatchWorkflowRequest, signal) => this.events(req.runId, signal)),
     };
     return { name: 'cairn.v1.WorkflowService', definition: pb.WorkflowServiceService, implementation };
   }
 
   private unary<Req, Res>(handler: (req: Req) => Promise<Res>) {
-    return unary(handler, this.logger);
+    return this.handlers.unary(handler);
   }
 
   /**
