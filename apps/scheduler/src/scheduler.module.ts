@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import type { Kysely } from '@cairn/adapters/postgres';
-import { JobsModule, jobsSettings, openSchedulerDatabase, SchedulerDatabaseCloser, schedulerMigrations } from '@cairn/jobs';
+import type { TablesOf } from '@cairn/adapters/postgres';
+import { JobsModule, jobsSettings, openSchedulerDatabase, type SchedulerDb, SchedulerDatabaseCloser, schedulerMigrations } from '@cairn/jobs';
 import { retryPolicyOf, type WorkflowDb, workflowMigrations, WorkflowsModule, workflowsSettings } from '@cairn/workflows';
 import type { ServiceDefinition } from '@cairn/service-kit';
 
@@ -26,9 +26,9 @@ export const schedulerService: ServiceDefinition<typeof schedulerSettings> = {
       // Closed last on shutdown, after every module stopped its work: PGlite gives its directory up cleanly.
       providers: [{ provide: SchedulerDatabaseCloser, useValue: new SchedulerDatabaseCloser(database) }],
       imports: [
-        JobsModule.register({ db: database.db, nats, logger, sites: config.sites, dispatchIntervalMs: config.dispatchIntervalMs }),
+        JobsModule.register({ db: database.db.withTables<TablesOf<SchedulerDb>>(), nats, logger, sites: config.sites, dispatchIntervalMs: config.dispatchIntervalMs }),
         WorkflowsModule.register({
-          db: database.db as unknown as Kysely<WorkflowDb>,
+          db: database.db.withTables<TablesOf<WorkflowDb>>(),
           nats,
           logger,
           sites: config.sites,

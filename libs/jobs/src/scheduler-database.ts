@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { type Database, type MigrationSet, openDatabase } from '@cairn/adapters/postgres';
 import type { Logger } from '@cairn/logging';
-import { SCHEDULER_SCHEMA, type SchedulerDb } from './jobs.tables';
+import { SCHEDULER_SCHEMA } from './jobs.tables';
 
 export interface SchedulerDatabaseOptions {
   /** CAIRN_DATABASE_URL; unset: the embedded database under `dataDir`. */
@@ -18,9 +18,11 @@ export interface SchedulerDatabaseOptions {
  * Opens the scheduler's schema (PostgreSQL, or the embedded PGlite) and brings its tables
  * up to date; says when it cleared the lock of a process that is gone. A second process on
  * the same embedded directory, or a failed migration, throws (the service refuses to start).
+ * The handle has no tables in its type: each capability takes its own view
+ * (`db.withTables<TablesOf<SchedulerDb>>()`).
  */
-export async function openSchedulerDatabase(options: SchedulerDatabaseOptions): Promise<Database<SchedulerDb>> {
-  const database = await openDatabase<SchedulerDb>({
+export async function openSchedulerDatabase(options: SchedulerDatabaseOptions): Promise<Database<Record<never, never>>> {
+  const database = await openDatabase<Record<never, never>>({
     url: options.databaseUrl,
     embeddedDir: join(options.dataDir, 'scheduler', 'pglite'),
     schema: SCHEDULER_SCHEMA,
@@ -37,7 +39,7 @@ export async function openSchedulerDatabase(options: SchedulerDatabaseOptions): 
  * directory up cleanly.
  */
 export class SchedulerDatabaseCloser implements OnApplicationShutdown {
-  constructor(private readonly database: Pick<Database<SchedulerDb>, 'close'>) {}
+  constructor(private readonly database: { close(): Promise<void> }) {}
 
   onApplicationShutdown(): Promise<void> {
     return this.database.close();

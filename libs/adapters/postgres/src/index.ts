@@ -12,3 +12,4 @@ export { keysetPage } from './keyset-page';
 export type { KeysetKey, KeysetRequest } from './keyset-page';
 export { outboxTable } from './outbox-table';
 export type { OutboxTable } from './outbox-table';
+export type { SharedSchema, TablesOf } from './table-views';
