@@ -4,4 +4,6 @@
 module.exports = {
   projects: ['<rootDir>/libs/**/jest.int.config.js', '<rootDir>/test/jest.int.config.js'],
   maxWorkers: 1,
+  // testTimeout is a global option: the projects' preset value does not apply under `projects`.
+  testTimeout: require('./jest.int.preset.js').testTimeout,
 };
