@@ -1,5 +1,5 @@
 import { isFinal, jobEventSchema, pb, streams, subjects } from '@cairn/contracts';
-import type { JetStreamRepository, JobsClient } from '@cairn/adapters/nats';
+import { followRecord, type JetStreamRepository, type JobsClient } from '@cairn/adapters/nats';
 import { type GrpcBinding, type GrpcHandlers, grpcHandlers, type WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { toJobId, toListQuery, toOutputQuery, toPbEvent, toPbJob, toSubmitCommand } from './job.mapper';
@@ -54,15 +54,19 @@ export class JobsGrpcController {
   private async *events(rawJobId: string, signal: AbortSignal): AsyncGenerator<pb.WatchJobResponse> {
     const jobId = toJobId(rawJobId);
     const job = await this.scheduler.get(jobId);
-    const subject = subjects.jobEvents(jobId);
-    if (isFinal(job.state) && (await this.jetstream.lastOn(streams.jobEvents.name, subject)) === undefined) {
-      yield toPbEvent({ jobId, sequence: 0, state: job.state, exitCode: job.exitCode, slurmJobId: job.slurmJobId, reason: job.reason, time: job.updateTime });
-      return;
-    }
-    for await (const raw of this.jetstream.follow(subject, signal)) {
-      const event = jobEventSchema.parse(raw);
-      yield toPbEvent(event);
-      if (isFinal(event.state)) return;
-    }
+    yield* followRecord(
+      this.jetstream,
+      {
+        stream: streams.jobEvents.name,
+        subject: subjects.jobEvents(jobId),
+        finished: isFinal(job.state),
+        snapshot: () => [toPbEvent({ jobId, sequence: 0, state: job.state, exitCode: job.exitCode, slurmJobId: job.slurmJobId, reason: job.reason, time: job.updateTime })],
+        next: (raw) => {
+          const event = jobEventSchema.parse(raw);
+          return { message: toPbEvent(event), last: isFinal(event.state) };
+        },
+      },
+      signal,
+    );
   }
 }

@@ -1,5 +1,5 @@
-import { pb, streams, subjects, workflowEventSchema, type WorkflowState } from '@cairn/contracts';
-import type { JetStreamRepository, WorkflowsClient } from '@cairn/adapters/nats';
+import { isRunFinal, pb, streams, subjects, workflowEventSchema, type WorkflowRecord, type WorkflowState } from '@cairn/contracts';
+import { followRecord, type JetStreamRepository, type WorkflowsClient } from '@cairn/adapters/nats';
 import { type GrpcBinding, type GrpcHandlers, grpcHandlers, type WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { toListWorkflowsQuery, toPbWorkflow, toPbWorkflowEvent, toRequestId, toRunId } from './workflow.mapper';
@@ -55,21 +55,30 @@ export class WorkflowsGrpcController {
   private async *events(rawRunId: string, signal: AbortSignal): AsyncGenerator<pb.WatchWorkflowResponse> {
     const runId = toRunId(rawRunId);
     const first = await this.scheduler.get(runId);
-    const subject = subjects.workflowEvents(runId);
-    if (first.state !== 'RUNNING' && (await this.jetstream.lastOn(streams.workflowEvents.name, subject)) === undefined) {
-      const at = { runId, sequence: 0, time: first.updateTime };
-      for (const step of first.steps) yield toPbWorkflowEvent({ ...at, kind: 'step', step }, first.state);
-      for (const iteration of first.iterations) yield toPbWorkflowEvent({ ...at, kind: 'iteration', iteration }, first.state);
-      yield toPbWorkflowEvent({ ...at, kind: 'run', run: { state: first.state, reason: first.reason } }, first.state);
-      return;
-    }
     // A run's first event is its RUNNING; each run event carries the state on from there.
     let state: WorkflowState = 'RUNNING';
-    for await (const raw of this.jetstream.follow(subject, signal)) {
-      const event = workflowEventSchema.parse(raw);
-      if (event.run) state = event.run.state;
-      yield toPbWorkflowEvent(event, state);
-      if (event.kind === 'run' && state !== 'RUNNING') return;
-    }
+    yield* followRecord(
+      this.jetstream,
+      {
+        stream: streams.workflowEvents.name,
+        subject: subjects.workflowEvents(runId),
+        finished: isRunFinal(first.state),
+        snapshot: () => snapshotOf(first),
+        next: (raw) => {
+          const event = workflowEventSchema.parse(raw);
+          if (event.run) state = event.run.state;
+          return { message: toPbWorkflowEvent(event, state), last: event.kind === 'run' && isRunFinal(state) };
+        },
+      },
+      signal,
+    );
   }
+}
+
+/** A finished run as events numbered 0: one per step instance and iteration, then the run. */
+function* snapshotOf(run: WorkflowRecord): Generator<pb.WatchWorkflowResponse> {
+  const at = { runId: run.runId, sequence: 0, time: run.updateTime };
+  for (const step of run.steps) yield toPbWorkflowEvent({ ...at, kind: 'step', step }, run.state);
+  for (const iteration of run.iterations) yield toPbWorkflowEvent({ ...at, kind: 'iteration', iteration }, run.state);
+  yield toPbWorkflowEvent({ ...at, kind: 'run', run: { state: run.state, reason: run.reason } }, run.state);
 }

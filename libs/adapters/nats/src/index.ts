@@ -15,3 +15,5 @@ export { JobsClient } from './jobs.client';
 export { WorkflowsClient } from './workflows.client';
 export { OutboxRelay } from './outbox-relay';
 export type { OutboxDrain, OutboxRelayOptions, OutboxRows } from './outbox-relay';
+export { followRecord } from './follow-record';
+export type { FollowRecordOptions } from './follow-record';
