@@ -1,4 +1,4 @@
-import { type KeysetKey, keysetPage, type Kysely, outboxTable, type OutboxTable, type Selectable, type Transaction } from '@cairn/adapters/postgres';
+import { type KeysetKey, keysetPage, type Kysely, likePrefix, outboxTable, type OutboxTable, type Selectable, type Transaction } from '@cairn/adapters/postgres';
 import {
   canTransition,
   type JobEvent,
@@ -92,7 +92,7 @@ export class JobStore {
     let q = this.db.selectFrom('jobs').selectAll();
     if (query.states.length > 0) q = q.where('state', 'in', query.states);
     if (query.site) q = q.where('site', '=', query.site);
-    if (query.namePrefix) q = q.where('name', 'like', `${query.namePrefix.replace(/[\\%_]/g, '\\$&')}%`);
+    if (query.namePrefix) q = q.where('name', 'like', likePrefix(query.namePrefix));
     return keysetPage(q, query, jobKey, 'ListJobs', (row) => jsonBytes(toJobRecord(row)));
   }
 

@@ -1,4 +1,4 @@
-import { type KeysetKey, keysetPage, type Kysely, outboxTable, type OutboxTable, type Selectable, type Transaction, type Updateable } from '@cairn/adapters/postgres';
+import { type KeysetKey, keysetPage, type Kysely, likePrefix, outboxTable, type OutboxTable, type Selectable, type Transaction, type Updateable } from '@cairn/adapters/postgres';
 import {
   jsonBytes,
   type ListWorkflowsQuery,
@@ -101,7 +101,7 @@ export class WorkflowStore {
   listRuns(query: ListWorkflowsQuery): Promise<{ rows: RunRow[]; nextPageToken: string }> {
     let q = this.db.selectFrom('workflow_runs').selectAll();
     if (query.states.length > 0) q = q.where('state', 'in', query.states);
-    if (query.namePrefix) q = q.where('name', 'like', `${query.namePrefix.replace(/[\\%_]/g, '\\$&')}%`);
+    if (query.namePrefix) q = q.where('name', 'like', likePrefix(query.namePrefix));
     return keysetPage(q, query, runKey, 'ListWorkflows', (row) => jsonBytes(toWorkflowRecord(row)));
   }
 

@@ -13,3 +13,4 @@ export type { KeysetKey, KeysetRequest } from './keyset-page';
 export { outboxTable } from './outbox-table';
 export type { OutboxTable } from './outbox-table';
 export type { SharedSchema, TablesOf } from './table-views';
+export { likePrefix } from './like-prefix';
