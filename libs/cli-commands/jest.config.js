@@ -1,1 +1,6 @@
-module.exports = { displayName: 'cli-commands', preset: '../../jest.preset.js', rootDir: __dirname };
+module.exports = {
+  displayName: 'cli-commands',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+  setupFiles: ['<rootDir>/jest.setup.js'],
+};

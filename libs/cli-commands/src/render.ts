@@ -53,7 +53,13 @@ export function formatDuration(ms: number): string {
 export function table(headers: string[], rows: string[][]): string {
   const visible = (s: string) => stripVTControlCharacters(s).length;
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i] ?? ''))));
-  const line = (cells: string[]) => cells.map((c, i) => c + ' '.repeat((widths[i] ?? 0) - visible(c))).join('  ').trimEnd();
+  const line = (cells: string[]) => {
+    // Cells that show nothing at the end of a row (possibly only colour codes) add no padding.
+    let last = cells.length;
+    while (last > 0 && visible(cells[last - 1] ?? '') === 0) last -= 1;
+    const shown = cells.slice(0, last);
+    return shown.map((c, i) => (i === shown.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - visible(c)))).join('  ').trimEnd();
+  };
   return [pc.bold(line(headers)), ...rows.map(line)].join('\n');
 }
 
