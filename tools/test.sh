@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false FORCE_COLOR=0
+# CI runs every target for real: Nx keeps its cache under ~/.nx, shared by every clone on
+# the machine, and a replayed integration result would not have touched the real parts.
+if [[ "${CI:-}" == true ]]; then export NX_SKIP_NX_CACHE=true; fi
 # PGlite (the embedded PostgreSQL some specs use) loads its WASM through a dynamic import,
 # which Jest's sandbox allows only with this flag.
 export NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}"
