@@ -4,6 +4,8 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'ALREADY_EXISTS',
   'FAILED_PRECONDITION',
+  /** The caller has no valid credentials (no token, or one that failed verification). */
+  'UNAUTHENTICATED',
   'PERMISSION_DENIED',
   /** A size or count limit inside the system (e.g. a message over NATS's max_payload): do not retry as is. */
   'RESOURCE_EXHAUSTED',
@@ -28,4 +30,6 @@ export class CairnError extends Error {
 
 export const invalid = (message: string) => new CairnError('INVALID_ARGUMENT', message);
 export const notFound = (message: string) => new CairnError('NOT_FOUND', message);
+export const unauthenticated = (message: string) => new CairnError('UNAUTHENTICATED', message);
+export const denied = (message: string) => new CairnError('PERMISSION_DENIED', message);
 export const exhausted = (message: string) => new CairnError('RESOURCE_EXHAUSTED', message);

@@ -1,7 +1,8 @@
 /** Generated protobuf types and the grpc-js service definition (ts-proto; never edit). */
 export * as pb from './pb';
 export { subjects, streams, consumers } from './subjects';
-export { CairnError, ERROR_CODES, exhausted, invalid, notFound } from './errors';
+export { CairnError, denied, ERROR_CODES, exhausted, invalid, notFound, unauthenticated } from './errors';
+export * from './identity';
 export type { ErrorCode } from './errors';
 export { JOB_STATES, FINAL_STATES, canTransition, isFinal, jobStateSchema } from './job-state';
 export type { JobState } from './job-state';

@@ -120,6 +120,7 @@ function isTransient(code: ErrorCode): boolean {
     case 'NOT_FOUND':
     case 'ALREADY_EXISTS':
     case 'FAILED_PRECONDITION':
+    case 'UNAUTHENTICATED':
     case 'PERMISSION_DENIED':
     case 'RESOURCE_EXHAUSTED':
     case 'UNIMPLEMENTED':
