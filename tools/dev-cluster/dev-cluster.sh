@@ -50,6 +50,9 @@ SLURM_LOG_DIR=/var/log/slurm
 MUNGE_PID=/run/munge/munged.pid
 # The unprivileged user (and group of the same name) Cairn's jobs run as.
 JOB_USER=cairn-job
+# The dev identity world's people: local POSIX users (own primary group, uid >= 1000,
+# a home directory), the same names as the dev IdP's accounts.
+PEOPLE=(alice bob carol)
 # NATS
 NATS_DIR="$STATE/nats"
 NATS_CONF="$NATS_DIR/nats.conf"
@@ -468,6 +471,34 @@ ensure_job_user() {
   else
     say "job user" "$JOB_USER exists (uid $(id -u "$JOB_USER"), gid $(id -g "$JOB_USER"))"
   fi
+}
+
+# ---------------------------------------------------------------------------
+# up: the dev identity world's people (local POSIX users)
+# ---------------------------------------------------------------------------
+
+people_up() {
+  local u
+  for u in "${PEOPLE[@]}"; do
+    getent passwd "$u" >/dev/null 2>&1 || return 1
+  done
+}
+
+# ensure_people: alice, bob and carol, each a normal user (uid >= 1000) with a group of
+# the same name and a home directory, created once; Cairn runs their jobs as them.
+ensure_people() {
+  local u made=()
+  for u in "${PEOPLE[@]}"; do
+    if ! getent passwd "$u" >/dev/null; then
+      useradd --create-home --user-group --shell /bin/bash "$u" || die "people: useradd $u failed"
+      made+=("$u")
+    fi
+    (($(id -u "$u") >= 1000)) || die "people: $u exists with uid $(id -u "$u") (< 1000); remove it or give it a normal uid"
+    [[ $(id -gn "$u") == "$u" ]] || die "people: $u's primary group is $(id -gn "$u"), not $u"
+    # A home only its owner can write (useradd's HOME_MODE; an older one may be 0755).
+    chmod go-w "$(getent passwd "$u" | cut -d: -f6)"
+  done
+  say people "${PEOPLE[*]}$( ((${#made[@]})) && echo " (created ${made[*]})" || echo " exist")"
 }
 
 # ---------------------------------------------------------------------------
@@ -1196,6 +1227,7 @@ cmd_up() {
   start_slurm
   open_fuse
   ensure_job_user
+  ensure_people
   start_nats
   start_postgres
   start_registry
@@ -1226,6 +1258,7 @@ cmd_status() {
   line slurmctld "scontrol ping" slurmctld_up
   line slurmd "node $host: ${node_state:-unknown}, partition $SLURM_PARTITION" slurmd_up
   line "job user" "$JOB_USER (Cairn's jobs run as it)" job_user_up
+  line people "${PEOPLE[*]} (local users)" people_up
   line nats "$NATS_URL (JetStream, users only, monitor $NATS_MONITOR)" nats_secure_up
   line postgres "$DATABASE_URL" postgres_up
   line registry "http://$REGISTRY/v2/" registry_up
