@@ -24,9 +24,15 @@ export function wrap(error: unknown): GatewayError {
 export type UnaryMethod<Req, Res> = (req: Req, md: Metadata, opts: object, cb: (e: ServiceError | null, r: Res) => void) => unknown;
 
 /** Calls a grpc-js unary method as a promise, with a deadline; errors as GatewayError. */
-export function callUnary<Req, Res>(client: object, method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
+export function callUnary<Req, Res>(
+  client: object,
+  method: UnaryMethod<Req, Res>,
+  request: Req,
+  deadlineMs: number,
+  metadata: Metadata = new Metadata(),
+): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method.call(client, request, new Metadata(), { deadline: Date.now() + deadlineMs }, (error, response) =>
+    method.call(client, request, metadata, { deadline: Date.now() + deadlineMs }, (error, response) =>
       error ? reject(wrap(error)) : resolve(response),
     );
   });
@@ -35,11 +41,15 @@ export function callUnary<Req, Res>(client: object, method: UnaryMethod<Req, Res
 /**
  * A server stream as an async iterator: it ends when the server ends the stream or when
  * `signal` aborts (quietly), and throws a GatewayError when the stream fails. Leaving the
- * loop early cancels the call.
+ * loop early cancels the call. An error of `open` itself (no token) is thrown as is.
  */
-export async function* readStream<T>(open: () => ClientReadableStream<T>, signal?: AbortSignal): AsyncGenerator<T> {
+export async function* readStream<T>(open: () => ClientReadableStream<T> | Promise<ClientReadableStream<T>>, signal?: AbortSignal): AsyncGenerator<T> {
   if (signal?.aborted) return;
-  const stream = open();
+  const stream = await open();
+  if (signal?.aborted) {
+    stream.cancel();
+    return;
+  }
   const cancel = () => stream.cancel();
   signal?.addEventListener('abort', cancel, { once: true });
   try {

@@ -1,3 +1,12 @@
 export { GatewayError } from './gateway-call';
+export {
+  bearerCallCredentials,
+  callMetadata,
+  checkBearerToken,
+  type ClientOptions,
+  MAX_TOKEN_BYTES,
+  type TokenProvider,
+  type TokenSource,
+} from './client-options';
 export { JobsClient } from './jobs.client';
 export { WorkflowsClient } from './workflows.client';

@@ -1,5 +1,5 @@
-import { credentials } from '@grpc/grpc-js';
 import { pb } from '@cairn/contracts';
+import { channelCredentials, type ClientOptions, callMetadata } from './client-options';
 import { callUnary, readStream, required, type UnaryMethod } from './gateway-call';
 
 /**
@@ -9,12 +9,15 @@ import { callUnary, readStream, required, type UnaryMethod } from './gateway-cal
 export class JobsClient {
   private readonly client: pb.JobServiceClient;
 
-  constructor(address: string) {
-    this.client = new pb.JobServiceClient(address, credentials.createInsecure());
+  constructor(
+    address: string,
+    private readonly options: ClientOptions = {},
+  ) {
+    this.client = new pb.JobServiceClient(address, channelCredentials(options));
   }
 
-  private call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
-    return callUnary(this.client, method, request, deadlineMs);
+  private async call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
+    return callUnary(this.client, method, request, deadlineMs, await callMetadata(this.options.token));
   }
 
   submitJob(request: pb.SubmitJobRequest): Promise<pb.SubmitJobResponse> {
@@ -41,7 +44,7 @@ export class JobsClient {
 
   /** Every state change of the job, until its final state; ends quietly when `signal` aborts. */
   watchJob(jobId: string, signal?: AbortSignal): AsyncGenerator<pb.WatchJobResponse> {
-    return readStream(() => this.client.watchJob({ jobId }), signal);
+    return readStream(async () => this.client.watchJob({ jobId }, await callMetadata(this.options.token)), signal);
   }
 
   close(): void {

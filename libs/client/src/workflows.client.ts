@@ -1,5 +1,5 @@
-import { credentials } from '@grpc/grpc-js';
 import { pb } from '@cairn/contracts';
+import { channelCredentials, type ClientOptions, callMetadata } from './client-options';
 import { callUnary, readStream, required, type UnaryMethod } from './gateway-call';
 
 /**
@@ -9,12 +9,15 @@ import { callUnary, readStream, required, type UnaryMethod } from './gateway-cal
 export class WorkflowsClient {
   private readonly client: pb.WorkflowServiceClient;
 
-  constructor(address: string) {
-    this.client = new pb.WorkflowServiceClient(address, credentials.createInsecure());
+  constructor(
+    address: string,
+    private readonly options: ClientOptions = {},
+  ) {
+    this.client = new pb.WorkflowServiceClient(address, channelCredentials(options));
   }
 
-  private call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
-    return callUnary(this.client, method, request, deadlineMs);
+  private async call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
+    return callUnary(this.client, method, request, deadlineMs, await callMetadata(this.options.token));
   }
 
   /** Plans (dryRun) or starts a run; with a requestId, a repeated submission returns the first run. */
@@ -43,7 +46,7 @@ export class WorkflowsClient {
    * when the stream fails.
    */
   watchWorkflow(runId: string, signal?: AbortSignal): AsyncGenerator<pb.WatchWorkflowResponse> {
-    return readStream(() => this.client.watchWorkflow({ runId }), signal);
+    return readStream(async () => this.client.watchWorkflow({ runId }, await callMetadata(this.options.token)), signal);
   }
 
   close(): void {

@@ -1,0 +1,61 @@
+import { type CallCredentials, type ChannelCredentials, credentials, Metadata, status } from '@grpc/grpc-js';
+
+/** Gives the bearer token for the next call; asked before every call, so it may refresh. */
+export type TokenProvider = () => string | Promise<string>;
+
+/** A fixed bearer token, or a provider asked before every call. */
+export type TokenSource = string | TokenProvider;
+
+/** How a client reaches the gateway and presents its caller. */
+export interface ClientOptions {
+  /**
+   * Sent as `authorization: Bearer <token>` on every unary and streaming call. An error
+   * the provider throws is thrown as is by the call (nothing is sent).
+   */
+  token?: TokenSource;
+}
+
+// RFC 6750 b64token: what may follow "Bearer " (a JWT fits). Anything else (a space, a
+// line break, a control character) would forge or break the header: refused, not sent.
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** Longest token sent (a JWT with many group claims fits; a header this size is already unusual). */
+export const MAX_TOKEN_BYTES = 16 * 1024;
+
+/** Refuses a token that cannot be a bearer token; the message never contains the token. */
+export function checkBearerToken(token: unknown): string {
+  if (typeof token !== 'string' || token.length === 0) throw new TypeError('the bearer token is empty');
+  if (token.length > MAX_TOKEN_BYTES) throw new TypeError(`the bearer token is longer than ${MAX_TOKEN_BYTES} bytes`);
+  if (!BEARER_TOKEN.test(token)) throw new TypeError('the bearer token has characters a bearer token cannot have (RFC 6750)');
+  return token;
+}
+
+/** The metadata of one call: `authorization: Bearer <token>` when a token is configured. */
+export async function callMetadata(token: TokenSource | undefined): Promise<Metadata> {
+  const metadata = new Metadata();
+  if (token === undefined) return metadata;
+  const value = checkBearerToken(typeof token === 'string' ? token : await token());
+  metadata.set('authorization', `Bearer ${value}`);
+  return metadata;
+}
+
+/** The channel's credentials (plaintext for now; TLS options go here). */
+export function channelCredentials(options: ClientOptions): ChannelCredentials {
+  void options;
+  return credentials.createInsecure();
+}
+
+/**
+ * The same token as grpc-js call credentials, for code that uses the generated grpc-js
+ * clients directly: pass `{ credentials: bearerCallCredentials(token) }` as a call's
+ * options. grpc-js (1.14) sends per-call credentials on plaintext channels too, whereas
+ * composing them into plaintext channel credentials throws ("Cannot compose insecure
+ * credentials"). A provider's error fails the call with UNAUTHENTICATED.
+ */
+export function bearerCallCredentials(token: TokenSource): CallCredentials {
+  return credentials.createFromMetadataGenerator((_params, callback) => {
+    callMetadata(token).then(
+      (metadata) => callback(null, metadata),
+      (error: unknown) => callback(Object.assign(new Error(error instanceof Error ? error.message : String(error)), { code: status.UNAUTHENTICATED })),
+    );
+  });
+}
