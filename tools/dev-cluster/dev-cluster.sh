@@ -10,6 +10,13 @@
 # those files change. And the unprivileged user cairn-job (own group), which Cairn's
 # agent runs every job as (it refuses root).
 #
+# The dev identity world: the local users alice, bob and carol (own groups, homes), and
+# Slurm accounting (slurmdbd over MariaDB, started before slurmctld) that enforces who may
+# charge which account: alice-lab (alice; her default), genomics (alice, bob; bob's
+# default), ops (carol), and cairn (root and cairn-job; their default). sbatch refuses any
+# other account; sacct shows every job's account and user. MariaDB listens on its socket
+# only; slurmdbd's database password is generated once into $STATE/slurmdbd/db.secret.
+#
 # Usage: dev-cluster.sh [up|status|down|env]
 #   up      (default) install missing Debian packages, start every part that is not
 #           already answering, write $STATE/env, print a status table. Idempotent.
@@ -39,6 +46,7 @@ BUILD_TIMEOUT="${CAIRN_DEV_BUILD_TIMEOUT:-900}"
 PACKAGES=(slurm-wlm munge nats-server postgresql charliecloud-runtime squashfs-tools
   squashfuse skopeo umoci docker-registry busybox-static jq curl python3-grpcio
   python3-grpc-tools procps protobuf-compiler libprotobuf-dev mmdebstrap)
+PACKAGES+=(mariadb-server slurmdbd) # Slurm accounting
 
 # Slurm
 SLURM_CONF=/etc/slurm/slurm.conf
@@ -46,6 +54,32 @@ SLURM_PARTITION=debug
 SLURMCTLD_PID=/run/slurmctld.pid
 SLURMD_PID=/run/slurmd.pid
 SLURM_LOG_DIR=/var/log/slurm
+# Slurm accounting: slurmdbd over MariaDB. MariaDB listens on its Unix socket only
+# (no TCP port) with its data in the Debian default /var/lib/mysql; its options are
+# MARIADB_CONF, and MARIADB_STAMP holds the hash of the options the running server was
+# started with (a change restarts it). slurmdbd's database password is generated once
+# into ACCT_DB_SECRET (root only, 0600) and reaches slurmdbd through SLURMDBD_CONF
+# (slurm only, 0600).
+SLURM_CLUSTER=cairn-dev
+SLURMDBD_CONF=/etc/slurm/slurmdbd.conf
+SLURMDBD_PID=/run/slurmdbd.pid
+SLURMDBD_PORT=6819
+ACCT_DIR="$STATE/slurmdbd"
+ACCT_DB=slurm_acct_db
+ACCT_DB_USER=slurm
+ACCT_DB_SECRET="$ACCT_DIR/db.secret"
+MARIADB_CONF="$ACCT_DIR/mariadb.cnf"
+MARIADB_STAMP="$ACCT_DIR/mariadb.cnf.running"
+MARIADB_PID="$ACCT_DIR/mariadbd.pid"
+MARIADB_DATA=/var/lib/mysql
+MARIADB_SOCKET=/run/mysqld/mysqld.sock
+# Slurm accounts and who may charge them (AccountingStorageEnforce=associations, so Slurm
+# itself refuses any other account). Each PEOPLE_ASSOCS entry is user:account[,account...]
+# with the user's default account first. SERVICE_ACCOUNT is for root and the job user
+# (JOB_USER), which Cairn and its tests submit as; it is their default.
+SLURM_SERVICE_ACCOUNT=cairn
+SLURM_ACCOUNTS=(alice-lab genomics ops "$SLURM_SERVICE_ACCOUNT")
+PEOPLE_ASSOCS=("alice:alice-lab,genomics" "bob:genomics" "carol:ops")
 # munge
 MUNGE_PID=/run/munge/munged.pid
 # The unprivileged user (and group of the same name) Cairn's jobs run as.
@@ -233,6 +267,20 @@ slurmctld_up() {
 
 slurmd_up() { pid_alive "$SLURMD_PID" slurmd; }
 
+mariadb_up() { mariadb-admin --protocol=socket --socket="$MARIADB_SOCKET" ping >/dev/null 2>&1; }
+
+# slurmdbd runs and takes connections on its port.
+slurmdbd_up() {
+  pid_alive "$SLURMDBD_PID" slurmdbd && (exec 3<>"/dev/tcp/127.0.0.1/$SLURMDBD_PORT") 2>/dev/null
+}
+
+# The controller holds every association up sets (it enforces them from its cache).
+accounting_up() {
+  local have
+  have=$(acct_controller_assocs) || return 1
+  [[ -z $(comm -23 <(acct_wanted_assocs | sort) <(sort <<<"$have")) ]]
+}
+
 # The node's state as sinfo prints it (idle, mix, alloc, down*, drain, ...).
 slurm_node_state() { sinfo -h -N -n "$(hostname -s)" -o %t 2>/dev/null | head -n 1; }
 
@@ -349,14 +397,20 @@ slurm_conf() {
   cat <<EOF
 # Written by tools/dev-cluster/dev-cluster.sh; local edits are overwritten.
 # Single-node Slurm 22.05 for Cairn development and CI.
-ClusterName=cairn-dev
+ClusterName=$SLURM_CLUSTER
 SlurmctldHost=localhost
 SlurmUser=slurm
 AuthType=auth/munge
 CredType=cred/munge
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
+JobAcctGatherType=jobacct_gather/linux
+# Accounting through slurmdbd: a job must charge an account its user is associated with.
+AccountingStorageType=accounting_storage/slurmdbd
+AccountingStorageHost=localhost
+AccountingStoragePort=$SLURMDBD_PORT
+AccountingStorageEnforce=associations,limits,qos
+AccountingStoreFlags=job_comment
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 MpiDefault=none
@@ -429,6 +483,12 @@ start_slurm() {
       restarted=1
     fi
   fi
+  # slurmdbd knows the cluster before its controller connects; a controller that ran
+  # before the cluster was registered is restarted.
+  if register_cluster && { slurmctld_up || pid_alive "$SLURMCTLD_PID" slurmctld || slurmd_up; }; then
+    stop_slurm
+    restarted=1
+  fi
 
   if slurmctld_up && slurmd_up && slurm_node_ready; then
     say slurm "already up (node $(hostname -s) $(slurm_node_state))"
@@ -450,6 +510,235 @@ start_slurm() {
   fi
   wait_until "slurmd (node $(hostname -s) idle in sinfo)" "$SLURM_LOG_DIR/slurmd.log" slurm_node_ready
   say slurm "$( ((restarted)) && echo restarted || echo started) (node $(hostname -s) $(slurm_node_state), $(elapsed "$t0"))"
+}
+
+# ---------------------------------------------------------------------------
+# up: Slurm accounting (MariaDB, slurmdbd, accounts and associations)
+# ---------------------------------------------------------------------------
+
+# mariadb_sql: run the SQL on stdin as MariaDB's root (unix_socket authentication), print
+# rows tab-separated. SQL goes through stdin so that no password is ever in an argv.
+mariadb_sql() { mariadb --protocol=socket --socket="$MARIADB_SOCKET" -N -B; }
+
+# acct_password: slurmdbd's database password, generated into ACCT_DB_SECRET the first time.
+acct_password() {
+  local pw=''
+  if [[ ! -s $ACCT_DB_SECRET ]]; then
+    pw=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+    [[ ${#pw} -eq 48 ]] || die "accounting: could not read random bytes for a password"
+    (umask 077 && echo "$pw" >"$ACCT_DB_SECRET.tmp") && mv -f "$ACCT_DB_SECRET.tmp" "$ACCT_DB_SECRET"
+  fi
+  chmod 0600 "$ACCT_DB_SECRET"
+  read -r pw <"$ACCT_DB_SECRET"
+  [[ $pw =~ ^[0-9a-f]{48}$ ]] || die "accounting: $ACCT_DB_SECRET does not hold a password up wrote; remove it and run '$0 up' again"
+  echo "$pw"
+}
+
+start_mariadb() {
+  local t0 log="$LOGS/mariadb.log" want running='' how=started
+  t0=$(now_us)
+  mkdir -p "$ACCT_DIR"
+  chmod 0700 "$ACCT_DIR"
+  write_if_changed "$MARIADB_CONF" <<EOF || true
+# Written by tools/dev-cluster/dev-cluster.sh; local edits are overwritten.
+# Read after Debian's own options (--defaults-extra-file). Only slurmdbd uses this server.
+[mysqld]
+skip-networking
+socket = $MARIADB_SOCKET
+# slurmdbd logs an error below half of Slurm's recommended 1024M (pages are used lazily).
+innodb_buffer_pool_size = 512M
+innodb_lock_wait_timeout = 900
+EOF
+  want=$(sha256sum <"$MARIADB_CONF" | cut -d ' ' -f 1)
+  if mariadb_up; then
+    read -r running 2>/dev/null <"$MARIADB_STAMP" || running=''
+    if [[ $running == "$want" ]]; then
+      say mariadb "already up"
+      return 0
+    fi
+    pid_alive "$MARIADB_PID" mariadbd ||
+      die "mariadb: a server not started here answers on $MARIADB_SOCKET; stop it, then run '$0 up' again"
+    say mariadb "options changed; restarting"
+    stop_pidfile mariadb "$MARIADB_PID" mariadbd
+    how=restarted
+  fi
+  if [[ ! -d $MARIADB_DATA/mysql ]]; then
+    mariadb-install-db --user=mysql --datadir="$MARIADB_DATA" --skip-test-db \
+      --auth-root-authentication-method=socket >>"$log" 2>&1 ||
+      die "mariadb: mariadb-install-db failed; see $log" "$log"
+  fi
+  mkdir -p "${MARIADB_SOCKET%/*}"
+  chown mysql:mysql "${MARIADB_SOCKET%/*}"
+  chmod 0755 "${MARIADB_SOCKET%/*}"
+  # Errors go to stderr (Debian sets no log_error), so to $log.
+  nohup /usr/sbin/mariadbd --defaults-extra-file="$MARIADB_CONF" --user=mysql </dev/null >>"$log" 2>&1 &
+  echo $! >"$MARIADB_PID"
+  # The forked shell becomes mariadbd a moment later (exec): wait_until checks its name.
+  local i
+  for ((i = 0; i < 100; i++)); do
+    pid_alive "$MARIADB_PID" mariadbd && break
+    sleep 0.01
+  done
+  wait_until mariadb "$log" --pid "$MARIADB_PID" mariadbd mariadb_up
+  echo "$want" >"$MARIADB_STAMP"
+  say mariadb "$how ($(elapsed "$t0"))"
+}
+
+# ensure_acct_db: the database and its user with the current password (idempotent).
+ensure_acct_db() {
+  local pw
+  pw=$(acct_password)
+  mariadb_sql >/dev/null 2>>"$LOGS/mariadb.log" <<EOF ||
+CREATE DATABASE IF NOT EXISTS $ACCT_DB;
+CREATE USER IF NOT EXISTS '$ACCT_DB_USER'@'localhost';
+ALTER USER '$ACCT_DB_USER'@'localhost' IDENTIFIED BY '$pw';
+GRANT ALL ON $ACCT_DB.* TO '$ACCT_DB_USER'@'localhost';
+EOF
+    die "mariadb: could not create the database $ACCT_DB and its user; see $LOGS/mariadb.log" "$LOGS/mariadb.log"
+}
+
+slurmdbd_conf() {
+  cat <<EOF
+# Written by tools/dev-cluster/dev-cluster.sh; local edits are overwritten.
+AuthType=auth/munge
+DbdHost=localhost
+DbdPort=$SLURMDBD_PORT
+SlurmUser=slurm
+DebugLevel=info
+LogFile=$SLURM_LOG_DIR/slurmdbd.log
+PidFile=$SLURMDBD_PID
+StorageType=accounting_storage/mysql
+StorageHost=localhost
+StorageLoc=$ACCT_DB
+StorageUser=$ACCT_DB_USER
+StoragePass=$(acct_password)
+EOF
+}
+
+# write_slurmdbd_conf: SLURMDBD_CONF (slurm only, 0600: it holds the database password)
+# if its content changed. Returns 0 if it was (re)written, 1 if it was up to date.
+write_slurmdbd_conf() {
+  local tmp rc=1
+  tmp=$(umask 077 && mktemp "$SLURMDBD_CONF.XXXXXX")
+  slurmdbd_conf >"$tmp"
+  if [[ -f $SLURMDBD_CONF ]] && cmp -s "$tmp" "$SLURMDBD_CONF"; then
+    rm -f "$tmp"
+  else
+    mv -f "$tmp" "$SLURMDBD_CONF"
+    rc=0
+  fi
+  chown slurm:slurm "$SLURMDBD_CONF"
+  chmod 0600 "$SLURMDBD_CONF"
+  return "$rc"
+}
+
+start_slurmdbd() {
+  local t0 how=started
+  t0=$(now_us)
+  mkdir -p "$SLURM_LOG_DIR" /etc/slurm
+  chown slurm:slurm "$SLURM_LOG_DIR"
+  ensure_acct_db
+  if write_slurmdbd_conf && pid_alive "$SLURMDBD_PID" slurmdbd; then
+    say slurmdbd "wrote $SLURMDBD_CONF; restarting"
+    stop_pidfile slurmdbd "$SLURMDBD_PID" slurmdbd
+    how=restarted
+  fi
+  if slurmdbd_up; then
+    say slurmdbd "already up"
+    return 0
+  fi
+  if ! pid_alive "$SLURMDBD_PID" slurmdbd; then
+    # It daemonises itself; the rest of its output goes to $SLURM_LOG_DIR/slurmdbd.log.
+    /usr/sbin/slurmdbd </dev/null >>"$LOGS/slurmdbd.out" 2>&1 ||
+      die "slurmdbd: failed to start; see $SLURM_LOG_DIR/slurmdbd.log and $LOGS/slurmdbd.out" \
+        "$SLURM_LOG_DIR/slurmdbd.log"
+  fi
+  wait_until slurmdbd "$SLURM_LOG_DIR/slurmdbd.log" slurmdbd_up
+  say slurmdbd "$how ($(elapsed "$t0"))"
+}
+
+# sacctmgr_show ENTITY ARGS...: sacctmgr's parsable rows, no header.
+sacctmgr_show() { sacctmgr -n -P show "$@"; }
+
+# register_cluster: register the cluster in slurmdbd unless it is. Returns 0 if it
+# registered it now, 1 if it already was.
+register_cluster() {
+  local log="$LOGS/sacctmgr.log" have
+  have=$(sacctmgr_show cluster format=cluster 2>>"$log") ||
+    die "accounting: sacctmgr cannot reach slurmdbd; see $log and $SLURM_LOG_DIR/slurmdbd.log" "$log"
+  grep -qx -- "$SLURM_CLUSTER" <<<"$have" && return 1
+  sacctmgr -i add cluster "$SLURM_CLUSTER" >>"$log" 2>&1 ||
+    die "accounting: sacctmgr add cluster $SLURM_CLUSTER failed; see $log" "$log"
+  say accounting "registered cluster $SLURM_CLUSTER"
+}
+
+# acct_users: every user:account[,account...] entry (default account first).
+acct_users() {
+  printf '%s\n' "${PEOPLE_ASSOCS[@]}" "root:$SLURM_SERVICE_ACCOUNT" "$JOB_USER:$SLURM_SERVICE_ACCOUNT"
+}
+
+# acct_wanted_assocs: "account|user" per association up sets.
+acct_wanted_assocs() {
+  local user account accounts
+  while IFS=: read -r user accounts; do
+    for account in ${accounts//,/ }; do echo "$account|$user"; done
+  done < <(acct_users)
+}
+
+# acct_controller_assocs: "account|user" per user association the controller holds.
+acct_controller_assocs() {
+  local out
+  out=$(scontrol -o show assoc_mgr flags=assoc 2>/dev/null) || return 1
+  sed -n 's/^ClusterName=[^ ]* Account=\([^ ]*\) UserName=\([^ (]\{1,\}\)(.*/\1|\2/p' <<<"$out"
+}
+
+# ensure_accounting: the accounts, the users' associations and their default accounts,
+# with one sacctmgr call per kind of change and none when everything is in place. The
+# people hold exactly their accounts: any other association of theirs is removed.
+ensure_accounting() {
+  local t0 log="$LOGS/sacctmgr.log" assocs users account user accounts a entry changes=0 missing=()
+  t0=$(now_us)
+  assocs=$(sacctmgr_show assoc cluster="$SLURM_CLUSTER" format=account,user 2>>"$log") ||
+    die "accounting: sacctmgr cannot list associations; see $log" "$log"
+  users=$(sacctmgr_show user format=user,defaultaccount 2>>"$log") ||
+    die "accounting: sacctmgr cannot list users; see $log" "$log"
+  run_sacctmgr() {
+    sacctmgr -i "$@" >>"$log" 2>&1 || die "accounting: sacctmgr $* failed; see $log" "$log"
+    changes=$((changes + 1))
+  }
+  for account in "${SLURM_ACCOUNTS[@]}"; do
+    grep -qx -- "$account|" <<<"$assocs" || missing+=("$account")
+  done
+  if ((${#missing[@]})); then
+    run_sacctmgr add account "$(IFS=, && echo "${missing[*]}")" cluster="$SLURM_CLUSTER" organization=cairn-dev
+  fi
+  while IFS=: read -r user accounts; do
+    missing=()
+    for a in ${accounts//,/ }; do
+      grep -qx -- "$a|$user" <<<"$assocs" || missing+=("$a")
+    done
+    # A new user's default account is the first one it is added to.
+    if ((${#missing[@]})); then
+      run_sacctmgr add user "$user" account="$(IFS=, && echo "${missing[*]}")" cluster="$SLURM_CLUSTER"
+    fi
+    if grep -q -- "^$user|" <<<"$users" && ! grep -qx -- "$user|${accounts%%,*}" <<<"$users"; then
+      run_sacctmgr modify user where name="$user" set defaultaccount="${accounts%%,*}"
+    fi
+  done < <(acct_users)
+  for entry in "${PEOPLE_ASSOCS[@]}"; do
+    user=${entry%%:*}
+    accounts=",${entry#*:},"
+    missing=()
+    while IFS='|' read -r a _; do
+      [[ $accounts == *",$a,"* ]] || missing+=("$a")
+    done < <(grep -- "|$user\$" <<<"$assocs" || true)
+    if ((${#missing[@]})); then
+      run_sacctmgr delete user where name="$user" account="$(IFS=, && echo "${missing[*]}")" cluster="$SLURM_CLUSTER"
+    fi
+  done
+  # slurmdbd pushes changes to the controller; wait until it enforces them.
+  wait_until "accounting (the controller's associations)" "$SLURM_LOG_DIR/slurmctld.log" accounting_up
+  say accounting "cluster $SLURM_CLUSTER, accounts ${SLURM_ACCOUNTS[*]}: $( ((changes)) && echo "$changes sacctmgr changes" || echo "in place") ($(elapsed "$t0"))"
 }
 
 # ---------------------------------------------------------------------------
@@ -1206,7 +1495,14 @@ export CAIRN_TEST_PYTHON_IMAGE=$PY_IMAGE
 export CAIRN_EXAMPLES_IMAGE=$EX_IMAGE
 export CAIRN_SLURM_PARTITION=$SLURM_PARTITION
 export CAIRN_AGENT_JOB_USER=$JOB_USER
+export CAIRN_SLURM_CLUSTER=$SLURM_CLUSTER
+export CAIRN_SLURM_SERVICE_ACCOUNT=$SLURM_SERVICE_ACCOUNT
 EOF
+  local entry user
+  for entry in "${PEOPLE_ASSOCS[@]}"; do
+    user=${entry%%:*}
+    echo "export CAIRN_DEV_${user^^}_ACCOUNTS=${entry#*:}" >>"$ENV_FILE"
+  done
   say env "wrote $ENV_FILE"
 }
 
@@ -1224,10 +1520,13 @@ cmd_up() {
   fi
   ensure_packages
   start_munge
+  start_mariadb
+  start_slurmdbd
   start_slurm
   open_fuse
   ensure_job_user
   ensure_people
+  ensure_accounting
   start_nats
   start_postgres
   start_registry
@@ -1255,10 +1554,13 @@ cmd_status() {
     printf '%-12s %-5s %s\n' "$part" "$state" "$detail"
   }
   line munge "munge -n | unmunge" munge_up
+  line mariadb "$MARIADB_SOCKET (database $ACCT_DB)" mariadb_up
+  line slurmdbd "127.0.0.1:$SLURMDBD_PORT" slurmdbd_up
   line slurmctld "scontrol ping" slurmctld_up
   line slurmd "node $host: ${node_state:-unknown}, partition $SLURM_PARTITION" slurmd_up
   line "job user" "$JOB_USER (Cairn's jobs run as it)" job_user_up
   line people "${PEOPLE[*]} (local users)" people_up
+  line accounting "cluster $SLURM_CLUSTER: ${PEOPLE_ASSOCS[*]}, root and $JOB_USER:$SLURM_SERVICE_ACCOUNT" accounting_up
   line nats "$NATS_URL (JetStream, users only, monitor $NATS_MONITOR)" nats_secure_up
   line postgres "$DATABASE_URL" postgres_up
   line registry "http://$REGISTRY/v2/" registry_up
@@ -1272,6 +1574,8 @@ cmd_down() {
   need_root down
   mkdir -p "$LOGS"
   stop_slurm
+  stop_pidfile slurmdbd "$SLURMDBD_PID" slurmdbd
+  stop_pidfile mariadb "$MARIADB_PID" mariadbd
   stop_pidfile munge "$MUNGE_PID" munged
   stop_pidfile nats "$NATS_PID" nats-server
   stop_pidfile registry "$REGISTRY_PID" docker-registry
