@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JOB_LIMITS, jobSpecSchema, jobTextBytes } from './job-spec';
 import { jobStateSchema } from './job-state';
+import { posixUserName, slurmAccountName } from './identity';
 import { imageReference, safeText, shortText, siteName, token, userRecord, uuid } from './validation';
 
 /**
@@ -121,9 +122,17 @@ export const submitAttemptCommand = z
     spec: jobSpecSchema,
     image: resolvedImageSchema,
     array: attemptArraySchema.optional(),
+    /**
+     * Whom the attempt runs as: the job owner's POSIX user and the Slurm account it is
+     * charged to (the dispatcher fills both from the job's owner). The agent checks the
+     * user against its own rules (docs/security.md, "Agent") and Slurm checks the account.
+     * Absent: the site's one configured job user (CAIRN_AGENT_JOB_USER).
+     */
+    runAs: z.object({ posixUser: posixUserName, account: slurmAccountName }).strict().optional(),
   })
   .strict();
 export type SubmitAttemptCommand = z.infer<typeof submitAttemptCommand>;
+export type RunAs = NonNullable<SubmitAttemptCommand['runAs']>;
 export const submitAttemptReply = z.object({ attemptId: attemptIdSchema, duplicate: z.boolean() });
 
 export const cancelAttemptCommand = z.object({ attemptId: attemptIdSchema }).strict();

@@ -26,6 +26,7 @@ export const agentService: ServiceDefinition<typeof agentSettings> = {
       defaultPartition: config.defaultPartition,
       resourceClasses: config.resourceClasses,
       jobUser: config.jobUser,
+      runAs: { minUid: config.minUid, allowed: config.allowedUsers, denied: config.deniedUsers, cacheSeconds: config.userCacheSeconds },
       ...(config.configFile ? { configFile: config.configFile } : {}),
     });
   },

@@ -3,6 +3,13 @@ import { CONTAINER_RUNTIMES } from '@cairn/adapters/container-runtime';
 import { intIn, setting } from '@cairn/config';
 import { resourceClassSchema, siteName } from '@cairn/contracts';
 
+/** A comma-separated list of POSIX user names (empty by default). */
+const userList = z
+  .string()
+  .default('')
+  .transform((text) => text.split(',').map((name) => name.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected POSIX user names (lower-case letters, digits, "_" and "-")')).max(10_000));
+
 /** The agent's settings (beside every service's): docs/configuration.md, "agent". */
 export const agentSettings = {
   site: setting('CAIRN_SITE', siteName, 'the site (cluster) this agent serves'),
@@ -24,6 +31,22 @@ export const agentSettings = {
     'CAIRN_AGENT_JOB_USER',
     z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'expected a user name (lower-case letters, digits, "_" and "-")'),
     'the unprivileged user jobs run as (never root; when the agent is not root, its own user)',
+  ),
+  minUid: setting(
+    'CAIRN_AGENT_MIN_UID',
+    intIn(1, 2_000_000_000, 1000),
+    'the lowest uid a job may run as (a command\'s runAs): system accounts lie below it; root never',
+  ),
+  allowedUsers: setting(
+    'CAIRN_AGENT_ALLOWED_USERS',
+    userList,
+    'comma-separated POSIX users jobs may run as (empty: every user at or above CAIRN_AGENT_MIN_UID)',
+  ),
+  deniedUsers: setting('CAIRN_AGENT_DENIED_USERS', userList, 'comma-separated POSIX users jobs never run as (wins over the allow list)'),
+  userCacheSeconds: setting(
+    'CAIRN_AGENT_USER_CACHE_SECONDS',
+    intIn(0, 86_400, 60),
+    'how long a user\'s getent answer (and a refusal) is kept before it is asked again',
   ),
   configFile: setting('CAIRN_CONFIG', z.string().min(1).optional(), 'the agent config file (must not be readable by the job user)'),
   pollIntervalMs: setting('CAIRN_POLL_INTERVAL_MS', intIn(100, 600_000, 1000), 'one squeue call per this interval'),

@@ -11,8 +11,7 @@ import {
   runGlobQuery,
   submitAttemptCommand,
 } from '@cairn/contracts';
-import { RunFiles } from './run-files';
-import { globRun } from './run-glob';
+import { PersonReads } from './person-reads';
 import { SiteAgent } from './site-agent.service';
 
 /**
@@ -23,7 +22,7 @@ import { SiteAgent } from './site-agent.service';
 export class AgentNatsController {
   constructor(
     private readonly agent: SiteAgent,
-    private readonly runFiles: RunFiles,
+    private readonly runReads: PersonReads,
   ) {}
 
   @MessagePattern('agent.submit')
@@ -54,14 +53,14 @@ export class AgentNatsController {
 
   @MessagePattern('agent.run-file')
   readRunFile(@Payload() payload: unknown) {
-    return this.runFiles.read(parseOrThrow(runFileQuery, payload));
+    return this.runReads.runFile(parseOrThrow(runFileQuery, payload));
   }
 
   /** One page of a glob's matches (a million paths do not fit one message). */
   @MessagePattern('agent.run-glob')
   async globRun(@Payload() payload: unknown) {
     const query = parseOrThrow(runGlobQuery, payload);
-    const rest = (await globRun(this.runFiles.root, query)).slice(query.offset ?? 0);
+    const rest = (await this.runReads.runGlob(query)).slice(query.offset ?? 0);
     const paths = rest.slice(0, rowsWithin(rest, MAX_ROWS_REPLY_BYTES));
     return { paths, more: paths.length < rest.length };
   }

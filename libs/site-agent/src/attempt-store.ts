@@ -26,6 +26,11 @@ export const attemptStatusSchema = z.object({
    * after a restart only a job carrying it is adopted (status.json is the agent's alone).
    */
   nonce: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+  /**
+   * For an attempt that runs as a person (its command's runAs): their uid and gid when it
+   * was submitted. Files in out/ are read only when that uid owns them.
+   */
+  owner: z.object({ uid: z.number().int().min(1), gid: z.number().int().min(1) }).strict().optional(),
 });
 export type AttemptStatus = z.infer<typeof attemptStatusSchema>;
 
@@ -150,7 +155,7 @@ export class AttemptStore {
 
   /** The wrapper's exit record: absent, valid, or invalid with the reason (the job can write it). */
   async readExitRecord(attempt: Attempt): Promise<RecordRead<ExitRecord>> {
-    const record = await readJsonRecord(join(this.outDir(attempt), 'exit.json'), exitRecordSchema, EXIT_RECORD_MAX_BYTES);
+    const record = await readJsonRecord(join(this.outDir(attempt), 'exit.json'), exitRecordSchema, EXIT_RECORD_MAX_BYTES, attempt.status.owner?.uid);
     const expected = attempt.status.slurmJobId;
     if (record.kind === 'ok' && expected && record.value.slurmJobId !== expected) {
       return { kind: 'invalid', reason: `it names Slurm job ${JSON.stringify(record.value.slurmJobId)}, not ${expected}` };
@@ -167,7 +172,7 @@ export class AttemptStore {
     const invalid: string[] = [];
     let elementsWithRecords = 0;
     for (let k = 0; k < elements; k += 1) {
-      const file = await readJobFile(join(this.outDir(attempt), `items-${k}.jsonl`), ITEM_RECORDS_MAX_BYTES);
+      const file = await readJobFile(join(this.outDir(attempt), `items-${k}.jsonl`), ITEM_RECORDS_MAX_BYTES, attempt.status.owner?.uid);
       if (file.kind === 'absent') continue;
       elementsWithRecords += 1;
       if (file.kind === 'invalid') {
@@ -208,7 +213,7 @@ export class AttemptStore {
     const end = Math.min(window.end ?? total, total);
     const windowStart = Math.max(0, end - window.maxBytes);
     const offset = Math.min(window.offset ?? windowStart, end);
-    const data = await readRange(files, sizes, offset, Math.min(pageBytes, end - offset));
+    const data = await readRange(files, sizes, offset, Math.min(pageBytes, end - offset), attempt.status.owner?.uid);
     return { data, offset, end, truncated: windowStart > 0 };
   }
 }
@@ -224,7 +229,7 @@ export interface OutputWindowPage {
 }
 
 /** `length` bytes from `offset` of the files read one after another (a short file reads as what it has). */
-async function readRange(files: string[], sizes: number[], offset: number, length: number): Promise<Buffer> {
+async function readRange(files: string[], sizes: number[], offset: number, length: number, owner?: number): Promise<Buffer> {
   const out = Buffer.alloc(Math.max(0, length));
   let filled = 0;
   let base = 0;
@@ -235,7 +240,7 @@ async function readRange(files: string[], sizes: number[], offset: number, lengt
     base += size;
     if (from >= size) continue;
     // The job owns these files: never through a link it planted, never blocking on a FIFO.
-    const handle = await openJobFile(file).catch(() => undefined);
+    const handle = await openJobFile(file, owner).catch(() => undefined);
     if (!handle) continue;
     try {
       const want = Math.min(size - from, out.length - filled);

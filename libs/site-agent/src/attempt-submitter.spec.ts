@@ -11,6 +11,8 @@ import type { AttemptEvents, EventDetails } from './attempt-events';
 import { AttemptStore } from './attempt-store';
 import { AttemptSubmitter, findAdoptable, slurmJobComment, slurmJobName } from './attempt-submitter';
 import { JobFilesystem } from './job-fs';
+import type { RunAsUsers } from './run-as-user';
+import { CairnError } from '@cairn/contracts';
 import type { ProcessRepository } from '@cairn/adapters/process';
 
 const statusDefaults = { submitting: false, cancelRequested: false, published: [], final: false, missing: 0 };
@@ -36,7 +38,7 @@ const jobFs = new JobFilesystem(
 );
 const slurmJob = (over: Partial<SlurmJobInfo>): SlurmJobInfo => ({ jobId: '55', name: '', state: 'RUNNING', reason: 'None', nodes: 'n', user: 'cairn-job', comment: '', ...over });
 
-function setup(sbatch: (job: BatchJob) => Promise<string>) {
+function setup(sbatch: (job: BatchJob) => Promise<string>, users?: RunAsUsers) {
   const root = mkdtempSync(join(tmpdir(), 'submitter-'));
   const store = new AttemptStore(join(root, 'attempts'));
   const runsDir = join(root, 'runs');
@@ -60,7 +62,7 @@ function setup(sbatch: (job: BatchJob) => Promise<string>) {
       published.push({ state, details });
     },
   });
-  const submitter = new AttemptSubmitter(store, slurm, runtime, events, { wrapperPath: '/w/cairn-wrap', arrayWrapperPath: '/w/cairn-wrap-array', jobFs, runsDir, defaultPartition: 'debug' }, createLogger('t', 'silent'));
+  const submitter = new AttemptSubmitter(store, slurm, runtime, events, { wrapperPath: '/w/cairn-wrap', arrayWrapperPath: '/w/cairn-wrap-array', jobFs, runsDir, defaultPartition: 'debug', ...(users ? { users } : {}) }, createLogger('t', 'silent'));
   return { store, runsDir, submitted, published, submitter };
 }
 
@@ -129,6 +131,58 @@ describe('AttemptSubmitter', () => {
     await submitter.submit(attempt);
     expect(submitted).toEqual([]);
     expect(published.map((p) => p.state)).toEqual(['CANCELLED']);
+  });
+});
+
+describe('AttemptSubmitter with runAs (a person’s job)', () => {
+  // Not switching users (the directories are made directly), but a person's ids.
+  const me = { name: 'alice', uid: 1001, gid: 1001, group: 'alice', switchUser: false, home: '/home/alice' };
+  const people = (resolve: (name: string) => Promise<typeof me>) => strictMock<RunAsUsers>({ resolve }, 'RunAsUsers');
+  const asAlice = (id: string, account = 'alice-lab'): SubmitAttemptCommand => ({ ...command(id), runAs: { posixUser: 'alice', account } });
+
+  it('submits as the person with their account, and records their uid as the owner of the attempt’s files', async () => {
+    const { store, submitted, submitter } = setup(async () => '201', people(async () => me));
+    const attempt = await store.create(asAlice('3f1c2b4a-0000-4000-8000-0000000000c1'));
+    expect(await submitter.submit(attempt)).toBe(true);
+    expect(submitted[0]).toMatchObject({ account: 'alice-lab' });
+    expect((await store.load(attempt.id))?.status.owner).toEqual({ uid: me.uid, gid: me.gid });
+  });
+
+  it('fails the attempt with the refusal, submitting nothing, when the person may not run jobs here', async () => {
+    const refused = new CairnError('PERMISSION_DENIED', 'this site does not run jobs as "root": that is root (uid 0), and jobs never run as root');
+    const { store, submitted, published, submitter } = setup(async () => '1', people(async () => Promise.reject(refused)));
+    const attempt = await store.create(asAlice('3f1c2b4a-0000-4000-8000-0000000000c2'));
+    expect(await submitter.submit(attempt)).toBe(true);
+    expect(submitted).toEqual([]);
+    expect(published).toEqual([{ state: 'FAILED', details: { reason: refused.message } }]);
+  });
+
+  it('retries later when the user lookup itself failed (NSS down)', async () => {
+    const { store, submitted, published, submitter } = setup(async () => '1', people(async () => Promise.reject(new CairnError('UNAVAILABLE', 'getent passwd failed (exit 1)'))));
+    expect(await submitter.submit(await store.create(asAlice('3f1c2b4a-0000-4000-8000-0000000000c3')))).toBe(false);
+    expect([submitted, published]).toEqual([[], []]);
+  });
+
+  it('refuses runAs when the agent has no user rules', async () => {
+    const { store, published, submitter } = setup(async () => '1');
+    await submitter.submit(await store.create(asAlice('3f1c2b4a-0000-4000-8000-0000000000c4')));
+    expect(published).toEqual([{ state: 'FAILED', details: { reason: 'this agent does not run jobs as people (no user rules configured)' } }]);
+  });
+
+  it('says plainly that Slurm refused an account the person has no association with', async () => {
+    const { store, published, submitter } = setup(async () => {
+      throw new CommandFailedError('sbatch', [], { exitCode: 1, stdout: '', stderr: 'sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified' });
+    }, people(async () => me));
+    expect(await submitter.submit(await store.create(asAlice('3f1c2b4a-0000-4000-8000-0000000000c5', 'genomics')))).toBe(true);
+    expect(published).toEqual([
+      {
+        state: 'FAILED',
+        details: {
+          reason:
+            'Slurm refused to charge account genomics for user alice: the user has no association with that account on this site (sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified)',
+        },
+      },
+    ]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerRuntime, PreparedImage } from '@cairn/adapters/container-runtime';
-import { ITEM_PLACEHOLDER, type SubmitAttemptCommand } from '@cairn/contracts';
+import { CairnError, ITEM_PLACEHOLDER, type SubmitAttemptCommand } from '@cairn/contracts';
 import { CommandFailedError } from '@cairn/adapters/process';
 import { parseArrayTaskId, type SlurmJobInfo, type SlurmRepository } from '@cairn/adapters/slurm';
 import type { Logger } from '@cairn/logging';
@@ -10,6 +10,8 @@ import type { Attempt, AttemptStore } from './attempt-store';
 import { encodeElement, itemIndices } from './array-element';
 import { encodeArgv, renderBatchScript } from './batch-script';
 import type { JobFilesystem } from './job-fs';
+import type { JobUser } from './job-user';
+import type { RunAsUsers } from './run-as-user';
 import { createWorkspace, type Workspace, workspaceFor } from './workspace';
 
 export interface SubmitterOptions {
@@ -20,6 +22,8 @@ export interface SubmitterOptions {
   /** Where workflow runs keep their directories: <runsDir>/<run id>, bound at /cairn/run. */
   runsDir: string;
   defaultPartition?: string;
+  /** People the agent may run jobs as (a command's runAs); without it, runAs is refused. */
+  users?: RunAsUsers;
 }
 
 /** Slurm job name of an attempt: how the agent finds its jobs again after a restart. */
@@ -69,8 +73,21 @@ export class AttemptSubmitter {
       return true;
     }
     const log = this.logger.child({ attemptId: attempt.id, jobId: command.jobId });
+    let user: JobUser;
+    try {
+      user = await this.userOf(command);
+    } catch (error) {
+      if (error instanceof CairnError && error.code === 'UNAVAILABLE') {
+        log.warn({ err: error.message }, 'user lookup failed; will retry');
+        return false;
+      }
+      log.warn({ err: (error as Error).message, runAs: command.runAs }, 'refused to run the attempt as its user');
+      await this.events.publish(attempt, 'FAILED', { reason: (error as Error).message });
+      return true;
+    }
+    const jobFs = this.options.jobFs.forUser(user);
     if (attempt.status.submitting) {
-      const found = findAdoptable(knownJobs ?? [], attempt, this.options.jobFs.user.name);
+      const found = findAdoptable(knownJobs ?? [], attempt, user.name);
       if (found) {
         attempt.status.slurmJobId = parseArrayTaskId(found.jobId).jobId;
         attempt.status.submitting = false;
@@ -90,8 +107,8 @@ export class AttemptSubmitter {
     let workspace: Workspace;
     try {
       workspace = workspaceFor(attempt.dir, this.options.runsDir, command.spec.run);
-      await this.options.jobFs.jobDir(this.store.outDir(attempt));
-      await createWorkspace(workspace, attempt.dir, this.options.jobFs, command.spec.run && command.array ? itemIndices(command.array) : undefined);
+      await jobFs.jobDir(this.store.outDir(attempt));
+      await createWorkspace(workspace, attempt.dir, jobFs, command.spec.run && command.array ? itemIndices(command.array) : undefined);
     } catch (error) {
       log.error({ err: error, run: command.spec.run }, 'working directories could not be created');
       await this.events.publish(attempt, 'FAILED', { reason: `working directory could not be created: ${message(error)}` });
@@ -99,9 +116,10 @@ export class AttemptSubmitter {
     }
     const launch = await this.writeLaunchFiles(attempt, command, image, workspace);
     attempt.status.submitting = true;
+    // The agent's own record of whose files the attempt's are (checked on every read of them).
+    if (command.runAs) attempt.status.owner = { uid: user.uid, gid: user.gid };
     await this.store.saveStatus(attempt);
     const { resources } = command.spec;
-    const { user } = this.options.jobFs;
     const out = this.store.outDir(attempt);
     try {
       attempt.status.slurmJobId = await this.slurm.submit({
@@ -113,6 +131,7 @@ export class AttemptSubmitter {
         stdoutPath: join(out, launch.array ? 'stdout-%a' : 'stdout'),
         stderrPath: join(out, launch.array ? 'stderr-%a' : 'stderr'),
         ...(user.switchUser ? { runAs: { user: user.name, group: user.group } } : {}),
+        ...(command.runAs ? { account: command.runAs.account } : {}),
         cpus: resources.cpus,
         memoryMb: resources.memoryMb,
         timeLimitSeconds: resources.timeLimitSeconds,
@@ -128,13 +147,20 @@ export class AttemptSubmitter {
       }
       log.error({ err: error }, 'sbatch refused the job');
       attempt.status.submitting = false;
-      await this.events.publish(attempt, 'FAILED', { reason: `Slurm refused the job: ${message(error)}` });
+      await this.events.publish(attempt, 'FAILED', { reason: refusal(error, command.runAs) });
       return true;
     }
     attempt.status.submitting = false;
     await this.store.saveStatus(attempt);
     log.info({ slurmJobId: attempt.status.slurmJobId, elements: attempt.status.elements }, 'submitted to Slurm');
     return true;
+  }
+
+  /** Whom the attempt runs as: its person (checked, see RunAsUsers), or the site's job user. */
+  private async userOf(command: SubmitAttemptCommand): Promise<JobUser> {
+    if (!command.runAs) return this.options.jobFs.user;
+    if (!this.options.users) throw new CairnError('FAILED_PRECONDITION', 'this agent does not run jobs as people (no user rules configured)');
+    return this.options.users.resolve(command.runAs.posixUser);
   }
 
   /**
@@ -196,6 +222,15 @@ export class AttemptSubmitter {
 
 function substituteItem(args: readonly string[], item: string | number): string[] {
   return args.map((arg) => arg.split(ITEM_PLACEHOLDER).join(String(item)));
+}
+
+/** Why sbatch refused; an account the user has no association with, said plainly. */
+export function refusal(error: unknown, runAs: SubmitAttemptCommand['runAs']): string {
+  const said = message(error);
+  if (runAs && /invalid account|account\/partition combination|user's default account/i.test(said)) {
+    return `Slurm refused to charge account ${runAs.account} for user ${runAs.posixUser}: the user has no association with that account on this site (${said})`;
+  }
+  return `Slurm refused the job: ${said}`;
 }
 
 function message(error: unknown): string {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { encodeArgv, renderBatchScript, WRAPPER_SCRIPT } from './batch-script';
 import { JOB_ENV_NAMES } from './job-environment';
@@ -61,11 +61,12 @@ describe('cairn-wrap [real: bash]', () => {
 
   it('runs the command with Cairn’s job variables only: nothing else of the environment it was started with', () => {
     const secrets = { CAIRN_NATS_PASSWORD: 's3cret', CAIRN_DATABASE_URL: 'postgres://u:p@h/d', NATS_URL: 'nats://x', LD_LIBRARY_PATH: '/evil', SLURM_CONF: '/etc/slurm/slurm.conf' };
-    const { stdout, status } = runWrapped(['/usr/bin/env'], { ...secrets, USER: 'cairn-job', SLURM_CPUS_PER_TASK: '2' });
+    // USER comes from passwd (id -un), never from the environment the job was started with.
+    const { stdout, status } = runWrapped(['/usr/bin/env'], { ...secrets, USER: 'someone-else', SLURM_CPUS_PER_TASK: '2' });
     expect(status).toBe(0);
     const env = new Map(stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
     expect([...env.keys()].filter((name) => !(JOB_ENV_NAMES as readonly string[]).includes(name))).toEqual([]);
-    expect(Object.fromEntries(env)).toMatchObject({ USER: 'cairn-job', HOME: '/tmp', SLURM_JOB_ID: '77', SLURM_CPUS_PER_TASK: '2' });
+    expect(Object.fromEntries(env)).toMatchObject({ USER: userInfo().username, HOME: '/tmp', SLURM_JOB_ID: '77', SLURM_CPUS_PER_TASK: '2' });
     expect(stdout).not.toMatch(/s3cret|postgres:|nats:|evil/);
   });
 

@@ -7,7 +7,11 @@ set -u
 dir=$1
 out="$dir/out"
 export PATH="${PATH:-/usr/local/bin:/usr/bin:/bin}"
-export USER="${USER:-$(id -un)}"
+# Who the job runs as, from passwd (sbatch --export=NONE gives a root-submitted job no USER
+# and root's HOME would be wrong): ch-run needs USER.
+USER=$(id -un)
+HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
+export USER HOME="${HOME:-/tmp}"
 # @include cairn-job-env.sh
 host=$(hostname)
 now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }

@@ -30,9 +30,17 @@ export class JobFilesystem {
     if (stats.isSymbolicLink()) throw new Error(`${path} is a symbolic link, not a directory`);
     if (!stats.isDirectory()) throw new Error(`${path} exists and is not a directory`);
     if (this.user.switchUser && (stats.uid !== this.user.uid || stats.gid !== this.user.gid)) {
+      // Only the agent's own new directory is handed over: one that another person already
+      // owns (a run of theirs) is never given to this job's user.
+      if (stats.uid !== this.user.uid && stats.uid !== process.getuid?.()) throw new Error(`${path} belongs to uid ${stats.uid}, not to ${this.user.name}`);
       await lchown(path, this.user.uid, this.user.gid);
     }
     await chmod(path, mode);
+  }
+
+  /** The same, for another user's jobs (a person's, see RunAsUsers). */
+  forUser(user: JobUser): JobFilesystem {
+    return user.uid === this.user.uid && user.gid === this.user.gid ? this : new JobFilesystem(user, this.processes);
   }
 
   /**

@@ -11,8 +11,12 @@ import type { z } from 'zod';
 export type JobFileRead = { kind: 'absent' } | { kind: 'invalid'; reason: string } | { kind: 'ok'; data: Buffer };
 export type RecordRead<T> = { kind: 'absent' } | { kind: 'invalid'; reason: string } | { kind: 'ok'; value: T };
 
-/** Opens a job-written file for reading: a regular file, not through a link; undefined when absent. */
-export async function openJobFile(path: string): Promise<FileHandle | undefined> {
+/**
+ * Opens a job-written file for reading: a regular file, not through a link, and (with
+ * `owner`) one that uid owns: what a person's job wrote, never a hard link to another's
+ * file; undefined when absent.
+ */
+export async function openJobFile(path: string, owner?: number): Promise<FileHandle | undefined> {
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -22,9 +26,10 @@ export async function openJobFile(path: string): Promise<FileHandle | undefined>
     if (code === 'ELOOP') throw new JobFileError(`${path} is a symbolic link`);
     throw error;
   }
-  if (!(await handle.stat()).isFile()) {
+  const stats = await handle.stat();
+  if (!stats.isFile() || (owner !== undefined && stats.uid !== owner)) {
     await handle.close();
-    throw new JobFileError(`${path} is not a regular file`);
+    throw new JobFileError(stats.isFile() ? `${path} belongs to uid ${stats.uid}, not to the job's user` : `${path} is not a regular file`);
   }
   return handle;
 }
@@ -34,10 +39,10 @@ export class JobFileError extends Error {
 }
 
 /** Reads a whole job-written file of at most `maxBytes`. */
-export async function readJobFile(path: string, maxBytes: number): Promise<JobFileRead> {
+export async function readJobFile(path: string, maxBytes: number, owner?: number): Promise<JobFileRead> {
   let handle: FileHandle | undefined;
   try {
-    handle = await openJobFile(path);
+    handle = await openJobFile(path, owner);
   } catch (error) {
     if (error instanceof JobFileError) return { kind: 'invalid', reason: error.message };
     throw error;
@@ -61,8 +66,8 @@ export async function readJobFile(path: string, maxBytes: number): Promise<JobFi
 }
 
 /** Reads and validates a one-object JSON record (exit.json). */
-export async function readJsonRecord<T>(path: string, schema: z.ZodType<T>, maxBytes: number): Promise<RecordRead<T>> {
-  const file = await readJobFile(path, maxBytes);
+export async function readJsonRecord<T>(path: string, schema: z.ZodType<T>, maxBytes: number, owner?: number): Promise<RecordRead<T>> {
+  const file = await readJobFile(path, maxBytes, owner);
   if (file.kind !== 'ok') return file;
   return parseJsonRecord(file.data.toString('utf8'), schema);
 }

@@ -8,6 +8,9 @@ import { AgentNatsController } from './agent.nats.controller';
 import { RunFiles } from './run-files';
 import { globRun } from './run-glob';
 import type { SiteAgent } from './site-agent.service';
+import { PersonReads } from './person-reads';
+import type { RunAsUsers } from './run-as-user';
+import type { ProcessRepository } from '@cairn/adapters/process';
 
 const RUN = '7a0e5c1d-0000-4000-8000-0000000000aa';
 const OTHER_RUN = '7a0e5c1d-0000-4000-8000-0000000000bb';
@@ -127,24 +130,24 @@ describe('RunFiles [real: filesystem]', () => {
 });
 
 describe('AgentNatsController agent.run-file', () => {
-  const controller = (files: RunFiles) => new AgentNatsController(strictMock<SiteAgent>({}, 'SiteAgent'), files);
+  const controller = (reads: PersonReads) => new AgentNatsController(strictMock<SiteAgent>({}, 'SiteAgent'), reads);
 
   it('validates the payload, then reads the file', async () => {
     const { files } = setup();
-    const reply = await controller(files).readRunFile({ runId: RUN, path: 'produce/out.txt', maxBytes: 3 });
+    const reply = await controller(asAgent(files)).readRunFile({ runId: RUN, path: 'produce/out.txt', maxBytes: 3 });
     expect([text(reply), reply.truncated]).toEqual(['hel', true]);
   });
 
   it('answers INVALID_ARGUMENT for "..", an absolute path, a bad run id or size, without touching the disk', async () => {
     const reads: unknown[] = [];
-    const files = strictMock<RunFiles>(
+    const files = strictMock<PersonReads>(
       {
-        read: async (query) => {
+        runFile: async (query) => {
           reads.push(query);
           return { exists: false, dataBase64: '', truncated: false };
         },
       },
-      'RunFiles',
+      'PersonReads',
     );
     const bad = [
       { runId: RUN, path: '../x', maxBytes: 10 },
@@ -172,7 +175,7 @@ describe('AgentNatsController agent.run-glob', () => {
     mkdirSync(join(run, 'many'));
     // 4,000 names of 240 bytes: about 1 MB of paths, more than one reply may hold.
     for (let i = 0; i < 4000; i += 1) writeFileSync(join(run, 'many', `${String(i).padStart(4, '0')}${'n'.repeat(236)}`), '');
-    const controller = new AgentNatsController(strictMock<SiteAgent>({}, 'SiteAgent'), files);
+    const controller = new AgentNatsController(strictMock<SiteAgent>({}, 'SiteAgent'), asAgent(files));
     const pages: string[][] = [];
     for (let more = true; more; ) {
       const page = await controller.globRun({ runId: RUN, pattern: 'many/*', limit: 1_000_000, offset: pages.flat().length });
@@ -185,3 +188,8 @@ describe('AgentNatsController agent.run-glob', () => {
     expect(pages.flat()).toHaveLength(4000);
   });
 });
+
+/** Reads of runs the agent's own job user owns: done by the agent itself (no helper, no lookup). */
+function asAgent(files: RunFiles): PersonReads {
+  return new PersonReads(files.root, { uid: process.getuid?.() ?? 0, switchUser: false }, strictMock<RunAsUsers>({}, 'RunAsUsers'), strictMock<ProcessRepository>({}, 'ProcessRepository'));
+}

@@ -12,7 +12,8 @@ import { AgentNatsController } from './agent.nats.controller';
 import { AttemptEvents } from './attempt-events';
 import { AttemptStore } from './attempt-store';
 import { AttemptSubmitter } from './attempt-submitter';
-import { RunFiles } from './run-files';
+import { PersonReads } from './person-reads';
+import { RunAsUsers, type RunAsPolicy } from './run-as-user';
 import { ARRAY_WRAPPER_SCRIPT } from './array-element';
 import { WRAPPER_SCRIPT } from './batch-script';
 import { SiteAgent } from './site-agent.service';
@@ -37,6 +38,8 @@ export interface SiteAgentOptions {
   jobUser: string;
   /** The agent's config file, if any: refused when the job user could read it. */
   configFile?: string;
+  /** Which people jobs may run as (a command's runAs) and how long a getent answer is kept. */
+  runAs?: RunAsPolicy & { cacheSeconds: number };
 }
 
 
@@ -68,6 +71,9 @@ export class SiteAgentModule {
     const jobUser = await resolveJobUser(options.jobUser, processes, { uid: process.getuid?.() ?? -1 });
     if (options.configFile) await checkNotReadableByJobs(options.configFile, jobUser);
     const jobFs = new JobFilesystem(jobUser, processes);
+    const agentId = { uid: process.getuid?.() ?? -1 };
+    const runAs = options.runAs ?? { minUid: 1000, allowed: [], denied: [], cacheSeconds: 60 };
+    const users = new RunAsUsers(processes, runAs, agentId, runAs.cacheSeconds * 1000);
     await agentDir(options.workDir, 0o755);
     const slurm = new SlurmRepository(processes);
     const cacheDir = join(options.workDir, 'images');
@@ -82,7 +88,7 @@ export class SiteAgentModule {
       slurm,
       runtime,
       events,
-      { ...wrappers, jobFs, runsDir: options.runsDir, defaultPartition: options.defaultPartition },
+      { ...wrappers, jobFs, users, runsDir: options.runsDir, defaultPartition: options.defaultPartition },
       logger.child({ context: 'AttemptSubmitter' }),
     );
     const poller = new SlurmPoller(store, slurm, events, logger.child({ context: 'SlurmPoller' }));
@@ -96,13 +102,14 @@ export class SiteAgentModule {
       { pollMs: options.pollIntervalMs, retryMs: 5000 },
       { resourceClasses: options.resourceClasses, defaultPartition: options.defaultPartition },
       logger.child({ context: 'SiteAgent' }),
+      users,
     );
     return {
       module: SiteAgentModule,
       controllers: [AgentNatsController],
       providers: [
         { provide: SiteAgent, useValue: agent },
-        { provide: RunFiles, useValue: new RunFiles(options.runsDir) },
+        { provide: PersonReads, useValue: new PersonReads(options.runsDir, jobUser, users, processes) },
       ],
     };
   }

@@ -7,6 +7,7 @@ import type { Attempt, AttemptStore } from './attempt-store';
 import type { AttemptSubmitter } from './attempt-submitter';
 import { checkAttemptCommand } from './attempt-command';
 import type { SlurmPoller } from './slurm-poller';
+import type { RunAsUsers } from './run-as-user';
 
 /**
  * The agent of one site. Accepts attempts durably (on disk before the reply), submits
@@ -32,6 +33,7 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     intervals: { pollMs: number; retryMs: number },
     private readonly placement: { resourceClasses: Record<string, ResourceClass>; defaultPartition?: string },
     private readonly logger: Logger,
+    private readonly users?: RunAsUsers,
   ) {
     this.poller = new PeriodicLoop(
       'slurm-poller',
@@ -74,6 +76,11 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   async accept(command: SubmitAttemptCommand): Promise<{ attemptId: string; duplicate: boolean }> {
     checkAttemptCommand(command, this.site);
     if (this.open.has(command.attemptId)) return { attemptId: command.attemptId, duplicate: true };
+    // A person this site never runs jobs as is refused before anything is recorded (PERMISSION_DENIED: the job fails).
+    if (command.runAs) {
+      if (!this.users) throw new CairnError('FAILED_PRECONDITION', `the agent of site ${this.site} does not run jobs as people`);
+      await this.users.resolve(command.runAs.posixUser);
+    }
     // The atomic create decides: of concurrent deliveries of one attempt, exactly one creates it.
     const attempt = await this.store.createIfAbsent(command);
     if (!attempt) return { attemptId: command.attemptId, duplicate: true };

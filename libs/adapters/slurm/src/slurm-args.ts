@@ -7,6 +7,8 @@ const ARRAY = /^(\d{1,7})(?:-(\d{1,7}))?(?:%(\d{1,7}))?$/;
 const PARTITION = /^[A-Za-z0-9_-]{1,64}$/;
 /** A POSIX user or group name (or a numeric id), as `useradd` accepts them. */
 const ACCOUNT = /^(?:[a-z_][a-z0-9_-]{0,31}|[0-9]{1,10})$/;
+/** A Slurm account (sacctmgr's names; the same pattern as the contracts' slurmAccountName). */
+const SLURM_ACCOUNT = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
 export class InvalidBatchJobError extends Error {
   override readonly name = 'InvalidBatchJobError';
@@ -85,6 +87,10 @@ export function buildSbatchArgs(job: BatchJob): string[] {
     check(ACCOUNT.test(job.runAs.group), 'group', job.runAs.group);
     // Never --uid alone: it keeps gid 0 and the submitter's environment (HOME, secrets).
     args.push(`--uid=${job.runAs.user}`, `--gid=${job.runAs.group}`, '--export=NONE');
+  }
+  if (job.account !== undefined) {
+    check(SLURM_ACCOUNT.test(job.account), 'account', job.account);
+    args.push(`--account=${job.account}`);
   }
   args.push(job.scriptPath);
   return args;

@@ -31,6 +31,12 @@ export interface BatchJob {
    * runs as whoever runs sbatch.
    */
   runAs?: { user: string; group: string };
+  /**
+   * The Slurm account the job is charged to (--account). With associations enforced,
+   * Slurm refuses an account the job's user has no association with. Unset: the user's
+   * default account.
+   */
+  account?: string;
 }
 
 /** Slurm's job states (squeue %T), as of Slurm 22.05. */
