@@ -12,3 +12,7 @@ export type { CairnStack } from './cairn-stack';
 export { strictMock } from './strict-mock';
 export { checkClearRefusal, errorCode } from './expect-error';
 export { RecordingProcessRepository } from './recording-process.repository';
+export { DEV_IDP_CLI_SCOPE, startDevIdp } from './dev-idp';
+export type { DeviceAuthorization, DevIdp, DevIdpOptions, DevIdpTokens, DevIdpUser, DevIdpUsername } from './dev-idp';
+export { BrowserSession, findForm } from './browser-session';
+export type { BrowserPage, HtmlForm } from './browser-session';
