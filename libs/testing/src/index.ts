@@ -1,5 +1,5 @@
 export { DEV_ENV_FILE, testEnv } from './test-env';
-export type { NatsCredentials, TestEnv } from './test-env';
+export type { DevPerson, NatsCredentials, TestEnv } from './test-env';
 export { freePort, waitFor } from './free-port';
 export { natsUser, siteAgentUser, startNats } from './nats-server';
 export type { NatsClientOptions, NatsUser, TestNats } from './nats-server';
@@ -12,7 +12,3 @@ export type { CairnStack } from './cairn-stack';
 export { strictMock } from './strict-mock';
 export { checkClearRefusal, errorCode } from './expect-error';
 export { RecordingProcessRepository } from './recording-process.repository';
-export { DEV_IDP_CLI_SCOPE, startDevIdp } from './dev-idp';
-export type { DeviceAuthorization, DevIdp, DevIdpOptions, DevIdpTokens, DevIdpUser, DevIdpUsername } from './dev-idp';
-export { BrowserSession, findForm } from './browser-session';
-export type { BrowserPage, HtmlForm } from './browser-session';

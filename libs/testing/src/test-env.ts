@@ -6,6 +6,13 @@ export interface NatsCredentials {
   password: string;
 }
 
+/** One of the dev identity world's people: a local POSIX user and their Slurm accounts. */
+export interface DevPerson {
+  posixUser: string;
+  /** The Slurm accounts the person may charge, the default first. */
+  accounts: string[];
+}
+
 /**
  * Where the real parts are. Defaults are what `tools/dev-cluster/dev-cluster.sh up`
  * starts; its env file (if present) and then the environment override them.
@@ -23,6 +30,12 @@ export interface TestEnv {
   natsServices?: NatsCredentials;
   /** The dev cluster's agent user, confined to `cairn.site.<site>.>` and `_INBOX.>`. */
   natsAgent?: NatsCredentials & { site: string };
+  /** The Slurm cluster name in accounting (slurmdbd), as sacct and sacctmgr know it. */
+  slurmCluster: string;
+  /** The account root and the job user charge by default (the people cannot). */
+  slurmServiceAccount: string;
+  /** The people dev-cluster.sh creates, with the accounts Slurm lets them charge. */
+  people: { alice: DevPerson; bob: DevPerson; carol: DevPerson };
 }
 
 /** The dev cluster's env file (root only: it holds the NATS passwords). */
@@ -44,6 +57,10 @@ export function testEnv(): TestEnv {
     return u && p ? { user: u, password: p } : undefined;
   };
   const agent = credentials('CAIRN_DEV_AGENT_NATS_USER', 'CAIRN_DEV_AGENT_NATS_PASSWORD');
+  const person = (posixUser: string, accounts: string): DevPerson => ({
+    posixUser,
+    accounts: get(`CAIRN_DEV_${posixUser.toUpperCase()}_ACCOUNTS`, accounts).split(','),
+  });
   return {
     databaseUrl: get('CAIRN_TEST_DATABASE_URL', 'postgres://cairn:cairn@127.0.0.1:5432/cairn'),
     registry: get('CAIRN_REGISTRY', '127.0.0.1:5000'),
@@ -53,5 +70,8 @@ export function testEnv(): TestEnv {
     natsUrl: get('CAIRN_NATS_URL', 'nats://127.0.0.1:4222'),
     natsServices: credentials('CAIRN_NATS_USER', 'CAIRN_NATS_PASSWORD'),
     natsAgent: agent ? { ...agent, site: get('CAIRN_DEV_AGENT_SITE', 'dev') } : undefined,
+    slurmCluster: get('CAIRN_SLURM_CLUSTER', 'cairn-dev'),
+    slurmServiceAccount: get('CAIRN_SLURM_SERVICE_ACCOUNT', 'cairn'),
+    people: { alice: person('alice', 'alice-lab,genomics'), bob: person('bob', 'genomics'), carol: person('carol', 'ops') },
   };
 }

@@ -15,3 +15,7 @@ export type { ClusterLimits } from './slurm-args';
 export type { BatchJob, SlurmJobInfo, SlurmStateClass } from './slurm.types';
 export { parsePartitionSlots, parseSinfo, parseSlurmDuration } from './sinfo';
 export type { PartitionInfo } from './sinfo';
+export { SlurmAccountingRepository, DEFAULT_SLURM_ACCOUNTING_COMMANDS } from './slurm-accounting.repository';
+export type { SlurmAccountingCommands } from './slurm-accounting.repository';
+export { buildSacctJobArgs, buildUserAccountsArgs, InvalidAccountingQueryError, parseSacctJob, parseUserAccounts } from './slurm-accounting';
+export type { SacctJob } from './slurm-accounting';
