@@ -32,6 +32,7 @@ describe('checkRunAsUser (whom a job may run as)', () => {
     ['primary group 0', 'alice', { ...alice, gid: 0 }, { name: 'root', gid: 0 }, policy, /primary group is root \(gid 0\)/],
     ['a system user', 'daemon', { name: 'daemon', uid: 1, gid: 1, home: '/usr/sbin' }, { name: 'daemon', gid: 1 }, policy, /uid 1 is below CAIRN_AGENT_MIN_UID \(1000\)/],
     ['just below the minimum', 'alice', alice, aliceGroup, { ...policy, minUid: 1002 }, /uid 1001 is below CAIRN_AGENT_MIN_UID \(1002\)/],
+    ['nobody (the overflow id)', 'nobody', { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent' }, { name: 'nogroup', gid: 65534 }, policy, /overflow id \("nobody"\)/],
     ['a denied user', 'alice', alice, aliceGroup, { ...policy, denied: ['alice'] }, /listed in CAIRN_AGENT_DENIED_USERS/],
     ['denied wins over allowed', 'alice', alice, aliceGroup, { ...policy, allowed: ['alice'], denied: ['alice'] }, /DENIED/],
     ['not on the allow list', 'alice', alice, aliceGroup, { ...policy, allowed: ['bob'] }, /not listed in CAIRN_AGENT_ALLOWED_USERS/],

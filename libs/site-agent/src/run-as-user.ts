@@ -32,6 +32,9 @@ export function parsePasswdHome(line: string): PasswdUser | undefined {
   return { ...entry, home };
 }
 
+/** The overflow uid and gid (nobody, nogroup): files of unmapped owners show it, so no job may run as it. */
+const NOBODY = 65534;
+
 const refuse = (user: string, why: string): never => {
   throw new CairnError('PERMISSION_DENIED', `this site does not run jobs as ${JSON.stringify(user)}: ${why}`);
 };
@@ -52,6 +55,7 @@ export function checkRunAsUser(
   if (!wanted || wanted.name !== name) return refuse(name, 'no such user on this site (getent passwd knows none)');
   if (wanted.uid === 0) return refuse(name, 'that is root (uid 0), and jobs never run as root');
   if (wanted.gid === 0) return refuse(name, 'their primary group is root (gid 0), and jobs never run as root');
+  if (wanted.uid === NOBODY || wanted.gid === NOBODY) return refuse(name, `uid or gid ${NOBODY} is the kernel's overflow id ("nobody"), never a person`);
   if (wanted.uid < policy.minUid) return refuse(name, `uid ${wanted.uid} is below CAIRN_AGENT_MIN_UID (${policy.minUid}): a system account`);
   if (policy.denied.includes(name)) return refuse(name, 'the user is listed in CAIRN_AGENT_DENIED_USERS');
   if (policy.allowed.length > 0 && !policy.allowed.includes(name)) return refuse(name, 'the user is not listed in CAIRN_AGENT_ALLOWED_USERS');
