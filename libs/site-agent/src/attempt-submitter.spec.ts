@@ -157,6 +157,14 @@ describe('AttemptSubmitter with runAs (a person’s job)', () => {
     expect(published).toEqual([{ state: 'FAILED', details: { reason: refused.message } }]);
   });
 
+  it('adopts a job submitted before a restart even when the person is refused now (it runs already)', async () => {
+    const { store, submitted, published, submitter } = setup(async () => '1', people(async () => Promise.reject(new CairnError('PERMISSION_DENIED', 'denied now'))));
+    const attempt = await store.create(asAlice('3f1c2b4a-0000-4000-8000-0000000000c6'));
+    attempt.status.submitting = true;
+    await submitter.submit(attempt, [slurmJob({ jobId: '66', name: slurmJobName(attempt.id), comment: slurmJobComment(attempt), user: 'alice' })]);
+    expect([submitted, published, attempt.status.slurmJobId]).toEqual([[], [], '66']);
+  });
+
   it('retries later when the user lookup itself failed (NSS down)', async () => {
     const { store, submitted, published, submitter } = setup(async () => '1', people(async () => Promise.reject(new CairnError('UNAVAILABLE', 'getent passwd failed (exit 1)'))));
     expect(await submitter.submit(await store.create(asAlice('3f1c2b4a-0000-4000-8000-0000000000c3')))).toBe(false);

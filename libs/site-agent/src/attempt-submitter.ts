@@ -73,6 +73,17 @@ export class AttemptSubmitter {
       return true;
     }
     const log = this.logger.child({ attemptId: attempt.id, jobId: command.jobId });
+    // A job submitted before a restart is adopted first, whatever the user rules say now: it runs already.
+    if (attempt.status.submitting) {
+      const found = findAdoptable(knownJobs ?? [], attempt, command.runAs?.posixUser ?? this.options.jobFs.user.name);
+      if (found) {
+        attempt.status.slurmJobId = parseArrayTaskId(found.jobId).jobId;
+        attempt.status.submitting = false;
+        await this.store.saveStatus(attempt);
+        log.info({ slurmJobId: attempt.status.slurmJobId }, 'adopted the Slurm job submitted before a restart');
+        return true;
+      }
+    }
     let user: JobUser;
     try {
       user = await this.userOf(command);
@@ -86,16 +97,6 @@ export class AttemptSubmitter {
       return true;
     }
     const jobFs = this.options.jobFs.forUser(user);
-    if (attempt.status.submitting) {
-      const found = findAdoptable(knownJobs ?? [], attempt, user.name);
-      if (found) {
-        attempt.status.slurmJobId = parseArrayTaskId(found.jobId).jobId;
-        attempt.status.submitting = false;
-        await this.store.saveStatus(attempt);
-        log.info({ slurmJobId: attempt.status.slurmJobId }, 'adopted the Slurm job submitted before a restart');
-        return true;
-      }
-    }
     let image;
     try {
       image = await this.runtime.prepare(command.image.pinned, command.image.digest);

@@ -163,6 +163,18 @@ describe('jobs run as their owner [real: getent, setpriv, sbatch --uid --gid --e
     expect((await slurm.listJobs()).filter((job) => job.name === slurmJobName(attempt.id))).toEqual([]);
   });
 
+  it('never hands alice’s run directory to bob: his attempt in her run fails and changes nothing there', async () => {
+    const alice = ids('alice');
+    const runId = randomUUID();
+    await run(command({ posixUser: 'alice', account: 'alice-lab' }, ['/bin/sh', '-c', 'echo mine > mine.txt'], { id: runId, stepDir: 'a' }));
+    const bobs = await store.create(command({ posixUser: 'bob', account: 'genomics' }, ['/bin/sh', '-c', 'cat /cairn/run/a/mine.txt'], { id: runId, stepDir: 'b' }));
+    expect(await submitter.submit(bobs)).toBe(true);
+    expect(published.get(bobs.id)).toEqual([{ state: 'FAILED', details: { reason: `working directory could not be created: ${join(runsDir, runId)} belongs to uid ${alice.uid}, not to bob` } }]);
+    expect(bobs.status.slurmJobId).toBeUndefined();
+    expect(lstatSync(join(runsDir, runId)).uid).toBe(alice.uid);
+    expect(() => lstatSync(join(runsDir, runId, 'b'))).toThrow(/ENOENT/);
+  });
+
   it('refuses root and system users before anything runs, with the rule that refused them', async () => {
     for (const [name, why] of [
       ['root', /"root": that is root \(uid 0\)/],
