@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProcessRepository } from '@cairn/adapters/process';
 import { strictMock } from '@cairn/testing';
-import { helperArgv, PersonReads } from './person-reads';
+import { helperArgv, MAX_HELPERS, PersonReads } from './person-reads';
 import { personReadsMain } from './person-reads.helper';
 import type { RunAsUsers } from './run-as-user';
 
@@ -72,5 +72,56 @@ describe('PersonReads (who reads a run)', () => {
     expect(await reads.runGlob({ runId: RUN, pattern: '*', limit: 10 })).toEqual(['f']);
     expect(await reads.runFile({ runId: '7a0e5c1d-0000-4000-8000-0000000000bb', path: 'f', maxBytes: 10 })).toEqual({ exists: false, dataBase64: '', truncated: false });
     expect(reads.spawns).toBe(0);
+  });
+});
+
+describe('PersonReads (a person’s run, through the helper)', () => {
+  it('asks the helper as the run’s owner, at most MAX_HELPERS at once, and parses its answer as a claim', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'reads-'));
+    mkdirSync(join(root, RUN));
+    chownSync(join(root, RUN), 5000, 5000);
+    const person = { name: 'p', uid: 5000, gid: 5000, group: 'p', switchUser: true, home: '/home/p' };
+    const asked: number[] = [];
+    const users = strictMock<RunAsUsers>({ byUid: async (uid: number) => (asked.push(uid), person) }, 'RunAsUsers');
+    let running = 0;
+    let most = 0;
+    const argvs: string[][] = [];
+    const processes = strictMock<ProcessRepository>(
+      {
+        run: async (file: string, args: readonly string[]) => {
+          expect(file).toBe('setpriv');
+          argvs.push([...args]);
+          running += 1;
+          most = Math.max(most, running);
+          await new Promise((resolve) => setImmediate(resolve));
+          running -= 1;
+          return { exitCode: 0, stdout: `${JSON.stringify({ exists: true, dataBase64: 'eA==', truncated: false, size: 1 })}\n`, stderr: '' };
+        },
+      },
+      'ProcessRepository',
+    );
+    const reads = new PersonReads(root, { uid: 4242, switchUser: true }, users, processes, program);
+    const replies = await Promise.all(Array.from({ length: 10 }, () => reads.runFile({ runId: RUN, path: 'f', maxBytes: 10 })));
+    expect(replies.every((r) => r.exists && r.dataBase64 === 'eA==')).toBe(true);
+    expect([most, reads.spawns, new Set(asked)]).toEqual([MAX_HELPERS, 10, new Set([5000])]);
+    expect(argvs[0]?.slice(0, 3)).toEqual(['--reuid=5000', '--regid=5000', '--clear-groups']);
+  });
+
+  it('turns the helper’s error line into the same error, and a reply that is not the schema into INTERNAL', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'reads-'));
+    mkdirSync(join(root, RUN));
+    chownSync(join(root, RUN), 5000, 5000);
+    const person = { name: 'p', uid: 5000, gid: 5000, group: 'p', switchUser: true, home: '/home/p' };
+    const answers = [
+      { exitCode: 3, stdout: '{"error":"path escapes the run directory","code":"INVALID_ARGUMENT"}\n', stderr: '' },
+      { exitCode: 0, stdout: '{"exists":"yes"}\n', stderr: '' },
+      { exitCode: 1, stdout: 'not json', stderr: 'boom' },
+    ];
+    const processes = strictMock<ProcessRepository>({ run: async () => answers.shift() ?? { exitCode: 1, stdout: '', stderr: '' } }, 'ProcessRepository');
+    const reads = new PersonReads(root, { uid: 4242, switchUser: true }, strictMock<RunAsUsers>({ byUid: async () => person }, 'RunAsUsers'), processes, program);
+    const query = { runId: RUN, path: 'f', maxBytes: 10 };
+    await expect(reads.runFile(query)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'path escapes the run directory' });
+    await expect(reads.runFile(query)).rejects.toMatchObject({ code: 'INTERNAL', message: 'the read helper (as p) answered something that is not a reply' });
+    await expect(reads.runFile(query)).rejects.toMatchObject({ code: 'INTERNAL', message: 'the read helper (as p) failed: exit 1: boom' });
   });
 });

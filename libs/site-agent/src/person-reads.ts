@@ -29,6 +29,9 @@ export function helperArgv(user: Pick<JobUser, 'uid' | 'gid'>, program: HelperPr
   return [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', program.node, ...program.args, op, root, JSON.stringify(query)];
 }
 
+/** Read helpers running at once, whatever the number of queries in flight. */
+export const MAX_HELPERS = 4;
+
 const helperError = z.object({ error: z.string().max(4096), code: z.string().max(64).optional() });
 const globReply = z.object({ paths: z.array(z.string().max(4096)) });
 
@@ -44,6 +47,9 @@ const globReply = z.object({ paths: z.array(z.string().max(4096)) });
 export class PersonReads {
   /** Processes the helper started (for tests and metrics). */
   spawns = 0;
+  /** Helpers running now, and the queries waiting for one to end. */
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     readonly root: string,
@@ -57,14 +63,14 @@ export class PersonReads {
     const owner = await this.ownerOf(query.runId);
     if (owner === 'missing') return { exists: false, dataBase64: '', truncated: false };
     if (owner === 'agent') return new RunFiles(this.root).read(query);
-    return runFileReply.parse(await this.call(owner, 'run-file', query));
+    return answerOf(runFileReply, await this.call(owner, 'run-file', query), owner);
   }
 
   async runGlob(query: RunGlobQuery): Promise<string[]> {
     const owner = await this.ownerOf(query.runId);
     if (owner === 'missing') return [];
     if (owner === 'agent') return globRun(this.root, query);
-    const { paths } = globReply.parse(await this.call(owner, 'run-glob', query));
+    const { paths } = answerOf(globReply, await this.call(owner, 'run-glob', query), owner);
     if (paths.length > query.limit) throw new CairnError('INVALID_ARGUMENT', `the pattern matches more than ${query.limit} paths`);
     return paths;
   }
@@ -80,6 +86,18 @@ export class PersonReads {
   }
 
   private async call(user: JobUser, op: 'run-file' | 'run-glob', query: object): Promise<unknown> {
+    // At most MAX_HELPERS at once (each is a node process of about 130 MB): the rest queue.
+    while (this.running >= MAX_HELPERS) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running += 1;
+    try {
+      return await this.callNow(user, op, query);
+    } finally {
+      this.running -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async callNow(user: JobUser, op: 'run-file' | 'run-glob', query: object): Promise<unknown> {
     this.spawns += 1;
     const result = await this.processes.run('setpriv', helperArgv(user, this.program, op, this.root, query), {
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
@@ -101,4 +119,11 @@ export class PersonReads {
     if (result.exitCode !== 0) throw new CairnError('INTERNAL', `the read helper (as ${user.name}) exited with ${result.exitCode}`);
     return answer;
   }
+}
+
+/** The helper's answer, if it has the reply's shape (it is the person's process: its word is a claim). */
+function answerOf<T>(schema: z.ZodType<T>, answer: unknown, user: JobUser): T {
+  const parsed = schema.safeParse(answer);
+  if (!parsed.success) throw new CairnError('INTERNAL', `the read helper (as ${user.name}) answered something that is not a reply`);
+  return parsed.data;
 }

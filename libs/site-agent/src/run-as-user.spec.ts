@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import type { ProcessRepository, RunResult } from '@cairn/adapters/process';
 import { buildSbatchArgs } from '@cairn/adapters/slurm';
 import { CairnError, submitAttemptCommand } from '@cairn/contracts';
+import { loadConfig } from '@cairn/config';
 import { strictMock } from '@cairn/testing';
+import { agentSettings } from './agent-settings';
 import { checkRunAsUser, type PasswdUser, parsePasswdHome, type RunAsPolicy, RunAsUsers } from './run-as-user';
 
 const policy: RunAsPolicy = { minUid: 1000, allowed: [], denied: [] };
@@ -151,5 +153,25 @@ describe('runAs on sbatch (hostile names, property)', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('agent settings for people (CAIRN_AGENT_MIN_UID, ALLOWED_USERS, DENIED_USERS, USER_CACHE_SECONDS)', () => {
+  const base = { CAIRN_SITE: 'dev', CAIRN_AGENT_JOB_USER: 'cairn-job' };
+
+  it('defaults to uid 1000, no lists and a minute of cache; reads comma-separated lists', () => {
+    expect(loadConfig(agentSettings, { env: base })).toMatchObject({ minUid: 1000, allowedUsers: [], deniedUsers: [], userCacheSeconds: 60 });
+    const config = loadConfig(agentSettings, { env: { ...base, CAIRN_AGENT_ALLOWED_USERS: 'alice, bob', CAIRN_AGENT_DENIED_USERS: 'carol', CAIRN_AGENT_MIN_UID: '2000' } });
+    expect(config).toMatchObject({ minUid: 2000, allowedUsers: ['alice', 'bob'], deniedUsers: ['carol'] });
+  });
+
+  it.each([
+    ['CAIRN_AGENT_ALLOWED_USERS', 'alice,$(id)'],
+    ['CAIRN_AGENT_DENIED_USERS', 'Root'],
+    ['CAIRN_AGENT_MIN_UID', '0'],
+    ['CAIRN_AGENT_MIN_UID', 'x'],
+    ['CAIRN_AGENT_USER_CACHE_SECONDS', '-1'],
+  ])('refuses to start with %s=%s, naming the setting', (name, value) => {
+    expect(() => loadConfig(agentSettings, { env: { ...base, [name]: value } })).toThrow(name);
   });
 });
