@@ -1,4 +1,4 @@
-import type { ClientMetadata, Configuration, Grant, KoaContextWithOIDC } from 'oidc-provider';
+import type { ClientMetadata, Configuration, Grant, KoaContextWithOIDC, ResourceServer } from 'oidc-provider';
 import { errorPage, successPage, userCodeConfirmPage, userCodeInputPage } from './html';
 import { signingJwks } from './keystore';
 import { accessTokenClaims, openIdClaims, personBySub } from './people';
@@ -62,6 +62,25 @@ export interface ProviderRuntime {
   invalidTarget(description: string): Error;
 }
 
+/** Cairn's API as oidc-provider's resource server: JWT access tokens with `aud` = the audience. */
+export function cairnResourceServer(settings: Pick<ServeSettings, 'audience' | 'accessTokenTtl'>, indicator: string, runtime: ProviderRuntime): ResourceServer {
+  if (indicator !== CAIRN_RESOURCE) throw runtime.invalidTarget(`the only resource is ${CAIRN_RESOURCE}`);
+  return {
+    scope: CAIRN_SCOPE,
+    audience: settings.audience,
+    accessTokenTTL: settings.accessTokenTtl,
+    accessTokenFormat: 'jwt',
+    jwt: { sign: { alg: 'RS256' } },
+  };
+}
+
+/** The person's claims an access token carries (none for client credentials: `sub` is the client). */
+export function extraAccessTokenClaims(token: { kind: string; accountId?: string }): ReturnType<typeof accessTokenClaims> | undefined {
+  if (token.kind !== 'AccessToken' || token.accountId === undefined) return undefined;
+  const person = personBySub(token.accountId);
+  return person ? accessTokenClaims(person) : undefined;
+}
+
 const clientName = (ctx: KoaContextWithOIDC) => ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId ?? 'a client';
 
 /** oidc-provider's configuration for the dev IdP: clients, keys, claims, lifetimes, pages. */
@@ -97,23 +116,10 @@ export function providerConfiguration(settings: ServeSettings, secrets: Secrets,
         enabled: true,
         defaultResource: () => CAIRN_RESOURCE,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, indicator) => {
-          if (indicator !== CAIRN_RESOURCE) throw runtime.invalidTarget(`the only resource is ${CAIRN_RESOURCE}`);
-          return {
-            scope: CAIRN_SCOPE,
-            audience: settings.audience,
-            accessTokenTTL: settings.accessTokenTtl,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
-          };
-        },
+        getResourceServerInfo: (_ctx, indicator) => cairnResourceServer(settings, indicator, runtime),
       },
     },
-    extraTokenClaims: (_ctx, token) => {
-      if (token.kind !== 'AccessToken') return undefined;
-      const person = personBySub(token.accountId);
-      return person ? accessTokenClaims(person) : undefined;
-    },
+    extraTokenClaims: (_ctx, token) => extraAccessTokenClaims(token),
     findAccount: (_ctx, sub) => {
       const person = personBySub(sub);
       return person ? { accountId: person.sub, claims: () => ({ ...openIdClaims(person), sub: person.sub }) } : undefined;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Provider, { errors } from 'oidc-provider';
 import { handleInteraction, isInteraction, type Log } from './interactions';
 import { currentKid } from './keystore';
+import { MemoryStore } from './memory-store';
 import { providerConfiguration } from './provider-config';
 import { readSecrets } from './secrets';
 import type { ServeSettings } from './settings';
@@ -27,11 +28,12 @@ interface Current {
 
 /**
  * Runs the IdP until SIGTERM/SIGINT. SIGHUP re-reads the state directory (a rotated keystore)
- * and swaps in a provider built from it: sessions, grants and refresh tokens live in
- * oidc-provider's in-memory store, which every provider of the process shares, so they survive.
+ * and swaps in a provider built from it: sessions, grants and refresh tokens live in one
+ * MemoryStore that every provider of the process shares, so they survive.
  */
 export async function serve(settings: ServeSettings, log: Log): Promise<void> {
   let current: Current | undefined;
+  const store = new MemoryStore();
   const server = createServer((req, res) => {
     const active = current;
     if (!active) {
@@ -58,8 +60,10 @@ export async function serve(settings: ServeSettings, log: Log): Promise<void> {
 
   const load = (): Current => {
     const secrets = readSecrets(settings.state);
-    const provider = new Provider(issuer, providerConfiguration(settings, secrets, { invalidTarget: (d) => new errors.InvalidTarget(d) }));
+    const provider = new Provider(issuer, { ...providerConfiguration(settings, secrets, { invalidTarget: (d) => new errors.InvalidTarget(d) }), adapter: store.adapter() });
     provider.on('server_error', (_ctx, error) => log(`server error: ${error.name}: ${error.message}`));
+    // oidc-provider's descriptions are its own fixed texts (never a token or a secret).
+    provider.on('grant.error', (_ctx, error) => log(`token request refused: ${error.name}: ${error.message}${'error_detail' in error && error.error_detail ? ` (${String(error.error_detail)})` : ''}`));
     const serving: Serving = { issuer, url, pid: process.pid, kid: currentKid(secrets.keystore), kids: secrets.keystore.keys.map((k) => k.jwk.kid) };
     writeStateFile(settings.state, 'serving', `${JSON.stringify(serving)}\n`);
     log(`signing with kid ${serving.kid} (${secrets.keystore.keys.length} key(s) in the JWKS)`);

@@ -67,28 +67,38 @@ function httpUrl(name: string, value: string): string {
   return value;
 }
 
+function parseOptions(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        state: { type: 'string' },
+        'first-kid': { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
+        issuer: { type: 'string' },
+        audience: { type: 'string' },
+        'access-ttl': { type: 'string' },
+        'refresh-ttl': { type: 'string' },
+        'device-code-ttl': { type: 'string' },
+        'portal-redirect-uri': { type: 'string', multiple: true },
+        retain: { type: 'string' },
+        kid: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    // node:util's messages run over several lines; keep the first.
+    const message = (error as { message?: unknown } | null)?.message;
+    throw new Error(`dev-idp: ${(typeof message === 'string' ? message : 'bad options').split('\n')[0] ?? ''}`);
+  }
+}
+
 /** Parses the command line; any unknown or malformed option is refused with one clear line. */
 export function parseCommand(argv: string[]): Command {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
-    args: rest,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      state: { type: 'string' },
-      'first-kid': { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      issuer: { type: 'string' },
-      audience: { type: 'string' },
-      'access-ttl': { type: 'string' },
-      'refresh-ttl': { type: 'string' },
-      'device-code-ttl': { type: 'string' },
-      'portal-redirect-uri': { type: 'string', multiple: true },
-      retain: { type: 'string' },
-      kid: { type: 'string' },
-    },
-  });
+  const { values } = parseOptions(rest);
   const state = values.state;
   if (!state) throw new Error(`dev-idp: --state DIR is required\n${USAGE}`);
   const allowed: Record<string, string[]> = {
