@@ -21,7 +21,7 @@ describe('cairn CLI [real: gateway, scheduler, images, agent, nats-server, Postg
       const { stdout, stderr } = await run(
         process.execPath,
         ['-r', join(WORKSPACE, 'tools', 'register.js'), join(WORKSPACE, 'apps', 'cli', 'src', 'main.ts'), ...args],
-        { cwd: WORKSPACE, env: { PATH: process.env['PATH'] ?? '', CAIRN_GATEWAY: stack.grpcAddress, NO_COLOR: '1' }, timeout: 120_000 },
+        { cwd: WORKSPACE, env: { PATH: process.env['PATH'] ?? '', CAIRN_GATEWAY: stack.grpcAddress, CAIRN_TOKEN: stack.tokens.alice, NO_COLOR: '1' }, timeout: 120_000 },
       );
       return { code: 0, stdout, stderr };
     } catch (error) {

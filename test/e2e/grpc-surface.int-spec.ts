@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { callMetadata } from '@cairn/client';
 import { type CairnStack, startCairnStack, WORKSPACE } from '@cairn/testing';
 
 const PROTO_DIR = join(WORKSPACE, 'proto');
@@ -70,15 +71,17 @@ describe('gRPC surface for generic tools and other languages [real: gateway, sch
     const definition = loadSync(join(PROTO_DIR, 'cairn/v1/job_service.proto'), { includeDirs: [PROTO_DIR], enums: String, longs: Number, defaults: true });
     const pkg = loadPackageDefinition(definition) as unknown as { cairn: { v1: { JobService: new (a: string, c: unknown) => DynamicJobStub } } };
     const client = new pkg.cairn.v1.JobService(stack.grpcAddress, credentials.createInsecure());
+    // Alice's token, sent as the `authorization` metadata of each call.
+    const metadata = await callMetadata(stack.tokens.alice);
     const submitted = await new Promise<{ job: { job_id?: string; jobId?: string } }>((resolve, reject) =>
-      client.SubmitJob({ spec: { name: 'dynamic', image: 'lab/busybox:1.36', command: ['/bin/echo', 'dynamic'] } }, (e, r) =>
+      client.SubmitJob({ spec: { name: 'dynamic', image: 'lab/busybox:1.36', command: ['/bin/echo', 'dynamic'] } }, metadata, (e, r) =>
         e ? reject(e) : resolve(r as { job: { jobId: string } }),
       ),
     );
     const jobId = submitted.job.jobId ?? submitted.job.job_id ?? '';
     const states: string[] = [];
     await new Promise<void>((resolve, reject) => {
-      const stream = client.WatchJob({ jobId });
+      const stream = client.WatchJob({ jobId }, metadata);
       stream.on('data', (event: { state: string }) => states.push(event.state));
       stream.on('end', () => resolve());
       stream.on('error', reject);
@@ -90,6 +93,8 @@ describe('gRPC surface for generic tools and other languages [real: gateway, sch
   it('serves a Python client compiled from the .proto files with protoc', async () => {
     const { stdout } = await promisify(execFile)('/usr/bin/python3', [join(__dirname, 'proto_client.py'), stack.grpcAddress, PROTO_DIR], {
       timeout: 120_000,
+      // The token travels in the environment, not on the command line (which `ps` shows).
+      env: { PATH: '/usr/bin:/bin', CAIRN_TOKEN: stack.tokens.alice },
     });
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.slice(0, 4).map((l) => l['state'])).toEqual([
@@ -116,7 +121,7 @@ interface ReflectionStub {
 }
 
 interface DynamicJobStub {
-  SubmitJob(request: object, callback: Callback<unknown>): void;
-  WatchJob(request: object): NodeJS.EventEmitter;
+  SubmitJob(request: object, metadata: Metadata, callback: Callback<unknown>): void;
+  WatchJob(request: object, metadata: Metadata): NodeJS.EventEmitter;
   close(): void;
 }

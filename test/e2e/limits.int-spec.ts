@@ -38,7 +38,7 @@ describe('Limits end to end: every documented maximum, and what is over it [real
 
   beforeAll(async () => {
     stack = await startCairnStack();
-    workflows = new WorkflowsClient(stack.grpcAddress);
+    workflows = new WorkflowsClient(stack.grpcAddress, stack.clientOptions());
     for (const [name, service] of Object.entries(stack.services)) pids.set(name, service.pid);
   });
 

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """A client of Cairn built only from the .proto files (compiled here with plain protoc,
 as grpc_tools ships it): submits a job, watches it to the end, prints one JSON line per
-event, then the job's stdout. Usage: proto_client.py HOST:PORT PROTO_DIR"""
+event, then the job's stdout, as the person whose access token is in $CAIRN_TOKEN.
+Usage: CAIRN_TOKEN=... proto_client.py HOST:PORT PROTO_DIR"""
 import importlib
 import json
+import os
 import sys
 import tempfile
 
@@ -22,17 +24,20 @@ sys.path.insert(0, out)
 pb = importlib.import_module("cairn.v1.job_service_pb2")
 rpc = importlib.import_module("cairn.v1.job_service_pb2_grpc")
 
+# Every call carries the token as `authorization: Bearer <token>` metadata.
+auth = (("authorization", f"Bearer {os.environ['CAIRN_TOKEN']}"),)
+
 with grpc.insecure_channel(address) as channel:
     stub = rpc.JobServiceStub(channel)
     spec = pb.JobSpec(name="from-python", image="lab/busybox:1.36",
                       command=["/bin/echo", "hello from a python client"])
-    job = stub.SubmitJob(pb.SubmitJobRequest(spec=spec)).job
-    for event in stub.WatchJob(pb.WatchJobRequest(job_id=job.job_id)):
+    job = stub.SubmitJob(pb.SubmitJobRequest(spec=spec), metadata=auth).job
+    for event in stub.WatchJob(pb.WatchJobRequest(job_id=job.job_id), metadata=auth):
         print(json.dumps({"state": pb.JobState.Name(event.state), "sequence": event.sequence,
                           "exit_code": event.exit_code.value if event.HasField("exit_code") else None}))
-    output = stub.GetJobOutput(pb.GetJobOutputRequest(job_id=job.job_id))
+    output = stub.GetJobOutput(pb.GetJobOutputRequest(job_id=job.job_id), metadata=auth)
     print(json.dumps({"stdout": output.data.decode()}))
     try:
-        stub.SubmitJob(pb.SubmitJobRequest(spec=pb.JobSpec(image="lab/busybox:1.36")))
+        stub.SubmitJob(pb.SubmitJobRequest(spec=pb.JobSpec(image="lab/busybox:1.36")), metadata=auth)
     except grpc.RpcError as error:
         print(json.dumps({"error": error.code().name, "details": error.details()}))

@@ -30,6 +30,8 @@ describe('service start-up and shutdown [real: nats-server, service processes]',
     ['agent', { CAIRN_SITE: 'Bad Site' }, /^cairn-agent: invalid configuration: CAIRN_SITE \(site\) is "Bad Site": must be a site name/],
     ['scheduler', { CAIRN_DATABASE_URL: 'mysql://db/x' }, /^cairn-scheduler: invalid configuration: CAIRN_DATABASE_URL \(databaseUrl\) is "mysql:\/\/db\/x": expected postgres:\/\//],
     ['gateway', { CAIRN_GRPC_ADDRESS: 'everywhere' }, /^cairn-gateway: invalid configuration: CAIRN_GRPC_ADDRESS \(grpcAddress\) is "everywhere": expected host:port/],
+    ['gateway', { CAIRN_GRPC_ADDRESS: '127.0.0.1:0' }, /^cairn-gateway: invalid configuration: .*CAIRN_IDENTITY_CONFIG \(identityConfig\) is unset: required: the gateway authenticates every call and will not start without it/],
+    ['gateway', { CAIRN_IDENTITY_CONFIG: '/nonexistent/identity.yaml' }, /^cairn-gateway: invalid configuration: .*CAIRN_IDENTITY_CONFIG \(identityConfig\) is "\/nonexistent\/identity\.yaml": cannot read/],
     ['agent', { CAIRN_SITE: 'a', CAIRN_POLL_INTERVAL_MS: '5' }, /CAIRN_POLL_INTERVAL_MS \(pollIntervalMs\) is "5"/],
   ])('%s refuses to start on a bad setting, with one line naming it (exit 2)', async (app, env, message) => {
     const result = await runService(app, env);

@@ -57,7 +57,7 @@ describe('watch streams are capped and free their consumers; agent refusals end 
       // A site that does not answer fails its step after 4 s (tries every 200 ms to 500 ms).
       restartWith(stack.services.scheduler, { CAIRN_ENGINE_RETRY_FIRST_MS: '200', CAIRN_ENGINE_RETRY_MAX_MS: '500', CAIRN_ENGINE_UNREACHABLE_SECONDS: '4' }),
     ]);
-    workflows = new WorkflowsClient(stack.grpcAddress);
+    workflows = new WorkflowsClient(stack.grpcAddress, stack.clientOptions());
     nc = await connect(stack.nats.connectOptions);
   });
   afterAll(async () => {

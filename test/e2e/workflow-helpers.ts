@@ -12,7 +12,7 @@ export function useWorkflowStack(): { stack: () => CairnStack; client: () => Wor
   let client: WorkflowsClient | undefined;
   beforeAll(async () => {
     stack = await startCairnStack();
-    client = new WorkflowsClient(stack.grpcAddress);
+    client = new WorkflowsClient(stack.grpcAddress, stack.clientOptions());
   });
   afterAll(async () => {
     client?.close();

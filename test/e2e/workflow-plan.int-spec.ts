@@ -25,7 +25,7 @@ describe('WorkflowService.SubmitWorkflow dry run [real: gateway, scheduler, imag
 
   beforeAll(async () => {
     stack = await startCairnStack({ agentEnv: { CAIRN_RESOURCE_CLASSES: JSON.stringify({ small: { partition } }) } });
-    workflows = new WorkflowsClient(stack.grpcAddress);
+    workflows = new WorkflowsClient(stack.grpcAddress, stack.clientOptions());
   });
 
   afterAll(async () => {

@@ -923,7 +923,7 @@ async function cairnPhases(bins: Bins, workDir: string, slots: number, cleanups:
   const counted = await startCountedStack(workDir, bins, Boolean(opts.keep), log);
   const { stack, startS: stackStartS, stop } = counted;
   cleanups.push(stop);
-  const workflows = new WorkflowsClient(stack.grpcAddress);
+  const workflows = new WorkflowsClient(stack.grpcAddress, stack.clientOptions());
   const results: PhaseResult[] = [];
   try {
     // Warm-up, outside the measurement: the agent's first job pulls the image and converts

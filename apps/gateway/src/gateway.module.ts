@@ -1,24 +1,30 @@
 import { gatewaySettings, GrpcServerModule, WatchLimiter } from '@cairn/grpc-server';
+import { identityBinding, identityDoor, identitySettings } from '@cairn/identity';
 import { jobsBinding } from '@cairn/jobs-api';
 import { workflowsBinding } from '@cairn/workflows-api';
 import type { ServiceDefinition } from '@cairn/service-kit';
 
-/** The gateway service: the public gRPC API (JobService, WorkflowService) over the scheduler. */
-export const gatewayService: ServiceDefinition<typeof gatewaySettings> = {
+const settings = { ...gatewaySettings, ...identitySettings };
+
+/** The gateway service: the public gRPC API (JobService, WorkflowService, IdentityService) over the scheduler, behind one door. */
+export const gatewayService: ServiceDefinition<typeof settings> = {
   service: 'gateway',
-  settings: gatewaySettings,
+  settings,
   module: ({ config, nats, logger }) => {
     // One limiter for both services: the caps count WatchJob and WatchWorkflow together.
     const watchLimiter = new WatchLimiter({ perClient: config.watchMaxStreamsPerClient, total: config.watchMaxStreams });
+    // One door for every service: authentication, identity mapping, rate limit, refusals audited.
+    const door = identityDoor(config, logger);
     return GrpcServerModule.register({
       address: config.grpcAddress,
       protoDir: config.protoDir,
-      protoFiles: ['cairn/v1/job_service.proto', 'cairn/v1/workflow_service.proto'],
+      protoFiles: ['cairn/v1/job_service.proto', 'cairn/v1/workflow_service.proto', 'cairn/v1/identity_service.proto'],
       maxMessageBytes: 2 * 1024 * 1024,
       logger: logger.child({ context: 'GrpcServerHost' }),
       bindings: [
-        jobsBinding({ nats, logger, defaultSite: config.defaultSite, watchLimiter }),
-        workflowsBinding({ nats, logger, defaultSite: config.defaultSite, watchLimiter }),
+        jobsBinding({ nats, logger, defaultSite: config.defaultSite, watchLimiter, door }),
+        workflowsBinding({ nats, logger, defaultSite: config.defaultSite, watchLimiter, door }),
+        identityBinding({ logger, watchLimiter, door }),
       ],
     });
   },

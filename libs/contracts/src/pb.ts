@@ -28,3 +28,5 @@ export {
   WorkflowServiceService,
 } from './generated/cairn/v1/workflow_service';
 export type { WorkflowServiceServer } from './generated/cairn/v1/workflow_service';
+export { WhoAmIRequest, WhoAmIResponse, IdentityServiceClient, IdentityServiceService } from './generated/cairn/v1/identity_service';
+export type { IdentityServiceServer } from './generated/cairn/v1/identity_service';

@@ -2,6 +2,7 @@ import {
   Client,
   type ClientReadableStream,
   credentials,
+  Metadata,
   Server,
   ServerCredentials,
   type ServiceDefinition,
@@ -11,7 +12,7 @@ import {
 } from '@grpc/grpc-js';
 import { CairnError } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
-import { strictMock } from '@cairn/testing';
+import { ALICE, bearer, strictMock, testDoor } from '@cairn/testing';
 import { grpcHandlers } from './grpc-handlers';
 import { WatchLimiter } from './watch-limiter';
 
@@ -38,13 +39,16 @@ describe('grpcHandlers [real: grpc-js server and client]', () => {
   let client: Client;
   let sourceReads = 0;
   const quiet = strictMock<Logger>({ error: () => undefined }, 'logger');
+  const door = testDoor();
+  const callers: unknown[] = [];
 
   beforeAll(async () => {
     // One watch in all: a second one at once is refused.
-    const handlers = grpcHandlers(quiet, new WatchLimiter({ perClient: 1, total: 1 }));
+    const handlers = grpcHandlers(quiet, new WatchLimiter({ perClient: 1, total: 1 }), door);
     const implementation: UntypedServiceImplementation = {
-      get: handlers.unary((request: Req) => (request.id === 'bad' ? Promise.reject(new CairnError('NOT_FOUND', 'no such id')) : Promise.resolve({ text: `hi ${request.id}` }))),
-      watch: handlers.watch(async function* (request: Req, signal: AbortSignal) {
+      get: handlers.unary((request: Req, caller) => (callers.push(caller), request.id === 'bad' ? Promise.reject(new CairnError('NOT_FOUND', 'no such id')) : Promise.resolve({ text: `hi ${request.id}` }))),
+      watch: handlers.watch(async function* (request: Req, signal: AbortSignal, caller) {
+        callers.push(caller);
         sourceReads += 1;
         yield { text: `${request.id}-1` };
         if (request.id === 'hold') await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
@@ -63,11 +67,12 @@ describe('grpcHandlers [real: grpc-js server and client]', () => {
     server.forceShutdown();
   });
 
-  const get = (id: string) =>
+  const get = (id: string, metadata = bearer(new Metadata())) =>
     new Promise<{ error: ServiceError | null; response?: Res }>((resolve) =>
-      client.makeUnaryRequest('/test.Test/Get', json.requestSerialize, json.responseDeserialize, { id }, (error, response) => resolve({ error, response })),
+      client.makeUnaryRequest('/test.Test/Get', json.requestSerialize, json.responseDeserialize, { id }, metadata, (error, response) => resolve({ error, response })),
     );
-  const watch = (id: string) => client.makeServerStreamRequest('/test.Test/Watch', json.requestSerialize, json.responseDeserialize, { id });
+  const watch = (id: string, metadata = bearer(new Metadata())) =>
+    client.makeServerStreamRequest('/test.Test/Watch', json.requestSerialize, json.responseDeserialize, { id }, metadata);
   /** What a watch streamed, and the status it ended with. */
   const drain = (stream: ClientReadableStream<Res>) =>
     new Promise<{ texts: string[]; code: number }>((resolve) => {
@@ -103,5 +108,21 @@ describe('grpcHandlers [real: grpc-js server and client]', () => {
     let after = await drain(watch('d'));
     for (let tries = 0; tries < 100 && after.code === status.RESOURCE_EXHAUSTED; tries += 1) after = await drain(watch('d'));
     expect(after).toEqual({ texts: ['d-1', 'd-2'], code: status.OK });
+  });
+
+  it('the door: each handler gets the authenticated caller; without a valid token neither kind runs (UNAUTHENTICATED, audited)', async () => {
+    callers.length = 0;
+    await get('ada');
+    await drain(watch('w'));
+    expect(callers).toEqual([ALICE, ALICE]);
+    const reads = sourceReads;
+    expect((await get('ada', new Metadata())).error).toMatchObject({ code: status.UNAUTHENTICATED });
+    expect(await drain(watch('w', bearer(new Metadata(), 'forged')))).toEqual({ texts: [], code: status.UNAUTHENTICATED });
+    expect(sourceReads).toBe(reads);
+    expect(callers).toEqual([ALICE, ALICE]);
+    expect(door.refused.map((event) => [event.rpc, event.outcome])).toEqual([
+      ['/test.Test/Get', 'UNAUTHENTICATED'],
+      ['/test.Test/Watch', 'UNAUTHENTICATED'],
+    ]);
   });
 });

@@ -1,5 +1,7 @@
 import type { ServerWritableStream } from '@grpc/grpc-js';
+import type { Principal } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
+import type { Door } from './door';
 import { unary, type UnaryHandler } from './unary';
 import type { WatchLimiter } from './watch-limiter';
 import { serveWatch } from './watch-stream';
@@ -9,20 +11,22 @@ export type WatchHandler<Req, Res> = (call: ServerWritableStream<Req, Res>) => v
 
 /** The two kinds of handler a Cairn gRPC service is made of, built the one way. */
 export interface GrpcHandlers {
-  /** A unary RPC from an async function: errors become statuses (see unary). */
-  unary<Req, Res>(handler: (request: Req) => Promise<Res>): UnaryHandler<Req, Res>;
-  /** A watch RPC from what it streams: capped, back-pressured, cancellable (see serveWatch). */
-  watch<Req, Res>(source: (request: Req, signal: AbortSignal) => AsyncIterable<Res>): WatchHandler<Req, Res>;
+  /** A unary RPC from an async function, for an authenticated caller: errors become statuses (see unary). */
+  unary<Req, Res>(handler: (request: Req, caller: Principal, peer: string) => Promise<Res>): UnaryHandler<Req, Res>;
+  /** A watch RPC from what it streams, for an authenticated caller: capped, back-pressured, cancellable (see serveWatch). */
+  watch<Req, Res>(source: (request: Req, signal: AbortSignal, caller: Principal, peer: string) => AsyncIterable<Res>): WatchHandler<Req, Res>;
 }
 
 /**
  * The one place every gRPC handler of the gateway's services goes through, so what every
- * call needs (today: status mapping, logging, the watch caps; later: authentication and
- * authorization) is added here once for all services.
+ * call needs (the door: authentication, identity mapping, rate limit and the audit of
+ * refusals; status mapping, logging, the watch caps) is added here once for all services.
+ * Health and reflection are served beside, not through it, and stay open.
  */
-export function grpcHandlers(logger: Logger, watchLimiter: WatchLimiter): GrpcHandlers {
+export function grpcHandlers(logger: Logger, watchLimiter: WatchLimiter, door: Door): GrpcHandlers {
   return {
-    unary: (handler) => unary(handler, logger),
-    watch: (source) => (call) => void serveWatch(call, watchLimiter, (signal) => source(call.request, signal), logger),
+    unary: (handler) => unary(handler, logger, door),
+    watch: (source) => (call) =>
+      void serveWatch(call, watchLimiter, (signal, caller) => source(call.request, signal, caller, call.getPeer()), logger, door),
   };
 }

@@ -1,7 +1,7 @@
-import { type sendUnaryData, type ServerUnaryCall, type ServiceError, status } from '@grpc/grpc-js';
-import { CairnError, ERROR_CODES } from '@cairn/contracts';
+import { Metadata, type sendUnaryData, type ServerUnaryCall, type ServiceError, status } from '@grpc/grpc-js';
+import { CairnError, ERROR_CODES, type Principal } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
-import { strictMock } from '@cairn/testing';
+import { ALICE, bearer, strictMock, testDoor } from '@cairn/testing';
 import { unary } from './unary';
 
 interface Req {
@@ -12,10 +12,11 @@ interface Res {
 }
 
 /** Calls the wrapped handler as grpc-js would and resolves to what it answered. */
-function call(handler: (request: Req) => Promise<Res>, logger: Logger, request: Req) {
+function call(handler: (request: Req, caller: Principal, peer: string) => Promise<Res>, logger: Logger, request: Req, metadata = bearer(new Metadata()), door = testDoor()) {
   return new Promise<{ error: Partial<ServiceError> | null; response?: Res | null }>((resolve) => {
     const callback: sendUnaryData<Res> = (error, response) => resolve({ error, response });
-    unary(handler, logger)(strictMock<ServerUnaryCall<Req, Res>>({ request }, 'call'), callback);
+    const grpcCall = strictMock<ServerUnaryCall<Req, Res>>({ request, metadata, getPeer: () => 'ipv4:127.0.0.1:5000', getPath: () => '/test.Test/Get' }, 'call');
+    unary(handler, logger, door)(grpcCall, callback);
   });
 }
 
@@ -28,17 +29,17 @@ describe('unary', () => {
     logger = strictMock<Logger>({ error: (...args: unknown[]) => void logged.push(args) }, 'logger');
   });
 
-  it('passes the request to the handler and its response to grpc-js', async () => {
-    const seen: Req[] = [];
+  it('passes the request, the authenticated caller and the peer to the handler and its response to grpc-js', async () => {
+    const seen: unknown[] = [];
     const answer = await call(
-      (request) => {
-        seen.push(request);
+      (request, caller, peer) => {
+        seen.push(request, caller, peer);
         return Promise.resolve({ greeting: `hi ${request.name}` });
       },
       logger,
       { name: 'ada' },
     );
-    expect(seen).toEqual([{ name: 'ada' }]);
+    expect(seen).toEqual([{ name: 'ada' }, ALICE, 'ipv4:127.0.0.1:5000']);
     expect(answer).toEqual({ error: null, response: { greeting: 'hi ada' } });
     expect(logged).toEqual([]);
   });
@@ -70,5 +71,35 @@ describe('unary', () => {
       { name: 'x' },
     );
     expect(answer.error).toMatchObject({ code: status.NOT_FOUND, details: 'no job abc' });
+  });
+
+  it('never runs the handler without a valid bearer token: UNAUTHENTICATED, the refusal audited without the token', async () => {
+    const basic = new Metadata();
+    basic.set('authorization', 'Basic YWxpY2U6cHc=');
+    const twice = bearer(new Metadata());
+    twice.add('authorization', `Bearer ${'x'.repeat(20)}`);
+    const cases: Array<[string, Metadata]> = [
+      ['no authorization', new Metadata()],
+      ['a wrong token', bearer(new Metadata(), 'forged.token.value')],
+      ['not a bearer token', basic],
+      ['two authorization headers', twice],
+    ];
+    for (const [what, metadata] of cases) {
+      const door = testDoor();
+      let ran = false;
+      const answer = await call(
+        () => {
+          ran = true;
+          return Promise.resolve({ greeting: 'in' });
+        },
+        logger,
+        { name: 'x' },
+        metadata,
+        door,
+      );
+      expect({ what, code: answer.error?.code, ran }).toEqual({ what, code: status.UNAUTHENTICATED, ran: false });
+      expect(door.refused).toEqual([expect.objectContaining({ rpc: '/test.Test/Get', outcome: 'UNAUTHENTICATED' })]);
+      expect(JSON.stringify([answer.error?.details, door.refused])).not.toMatch(/forged|YWxpY2U6cHc/);
+    }
   });
 });

@@ -1,10 +1,13 @@
 import { type ServerWritableStream, type ServiceError, status } from '@grpc/grpc-js';
+import type { Principal } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
+import { admit, type Door } from './door';
 import { toServiceError } from './status-codes';
 import type { WatchLimiter } from './watch-limiter';
 
 /**
- * Serves one server-streaming watch: takes a slot from the limiter (or ends the call with
+ * Serves one server-streaming watch: lets in only an authenticated, mapped caller (see
+ * admit), takes a slot from the limiter (or ends the call with
  * RESOURCE_EXHAUSTED), writes what `source` yields, waiting while the client's buffer is
  * full, and ends the call when the source ends. A cancelled call aborts the source (which
  * frees what it holds, e.g. its JetStream consumer); the slot is freed however it ends.
@@ -12,16 +15,18 @@ import type { WatchLimiter } from './watch-limiter';
 export async function serveWatch<Req, Res>(
   call: ServerWritableStream<Req, Res>,
   limiter: WatchLimiter,
-  source: (signal: AbortSignal) => AsyncIterable<Res>,
+  source: (signal: AbortSignal, caller: Principal) => AsyncIterable<Res>,
   logger: Logger,
+  door: Door,
 ): Promise<void> {
   const abort = new AbortController();
   const onCancel = () => abort.abort();
   call.on('cancelled', onCancel);
   let release: (() => void) | undefined;
   try {
+    const caller = await admit(call, door, logger);
     release = limiter.acquire(call);
-    for await (const message of source(abort.signal)) {
+    for await (const message of source(abort.signal, caller)) {
       if (abort.signal.aborted) break;
       if (!call.write(message)) await drained(call, abort.signal);
     }

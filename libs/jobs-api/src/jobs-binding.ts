@@ -1,5 +1,5 @@
 import { JetStreamRepository, JobsClient, type NatsConnection, NatsRequester } from '@cairn/adapters/nats';
-import type { GrpcBinding, WatchLimiter } from '@cairn/grpc-server';
+import type { Door, GrpcBinding, WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { JobsGrpcController } from './jobs.grpc.controller';
 
@@ -9,6 +9,8 @@ export interface JobsApiOptions {
   defaultSite: string;
   /** Caps the watch streams; share one between the services of a gateway. */
   watchLimiter: WatchLimiter;
+  /** Lets in only authenticated, mapped callers; share one between the services of a gateway. */
+  door: Door;
 }
 
 /** cairn.v1.JobService, served from the scheduler over NATS. */
@@ -19,5 +21,6 @@ export function jobsBinding(options: JobsApiOptions): GrpcBinding {
     options.defaultSite,
     options.logger.child({ context: 'JobsGrpcController' }),
     options.watchLimiter,
+    options.door,
   ).binding();
 }

@@ -1,6 +1,6 @@
 import { isFinal, jobEventSchema, pb, streams, subjects } from '@cairn/contracts';
 import { followRecord, type JetStreamRepository, type JobsClient } from '@cairn/adapters/nats';
-import { type GrpcBinding, type GrpcHandlers, grpcHandlers, type WatchLimiter } from '@cairn/grpc-server';
+import { type Door, type GrpcBinding, type GrpcHandlers, grpcHandlers, type WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { toJobId, toListQuery, toOutputQuery, toPbEvent, toPbJob, toSubmitCommand } from './job.mapper';
 import { jobServiceDefinition } from './job-service.definition';
@@ -15,8 +15,9 @@ export class JobsGrpcController {
     private readonly defaultSite: string,
     logger: Logger,
     watchLimiter: WatchLimiter,
+    door: Door,
   ) {
-    this.handlers = grpcHandlers(logger, watchLimiter);
+    this.handlers = grpcHandlers(logger, watchLimiter, door);
   }
 
   binding(): GrpcBinding {

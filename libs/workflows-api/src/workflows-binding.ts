@@ -1,5 +1,5 @@
 import { JetStreamRepository, type NatsConnection, NatsRequester, WorkflowsClient } from '@cairn/adapters/nats';
-import type { GrpcBinding, WatchLimiter } from '@cairn/grpc-server';
+import type { Door, GrpcBinding, WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { WorkflowsGrpcController } from './workflows.grpc.controller';
 
@@ -9,6 +9,8 @@ export interface WorkflowsApiOptions {
   defaultSite: string;
   /** Caps the watch streams; share one between the services of a gateway. */
   watchLimiter: WatchLimiter;
+  /** Lets in only authenticated, mapped callers; share one between the services of a gateway. */
+  door: Door;
 }
 
 /** cairn.v1.WorkflowService, served from the scheduler over NATS. */
@@ -19,5 +21,6 @@ export function workflowsBinding(options: WorkflowsApiOptions): GrpcBinding {
     options.defaultSite,
     options.logger.child({ context: 'WorkflowsGrpcController' }),
     options.watchLimiter,
+    options.door,
   ).binding();
 }

@@ -1,6 +1,6 @@
 import { isRunFinal, pb, streams, subjects, workflowEventSchema, type WorkflowRecord, type WorkflowState } from '@cairn/contracts';
 import { followRecord, type JetStreamRepository, type WorkflowsClient } from '@cairn/adapters/nats';
-import { type GrpcBinding, type GrpcHandlers, grpcHandlers, type WatchLimiter } from '@cairn/grpc-server';
+import { type Door, type GrpcBinding, type GrpcHandlers, grpcHandlers, type WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { toListWorkflowsQuery, toPbWorkflow, toPbWorkflowEvent, toRequestId, toRunId } from './workflow.mapper';
 import { toPbPlan, toPlanCommand } from './workflow-plan.mapper';
@@ -15,8 +15,9 @@ export class WorkflowsGrpcController {
     private readonly defaultSite: string,
     logger: Logger,
     watchLimiter: WatchLimiter,
+    door: Door,
   ) {
-    this.handlers = grpcHandlers(logger, watchLimiter);
+    this.handlers = grpcHandlers(logger, watchLimiter, door);
   }
 
   binding(): GrpcBinding {

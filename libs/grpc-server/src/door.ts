@@ -1,0 +1,119 @@
+import type { Metadata } from '@grpc/grpc-js';
+import { CairnError, type ErrorCode, type Principal, unauthenticated } from '@cairn/contracts';
+import type { Logger } from '@cairn/logging';
+
+/** What authentication made of a call's `authorization` header: the caller, or why not. */
+export type Authentication =
+  | { ok: true; principal: Principal }
+  | {
+      ok: false;
+      /** UNAUTHENTICATED, PERMISSION_DENIED (unmapped), RESOURCE_EXHAUSTED (rate), UNAVAILABLE (IdP down). */
+      error: CairnError;
+      /** Who it was, when the token was good enough to say (never the token itself). */
+      issuer?: string;
+      subject?: string;
+      posixUser?: string;
+    };
+
+/** Turns a bearer token into the verified, mapped caller (libs/identity implements it). */
+export interface Authenticator {
+  /** `token` is what followed "Bearer "; never logged, never echoed in an error. */
+  authenticate(token: string): Promise<Authentication>;
+}
+
+/** One audited event: who, what, from where, when, and how it ended. Never a token. */
+export interface AuditEvent {
+  /** The full method path, e.g. "/cairn.v1.JobService/GetJob". */
+  rpc: string;
+  /** The ids the request named (its top-level string fields called *Id). */
+  ids: string[];
+  /** The caller's address as grpc-js reports it. */
+  peer: string;
+  outcome: 'OK' | ErrorCode;
+  reason: string;
+  time: Date;
+  issuer?: string;
+  subject?: string;
+  posixUser?: string;
+}
+
+/** Where the door reports what it refused (slice E keeps them durably). */
+export abstract class AuditSink {
+  abstract record(event: AuditEvent): Promise<void>;
+}
+
+/** The default sink: one warning log line per event. */
+export class LoggingAuditSink extends AuditSink {
+  constructor(private readonly logger: Logger) {
+    super();
+  }
+  override record(event: AuditEvent): Promise<void> {
+    this.logger.warn({ audit: event }, `refused ${event.rpc}: ${event.outcome} ${event.reason}`);
+    return Promise.resolve();
+  }
+}
+
+/** What every handler needs to let a call in. */
+export interface Door {
+  authenticator: Authenticator;
+  audit: AuditSink;
+}
+
+/** The part of a grpc-js call the door reads. */
+export interface DoorCall {
+  metadata: Metadata;
+  getPeer(): string;
+  getPath(): string;
+  request: unknown;
+}
+
+// RFC 6750: "Bearer" then one b64token. Checked before anything else reads the value.
+const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
+/** Longest authorization value read (a JWT with many group claims fits). */
+export const MAX_AUTHORIZATION_CHARS = 16 * 1024;
+
+/** The bearer token of a call, or the UNAUTHENTICATED error saying (briefly) what is wrong. */
+export function bearerToken(metadata: Metadata): string | CairnError {
+  const values = metadata.get('authorization');
+  if (values.length === 0) return unauthenticated('no credentials: send "authorization: Bearer <token>" (cairn login)');
+  if (values.length > 1) return unauthenticated('more than one authorization header');
+  const value = values[0];
+  if (typeof value !== 'string' || value.length > MAX_AUTHORIZATION_CHARS) return unauthenticated('the authorization header is not a bearer token');
+  const match = BEARER.exec(value);
+  if (!match?.[1]) return unauthenticated('the authorization header is not a bearer token');
+  return match[1];
+}
+
+/** The ids a request names: its top-level string fields called *Id, non-empty, at most 8. */
+export function requestIds(request: unknown): string[] {
+  if (typeof request !== 'object' || request === null) return [];
+  const ids: string[] = [];
+  for (const [key, value] of Object.entries(request)) {
+    if (/Id$/.test(key) && typeof value === 'string' && value !== '') ids.push(value.slice(0, 128));
+    if (ids.length >= 8) break;
+  }
+  return ids;
+}
+
+/**
+ * Lets a call in: its verified, mapped caller, or the CairnError to answer with (and the
+ * refusal recorded in the audit sink). The token never reaches a log, an error or a record.
+ */
+export async function admit(call: DoorCall, door: Door, logger: Logger): Promise<Principal> {
+  const token = bearerToken(call.metadata);
+  const result: Authentication = token instanceof CairnError ? { ok: false, error: token } : await door.authenticator.authenticate(token);
+  if (result.ok) return result.principal;
+  const event: AuditEvent = {
+    rpc: call.getPath(),
+    ids: requestIds(call.request),
+    peer: call.getPeer(),
+    outcome: result.error.code,
+    reason: result.error.message,
+    time: new Date(),
+    ...(result.issuer === undefined ? {} : { issuer: result.issuer }),
+    ...(result.subject === undefined ? {} : { subject: result.subject }),
+    ...(result.posixUser === undefined ? {} : { posixUser: result.posixUser }),
+  };
+  await door.audit.record(event).catch((error: unknown) => logger.error({ err: error, rpc: event.rpc }, 'audit sink failed to record a refusal'));
+  throw result.error;
+}

@@ -1,0 +1,12 @@
+export { ASYMMETRIC_ALGORITHMS, identityConfigSchema, loadIdentityConfig, mappingFileSchema, MAX_CLOCK_SKEW_SECONDS } from './identity-config';
+export type { IdentityConfig, IssuerConfig, LoadedIdentity, MappingFile, MappingRule } from './identity-config';
+export { IdentityAuthenticator } from './identity-authenticator';
+export { identityBinding, toWhoAmI } from './identity.grpc.controller';
+export { identitySettings } from './identity-settings';
+export { IdentityMapping, MAX_COMMAND_OUTPUT_BYTES } from './identity-mapping';
+export type { Mapped } from './identity-mapping';
+export { RateLimiter } from './rate-limiter';
+export type { RateLimit } from './rate-limiter';
+export { TokenVerifier, MAX_TOKEN_CHARS } from './token-verifier';
+export type { VerifiedToken } from './token-verifier';
+export { identityDoor } from './identity-door';
