@@ -8,5 +8,6 @@ export {
   type TokenProvider,
   type TokenSource,
 } from './client-options';
+export { IdentityClient } from './identity.client';
 export { JobsClient } from './jobs.client';
 export { WorkflowsClient } from './workflows.client';
