@@ -17,6 +17,12 @@
 # other account; sacct shows every job's account and user. MariaDB listens on its socket
 # only; slurmdbd's database password is generated once into $STATE/slurmdbd/db.secret.
 #
+# The dev IdP (tools/dev-idp, the oidc-provider package) on 127.0.0.1:5556: OpenID provider
+# of alice, bob and carol for `cairn login` and the tests, clients cairn-cli (device flow),
+# cairn-portal and cairn-ci (client credentials). Its passwords, client secret, cookie keys
+# and signing keys are generated once into $STATE/idp (root only, 0600 files). It runs from
+# this checkout's node_modules (npm ci first if there is none).
+#
 # Usage: dev-cluster.sh [up|status|down|env]
 #   up      (default) install missing Debian packages, start every part that is not
 #           already answering, write $STATE/env, print a status table. Idempotent.
@@ -140,6 +146,19 @@ EX_CACHE="$STATE/images/cairn-examples" # OCI layout of the last build (pushed a
 EX_INPUTS="$STATE/examples-image.inputs" # hash of the inputs EX_CACHE was built from
 EX_VERIFIED="$STATE/examples-image.verified" # digest last checked with ch-run
 EX_LOCK="$STATE/examples-image.lock"
+
+# Dev IdP (tools/dev-idp): issuer IDP_ISSUER, access tokens for audience IDP_AUDIENCE. Its
+# state (the generated secrets, the signing keystore) is IDP_STATE; IDP_STAMP holds the hash
+# of the code and settings the running IdP was started with (a change restarts it: its
+# sessions and refresh tokens are in memory, so people log in again).
+IDP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+IDP_HOST=127.0.0.1
+IDP_PORT=5556
+IDP_ISSUER="http://$IDP_HOST:$IDP_PORT"
+IDP_AUDIENCE=cairn
+IDP_STATE="$STATE/idp"
+IDP_PID="$IDP_STATE/idp.pid"
+IDP_STAMP="$IDP_STATE/idp.running"
 
 ENV_FILE="$STATE/env"
 
@@ -1470,6 +1489,54 @@ examples_stale() {
 }
 
 # ---------------------------------------------------------------------------
+# up: dev IdP (tools/dev-idp)
+# ---------------------------------------------------------------------------
+
+# The IdP answers discovery with the expected issuer.
+idp_up() {
+  curl -fs --max-time 2 "$IDP_ISSUER/.well-known/openid-configuration" 2>/dev/null |
+    jq -e --arg issuer "$IDP_ISSUER" '.issuer == $issuer' >/dev/null 2>&1
+}
+
+# idp_cli ARGS...: the dev IdP's command line (init, serve, rotate, retire).
+idp_cli() { node -r "$IDP_ROOT/tools/register.js" "$IDP_ROOT/tools/dev-idp/src/main.ts" "$@"; }
+
+start_idp() {
+  local t0 log="$LOGS/idp.log" want running=''
+  t0=$(now_us)
+  command -v node >/dev/null 2>&1 || die "idp: no node on PATH (Cairn needs Node 20 or 22)"
+  if [[ ! -d $IDP_ROOT/node_modules ]]; then
+    say idp "no node_modules in $IDP_ROOT yet: npm ci"
+    (cd "$IDP_ROOT" && npm ci --no-audit --no-fund) >>"$log" 2>&1 || die "idp: npm ci failed; see $log" "$log"
+  fi
+  [[ -f $IDP_ROOT/node_modules/oidc-provider/package.json ]] ||
+    die "idp: $IDP_ROOT/node_modules has no oidc-provider; run npm install there"
+  (umask 077 && mkdir -p "$IDP_STATE")
+  chmod 0700 "$IDP_STATE"
+  # The secrets: made once (0600 files), kept after; only what is missing is created.
+  idp_cli init --state "$IDP_STATE" >>"$log" 2>&1 || die "idp: could not create its secrets in $IDP_STATE; see $log" "$log"
+  want=$({
+    echo "$IDP_ISSUER $IDP_AUDIENCE"
+    cat "$IDP_ROOT"/tools/dev-idp/src/*.ts "$IDP_ROOT/node_modules/oidc-provider/package.json"
+  } | sha256sum | cut -d ' ' -f 1)
+  if idp_up; then
+    read -r running 2>/dev/null <"$IDP_STAMP" || running=''
+    if [[ $running == "$want" ]]; then
+      say idp "already up"
+      return 0
+    fi
+    pid_alive "$IDP_PID" node || die "idp: something not started here answers on $IDP_ISSUER"
+    say idp "code or settings changed; restarting (people log in again)"
+    stop_pidfile idp "$IDP_PID" node
+  fi
+  (cd "$IDP_ROOT" && exec nohup node -r "$IDP_ROOT/tools/register.js" "$IDP_ROOT/tools/dev-idp/src/main.ts" serve --state "$IDP_STATE" --host "$IDP_HOST" --port "$IDP_PORT" --issuer "$IDP_ISSUER" --audience "$IDP_AUDIENCE") </dev/null >>"$log" 2>&1 &
+  echo $! >"$IDP_PID"
+  wait_until idp "$log" --pid "$IDP_PID" node idp_up
+  echo "$want" >"$IDP_STAMP"
+  say idp "started ($(elapsed "$t0")): issuer $IDP_ISSUER, the people's passwords in $IDP_STATE/passwords.json"
+}
+
+# ---------------------------------------------------------------------------
 # up: env file
 # ---------------------------------------------------------------------------
 
@@ -1497,6 +1564,11 @@ export CAIRN_SLURM_PARTITION=$SLURM_PARTITION
 export CAIRN_AGENT_JOB_USER=$JOB_USER
 export CAIRN_SLURM_CLUSTER=$SLURM_CLUSTER
 export CAIRN_SLURM_SERVICE_ACCOUNT=$SLURM_SERVICE_ACCOUNT
+export CAIRN_DEV_IDP_ISSUER=$IDP_ISSUER
+export CAIRN_DEV_IDP_AUDIENCE=$IDP_AUDIENCE
+export CAIRN_DEV_IDP_STATE=$IDP_STATE
+export CAIRN_DEV_IDP_PASSWORDS_FILE=$IDP_STATE/passwords.json
+export CAIRN_DEV_IDP_CI_SECRET_FILE=$IDP_STATE/cairn-ci.secret
 EOF
   local entry user
   for entry in "${PEOPLE_ASSOCS[@]}"; do
@@ -1533,6 +1605,7 @@ cmd_up() {
   ensure_test_image
   ensure_python_image
   ensure_examples_image
+  start_idp
   write_env
   say up "done ($(elapsed "$t0"))"
   echo
@@ -1567,6 +1640,7 @@ cmd_status() {
   line "test image" "$TEST_IMAGE" test_image_up
   line "python image" "$PY_IMAGE" python_image_up
   line examples "$EX_IMAGE$(examples_stale)" examples_image_up
+  line idp "$IDP_ISSUER (dev OpenID provider; secrets in $IDP_STATE)" idp_up
   return "$down"
 }
 
@@ -1579,6 +1653,7 @@ cmd_down() {
   stop_pidfile munge "$MUNGE_PID" munged
   stop_pidfile nats "$NATS_PID" nats-server
   stop_pidfile registry "$REGISTRY_PID" docker-registry
+  stop_pidfile idp "$IDP_PID" node
   local t0
   t0=$(now_us)
   if [[ $(pg_cluster_status) == online* ]]; then
@@ -1591,6 +1666,7 @@ cmd_down() {
   # Anything still answering was not started by this script (no pid file).
   nats_up && echo "dev-cluster: note: something not started here still answers on $NATS_MONITOR" >&2
   registry_up && echo "dev-cluster: note: something not started here still answers on $REGISTRY" >&2
+  idp_up && echo "dev-cluster: note: something not started here still answers on $IDP_ISSUER" >&2
   return 0
 }
 

@@ -1,6 +1,6 @@
 // The Cairn dev IdP (oidc-provider): `node -r tools/register.js tools/dev-idp/src/main.ts <command>`.
 // See tools/dev-idp/README.md.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { currentKid, newSigningKey, retireOld, rotate } from './keystore';
 import { initState, readKeystore, writeKeystore } from './secrets';
 import type { Serving } from './server';
@@ -10,6 +10,16 @@ import { readStateJson, statePath } from './state-files';
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} dev-idp: ${line}\n`);
 const now = () => Math.floor(Date.now() / 1000);
 
+/** Whether `pid` is a `dev-idp serve` (a stale serving.json may name a pid reused since). */
+function isDevIdpServer(pid: number): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return argv.includes('serve') && argv.some((a) => a.endsWith('dev-idp/src/main.ts'));
+  } catch {
+    return false;
+  }
+}
+
 /** Tells the running server (if any) to reload, and waits until it serves exactly `kids`. */
 async function reloadServer(state: string, kids: string[]): Promise<void> {
   const kid = kids.join(', ');
@@ -17,12 +27,11 @@ async function reloadServer(state: string, kids: string[]): Promise<void> {
   const serving = readStateJson(state, 'serving') as Partial<Serving>;
   const pid = serving.pid;
   if (typeof pid !== 'number') return;
-  try {
-    process.kill(pid, 'SIGHUP');
-  } catch {
-    log(`no server runs as pid ${pid}; it will use the keys ${kid} when it starts`);
+  if (!isDevIdpServer(pid)) {
+    log(`no dev IdP server runs as pid ${pid}; it will use the keys ${kid} when it starts`);
     return;
   }
+  process.kill(pid, 'SIGHUP');
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     const latest = readStateJson(state, 'serving') as Partial<Serving>;

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { errors } from 'oidc-provider';
@@ -7,7 +8,7 @@ import { MemoryStore } from './memory-store';
 import { providerConfiguration } from './provider-config';
 import { readSecrets } from './secrets';
 import type { ServeSettings } from './settings';
-import { writeStateFile } from './state-files';
+import { statePath, writeStateFile } from './state-files';
 
 /** What the running server writes to serving.json (no secrets). */
 export interface Serving {
@@ -84,8 +85,14 @@ export async function serve(settings: ServeSettings, log: Log): Promise<void> {
     }
   });
   await new Promise<void>((resolve) => {
-    const stop = () => server.close(() => resolve());
+    const stop = () => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+  // No stale pid for `rotate` to signal once this process is gone.
+  rmSync(statePath(settings.state, 'serving'), { force: true });
+  log('stopped');
 }
