@@ -117,6 +117,23 @@ async function postForm(url: string, form: Record<string, string>, headers: Reco
   return { status: res.status, body: (await res.json()) as TokenResponse & Record<string, unknown> };
 }
 
+/**
+ * The person's part of the device flow at the dev IdP's pages, in a fresh browser: open
+ * `verificationUri` (`<issuer>/device`), enter the user code, confirm, sign in. Throws if the
+ * IdP refuses (wrong password, unknown or used code). The password never appears in the error.
+ */
+export async function approveDeviceCode(verificationUri: string, user: string, password: string, userCode: string): Promise<void> {
+  const browser = new BrowserSession();
+  const entry = await browser.open(verificationUri);
+  const confirm = await browser.submit(findForm(entry, 'op.deviceInputForm'), { user_code: userCode });
+  if (!confirm.html.includes('op.deviceConfirmForm')) throw new Error(`dev IdP refused the user code (HTTP ${confirm.status})`);
+  const login = await browser.submit(findForm(confirm, 'op.deviceConfirmForm'));
+  const done = await browser.submit(findForm(login, 'login'), { username: user, password });
+  if (done.status !== 200 || !done.html.includes('You are signed in')) {
+    throw new Error(`dev IdP refused the sign-in of ${user} (HTTP ${done.status} at ${new URL(done.url).pathname})`);
+  }
+}
+
 function devIdpArgs(command: string, args: string[]): string[] {
   return ['-r', join(WORKSPACE, 'tools', 'register.js'), join(WORKSPACE, 'tools', 'dev-idp', 'src', 'main.ts'), command, ...args];
 }
@@ -210,16 +227,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
         interval: Number(body['interval'] ?? 5),
       };
     },
-    async approveDevice(user, userCode, approveOptions = {}) {
-      const browser = new BrowserSession();
-      const entry = await browser.open(`${url}/device`);
-      const confirm = await browser.submit(findForm(entry, 'op.deviceInputForm'), { user_code: userCode });
-      const login = await browser.submit(findForm(confirm, 'op.deviceConfirmForm'));
-      const done = await browser.submit(findForm(login, 'login'), { username: user, password: approveOptions.password ?? users[user].password });
-      if (done.status !== 200 || !done.html.includes('You are signed in')) {
-        throw new Error(`dev IdP refused the sign-in of ${user} (HTTP ${done.status} at ${new URL(done.url).pathname})`);
-      }
-    },
+    approveDevice: (user, userCode, approveOptions = {}) => approveDeviceCode(`${url}/device`, user, approveOptions.password ?? users[user].password, userCode),
     async pollDeviceToken(deviceCode, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       let wait = 200;

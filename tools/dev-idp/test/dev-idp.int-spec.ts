@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { BrowserSession, type DevIdp, type DevIdpUsername, findForm, startDevIdp } from '@cairn/testing';
+import { approveDeviceCode, BrowserSession, type DevIdp, type DevIdpUsername, findForm, startDevIdp } from '@cairn/testing';
 import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 
 const PEOPLE: Record<DevIdpUsername, { email: string; groups: string[] }> = {
@@ -127,6 +127,7 @@ describe('dev IdP [real: oidc-provider process, HTTP, jose]', () => {
     const browser = new BrowserSession();
     const wrongCode = await browser.submit(findForm(await browser.open(`${idp.url}/device`), 'op.deviceInputForm'), { user_code: 'BCDF-GHJK' });
     expect(wrongCode.html).toContain('That code is not valid');
+    await expect(approveDeviceCode(`${idp.url}/device`, 'alice', idp.users.alice.password, 'BCDF-GHJK')).rejects.toThrow('dev IdP refused the user code (HTTP 200)');
     const basic = Buffer.from(`cairn-ci:${idp.ci.clientSecret}`).toString('base64');
     const res = await fetch(idp.tokenEndpoint, {
       method: 'POST',
