@@ -89,6 +89,19 @@ describe('IdentityAuthenticator and WhoAmI [real: jose, a local OpenID issuer ov
     expect(JSON.stringify(audit.events)).not.toContain(unmapped.slice(-30));
   });
 
+  it('a mapped person whose other claims cannot be shown as they are is still let in, named by what can be', async () => {
+    // Each as its own subject: the rate limit (burst 5 on this spec's frozen clock) stays out of it.
+    for (const [i, weird] of ['\u0000', 'a\nb', '\u001b[31mred', 'x'.repeat(300)].entries()) {
+      const token = await idp.sign({ claims: { sub: `carol-${i}`, preferred_username: 'carol', nickname: weird, email: weird } });
+      const answer = await whoAmI(token);
+      expect(answer.error).toBeNull();
+      expect(answer.response?.name).toBe('carol');
+    }
+    const oddEmail = await idp.sign({ claims: { sub: 'dan-sub', preferred_username: 'Dan\u0007', email: 'dan@example.edu' } });
+    expect((await whoAmI(oddEmail)).error).toMatchObject({ code: status.PERMISSION_DENIED, details: expect.stringMatching(/^dan@example\.edu \(subject dan-sub/) });
+    expect((await whoAmI(await idp.sign({ claims: { sub: 'bad\nsub', preferred_username: 'carol' } }))).error).toMatchObject({ code: status.UNAUTHENTICATED, details: expect.stringMatching(/subject/) });
+  });
+
   it('rate limit per person: RESOURCE_EXHAUSTED with a clear message once the burst is spent; others unaffected', async () => {
     now += 3_600_000;
     const bob = await idp.sign({ claims: { sub: 'bob-sub', preferred_username: 'bob' } });

@@ -1,6 +1,6 @@
 import type { JWTPayload } from 'jose';
 import { ProcessRepository } from '@cairn/adapters/process';
-import { CairnError, denied, type Principal, principalSchema } from '@cairn/contracts';
+import { CairnError, denied, describeControl, type Principal, principalSchema } from '@cairn/contracts';
 import type { Authentication, Authenticator } from '@cairn/grpc-server';
 import { claimText } from './claim-template';
 import type { IdentityConfig, MappingFile } from './identity-config';
@@ -41,7 +41,8 @@ export class IdentityAuthenticator implements Authenticator {
     const who = { issuer, subject };
     try {
       this.limiter.take(`${issuer}\u0000${subject}`);
-      const name = (claimText(claims, this.config.nameClaim) ?? claimText(claims, 'email') ?? subject).slice(0, 256);
+      // The first candidate that can be shown as it is (no control characters, at most 256).
+      const name = [claimText(claims, this.config.nameClaim), claimText(claims, 'email'), subject].find((candidate) => candidate !== undefined && candidate !== '' && candidate.length <= 256 && !describeControl(candidate)) ?? subject;
       const mapped = await this.mapping.map(issuer, subject, claims);
       if (!mapped) {
         return {

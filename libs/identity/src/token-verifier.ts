@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from 'jose';
-import { CairnError, unauthenticated } from '@cairn/contracts';
+import { CairnError, describeControl, unauthenticated } from '@cairn/contracts';
 import type { IssuerConfig } from './identity-config';
 import { IssuerKeys } from './issuer-keys';
 
@@ -52,7 +52,7 @@ export class TokenVerifier {
     } catch (error) {
       throw reasonFor(error, issuer.config.issuer);
     }
-    if (typeof payload.sub !== 'string' || payload.sub === '' || payload.sub.length > 256) throw unauthenticated('the token has no usable subject (sub)');
+    if (typeof payload.sub !== 'string' || payload.sub === '' || payload.sub.length > 256 || describeControl(payload.sub)) throw unauthenticated('the token has no usable subject (sub)');
     return { issuer: issuer.config.issuer, subject: payload.sub, claims: payload };
   }
 }
