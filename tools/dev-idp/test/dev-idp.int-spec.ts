@@ -1,5 +1,9 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { approveDeviceCode, BrowserSession, type DevIdp, type DevIdpUsername, findForm, startDevIdp } from '@cairn/testing';
+import fc from 'fast-check';
 import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 
 const PEOPLE: Record<DevIdpUsername, { email: string; groups: string[] }> = {
@@ -172,6 +176,87 @@ describe('dev IdP [real: oidc-provider process, HTTP, jose]', () => {
       await expect(verify(forged.accessToken)).rejects.toMatchObject({ code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
     } finally {
       await impostor.stop();
+    }
+  });
+
+  it('any username and password but the person\'s own is refused, in one interaction, without echoing them', async () => {
+    const authorization = await idp.startDeviceAuthorization();
+    handled.push(authorization.deviceCode);
+    const browser = new BrowserSession();
+    const confirm = await browser.submit(findForm(await browser.open(`${idp.url}/device`), 'op.deviceInputForm'), { user_code: authorization.userCode });
+    let page = await browser.submit(findForm(confirm, 'op.deviceConfirmForm'));
+    const typed = fc.tuple(fc.oneof(fc.constantFrom('alice', 'bob', 'carol'), fc.string({ unit: 'binary', maxLength: 80 })), fc.string({ unit: 'binary', maxLength: 300 }));
+    await fc.assert(
+      fc.asyncProperty(typed, async ([username, password]) => {
+        fc.pre(!Object.values(idp.users).some((u) => u.password === password));
+        page = await browser.submit(findForm(page, 'login'), { username, password });
+        expect([401, 413]).toContain(page.status);
+        if (password.length >= 8) expect(page.html.includes(password)).toBe(false);
+        if (/[<>"]/.test(username)) expect(page.html.includes(username)).toBe(false);
+      }),
+      { numRuns: 40 },
+    );
+    await expect(idp.pollDeviceToken(authorization.deviceCode, 300)).rejects.toThrow('was not approved in time');
+  });
+
+  it('cairn-portal: authorization code with PKCE to a registered redirect URI; no PKCE or another URI is refused', async () => {
+    const codes: URL[] = [];
+    const callback = createServer((req, res) => {
+      codes.push(new URL(req.url ?? '/', 'http://127.0.0.1'));
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('back at the portal');
+    });
+    await new Promise<void>((resolve) => callback.listen(0, '127.0.0.1', resolve));
+    const redirectUri = `http://127.0.0.1:${(callback.address() as AddressInfo).port}/auth/callback`;
+    const portalIdp = await startDevIdp({ portalRedirectUris: [redirectUri] });
+    try {
+      const verifier = randomBytes(32).toString('base64url');
+      const challenge = createHash('sha256').update(verifier).digest('base64url');
+      const authorize = (extra: Record<string, string>) =>
+        `${portalIdp.url}/auth?${new URLSearchParams({ client_id: 'cairn-portal', response_type: 'code', redirect_uri: redirectUri, scope: 'openid profile email groups', state: 'st-1', ...extra }).toString()}`;
+
+      const browser = new BrowserSession();
+      const login = await browser.open(authorize({ code_challenge: challenge, code_challenge_method: 'S256' }));
+      const back = await browser.submit(findForm(login, 'login'), { username: 'carol', password: portalIdp.users.carol.password });
+      expect(back.html).toBe('back at the portal');
+      const returned = codes.pop();
+      expect(returned?.searchParams.get('state')).toBe('st-1');
+      const code = returned?.searchParams.get('code') ?? '';
+      handled.push(code, verifier);
+      const exchange = (verifierValue: string) =>
+        fetch(portalIdp.tokenEndpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: 'cairn-portal', code_verifier: verifierValue }).toString(),
+        });
+      expect((await exchange(randomBytes(32).toString('base64url'))).status).toBe(400);
+      const second = new BrowserSession();
+      const again = await second.open(authorize({ code_challenge: challenge, code_challenge_method: 'S256' }));
+      await second.submit(findForm(again, 'login'), { username: 'carol', password: portalIdp.users.carol.password });
+      const code2 = codes.pop()?.searchParams.get('code') ?? '';
+      handled.push(code2);
+      const ok = await fetch(portalIdp.tokenEndpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: code2, redirect_uri: redirectUri, client_id: 'cairn-portal', code_verifier: verifier }).toString(),
+      });
+      const body = (await ok.json()) as { access_token: string; refresh_token?: string };
+      handled.push(body.access_token, body.refresh_token ?? '');
+      const { payload } = await verify(body.access_token, portalIdp);
+      expect(payload).toMatchObject({ aud: 'cairn', preferred_username: 'carol', groups: ['cairn-admins'], client_id: 'cairn-portal' });
+
+      const noPkce = await new BrowserSession().open(authorize({}));
+      expect(noPkce.url.startsWith(redirectUri)).toBe(true);
+      expect(codes.pop()?.searchParams.get('error')).toBe('invalid_request');
+      const elsewhere = await new BrowserSession().open(
+        `${portalIdp.url}/auth?${new URLSearchParams({ client_id: 'cairn-portal', response_type: 'code', redirect_uri: 'http://127.0.0.1:1/steal', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' }).toString()}`,
+      );
+      expect(elsewhere.url.startsWith(portalIdp.url)).toBe(true);
+      expect(elsewhere.status).toBe(400);
+      expect(elsewhere.html).toContain('redirect_uri');
+      expect(codes).toHaveLength(0);
+    } finally {
+      await portalIdp.stop();
+      callback.close();
     }
   });
 
