@@ -69,8 +69,10 @@ export interface DoorCall {
 
 // RFC 6750: "Bearer" then one b64token. Checked before anything else reads the value.
 const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
-/** Longest authorization value read (a JWT with many group claims fits). */
-export const MAX_AUTHORIZATION_CHARS = 16 * 1024;
+/** Longest bearer token read (a JWT with many group claims fits; the clients send at most as much). */
+export const MAX_TOKEN_CHARS = 16 * 1024;
+/** Longest authorization value read: "Bearer " and the longest token. */
+export const MAX_AUTHORIZATION_CHARS = 'Bearer '.length + MAX_TOKEN_CHARS;
 
 /** The bearer token of a call, or the UNAUTHENTICATED error saying (briefly) what is wrong. */
 export function bearerToken(metadata: Metadata): string | CairnError {

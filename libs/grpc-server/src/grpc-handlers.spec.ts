@@ -13,6 +13,7 @@ import {
 import { CairnError } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
 import { ALICE, bearer, strictMock, testDoor } from '@cairn/testing';
+import { MAX_TOKEN_CHARS } from './door';
 import { grpcHandlers } from './grpc-handlers';
 import { WatchLimiter } from './watch-limiter';
 
@@ -124,5 +125,29 @@ describe('grpcHandlers [real: grpc-js server and client]', () => {
       ['/test.Test/Get', 'UNAUTHENTICATED'],
       ['/test.Test/Watch', 'UNAUTHENTICATED'],
     ]);
+  });
+
+  it('the door: a token of the longest size the clients send reaches the authenticator whole', async () => {
+    const seen: number[] = [];
+    const longest = 'a'.repeat(MAX_TOKEN_CHARS);
+    const measuring = { ...door, authenticator: { authenticate: (token: string) => (seen.push(token.length), door.authenticator.authenticate(token)) } };
+    const handlers = grpcHandlers(quiet, new WatchLimiter({ perClient: 1, total: 1 }), measuring);
+    const big = new Server();
+    big.addService(definition, { get: handlers.unary(() => Promise.resolve({ text: 'in' })), watch: handlers.watch(async function* () {
+      yield { text: 'in' };
+    }) });
+    const port = await new Promise<number>((resolve, reject) => big.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+    const bigClient = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
+    try {
+      const answer = await new Promise<ServiceError | null>((resolve) =>
+        bigClient.makeUnaryRequest('/test.Test/Get', json.requestSerialize, json.responseDeserialize, { id: 'x' }, bearer(new Metadata(), longest), (error) => resolve(error)),
+      );
+      // The test door knows one token only: refused, but after reading all of this one.
+      expect(answer).toMatchObject({ code: status.UNAUTHENTICATED });
+      expect(seen).toEqual([MAX_TOKEN_CHARS]);
+    } finally {
+      bigClient.close();
+      big.forceShutdown();
+    }
   });
 });
