@@ -1,5 +1,5 @@
 import type { AdapterPayload } from 'oidc-provider';
-import { MemoryStore } from './memory-store';
+import { MAX_ENTRIES, MemoryStore } from './memory-store';
 
 describe('MemoryStore', () => {
   let now = 0;
@@ -18,17 +18,27 @@ describe('MemoryStore', () => {
     expect([store.get('a'), store.get('b')]).toEqual([undefined, 2]);
   });
 
-  it('past its bound drops expired entries first, then the oldest', () => {
-    const store = new MemoryStore(clock, 3);
+  it('past its bound drops expired entries first, then the oldest down to nine tenths of it', () => {
+    const store = new MemoryStore(clock, 10);
     store.set('expiring', 0, 1);
-    store.set('old', 1);
-    store.set('mid', 2);
+    for (let i = 0; i < 9; i += 1) store.set(`k${i}`, i);
     now += 2_000;
-    store.set('new', 3);
-    expect([store.get('expiring'), store.get('old'), store.get('mid'), store.get('new')]).toEqual([undefined, 1, 2, 3]);
-    store.set('newer', 4);
-    expect(store.size).toBe(3);
-    expect(store.get('old')).toBeUndefined();
+    store.set('k9', 9);
+    // 11 entries: the expired one goes, then the oldest until 9 remain.
+    expect(store.size).toBe(9);
+    expect([store.get('expiring'), store.get('k0'), store.get('k1'), store.get('k9')]).toEqual([undefined, undefined, 1, 9]);
+    store.set('k10', 10);
+    expect(store.size).toBe(10);
+    store.set('k11', 11);
+    expect(store.size).toBe(9);
+    expect([store.get('k1'), store.get('k2'), store.get('k3'), store.get('k11')]).toEqual([undefined, undefined, 3, 11]);
+  });
+
+  it('holds MAX_ENTRIES at most, however many are written', () => {
+    const store = new MemoryStore(clock);
+    for (let i = 0; i < MAX_ENTRIES + 5_000; i += 1) store.set(`k${i}`, i);
+    expect(store.size).toBeLessThanOrEqual(MAX_ENTRIES);
+    expect(store.get(`k${MAX_ENTRIES + 4_999}`)).toBe(MAX_ENTRIES + 4_999);
   });
 
   it('serves oidc-provider\'s models: find by id, user code and session uid; consume; revoke a whole grant', async () => {

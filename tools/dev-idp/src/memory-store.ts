@@ -50,12 +50,13 @@ export class MemoryStore {
     this.entries.delete(key);
   }
 
-  /** Drops expired entries, then the oldest ones down to the bound. */
+  /** Drops expired entries, then the oldest ones down to nine tenths of the bound (so a full store sweeps now and then, not on every write). */
   private sweep(): void {
     const now = this.now();
+    const target = Math.floor(this.maxEntries * 0.9);
     for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
     for (const key of this.entries.keys()) {
-      if (this.entries.size <= this.maxEntries) break;
+      if (this.entries.size <= target) break;
       this.entries.delete(key);
     }
   }
