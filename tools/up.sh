@@ -3,8 +3,10 @@
 #   1. the dev cluster (Slurm, munge, NATS+JetStream, PostgreSQL, OCI registry + test image),
 #   2. npm packages (if missing),
 #   3. every Cairn service as a background process (logs and pids in .cairn/),
-#   4. `cairn job submit --watch` of a containerised command, printing its result,
-#   5. the active-learning example workflow (examples/active-learning), watched to its end,
+#   4. `cairn login` as alice at the dev IdP (the device flow, her part played by
+#      tools/dev-login.ts), then `cairn whoami`,
+#   5. `cairn job submit --watch` of a containerised command as alice, printing its result,
+#   6. the active-learning example workflow (examples/active-learning), watched to its end,
 #      then its loop's metrics as a table and chart.
 # The scheduler uses an embedded PostgreSQL (PGlite) unless CAIRN_DATABASE_URL is set.
 # `bash tools/up.sh down` stops the services (the dev cluster keeps running).
@@ -54,22 +56,40 @@ source "${CAIRN_DEV_STATE:-/var/lib/cairn-dev}/env"
 
 mkdir -p "$RUN"
 stop_services
-# NATS takes no anonymous clients: the services connect as the dev cluster's services user
-# (CAIRN_NATS_USER/PASSWORD from its env file), the agent as its site's confined user.
-: "${CAIRN_NATS_USER:?no NATS user in the dev cluster env file; run tools/dev-cluster/dev-cluster.sh up}"
-: "${CAIRN_DEV_AGENT_NATS_USER:?no agent NATS user in the dev cluster env file; run tools/dev-cluster/dev-cluster.sh up}"
+# NATS takes only TLS clients with a user: each service connects as its own (cairn-<service>),
+# the agent as its site's (agent-<site>), each reading its password from the dev cluster's
+# file (CAIRN_NATS_PASSWORD_FILE). The gateway serves gRPC over TLS with the dev cluster's
+# certificate; the CLI trusts its CA (CAIRN_GRPC_CA, from the env file).
+: "${CAIRN_DEV_NATS_PASSWORD_DIR:?no NATS passwords in the dev cluster env file; run tools/dev-cluster/dev-cluster.sh up}"
+: "${CAIRN_DEV_TLS_DIR:?no TLS certificates in the dev cluster env file; run tools/dev-cluster/dev-cluster.sh up}"
 site=${CAIRN_DEV_AGENT_SITE:-dev}
 export CAIRN_DATA_DIR="$RUN/data" CAIRN_SITE=$site CAIRN_SITES=$site CAIRN_DEFAULT_SITE=$site
 # Jobs run as the dev cluster's unprivileged job user (the agent refuses root); it must not
 # read the services' logs and data here, only reach the agent's directory.
 export CAIRN_AGENT_JOB_USER="${CAIRN_AGENT_JOB_USER:-cairn-job}"
 chmod 0711 "$RUN"
+# The gateway trusts the dev IdP and maps each person by preferred_username to the POSIX
+# user of that name and the Slurm accounts the dev cluster gave them (docs/identity.md).
+: "${CAIRN_DEV_IDP_ISSUER:?no dev IdP in the dev cluster env file; run tools/dev-cluster/dev-cluster.sh up}"
+export CAIRN_IDENTITY_CONFIG="$RUN/identity.json"
+(
+  umask 077
+  jq -n --arg issuer "$CAIRN_DEV_IDP_ISSUER" --arg audience "${CAIRN_DEV_IDP_AUDIENCE:-cairn}" --arg map "$RUN/identity-map.json" \
+    '{issuers: [{issuer: $issuer, audience: $audience}], mappingFile: $map, mapping: [{rule: "template", template: "{preferred_username}"}]}' \
+    >"$CAIRN_IDENTITY_CONFIG"
+  jq -n --arg a "${CAIRN_DEV_ALICE_ACCOUNTS:-}" --arg b "${CAIRN_DEV_BOB_ACCOUNTS:-}" --arg c "${CAIRN_DEV_CAROL_ACCOUNTS:-}" \
+    '{accounts: {alice: ($a | split(",")), bob: ($b | split(",")), carol: ($c | split(","))}}' >"$RUN/identity-map.json"
+)
 for svc in "${SERVICES[@]}"; do
-  if [[ $svc == agent ]]; then
-    CAIRN_NATS_USER=$CAIRN_DEV_AGENT_NATS_USER CAIRN_NATS_PASSWORD=$CAIRN_DEV_AGENT_NATS_PASSWORD \
+  user=cairn-$svc
+  [[ $svc == agent ]] && user=agent-$site
+  if [[ $svc == gateway ]]; then
+    CAIRN_TLS_CERT_FILE=$CAIRN_DEV_TLS_DIR/server.pem CAIRN_TLS_KEY_FILE=$CAIRN_DEV_TLS_DIR/server.key \
+      CAIRN_NATS_USER=$user CAIRN_NATS_PASSWORD_FILE=$CAIRN_DEV_NATS_PASSWORD_DIR/$user.password \
       nohup node -r ./tools/register.js "apps/$svc/src/main.ts" >"$RUN/$svc.log" 2>&1 &
   else
-    nohup node -r ./tools/register.js "apps/$svc/src/main.ts" >"$RUN/$svc.log" 2>&1 &
+    CAIRN_NATS_USER=$user CAIRN_NATS_PASSWORD_FILE=$CAIRN_DEV_NATS_PASSWORD_DIR/$user.password \
+      nohup node -r ./tools/register.js "apps/$svc/src/main.ts" >"$RUN/$svc.log" 2>&1 &
   fi
   echo $! >"$RUN/$svc.pid"
 done
@@ -88,17 +108,36 @@ for svc in "${SERVICES[@]}"; do
   echo "==> cairn-$svc ready (log: .cairn/$svc.log)"
 done
 
+# The CLI's settings for the dev cluster (issuer, gateway, its CA), so that tools/cairn works
+# in any shell afterwards; a config file of your own is left alone.
+cli_config_dir=$HOME/.config/cairn
+[[ ${XDG_CONFIG_HOME:-} == /* ]] && cli_config_dir=$XDG_CONFIG_HOME/cairn
+if [[ ! -e $cli_config_dir/config.yaml ]] || head -n 1 "$cli_config_dir/config.yaml" | grep -q '^# Written by tools/up.sh'; then
+  mkdir -p -m 0700 "$cli_config_dir"
+  printf '# Written by tools/up.sh for the dev cluster (delete this line to keep your edits).\nissuer: %s\ngateway: 127.0.0.1:50051\ngrpcCa: %s\n' \
+    "$CAIRN_DEV_IDP_ISSUER" "${CAIRN_GRPC_CA:-}" >"$cli_config_dir/config.yaml"
+  [[ -n ${CAIRN_GRPC_CA:-} ]] || sed -i '/^grpcCa: $/d' "$cli_config_dir/config.yaml"
+fi
+export CAIRN_ISSUER=$CAIRN_DEV_IDP_ISSUER
+
 echo
-echo "==> sample job: a containerised command through gateway -> scheduler -> agent -> Slurm"
+echo "==> cairn login as alice: what a person does is printed below; her part at the dev IdP's pages is played for her"
+: "${CAIRN_DEV_IDP_PASSWORDS_FILE:?no dev IdP passwords in the dev cluster env file; run tools/dev-cluster/dev-cluster.sh up}"
+node -r ./tools/register.js tools/dev-login.ts alice "$CAIRN_DEV_IDP_PASSWORDS_FILE"
+node -r ./tools/register.js apps/cli/src/main.ts whoami
+
+echo
+echo "==> sample job, as alice: a containerised command through gateway -> scheduler -> agent -> Slurm"
 node -r ./tools/register.js apps/cli/src/main.ts job submit --image lab/busybox:1.36 --name sample --time 2m --watch -- \
   /bin/sh -c 'echo "Hello from $(hostname), inside a container, in Slurm job $SLURM_JOB_ID"'
 echo
-echo "==> sample workflow: examples/active-learning (train, evaluate, select in a loop until val_accuracy >= 0.92)"
+echo "==> sample workflow, as alice: examples/active-learning (train, evaluate, select in a loop until val_accuracy >= 0.92)"
 log="$RUN/sample-workflow.out"
 node -r ./tools/register.js apps/cli/src/main.ts workflow submit examples/active-learning/workflow.yaml --watch | tee "$log"
 run_id=$(grep -m 1 'submitted' "$log" | grep -oE '[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}' | head -n 1 || true)
 [[ -n $run_id ]] || { echo "up: no run id in the output of workflow submit" >&2; exit 1; }
 node -r ./tools/register.js apps/cli/src/main.ts workflow metrics "$run_id"
 echo
-echo "Cairn is up: gRPC on 127.0.0.1:50051. Try: tools/cairn job list, tools/cairn workflow get $run_id"
+echo "Cairn is up: gRPC on 127.0.0.1:50051, you are logged in as alice. Try: tools/cairn job list, tools/cairn workflow get $run_id"
+echo "Log in as someone else with tools/cairn login (the dev IdP's passwords: $CAIRN_DEV_IDP_PASSWORDS_FILE)"
 echo "Stop the services with: bash tools/up.sh down"

@@ -12,7 +12,7 @@ describe('agent array attempts [real: agent, nats-server, images, registry, sbat
 
   beforeAll(async () => {
     stack = await startCairnStack();
-    nc = await connectNats({ ...stack.nats.client, name: 'array-test' });
+    nc = await connectNats({ ...stack.nats.clientFor(stack.nats.users.scheduler), name: 'array-test' });
   });
 
   afterAll(async () => {

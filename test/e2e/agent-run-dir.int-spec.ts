@@ -32,7 +32,7 @@ describe('agent workflow run directories [real: agent, nats-server, images, regi
     // A runs directory of its own, given through the agent's setting.
     runsDir = realpathSync(mkdtempSync(join(tmpdir(), 'cairn-runs-')));
     stack = await startCairnStack({ agentEnv: { CAIRN_AGENT_RUNS_DIR: runsDir } });
-    nc = await connectNats({ ...stack.nats.client, name: 'run-dir-test' });
+    nc = await connectNats({ ...stack.nats.clientFor(stack.nats.users.scheduler), name: 'run-dir-test' });
     requester = new NatsRequester(nc);
     image = await requester.request(subjects.images.resolve, { reference: 'lab/busybox:1.36' }, resolvedImageSchema);
     following = (async () => {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { credentials, loadPackageDefinition, type Metadata, type ServiceError } from '@grpc/grpc-js';
+import { type ChannelCredentials, credentials, loadPackageDefinition, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { callMetadata } from '@cairn/client';
@@ -22,11 +22,30 @@ describe('gRPC surface for generic tools and other languages [real: gateway, sch
     await stack?.stop();
   });
 
+  it('speaks TLS only: a plaintext client, and a TLS client that does not trust the CA, are refused', async () => {
+    const definition = loadSync(healthProtoPath, { enums: String });
+    const healthPkg = loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: new (a: string, c: unknown) => HealthStub } } } };
+    const checkWith = (channel: ChannelCredentials) => {
+      const health = new healthPkg.grpc.health.v1.Health(stack.grpcAddress, channel);
+      return new Promise<string>((resolve) =>
+        health.check({ service: '' }, ((e, r) => {
+          health.close();
+          resolve(e ? `refused: ${e.code}: ${e.details}` : String((r as { status: string }).status));
+        }) as Callback<unknown>),
+      );
+    };
+    expect(await checkWith(credentials.createSsl(stack.ca))).toBe('SERVING');
+    // Plaintext to the TLS port: the connection never gets a gRPC answer.
+    expect(await checkWith(credentials.createInsecure())).toMatch(/^refused: 14: /);
+    // TLS with only the public roots: the gateway's certificate does not verify.
+    expect(await checkWith(credentials.createSsl())).toMatch(/^refused: 14: .*(certificate|self.signed|unable to verify)/i);
+  });
+
   it('answers grpc.health.v1 for the server and for cairn.v1.JobService', async () => {
     const healthPkg = loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
       grpc: { health: { v1: { Health: new (a: string, c: unknown) => HealthStub } } };
     };
-    const health = new healthPkg.grpc.health.v1.Health(stack.grpcAddress, credentials.createInsecure());
+    const health = new healthPkg.grpc.health.v1.Health(stack.grpcAddress, credentials.createSsl(stack.ca));
     const check = (service: string) =>
       new Promise<{ status: string }>((resolve, reject) =>
         health.check({ service }, ((e, r) => (e ? reject(e) : resolve(r as { status: string }))) as Callback<unknown>),
@@ -44,7 +63,7 @@ describe('gRPC surface for generic tools and other languages [real: gateway, sch
     const pkg = loadPackageDefinition(definition) as unknown as {
       grpc: { reflection: { v1alpha: { ServerReflection: new (a: string, c: unknown) => ReflectionStub } } };
     };
-    const client = new pkg.grpc.reflection.v1alpha.ServerReflection(stack.grpcAddress, credentials.createInsecure());
+    const client = new pkg.grpc.reflection.v1alpha.ServerReflection(stack.grpcAddress, credentials.createSsl(stack.ca));
     const ask = (request: object) =>
       new Promise<Record<string, unknown>>((resolve, reject) => {
         const call = client.ServerReflectionInfo();
@@ -70,7 +89,7 @@ describe('gRPC surface for generic tools and other languages [real: gateway, sch
   it('serves a Node client made at run time from the .proto files only (proto-loader, no generated code)', async () => {
     const definition = loadSync(join(PROTO_DIR, 'cairn/v1/job_service.proto'), { includeDirs: [PROTO_DIR], enums: String, longs: Number, defaults: true });
     const pkg = loadPackageDefinition(definition) as unknown as { cairn: { v1: { JobService: new (a: string, c: unknown) => DynamicJobStub } } };
-    const client = new pkg.cairn.v1.JobService(stack.grpcAddress, credentials.createInsecure());
+    const client = new pkg.cairn.v1.JobService(stack.grpcAddress, credentials.createSsl(stack.ca));
     // Alice's token, sent as the `authorization` metadata of each call.
     const metadata = await callMetadata(stack.tokens.alice);
     const submitted = await new Promise<{ job: { job_id?: string; jobId?: string } }>((resolve, reject) =>
@@ -91,7 +110,7 @@ describe('gRPC surface for generic tools and other languages [real: gateway, sch
   });
 
   it('serves a Python client compiled from the .proto files with protoc', async () => {
-    const { stdout } = await promisify(execFile)('/usr/bin/python3', [join(__dirname, 'proto_client.py'), stack.grpcAddress, PROTO_DIR], {
+    const { stdout } = await promisify(execFile)('/usr/bin/python3', [join(__dirname, 'proto_client.py'), stack.grpcAddress, PROTO_DIR, stack.nats.ca?.file ?? ''], {
       timeout: 120_000,
       // The token travels in the environment, not on the command line (which `ps` shows).
       env: { PATH: '/usr/bin:/bin', CAIRN_TOKEN: stack.tokens.alice },

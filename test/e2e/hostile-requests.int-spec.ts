@@ -130,7 +130,7 @@ describe('hostile gRPC requests get a clear status and the services stay up [rea
   beforeAll(async () => {
     stack = await startCairnStack();
     workflows = new WorkflowsClient(stack.grpcAddress, stack.clientOptions());
-    nc = await connectNats({ ...stack.nats.client, name: 'hostile-requests-test' });
+    nc = await connectNats({ ...stack.nats.clientFor(stack.nats.users.monitor), name: 'hostile-requests-test' });
   });
 
   afterAll(async () => {

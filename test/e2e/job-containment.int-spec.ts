@@ -55,7 +55,8 @@ describe('job containment [real: gateway, scheduler, images, agent, nats-server,
 
   it('runs a hostile job as the unprivileged job user, and it fails to reach the agent, its files, the host /tmp and NATS', async () => {
     const agentEnv = stack.services.agent.spec.env;
-    const secret = agentEnv['CAIRN_NATS_PASSWORD'] ?? '';
+    // The agent's NATS password is in a file only the agent's user may read.
+    const secret = readFileSync(agentEnv['CAIRN_NATS_PASSWORD_FILE'] ?? '', 'utf8');
     expect(secret).not.toBe('');
     // Another attempt on the site, whose launch files the probe goes after.
     const otherJob = await submit(stack.client, spec({ name: 'other', command: ['/bin/echo', 'other'] }));
@@ -106,10 +107,10 @@ describe('job containment [real: gateway, scheduler, images, agent, nats-server,
     expect(section(report, 'tmp')).toEqual([marker]);
     expect(existsSync(join('/tmp', marker))).toBe(false);
 
-    // (d) No credentials within reach, and NATS refuses a connection without them.
+    // (d) No credentials within reach, and NATS refuses a connection without them (and without TLS).
     expect(section(report, 'creds')).toEqual([]);
     const nats = section(report, 'nats').join('\n');
-    expect(nats).toMatch(/Authorization Violation/i);
+    expect(nats).toMatch(/Authorization Violation|"tls_required":true/i);
     expect(nats).not.toMatch(/PONG|MSG /);
   });
 

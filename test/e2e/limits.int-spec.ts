@@ -326,7 +326,7 @@ steps:
   // (In a describe of its own: Jest runs a block's own tests before its nested blocks.)
   describe('afterwards', () => {
     it('leaves every service up and answering after all of it', async () => {
-      const nc = await connect({ ...stack.nats.connectOptions, reconnect: false });
+      const nc = await connect({ ...stack.nats.connectOptionsFor(stack.nats.users.monitor), reconnect: false });
       try {
         for (const [name, service] of Object.entries(stack.services)) {
           expect([name, service.pid]).toEqual([name, pids.get(name)]);

@@ -28,9 +28,9 @@ describe('the scheduler on an embedded database (PGlite) [real: scheduler proces
 
   it('refuses a second scheduler on the same data directory, naming the first; closes cleanly on SIGTERM; restarts after kill -9', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scheduler-embedded-'));
-    const env = { CAIRN_NATS_URL: nats.url, CAIRN_NATS_USER: nats.services.user, CAIRN_NATS_PASSWORD: nats.services.password, CAIRN_DATA_DIR: dir, CAIRN_SITES: 'dev' };
+    const env = { ...nats.envFor(nats.users.scheduler), CAIRN_DATA_DIR: dir, CAIRN_SITES: 'dev' };
     const lockFile = join(dir, 'scheduler', 'pglite.lock');
-    const make = (n: number) => new ServiceProcess({ app: 'scheduler', env, healthSubject: subjects.health('scheduler'), nats: nats.connectOptions, logFile: join(dir, `scheduler-${n}.log`) });
+    const make = (n: number) => new ServiceProcess({ app: 'scheduler', env, healthSubject: subjects.health('scheduler'), nats: nats.connectOptionsFor(nats.users.monitor), logFile: join(dir, `scheduler-${n}.log`) });
 
     const first = make(1);
     await first.start();

@@ -21,7 +21,7 @@ function runService(app: string, env: Record<string, string>): Promise<{ code: n
 describe('service start-up and shutdown [real: nats-server, service processes]', () => {
   let nats: TestNats;
   beforeAll(async () => {
-    nats = await startNats();
+    nats = await startNats({ sites: ['a'] });
   });
   afterAll(() => nats.stop());
 
@@ -49,9 +49,7 @@ describe('service start-up and shutdown [real: nats-server, service processes]',
     const result = await runService('agent', {
       CAIRN_SITE: 'a',
       CAIRN_AGENT_JOB_USER: user,
-      CAIRN_NATS_URL: nats.url,
-      CAIRN_NATS_USER: nats.services.user,
-      CAIRN_NATS_PASSWORD: nats.services.password,
+      ...nats.envFor(nats.agent('a')),
       CAIRN_DATA_DIR: dir,
     });
     expect(result.code).toBe(2);
@@ -63,9 +61,9 @@ describe('service start-up and shutdown [real: nats-server, service processes]',
     const dir = mkdtempSync(join(tmpdir(), 'lifecycle-'));
     const service = new ServiceProcess({
       app: 'provenance',
-      env: { CAIRN_NATS_URL: nats.url, CAIRN_NATS_USER: nats.services.user, CAIRN_NATS_PASSWORD: nats.services.password, CAIRN_DATA_DIR: dir },
+      env: { ...nats.envFor(nats.users.provenance), CAIRN_DATA_DIR: dir },
       healthSubject: subjects.health('provenance'),
-      nats: nats.connectOptions,
+      nats: nats.connectOptionsFor(nats.users.monitor),
       logFile: join(dir, 'provenance.log'),
     });
     await service.start();

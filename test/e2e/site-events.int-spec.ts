@@ -37,13 +37,13 @@ describe('attempt events are applied only from their site, for dispatched attemp
   const evil = siteAgentUser('evil');
   let stack: CairnStack;
   let evilNc: NatsConnection;
-  let servicesNc: NatsConnection;
+  let ownAgentNc: NatsConnection;
   const evilStatus: Status[] = [];
 
   beforeAll(async () => {
     stack = await startCairnStack({ natsUsers: [evil] });
     evilNc = await connectNats({ ...stack.nats.clientFor(evil), name: 'evil-agent' });
-    servicesNc = await connectNats({ ...stack.nats.client, name: 'site-events-test' });
+    ownAgentNc = await connectNats({ ...stack.nats.clientFor(stack.nats.agent(stack.site)), name: 'site-events-test' });
     void (async () => {
       for await (const status of evilNc.status()) evilStatus.push(status);
     })();
@@ -51,7 +51,7 @@ describe('attempt events are applied only from their site, for dispatched attemp
 
   afterAll(async () => {
     await evilNc?.close();
-    await servicesNc?.close();
+    await ownAgentNc?.close();
     await stack?.stop();
   });
 
@@ -87,11 +87,11 @@ describe('attempt events are applied only from their site, for dispatched attemp
     expect(accepted.state).toBe(S.JOB_STATE_ACCEPTED);
     const unknownAttempt = randomUUID();
 
-    const js = new JetStreamRepository(servicesNc);
+    const js = new JetStreamRepository(ownAgentNc);
     const on = subjects.site(stack.site).attemptEvents;
     await js.publish(on, completedEvent({ ...accepted, slurmJobId: '' }, stack.site), randomUUID());
     await js.publish(on, { ...completedEvent({ ...accepted, slurmJobId: '' }, stack.site), attemptId: unknownAttempt }, randomUUID());
-    servicesNc.publish(on, new TextEncoder().encode('not json at all'));
+    ownAgentNc.publish(on, new TextEncoder().encode('not json at all'));
     await js.publish(on, { ...completedEvent({ ...accepted, slurmJobId: '' }, stack.site), state: 'NOT_A_STATE' }, randomUUID());
 
     expect(await waitFor('the scheduler to drop the event', async () => droppedReasons(stack, accepted.attemptId)[0])).toMatch(/never dispatched/);

@@ -58,7 +58,7 @@ describe('watch streams are capped and free their consumers; agent refusals end 
       restartWith(stack.services.scheduler, { CAIRN_ENGINE_RETRY_FIRST_MS: '200', CAIRN_ENGINE_RETRY_MAX_MS: '500', CAIRN_ENGINE_UNREACHABLE_SECONDS: '4' }),
     ]);
     workflows = new WorkflowsClient(stack.grpcAddress, stack.clientOptions());
-    nc = await connect(stack.nats.connectOptions);
+    nc = await connect(stack.nats.connectOptionsFor(stack.nats.users.scheduler));
   });
   afterAll(async () => {
     await nc?.close();

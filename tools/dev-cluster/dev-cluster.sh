@@ -53,6 +53,7 @@ PACKAGES=(slurm-wlm munge nats-server postgresql charliecloud-runtime squashfs-t
   squashfuse skopeo umoci docker-registry busybox-static jq curl python3-grpcio
   python3-grpc-tools procps protobuf-compiler libprotobuf-dev mmdebstrap)
 PACKAGES+=(mariadb-server slurmdbd) # Slurm accounting
+PACKAGES+=(openssl) # the private CA and server certificates (tools/tls/make-certs.sh)
 
 # Slurm
 SLURM_CONF=/etc/slurm/slurm.conf
@@ -97,17 +98,25 @@ PEOPLE=(alice bob carol)
 NATS_DIR="$STATE/nats"
 NATS_CONF="$NATS_DIR/nats.conf"
 NATS_PID="$NATS_DIR/nats.pid"
-NATS_URL=nats://127.0.0.1:4222
+NATS_URL=tls://127.0.0.1:4222
 NATS_MONITOR=http://127.0.0.1:8222
-# Every connection is authenticated: one services user with full rights, and one agent
-# user per site confined to cairn.site.<site>.> and _INBOX.> (as deploy/nats/nats-server.conf).
-# Passwords are generated once and kept in NATS_SECRETS (root only, 0600); the env file
-# hands them to the tools. NATS_STAMP holds the hash of the config the running server
-# was started with, so a changed config restarts it.
-NATS_SECRETS="$NATS_DIR/users.secret"
+# TLS only, and every connection is authenticated: one user per service and one per site's
+# agent, each held to the subjects it needs. The users come from deploy/nats/grants.json
+# (generated from libs/contracts/src/nats-permissions.ts) through the one renderer,
+# tools/nats-users/render-users.sh, into NATS_USERS. Each user's password is generated once
+# into NATS_PASSWORDS/<user>.password (root only, 0600) and reaches nats-server in its
+# environment (CAIRN_NATS_PASSWORD_<USER>), so no config file holds a secret; the services
+# read theirs with CAIRN_NATS_PASSWORD_FILE. NATS_STAMP holds the hash of the config the
+# running server was started with, so a changed config restarts it.
+NATS_USERS="$NATS_DIR/users.conf"
+NATS_PASSWORDS="$NATS_DIR/passwords"
 NATS_STAMP="$NATS_DIR/nats.conf.running"
-NATS_SERVICES_USER=cairn-services
 read -r -a NATS_SITES <<<"${CAIRN_DEV_SITES:-dev}"
+CAIRN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+NATS_GRANTS="$CAIRN_ROOT/deploy/nats/grants.json"
+# A private CA and one server certificate (SANs 127.0.0.1, localhost) for NATS and the
+# gateway's gRPC port, made once by tools/tls/make-certs.sh; clients trust TLS_DIR/ca.pem.
+TLS_DIR="$STATE/tls"
 # PostgreSQL
 PG_VERSION=15
 PG_CLUSTER=main
@@ -826,45 +835,59 @@ open_fuse() {
 # up: NATS with JetStream
 # ---------------------------------------------------------------------------
 
-# nats_password NAME: NAME's password from NATS_SECRETS (empty if it has none yet).
-nats_password() {
-  local user pw
-  [[ -f $NATS_SECRETS ]] || return 0
-  while read -r user pw; do
-    if [[ $user == "$1" ]]; then
-      echo "$pw"
-      return 0
-    fi
-  done <"$NATS_SECRETS"
+# nats_users: every NATS user name (the services', the monitor's, one agent's per site).
+nats_users() {
+  bash "$CAIRN_ROOT/tools/nats-users/render-users.sh" "$NATS_GRANTS" "${NATS_SITES[@]}" |
+    sed -n 's/^    { user: "\([A-Za-z0-9_-]*\)".*/\1/p'
 }
 
-# nats_ensure_password NAME: give NAME a random password in NATS_SECRETS unless it has one.
+# nats_ensure_password NAME: give NAME a random password in NATS_PASSWORDS unless it has one.
 nats_ensure_password() {
-  local pw
-  [[ -z $(nats_password "$1") ]] || return 0
-  pw=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
-  [[ ${#pw} -eq 48 ]] || die "nats: could not read random bytes for a password"
-  (
-    umask 077
-    echo "$1 $pw" >>"$NATS_SECRETS"
-  )
-  chmod 0600 "$NATS_SECRETS"
+  local pw file="$NATS_PASSWORDS/$1.password"
+  if [[ ! -s $file ]]; then
+    pw=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+    [[ ${#pw} -eq 48 ]] || die "nats: could not read random bytes for a password"
+    (umask 077 && printf '%s\n' "$pw" >"$file.tmp" && mv -f "$file.tmp" "$file")
+  fi
+  chmod 0600 "$file"
 }
 
-# nats_agent_user SITE: the NATS user of SITE's agent.
-nats_agent_user() { echo "agent-$1"; }
+# nats_password_env: NAME="VALUE" lines of every user's password variable, for nats-server's
+# environment (quoted: nats-server parses a variable's value as a config value, and an
+# unquoted hex password that starts with a digit is not a string to it).
+nats_password_env() {
+  local user var
+  while read -r user; do
+    var="CAIRN_NATS_PASSWORD_$(tr 'a-z-' 'A-Z_' <<<"$user")"
+    printf '%s="%s"\n' "$var" "$(<"$NATS_PASSWORDS/$user.password")"
+  done < <(nats_users)
+}
 
-# nats_write_conf: write NATS_CONF (0600: it holds passwords) if its content changed.
+# nats_write_file FILE: FILE (0600) from stdin, replaced only if its content changed.
+nats_write_file() {
+  local tmp
+  tmp=$(umask 077 && mktemp "$1.XXXXXX")
+  cat >"$tmp"
+  if [[ -f $1 ]] && cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv -f "$tmp" "$1"; fi
+  chmod 0600 "$1"
+}
+
+# nats_write_conf: the certificates, a password per user, NATS_USERS and NATS_CONF.
 nats_write_conf() {
-  local tmp site user
-  nats_ensure_password "$NATS_SERVICES_USER"
+  local site user users
   for site in "${NATS_SITES[@]}"; do
     [[ $site =~ ^[a-z][a-z0-9-]{0,31}$ ]] || die "nats: CAIRN_DEV_SITES: '$site' is not a site name"
-    nats_ensure_password "$(nats_agent_user "$site")"
   done
-  tmp=$(umask 077 && mktemp "$NATS_CONF.XXXXXX")
-  {
-    cat <<EOF
+  bash "$CAIRN_ROOT/tools/tls/make-certs.sh" "$TLS_DIR" || die "tls: could not make the certificates in $TLS_DIR"
+  (umask 077 && mkdir -p "$NATS_PASSWORDS")
+  chmod 0700 "$NATS_PASSWORDS"
+  users=$(nats_users) && [[ -n $users ]] || die "nats: could not read the users from $NATS_GRANTS"
+  while read -r user; do nats_ensure_password "$user"; done <<<"$users"
+  bash "$CAIRN_ROOT/tools/nats-users/render-users.sh" "$NATS_GRANTS" "${NATS_SITES[@]}" >"$NATS_USERS.new" ||
+    die "nats: could not render the users from $NATS_GRANTS"
+  nats_write_file "$NATS_USERS" <"$NATS_USERS.new"
+  rm -f "$NATS_USERS.new"
+  nats_write_file "$NATS_CONF" <<EOF
 # Written by tools/dev-cluster/dev-cluster.sh; local edits are overwritten.
 listen: 127.0.0.1:4222
 http: 127.0.0.1:8222
@@ -872,32 +895,21 @@ http: 127.0.0.1:8222
 jetstream {
   store_dir: "$NATS_DIR"
 }
-authorization {
-  users = [
-    { user: "$NATS_SERVICES_USER", password: "$(nats_password "$NATS_SERVICES_USER")", permissions: { publish: ">", subscribe: ">" } }
-EOF
-    for site in "${NATS_SITES[@]}"; do
-      user=$(nats_agent_user "$site")
-      cat <<EOF
-    { user: "$user", password: "$(nats_password "$user")", permissions: { publish: ["cairn.site.$site.>", "_INBOX.>"], subscribe: ["cairn.site.$site.>", "_INBOX.>"] } }
-EOF
-    done
-    cat <<EOF
-  ]
+# TLS only: clients verify the server with $TLS_DIR/ca.pem (CAIRN_NATS_CA).
+tls {
+  cert_file: "$TLS_DIR/server.pem"
+  key_file: "$TLS_DIR/server.key"
 }
+# Users only; each password from the environment (CAIRN_NATS_PASSWORD_<USER>).
+include "users.conf"
 EOF
-  } >"$tmp"
-  if [[ -f $NATS_CONF ]] && cmp -s "$tmp" "$NATS_CONF"; then
-    rm -f "$tmp"
-  else
-    mv -f "$tmp" "$NATS_CONF"
-  fi
-  chmod 0600 "$NATS_CONF"
+  # The users of an older dev cluster: one full-rights services user in a shared secret file.
+  rm -f "$NATS_DIR/users.secret"
 }
 
-# The running server refuses anonymous clients (its monitor says auth_required).
+# The running server refuses anonymous and plaintext clients (its monitor says auth_required, tls_required).
 nats_auth_required() {
-  curl -fs --max-time 2 "$NATS_MONITOR/varz" 2>/dev/null | jq -e '.auth_required == true' >/dev/null 2>&1
+  curl -fs --max-time 2 "$NATS_MONITOR/varz" 2>/dev/null | jq -e '.auth_required == true and .tls_required == true' >/dev/null 2>&1
 }
 
 start_nats() {
@@ -906,7 +918,7 @@ start_nats() {
   mkdir -p "$NATS_DIR"
   chmod 0700 "$NATS_DIR"
   nats_write_conf
-  want=$(sha256sum <"$NATS_CONF" | cut -d ' ' -f 1)
+  want=$(cat "$NATS_CONF" "$NATS_USERS" "$TLS_DIR/server.pem" | sha256sum | cut -d ' ' -f 1)
   if nats_up; then
     read -r running 2>/dev/null <"$NATS_STAMP" || running=''
     if [[ $running == "$want" ]] && nats_auth_required; then
@@ -919,11 +931,15 @@ start_nats() {
     say nats "configuration changed; restarting"
     stop_pidfile nats "$NATS_PID" nats-server
   fi
-  nats-server -t -c "$NATS_CONF" >>"$log" 2>&1 || die "nats: invalid config $NATS_CONF; see $log" "$log"
-  nohup nats-server -c "$NATS_CONF" </dev/null >>"$log" 2>&1 &
+  # The passwords reach nats-server in its environment only (readable by root, like the
+  # process), exported by the shell's builtin so no command line ever shows them.
+  local -a env_pw
+  mapfile -t env_pw < <(nats_password_env)
+  (export "${env_pw[@]}" && nats-server -t -c "$NATS_CONF") >>"$log" 2>&1 || die "nats: invalid config $NATS_CONF; see $log" "$log"
+  (export "${env_pw[@]}" && exec nohup nats-server -c "$NATS_CONF") </dev/null >>"$log" 2>&1 &
   echo $! >"$NATS_PID"
   wait_until nats "$log" --pid "$NATS_PID" nats-server nats_up
-  nats_auth_required || die "nats: the server answers without asking for a user; see $NATS_CONF" "$log"
+  nats_auth_required || die "nats: the server answers without asking for a user or without TLS; see $NATS_CONF" "$log"
   echo "$want" >"$NATS_STAMP"
   say nats "started ($(elapsed "$t0"))"
 }
@@ -1541,19 +1557,17 @@ start_idp() {
 # ---------------------------------------------------------------------------
 
 write_env() {
-  local agent_user
-  agent_user=$(nats_agent_user "${NATS_SITES[0]}")
-  # 0600: it holds the NATS passwords.
+  # 0600: it names where the secrets are (and the test database's password).
   (umask 077 && : >>"$ENV_FILE")
   chmod 0600 "$ENV_FILE"
   cat >"$ENV_FILE" <<EOF
 # Cairn dev cluster; source this file. Written by tools/dev-cluster/dev-cluster.sh.
 export CAIRN_NATS_URL=$NATS_URL
-export CAIRN_NATS_USER=$NATS_SERVICES_USER
-export CAIRN_NATS_PASSWORD=$(nats_password "$NATS_SERVICES_USER")
+export CAIRN_NATS_CA=$TLS_DIR/ca.pem
+export CAIRN_GRPC_CA=$TLS_DIR/ca.pem
+export CAIRN_DEV_TLS_DIR=$TLS_DIR
+export CAIRN_DEV_NATS_PASSWORD_DIR=$NATS_PASSWORDS
 export CAIRN_DEV_AGENT_SITE=${NATS_SITES[0]}
-export CAIRN_DEV_AGENT_NATS_USER=$agent_user
-export CAIRN_DEV_AGENT_NATS_PASSWORD=$(nats_password "$agent_user")
 export CAIRN_TEST_DATABASE_URL=$DATABASE_URL
 export CAIRN_REGISTRY=$REGISTRY
 export CAIRN_INSECURE_REGISTRIES=$REGISTRY
@@ -1634,7 +1648,7 @@ cmd_status() {
   line "job user" "$JOB_USER (Cairn's jobs run as it)" job_user_up
   line people "${PEOPLE[*]} (local users)" people_up
   line accounting "cluster $SLURM_CLUSTER: ${PEOPLE_ASSOCS[*]}, root and $JOB_USER:$SLURM_SERVICE_ACCOUNT" accounting_up
-  line nats "$NATS_URL (JetStream, users only, monitor $NATS_MONITOR)" nats_secure_up
+  line nats "$NATS_URL (JetStream, TLS, one user per service and site, monitor $NATS_MONITOR)" nats_secure_up
   line postgres "$DATABASE_URL" postgres_up
   line registry "http://$REGISTRY/v2/" registry_up
   line "test image" "$TEST_IMAGE" test_image_up

@@ -20,6 +20,7 @@ export const gatewayService: ServiceDefinition<typeof settings> = {
       protoDir: config.protoDir,
       protoFiles: ['cairn/v1/job_service.proto', 'cairn/v1/workflow_service.proto', 'cairn/v1/identity_service.proto'],
       maxMessageBytes: 2 * 1024 * 1024,
+      tls: config,
       logger: logger.child({ context: 'GrpcServerHost' }),
       bindings: [
         jobsBinding({ nats, logger, defaultSite: config.defaultSite, watchLimiter, door }),

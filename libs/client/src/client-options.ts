@@ -13,6 +13,12 @@ export interface ClientOptions {
    * the provider throws is thrown as is by the call (nothing is sent).
    */
   token?: TokenSource;
+  /**
+   * PEM of the CA that signed the gateway's certificate: the channel uses TLS and accepts
+   * only a gateway that CA vouches for. Without it the channel is plaintext (a gateway
+   * started with CAIRN_GRPC_PLAINTEXT=true, for local development).
+   */
+  ca?: Buffer;
 }
 
 // RFC 6750 b64token: what may follow "Bearer " (a JWT fits). Anything else (a space, a
@@ -38,10 +44,9 @@ export async function callMetadata(token: TokenSource | undefined): Promise<Meta
   return metadata;
 }
 
-/** The channel's credentials (plaintext for now; TLS options go here). */
+/** The channel's credentials: TLS verified with `ca` when it is given, else plaintext. */
 export function channelCredentials(options: ClientOptions): ChannelCredentials {
-  void options;
-  return credentials.createInsecure();
+  return options.ca === undefined ? credentials.createInsecure() : credentials.createSsl(options.ca);
 }
 
 /**

@@ -1,7 +1,9 @@
 export { ConfigError } from './config.errors';
 export { loadConfig, setting } from './load-config';
 export type { LoadOptions, SettingDef, SettingsDef, SettingsOf } from './load-config';
-export { commonSettings, databaseSettings, intIn, logLevel } from './common-settings';
+export { commonSettings, databaseSettings, intIn, logLevel, natsConnectSettings } from './common-settings';
+export type { NatsConnectSettings } from './common-settings';
+export { MAX_SECRET_FILE_BYTES, readSecretFile } from './secret-file';
 export { engineRetrySettings } from './engine-retry-settings';
 export { watchSettings } from './watch-settings';
 export { schedulerTimeouts } from './request-timeouts';

@@ -1,6 +1,23 @@
 /** Generated protobuf types and the grpc-js service definition (ts-proto; never edit). */
 export * as pb from './pb';
 export { subjects, streams, consumers } from './subjects';
+export {
+  agentGrant,
+  agentGrantTemplate,
+  agentNatsUser,
+  MONITOR_NATS_USER,
+  monitorGrant,
+  NATS_SERVICES,
+  NATS_USER_PATTERN,
+  natsGrants,
+  natsGrantsDocument,
+  natsInboxPrefix,
+  natsPasswordVariable,
+  serviceGrant,
+  serviceNatsUser,
+  SITE_PLACEHOLDER,
+} from './nats-permissions';
+export type { NatsPermissions, NatsService, NatsUserGrant } from './nats-permissions';
 export { CairnError, denied, ERROR_CODES, exhausted, invalid, notFound, unauthenticated } from './errors';
 export * from './identity';
 export type { ErrorCode } from './errors';

@@ -17,5 +17,12 @@ export const gatewaySettings = {
     z.string().startsWith('/').default(join(__dirname, '..', '..', '..', 'proto')),
     'directory of the .proto files (served by reflection)',
   ),
+  tlsCertFile: setting('CAIRN_TLS_CERT_FILE', z.string().startsWith('/', 'expected an absolute path').optional(), "PEM file of the gRPC port's TLS certificate (chain)"),
+  tlsKeyFile: setting('CAIRN_TLS_KEY_FILE', z.string().startsWith('/', 'expected an absolute path').optional(), 'PEM file of its private key (readable by its owner only)'),
+  grpcPlaintext: setting(
+    'CAIRN_GRPC_PLAINTEXT',
+    z.enum(['true', 'false'], 'expected true or false').default('false').transform((v) => v === 'true'),
+    'serve gRPC without TLS (local development only); otherwise the gateway refuses to start without a certificate',
+  ),
   ...watchSettings,
 };

@@ -1,8 +1,9 @@
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from '@cairn/logging';
+import { type GrpcTransport, serverCredentials } from './grpc-tls';
 
 export interface GrpcBinding {
   /** Full name, e.g. cairn.v1.JobService (what health and reflection report). */
@@ -19,6 +20,8 @@ export interface GrpcServerOptions {
   protoFiles: string[];
   maxMessageBytes: number;
   logger: Logger;
+  /** TLS (certificate and key) or, only when configured so, plaintext (grpcTransport). */
+  transport: GrpcTransport;
 }
 
 /**
@@ -45,12 +48,14 @@ export class GrpcServerHost {
     const packageDefinition = loadSync(this.options.protoFiles, { includeDirs: [this.options.protoDir], keepCase: true });
     new ReflectionService(packageDefinition).addToServer(server);
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(this.options.address, ServerCredentials.createInsecure(), (error, bound) =>
+      server.bindAsync(this.options.address, serverCredentials(this.options.transport), (error, bound) =>
         error ? reject(error) : resolve(bound),
       ),
     );
     this.server = server;
-    this.options.logger.info({ address: this.options.address, port }, 'gRPC server listening');
+    const tls = !('plaintext' in this.options.transport);
+    if (tls) this.options.logger.info({ address: this.options.address, port, tls }, 'gRPC server listening');
+    else this.options.logger.warn({ address: this.options.address, port, tls }, 'gRPC server listening WITHOUT TLS (CAIRN_GRPC_PLAINTEXT=true): for local development only');
     return port;
   }
 

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { type GrpcBinding, GrpcServerHost, type GrpcServerOptions } from './grpc-server.host';
+import { type GrpcTlsSettings, grpcTransport } from './grpc-tls';
 
 class GrpcServerLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
@@ -14,14 +15,18 @@ class GrpcServerLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-/** Serves the given gRPC services (with health and reflection) for the module's lifetime. */
+/**
+ * Serves the given gRPC services (with health and reflection) for the module's lifetime,
+ * over TLS unless the settings ask for plaintext (refused at start-up without a certificate).
+ */
 @Module({})
 export class GrpcServerModule {
-  static register(options: GrpcServerOptions & { bindings: GrpcBinding[] }): DynamicModule {
-    const { bindings, ...hostOptions } = options;
+  static register(options: Omit<GrpcServerOptions, 'transport'> & { bindings: GrpcBinding[]; tls: GrpcTlsSettings }): DynamicModule {
+    const { bindings, tls, ...hostOptions } = options;
+    const host = new GrpcServerHost({ ...hostOptions, transport: grpcTransport(tls) });
     return {
       module: GrpcServerModule,
-      providers: [{ provide: GrpcServerLifecycle, useValue: new GrpcServerLifecycle(new GrpcServerHost(hostOptions), bindings) }],
+      providers: [{ provide: GrpcServerLifecycle, useValue: new GrpcServerLifecycle(host, bindings) }],
     };
   }
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { commonSettings, ConfigError, loadConfig, type SettingsDef, type SettingsOf } from '@cairn/config';
+import { commonSettings, ConfigError, loadConfig, natsConnectSettings, type SettingsDef, type SettingsOf } from '@cairn/config';
 import { connectNats, NatsRpcTransport, type NatsConnection } from '@cairn/adapters/nats';
 import { createLogger, type Logger, PinoNestLogger } from '@cairn/logging';
 import { subjects } from '@cairn/contracts';
@@ -43,12 +43,7 @@ export async function runService<D extends SettingsDef>(def: ServiceDefinition<D
   }
   const logger = createLogger(def.service, config.logLevel);
   try {
-    const nats = await connectNats({
-      url: config.natsUrl,
-      name: `cairn-${def.service}`,
-      user: config.natsUser,
-      password: config.natsPassword,
-    });
+    const nats = await connectNats({ ...natsConnectSettings(config), name: `cairn-${def.service}` });
     const ctx: ServiceContext<SettingsOf<D>> = { config, nats, logger };
     const subjectFor = def.subjectFor;
     const strategy = new NatsRpcTransport(nats, {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ClientOptions, JobsClient } from '@cairn/client';
@@ -7,7 +7,7 @@ import { subjects } from '@cairn/contracts';
 import { createTestDatabase, type TestDatabase } from './database';
 import { type DevIdp, type DevIdpUsername, startDevIdp } from './dev-idp';
 import { freePort } from './free-port';
-import { type NatsUser, siteAgentUser, startNats, type TestNats } from './nats-server';
+import { type NatsUser, startNats, type TestNats } from './nats-server';
 import { ServiceProcess } from './service-process';
 import { testEnv } from './test-env';
 
@@ -15,6 +15,8 @@ export interface CairnStack {
   site: string;
   dir: string;
   grpcAddress: string;
+  /** The CA (PEM) that signed the gateway's (and NATS's) certificate: pass `{ ca: stack.ca }` to every client. */
+  ca: Buffer;
   nats: TestNats;
   database: TestDatabase;
   services: Record<'gateway' | 'scheduler' | 'images' | 'agent', ServiceProcess>;
@@ -24,7 +26,7 @@ export interface CairnStack {
   tokens: Record<DevIdpUsername, string>;
   /** A JobsClient per person, carrying their token. */
   clients: Record<DevIdpUsername, JobsClient>;
-  /** What a client needs to reach the gateway as `person` (default alice): their token. */
+  /** What a client needs to reach the gateway as `person` (default alice): the CA and their token. */
   clientOptions(person?: DevIdpUsername): ClientOptions;
   /** Alice's JobsClient. */
   client: JobsClient;
@@ -69,23 +71,25 @@ export async function startCairnStack(
   const dir = mkdtempSync(join(tmpdir(), 'cairn-stack-'));
   // Jobs run as the job user: it must reach the agent's directory below (but not list this one).
   chmodSync(dir, 0o711);
-  // The services connect as the full-rights services user; the agent as a user confined
-  // to its site's subjects, as in production. No connection is anonymous.
-  const agentUser = siteAgentUser(site);
-  const nats = await startNats({ users: [agentUser, ...(options.natsUsers ?? [])] });
+  // Each service connects as its own NATS user, the agent as its site's, each held to its
+  // grant as in production; NATS and the gateway speak TLS only, with a CA made for the test.
+  const nats = await startNats({ sites: [site], users: options.natsUsers ?? [], tls: true });
+  const tls = nats.ca;
+  if (!tls) throw new Error('startCairnStack: the test NATS has no CA');
   const database = await createTestDatabase();
   const idp = await startDevIdp({ accessTokenTtl: 3600 });
   const identityConfig = writeIdentityConfig(dir, idp, options.jwksRefetchSeconds ?? 30);
   const grpcAddress = `127.0.0.1:${await freePort()}`;
-  const common = {
-    CAIRN_NATS_URL: nats.url,
-    CAIRN_NATS_USER: nats.services.user,
-    CAIRN_NATS_PASSWORD: nats.services.password,
-    CAIRN_DATA_DIR: join(dir, 'data'),
-    CAIRN_LOG_LEVEL: 'debug',
-  };
+  const common = { CAIRN_DATA_DIR: join(dir, 'data'), CAIRN_LOG_LEVEL: 'debug' };
+  const userOf = (app: 'gateway' | 'scheduler' | 'images' | 'agent') => (app === 'agent' ? nats.agent(site) : nats.users[app]);
   const make = (app: 'gateway' | 'scheduler' | 'images' | 'agent', extra: Record<string, string>, healthSubject = subjects.health(app)) =>
-    new ServiceProcess({ app, env: { ...common, ...extra }, healthSubject, nats: nats.connectOptions, logFile: join(dir, `${app}.log`) });
+    new ServiceProcess({
+      app,
+      env: { ...common, ...nats.envFor(userOf(app)), ...extra },
+      healthSubject,
+      nats: nats.connectOptionsFor(nats.users.monitor),
+      logFile: join(dir, `${app}.log`),
+    });
   const services = {
     scheduler: make('scheduler', { CAIRN_DATABASE_URL: database.url, CAIRN_SITES: site, CAIRN_DISPATCH_INTERVAL_MS: '500', CAIRN_ENGINE_INTERVAL_MS: '500' }),
     images: make('images', { CAIRN_REGISTRY: env.registry, CAIRN_INSECURE_REGISTRIES: env.registry }),
@@ -93,8 +97,6 @@ export async function startCairnStack(
       'agent',
       {
         CAIRN_SITE: site,
-        CAIRN_NATS_USER: agentUser.user,
-        CAIRN_NATS_PASSWORD: agentUser.password,
         CAIRN_AGENT_WORK_DIR: join(dir, 'agent'),
         CAIRN_AGENT_JOB_USER: env.jobUser,
         CAIRN_POLL_INTERVAL_MS: '500',
@@ -104,18 +106,20 @@ export async function startCairnStack(
       },
       subjects.site(site).health,
     ),
-    gateway: make('gateway', { CAIRN_GRPC_ADDRESS: grpcAddress, CAIRN_DEFAULT_SITE: site, CAIRN_IDENTITY_CONFIG: identityConfig }),
+    gateway: make('gateway', { CAIRN_GRPC_ADDRESS: grpcAddress, CAIRN_DEFAULT_SITE: site, CAIRN_TLS_CERT_FILE: tls.serverCert, CAIRN_TLS_KEY_FILE: tls.serverKey, CAIRN_IDENTITY_CONFIG: identityConfig }),
   };
   await Promise.all(Object.values(services).map((s) => s.start()));
+  const ca = readFileSync(tls.file);
   const tokens = { alice: '', bob: '', carol: '' };
   for (const person of ['alice', 'bob', 'carol'] as const) tokens[person] = (await idp.deviceLogin(person)).accessToken;
-  const clientOptions = (person: DevIdpUsername = 'alice'): ClientOptions => ({ token: tokens[person] });
+  const clientOptions = (person: DevIdpUsername = 'alice'): ClientOptions => ({ ca, token: tokens[person] });
   const clients = { alice: new JobsClient(grpcAddress, clientOptions('alice')), bob: new JobsClient(grpcAddress, clientOptions('bob')), carol: new JobsClient(grpcAddress, clientOptions('carol')) };
   const client = clients.alice;
   return {
     site,
     dir,
     grpcAddress,
+    ca,
     nats,
     database,
     services,
@@ -127,9 +131,13 @@ export async function startCairnStack(
     stop: async () => {
       for (const each of Object.values(clients)) each.close();
       await Promise.all(Object.values(services).map((s) => s.kill('SIGTERM')));
+      // Every service's real code path must work with its own grant: a refused publish is
+      // silent for the client, so the server's log is the proof.
+      const violations = nats.violations([...Object.values(nats.users), nats.agent(site)]);
       await nats.stop();
       await database.drop();
       await idp.stop();
+      if (violations.length > 0) throw new Error(`NATS refused Cairn's own services (a grant in libs/contracts/src/nats-permissions.ts is missing):\n${violations.join('\n')}`);
     },
   };
 }

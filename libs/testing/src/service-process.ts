@@ -11,7 +11,8 @@ export interface ServiceSpec {
   env: Record<string, string>;
   /** The NATS subject answering this service's health probe. */
   healthSubject: string;
-  nats: { servers: string; user?: string; pass?: string };
+  /** How the start-up check connects (nats.js options): the monitor user, which may only ask for health. */
+  nats: { servers: string; user: string; pass: string; inboxPrefix: string; tls?: { caFile: string } };
   logFile: string;
 }
 

@@ -26,10 +26,12 @@ export interface TestEnv {
   jobUser: string;
   /** The dev cluster's NATS; it takes only the users below. */
   natsUrl: string;
-  /** The dev cluster's services user (full rights); absent without its env file. */
-  natsServices?: NatsCredentials;
-  /** The dev cluster's agent user, confined to `cairn.site.<site>.>` and `_INBOX.>`. */
-  natsAgent?: NatsCredentials & { site: string };
+  /** The CA of the dev cluster's NATS (it speaks TLS only); absent without its env file. */
+  natsCa?: string;
+  /** Where the dev cluster keeps each NATS user's password (`<user>.password`, root only). */
+  natsPasswordDir?: string;
+  /** The site whose agent user the dev cluster has first. */
+  natsAgentSite: string;
   /** The Slurm cluster name in accounting (slurmdbd), as sacct and sacctmgr know it. */
   slurmCluster: string;
   /** The account root and the job user charge by default (the people cannot). */
@@ -38,7 +40,7 @@ export interface TestEnv {
   people: { alice: DevPerson; bob: DevPerson; carol: DevPerson };
 }
 
-/** The dev cluster's env file (root only: it holds the NATS passwords). */
+/** The dev cluster's env file (root only: it names where the secrets are). */
 export const DEV_ENV_FILE = '/var/lib/cairn-dev/env';
 
 export function testEnv(): TestEnv {
@@ -51,12 +53,6 @@ export function testEnv(): TestEnv {
   }
   const find = (name: string): string | undefined => process.env[name] ?? fromFile[name];
   const get = (name: string, fallback: string) => find(name) ?? fallback;
-  const credentials = (user: string, password: string): NatsCredentials | undefined => {
-    const u = find(user);
-    const p = find(password);
-    return u && p ? { user: u, password: p } : undefined;
-  };
-  const agent = credentials('CAIRN_DEV_AGENT_NATS_USER', 'CAIRN_DEV_AGENT_NATS_PASSWORD');
   const person = (posixUser: string, accounts: string): DevPerson => ({
     posixUser,
     accounts: get(`CAIRN_DEV_${posixUser.toUpperCase()}_ACCOUNTS`, accounts).split(','),
@@ -68,8 +64,9 @@ export function testEnv(): TestEnv {
     partition: get('CAIRN_SLURM_PARTITION', 'debug'),
     jobUser: get('CAIRN_AGENT_JOB_USER', 'cairn-job'),
     natsUrl: get('CAIRN_NATS_URL', 'nats://127.0.0.1:4222'),
-    natsServices: credentials('CAIRN_NATS_USER', 'CAIRN_NATS_PASSWORD'),
-    natsAgent: agent ? { ...agent, site: get('CAIRN_DEV_AGENT_SITE', 'dev') } : undefined,
+    natsCa: find('CAIRN_NATS_CA'),
+    natsPasswordDir: find('CAIRN_DEV_NATS_PASSWORD_DIR'),
+    natsAgentSite: get('CAIRN_DEV_AGENT_SITE', 'dev'),
     slurmCluster: get('CAIRN_SLURM_CLUSTER', 'cairn-dev'),
     slurmServiceAccount: get('CAIRN_SLURM_SERVICE_ACCOUNT', 'cairn'),
     people: { alice: person('alice', 'alice-lab,genomics'), bob: person('bob', 'genomics'), carol: person('carol', 'ops') },

@@ -40,7 +40,7 @@ describe('NatsRpcTransport request limit [real: nats-server 2.9]', () => {
 
   beforeAll(async () => {
     nats = await startNats();
-    client = await connectNats({ ...nats.client, name: 'limit-client' });
+    client = await connectNats({ ...nats.clientFor(nats.tester), name: 'limit-client' });
     requester = new NatsRequester(client);
   });
 
@@ -53,9 +53,9 @@ describe('NatsRpcTransport request limit [real: nats-server 2.9]', () => {
 
   /** A transport on its own connection serving `handlers` on each of `subjects`. */
   async function serve(subjects: string[], handlers: BlockingHandlers, maxConcurrentRequests?: number): Promise<string> {
-    const server = await connectNats({ ...nats.client, name: `limit-server-${id()}` });
+    const server = await connectNats({ ...nats.clientFor(nats.tester), name: `limit-server-${id()}` });
     servers.push(server);
-    const healthSubject = `limit.${id()}.health`;
+    const healthSubject = `test.limit.${id()}.health`;
     const transport = new NatsRpcTransport(server, {
       queue: `limit-${id()}`,
       service: 'limit',
@@ -96,15 +96,15 @@ describe('NatsRpcTransport request limit [real: nats-server 2.9]', () => {
   }
 
   it('runs at most the configured number of handlers at once, all subjects together, and answers every request once released', async () => {
-    await overTheCap([`limit.${id()}.a`, `limit.${id()}.b`], 40, 5, 5);
+    await overTheCap([`test.limit.${id()}.a`, `test.limit.${id()}.b`], 40, 5, 5);
   });
 
   it('with a limit of 1, handles one request at a time and answers all of them', async () => {
-    await overTheCap([`limit.${id()}.one`], 10, 1, 1);
+    await overTheCap([`test.limit.${id()}.one`], 10, 1, 1);
   });
 
   it('without a limit in its options, runs at most DEFAULT_MAX_CONCURRENT_REQUESTS (64) at once', async () => {
     expect(DEFAULT_MAX_CONCURRENT_REQUESTS).toBe(64);
-    await overTheCap([`limit.${id()}.default`], 3 * DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_CONCURRENT_REQUESTS);
+    await overTheCap([`test.limit.${id()}.default`], 3 * DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_CONCURRENT_REQUESTS);
   });
 });

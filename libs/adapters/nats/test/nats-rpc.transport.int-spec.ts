@@ -28,7 +28,7 @@ describe('NatsRpcTransport request/reply [real: nats-server 2.9]', () => {
 
   beforeAll(async () => {
     nats = await startNats();
-    client = await connectNats({ ...nats.client, name: 'rpc-client' });
+    client = await connectNats({ ...nats.clientFor(nats.tester), name: 'rpc-client' });
     requester = new NatsRequester(client);
   });
 
@@ -48,7 +48,7 @@ describe('NatsRpcTransport request/reply [real: nats-server 2.9]', () => {
     handlers: Record<string, (data: unknown) => unknown>,
     options: Partial<NatsRpcTransportOptions> = {},
   ): Promise<NatsRpcTransport> {
-    const server = await connectNats({ ...nats.client, name: `rpc-server-${id()}` });
+    const server = await connectNats({ ...nats.clientFor(nats.tester), name: `rpc-server-${id()}` });
     servers.push(server);
     const transport = new NatsRpcTransport(server, { queue: `q-${id()}`, service: 'rpc', healthSubjects: [], logger, ...options });
     for (const [pattern, handle] of Object.entries(handlers)) {
@@ -61,7 +61,7 @@ describe('NatsRpcTransport request/reply [real: nats-server 2.9]', () => {
   }
 
   it("answers with the handler's result in Cairn's envelope, from a value or an Observable", async () => {
-    const subject = `rpc.${id()}`;
+    const subject = `test.rpc.${id()}`;
     await serve({ [`${subject}.value`]: (data) => ({ echo: data }), [`${subject}.observable`]: (data) => of({ seen: data }) });
 
     expect(await requester.request(`${subject}.value`, { n: 1, s: 'é' }, anything)).toEqual({ echo: { n: 1, s: 'é' } });
@@ -71,7 +71,7 @@ describe('NatsRpcTransport request/reply [real: nats-server 2.9]', () => {
   });
 
   it('gives the handler undefined for an empty body', async () => {
-    const subject = `rpc.${id()}`;
+    const subject = `test.rpc.${id()}`;
     const seen: unknown[] = [];
     await serve({ [subject]: (data) => (seen.push(data), 'ok') });
     const raw = await client.request(subject, new Uint8Array(0), { timeout: 5_000 });
@@ -81,13 +81,13 @@ describe('NatsRpcTransport request/reply [real: nats-server 2.9]', () => {
 
   it('serves each handler on the subject subjectFor names for its pattern', async () => {
     const site = `site${id()}`;
-    await serve({ 'agent.ping': () => 'pong' }, { subjectFor: (pattern) => `cairn.site.${site}.${pattern}` });
-    expect(await requester.request(`cairn.site.${site}.agent.ping`, {}, anything)).toBe('pong');
+    await serve({ 'agent.ping': () => 'pong' }, { subjectFor: (pattern) => `test.site.${site}.${pattern}` });
+    expect(await requester.request(`test.site.${site}.agent.ping`, {}, anything)).toBe('pong');
     expect(await errorCode(requester.request('agent.ping', {}, anything, 1_000))).toBe('UNAVAILABLE'); // no responders on the bare pattern
   });
 
   it('sends each domain error back with its code and message, logging none of them but INTERNAL', async () => {
-    const subject = `rpc.${id()}`;
+    const subject = `test.rpc.${id()}`;
     await serve({ [subject]: (data) => Promise.reject(new CairnError((data as { code: (typeof ERROR_CODES)[number] }).code, 'refused here')) });
     for (const code of ERROR_CODES) {
       const raw = await client.request(subject, new TextEncoder().encode(JSON.stringify({ code })), { timeout: 5_000 });
@@ -97,7 +97,7 @@ describe('NatsRpcTransport request/reply [real: nats-server 2.9]', () => {
   });
 
   it('answers an unexpected error as INTERNAL without its text, logs it with the subject, and keeps serving', async () => {
-    const subject = `rpc.${id()}`;
+    const subject = `test.rpc.${id()}`;
     const secret = new Error('connection string postgres://u:hunter2@db');
     await serve({ [subject]: (data) => (data === 'boom' ? Promise.reject(secret) : 'fine') });
 
@@ -108,7 +108,7 @@ describe('NatsRpcTransport request/reply [real: nats-server 2.9]', () => {
   });
 
   it('refuses any body that is not JSON with INVALID_ARGUMENT, before the handler runs', async () => {
-    const subject = `rpc.${id()}`;
+    const subject = `test.rpc.${id()}`;
     let calls = 0;
     await serve({ [subject]: () => (calls++, 'ran') });
     const notJson = fc.uint8Array({ minLength: 1, maxLength: 2048 }).filter((bytes) => {
@@ -131,7 +131,7 @@ describe('NatsRpcTransport request/reply [real: nats-server 2.9]', () => {
   });
 
   it('runs a message without a reply subject and sends nothing', async () => {
-    const subject = `rpc.${id()}`;
+    const subject = `test.rpc.${id()}`;
     const seen: unknown[] = [];
     let done!: () => void;
     const handled = new Promise<void>((resolve) => (done = resolve));
@@ -143,7 +143,7 @@ describe('NatsRpcTransport request/reply [real: nats-server 2.9]', () => {
   });
 
   it('shares the work of one queue group: each request is handled by exactly one replica', async () => {
-    const subject = `rpc.${id()}`;
+    const subject = `test.rpc.${id()}`;
     const queue = `shared-${id()}`;
     const handledBy: string[] = [];
     await serve({ [subject]: () => (handledBy.push('a'), 'a') }, { queue });
@@ -154,17 +154,17 @@ describe('NatsRpcTransport request/reply [real: nats-server 2.9]', () => {
   });
 
   it('refuses at listen two handlers that land on one subject', async () => {
-    const server = await connectNats({ ...nats.client, name: `rpc-dup-${id()}` });
+    const server = await connectNats({ ...nats.clientFor(nats.tester), name: `rpc-dup-${id()}` });
     servers.push(server);
-    const transport = new NatsRpcTransport(server, { queue: 'dup', service: 'rpc', healthSubjects: [], logger, subjectFor: () => 'same.subject' });
+    const transport = new NatsRpcTransport(server, { queue: 'dup', service: 'rpc', healthSubjects: [], logger, subjectFor: () => 'test.same.subject' });
     transport.addHandler('one', () => Promise.resolve(1), false);
     transport.addHandler('two', () => Promise.resolve(2), false);
     transports.push(transport);
-    expect(() => transport.listen(() => undefined)).toThrow('two handlers for NATS subject same.subject');
+    expect(() => transport.listen(() => undefined)).toThrow('two handlers for NATS subject test.same.subject');
   });
 
   it('stops answering once closed', async () => {
-    const subject = `rpc.${id()}`;
+    const subject = `test.rpc.${id()}`;
     const transport = await serve({ [subject]: () => 'open' });
     expect(await requester.request(subject, {}, anything)).toBe('open');
     await transport.close();

@@ -17,13 +17,13 @@ describe('message size limits [real: nats-server 2.9 with max_payload 16 KiB]', 
   let client: NatsConnection;
   let transport: NatsRpcTransport;
   let requester: NatsRequester;
-  const subject = `limits.${id()}`;
+  const subject = `test.limits.${id()}`;
   const received: number[] = [];
 
   beforeAll(async () => {
     nats = await startNats({ maxPayload: MAX });
-    server = await connectNats({ ...nats.client, name: 'limits-server', minMaxPayload: MAX });
-    client = await connectNats({ ...nats.client, name: 'limits-client', minMaxPayload: MAX });
+    server = await connectNats({ ...nats.clientFor(nats.tester), name: 'limits-server', minMaxPayload: MAX });
+    client = await connectNats({ ...nats.clientFor(nats.tester), name: 'limits-client', minMaxPayload: MAX });
     transport = new NatsRpcTransport(server, { queue: 'limits', healthSubjects: [`${subject}.health`], service: 'limits', logger: createLogger('limits', 'silent') });
     // Answers { size } with a text of that many characters; records what it was sent.
     transport.addHandler(
@@ -48,7 +48,7 @@ describe('message size limits [real: nats-server 2.9 with max_payload 16 KiB]', 
   });
 
   it('refuses, by default, a server whose max_payload is below the 1 MiB Cairn is sized for', async () => {
-    await expect(connectNats({ ...nats.client, name: 'limits-default' })).rejects.toThrow(`accepts messages of at most ${MAX} bytes (max_payload); Cairn needs at least 1048576`);
+    await expect(connectNats({ ...nats.clientFor(nats.tester), name: 'limits-default' })).rejects.toThrow(`accepts messages of at most ${MAX} bytes (max_payload); Cairn needs at least 1048576`);
   });
 
   it("answers a reply over the server's max_payload with RESOURCE_EXHAUSTED naming both sizes, and keeps serving", async () => {
@@ -84,8 +84,8 @@ describe('message size limits [real: nats-server 2.9 with max_payload 16 KiB]', 
   it('refuses a JetStream publish over the limit, and an outbox drain goes on past such a row', async () => {
     const js = new JetStreamRepository(client);
     const name = `L_${id()}`;
-    await js.ensureStream({ name, subjects: [`${name}.>`] });
-    expect(await errorCode(js.publish(`${name}.big`, { pad: 'p'.repeat(MAX) }, 'big-1'))).toBe('RESOURCE_EXHAUSTED');
+    await js.ensureStream({ name, subjects: [`test.${name}.>`] });
+    expect(await errorCode(js.publish(`test.${name}.big`, { pad: 'p'.repeat(MAX) }, 'big-1'))).toBe('RESOURCE_EXHAUSTED');
 
     const rows = [
       { id: '1', pad: 'p'.repeat(MAX) },
@@ -100,7 +100,7 @@ describe('message size limits [real: nats-server 2.9 with max_payload 16 KiB]', 
           published = [...published, ...ids];
           return Promise.resolve();
         },
-        message: (row) => ({ subject: `${name}.row`, data: row, msgId: `row-${row.id}` }),
+        message: (row) => ({ subject: `test.${name}.row`, data: row, msgId: `row-${row.id}` }),
       },
       10,
       (row, error) => dropped.push(`${row.id}: ${error.code}`),
