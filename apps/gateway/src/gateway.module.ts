@@ -1,3 +1,4 @@
+import { auditBinding, auditSink } from '@cairn/audit-api';
 import { gatewaySettings, GrpcServerModule, WatchLimiter } from '@cairn/grpc-server';
 import { identityBinding, identityDoor, identitySettings } from '@cairn/identity';
 import { jobsBinding } from '@cairn/jobs-api';
@@ -13,12 +14,13 @@ export const gatewayService: ServiceDefinition<typeof settings> = {
   module: ({ config, nats, logger }) => {
     // One limiter for both services: the caps count WatchJob and WatchWorkflow together.
     const watchLimiter = new WatchLimiter({ perClient: config.watchMaxStreamsPerClient, total: config.watchMaxStreams });
-    // One door for every service: authentication, identity mapping, rate limit, refusals audited.
-    const door = identityDoor(config, logger);
+    // One door for every service: authentication, identity mapping, rate limit, refusals
+    // audited durably (stream CAIRN_AUDIT, then the scheduler's audit table).
+    const door = { ...identityDoor(config, logger), audit: auditSink(nats) };
     return GrpcServerModule.register({
       address: config.grpcAddress,
       protoDir: config.protoDir,
-      protoFiles: ['cairn/v1/job_service.proto', 'cairn/v1/workflow_service.proto', 'cairn/v1/identity_service.proto'],
+      protoFiles: ['cairn/v1/job_service.proto', 'cairn/v1/workflow_service.proto', 'cairn/v1/identity_service.proto', 'cairn/v1/audit_service.proto'],
       maxMessageBytes: 2 * 1024 * 1024,
       tls: config,
       logger: logger.child({ context: 'GrpcServerHost' }),
@@ -26,6 +28,7 @@ export const gatewayService: ServiceDefinition<typeof settings> = {
         jobsBinding({ nats, logger, defaultSite: config.defaultSite, watchLimiter, door }),
         workflowsBinding({ nats, logger, defaultSite: config.defaultSite, watchLimiter, door }),
         identityBinding({ logger, watchLimiter, door }),
+        auditBinding({ nats, logger, watchLimiter, door }),
       ],
     });
   },

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { TablesOf } from '@cairn/adapters/postgres';
+import { AuditModule } from '@cairn/audit';
+import { type AuditDb, auditMigrations } from '@cairn/audit-log';
 import { JobsModule, jobsSettings, openSchedulerDatabase, type SchedulerDb, SchedulerDatabaseCloser, schedulerMigrations } from '@cairn/jobs';
 import { retryPolicyOf, type WorkflowDb, workflowMigrations, WorkflowsModule, workflowsSettings } from '@cairn/workflows';
 import type { ServiceDefinition } from '@cairn/service-kit';
@@ -10,7 +12,7 @@ const schedulerSettings = { ...jobsSettings, ...workflowsSettings };
 @Module({})
 export class SchedulerModule {}
 
-/** The scheduler service: one database schema, two capabilities, each seeing only its own tables. */
+/** The scheduler service: one database schema, two capabilities and the audit log, each seeing only its own tables (jobs and workflows also append to the audit log). */
 export const schedulerService: ServiceDefinition<typeof schedulerSettings> = {
   service: 'scheduler',
   settings: schedulerSettings,
@@ -18,7 +20,7 @@ export const schedulerService: ServiceDefinition<typeof schedulerSettings> = {
     const database = await openSchedulerDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
-      migrations: [schedulerMigrations, workflowMigrations],
+      migrations: [schedulerMigrations, workflowMigrations, auditMigrations],
       logger,
     });
     return {
@@ -35,6 +37,7 @@ export const schedulerService: ServiceDefinition<typeof schedulerSettings> = {
           engineIntervalMs: config.engineIntervalMs,
           retry: retryPolicyOf(config),
         }),
+        AuditModule.register({ db: database.db.withTables<TablesOf<AuditDb>>(), nats, logger }),
       ],
     };
   },

@@ -16,6 +16,7 @@ export const schedulerTimeouts = {
   getWorkflow: 10_000,
   listWorkflows: 10_000,
   cancelWorkflow: 10_000,
+  listAudit: 10_000,
 } as const;
 
 export type SchedulerTimeouts = { readonly [K in keyof typeof schedulerTimeouts]: number };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { slurmAccountName } from './identity';
 import { imageReference, safeText, siteName, token, userRecord, uuid } from './validation';
 
 export const JOB_LIMITS = {
@@ -109,6 +110,11 @@ export const jobSpecSchema = z
     site: siteName,
     array: itemArraySchema.optional(),
     run: workflowRunDirSchema.optional(),
+    /**
+     * The Slurm account to charge (one of the submitter's; default: their first). The
+     * scheduler records the account it chose here, so every job it stores names one.
+     */
+    account: slurmAccountName.optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { JOB_LIMITS, jobSpecSchema, jobTextBytes } from './job-spec';
 import { jobStateSchema } from './job-state';
-import { posixUserName, slurmAccountName } from './identity';
+import { ownerSchema, posixUserName, slurmAccountName } from './identity';
+import { callerFields } from './caller';
 import { imageReference, safeText, shortText, siteName, token, userRecord, uuid } from './validation';
 
 /**
@@ -27,12 +28,16 @@ export const jobRecordSchema = z.object({
   attemptId: z.string(),
   createTime: isoTime,
   updateTime: isoTime,
+  /** Who submitted it (for a workflow's job: the run's owner). */
+  owner: ownerSchema,
+  /** The Slurm account it is charged to ('' for jobs recorded before owners existed). */
+  account: z.string(),
 });
 export type JobRecord = z.infer<typeof jobRecordSchema>;
 
-export const submitJobCommand = z.object({ spec: jobSpecSchema, requestId: requestIdSchema.optional() }).strict();
+export const submitJobCommand = z.object({ spec: jobSpecSchema, requestId: requestIdSchema.optional(), ...callerFields }).strict();
 export const jobReply = z.object({ job: jobRecordSchema });
-export const jobIdQuery = z.object({ jobId: uuid }).strict();
+export const jobIdQuery = z.object({ jobId: uuid, ...callerFields }).strict();
 
 export const listJobsQuery = z
   .object({
@@ -41,6 +46,7 @@ export const listJobsQuery = z
     states: z.array(jobStateSchema).max(7),
     site: siteName.optional(),
     namePrefix: shortText(64).optional(),
+    ...callerFields,
   })
   .strict();
 export type ListJobsQuery = z.infer<typeof listJobsQuery>;
@@ -72,7 +78,14 @@ export const outputStreamSchema = z.enum(['stdout', 'stderr']);
  * `offset` after the bytes it has, up to that `end`.
  */
 export const jobOutputQuery = z
-  .object({ jobId: uuid, stream: outputStreamSchema, maxBytes: z.number().int().min(1).max(MAX_OUTPUT_BYTES), offset: byteOffset.optional(), end: byteOffset.optional() })
+  .object({
+    jobId: uuid,
+    stream: outputStreamSchema,
+    maxBytes: z.number().int().min(1).max(MAX_OUTPUT_BYTES),
+    offset: byteOffset.optional(),
+    end: byteOffset.optional(),
+    ...callerFields,
+  })
   .strict();
 /** One page of output: `dataBase64` holds bytes [offset, offset + length) of the stream; the window ends at `end`. */
 export const outputReply = z.object({ dataBase64: z.string(), truncated: z.boolean(), offset: byteOffset.optional(), end: byteOffset.optional() });
@@ -268,6 +281,7 @@ export const planWorkflowCommand = z
     fileName: token(/^[A-Za-z0-9._/-]+$/, 'a file name: letters, digits, ".", "-", "_" and "/"', 255),
     site: siteName.optional(),
     defaultSite: siteName,
+    ...callerFields,
   })
   .strict();
 export type PlanWorkflowCommand = z.infer<typeof planWorkflowCommand>;

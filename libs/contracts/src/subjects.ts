@@ -16,7 +16,11 @@ export const subjects = {
     getWorkflow: 'cairn.scheduler.workflows.get',
     listWorkflows: 'cairn.scheduler.workflows.list',
     cancelWorkflow: 'cairn.scheduler.workflows.cancel',
+    /** The audit log, for admins (AuditService.ListAuditEvents). */
+    listAudit: 'cairn.scheduler.audit.list',
   },
+  /** Denials at the gateway's door, on their way to the audit log (stream CAIRN_AUDIT). */
+  auditEvents: 'cairn.audit.events',
   images: {
     resolve: 'cairn.images.resolve',
   },
@@ -44,9 +48,11 @@ export const streams = {
   siteEvents: { name: 'CAIRN_SITE_EVENTS', subjects: ['cairn.site.*.events.>'] },
   jobEvents: { name: 'CAIRN_JOB_EVENTS', subjects: ['cairn.jobs.events.>'] },
   workflowEvents: { name: 'CAIRN_WORKFLOW_EVENTS', subjects: ['cairn.workflows.events.>'] },
+  audit: { name: 'CAIRN_AUDIT', subjects: ['cairn.audit.>'] },
 } as const;
 
 /** Durable consumer names. */
 export const consumers = {
   schedulerSiteEvents: 'scheduler-site-events',
+  schedulerAudit: 'scheduler-audit',
 } as const;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { planWorkflowCommand, requestIdSchema, workflowPlanSchema } from './messages';
+import { callerFields } from './caller';
+import { ownerSchema, slurmAccountName } from './identity';
 import { shortText, siteName, userRecord, uuid } from './validation';
 
 /**
@@ -83,13 +85,18 @@ export const workflowRecordSchema = z.object({
   /** The oldest step instances and iterations left out because the whole would not fit one reply. */
   omittedSteps: z.number().int().min(0).optional(),
   omittedIterations: z.number().int().min(0).optional(),
+  /** Who submitted the run; its jobs are submitted on their behalf. */
+  owner: ownerSchema,
+  /** The Slurm account the run's jobs are charged to ('' for runs recorded before owners existed). */
+  account: z.string(),
 });
 export type WorkflowRecord = z.infer<typeof workflowRecordSchema>;
 
-export const submitWorkflowCommand = planWorkflowCommand.extend({ requestId: requestIdSchema.optional() }).strict();
+/** `account`: the Slurm account to charge the run's jobs to (default: the caller's first). */
+export const submitWorkflowCommand = planWorkflowCommand.extend({ requestId: requestIdSchema.optional(), account: slurmAccountName.optional() }).strict();
 export type SubmitWorkflowCommand = z.infer<typeof submitWorkflowCommand>;
 export const workflowReply = z.object({ workflow: workflowRecordSchema });
-export const workflowIdQuery = z.object({ runId: uuid }).strict();
+export const workflowIdQuery = z.object({ runId: uuid, ...callerFields }).strict();
 
 export const listWorkflowsQuery = z
   .object({
@@ -97,6 +104,7 @@ export const listWorkflowsQuery = z
     pageToken: z.string().max(512).optional(),
     states: z.array(workflowStateSchema).max(4),
     namePrefix: shortText(64).optional(),
+    ...callerFields,
   })
   .strict();
 export type ListWorkflowsQuery = z.infer<typeof listWorkflowsQuery>;

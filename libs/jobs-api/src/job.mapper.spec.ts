@@ -67,8 +67,11 @@ describe('toPbJob', () => {
       attemptId: 'a',
       createTime: '2026-11-25T08:00:00.000Z',
       updateTime: '2026-11-25T08:00:01.000Z',
+      owner: { issuer: 'https://idp', subject: 'alice', name: 'alice', posixUser: 'alice' },
+      account: 'genomics',
     };
     expect(toPbJob(record).exitCode).toBeUndefined();
+    expect(toPbJob(record)).toMatchObject({ owner: { issuer: 'https://idp', subject: 'alice', name: 'alice', posixUser: 'alice' }, account: 'genomics' });
     expect(toPbJob({ ...record, state: 'FAILED', exitCode: 3 })).toMatchObject({ exitCode: 3, state: pb.JobState.JOB_STATE_FAILED });
   });
 });

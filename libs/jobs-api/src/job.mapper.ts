@@ -11,6 +11,8 @@ import {
   pb,
   requestIdSchema,
   siteName,
+  slurmAccountName,
+  type Owner,
   uuid,
 } from '@cairn/contracts';
 import { pageRequest } from '@cairn/grpc-server';
@@ -55,6 +57,7 @@ export function toSubmitCommand(request: pb.SubmitJobRequest, defaultSite: strin
       ...(resources?.partition ? { partition: resources.partition } : {}),
     },
     site: spec.site || defaultSite,
+    ...(request.account ? { account: parseOrThrow(slurmAccountName, request.account, 'account') } : {}),
     ...(spec.array
       ? {
           array: {
@@ -75,7 +78,8 @@ export function toJobId(jobId: string): string {
   return parseOrThrow(uuid, jobId, 'job_id');
 }
 
-export function toListQuery(request: pb.ListJobsRequest): ListJobsQuery {
+/** A ListJobsRequest as the scheduler's query, but for who calls (the controller adds that). */
+export function toListQuery(request: pb.ListJobsRequest): Omit<ListJobsQuery, 'caller' | 'peer' | 'rpc'> {
   return {
     ...pageRequest(request),
     states: request.states.map((s, i) => fromPbState(s, `states[${i}]`)),
@@ -119,7 +123,13 @@ export function toPbJob(job: JobRecord): pb.Job {
     createTime: new Date(job.createTime),
     updateTime: new Date(job.updateTime),
     attemptId: job.attemptId,
+    owner: toPbOwner(job.owner),
+    account: job.account,
   };
+}
+
+export function toPbOwner(owner: Owner): pb.Owner {
+  return { issuer: owner.issuer, subject: owner.subject, name: owner.name, posixUser: owner.posixUser };
 }
 
 export function toPbEvent(event: JobEvent): pb.WatchJobResponse {

@@ -1,4 +1,4 @@
-import { isFinal, jobEventSchema, pb, streams, subjects } from '@cairn/contracts';
+import { type Called, isFinal, jobEventSchema, pb, type Principal, RPC, streams, subjects } from '@cairn/contracts';
 import { followRecord, type JetStreamRepository, type JobsClient } from '@cairn/adapters/nats';
 import { type Door, type GrpcBinding, type GrpcHandlers, grpcHandlers, type WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
@@ -22,29 +22,29 @@ export class JobsGrpcController {
 
   binding(): GrpcBinding {
     const implementation: pb.JobServiceServer = {
-      submitJob: this.unary(async (req: pb.SubmitJobRequest) => {
+      // Every call carries who calls (the door's caller) and from where (the peer): the
+      // scheduler applies the access policy and writes the audit log (libs/access).
+      submitJob: this.handlers.unary(async (req: pb.SubmitJobRequest, caller: Principal, peer: string) => {
         const { spec, requestId } = toSubmitCommand(req, this.defaultSite);
-        return { job: toPbJob(await this.scheduler.submit(spec, requestId)) };
+        return { job: toPbJob(await this.scheduler.submit(spec, requestId, { caller, peer })) };
       }),
-      getJob: this.unary(async (req: pb.GetJobRequest) => ({ job: toPbJob(await this.scheduler.get(toJobId(req.jobId))) })),
-      cancelJob: this.unary(async (req: pb.CancelJobRequest) => ({
-        job: toPbJob(await this.scheduler.cancel(toJobId(req.jobId))),
+      getJob: this.handlers.unary(async (req: pb.GetJobRequest, caller: Principal, peer: string) => ({
+        job: toPbJob(await this.scheduler.get(toJobId(req.jobId), { caller, peer })),
       })),
-      listJobs: this.unary(async (req: pb.ListJobsRequest) => {
-        const page = await this.scheduler.list(toListQuery(req));
+      cancelJob: this.handlers.unary(async (req: pb.CancelJobRequest, caller: Principal, peer: string) => ({
+        job: toPbJob(await this.scheduler.cancel(toJobId(req.jobId), { caller, peer })),
+      })),
+      listJobs: this.handlers.unary(async (req: pb.ListJobsRequest, caller: Principal, peer: string) => {
+        const page = await this.scheduler.list({ ...toListQuery(req), caller, peer });
         return { jobs: page.jobs.map(toPbJob), nextPageToken: page.nextPageToken };
       }),
-      getJobOutput: this.unary(async (req: pb.GetJobOutputRequest) => {
-        const out = await this.scheduler.output(toOutputQuery(req));
+      getJobOutput: this.handlers.unary(async (req: pb.GetJobOutputRequest, caller: Principal, peer: string) => {
+        const out = await this.scheduler.output({ ...toOutputQuery(req), caller, peer });
         return { data: out.data, truncated: out.truncated };
       }),
-      watchJob: this.handlers.watch((req: pb.WatchJobRequest, signal) => this.events(req.jobId, signal)),
+      watchJob: this.handlers.watch((req: pb.WatchJobRequest, signal, caller: Principal, peer: string) => this.events(req.jobId, signal, { caller, peer, rpc: RPC.watchJob })),
     };
     return { name: 'cairn.v1.JobService', definition: jobServiceDefinition, implementation };
-  }
-
-  private unary<Req, Res>(handler: (req: Req) => Promise<Res>) {
-    return this.handlers.unary(handler);
   }
 
   /**
@@ -52,9 +52,10 @@ export class JobsGrpcController {
    * live ones, until the final state. A finished job whose changes have expired from the
    * stream (after its max age) gets its record as one event numbered 0.
    */
-  private async *events(rawJobId: string, signal: AbortSignal): AsyncGenerator<pb.WatchJobResponse> {
+  private async *events(rawJobId: string, signal: AbortSignal, who: Called): AsyncGenerator<pb.WatchJobResponse> {
     const jobId = toJobId(rawJobId);
-    const job = await this.scheduler.get(jobId);
+    // Someone else's job: NOT_FOUND before anything of its stream is read.
+    const job = await this.scheduler.get(jobId, who);
     yield* followRecord(
       this.jetstream,
       {

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type NatsRequester, NoRespondersError } from '@cairn/adapters/nats';
 import { openDatabase } from '@cairn/adapters/postgres';
+import { auditMigrations } from '@cairn/audit-log';
 import { subjects } from '@cairn/contracts';
-import { strictMock } from '@cairn/testing';
+import { as, strictMock } from '@cairn/testing';
 import { Dispatcher } from './dispatcher';
 import { FIXTURE_PINNED, fixtureSpec, noWake, quietLogger } from './scheduler-fixtures';
 import { JobService } from './job.service';
@@ -47,7 +48,7 @@ describe('which attempts count as dispatched for their events [real: PGlite]', (
   });
 
   beforeAll(async () => {
-    const database = await openDatabase<SchedulerDb>({ embeddedDir: mkdtempSync(join(tmpdir(), 'sent-')), schema: SCHEDULER_SCHEMA, migrations: [schedulerMigrations] });
+    const database = await openDatabase<SchedulerDb>({ embeddedDir: mkdtempSync(join(tmpdir(), 'sent-')), schema: SCHEDULER_SCHEMA, migrations: [schedulerMigrations, auditMigrations] });
     store = new JobStore(database.db);
     close = database.close;
   });
@@ -58,29 +59,29 @@ describe('which attempts count as dispatched for their events [real: PGlite]', (
 
   it("applies the agent's event that arrives before its reply to the submit (the attempt was sent)", async () => {
     const service = jobs();
-    const job = await service.submit(spec);
+    const job = await service.submit(spec, undefined, as.alice);
     agent.during = () => service.applyAttemptEvent(on, pending(job));
     await dispatcher().tick();
-    expect(await service.get(job.jobId)).toMatchObject({ state: 'PENDING', slurmJobId: '7' });
+    expect(await service.get(job.jobId, as.alice)).toMatchObject({ state: 'PENDING', slurmJobId: '7' });
   });
 
   it('refuses events for an attempt nobody received (no responders), and accepts them once it was sent', async () => {
     const service = jobs();
-    const job = await service.submit(spec);
+    const job = await service.submit(spec, undefined, as.alice);
     agent.fail = new NoRespondersError(subjects.site('dev').submit);
     await dispatcher().tick();
     expect(await store.byId(job.jobId)).toMatchObject({ dispatch_sent_at: null, dispatched_at: null });
     await service.applyAttemptEvent(on, pending(job));
-    expect((await service.get(job.jobId)).state).toBe('ACCEPTED');
+    expect((await service.get(job.jobId, as.alice)).state).toBe('ACCEPTED');
 
     await store.markSent(job.jobId, new Date());
     await service.applyAttemptEvent(on, pending(job));
-    expect((await service.get(job.jobId)).state).toBe('PENDING');
+    expect((await service.get(job.jobId, as.alice)).state).toBe('PENDING');
   });
 
   it('keeps an attempt sent after a try that may have reached the agent (timeout), even if a later try finds nobody', async () => {
     const service = jobs();
-    const job = await service.submit(spec);
+    const job = await service.submit(spec, undefined, as.alice);
     const first = new Date(Date.now() - 60_000);
     await store.markSent(job.jobId, first); // an earlier try timed out: the agent may have it
     await store.deferDispatch(job.jobId, 1, new Date(0));
@@ -89,6 +90,6 @@ describe('which attempts count as dispatched for their events [real: PGlite]', (
     expect(submitted).toContain(job.attemptId);
     expect((await store.byId(job.jobId))?.dispatch_sent_at).toEqual(first);
     await service.applyAttemptEvent(on, pending(job));
-    expect((await service.get(job.jobId)).state).toBe('PENDING');
+    expect((await service.get(job.jobId, as.alice)).state).toBe('PENDING');
   });
 });

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { canCancel, chooseAccount, listScope } from '@cairn/access';
+import type { AuditEntry } from '@cairn/audit-log';
 import {
   type AttemptEvent,
   CairnError,
+  type Called,
+  denied,
+  notFound,
+  ownerOf,
+  RPC,
   excerpt,
   type JobRecord,
   type JobSpec,
@@ -18,7 +25,7 @@ import type { NatsRequester } from '@cairn/adapters/nats';
 import { insertOnce } from '@cairn/adapters/postgres';
 import type { Logger } from '@cairn/logging';
 import { eventRefusal, storableReason } from './attempt-event-check';
-import { type JobStore, toJobRecord } from './job.store';
+import { type JobRow, type JobStore, ownerOfRow, toJobRecord } from './job.store';
 import type { Wakeable } from '@cairn/service-kit';
 
 export interface JobServiceOptions {
@@ -36,11 +43,32 @@ export class JobService {
     private readonly logger: Logger,
   ) {}
 
-  async submit(spec: JobSpec, requestId?: string): Promise<JobRecord> {
-    // Once per request id: a repeat (or the loser of a race) gets the first job.
+  /**
+   * Accepts a job for the caller, charged to the account the spec names (one of theirs) or
+   * their default; the job and its audit record are written in one transaction. A refusal
+   * records only its audit record.
+   */
+  async submit(spec: JobSpec, requestId: string | undefined, who: Called): Promise<JobRecord> {
+    const owner = ownerOf(who.caller);
+    const audit = (outcome: AuditEntry['outcome'], reason?: string): AuditEntry => ({
+      at: new Date(),
+      rpc: who.rpc ?? RPC.submitJob,
+      ids: requestId ? [requestId] : [],
+      who: owner,
+      peer: who.peer,
+      outcome,
+      reason,
+    });
+    return this.refusalsAudited(audit, () => this.accept(spec, requestId, who, audit('OK')));
+  }
+
+  private async accept(spec: JobSpec, requestId: string | undefined, who: Called, audit: AuditEntry): Promise<JobRecord> {
+    const account = chooseAccount(who.caller, spec.account);
+    const owner = ownerOf(who.caller);
+    // Once per request id and owner: a repeat (or the loser of a race) gets the first job.
     const { row, found } = await insertOnce({
       requestId,
-      find: (id) => this.store.byRequestId(id),
+      find: (id) => this.store.byRequestId(id, owner),
       prepare: async () => {
         if (!this.options.sites.includes(spec.site)) {
           throw new CairnError(
@@ -55,23 +83,56 @@ export class JobService {
           jobId: randomUUID(),
           attemptId: randomUUID(),
           requestId,
-          spec,
+          spec: { ...spec, account },
           imagePinned: image.pinned,
           imageDigest: image.digest,
           at: new Date(),
+          owner,
+          account,
+          audit,
         }),
     });
     if (found) return toJobRecord(row);
-    this.logger.info({ jobId: row.job_id, attemptId: row.attempt_id, site: row.site }, 'job accepted');
+    this.logger.info({ jobId: row.job_id, attemptId: row.attempt_id, site: row.site, owner: owner.name, account }, 'job accepted');
     this.wake.outbox.wake();
     this.wake.dispatcher.wake();
     return toJobRecord(row);
   }
 
-  async get(jobId: string): Promise<JobRecord> {
-    const row = await this.store.byId(jobId);
-    if (!row) throw new CairnError('NOT_FOUND', `job ${jobId} not found`);
-    return toJobRecord(row);
+  async get(jobId: string, who: Called): Promise<JobRecord> {
+    return toJobRecord(await this.visible(jobId, who, RPC.getJob));
+  }
+
+  /**
+   * The job if the caller may read it. A job they may not read is answered exactly like a
+   * missing one (NOT_FOUND, the same message), and the denial is audited.
+   */
+  private async visible(jobId: string, who: Called, rpc: string): Promise<JobRow> {
+    const row = await this.store.byIdIn(jobId, listScope(who.caller));
+    if (row) return row;
+    const hidden = await this.store.byId(jobId);
+    await this.store.audit({
+      at: new Date(),
+      rpc: who.rpc ?? rpc,
+      ids: [jobId],
+      who: ownerOf(who.caller),
+      peer: who.peer,
+      outcome: 'NOT_FOUND',
+      reason: hidden ? `job of ${hidden.owner_name} (account ${hidden.account || 'none'}) not visible to the caller` : 'no such job',
+    });
+    throw notFound(`job ${jobId} not found`);
+  }
+
+  /** Runs `change`; a CairnError it throws is audited (outcome: its code) before it passes on. */
+  private async refusalsAudited<T>(audit: (outcome: AuditEntry['outcome'], reason?: string) => AuditEntry, change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } catch (error) {
+      if (error instanceof CairnError) {
+        await this.store.audit(audit(error.code, error.message)).catch((e: unknown) => this.logger.error({ err: e }, 'audit record not written'));
+      }
+      throw error;
+    }
   }
 
   /**
@@ -85,24 +146,40 @@ export class JobService {
     return { jobs: jobs.slice(0, fit), remaining: jobs.slice(fit).map((j) => j.jobId) };
   }
 
+  /** A page of the jobs the caller may read (own, their projects', or all for an admin), filtered in SQL. */
   async list(query: ListJobsQuery): Promise<{ jobs: JobRecord[]; nextPageToken: string }> {
-    const { rows, nextPageToken } = await this.store.list(query);
+    const { caller, ...page } = query;
+    const { rows, nextPageToken } = await this.store.list(page, listScope(caller));
     return { jobs: rows.map(toJobRecord), nextPageToken };
   }
 
-  async cancel(jobId: string): Promise<JobRecord> {
-    const row = await this.store.byId(jobId);
-    if (!row) throw new CairnError('NOT_FOUND', `job ${jobId} not found`);
-    await this.store.requestCancel(jobId, new Date());
-    this.logger.info({ jobId }, 'cancel requested');
-    this.wake.dispatcher.wake();
-    return this.get(jobId);
+  /** Cancels a job the caller owns (an admin: any); another's job they can read is PERMISSION_DENIED, one they cannot NOT_FOUND. */
+  async cancel(jobId: string, who: Called): Promise<JobRecord> {
+    const row = await this.visible(jobId, who, RPC.cancelJob);
+    const audit = (outcome: AuditEntry['outcome'], reason?: string): AuditEntry => ({
+      at: new Date(),
+      rpc: who.rpc ?? RPC.cancelJob,
+      ids: [jobId],
+      who: ownerOf(who.caller),
+      peer: who.peer,
+      outcome,
+      reason,
+    });
+    return this.refusalsAudited(audit, async () => {
+      const owner = ownerOfRow(row);
+      if (!canCancel(who.caller, owner, row.account)) {
+        throw denied(`job ${jobId} belongs to ${owner.name}: only its owner or an admin may cancel it`);
+      }
+      await this.store.requestCancel(jobId, new Date(), audit('OK'));
+      this.logger.info({ jobId, by: who.caller.name }, 'cancel requested');
+      this.wake.dispatcher.wake();
+      return toJobRecord((await this.store.byId(jobId)) ?? row);
+    });
   }
 
   /** One page of the last `maxBytes` of a job's output, from its site's agent (see jobOutputQuery). */
-  async output(jobId: string, stream: 'stdout' | 'stderr', window: { maxBytes: number; offset?: number; end?: number }): Promise<OutputPage> {
-    const row = await this.store.byId(jobId);
-    if (!row) throw new CairnError('NOT_FOUND', `job ${jobId} not found`);
+  async output(jobId: string, stream: 'stdout' | 'stderr', window: { maxBytes: number; offset?: number; end?: number }, who: Called): Promise<OutputPage> {
+    const row = await this.visible(jobId, who, RPC.getJobOutput);
     if (!row.slurm_job_id) {
       throw new CairnError('FAILED_PRECONDITION', `job ${jobId} has no output yet: it is not in Slurm (state ${row.state})`);
     }

@@ -1,4 +1,6 @@
-import { type KeysetKey, keysetPage, type Kysely, likePrefix, outboxTable, type OutboxTable, type Selectable, type Transaction } from '@cairn/adapters/postgres';
+import { type ListScope } from '@cairn/access';
+import { type KeysetKey, keysetPage, type Kysely, likePrefix, outboxTable, type OutboxTable, type Selectable, type SelectQueryBuilder, type Transaction } from '@cairn/adapters/postgres';
+import { type AuditEntry, auditRow } from '@cairn/audit-log';
 import {
   canTransition,
   type JobEvent,
@@ -7,11 +9,13 @@ import {
   type JobState,
   type ListJobsQuery,
   jsonBytes,
+  type Owner,
 } from '@cairn/contracts';
 import type { JobsTable, JobTransitionsTable, SchedulerDb } from './jobs.tables';
 
 export type JobRow = Selectable<JobsTable>;
 export type TransitionRow = Selectable<JobTransitionsTable>;
+type JobsQuery = SelectQueryBuilder<SchedulerDb, 'jobs', JobRow>;
 
 export interface NewJob {
   jobId: string;
@@ -21,6 +25,10 @@ export interface NewJob {
   imagePinned: string;
   imageDigest: string;
   at: Date;
+  owner: Owner;
+  account: string;
+  /** The audit record of the submission, written in the same transaction. */
+  audit: AuditEntry;
 }
 
 export interface StateChange {
@@ -62,10 +70,16 @@ export class JobStore {
           cancel_delivered_at: null,
           created_at: job.at,
           updated_at: job.at,
+          owner_issuer: job.owner.issuer,
+          owner_subject: job.owner.subject,
+          owner_name: job.owner.name,
+          owner_posix_user: job.owner.posixUser,
+          account: job.account,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
       await this.insertTransition(tx, row.job_id, 1, { state: 'ACCEPTED', at: job.at }, '');
+      await tx.insertInto('audit_events').values(auditRow({ ...job.audit, ids: [row.job_id, ...job.audit.ids] })).execute();
       return row;
     });
   }
@@ -74,22 +88,39 @@ export class JobStore {
     return this.db.selectFrom('jobs').selectAll().where('job_id', '=', jobId).executeTakeFirst();
   }
 
+  /** The job if it exists and is inside the scope (a job outside it is answered like a missing one). */
+  byIdIn(jobId: string, scope: ListScope): Promise<JobRow | undefined> {
+    return inScope(this.db.selectFrom('jobs').selectAll().where('job_id', '=', jobId), scope).executeTakeFirst();
+  }
+
+  /** Appends an audit record on its own (a refusal, which changes nothing else). */
+  async audit(entry: AuditEntry): Promise<void> {
+    await this.db.insertInto('audit_events').values(auditRow(entry)).execute();
+  }
+
   async byIds(jobIds: string[]): Promise<JobRow[]> {
     if (jobIds.length === 0) return [];
     return this.db.selectFrom('jobs').selectAll().where('job_id', 'in', jobIds).execute();
   }
 
-  byRequestId(requestId: string): Promise<JobRow | undefined> {
-    return this.db.selectFrom('jobs').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+  /** The job `owner` submitted with this request id (request ids are per owner). */
+  byRequestId(requestId: string, owner: Pick<Owner, 'issuer' | 'subject'>): Promise<JobRow | undefined> {
+    return this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('request_id', '=', requestId)
+      .where('owner_issuer', '=', owner.issuer)
+      .where('owner_subject', '=', owner.subject)
+      .executeTakeFirst();
   }
 
   byAttemptId(attemptId: string): Promise<JobRow | undefined> {
     return this.db.selectFrom('jobs').selectAll().where('attempt_id', '=', attemptId).executeTakeFirst();
   }
 
-  /** A page of jobs, newest first (see keysetPage). */
-  list(query: ListJobsQuery): Promise<{ rows: JobRow[]; nextPageToken: string }> {
-    let q = this.db.selectFrom('jobs').selectAll();
+  /** A page of the jobs inside the scope, newest first (see keysetPage). */
+  list(query: Omit<ListJobsQuery, 'caller' | 'peer'>, scope: ListScope): Promise<{ rows: JobRow[]; nextPageToken: string }> {
+    let q = inScope(this.db.selectFrom('jobs').selectAll(), scope);
     if (query.states.length > 0) q = q.where('state', 'in', query.states);
     if (query.site) q = q.where('site', '=', query.site);
     if (query.namePrefix) q = q.where('name', 'like', likePrefix(query.namePrefix));
@@ -188,13 +219,12 @@ export class JobStore {
     await this.db.updateTable('jobs').set({ dispatched_at: at }).where('job_id', '=', jobId).where('dispatched_at', 'is', null).execute();
   }
 
-  async requestCancel(jobId: string, at: Date): Promise<void> {
-    await this.db
-      .updateTable('jobs')
-      .set({ cancel_requested_at: at })
-      .where('job_id', '=', jobId)
-      .where('cancel_requested_at', 'is', null)
-      .execute();
+  /** Records the cancel request (once) and its audit record, in one transaction. */
+  async requestCancel(jobId: string, at: Date, audit: AuditEntry): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('jobs').set({ cancel_requested_at: at }).where('job_id', '=', jobId).where('cancel_requested_at', 'is', null).execute();
+      await tx.insertInto('audit_events').values(auditRow(audit)).execute();
+    });
   }
 
   /** Cancels requested but not yet delivered to the agent, for jobs still live, whose next try is due. */
@@ -226,6 +256,22 @@ export class JobStore {
   }
 }
 
+/** The access policy's scope as a WHERE: own jobs, and those charged to the scope's accounts. */
+function inScope(query: JobsQuery, scope: ListScope): JobsQuery {
+  if (scope.all) return query;
+  const { owner, accounts } = scope;
+  return query.where((eb) =>
+    eb.or([
+      eb.and([eb('owner_issuer', '=', owner.issuer), eb('owner_subject', '=', owner.subject)]),
+      ...(accounts.length > 0 ? [eb('account', 'in', [...accounts])] : []),
+    ]),
+  );
+}
+
+export function ownerOfRow(row: JobRow): Owner {
+  return { issuer: row.owner_issuer, subject: row.owner_subject, name: row.owner_name, posixUser: row.owner_posix_user };
+}
+
 const jobKey: KeysetKey<JobRow> = { createdAtColumn: 'created_at', idColumn: 'job_id', createdAt: (row) => row.created_at, id: (row) => row.job_id };
 
 /** A recorded transition as the event CAIRN_JOB_EVENTS carries. */
@@ -253,5 +299,7 @@ export function toJobRecord(row: JobRow): JobRecord {
     attemptId: row.attempt_id,
     createTime: new Date(row.created_at).toISOString(),
     updateTime: new Date(row.updated_at).toISOString(),
+    owner: ownerOfRow(row),
+    account: row.account,
   };
 }

@@ -19,12 +19,13 @@ export class JobsNatsController {
   @MessagePattern(subjects.scheduler.submitJob)
   async submit(@Payload() payload: unknown) {
     const command = parseOrThrow(submitJobCommand, payload);
-    return { job: await this.jobs.submit(command.spec, command.requestId) };
+    return { job: await this.jobs.submit(command.spec, command.requestId, command) };
   }
 
   @MessagePattern(subjects.scheduler.getJob)
   async get(@Payload() payload: unknown) {
-    return { job: await this.jobs.get(parseOrThrow(jobIdQuery, payload).jobId) };
+    const query = parseOrThrow(jobIdQuery, payload);
+    return { job: await this.jobs.get(query.jobId, query) };
   }
 
   @MessagePattern(subjects.scheduler.jobsById)
@@ -39,12 +40,13 @@ export class JobsNatsController {
 
   @MessagePattern(subjects.scheduler.cancelJob)
   async cancel(@Payload() payload: unknown) {
-    return { job: await this.jobs.cancel(parseOrThrow(jobIdQuery, payload).jobId) };
+    const query = parseOrThrow(jobIdQuery, payload);
+    return { job: await this.jobs.cancel(query.jobId, query) };
   }
 
   @MessagePattern(subjects.scheduler.jobOutput)
   output(@Payload() payload: unknown) {
     const query = parseOrThrow(jobOutputQuery, payload);
-    return this.jobs.output(query.jobId, query.stream, { maxBytes: query.maxBytes, offset: query.offset, end: query.end });
+    return this.jobs.output(query.jobId, query.stream, { maxBytes: query.maxBytes, offset: query.offset, end: query.end }, query);
   }
 }

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from '@cairn/adapters/postgres';
+import type { AuditDb } from '@cairn/audit-log';
 import type { JobSpec, JobState } from '@cairn/contracts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -30,6 +31,13 @@ export interface JobsTable {
   cancel_next_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Who submitted it (the access policy's owner; see libs/access). */
+  owner_issuer: string;
+  owner_subject: string;
+  owner_name: string;
+  owner_posix_user: string;
+  /** The Slurm account it is charged to ('' for legacy jobs). */
+  account: string;
 }
 
 /** Every state change of every job; doubles as the outbox of CAIRN_JOB_EVENTS. */
@@ -45,7 +53,8 @@ export interface JobTransitionsTable {
   published: Generated<boolean>;
 }
 
-export interface SchedulerDb {
+/** The job capability's tables, and the audit log it appends to in the same transactions. */
+export interface SchedulerDb extends AuditDb {
   jobs: JobsTable;
   job_transitions: JobTransitionsTable;
 }

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsRequester } from '@cairn/adapters/nats';
 import { openDatabase } from '@cairn/adapters/postgres';
-import { CairnError, MAX_ROWS_REPLY_BYTES, subjects } from '@cairn/contracts';
-import { strictMock } from '@cairn/testing';
+import { auditMigrations } from '@cairn/audit-log';
+import { CairnError, MAX_ROWS_REPLY_BYTES, ownerOf, subjects } from '@cairn/contracts';
+import { as, principals, strictMock } from '@cairn/testing';
 import { Dispatcher } from './dispatcher';
 import { FIXTURE_PINNED, fixtureSpec, noWake, quietLogger } from './scheduler-fixtures';
 import { FIRST_RETRY_MS } from './dispatch-retry';
@@ -38,7 +39,7 @@ describe('scheduler logic [real: PGlite]', () => {
     const database = await openDatabase<SchedulerDb>({
       embeddedDir: mkdtempSync(join(tmpdir(), 'sched-')),
       schema: SCHEDULER_SCHEMA,
-      migrations: [schedulerMigrations],
+      migrations: [schedulerMigrations, auditMigrations],
     });
     store = new JobStore(database.db);
     close = database.close;
@@ -50,8 +51,8 @@ describe('scheduler logic [real: PGlite]', () => {
 
   it('pins the image, stores ACCEPTED with one transition, and returns the same job for a repeated request id', async () => {
     const jobs = service();
-    const first = await jobs.submit(spec, 'req-1');
-    const again = await jobs.submit(spec, 'req-1');
+    const first = await jobs.submit(spec, 'req-1', as.alice);
+    const again = await jobs.submit(spec, 'req-1', as.alice);
     expect(again.jobId).toBe(first.jobId);
     expect(first).toMatchObject({ state: 'ACCEPTED', imageDigest: PINNED.pinned, exitCode: null });
     expect(requests.filter((r) => r.subject === subjects.images.resolve)).toHaveLength(1);
@@ -60,13 +61,13 @@ describe('scheduler logic [real: PGlite]', () => {
   });
 
   it('refuses an unknown site before resolving anything', async () => {
-    await expect(service().submit({ ...spec, site: 'elsewhere' })).rejects.toThrow('spec.site: unknown site "elsewhere"; known sites: dev');
+    await expect(service().submit({ ...spec, site: 'elsewhere' }, undefined, as.alice)).rejects.toThrow('spec.site: unknown site "elsewhere"; known sites: dev');
     expect(requests).toEqual([]);
   });
 
   it('applies agent events once, in order, ignoring repeats and stale ones', async () => {
     const jobs = service();
-    const job = await jobs.submit(spec);
+    const job = await jobs.submit(spec, undefined, as.alice);
     const event = (state: 'PENDING' | 'RUNNING' | 'COMPLETED', exitCode: number | null = null) => ({
       attemptId: job.attemptId,
       jobId: job.jobId,
@@ -85,7 +86,7 @@ describe('scheduler logic [real: PGlite]', () => {
     await jobs.applyAttemptEvent(on, event('PENDING'));
     await jobs.applyAttemptEvent(on, event('COMPLETED', 0));
     await jobs.applyAttemptEvent(on, event('COMPLETED', 0));
-    const final = await jobs.get(job.jobId);
+    const final = await jobs.get(job.jobId, as.alice);
     expect(final).toMatchObject({ state: 'COMPLETED', exitCode: 0, slurmJobId: '12' });
     const transitions = (await store.unpublished(1000)).filter((t) => t.job_id === job.jobId);
     expect(transitions.map((t) => t.state)).toEqual(['ACCEPTED', 'PENDING', 'RUNNING', 'COMPLETED']);
@@ -94,7 +95,7 @@ describe('scheduler logic [real: PGlite]', () => {
 
   it('keeps retrying dispatch while the agent is unreachable, after a backoff, then marks the job dispatched', async () => {
     const jobs = service();
-    const job = await jobs.submit(spec);
+    const job = await jobs.submit(spec, undefined, as.alice);
     let now = Date.now();
     const dispatcher = new Dispatcher(store, requester, logger, () => undefined, () => new Date(now));
     agentReply = () => new CairnError('UNAVAILABLE', 'no service answers');
@@ -115,9 +116,9 @@ describe('scheduler logic [real: PGlite]', () => {
 
   it('fails a job the agent can never take (too large, invalid) with its reason, once, and goes on with the next jobs', async () => {
     const jobs = service();
-    const big = await jobs.submit({ ...spec, name: 'too-big' });
-    const bad = await jobs.submit({ ...spec, name: 'refused' });
-    const good = await jobs.submit({ ...spec, name: 'fine' });
+    const big = await jobs.submit({ ...spec, name: 'too-big' }, undefined, as.alice);
+    const bad = await jobs.submit({ ...spec, name: 'refused' }, undefined, as.alice);
+    const good = await jobs.submit({ ...spec, name: 'fine' }, undefined, as.alice);
     agentReply = (subject) => {
       const last = requests[requests.length - 1]?.payload as { attemptId: string };
       if (!subject.endsWith('.submit')) return new Error('unexpected');
@@ -127,8 +128,8 @@ describe('scheduler logic [real: PGlite]', () => {
     };
     const dispatcher = new Dispatcher(store, requester, logger, () => undefined);
     await dispatcher.tick();
-    expect(await jobs.get(big.jobId)).toMatchObject({ state: 'FAILED', reason: expect.stringContaining('2000000 bytes; at most 1048576') });
-    const refused = await jobs.get(bad.jobId);
+    expect(await jobs.get(big.jobId, as.alice)).toMatchObject({ state: 'FAILED', reason: expect.stringContaining('2000000 bytes; at most 1048576') });
+    const refused = await jobs.get(bad.jobId, as.alice);
     expect(refused.state).toBe('FAILED');
     expect(refused.reason.length).toBeLessThan(1000); // a bounded excerpt of the refusal
     expect((await store.byId(good.jobId))?.dispatched_at).not.toBeNull();
@@ -140,8 +141,8 @@ describe('scheduler logic [real: PGlite]', () => {
   it('dispatches a job of a reachable site while more than a batch of jobs wait for an unreachable one', async () => {
     const jobs = service();
     const stuck: string[] = [];
-    for (let i = 0; i < 150; i += 1) stuck.push((await jobs.submit({ ...spec, name: `stuck-${i}` })).attemptId);
-    const other = await new JobService(store, requester, { sites: ['dev', 'other'] }, { dispatcher: noWake, outbox: noWake }, logger).submit({ ...spec, site: 'other' });
+    for (let i = 0; i < 150; i += 1) stuck.push((await jobs.submit({ ...spec, name: `stuck-${i}` }, undefined, as.alice)).attemptId);
+    const other = await new JobService(store, requester, { sites: ['dev', 'other'] }, { dispatcher: noWake, outbox: noWake }, logger).submit({ ...spec, site: 'other' }, undefined, as.alice);
     agentReply = (subject) => (subject === subjects.site('other').submit ? { attemptId: other.attemptId, duplicate: false } : new CairnError('UNAVAILABLE', 'no service answers'));
     let now = Date.now();
     const dispatcher = new Dispatcher(store, requester, logger, () => undefined, () => new Date(now));
@@ -161,11 +162,11 @@ describe('scheduler logic [real: PGlite]', () => {
 
   it('cancels a job the agent never had without waiting for an event', async () => {
     const jobs = service();
-    const job = await jobs.submit(spec);
-    await jobs.cancel(job.jobId);
+    const job = await jobs.submit(spec, undefined, as.alice);
+    await jobs.cancel(job.jobId, as.alice);
     agentReply = (subject) => (subject.endsWith('.cancel') ? { attemptId: job.attemptId, known: false } : new CairnError('UNAVAILABLE', 'x'));
     await new Dispatcher(store, requester, logger, () => undefined).tick();
-    expect(await jobs.get(job.jobId)).toMatchObject({ state: 'CANCELLED', reason: 'cancelled before submission' });
+    expect(await jobs.get(job.jobId, as.alice)).toMatchObject({ state: 'CANCELLED', reason: 'cancelled before submission' });
     expect(requests.some((r) => r.subject === subjects.site('dev').submit && (r.payload as { attemptId: string }).attemptId === job.attemptId)).toBe(false);
   });
 
@@ -173,7 +174,7 @@ describe('scheduler logic [real: PGlite]', () => {
     const jobs = service();
     const long = { ...spec, command: ['/bin/true', ...Array.from({ length: 32 }, () => '"'.repeat(4000))] }; // ~256 KB as JSON
     const ids: string[] = [];
-    for (let i = 0; i < 5; i += 1) ids.push((await jobs.submit({ ...long, name: `bytes-${i}` })).jobId);
+    for (let i = 0; i < 5; i += 1) ids.push((await jobs.submit({ ...long, name: `bytes-${i}` }, undefined, as.alice)).jobId);
     // A record from before the limits: 1 MB of items.
     const huge = await store.insert({
       jobId: '00000000-0000-4000-8000-00000000beef',
@@ -182,13 +183,16 @@ describe('scheduler logic [real: PGlite]', () => {
       imagePinned: PINNED.pinned,
       imageDigest: PINNED.digest,
       at: new Date(),
+      owner: ownerOf(principals.alice),
+      account: 'alice-lab',
+      audit: { at: new Date(), rpc: 'test', ids: [], outcome: 'OK' },
     });
-    ids.push((await jobs.submit({ ...long, name: 'bytes-last' })).jobId);
+    ids.push((await jobs.submit({ ...long, name: 'bytes-last' }, undefined, as.alice)).jobId);
     const seen: string[] = [];
     let pageToken: string | undefined;
     let pages = 0;
     do {
-      const page = await jobs.list({ pageSize: 500, states: [], namePrefix: 'bytes-', ...(pageToken ? { pageToken } : {}) });
+      const page = await jobs.list({ ...as.alice, pageSize: 500, states: [], namePrefix: 'bytes-', ...(pageToken ? { pageToken } : {}) });
       expect(Buffer.byteLength(JSON.stringify(page))).toBeLessThanOrEqual(MAX_ROWS_REPLY_BYTES + 1000);
       seen.push(...page.jobs.map((j) => j.jobId));
       pageToken = page.nextPageToken || undefined;
@@ -201,9 +205,9 @@ describe('scheduler logic [real: PGlite]', () => {
 
   it('pages newest first with opaque tokens', async () => {
     const jobs = service();
-    for (let i = 0; i < 3; i += 1) await jobs.submit({ ...spec, name: `page-${i}` });
-    const first = await jobs.list({ pageSize: 2, states: [], namePrefix: 'page-' });
-    const second = await jobs.list({ pageSize: 2, states: [], namePrefix: 'page-', pageToken: first.nextPageToken });
+    for (let i = 0; i < 3; i += 1) await jobs.submit({ ...spec, name: `page-${i}` }, undefined, as.alice);
+    const first = await jobs.list({ ...as.alice, pageSize: 2, states: [], namePrefix: 'page-' });
+    const second = await jobs.list({ ...as.alice, pageSize: 2, states: [], namePrefix: 'page-', pageToken: first.nextPageToken });
     expect([...first.jobs, ...second.jobs].map((j) => j.spec.name)).toEqual(['page-2', 'page-1', 'page-0']);
     expect(second.nextPageToken).toBe('');
   });

@@ -17,6 +17,7 @@ export { RecordingProcessRepository } from './recording-process.repository';
 export { TestIssuer } from './test-issuer';
 export type { SignOptions } from './test-issuer';
 export { ALICE, bearer, TEST_TOKEN, testDoor } from './test-door';
+export { as, DEV_ISSUER, principals } from './principals';
 export { approveDeviceCode, DEV_IDP_CLI_SCOPE, startDevIdp } from './dev-idp';
 export type { DeviceAuthorization, DevIdp, DevIdpOptions, DevIdpTokens, DevIdpUser, DevIdpUsername } from './dev-idp';
 export { BrowserSession, findForm } from './browser-session';

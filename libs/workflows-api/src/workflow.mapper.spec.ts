@@ -10,6 +10,8 @@ const RUN: WorkflowRecord = {
   reason: 'step learn failed',
   createTime: '2026-11-25T10:00:00.000Z',
   updateTime: '2026-11-25T10:05:00.000Z',
+  owner: { issuer: 'https://idp', subject: 'alice', name: 'alice', posixUser: 'alice' },
+  account: 'genomics',
   endTime: '2026-11-25T10:05:00.000Z',
   steps: [
     {

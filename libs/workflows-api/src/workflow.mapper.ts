@@ -5,6 +5,7 @@ import {
   parseOrThrow,
   pb,
   requestIdSchema,
+  slurmAccountName,
   type StepRecord,
   type StepState,
   uuid,
@@ -50,7 +51,13 @@ export function toRequestId(requestId: string): string | undefined {
   return requestId ? parseOrThrow(requestIdSchema, requestId, 'request_id') : undefined;
 }
 
-export function toListWorkflowsQuery(request: pb.ListWorkflowsRequest): ListWorkflowsQuery {
+/** The Slurm account a submission asks for (empty: the caller's default). */
+export function toAccount(account: string): string | undefined {
+  return account ? parseOrThrow(slurmAccountName, account, 'account') : undefined;
+}
+
+/** A ListWorkflowsRequest as the scheduler's query, but for who calls (the controller adds that). */
+export function toListWorkflowsQuery(request: pb.ListWorkflowsRequest): Omit<ListWorkflowsQuery, 'caller' | 'peer' | 'rpc'> {
   return {
     ...pageRequest(request),
     states: request.states.map((s, i) => {
@@ -110,6 +117,8 @@ export function toPbWorkflow(record: WorkflowRecord): pb.Workflow {
     plan: record.plan ? toPbPlan(record.plan) : undefined,
     omittedSteps: record.omittedSteps ?? 0,
     omittedIterations: record.omittedIterations ?? 0,
+    owner: { issuer: record.owner.issuer, subject: record.owner.subject, name: record.owner.name, posixUser: record.owner.posixUser },
+    account: record.account,
   };
 }
 

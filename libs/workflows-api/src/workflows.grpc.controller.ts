@@ -1,8 +1,8 @@
-import { isRunFinal, pb, streams, subjects, workflowEventSchema, type WorkflowRecord, type WorkflowState } from '@cairn/contracts';
+import { type Called, isRunFinal, pb, type Principal, RPC, streams, subjects, workflowEventSchema, type WorkflowRecord, type WorkflowState } from '@cairn/contracts';
 import { followRecord, type JetStreamRepository, type WorkflowsClient } from '@cairn/adapters/nats';
 import { type Door, type GrpcBinding, type GrpcHandlers, grpcHandlers, type WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
-import { toListWorkflowsQuery, toPbWorkflow, toPbWorkflowEvent, toRequestId, toRunId } from './workflow.mapper';
+import { toAccount, toListWorkflowsQuery, toPbWorkflow, toPbWorkflowEvent, toRequestId, toRunId } from './workflow.mapper';
 import { toPbPlan, toPlanCommand } from './workflow-plan.mapper';
 
 /** Binds cairn.v1.WorkflowService: translate, delegate to the scheduler, translate back. */
@@ -22,29 +22,32 @@ export class WorkflowsGrpcController {
 
   binding(): GrpcBinding {
     const implementation: pb.WorkflowServiceServer = {
-      submitWorkflow: this.unary(async (request: pb.SubmitWorkflowRequest): Promise<pb.SubmitWorkflowResponse> => {
-        // A dry run checks every field a submission does (request_id too): one validator.
-        const command = toPlanCommand(request, this.defaultSite);
+      // Every call carries who calls (the door's caller) and from where (the peer): the
+      // scheduler applies the access policy and writes the audit log (libs/access).
+      submitWorkflow: this.handlers.unary(async (request: pb.SubmitWorkflowRequest, caller: Principal, peer: string): Promise<pb.SubmitWorkflowResponse> => {
+        // A dry run checks every field a submission does (request_id and account too): one validator.
+        const command = { ...toPlanCommand(request, this.defaultSite), caller, peer };
         const requestId = toRequestId(request.requestId);
+        const account = toAccount(request.account ?? '');
         if (request.dryRun) return { plan: toPbPlan(await this.scheduler.plan(command)), workflow: undefined };
-        const reply = await this.scheduler.submit(command, requestId);
+        const reply = await this.scheduler.submit(command, requestId, account);
         return { plan: toPbPlan(reply.plan), workflow: toPbWorkflow(reply.workflow) };
       }),
-      getWorkflow: this.unary(async (request: pb.GetWorkflowRequest) => ({ workflow: toPbWorkflow(await this.scheduler.get(toRunId(request.runId))) })),
-      cancelWorkflow: this.unary(async (request: pb.CancelWorkflowRequest) => ({
-        workflow: toPbWorkflow(await this.scheduler.cancel(toRunId(request.runId))),
+      getWorkflow: this.handlers.unary(async (request: pb.GetWorkflowRequest, caller: Principal, peer: string) => ({
+        workflow: toPbWorkflow(await this.scheduler.get(toRunId(request.runId), { caller, peer })),
       })),
-      listWorkflows: this.unary(async (request: pb.ListWorkflowsRequest) => {
-        const page = await this.scheduler.list(toListWorkflowsQuery(request));
+      cancelWorkflow: this.handlers.unary(async (request: pb.CancelWorkflowRequest, caller: Principal, peer: string) => ({
+        workflow: toPbWorkflow(await this.scheduler.cancel(toRunId(request.runId), { caller, peer })),
+      })),
+      listWorkflows: this.handlers.unary(async (request: pb.ListWorkflowsRequest, caller: Principal, peer: string) => {
+        const page = await this.scheduler.list({ ...toListWorkflowsQuery(request), caller, peer });
         return { workflows: page.workflows.map(toPbWorkflow), nextPageToken: page.nextPageToken };
       }),
-      watchWorkflow: this.handlers.watch((req: pb.WatchWorkflowRequest, signal) => this.events(req.runId, signal)),
+      watchWorkflow: this.handlers.watch((req: pb.WatchWorkflowRequest, signal, caller: Principal, peer: string) =>
+        this.events(req.runId, signal, { caller, peer, rpc: RPC.watchWorkflow }),
+      ),
     };
     return { name: 'cairn.v1.WorkflowService', definition: pb.WorkflowServiceService, implementation };
-  }
-
-  private unary<Req, Res>(handler: (req: Req) => Promise<Res>) {
-    return this.handlers.unary(handler);
   }
 
   /**
@@ -53,9 +56,10 @@ export class WorkflowsGrpcController {
    * A finished run whose changes have expired from the stream (after its max age) gets a
    * snapshot instead: an event per step instance and iteration, then the run, numbered 0.
    */
-  private async *events(rawRunId: string, signal: AbortSignal): AsyncGenerator<pb.WatchWorkflowResponse> {
+  private async *events(rawRunId: string, signal: AbortSignal, who: Called): AsyncGenerator<pb.WatchWorkflowResponse> {
     const runId = toRunId(rawRunId);
-    const first = await this.scheduler.get(runId);
+    // Someone else's run: NOT_FOUND before anything of its stream is read.
+    const first = await this.scheduler.get(runId, who);
     // A run's first event is its RUNNING; each run event carries the state on from there.
     let state: WorkflowState = 'RUNNING';
     yield* followRecord(

@@ -1,6 +1,7 @@
 import {
   attemptItemsReply,
   CairnError,
+  type Called,
   type ErrorCode,
   type JobRecord,
   type JobSpec,
@@ -14,9 +15,10 @@ import { RenderError } from '@cairn/workflow-planner';
 
 /** What the engine needs from Cairn's job service (over NATS, its public contract). */
 export abstract class JobsPort {
-  abstract submit(spec: JobSpec, requestId: string): Promise<JobRecord>;
+  /** Submits on behalf of the run's owner (see onBehalfOf). */
+  abstract submit(spec: JobSpec, requestId: string, onBehalf: Called): Promise<JobRecord>;
   abstract byIds(jobIds: string[]): Promise<JobRecord[]>;
-  abstract cancel(jobId: string): Promise<JobRecord>;
+  abstract cancel(jobId: string, onBehalf: Called): Promise<JobRecord>;
 }
 
 /** What the engine needs from a site's agent: files of a run, item results, the cluster. */
@@ -33,16 +35,16 @@ export class NatsJobsPort extends JobsPort {
     super();
   }
 
-  submit(spec: JobSpec, requestId: string): Promise<JobRecord> {
-    return this.jobs.submit(spec, requestId);
+  submit(spec: JobSpec, requestId: string, onBehalf: Called): Promise<JobRecord> {
+    return this.jobs.submit(spec, requestId, onBehalf);
   }
 
   byIds(jobIds: string[]): Promise<JobRecord[]> {
     return this.jobs.byIds(jobIds);
   }
 
-  cancel(jobId: string): Promise<JobRecord> {
-    return this.jobs.cancel(jobId);
+  cancel(jobId: string, onBehalf: Called): Promise<JobRecord> {
+    return this.jobs.cancel(jobId, onBehalf);
   }
 }
 

@@ -1,6 +1,6 @@
 import { CairnError, type ErrorCode } from '@cairn/contracts';
 import { createLogger } from '@cairn/logging';
-import { openSpecStore, type PortCall, Refusals, ScriptedJobs, ScriptedSite, type SpecStore } from './engine-spec-kit';
+import { CANCEL_AUDIT, openSpecStore, type PortCall, Refusals, ScriptedJobs, ScriptedSite, type SpecStore } from './engine-spec-kit';
 import { classifyRefusal } from './engine-ports';
 import { WorkflowEngine } from './workflow-engine';
 import type { TransientRetryPolicy } from './transient-retries';
@@ -270,7 +270,7 @@ describe('WorkflowEngine: refusals of the agent and the job service [real: PGlit
   it('cancelling a run whose job the service no longer knows still ends the run', async () => {
     const runId = await kit.submit(wf('  a: { command: [echo, a] }\n'));
     await engine.tick();
-    await kit.store.requestCancel(runId, now);
+    await kit.store.requestCancel(runId, now, CANCEL_AUDIT);
     refusals.set('cancel', new CairnError('UNAVAILABLE', 'restarting'));
     await engine.tick();
     expect((await kit.record(runId)).state).toBe('RUNNING');

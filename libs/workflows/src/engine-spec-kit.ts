@@ -2,13 +2,20 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@cairn/adapters/postgres';
-import { isFinal, type JobRecord, type JobSpec, type JobState, type SiteDescription } from '@cairn/contracts';
+import { auditMigrations } from '@cairn/audit-log';
+import { type Called, isFinal, type JobRecord, type JobSpec, type JobState, ownerOf, type SiteDescription } from '@cairn/contracts';
 import { JobsPort, SitePort } from './engine-ports';
 import { workflowMigrations } from './migrations';
 import { parseWorkflow } from '@cairn/workflow-language';
 import { planWorkflow, scopeNodes } from '@cairn/workflow-planner';
 import { toWorkflowRecord } from './workflow-record.mapper';
 import { type RunRow, WorkflowStore } from './workflow.store';
+
+/** Who the specs' runs belong to. */
+export const SPEC_OWNER = { issuer: 'https://idp.example.edu', subject: 'alice', name: 'alice', posixUser: 'alice' };
+
+/** The audit record a spec's cancel request writes. */
+export const CANCEL_AUDIT = { at: new Date(), rpc: '/cairn.v1.WorkflowService/CancelWorkflow', ids: [], outcome: 'OK' as const };
 import type { WorkflowDb } from './workflow.tables';
 
 /** What the engine specs share: ports the test drives, and a store on a real PGlite. */
@@ -54,8 +61,12 @@ export class ScriptedJobs extends JobsPort {
     super();
   }
 
-  async submit(spec: JobSpec, requestId: string): Promise<JobRecord> {
+  /** Who the engine said it submitted and cancelled for, in order. */
+  readonly onBehalf: Called[] = [];
+
+  async submit(spec: JobSpec, requestId: string, onBehalf: Called): Promise<JobRecord> {
     this.refusals.check('submit');
+    this.onBehalf.push(onBehalf);
     const known = this.byRequest.get(requestId);
     if (known) return this.jobs.get(known) as JobRecord;
     this.submissions += 1;
@@ -72,6 +83,8 @@ export class ScriptedJobs extends JobsPort {
       attemptId: `10000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
       createTime: new Date().toISOString(),
       updateTime: new Date().toISOString(),
+      owner: ownerOf(onBehalf.caller),
+      account: onBehalf.caller.accounts[0] ?? '',
     };
     this.jobs.set(id, record);
     this.byRequest.set(requestId, id);
@@ -81,8 +94,9 @@ export class ScriptedJobs extends JobsPort {
     this.refusals.check('byIds');
     return ids.map((id) => this.jobs.get(id)).filter((j): j is JobRecord => Boolean(j));
   }
-  async cancel(jobId: string): Promise<JobRecord> {
+  async cancel(jobId: string, onBehalf: Called): Promise<JobRecord> {
     this.refusals.check('cancel');
+    this.onBehalf.push(onBehalf);
     const job = this.jobs.get(jobId) as JobRecord;
     job.state = 'CANCELLED';
     return job;
@@ -129,7 +143,7 @@ export class ScriptedSite extends SitePort {
 
 /** A workflow store on a fresh embedded PostgreSQL, and how to add runs and read them back. */
 export async function openSpecStore(prefix: string) {
-  const database = await openDatabase<WorkflowDb>({ embeddedDir: mkdtempSync(join(tmpdir(), prefix)), schema: 'scheduler', migrations: [workflowMigrations] });
+  const database = await openDatabase<WorkflowDb>({ embeddedDir: mkdtempSync(join(tmpdir(), prefix)), schema: 'scheduler', migrations: [workflowMigrations, auditMigrations] });
   const store = new WorkflowStore(database.db);
   let runs = 0;
   return {
@@ -143,7 +157,7 @@ export async function openSpecStore(prefix: string) {
       const plan = planWorkflow(workflow, SITE);
       const pin = (steps: typeof plan.steps) => steps.forEach((s) => (s.loop ? pin(s.loop.steps) : (s.imageDigest = `reg/lab/busybox@sha256:${'a'.repeat(64)}`)));
       pin(plan.steps);
-      await store.insertRun({ runId, workflow, plan, fileName: 'w.yaml', nodes: scopeNodes(workflow, ''), at: new Date() });
+      await store.insertRun({ runId, workflow, plan, fileName: 'w.yaml', nodes: scopeNodes(workflow, ''), at: new Date(), owner: SPEC_OWNER, account: 'genomics', audit: { at: new Date(), rpc: 'test', ids: [], outcome: 'OK' } });
       return runId;
     },
     async record(runId: string) {

@@ -23,8 +23,10 @@ const names = (rows: Recorded[]) => rows.map((r) => r.name).sort();
 describe("the scheduler's migrations: one table per capability [real: PGlite]", () => {
   it('a database migrated into the one shared table moves to per-capability tables without running anything twice', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'migration-tables-'));
-    // As the scheduler opened its schema before: both capabilities' migrations in kysely's one table.
-    const before = await open(dir, { ...schedulerMigrations.migrations, ...workflowMigrations.migrations });
+    // As the scheduler opened its schema before: both capabilities' migrations of then in kysely's one table.
+    const then = ['0001-jobs', '0002-workflows', '0003-item-seconds', '0004-dispatch-retry', '0005-transient-retries', '0006-dispatch-sent'];
+    const all = { ...schedulerMigrations.migrations, ...workflowMigrations.migrations };
+    const before = await open(dir, Object.fromEntries(Object.entries(all).filter(([name]) => then.includes(name))));
     const shared = await before.db.selectFrom('kysely_migration').selectAll().execute();
     await before.close();
     expect(names(shared)).toEqual(['0001-jobs', '0002-workflows', '0003-item-seconds', '0004-dispatch-retry', '0005-transient-retries', '0006-dispatch-sent']);
@@ -38,7 +40,7 @@ describe("the scheduler's migrations: one table per capability [real: PGlite]", 
       expect(names(jobs)).toEqual(Object.keys(schedulerMigrations.migrations).sort());
       expect(names(workflows)).toEqual(Object.keys(workflowMigrations.migrations).sort());
       // Copied as they were: when each migration ran is kept.
-      expect([...jobs, ...workflows].sort((a, b) => a.name.localeCompare(b.name))).toEqual(shared.sort((a, b) => a.name.localeCompare(b.name)));
+      expect([...jobs, ...workflows].filter((m) => then.includes(m.name)).sort((a, b) => a.name.localeCompare(b.name))).toEqual(shared.sort((a, b) => a.name.localeCompare(b.name)));
     }
   }, 60_000);
 

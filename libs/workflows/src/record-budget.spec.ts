@@ -26,6 +26,8 @@ const run = (steps: StepRecord[], iterations: number): WorkflowRecord => ({
   reason: '',
   createTime: '2026-01-01T00:00:00.000Z',
   updateTime: '2026-01-01T00:00:00.000Z',
+  owner: { issuer: 'https://idp', subject: 'alice', name: 'alice', posixUser: 'alice' },
+  account: 'genomics',
   steps,
   iterations: Array.from({ length: iterations }, (_, k) => ({ loop: 'learn', iteration: k + 1, state: 'SUCCEEDED', metrics: { acc: 0.5 }, decision: '', stop: '', startTime: '2026-01-01T00:00:00.000Z' })),
 });

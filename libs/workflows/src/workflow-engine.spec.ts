@@ -1,6 +1,6 @@
 import type { JobRecord } from '@cairn/contracts';
 import { createLogger } from '@cairn/logging';
-import { openSpecStore, ScriptedJobs, ScriptedSite, type SpecStore } from './engine-spec-kit';
+import { CANCEL_AUDIT, openSpecStore, ScriptedJobs, ScriptedSite, type SpecStore } from './engine-spec-kit';
 import { WorkflowEngine } from './workflow-engine';
 import type { WorkflowStore } from './workflow.store';
 
@@ -381,7 +381,7 @@ steps:
   b: { command: [echo], needs: [a] }
 `);
     await engine.tick();
-    await store.requestCancel(runId, new Date());
+    await store.requestCancel(runId, new Date(), CANCEL_AUDIT);
     await engine.tick();
     expect(jobs.live('cx.a')).toHaveLength(0);
     await engine.tick();

@@ -1,6 +1,7 @@
 import { isFinal, isStepFinal, type JobRecord, type StepState } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
 import { classifyRefusal, type JobsPort, type SitePort } from './engine-ports';
+import { onBehalfOf } from './on-behalf';
 import { LoopSettler } from './loop-settler';
 import { arrayStepJobs, nodeKey, RenderError, type RunInfo, runStepJobs, scopeSteps, type StepJob, stepOf } from '@cairn/workflow-planner';
 import { resolveItems } from './step-items';
@@ -179,7 +180,7 @@ export class WorkflowEngine {
       const node = nodes.get(link.node_key);
       if (waiting.has(link.node_key) || (node && !transientReady(node, this.clock()))) continue;
       try {
-        const job = await this.jobs.submit(link.spec, link.request_id);
+        const job = await this.jobs.submit(link.spec, link.request_id, onBehalfOf(run));
         await this.store.updateJob(link.request_id, jobPatch(job));
         if (node && node.transient_tries > 0) {
           await this.store.updateNode(run.run_id, node.key, { ...TRANSIENT_CLEARED, reason: '' }, this.clock());
@@ -397,7 +398,7 @@ export class WorkflowEngine {
     const jobs = await this.store.jobs(run.run_id);
     for (const link of jobs.filter((j) => j.job_id && !j.final && !j.cancel_sent)) {
       try {
-        await this.jobs.cancel(link.job_id as string);
+        await this.jobs.cancel(link.job_id as string, onBehalfOf(run));
         await this.store.updateJob(link.request_id, { cancel_sent: true });
       } catch (error) {
         const refusal = classifyRefusal(error);

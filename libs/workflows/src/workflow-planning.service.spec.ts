@@ -1,6 +1,6 @@
 import { CairnError, type PlanWorkflowCommand, type SiteDescription, subjects } from '@cairn/contracts';
 import type { NatsRequester } from '@cairn/adapters/nats';
-import { strictMock } from '@cairn/testing';
+import { as, strictMock } from '@cairn/testing';
 import type { Logger } from '@cairn/logging';
 import { WorkflowPlanningService } from './workflow-planning.service';
 import { WorkflowRunService } from './workflow-run.service';
@@ -29,7 +29,7 @@ function requester(): NatsRequester {
   );
 }
 
-const command = (source: string): PlanWorkflowCommand => ({ source, fileName: 'w.yaml', defaultSite: 'dev' });
+const command = (source: string): PlanWorkflowCommand => ({ source, fileName: 'w.yaml', defaultSite: 'dev', ...as.alice });
 const file = (step: string) => `version: 1\nname: w\ndefaults: { image: lab/busybox:1.36 }\nsteps:\n  s: ${step}\n`;
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
@@ -44,8 +44,10 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 
 describe('WorkflowPlanningService: one validator for dry runs and submissions', () => {
   const planning = new WorkflowPlanningService(requester(), ['dev']);
-  // A submission that gets past planning would touch the store: none of these may.
-  const runs = new WorkflowRunService(strictMock<WorkflowStore>({}, 'store'), planning, { engine: { wake: () => undefined }, outbox: { wake: () => undefined } }, strictMock<Logger>({}, 'logger'));
+  // A submission that gets past planning would touch the store: none of these may (only the refusal's audit record is written).
+  const audited: string[] = [];
+  const store = strictMock<WorkflowStore>({ audit: async (entry) => void audited.push(entry.outcome) }, 'store');
+  const runs = new WorkflowRunService(store, planning, { engine: { wake: () => undefined }, outbox: { wake: () => undefined } }, strictMock<Logger>({}, 'logger'));
 
   it.each([
     ['a reserved variable that only the rendered job shows', file('{ command: [/bin/true], env: { SLURM_JOB_ID: "1" } }'), 'must not start with SLURM_ or CAIRN_'],
@@ -58,6 +60,7 @@ describe('WorkflowPlanningService: one validator for dry runs and submissions', 
     const submitted = await refusal(runs.submit(command(source)));
     expect(dry).toContain(message);
     expect(submitted).toBe(dry);
+    expect(audited.pop()).toBe('INVALID_ARGUMENT');
   });
 
   it('plans what a submission accepts, with every image pinned', async () => {

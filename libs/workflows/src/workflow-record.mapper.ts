@@ -1,6 +1,10 @@
-import type { IterationRecord, StepRecord, WorkflowRecord } from '@cairn/contracts';
+import type { IterationRecord, Owner, StepRecord, WorkflowRecord } from '@cairn/contracts';
 import type { WorkflowIterationsTable, WorkflowJobsTable, WorkflowNodesTable, WorkflowRunsTable } from './workflow.tables';
 import type { Selectable } from '@cairn/adapters/postgres';
+
+export function ownerOfRun(run: Selectable<WorkflowRunsTable>): Owner {
+  return { issuer: run.owner_issuer, subject: run.owner_subject, name: run.owner_name, posixUser: run.owner_posix_user };
+}
 
 const iso = (at: Date | string | null | undefined): string | undefined => (at ? new Date(at).toISOString() : undefined);
 
@@ -66,5 +70,7 @@ export function toWorkflowRecord(
     steps: (detail?.nodes ?? []).map((n) => toStepRecord(n, jobsOf.get(n.key) ?? [])),
     iterations: (detail?.iterations ?? []).map(toIterationRecord),
     ...(detail ? { plan: run.plan } : {}),
+    owner: ownerOfRun(run),
+    account: run.account,
   };
 }

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { canCancel, chooseAccount, listScope } from '@cairn/access';
+import type { AuditEntry } from '@cairn/audit-log';
 import {
   CairnError,
+  type Called,
+  denied,
   type ListWorkflowsQuery,
+  notFound,
+  ownerOf,
+  RPC,
   type SubmitWorkflowCommand,
   type WorkflowPlan,
   type WorkflowRecord,
@@ -11,11 +18,13 @@ import type { Logger } from '@cairn/logging';
 import type { Wakeable } from '@cairn/service-kit';
 import { scopeNodes } from '@cairn/workflow-planner';
 import type { WorkflowPlanningService } from './workflow-planning.service';
-import { toWorkflowRecord } from './workflow-record.mapper';
-import type { WorkflowStore } from './workflow.store';
+import { ownerOfRun, toWorkflowRecord } from './workflow-record.mapper';
+import type { RunRow, WorkflowStore } from './workflow.store';
 import { boundWorkflowRecord } from './record-budget';
 
-/** Submitting, reading, listing and cancelling workflow runs. */
+type Outcome = AuditEntry['outcome'];
+
+/** Submitting, reading, listing and cancelling workflow runs, as the access policy allows (libs/access). */
 export class WorkflowRunService {
   constructor(
     private readonly store: WorkflowStore,
@@ -24,52 +33,104 @@ export class WorkflowRunService {
     private readonly logger: Logger,
   ) {}
 
-  /** Plans the file (every check, the same as a dry run's), records the run and its top-level steps, starts it. */
+  /**
+   * Plans the file (every check, the same as a dry run's), records the run for the caller,
+   * charged to the account asked (one of theirs) or their default, with its top-level
+   * steps and its audit record in one transaction, and starts it. A refusal records only
+   * its audit record.
+   */
   async submit(command: SubmitWorkflowCommand): Promise<{ plan: WorkflowPlan; workflow: WorkflowRecord }> {
-    // Once per request id: a repeat (or the loser of a race) gets the first run.
-    const { row: run, found } = await insertOnce({
-      requestId: command.requestId,
-      find: (id) => this.store.runByRequestId(id),
-      prepare: () => this.planning.parseAndPlan(command),
-      insert: ({ workflow, plan }) =>
-        this.store.insertRun({
-          runId: randomUUID(),
-          ...(command.requestId ? { requestId: command.requestId } : {}),
-          workflow,
-          plan,
-          fileName: command.fileName,
-          nodes: scopeNodes(workflow, ''),
-          at: new Date(),
-        }),
+    const audit = this.auditOf(command, RPC.submitWorkflow, command.requestId ? [command.requestId] : []);
+    return this.refusalsAudited(audit, async () => {
+      const account = chooseAccount(command.caller, command.account);
+      const owner = ownerOf(command.caller);
+      // Once per request id and owner: a repeat (or the loser of a race) gets the first run.
+      const { row: run, found } = await insertOnce({
+        requestId: command.requestId,
+        find: (id) => this.store.runByRequestId(id, owner),
+        prepare: () => this.planning.parseAndPlan(command),
+        insert: ({ workflow, plan }) =>
+          this.store.insertRun({
+            runId: randomUUID(),
+            ...(command.requestId ? { requestId: command.requestId } : {}),
+            workflow,
+            plan,
+            fileName: command.fileName,
+            nodes: scopeNodes(workflow, ''),
+            at: new Date(),
+            owner,
+            account,
+            audit: audit('OK'),
+          }),
+      });
+      if (!found) {
+        this.logger.info({ runId: run.run_id, workflow: run.name, site: run.plan.site, owner: owner.name, account }, 'workflow accepted');
+        this.wake.outbox.wake();
+        this.wake.engine.wake();
+      }
+      return { plan: run.plan, workflow: await this.record(run) };
     });
-    if (found) return { plan: run.plan, workflow: await this.get(run.run_id) };
-    this.logger.info({ runId: run.run_id, workflow: run.name, site: run.plan.site }, 'workflow accepted');
-    this.wake.outbox.wake();
-    this.wake.engine.wake();
-    return { plan: run.plan, workflow: await this.get(run.run_id) };
   }
 
-  async get(runId: string): Promise<WorkflowRecord> {
-    const run = await this.store.run(runId);
-    if (!run) throw new CairnError('NOT_FOUND', `workflow run ${runId} not found`);
-    const [nodes, jobs, iterations] = await Promise.all([this.store.nodes(runId), this.store.jobs(runId), this.store.iterations(runId)]);
+  async get(runId: string, who: Called): Promise<WorkflowRecord> {
+    return this.record(await this.visible(runId, who, RPC.getWorkflow));
+  }
+
+  /** A page of the runs the caller may read (own, their projects', or all for an admin), filtered in SQL. */
+  async list(query: ListWorkflowsQuery): Promise<{ workflows: WorkflowRecord[]; nextPageToken: string }> {
+    const { caller, ...page } = query;
+    const { rows, nextPageToken } = await this.store.listRuns(page, listScope(caller));
+    return { workflows: rows.map((r) => toWorkflowRecord(r)), nextPageToken };
+  }
+
+  /** Cancels a run the caller owns (an admin: any); another's run they can read is PERMISSION_DENIED, one they cannot NOT_FOUND. */
+  async cancel(runId: string, who: Called): Promise<WorkflowRecord> {
+    const run = await this.visible(runId, who, RPC.cancelWorkflow);
+    const audit = this.auditOf(who, RPC.cancelWorkflow, [runId]);
+    return this.refusalsAudited(audit, async () => {
+      const owner = ownerOfRun(run);
+      if (!canCancel(who.caller, owner, run.account)) throw denied(`workflow run ${runId} belongs to ${owner.name}: only its owner or an admin may cancel it`);
+      if (run.state === 'RUNNING') {
+        await this.store.requestCancel(runId, new Date(), audit('OK'));
+        this.logger.info({ runId, by: who.caller.name }, 'workflow cancel requested');
+        this.wake.engine.wake();
+      }
+      return this.record((await this.store.run(runId)) ?? run);
+    });
+  }
+
+  private async record(run: RunRow): Promise<WorkflowRecord> {
+    const [nodes, jobs, iterations] = await Promise.all([this.store.nodes(run.run_id), this.store.jobs(run.run_id), this.store.iterations(run.run_id)]);
     // A long loop's steps and iterations may not fit one reply: the newest are kept.
     return boundWorkflowRecord(toWorkflowRecord(run, { nodes, jobs, iterations }));
   }
 
-  async list(query: ListWorkflowsQuery): Promise<{ workflows: WorkflowRecord[]; nextPageToken: string }> {
-    const { rows, nextPageToken } = await this.store.listRuns(query);
-    return { workflows: rows.map((r) => toWorkflowRecord(r)), nextPageToken };
+  /**
+   * The run if the caller may read it. A run they may not read is answered exactly like a
+   * missing one (NOT_FOUND, the same message), and the denial is audited.
+   */
+  private async visible(runId: string, who: Called, rpc: string): Promise<RunRow> {
+    const run = await this.store.runIn(runId, listScope(who.caller));
+    if (run) return run;
+    const hidden = await this.store.run(runId);
+    const reason = hidden ? `run of ${hidden.owner_name} (account ${hidden.account || 'none'}) not visible to the caller` : 'no such run';
+    await this.store.audit(this.auditOf(who, rpc, [runId])('NOT_FOUND', reason));
+    throw notFound(`workflow run ${runId} not found`);
   }
 
-  async cancel(runId: string): Promise<WorkflowRecord> {
-    const run = await this.store.run(runId);
-    if (!run) throw new CairnError('NOT_FOUND', `workflow run ${runId} not found`);
-    if (run.state === 'RUNNING') {
-      await this.store.requestCancel(runId, new Date());
-      this.logger.info({ runId }, 'workflow cancel requested');
-      this.wake.engine.wake();
+  private auditOf(who: Called, rpc: string, ids: string[]): (outcome: Outcome, reason?: string) => AuditEntry {
+    return (outcome, reason) => ({ at: new Date(), rpc: who.rpc ?? rpc, ids, who: ownerOf(who.caller), peer: who.peer, outcome, reason });
+  }
+
+  /** Runs `change`; a CairnError it throws is audited (outcome: its code) before it passes on. */
+  private async refusalsAudited<T>(audit: (outcome: Outcome, reason?: string) => AuditEntry, change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } catch (error) {
+      if (error instanceof CairnError) {
+        await this.store.audit(audit(error.code, error.message)).catch((e: unknown) => this.logger.error({ err: e }, 'audit record not written'));
+      }
+      throw error;
     }
-    return this.get(runId);
   }
 }

@@ -1,7 +1,21 @@
-import { type KeysetKey, keysetPage, type Kysely, likePrefix, outboxTable, type OutboxTable, type Selectable, type Transaction, type Updateable } from '@cairn/adapters/postgres';
+import type { ListScope } from '@cairn/access';
+import {
+  type KeysetKey,
+  keysetPage,
+  type Kysely,
+  likePrefix,
+  outboxTable,
+  type OutboxTable,
+  type Selectable,
+  type SelectQueryBuilder,
+  type Transaction,
+  type Updateable,
+} from '@cairn/adapters/postgres';
+import { type AuditEntry, auditRow } from '@cairn/audit-log';
 import {
   jsonBytes,
   type ListWorkflowsQuery,
+  type Owner,
   type WorkflowEvent,
   type WorkflowPlan,
 } from '@cairn/contracts';
@@ -35,6 +49,19 @@ export interface NewNode {
 }
 
 type Tx = Transaction<WorkflowDb>;
+type RunsQuery = SelectQueryBuilder<WorkflowDb, 'workflow_runs', RunRow>;
+
+/** The access policy's scope as a WHERE: own runs, and those charged to the scope's accounts. */
+function inScope(query: RunsQuery, scope: ListScope): RunsQuery {
+  if (scope.all) return query;
+  const { owner, accounts } = scope;
+  return query.where((eb) =>
+    eb.or([
+      eb.and([eb('owner_issuer', '=', owner.issuer), eb('owner_subject', '=', owner.subject)]),
+      ...(accounts.length > 0 ? [eb('account', 'in', [...accounts])] : []),
+    ]),
+  );
+}
 
 /**
  * The workflow engine's tables. Every change of a run, a step instance or an iteration is
@@ -56,6 +83,10 @@ export class WorkflowStore {
     fileName: string;
     nodes: NewNode[];
     at: Date;
+    owner: Owner;
+    account: string;
+    /** The submission's audit record, written in the same transaction. */
+    audit: AuditEntry;
   }): Promise<RunRow> {
     return this.db.transaction().execute(async (tx) => {
       const run = await tx
@@ -75,9 +106,15 @@ export class WorkflowStore {
           created_at: input.at,
           updated_at: input.at,
           ended_at: null,
+          owner_issuer: input.owner.issuer,
+          owner_subject: input.owner.subject,
+          owner_name: input.owner.name,
+          owner_posix_user: input.owner.posixUser,
+          account: input.account,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      await tx.insertInto('audit_events').values(auditRow({ ...input.audit, ids: [input.runId, ...input.audit.ids] })).execute();
       await this.insertNodesTx(tx, input.runId, input.nodes, input.at);
       await this.emit(tx, input.runId, { kind: 'run', run: { state: 'RUNNING', reason: '' } }, input.at);
       return run;
@@ -88,8 +125,25 @@ export class WorkflowStore {
     return this.db.selectFrom('workflow_runs').selectAll().where('run_id', '=', runId).executeTakeFirst();
   }
 
-  runByRequestId(requestId: string): Promise<RunRow | undefined> {
-    return this.db.selectFrom('workflow_runs').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+  /** The run if it exists and is inside the scope (one outside it is answered like a missing one). */
+  runIn(runId: string, scope: ListScope): Promise<RunRow | undefined> {
+    return inScope(this.db.selectFrom('workflow_runs').selectAll().where('run_id', '=', runId), scope).executeTakeFirst();
+  }
+
+  /** The run `owner` submitted with this request id (request ids are per owner). */
+  runByRequestId(requestId: string, owner: Pick<Owner, 'issuer' | 'subject'>): Promise<RunRow | undefined> {
+    return this.db
+      .selectFrom('workflow_runs')
+      .selectAll()
+      .where('request_id', '=', requestId)
+      .where('owner_issuer', '=', owner.issuer)
+      .where('owner_subject', '=', owner.subject)
+      .executeTakeFirst();
+  }
+
+  /** Appends an audit record on its own (a refusal, which changes nothing else). */
+  async audit(entry: AuditEntry): Promise<void> {
+    await this.db.insertInto('audit_events').values(auditRow(entry)).execute();
   }
 
   async activeRunIds(): Promise<string[]> {
@@ -97,9 +151,9 @@ export class WorkflowStore {
     return rows.map((r) => r.run_id);
   }
 
-  /** A page of runs, newest first (see keysetPage). */
-  listRuns(query: ListWorkflowsQuery): Promise<{ rows: RunRow[]; nextPageToken: string }> {
-    let q = this.db.selectFrom('workflow_runs').selectAll();
+  /** A page of the runs inside the scope, newest first (see keysetPage). */
+  listRuns(query: Omit<ListWorkflowsQuery, 'caller' | 'peer' | 'rpc'>, scope: ListScope): Promise<{ rows: RunRow[]; nextPageToken: string }> {
+    let q = inScope(this.db.selectFrom('workflow_runs').selectAll(), scope);
     if (query.states.length > 0) q = q.where('state', 'in', query.states);
     if (query.namePrefix) q = q.where('name', 'like', likePrefix(query.namePrefix));
     return keysetPage(q, query, runKey, 'ListWorkflows', (row) => jsonBytes(toWorkflowRecord(row)));
@@ -147,8 +201,12 @@ export class WorkflowStore {
     return before?.item_seconds ?? undefined;
   }
 
-  async requestCancel(runId: string, at: Date): Promise<void> {
-    await this.db.updateTable('workflow_runs').set({ cancel_requested_at: at }).where('run_id', '=', runId).where('cancel_requested_at', 'is', null).execute();
+  /** Records the cancel request (once) and its audit record, in one transaction. */
+  async requestCancel(runId: string, at: Date, audit: AuditEntry): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('workflow_runs').set({ cancel_requested_at: at }).where('run_id', '=', runId).where('cancel_requested_at', 'is', null).execute();
+      await tx.insertInto('audit_events').values(auditRow(audit)).execute();
+    });
   }
 
   /** Ends the run (once): its state, reason and end time, with an event. */

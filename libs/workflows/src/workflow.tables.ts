@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from '@cairn/adapters/postgres';
+import type { AuditDb } from '@cairn/audit-log';
 import type { JobSpec, JobState, StepState, WorkflowPlan, WorkflowState } from '@cairn/contracts';
 import type { ParsedWorkflow } from '@cairn/workflow-language';
 
@@ -22,6 +23,13 @@ export interface WorkflowRunsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   ended_at: Timestamp | null;
+  /** Who submitted the run: its jobs are submitted on their behalf (libs/access). */
+  owner_issuer: string;
+  owner_subject: string;
+  owner_name: string;
+  owner_posix_user: string;
+  /** The Slurm account its jobs are charged to ('' for legacy runs). */
+  account: string;
 }
 
 /** A step instance: a step of the file in one scope (top level, or one loop iteration). */
@@ -100,7 +108,8 @@ export interface WorkflowEventsTable {
   published: Generated<boolean>;
 }
 
-export interface WorkflowDb {
+/** The workflow engine's tables, and the audit log it appends to in the same transactions. */
+export interface WorkflowDb extends AuditDb {
   workflow_runs: WorkflowRunsTable;
   workflow_nodes: WorkflowNodesTable;
   workflow_jobs: WorkflowJobsTable;

@@ -31,7 +31,8 @@ export class WorkflowsNatsController {
 
   @MessagePattern(subjects.scheduler.getWorkflow)
   async get(@Payload() payload: unknown) {
-    return { workflow: await this.runs.get(parseOrThrow(workflowIdQuery, payload).runId) };
+    const query = parseOrThrow(workflowIdQuery, payload);
+    return { workflow: await this.runs.get(query.runId, query) };
   }
 
   @MessagePattern(subjects.scheduler.listWorkflows)
@@ -41,6 +42,7 @@ export class WorkflowsNatsController {
 
   @MessagePattern(subjects.scheduler.cancelWorkflow)
   async cancel(@Payload() payload: unknown) {
-    return { workflow: await this.runs.cancel(parseOrThrow(workflowIdQuery, payload).runId) };
+    const query = parseOrThrow(workflowIdQuery, payload);
+    return { workflow: await this.runs.cancel(query.runId, query) };
   }
 }

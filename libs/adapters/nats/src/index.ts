@@ -17,3 +17,4 @@ export { OutboxRelay } from './outbox-relay';
 export type { OutboxDrain, OutboxRelayOptions, OutboxRows } from './outbox-relay';
 export { followRecord } from './follow-record';
 export type { FollowRecordOptions } from './follow-record';
+export { AuditClient } from './audit.client';

@@ -1,5 +1,6 @@
 import { schedulerTimeouts, type SchedulerTimeouts } from '@cairn/config';
 import {
+  type Called,
   type JobRecord,
   jobReply,
   type JobSpec,
@@ -25,12 +26,13 @@ export class JobsClient {
     private readonly timeouts: SchedulerTimeouts = schedulerTimeouts,
   ) {}
 
-  async submit(spec: JobSpec, requestId?: string): Promise<JobRecord> {
-    return (await this.requester.request(subjects.scheduler.submitJob, { spec, requestId }, jobReply, this.timeouts.submitJob)).job;
+  /** Every call but byIds carries who calls (`who`: the caller and the peer), which the scheduler's access policy applies. */
+  async submit(spec: JobSpec, requestId: string | undefined, who: Called): Promise<JobRecord> {
+    return (await this.requester.request(subjects.scheduler.submitJob, { spec, requestId, ...who }, jobReply, this.timeouts.submitJob)).job;
   }
 
-  async get(jobId: string): Promise<JobRecord> {
-    return (await this.requester.request(subjects.scheduler.getJob, { jobId }, jobReply, this.timeouts.getJob)).job;
+  async get(jobId: string, who: Called): Promise<JobRecord> {
+    return (await this.requester.request(subjects.scheduler.getJob, { jobId, ...who }, jobReply, this.timeouts.getJob)).job;
   }
 
   /** The jobs among these ids; asks again for the ids a full reply left out, until every job is answered. */
@@ -46,8 +48,8 @@ export class JobsClient {
     return jobs;
   }
 
-  async cancel(jobId: string): Promise<JobRecord> {
-    return (await this.requester.request(subjects.scheduler.cancelJob, { jobId }, jobReply, this.timeouts.cancelJob)).job;
+  async cancel(jobId: string, who: Called): Promise<JobRecord> {
+    return (await this.requester.request(subjects.scheduler.cancelJob, { jobId, ...who }, jobReply, this.timeouts.cancelJob)).job;
   }
 
   list(query: ListJobsQuery) {
@@ -58,7 +60,7 @@ export class JobsClient {
    * The last `maxBytes` of a job's output, read page by page (each page fits a NATS
    * message; the whole can be up to MAX_OUTPUT_BYTES).
    */
-  async output(query: { jobId: string; stream: 'stdout' | 'stderr'; maxBytes: number }): Promise<{ data: Buffer; truncated: boolean }> {
+  async output(query: { jobId: string; stream: 'stdout' | 'stderr'; maxBytes: number } & Called): Promise<{ data: Buffer; truncated: boolean }> {
     const page = async (offset?: number, end?: number): Promise<BytePage & { truncated: boolean }> => {
       const reply = await this.requester.request(subjects.scheduler.jobOutput, { ...query, offset, end }, outputReply, this.timeouts.jobOutputPage);
       const data = Buffer.from(reply.dataBase64, 'base64');

@@ -1,5 +1,6 @@
 import { schedulerTimeouts } from '@cairn/config';
-import { type JobRecord, subjects } from '@cairn/contracts';
+import { type JobRecord, ownerOf, subjects } from '@cairn/contracts';
+import { as, principals } from '@cairn/testing';
 import fc from 'fast-check';
 import type { z } from 'zod';
 import { JobsClient, type SchedulerRequester } from './jobs.client';
@@ -35,23 +36,25 @@ const job = (n: number): JobRecord => ({
   attemptId: 'a',
   createTime: '2026-01-01T00:00:00.000Z',
   updateTime: '2026-01-01T00:00:00.000Z',
+  owner: ownerOf(principals.alice),
+  account: 'alice-lab',
 });
 
 describe('JobsClient', () => {
   it('asks each subject with the shared time-out of that request', async () => {
     const requester = scripted((subject) => (subject === subjects.scheduler.listJobs ? { jobs: [], nextPageToken: '' } : { job: job(1) }));
     const client = new JobsClient(requester);
-    await client.submit(job(1).spec, 'r1');
-    await client.get(job(1).jobId);
-    await client.cancel(job(1).jobId);
-    await client.list({ states: [], pageSize: 10 });
+    await client.submit(job(1).spec, 'r1', as.alice);
+    await client.get(job(1).jobId, as.alice);
+    await client.cancel(job(1).jobId, as.alice);
+    await client.list({ ...as.alice, states: [], pageSize: 10 });
     expect(requester.asked.map((a) => [a.subject, a.timeoutMs])).toEqual([
       [subjects.scheduler.submitJob, schedulerTimeouts.submitJob],
       [subjects.scheduler.getJob, schedulerTimeouts.getJob],
       [subjects.scheduler.cancelJob, schedulerTimeouts.cancelJob],
       [subjects.scheduler.listJobs, schedulerTimeouts.listJobs],
     ]);
-    expect(requester.asked[0]?.payload).toEqual({ spec: job(1).spec, requestId: 'r1' });
+    expect(requester.asked[0]?.payload).toEqual({ spec: job(1).spec, requestId: 'r1', ...as.alice });
   });
 
   it('asks again for the jobs a full reply left out until every one is answered, whatever the reply sizes', async () => {
@@ -85,14 +88,14 @@ describe('JobsClient', () => {
       const stop = Math.min(end, offset + 4);
       return { dataBase64: whole.subarray(offset, stop).toString('base64'), truncated: true, offset, end };
     });
-    const out = await new JobsClient(requester).output({ jobId: job(1).jobId, stream: 'stdout', maxBytes: 10 });
+    const out = await new JobsClient(requester).output({ jobId: job(1).jobId, stream: 'stdout', maxBytes: 10, ...as.alice });
     expect(out).toEqual({ data: whole.subarray(10, 20), truncated: true });
     expect(requester.asked.every((a) => a.subject === subjects.scheduler.jobOutput && a.timeoutMs === schedulerTimeouts.jobOutputPage)).toBe(true);
   });
 
   it('takes other time-outs when given', async () => {
     const requester = scripted(() => ({ job: job(1) }));
-    await new JobsClient(requester, { ...schedulerTimeouts, getJob: 5 }).get(job(1).jobId);
+    await new JobsClient(requester, { ...schedulerTimeouts, getJob: 5 }).get(job(1).jobId, as.alice);
     expect(requester.asked[0]?.timeoutMs).toBe(5);
   });
 });
@@ -101,15 +104,15 @@ describe('WorkflowsClient', () => {
   it('asks each subject with the shared time-out, and sends a request id only when there is one', async () => {
     const requester = scripted(() => ({ workflows: [], nextPageToken: '' }));
     const client = new WorkflowsClient(requester);
-    await client.list({ states: [], pageSize: 5 });
-    expect(requester.asked).toEqual([{ subject: subjects.scheduler.listWorkflows, payload: { states: [], pageSize: 5 }, timeoutMs: schedulerTimeouts.listWorkflows }]);
+    await client.list({ ...as.alice, states: [], pageSize: 5 });
+    expect(requester.asked).toEqual([{ subject: subjects.scheduler.listWorkflows, payload: { ...as.alice, states: [], pageSize: 5 }, timeoutMs: schedulerTimeouts.listWorkflows }]);
     const failing = scripted(() => ({}));
-    const command = { source: 'x', fileName: 'w.yaml', defaultSite: 'dev' };
+    const command = { source: 'x', fileName: 'w.yaml', defaultSite: 'dev', ...as.alice };
     await expect(new WorkflowsClient(failing).submit(command)).rejects.toThrow();
     await expect(new WorkflowsClient(failing).submit(command, 'r-1')).rejects.toThrow();
     await expect(new WorkflowsClient(failing).plan(command)).rejects.toThrow();
-    await expect(new WorkflowsClient(failing).get('r')).rejects.toThrow();
-    await expect(new WorkflowsClient(failing).cancel('r')).rejects.toThrow();
+    await expect(new WorkflowsClient(failing).get('r', as.alice)).rejects.toThrow();
+    await expect(new WorkflowsClient(failing).cancel('r', as.alice)).rejects.toThrow();
     expect(failing.asked.map((a) => [a.subject, a.timeoutMs])).toEqual([
       [subjects.scheduler.submitWorkflow, schedulerTimeouts.submitWorkflow],
       [subjects.scheduler.submitWorkflow, schedulerTimeouts.submitWorkflow],

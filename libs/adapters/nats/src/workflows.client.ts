@@ -1,5 +1,6 @@
 import { schedulerTimeouts, type SchedulerTimeouts } from '@cairn/config';
 import {
+  type Called,
   type ListWorkflowsQuery,
   listWorkflowsReply,
   type PlanWorkflowCommand,
@@ -27,17 +28,18 @@ export class WorkflowsClient {
     return (await this.requester.request(subjects.scheduler.planWorkflow, command, planWorkflowReply, this.timeouts.planWorkflow)).plan;
   }
 
-  submit(command: PlanWorkflowCommand, requestId?: string): Promise<{ plan: WorkflowPlan; workflow: WorkflowRecord }> {
-    const payload = { ...command, ...(requestId ? { requestId } : {}) };
+  /** `account`: the Slurm account to charge (default: the caller's first). */
+  submit(command: PlanWorkflowCommand, requestId?: string, account?: string): Promise<{ plan: WorkflowPlan; workflow: WorkflowRecord }> {
+    const payload = { ...command, ...(requestId ? { requestId } : {}), ...(account ? { account } : {}) };
     return this.requester.request(subjects.scheduler.submitWorkflow, payload, submitWorkflowReply, this.timeouts.submitWorkflow);
   }
 
-  async get(runId: string): Promise<WorkflowRecord> {
-    return (await this.requester.request(subjects.scheduler.getWorkflow, { runId }, workflowReply, this.timeouts.getWorkflow)).workflow;
+  async get(runId: string, who: Called): Promise<WorkflowRecord> {
+    return (await this.requester.request(subjects.scheduler.getWorkflow, { runId, ...who }, workflowReply, this.timeouts.getWorkflow)).workflow;
   }
 
-  async cancel(runId: string): Promise<WorkflowRecord> {
-    return (await this.requester.request(subjects.scheduler.cancelWorkflow, { runId }, workflowReply, this.timeouts.cancelWorkflow)).workflow;
+  async cancel(runId: string, who: Called): Promise<WorkflowRecord> {
+    return (await this.requester.request(subjects.scheduler.cancelWorkflow, { runId, ...who }, workflowReply, this.timeouts.cancelWorkflow)).workflow;
   }
 
   list(query: ListWorkflowsQuery) {

@@ -5,7 +5,7 @@ export type { LockHolder } from './data-dir-lock';
 // `sql` (raw SQL text) is for migrations only: eslint.config.mjs refuses it anywhere else.
 export { sql } from 'kysely';
 export type { Kysely } from 'kysely';
-export type { Generated, Insertable, Migration, Selectable, Transaction, Updateable, ColumnType } from 'kysely';
+export type { Generated, Insertable, Migration, Selectable, SelectQueryBuilder, Transaction, Updateable, ColumnType } from 'kysely';
 export { insertOnce } from './insert-once';
 export type { InsertOnce } from './insert-once';
 export { keysetPage } from './keyset-page';

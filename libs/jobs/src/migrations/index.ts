@@ -2,6 +2,7 @@ import type { MigrationSet } from '@cairn/adapters/postgres';
 import { m0001Jobs } from './0001-jobs';
 import { m0004DispatchRetry } from './0004-dispatch-retry';
 import { m0006DispatchSent } from './0006-dispatch-sent';
+import { m0007OwnerAccount } from './0007-owner-account';
 
 /**
  * The job capability's migrations, recorded in its own table: the next one takes the next
@@ -10,5 +11,5 @@ import { m0006DispatchSent } from './0006-dispatch-sent';
  */
 export const schedulerMigrations: MigrationSet = {
   table: 'jobs_migrations',
-  migrations: { '0001-jobs': m0001Jobs, '0004-dispatch-retry': m0004DispatchRetry, '0006-dispatch-sent': m0006DispatchSent },
+  migrations: { '0001-jobs': m0001Jobs, '0004-dispatch-retry': m0004DispatchRetry, '0006-dispatch-sent': m0006DispatchSent, '0007-owner-account': m0007OwnerAccount },
 };

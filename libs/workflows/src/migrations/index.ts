@@ -2,6 +2,7 @@ import type { MigrationSet } from '@cairn/adapters/postgres';
 import { m0002Workflows } from './0002-workflows';
 import { m0003ItemSeconds } from './0003-item-seconds';
 import { m0005TransientRetries } from './0005-transient-retries';
+import { m0006OwnerAccount } from './0006-owner-account';
 
 /**
  * The workflow engine's migrations (tables in the scheduler's schema), recorded in its own
@@ -15,5 +16,6 @@ export const workflowMigrations: MigrationSet = {
     '0002-workflows': m0002Workflows,
     '0003-item-seconds': m0003ItemSeconds,
     '0005-transient-retries': m0005TransientRetries,
+    '0006-owner-account': m0006OwnerAccount,
   },
 };

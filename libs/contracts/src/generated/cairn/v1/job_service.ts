@@ -22,6 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp";
 import { Int32Value } from "../../google/protobuf/wrappers";
+import { Owner } from "./owner";
 
 export const protobufPackage = "cairn.v1";
 
@@ -170,6 +171,15 @@ export interface Job {
     | undefined;
   /** The id of the job's current attempt; Slurm jobs are tagged with it. */
   attemptId: string;
+  /**
+   * Who submitted it (for a workflow's job: the run's owner); its Slurm job runs as
+   * their POSIX user.
+   */
+  owner?:
+    | Owner
+    | undefined;
+  /** The Slurm account it is charged to; empty for jobs recorded before accounts. */
+  account?: string | undefined;
 }
 
 /** SubmitJobRequest asks Cairn to run one job. */
@@ -181,8 +191,14 @@ export interface SubmitJobRequest {
   /**
    * Optional idempotency key (1 to 128 of letters, digits, '-', '_', '.'): submitting
    * again with the same key returns the first job instead of creating another.
+   * Keys are per person: someone else's key never finds your job.
    */
   requestId: string;
+  /**
+   * The Slurm account to charge: one of yours (`cairn whoami`); empty for your default
+   * (the first). Another account is refused with PERMISSION_DENIED.
+   */
+  account?: string | undefined;
 }
 
 /** SubmitJobResponse carries the accepted job. */
@@ -685,6 +701,8 @@ function createBaseJob(): Job {
     createTime: undefined,
     updateTime: undefined,
     attemptId: "",
+    owner: undefined,
+    account: undefined,
   };
 }
 
@@ -719,6 +737,12 @@ export const Job: MessageFns<Job> = {
     }
     if (message.attemptId !== "") {
       writer.uint32(82).string(message.attemptId);
+    }
+    if (message.owner !== undefined) {
+      Owner.encode(message.owner, writer.uint32(90).fork()).join();
+    }
+    if (message.account !== undefined) {
+      writer.uint32(98).string(message.account);
     }
     return writer;
   },
@@ -816,6 +840,22 @@ export const Job: MessageFns<Job> = {
             message.attemptId = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.owner = Owner.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -843,12 +883,14 @@ export const Job: MessageFns<Job> = {
     message.createTime = object.createTime ?? undefined;
     message.updateTime = object.updateTime ?? undefined;
     message.attemptId = object.attemptId ?? "";
+    message.owner = (object.owner !== undefined && object.owner !== null) ? Owner.fromPartial(object.owner) : undefined;
+    message.account = object.account ?? undefined;
     return message;
   },
 };
 
 function createBaseSubmitJobRequest(): SubmitJobRequest {
-  return { spec: undefined, requestId: "" };
+  return { spec: undefined, requestId: "", account: undefined };
 }
 
 export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
@@ -858,6 +900,9 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(18).string(message.requestId);
+    }
+    if (message.account !== undefined) {
+      writer.uint32(26).string(message.account);
     }
     return writer;
   },
@@ -891,6 +936,14 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -910,6 +963,7 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     const message = createBaseSubmitJobRequest();
     message.spec = (object.spec !== undefined && object.spec !== null) ? JobSpec.fromPartial(object.spec) : undefined;
     message.requestId = object.requestId ?? "";
+    message.account = object.account ?? undefined;
     return message;
   },
 };

@@ -22,6 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp";
 import { UInt32Value } from "../../google/protobuf/wrappers";
+import { Owner } from "./owner";
 
 export const protobufPackage = "cairn.v1";
 
@@ -93,8 +94,14 @@ export interface SubmitWorkflowRequest {
   /**
    * Optional idempotency key (letters, digits, ".", "-", "_"; at most 128): submitting
    * again with the same key returns the first run instead of starting another.
+   * Keys are per person: someone else's key never finds your run.
    */
   requestId: string;
+  /**
+   * The Slurm account to charge the run's jobs to: one of yours; empty for your
+   * default (the first). Another account is refused with PERMISSION_DENIED.
+   */
+  account?: string | undefined;
 }
 
 /** SubmitWorkflowResponse carries the plan and, unless dry_run, the run. */
@@ -231,6 +238,15 @@ export interface Workflow {
   omittedSteps: number;
   /** How many of the oldest loop iterations are left out of `iterations`, likewise. */
   omittedIterations: number;
+  /** Who submitted the run; its jobs run as their POSIX user. */
+  owner?:
+    | Owner
+    | undefined;
+  /**
+   * The Slurm account the run's jobs are charged to; empty for runs recorded before
+   * accounts.
+   */
+  account?: string | undefined;
 }
 
 /** GetWorkflowRequest names a run. */
@@ -403,7 +419,7 @@ export interface LoopPlan {
 }
 
 function createBaseSubmitWorkflowRequest(): SubmitWorkflowRequest {
-  return { source: "", fileName: "", dryRun: false, site: "", requestId: "" };
+  return { source: "", fileName: "", dryRun: false, site: "", requestId: "", account: undefined };
 }
 
 export const SubmitWorkflowRequest: MessageFns<SubmitWorkflowRequest> = {
@@ -422,6 +438,9 @@ export const SubmitWorkflowRequest: MessageFns<SubmitWorkflowRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(42).string(message.requestId);
+    }
+    if (message.account !== undefined) {
+      writer.uint32(50).string(message.account);
     }
     return writer;
   },
@@ -479,6 +498,14 @@ export const SubmitWorkflowRequest: MessageFns<SubmitWorkflowRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -501,6 +528,7 @@ export const SubmitWorkflowRequest: MessageFns<SubmitWorkflowRequest> = {
     message.dryRun = object.dryRun ?? false;
     message.site = object.site ?? "";
     message.requestId = object.requestId ?? "";
+    message.account = object.account ?? undefined;
     return message;
   },
 };
@@ -1152,6 +1180,8 @@ function createBaseWorkflow(): Workflow {
     plan: undefined,
     omittedSteps: 0,
     omittedIterations: 0,
+    owner: undefined,
+    account: undefined,
   };
 }
 
@@ -1198,6 +1228,12 @@ export const Workflow: MessageFns<Workflow> = {
     }
     if (message.omittedIterations !== 0) {
       writer.uint32(112).uint32(message.omittedIterations);
+    }
+    if (message.owner !== undefined) {
+      Owner.encode(message.owner, writer.uint32(122).fork()).join();
+    }
+    if (message.account !== undefined) {
+      writer.uint32(130).string(message.account);
     }
     return writer;
   },
@@ -1327,6 +1363,22 @@ export const Workflow: MessageFns<Workflow> = {
             message.omittedIterations = reader.uint32();
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.owner = Owner.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.account = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1360,6 +1412,8 @@ export const Workflow: MessageFns<Workflow> = {
       : undefined;
     message.omittedSteps = object.omittedSteps ?? 0;
     message.omittedIterations = object.omittedIterations ?? 0;
+    message.owner = (object.owner !== undefined && object.owner !== null) ? Owner.fromPartial(object.owner) : undefined;
+    message.account = object.account ?? undefined;
     return message;
   },
 };

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'audit-log', preset: '../../jest.preset.js', rootDir: __dirname };

@@ -1,0 +1,5 @@
+export { auditRow, toAuditRecord } from './audit-row';
+export type { AuditEntry, AuditWho } from './audit-row';
+export { AuditStore } from './audit.store';
+export type { AuditDb, AuditEventsTable } from './audit.tables';
+export { auditMigrations } from './migrations';

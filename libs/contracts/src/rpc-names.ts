@@ -1,0 +1,18 @@
+/**
+ * The public RPCs by their full gRPC method, as the audit log names them (the gateway's
+ * door names denials the same way, from the call's path).
+ */
+export const RPC = {
+  submitJob: '/cairn.v1.JobService/SubmitJob',
+  getJob: '/cairn.v1.JobService/GetJob',
+  listJobs: '/cairn.v1.JobService/ListJobs',
+  cancelJob: '/cairn.v1.JobService/CancelJob',
+  watchJob: '/cairn.v1.JobService/WatchJob',
+  getJobOutput: '/cairn.v1.JobService/GetJobOutput',
+  submitWorkflow: '/cairn.v1.WorkflowService/SubmitWorkflow',
+  getWorkflow: '/cairn.v1.WorkflowService/GetWorkflow',
+  listWorkflows: '/cairn.v1.WorkflowService/ListWorkflows',
+  cancelWorkflow: '/cairn.v1.WorkflowService/CancelWorkflow',
+  watchWorkflow: '/cairn.v1.WorkflowService/WatchWorkflow',
+  listAuditEvents: '/cairn.v1.AuditService/ListAuditEvents',
+} as const;
