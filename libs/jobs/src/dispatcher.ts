@@ -56,6 +56,9 @@ export class Dispatcher {
       spec: job.spec,
       image: { reference: job.spec.image, pinned: job.image_pinned, digest: job.image_digest },
       ...(job.spec.array ? { array: job.spec.array } : {}),
+      // The job runs as its owner's POSIX user, charged to its account (legacy jobs, with
+      // no account, run as the site's one job user, as before).
+      ...(job.account ? { runAs: { posixUser: job.owner_posix_user, account: job.account } } : {}),
     };
     // Marked sent before the request: the agent's first events may arrive before its reply.
     const sentAt = this.now();

@@ -109,6 +109,8 @@ describe('scheduler logic [real: PGlite]', () => {
     expect((await store.byId(job.jobId))?.dispatched_at).not.toBeNull();
     const sent = requests.filter((r) => r.subject === subjects.site('dev').submit && (r.payload as { attemptId: string }).attemptId === job.attemptId);
     expect(sent.length).toBeGreaterThanOrEqual(1); // (deferred without a request when an older job of its site found it down)
+    // It runs as its owner, charged to its account.
+    expect(sent.map((r) => (r.payload as { runAs?: unknown }).runAs)).toEqual(sent.map(() => ({ posixUser: 'alice', account: 'alice-lab' })));
     now += 10 * FIRST_RETRY_MS;
     await dispatcher.tick();
     expect(requests.filter((r) => (r.payload as { attemptId?: string }).attemptId === job.attemptId)).toHaveLength(sent.length);

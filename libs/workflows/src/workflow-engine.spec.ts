@@ -1,6 +1,6 @@
 import type { JobRecord } from '@cairn/contracts';
 import { createLogger } from '@cairn/logging';
-import { CANCEL_AUDIT, openSpecStore, ScriptedJobs, ScriptedSite, type SpecStore } from './engine-spec-kit';
+import { CANCEL_AUDIT, openSpecStore, SPEC_OWNER, ScriptedJobs, ScriptedSite, type SpecStore } from './engine-spec-kit';
 import { WorkflowEngine } from './workflow-engine';
 import type { WorkflowStore } from './workflow.store';
 
@@ -33,6 +33,25 @@ describe('WorkflowEngine [real: PGlite]', () => {
   });
 
   const step = async (runId: string, key: string) => (await record(runId)).steps.find((s) => s.key === key);
+
+  it('submits and cancels a run\'s jobs on behalf of its owner, charged to the run\'s account only', async () => {
+    const runId = await submit(`
+version: 1
+name: behalf
+defaults: { image: lab/busybox:1.36 }
+steps:
+  a: { command: [sleep, "100"] }
+`);
+    await engine.tick();
+    await store.requestCancel(runId, new Date(), CANCEL_AUDIT);
+    await engine.tick();
+    expect(jobs.onBehalf.length).toBeGreaterThanOrEqual(2);
+    for (const who of jobs.onBehalf) {
+      expect(who.caller).toEqual({ ...SPEC_OWNER, accounts: ['genomics'], roles: ['user'], projects: [] });
+      expect(who.peer).toBe(`workflow-engine run ${runId}`);
+    }
+    expect([...jobs.jobs.values()].filter((j) => j.spec.name === 'behalf.a').map((j) => [j.owner.subject, j.account])).toEqual([['alice', 'genomics']]);
+  });
 
   it('runs a DAG in dependency order, wiring outputs as paths under /cairn/run', async () => {
     const runId = await submit(`
