@@ -126,6 +126,8 @@ export function serviceGrant(service: NatsService): NatsUserGrant {
       return grant(user, 'gateway: forwards the gRPC API to the scheduler; follows job and run events for watches', {
         publish: [
           SCHEDULER_REQUESTS,
+          // The door's refusals, on their way to the audit log (JetStream publish, acknowledged).
+          subjects.auditEvents,
           JS_INFO,
           ...streamReader(streams.jobEvents.name),
           ...streamReader(streams.workflowEvents.name),
