@@ -10,6 +10,8 @@ import { type Attempt, AttemptStore } from './attempt-store';
 import type { AttemptSubmitter } from './attempt-submitter';
 import { SiteAgent } from './site-agent.service';
 import type { SlurmPoller } from './slurm-poller';
+import type { RunAsUsers } from './run-as-user';
+import { CairnError } from '@cairn/contracts';
 
 const DIGEST = `sha256:${'b'.repeat(64)}`;
 const command = (attemptId: string, indices?: number[]): SubmitAttemptCommand => ({
@@ -28,7 +30,7 @@ const command = (attemptId: string, indices?: number[]): SubmitAttemptCommand =>
 });
 
 /** An agent whose submitter only counts: nothing reaches Slurm. */
-function countingAgent(store: AttemptStore, submits: string[]) {
+function countingAgent(store: AttemptStore, submits: string[], users?: RunAsUsers) {
   return new SiteAgent(
     'dev',
     store,
@@ -47,8 +49,40 @@ function countingAgent(store: AttemptStore, submits: string[]) {
     { pollMs: 60_000, retryMs: 60_000 },
     { resourceClasses: {} },
     createLogger('t', 'silent'),
+    users,
   );
 }
+
+describe('SiteAgent.accept with runAs [real: filesystem]', () => {
+  it('refuses a person the site never runs jobs as before recording anything (PERMISSION_DENIED), and accepts one it does', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'agent-'));
+    const store = new AttemptStore(root);
+    await store.init();
+    const submits: string[] = [];
+    const users = strictMock<RunAsUsers>(
+      {
+        resolve: async (name: string) => {
+          if (name === 'root') throw new CairnError('PERMISSION_DENIED', 'this site does not run jobs as "root": that is root (uid 0), and jobs never run as root');
+          return { name, uid: 1001, gid: 1001, group: name, switchUser: true, home: `/home/${name}` };
+        },
+      },
+      'RunAsUsers',
+    );
+    const agent = countingAgent(store, submits, users);
+    const refused = '3f1c2b4a-0000-4000-8000-0000000000e1';
+    const error = await agent.accept({ ...command(refused), runAs: { posixUser: 'root', account: 'ops' } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringContaining('"root": that is root') });
+    expect(readdirSync(root)).toEqual([]);
+    expect(await agent.accept({ ...command('3f1c2b4a-0000-4000-8000-0000000000e2'), runAs: { posixUser: 'alice', account: 'alice-lab' } })).toEqual({
+      attemptId: '3f1c2b4a-0000-4000-8000-0000000000e2',
+      duplicate: false,
+    });
+    // Without user rules a runAs is refused: this agent cannot run jobs as people.
+    const noRules = countingAgent(store, submits);
+    expect(await errorCode(noRules.accept({ ...command('3f1c2b4a-0000-4000-8000-0000000000e3'), runAs: { posixUser: 'alice', account: 'alice-lab' } }))).toBe('FAILED_PRECONDITION');
+    await agent.onModuleDestroy();
+  });
+});
 
 describe('SiteAgent.accept is an atomic create [real: filesystem]', () => {
   it('of 25 concurrent deliveries of one attempt, exactly one is new and one submission follows', async () => {
