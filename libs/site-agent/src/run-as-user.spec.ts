@@ -165,6 +165,12 @@ describe('agent settings for people (CAIRN_AGENT_MIN_UID, ALLOWED_USERS, DENIED_
     expect(config).toMatchObject({ minUid: 2000, allowedUsers: ['alice', 'bob'], deniedUsers: ['carol'] });
   });
 
+  it('takes 10,000 names in a list and refuses 10,001', () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `u${i}`).join(',');
+    expect(loadConfig(agentSettings, { env: { ...base, CAIRN_AGENT_ALLOWED_USERS: names(10_000) } }).allowedUsers).toHaveLength(10_000);
+    expect(() => loadConfig(agentSettings, { env: { ...base, CAIRN_AGENT_DENIED_USERS: names(10_001) } })).toThrow('CAIRN_AGENT_DENIED_USERS');
+  });
+
   it.each([
     ['CAIRN_AGENT_ALLOWED_USERS', 'alice,$(id)'],
     ['CAIRN_AGENT_DENIED_USERS', 'Root'],
