@@ -8,6 +8,7 @@ export {
   type TokenProvider,
   type TokenSource,
 } from './client-options';
+export { AuditClient } from './audit.client';
 export { IdentityClient } from './identity.client';
 export { JobsClient } from './jobs.client';
 export { WorkflowsClient } from './workflows.client';
