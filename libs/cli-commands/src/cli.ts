@@ -1,34 +1,48 @@
 import { Command, CommanderError } from 'commander';
-import { z } from 'zod';
-import { loadConfig, setting } from '@cairn/config';
-import { GatewayError, JobsClient, WorkflowsClient } from '@cairn/client';
-import { replaceControls } from '@cairn/contracts';
-import { UsageError } from './cli.errors';
+import { AuditClient, GatewayError, IdentityClient, JobsClient, WorkflowsClient } from '@cairn/client';
+import { auditCommand } from './audit.commands';
+import { authCommands } from './auth.commands';
+import { EXIT_NOT_LOGGED_IN, NotLoggedInError, UsageError } from './cli.errors';
+import { type CliSettings, loadCliSettings } from './cli-settings';
+import { gatewayClientOptions, oidcClientFor, sessionFor } from './cli-wiring';
 import { jobCommands } from './job.commands';
+import { IdpError } from './oidc-client';
+import { terminalText } from './terminal-text';
+import { TokenCache, TokenCacheError } from './token-cache';
 import { workflowCommands } from './workflow.commands';
 
-const cliSettings = {
-  gateway: setting(
-    'CAIRN_GATEWAY',
-    z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'expected host:port').default('127.0.0.1:50051'),
-    'gateway address',
-  ),
-};
+/** What the CLI writes to: process.stdout and process.stderr, or a spec's sink. */
+export interface CliStream {
+  write(text: string): boolean;
+  on(event: 'error', listener: (error: NodeJS.ErrnoException) => void): unknown;
+  isTTY?: boolean;
+  columns?: number;
+  rows?: number;
+}
 
 /**
  * Runs the `cairn` command. Every failure is one line on stderr (no stack traces):
- * exit 2 for bad usage or an invalid request, 1 for anything else.
+ * exit 2 for bad usage or an invalid request, 4 when the command needs a login it does
+ * not have (run `cairn login`), 1 for anything else.
  */
-export async function runCli(argv: string[], io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: { stdout: CliStream; stderr: CliStream },
+  /** The environment the settings come from (default: the process's). */
+  env?: Record<string, string | undefined>,
+): Promise<number> {
   let exitCode = 0;
   let client: JobsClient | undefined;
   let workflows: WorkflowsClient | undefined;
+  let identity: IdentityClient | undefined;
+  let audit: AuditClient | undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
   const program = new Command('cairn')
     .description('Cairn: run containerised work on HPC clusters')
     .option('-g, --gateway <host:port>', 'gateway address (default: $CAIRN_GATEWAY or 127.0.0.1:50051)')
+    .option('--token-file <path>', 'send the bearer token in this file (readable by its owner only) instead of the cached login')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   // When whoever reads stdout goes away (`cairn workflow watch RUN | head`), stop writing
@@ -52,12 +66,20 @@ export async function runCli(argv: string[], io: { stdout: NodeJS.WriteStream; s
   const setExitCode = (code: number) => {
     exitCode = code;
   };
-  const gateway = () => (program.opts() as { gateway?: string }).gateway ?? loadConfig(cliSettings).gateway;
+  let loaded: CliSettings | undefined;
+  const settings = () => (loaded ??= loadCliSettings(env));
+  const flags = () => program.opts<{ gateway?: string; tokenFile?: string }>();
+  const gateway = () => flags().gateway ?? settings().gateway;
+  const cache = () => new TokenCache(settings().configDir);
+  const idp = (options: { issuer?: string; clientSecret?: string } = {}) => oidcClientFor(settings(), options);
+  let session: ReturnType<typeof sessionFor> | undefined;
+  const token = () => (session ??= sessionFor(settings(), flags().tokenFile, cache(), idp)).token();
+  const clientOptions = () => gatewayClientOptions(settings(), token);
   program.addCommand(
     workflowCommands({
       out,
       client: () => {
-        workflows ??= new WorkflowsClient(gateway());
+        workflows ??= new WorkflowsClient(gateway(), clientOptions());
         return workflows;
       },
       setExitCode,
@@ -68,13 +90,26 @@ export async function runCli(argv: string[], io: { stdout: NodeJS.WriteStream; s
     jobCommands({
       out,
       client: () => {
-        client ??= new JobsClient(gateway());
+        client ??= new JobsClient(gateway(), clientOptions());
         return client;
       },
       setExitCode,
       signal: abort.signal,
     }),
   );
+  program.addCommand(auditCommand({ out, client: () => (audit ??= new AuditClient(gateway(), clientOptions())) }));
+  for (const command of authCommands({
+    out,
+    settings,
+    cache,
+    idp,
+    identity: () => (identity ??= new IdentityClient(gateway(), clientOptions())),
+    token,
+    setExitCode,
+    signal: abort.signal,
+  })) {
+    program.addCommand(command);
+  }
   // addCommand does not pass settings down: every command must throw, not exit, on bad usage.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {
@@ -91,11 +126,13 @@ export async function runCli(argv: string[], io: { stdout: NodeJS.WriteStream; s
     process.off('SIGINT', onSigint);
     client?.close();
     workflows?.close();
+    identity?.close();
+    audit?.close();
   }
   return exitCode;
 }
 
-function report(error: unknown, stderr: NodeJS.WriteStream): number {
+function report(error: unknown, stderr: CliStream): number {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? 0 : 2;
   }
@@ -103,12 +140,24 @@ function report(error: unknown, stderr: NodeJS.WriteStream): number {
     stderr.write(`cairn: ${error.message}\n`);
     return 2;
   }
+  if (error instanceof NotLoggedInError || error instanceof TokenCacheError) {
+    stderr.write(`cairn: ${terminalText(error.message)}\n`);
+    return EXIT_NOT_LOGGED_IN;
+  }
+  if (error instanceof IdpError) {
+    stderr.write(`cairn: ${terminalText(error.message)}\n`);
+    return ['expired', 'denied', 'session-ended'].includes(error.kind) ? EXIT_NOT_LOGGED_IN : 1;
+  }
+  if (error instanceof GatewayError && error.codeName === 'UNAUTHENTICATED') {
+    stderr.write(`cairn: UNAUTHENTICATED: ${terminalText(error.message)}\ncairn: the gateway did not accept your login: run \`cairn login\`\n`);
+    return EXIT_NOT_LOGGED_IN;
+  }
   if (error instanceof GatewayError) {
     // The server's message, one problem a line; any other control character shown as U+FFFD.
-    stderr.write(`cairn: ${error.codeName}: ${replaceControls(error.message, '\n')}\n`);
+    stderr.write(`cairn: ${error.codeName}: ${error.message.split('\n').map(terminalText).join('\n')}\n`);
     // The request itself is wrong or too big: running it again as is cannot succeed.
     return ['INVALID_ARGUMENT', 'NOT_FOUND', 'RESOURCE_EXHAUSTED'].includes(error.codeName) ? 2 : 1;
   }
-  stderr.write(`cairn: ${(error as Error).message ?? String(error)}\n`);
+  stderr.write(`cairn: ${terminalText((error as Error).message ?? String(error))}\n`);
   return 1;
 }

@@ -1,3 +1,3 @@
-export { runCli } from './cli';
+export { type CliStream, runCli } from './cli';
 export { parseDuration, parseMemory } from './parse-options';
 export { timeline, formatDuration, table } from './render';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { readPrivateFile } from './private-file';
 
 /** What `cairn login` keeps: the tokens of one issuer and client. */
 export interface CachedTokens {
@@ -33,8 +34,6 @@ export const TOKEN_CACHE_FILE = 'tokens.json';
 export class TokenCacheError extends Error {
   override readonly name = 'TokenCacheError';
 }
-
-const modeOf = (mode: number) => (mode & 0o777).toString(8).padStart(4, '0');
 
 /**
  * The token cache: `<dir>/tokens.json`, the directory 0700 and the file 0600, both the
@@ -169,39 +168,15 @@ export class TokenCache {
 
   /** The cache file's text (undefined when missing), after the safety checks. */
   private readText(strict: boolean): string | undefined {
-    let fd: number;
-    try {
-      fd = openSync(this.file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return undefined;
-      if (code === 'ELOOP') throw new TokenCacheError(`refusing the token cache ${this.file}: it is a symbolic link; delete it and run \`cairn login\``);
-      throw new TokenCacheError(`cannot read the token cache ${this.file}: ${code ?? 'error'}`);
-    }
-    try {
-      const stats = fstatSync(fd);
-      if (!stats.isFile()) throw new TokenCacheError(`refusing the token cache ${this.file}: it is not a regular file; delete it and run \`cairn login\``);
-      if (this.uid >= 0 && stats.uid !== this.uid) {
-        throw new TokenCacheError(`refusing the token cache ${this.file}: it belongs to uid ${stats.uid}, not to you; delete it and run \`cairn login\``);
-      }
-      if (strict && (stats.mode & 0o077) !== 0) {
-        throw new TokenCacheError(
-          `refusing the token cache ${this.file}: others may read or change it (mode ${modeOf(stats.mode)}); its tokens may have leaked: run \`cairn logout\` (revokes them), then \`cairn login\``,
-        );
-      }
-      if (stats.size > MAX_TOKEN_CACHE_BYTES) throw new TokenCacheError(`refusing the token cache ${this.file}: larger than ${MAX_TOKEN_CACHE_BYTES} bytes`);
-      const buffer = Buffer.alloc(MAX_TOKEN_CACHE_BYTES + 1);
-      let length = 0;
-      for (;;) {
-        const n = readSync(fd, buffer, length, buffer.length - length, null);
-        if (n === 0) break;
-        length += n;
-        if (length > MAX_TOKEN_CACHE_BYTES) throw new TokenCacheError(`refusing the token cache ${this.file}: larger than ${MAX_TOKEN_CACHE_BYTES} bytes`);
-      }
-      return buffer.subarray(0, length).toString('utf8');
-    } finally {
-      closeSync(fd);
-    }
+    return readPrivateFile(this.file, {
+      what: 'the token cache',
+      remedy: 'delete it and run `cairn login`',
+      exposedRemedy: 'its tokens may have leaked: run `cairn logout` (revokes them), then `cairn login`',
+      uid: this.uid,
+      maxBytes: MAX_TOKEN_CACHE_BYTES,
+      allowExposed: !strict,
+      fail: (message) => new TokenCacheError(message),
+    });
   }
 }
 
