@@ -94,6 +94,7 @@ describe('NATS grants (one user per service and per site)', () => {
       for (const other of ['gateway', 'images', 'staging', 'provenance'] as const) expect([other, may(serviceGrant(other).permissions.subscribe, subject)]).toEqual([other, false]);
     }
     expect(may(scheduler.publish, subjects.images.resolve)).toBe(true);
+    expect(may(scheduler.subscribe, 'cairn.jobs.events.>')).toBe(true); // the engine's wake-up hint
     expect(may(images.subscribe, subjects.images.resolve)).toBe(true);
     for (const stream of Object.values(streams)) expect(may(scheduler.publish, `$JS.API.STREAM.CREATE.${stream.name}`)).toBe(true);
     expect(may(scheduler.publish, `$JS.API.CONSUMER.MSG.NEXT.${streams.siteEvents.name}.${consumers.schedulerSiteEvents}`)).toBe(true);

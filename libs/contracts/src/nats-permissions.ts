@@ -149,7 +149,8 @@ export function serviceGrant(service: NatsService): NatsUserGrant {
           ...Object.values(streams).flatMap((stream) => streamOwner(stream.name)),
           ...SCHEDULER_CONSUMERS.flatMap(([stream, durable]) => durableConsumer(stream, durable)),
         ],
-        subscribe: [SCHEDULER_REQUESTS, health],
+        // The workflow engine wakes on any job event (a core subscription, not a consumer).
+        subscribe: [SCHEDULER_REQUESTS, ...streams.jobEvents.subjects, health],
         denyPublish,
       });
     case 'images':
