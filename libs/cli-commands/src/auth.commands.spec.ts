@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Metadata, Server, ServerCredentials, type ServiceError, status, type StatusObject } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { pb } from '@cairn/contracts';
+import { makeTestCa } from '@cairn/testing';
 import { type CliStream, runCli } from './cli';
 import { IdpProtocolDouble } from './idp-protocol-double';
 import { TokenCache } from './token-cache';
@@ -167,6 +168,34 @@ describe('cairn login, logout, whoami [real: HTTP to an OAuth protocol double, a
     expect(await cli('token')).toEqual({ code: 0, stderr: '', stdout: 'svc-token\n' });
     expect(idp.grants('client_credentials').map((r) => r.basicClientId)).toEqual(['cairn-ci']);
     expect(await cli('login')).toMatchObject({ code: 2, stderr: expect.stringContaining('a service account needs no login') });
+  });
+
+  it('speaks TLS to a gateway whose certificate CAIRN_GRPC_CA vouches for, and refuses any other', async () => {
+    const tls = makeTestCa(join(base, 'tls'));
+    const secure = new Server();
+    secure.addService(pb.IdentityServiceService, {
+      whoAmI: (call: { metadata: Metadata }, callback: (error: null, response: pb.WhoAmIResponse) => void) => {
+        tokensSeen.push(call.metadata.get('authorization').map(String).join(','));
+        callback(null, who);
+      },
+    });
+    const credentials = ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(tls.serverCert), private_key: readFileSync(tls.serverKey) }]);
+    const port = await new Promise<number>((resolve, reject) => secure.bindAsync('127.0.0.1:0', credentials, (error, bound) => (error ? reject(error) : resolve(bound))));
+    try {
+      env = { ...env, CAIRN_GATEWAY: `127.0.0.1:${port}`, CAIRN_GRPC_CA: tls.file, CAIRN_TOKEN: 'tls-token' };
+      expect(await cli('whoami', '--json')).toMatchObject({ code: 0, stderr: '' });
+      expect(tokensSeen).toEqual(['Bearer tls-token']);
+      // Another CA: the gateway is not trusted, nothing is sent.
+      env['CAIRN_GRPC_CA'] = makeTestCa(join(base, 'other')).file;
+      const untrusted = await cli('whoami');
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toMatch(/^cairn: UNAVAILABLE: /);
+      env['CAIRN_GRPC_CA'] = join(base, 'missing.pem');
+      expect(await cli('whoami')).toMatchObject({ code: 1, stderr: `cairn: CAIRN_GRPC_CA: cannot read ${join(base, 'missing.pem')}: ENOENT\n` });
+      expect(tokensSeen).toEqual(['Bearer tls-token']);
+    } finally {
+      secure.forceShutdown();
+    }
   });
 
   it('sends CAIRN_TOKEN instead of the cache, for scripts', async () => {

@@ -18,6 +18,7 @@ const issuerUrl = z.string().regex(/^https?:\/\/\S+$/, 'expected an http(s) URL'
 /** The CLI's settings: environment first, then the config file. */
 export const cliSettings = {
   gateway: setting('CAIRN_GATEWAY', z.string().regex(/^[^\s:]+:[0-9]{1,5}$/, 'expected host:port').default('127.0.0.1:50051'), 'gateway address'),
+  grpcCa: setting('CAIRN_GRPC_CA', z.string().optional(), "PEM file of the CA that signed the gateway's certificate (TLS); unset: plaintext"),
   issuer: setting('CAIRN_ISSUER', issuerUrl.default('http://127.0.0.1:5556'), 'OpenID Connect issuer URL `cairn login` uses'),
   clientId: setting('CAIRN_CLIENT_ID', z.string().regex(/^[\x21-\x7e]{1,200}$/, 'expected a client id').default('cairn-cli'), 'OAuth client id'),
   clientSecretFile: setting(

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { ClientOptions, TokenProvider } from '@cairn/client';
+import { ConfigError } from '@cairn/config';
 import type { CliSettings } from './cli-settings';
 import { OidcClient, type OidcSettings } from './oidc-client';
 import { Session } from './session';
@@ -31,8 +33,14 @@ export function sessionFor(
   return new Session(sources, cache, (clientSecret) => idp(clientSecret === undefined ? {} : { clientSecret }));
 }
 
-/** Options of every gateway client of the CLI: the session's token on every call. */
+/** Options of every gateway client of the CLI: the session's token on every call, TLS with CAIRN_GRPC_CA. */
 export function gatewayClientOptions(settings: CliSettings, token: TokenProvider): ClientOptions {
-  void settings;
-  return { token };
+  if (settings.grpcCa === undefined) return { token };
+  let ca: Buffer;
+  try {
+    ca = readFileSync(settings.grpcCa);
+  } catch (error) {
+    throw new ConfigError(`CAIRN_GRPC_CA: cannot read ${settings.grpcCa}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  return { token, ca };
 }
