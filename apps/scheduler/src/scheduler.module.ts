@@ -17,6 +17,12 @@ export const schedulerService: ServiceDefinition<typeof schedulerSettings> = {
   service: 'scheduler',
   settings: schedulerSettings,
   module: async ({ config, nats, logger }) => {
+    const limits = {
+      jobsPerPerson: config.maxActiveJobsPerPerson,
+      jobsPerProject: config.maxActiveJobsPerProject,
+      workflowsPerPerson: config.maxRunningWorkflowsPerPerson,
+      workflowsPerProject: config.maxRunningWorkflowsPerProject,
+    };
     const database = await openSchedulerDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
@@ -28,7 +34,7 @@ export const schedulerService: ServiceDefinition<typeof schedulerSettings> = {
       // Closed last on shutdown, after every module stopped its work: PGlite gives its directory up cleanly.
       providers: [{ provide: SchedulerDatabaseCloser, useValue: new SchedulerDatabaseCloser(database) }],
       imports: [
-        JobsModule.register({ db: database.db.withTables<TablesOf<SchedulerDb>>(), nats, logger, sites: config.sites, dispatchIntervalMs: config.dispatchIntervalMs }),
+        JobsModule.register({ db: database.db.withTables<TablesOf<SchedulerDb>>(), nats, logger, sites: config.sites, dispatchIntervalMs: config.dispatchIntervalMs, limits }),
         WorkflowsModule.register({
           db: database.db.withTables<TablesOf<WorkflowDb>>(),
           nats,
@@ -36,6 +42,7 @@ export const schedulerService: ServiceDefinition<typeof schedulerSettings> = {
           sites: config.sites,
           engineIntervalMs: config.engineIntervalMs,
           retry: retryPolicyOf(config),
+          limits,
         }),
         AuditModule.register({ db: database.db.withTables<TablesOf<AuditDb>>(), nats, logger }),
       ],

@@ -122,6 +122,33 @@ describe('who sees and touches which job [real: PGlite]', () => {
     expect((await submit('req-c', as.bob, undefined, 'shared-request-id')).jobId).toBe(his.jobId);
   });
 
+  it('refuses one more unfinished job than a person or a project may have (RESOURCE_EXHAUSTED, audited); a workflow\'s own jobs do not count', async () => {
+    const limits = { jobsPerPerson: 2, jobsPerProject: 3, workflowsPerPerson: 1, workflowsPerProject: 1 };
+    const limited = new JobService(store, requester, { sites: ['dev'], limits }, { dispatcher: noWake, outbox: noWake }, quietLogger);
+    const person = (subject: string) => ({ caller: { ...principals.bob, subject, name: subject, accounts: ['physics'], projects: ['physics'] }, peer: 'ipv4:127.0.0.1:1' });
+    const dave = person('dave');
+    const erin = person('erin');
+    const direct = (who: Called, name: string) => limited.submit({ ...fixtureSpec, name }, undefined, who);
+    await direct(dave, 'd1');
+    await direct(dave, 'd2');
+    const mine = await refusal(direct(dave, 'd3'));
+    expect(mine.code).toBe('RESOURCE_EXHAUSTED');
+    expect(mine.message).toBe('dave has 2 jobs not yet finished, the most one person may have (2, CAIRN_MAX_ACTIVE_JOBS_PER_PERSON): wait for some to finish, or cancel some');
+    // A workflow's job (spec.run) is let in: its run was.
+    const step = await limited.submit({ ...fixtureSpec, name: 'w.step', run: { id: '00000000-0000-4000-8000-0000000000aa', stepDir: 'step' } }, 'w-step-1', dave);
+    expect(step.account).toBe('physics');
+    await direct(erin, 'e1');
+    const project = await refusal(direct(erin, 'e2'));
+    expect(project.code).toBe('RESOURCE_EXHAUSTED');
+    expect(project.message).toContain('account physics has 3 jobs not yet finished, the most one project may have (3, CAIRN_MAX_ACTIVE_JOBS_PER_PROJECT)');
+    // A finished job frees its place.
+    const first = (await jobs.list({ ...dave, pageSize: 10, states: [], namePrefix: 'd1' })).jobs[0];
+    await store.transition(first?.jobId ?? '', { state: 'CANCELLED', at: new Date() });
+    expect((await direct(erin, 'e3')).owner.subject).toBe('erin');
+    const refusals = (await audit.list({ pageSize: 50, outcome: 'RESOURCE_EXHAUSTED' })).events.map((e) => e.subject).sort();
+    expect(refusals).toEqual(['dave', 'erin']);
+  });
+
   it('lists, page by page, exactly the jobs each may read', async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { canCancel, chooseAccount, listScope } from '@cairn/access';
+import { canCancel, checkRunLimits, chooseAccount, DEFAULT_RUN_LIMITS, listScope, type RunLimits } from '@cairn/access';
 import type { AuditEntry } from '@cairn/audit-log';
 import {
   type AttemptEvent,
@@ -31,6 +31,8 @@ import type { Wakeable } from '@cairn/service-kit';
 export interface JobServiceOptions {
   /** Sites the scheduler knows; a job for any other site is refused. */
   sites: readonly string[];
+  /** How many unfinished jobs a person and a project may have (default DEFAULT_RUN_LIMITS). */
+  limits?: RunLimits;
 }
 
 /** The scheduler's job logic: accept, query, cancel, and apply what agents report. */
@@ -75,6 +77,11 @@ export class JobService {
             'INVALID_ARGUMENT',
             `spec.site: unknown site "${spec.site}"; known sites: ${this.options.sites.join(', ')}`,
           );
+        }
+        // A workflow's own jobs count toward its run, which was let in already.
+        if (!spec.run) {
+          const active = await this.store.activeCounts(owner, account);
+          checkRunLimits('jobs', this.options.limits ?? DEFAULT_RUN_LIMITS, { name: owner.name, active: active.owner }, { account, active: active.account });
         }
         return this.resolveImage(spec.image);
       },

@@ -75,6 +75,7 @@ export class JobStore {
           owner_name: job.owner.name,
           owner_posix_user: job.owner.posixUser,
           account: job.account,
+          workflow_run: job.spec.run?.id ?? null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -91,6 +92,16 @@ export class JobStore {
   /** The job if it exists and is inside the scope (a job outside it is answered like a missing one). */
   byIdIn(jobId: string, scope: ListScope): Promise<JobRow | undefined> {
     return inScope(this.db.selectFrom('jobs').selectAll().where('job_id', '=', jobId), scope).executeTakeFirst();
+  }
+
+  /** How many jobs submitted directly (not a workflow's) are not yet finished: the owner's, and the account's. */
+  async activeCounts(owner: Pick<Owner, 'issuer' | 'subject'>, account: string): Promise<{ owner: number; account: number }> {
+    const active = this.db.selectFrom('jobs').where('state', 'in', ['ACCEPTED', 'PENDING', 'RUNNING']).where('workflow_run', 'is', null);
+    const [mine, shared] = await Promise.all([
+      active.where('owner_issuer', '=', owner.issuer).where('owner_subject', '=', owner.subject).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+      active.where('account', '=', account).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { owner: Number(mine.n), account: Number(shared.n) };
   }
 
   /** Appends an audit record on its own (a refusal, which changes nothing else). */

@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import type { RunLimits } from '@cairn/access';
 import { subjects } from '@cairn/contracts';
 import { JetStreamRepository, type NatsConnection, NatsRequester, OutboxRelay } from '@cairn/adapters/nats';
 import type { Kysely } from '@cairn/adapters/postgres';
@@ -17,6 +18,8 @@ export interface JobsModuleOptions {
   logger: Logger;
   sites: readonly string[];
   dispatchIntervalMs: number;
+  /** How much unfinished work a person and a project may have (default DEFAULT_RUN_LIMITS). */
+  limits?: RunLimits;
 }
 
 /** The scheduler's job capability, wired. */
@@ -43,7 +46,7 @@ export class JobsModule {
     const jobs = new JobService(
       store,
       requester,
-      { sites: options.sites },
+      { sites: options.sites, ...(options.limits ? { limits: options.limits } : {}) },
       { dispatcher: dispatchLoop, outbox: outboxLoop },
       logger.child({ context: 'JobService' }),
     );

@@ -38,6 +38,8 @@ export interface JobsTable {
   owner_posix_user: string;
   /** The Slurm account it is charged to ('' for legacy jobs). */
   account: string;
+  /** The workflow run it belongs to (null: submitted directly); only direct jobs count toward the run limits. */
+  workflow_run: string | null;
 }
 
 /** Every state change of every job; doubles as the outbox of CAIRN_JOB_EVENTS. */

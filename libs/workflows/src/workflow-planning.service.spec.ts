@@ -46,7 +46,7 @@ describe('WorkflowPlanningService: one validator for dry runs and submissions', 
   const planning = new WorkflowPlanningService(requester(), ['dev']);
   // A submission that gets past planning would touch the store: none of these may (only the refusal's audit record is written).
   const audited: string[] = [];
-  const store = strictMock<WorkflowStore>({ audit: async (entry) => void audited.push(entry.outcome) }, 'store');
+  const store = strictMock<WorkflowStore>({ audit: async (entry) => void audited.push(entry.outcome), runningCounts: async () => ({ owner: 0, account: 0 }) }, 'store');
   const runs = new WorkflowRunService(store, planning, { engine: { wake: () => undefined }, outbox: { wake: () => undefined } }, strictMock<Logger>({}, 'logger'));
 
   it.each([

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { canCancel, chooseAccount, listScope } from '@cairn/access';
+import { canCancel, checkRunLimits, chooseAccount, DEFAULT_RUN_LIMITS, listScope, type RunLimits } from '@cairn/access';
 import type { AuditEntry } from '@cairn/audit-log';
 import {
   CairnError,
@@ -31,6 +31,8 @@ export class WorkflowRunService {
     private readonly planning: WorkflowPlanningService,
     private readonly wake: { engine: Wakeable; outbox: Wakeable },
     private readonly logger: Logger,
+    /** How many running workflow runs a person and a project may have. */
+    private readonly limits: RunLimits = DEFAULT_RUN_LIMITS,
   ) {}
 
   /**
@@ -48,7 +50,11 @@ export class WorkflowRunService {
       const { row: run, found } = await insertOnce({
         requestId: command.requestId,
         find: (id) => this.store.runByRequestId(id, owner),
-        prepare: () => this.planning.parseAndPlan(command),
+        prepare: async () => {
+          const running = await this.store.runningCounts(owner, account);
+          checkRunLimits('workflows', this.limits, { name: owner.name, active: running.owner }, { account, active: running.account });
+          return this.planning.parseAndPlan(command);
+        },
         insert: ({ workflow, plan }) =>
           this.store.insertRun({
             runId: randomUUID(),

@@ -141,6 +141,16 @@ export class WorkflowStore {
       .executeTakeFirst();
   }
 
+  /** How many runs are still running: the owner's, and the account's. */
+  async runningCounts(owner: Pick<Owner, 'issuer' | 'subject'>, account: string): Promise<{ owner: number; account: number }> {
+    const running = this.db.selectFrom('workflow_runs').where('state', '=', 'RUNNING');
+    const [mine, shared] = await Promise.all([
+      running.where('owner_issuer', '=', owner.issuer).where('owner_subject', '=', owner.subject).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+      running.where('account', '=', account).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { owner: Number(mine.n), account: Number(shared.n) };
+  }
+
   /** Appends an audit record on its own (a refusal, which changes nothing else). */
   async audit(entry: AuditEntry): Promise<void> {
     await this.db.insertInto('audit_events').values(auditRow(entry)).execute();

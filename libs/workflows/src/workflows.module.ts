@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { DEFAULT_RUN_LIMITS, type RunLimits } from '@cairn/access';
 import { subjects } from '@cairn/contracts';
 import { JetStreamRepository, JobsClient, type NatsConnection, NatsRequester, OutboxRelay } from '@cairn/adapters/nats';
 import type { Kysely } from '@cairn/adapters/postgres';
@@ -23,6 +24,8 @@ export interface WorkflowsModuleOptions {
   engineIntervalMs: number;
   /** How the engine retries a site that does not answer, and for how long. */
   retry?: TransientRetryPolicy;
+  /** How much unfinished work a person and a project may have (default DEFAULT_RUN_LIMITS). */
+  limits?: RunLimits;
 }
 
 /** The scheduler's workflow capability: planning and running workflows. */
@@ -57,7 +60,7 @@ export class WorkflowsModule {
       },
       logger.child({ context: 'WorkflowEngine' }),
     );
-    const runs = new WorkflowRunService(store, planning, { engine: engineLoop, outbox: publisherLoop }, logger.child({ context: 'WorkflowRunService' }));
+    const runs = new WorkflowRunService(store, planning, { engine: engineLoop, outbox: publisherLoop }, logger.child({ context: 'WorkflowRunService' }), options.limits ?? DEFAULT_RUN_LIMITS);
     return {
       module: WorkflowsModule,
       controllers: [WorkflowsNatsController],

@@ -3,6 +3,7 @@ import { m0002Workflows } from './0002-workflows';
 import { m0003ItemSeconds } from './0003-item-seconds';
 import { m0005TransientRetries } from './0005-transient-retries';
 import { m0006OwnerAccount } from './0006-owner-account';
+import { m0007RunningCounts } from './0007-running-counts';
 
 /**
  * The workflow engine's migrations (tables in the scheduler's schema), recorded in its own
@@ -17,5 +18,6 @@ export const workflowMigrations: MigrationSet = {
     '0003-item-seconds': m0003ItemSeconds,
     '0005-transient-retries': m0005TransientRetries,
     '0006-owner-account': m0006OwnerAccount,
+    '0007-running-counts': m0007RunningCounts,
   },
 };
