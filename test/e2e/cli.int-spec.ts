@@ -15,13 +15,14 @@ interface CliResult {
 
 describe('cairn CLI [real: gateway, scheduler, images, agent, nats-server, PostgreSQL, registry, slurmctld, slurmd, ch-run]', () => {
   let stack: CairnStack;
+  let caFile = '';
 
   const cairn = async (...args: string[]): Promise<CliResult> => {
     try {
       const { stdout, stderr } = await run(
         process.execPath,
         ['-r', join(WORKSPACE, 'tools', 'register.js'), join(WORKSPACE, 'apps', 'cli', 'src', 'main.ts'), ...args],
-        { cwd: WORKSPACE, env: { PATH: process.env['PATH'] ?? '', CAIRN_GATEWAY: stack.grpcAddress, CAIRN_TOKEN: stack.tokens.alice, NO_COLOR: '1' }, timeout: 120_000 },
+        { cwd: WORKSPACE, env: { PATH: process.env['PATH'] ?? '', CAIRN_GATEWAY: stack.grpcAddress, CAIRN_GRPC_CA: caFile, CAIRN_TOKEN: stack.tokens.alice, NO_COLOR: '1' }, timeout: 120_000 },
       );
       return { code: 0, stdout, stderr };
     } catch (error) {
@@ -32,6 +33,9 @@ describe('cairn CLI [real: gateway, scheduler, images, agent, nats-server, Postg
 
   beforeAll(async () => {
     stack = await startCairnStack();
+    // The gateway speaks TLS: the CLI trusts the stack's CA (CAIRN_GRPC_CA names a file).
+    caFile = join(stack.dir, 'cli-ca.pem');
+    writeFileSync(caFile, stack.ca);
   });
 
   afterAll(async () => {
