@@ -35,18 +35,47 @@ describe('OidcClient [real: HTTP to an RFC 8628 protocol double on 127.0.0.1]', 
     expect(polls.every((p) => p.params['device_code'] === 'device-code-1' && p.params['client_id'] === 'cairn-cli')).toBe(true);
   });
 
-  it('waits 5 seconds more after slow_down (RFC 8628 section 3.5) before polling again', async () => {
-    idp.tokenAnswers = [{ error: 'slow_down' }, { accessToken: 'at-1', expiresIn: 300 }];
+  /**
+   * Runs `work` on a fake clock (setTimeout and Date; the HTTP exchanges stay real), moving
+   * it on in 10 ms steps until `work` settles: the waits between polls take no real time and
+   * the double's request times are exact.
+   */
+  async function onFakeClock<T>(work: () => Promise<T>): Promise<T> {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance'], now: 0 });
+    try {
+      let settled = false;
+      const running = work().finally(() => (settled = true));
+      while (!settled) {
+        await jest.advanceTimersByTimeAsync(10);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return await running;
+    } finally {
+      jest.useRealTimers();
+    }
+  }
+
+  const gaps = (requests: { at: number }[]) => requests.slice(1).map((r, i) => r.at - (requests[i]?.at ?? 0));
+
+  it('waits the interval before each poll, 5 seconds more after each slow_down (RFC 8628 section 3.5)', async () => {
+    idp.device = { interval: 1, expiresIn: 600, userCode: 'WDJB-MJHT' };
+    idp.tokenAnswers = [{ error: 'authorization_pending' }, { error: 'slow_down' }, { error: 'authorization_pending' }, { error: 'slow_down' }, { accessToken: 'at-1', expiresIn: 300 }];
     const oidc = await client();
     const authorization = await oidc.startDeviceAuthorization();
-    const start = Date.now();
-    await expect(oidc.pollDeviceAuthorization(authorization)).resolves.toEqual({ accessToken: 'at-1', expiresAt: 1_300_000 });
-    const [first, second] = idp.grants(DEVICE_GRANT);
-    // The interval was 0.05 s; after slow_down it is 5.05 s: a lower bound the client
-    // guarantees by waiting (no upper bound is asserted).
-    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(5000);
-    expect(Date.now() - start).toBeGreaterThanOrEqual(5000);
-  }, 30_000);
+    await expect(onFakeClock(() => oidc.pollDeviceAuthorization(authorization))).resolves.toMatchObject({ accessToken: 'at-1' });
+    // interval 1 s; after the first slow_down 6 s; after the second 11 s (on a 10 ms clock step).
+    const seen = gaps(idp.grants(DEVICE_GRANT)).map((gap) => Math.round(gap / 100) / 10);
+    expect(seen).toEqual([1, 6, 6, 11]);
+  });
+
+  it('polls every 5 seconds when the provider names no interval', async () => {
+    idp.device = { expiresIn: 600, userCode: 'AAAA-BBBB' };
+    idp.tokenAnswers = [{ error: 'authorization_pending' }, { error: 'authorization_pending' }, { accessToken: 'at', expiresIn: 60 }];
+    const oidc = await client();
+    const authorization = await oidc.startDeviceAuthorization();
+    await onFakeClock(() => oidc.pollDeviceAuthorization(authorization));
+    expect(gaps(idp.grants(DEVICE_GRANT)).map((gap) => Math.round(gap / 100) / 10)).toEqual([5, 5]);
+  });
 
   it('says clearly when the code expired (expired_token) or the person denied it (access_denied)', async () => {
     idp.tokenAnswers = [{ error: 'authorization_pending' }, { error: 'expired_token' }];
@@ -78,15 +107,6 @@ describe('OidcClient [real: HTTP to an RFC 8628 protocol double on 127.0.0.1]', 
     setTimeout(() => abort.abort(), 200);
     await expect(polling).rejects.toEqual(new IdpError('refused', 'login interrupted'));
   });
-
-  it('polls every 5 seconds when the provider names no interval', async () => {
-    idp.device = { expiresIn: 600, userCode: 'AAAA-BBBB' };
-    idp.tokenAnswers = [{ accessToken: 'at', expiresIn: 60 }];
-    const oidc = await client();
-    const start = Date.now();
-    await oidc.pollDeviceAuthorization(await oidc.startDeviceAuthorization());
-    expect(Date.now() - start).toBeGreaterThanOrEqual(5000);
-  }, 30_000);
 
   it('refreshes (keeping the expiry of the new token), and names an ended session', async () => {
     idp.tokenAnswers = [{ accessToken: 'at-2', refreshToken: 'rt-2', expiresIn: 120 }, { error: 'invalid_grant', description: 'grant request is invalid' }];
