@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { MAX_TOKEN_BYTES } from '@cairn/client';
 import { NotLoggedInError } from './cli.errors';
 import { IdpProtocolDouble } from './idp-protocol-double';
 import { OidcClient } from './oidc-client';
@@ -114,6 +115,14 @@ describe('Session [real: token cache on disk, HTTP to an OAuth protocol double]'
     await expect(session({ tokenFile: groupReadable }).token()).rejects.toThrow(NotLoggedInError);
     await expect(session({ tokenFile: join(base, 'missing') }).token()).rejects.toThrow('cannot read the token file (CAIRN_TOKEN_FILE)');
     await expect(session({ token: 'two words' }).token()).rejects.toThrow('CAIRN_TOKEN: the bearer token has characters a bearer token cannot have');
+    // At the limits: a 64 KiB file holding a 16 KiB token (and whitespace) is read; a byte more of either is refused.
+    const longest = 'a'.repeat(MAX_TOKEN_BYTES);
+    const atLimit = file('at-limit', `${longest}${'\n'.repeat(64 * 1024 - MAX_TOKEN_BYTES)}`);
+    await expect(session({ tokenFile: atLimit }).token()).resolves.toBe(longest);
+    const overFile = file('over-file', `${longest}${'\n'.repeat(64 * 1024 - MAX_TOKEN_BYTES + 1)}`);
+    await expect(session({ tokenFile: overFile }).token()).rejects.toThrow(`refusing the token file (CAIRN_TOKEN_FILE) ${overFile}: larger than 65536 bytes`);
+    const overToken = file('over-token', `${longest}a\n`);
+    await expect(session({ tokenFile: overToken }).token()).rejects.toThrow(`the bearer token is longer than ${MAX_TOKEN_BYTES} bytes`);
   });
 
   it('gets a service account token with client credentials and keeps it until it nearly expires', async () => {
