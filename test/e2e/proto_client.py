@@ -18,7 +18,7 @@ address, proto_dir, ca_file = sys.argv[1], sys.argv[2], sys.argv[3]
 out = tempfile.mkdtemp()
 include = pkg_resources.resource_filename("grpc_tools", "_proto")
 rc = protoc.main(["protoc", f"-I{proto_dir}", f"-I{include}", f"--python_out={out}",
-                  f"--grpc_python_out={out}", "cairn/v1/job_service.proto"])
+                  f"--grpc_python_out={out}", "cairn/v1/owner.proto", "cairn/v1/job_service.proto"])
 if rc != 0:
     sys.exit(f"protoc failed: {rc}")
 sys.path.insert(0, out)

@@ -85,6 +85,8 @@ export function aWorkflow(extra: Partial<pb.Workflow> = {}): pb.Workflow {
     plan: undefined,
     omittedSteps: 0,
     omittedIterations: 0,
+    owner: undefined,
+    account: '',
     ...extra,
   };
 }

@@ -20,8 +20,10 @@ export class JobsClient {
     return callUnary(this.client, method, request, deadlineMs, await callMetadata(this.options.token));
   }
 
-  submitJob(request: pb.SubmitJobRequest): Promise<pb.SubmitJobResponse> {
-    return this.call(this.client.submitJob as UnaryMethod<pb.SubmitJobRequest, pb.SubmitJobResponse>, request, 60_000);
+  /** `account`: the Slurm account to charge (one of yours); empty or absent for your default. */
+  submitJob(request: Omit<pb.SubmitJobRequest, 'account'> & { account?: string }): Promise<pb.SubmitJobResponse> {
+    const full: pb.SubmitJobRequest = { account: '', ...request };
+    return this.call(this.client.submitJob as UnaryMethod<pb.SubmitJobRequest, pb.SubmitJobResponse>, full, 60_000);
   }
   getJob(jobId: string): Promise<pb.Job> {
     return this.call(this.client.getJob as UnaryMethod<pb.GetJobRequest, pb.GetJobResponse>, { jobId }, 30_000).then((r) =>

@@ -19,6 +19,8 @@ const workflow = (state = pb.WorkflowState.WORKFLOW_STATE_RUNNING): pb.Workflow 
   plan: undefined,
   omittedSteps: 0,
   omittedIterations: 0,
+  owner: undefined,
+  account: '',
 });
 const event = (sequence: number, kind: string, state = pb.WorkflowState.WORKFLOW_STATE_RUNNING): pb.WatchWorkflowResponse => ({
   sequence,
@@ -82,7 +84,7 @@ describe('WorkflowsClient [real: grpc-js server in this process]', () => {
       callback(null, { plan: undefined, workflow: workflow() });
     };
     const response = await client.submitWorkflow({ source: 'version: 1', requestId: 'key-1' });
-    expect(received).toEqual([{ source: 'version: 1', fileName: '', dryRun: false, site: '', requestId: 'key-1' }]);
+    expect(received).toEqual([{ source: 'version: 1', fileName: '', dryRun: false, site: '', requestId: 'key-1', account: '' }]);
     expect(response.workflow).toEqual(workflow());
   });
 

@@ -22,7 +22,7 @@ export class WorkflowsClient {
 
   /** Plans (dryRun) or starts a run; with a requestId, a repeated submission returns the first run. */
   submitWorkflow(request: Partial<pb.SubmitWorkflowRequest> & { source: string }): Promise<pb.SubmitWorkflowResponse> {
-    const full: pb.SubmitWorkflowRequest = { fileName: '', dryRun: false, site: '', requestId: '', ...request };
+    const full: pb.SubmitWorkflowRequest = { fileName: '', dryRun: false, site: '', requestId: '', account: '', ...request };
     return this.call(this.client.submitWorkflow as UnaryMethod<pb.SubmitWorkflowRequest, pb.SubmitWorkflowResponse>, full, 60_000);
   }
   getWorkflow(runId: string): Promise<pb.Workflow> {

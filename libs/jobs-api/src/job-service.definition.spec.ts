@@ -5,6 +5,7 @@ import { decodeSubmitJobRequest } from './job-service.definition';
 const request = (env: Record<string, string>): pb.SubmitJobRequest => ({
   spec: { name: 'j', image: 'lab/busybox:1.36', command: ['/bin/env'], env, site: '', resources: undefined, array: undefined },
   requestId: 'r-1',
+  account: '',
 });
 
 describe('decodeSubmitJobRequest', () => {
@@ -32,6 +33,6 @@ describe('decodeSubmitJobRequest', () => {
   });
 
   it('leaves a request without a spec without one', () => {
-    expect(decodeSubmitJobRequest(pb.SubmitJobRequest.encode({ spec: undefined, requestId: 'x' }).finish())).toEqual({ spec: undefined, requestId: 'x' });
+    expect(decodeSubmitJobRequest(pb.SubmitJobRequest.encode({ spec: undefined, requestId: 'x', account: '' }).finish())).toEqual({ spec: undefined, requestId: 'x', account: '' });
   });
 });

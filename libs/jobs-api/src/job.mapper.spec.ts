@@ -1,7 +1,7 @@
 import { CairnError, pb } from '@cairn/contracts';
 import { toListQuery, toOutputQuery, toPbJob, toSubmitCommand } from './job.mapper';
 
-const request = (spec: Partial<pb.JobSpec>): pb.SubmitJobRequest => ({
+const request = (spec: Partial<pb.JobSpec>): Omit<pb.SubmitJobRequest, 'account'> => ({
   spec: { name: 'j', image: 'lab/busybox:1.36', command: ['/bin/true'], env: {}, site: '', resources: undefined, array: undefined, ...spec },
   requestId: '',
 });

@@ -41,7 +41,7 @@ export function fromPbState(state: number, field: string): JobState {
 }
 
 /** A SubmitJobRequest as a complete, validated JobSpec (defaults filled in) and its request id. */
-export function toSubmitCommand(request: pb.SubmitJobRequest, defaultSite: string): { spec: JobSpec; requestId?: string } {
+export function toSubmitCommand(request: Omit<pb.SubmitJobRequest, 'account'> & { account?: string }, defaultSite: string): { spec: JobSpec; requestId?: string } {
   const spec = request.spec;
   if (!spec) throw new CairnError('INVALID_ARGUMENT', 'spec: is required');
   const resources = spec.resources;

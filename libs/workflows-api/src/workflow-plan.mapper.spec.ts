@@ -1,7 +1,7 @@
 import { CairnError, pb, type WorkflowPlan } from '@cairn/contracts';
 import { toPbPlan, toPlanCommand } from './workflow-plan.mapper';
 
-const request = (patch: Partial<pb.SubmitWorkflowRequest>): pb.SubmitWorkflowRequest => ({ source: 'version: 1', fileName: '', dryRun: true, site: '', requestId: '', ...patch });
+const request = (patch: Partial<pb.SubmitWorkflowRequest>): pb.SubmitWorkflowRequest => ({ source: 'version: 1', fileName: '', dryRun: true, site: '', requestId: '', account: '', ...patch });
 
 describe('toPlanCommand', () => {
   it('names the file "workflow" when the request does not, and passes the sites on', () => {

@@ -7,7 +7,7 @@ const KIND: Record<StepPlan['kind'], pb.StepKind> = {
 };
 
 /** A SubmitWorkflowRequest as the scheduler's plan command (size and name checked here first). */
-export function toPlanCommand(request: pb.SubmitWorkflowRequest, defaultSite: string): Omit<PlanWorkflowCommand, 'caller' | 'peer' | 'rpc'> {
+export function toPlanCommand(request: Omit<pb.SubmitWorkflowRequest, 'account'>, defaultSite: string): Omit<PlanWorkflowCommand, 'caller' | 'peer' | 'rpc'> {
   const bytes = Buffer.byteLength(request.source);
   if (bytes > MAX_WORKFLOW_SOURCE_BYTES) throw new CairnError('INVALID_ARGUMENT', `source: is ${bytes} bytes; at most ${MAX_WORKFLOW_SOURCE_BYTES} (256 KiB)`);
   if (request.source.trim() === '') throw new CairnError('INVALID_ARGUMENT', 'source: is empty');

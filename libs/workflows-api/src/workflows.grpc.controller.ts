@@ -28,7 +28,7 @@ export class WorkflowsGrpcController {
         // A dry run checks every field a submission does (request_id and account too): one validator.
         const command = { ...toPlanCommand(request, this.defaultSite), caller, peer };
         const requestId = toRequestId(request.requestId);
-        const account = toAccount(request.account ?? '');
+        const account = toAccount(request.account);
         if (request.dryRun) return { plan: toPbPlan(await this.scheduler.plan(command)), workflow: undefined };
         const reply = await this.scheduler.submit(command, requestId, account);
         return { plan: toPbPlan(reply.plan), workflow: toPbWorkflow(reply.workflow) };

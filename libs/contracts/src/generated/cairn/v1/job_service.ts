@@ -175,11 +175,11 @@ export interface Job {
    * Who submitted it (for a workflow's job: the run's owner); its Slurm job runs as
    * their POSIX user.
    */
-  owner?:
+  owner:
     | Owner
     | undefined;
   /** The Slurm account it is charged to; empty for jobs recorded before accounts. */
-  account?: string | undefined;
+  account: string;
 }
 
 /** SubmitJobRequest asks Cairn to run one job. */
@@ -198,7 +198,7 @@ export interface SubmitJobRequest {
    * The Slurm account to charge: one of yours (`cairn whoami`); empty for your default
    * (the first). Another account is refused with PERMISSION_DENIED.
    */
-  account?: string | undefined;
+  account: string;
 }
 
 /** SubmitJobResponse carries the accepted job. */
@@ -702,7 +702,7 @@ function createBaseJob(): Job {
     updateTime: undefined,
     attemptId: "",
     owner: undefined,
-    account: undefined,
+    account: "",
   };
 }
 
@@ -741,7 +741,7 @@ export const Job: MessageFns<Job> = {
     if (message.owner !== undefined) {
       Owner.encode(message.owner, writer.uint32(90).fork()).join();
     }
-    if (message.account !== undefined) {
+    if (message.account !== "") {
       writer.uint32(98).string(message.account);
     }
     return writer;
@@ -884,13 +884,13 @@ export const Job: MessageFns<Job> = {
     message.updateTime = object.updateTime ?? undefined;
     message.attemptId = object.attemptId ?? "";
     message.owner = (object.owner !== undefined && object.owner !== null) ? Owner.fromPartial(object.owner) : undefined;
-    message.account = object.account ?? undefined;
+    message.account = object.account ?? "";
     return message;
   },
 };
 
 function createBaseSubmitJobRequest(): SubmitJobRequest {
-  return { spec: undefined, requestId: "", account: undefined };
+  return { spec: undefined, requestId: "", account: "" };
 }
 
 export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
@@ -901,7 +901,7 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     if (message.requestId !== "") {
       writer.uint32(18).string(message.requestId);
     }
-    if (message.account !== undefined) {
+    if (message.account !== "") {
       writer.uint32(26).string(message.account);
     }
     return writer;
@@ -963,7 +963,7 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
     const message = createBaseSubmitJobRequest();
     message.spec = (object.spec !== undefined && object.spec !== null) ? JobSpec.fromPartial(object.spec) : undefined;
     message.requestId = object.requestId ?? "";
-    message.account = object.account ?? undefined;
+    message.account = object.account ?? "";
     return message;
   },
 };

@@ -101,7 +101,7 @@ export interface SubmitWorkflowRequest {
    * The Slurm account to charge the run's jobs to: one of yours; empty for your
    * default (the first). Another account is refused with PERMISSION_DENIED.
    */
-  account?: string | undefined;
+  account: string;
 }
 
 /** SubmitWorkflowResponse carries the plan and, unless dry_run, the run. */
@@ -239,14 +239,14 @@ export interface Workflow {
   /** How many of the oldest loop iterations are left out of `iterations`, likewise. */
   omittedIterations: number;
   /** Who submitted the run; its jobs run as their POSIX user. */
-  owner?:
+  owner:
     | Owner
     | undefined;
   /**
    * The Slurm account the run's jobs are charged to; empty for runs recorded before
    * accounts.
    */
-  account?: string | undefined;
+  account: string;
 }
 
 /** GetWorkflowRequest names a run. */
@@ -419,7 +419,7 @@ export interface LoopPlan {
 }
 
 function createBaseSubmitWorkflowRequest(): SubmitWorkflowRequest {
-  return { source: "", fileName: "", dryRun: false, site: "", requestId: "", account: undefined };
+  return { source: "", fileName: "", dryRun: false, site: "", requestId: "", account: "" };
 }
 
 export const SubmitWorkflowRequest: MessageFns<SubmitWorkflowRequest> = {
@@ -439,7 +439,7 @@ export const SubmitWorkflowRequest: MessageFns<SubmitWorkflowRequest> = {
     if (message.requestId !== "") {
       writer.uint32(42).string(message.requestId);
     }
-    if (message.account !== undefined) {
+    if (message.account !== "") {
       writer.uint32(50).string(message.account);
     }
     return writer;
@@ -528,7 +528,7 @@ export const SubmitWorkflowRequest: MessageFns<SubmitWorkflowRequest> = {
     message.dryRun = object.dryRun ?? false;
     message.site = object.site ?? "";
     message.requestId = object.requestId ?? "";
-    message.account = object.account ?? undefined;
+    message.account = object.account ?? "";
     return message;
   },
 };
@@ -1181,7 +1181,7 @@ function createBaseWorkflow(): Workflow {
     omittedSteps: 0,
     omittedIterations: 0,
     owner: undefined,
-    account: undefined,
+    account: "",
   };
 }
 
@@ -1232,7 +1232,7 @@ export const Workflow: MessageFns<Workflow> = {
     if (message.owner !== undefined) {
       Owner.encode(message.owner, writer.uint32(122).fork()).join();
     }
-    if (message.account !== undefined) {
+    if (message.account !== "") {
       writer.uint32(130).string(message.account);
     }
     return writer;
@@ -1413,7 +1413,7 @@ export const Workflow: MessageFns<Workflow> = {
     message.omittedSteps = object.omittedSteps ?? 0;
     message.omittedIterations = object.omittedIterations ?? 0;
     message.owner = (object.owner !== undefined && object.owner !== null) ? Owner.fromPartial(object.owner) : undefined;
-    message.account = object.account ?? undefined;
+    message.account = object.account ?? "";
     return message;
   },
 };
