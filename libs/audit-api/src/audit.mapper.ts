@@ -5,9 +5,9 @@ import { pageRequest } from '@cairn/grpc-server';
 export function toListAuditQuery(request: pb.ListAuditEventsRequest): Omit<ListAuditQuery, 'caller' | 'peer' | 'rpc'> {
   if (request.pageSize < 0) throw new CairnError('INVALID_ARGUMENT', 'page_size: must not be negative');
   const { pageSize, pageToken } = pageRequest({ pageSize: request.pageSize, pageToken: request.pageToken, namePrefix: '' });
-  const since = request.since?.toISOString();
-  const until = request.until?.toISOString();
-  if (since && until && since >= until) throw new CairnError('INVALID_ARGUMENT', 'since: must be before until');
+  const since = isoTime(request.since, 'since');
+  const until = isoTime(request.until, 'until');
+  if (since && until && new Date(since).getTime() >= new Date(until).getTime()) throw new CairnError('INVALID_ARGUMENT', 'since: must be before until');
   return {
     pageSize,
     ...(pageToken ? { pageToken } : {}),
@@ -16,6 +16,14 @@ export function toListAuditQuery(request: pb.ListAuditEventsRequest): Omit<ListA
     ...(since ? { since } : {}),
     ...(until ? { until } : {}),
   };
+}
+
+/** A filter time as ISO 8601, between the years 1970 and 9999 (what the log can hold). */
+function isoTime(at: Date | undefined, field: string): string | undefined {
+  if (at === undefined) return undefined;
+  const year = at.getUTCFullYear();
+  if (Number.isNaN(at.getTime()) || year < 1970 || year > 9999) throw new CairnError('INVALID_ARGUMENT', `${field}: must be a time between the years 1970 and 9999`);
+  return at.toISOString();
 }
 
 export function toPbAuditEvent(record: AuditRecord): pb.AuditEvent {
