@@ -65,6 +65,15 @@ describe('cairn login, whoami, logout and a Python client [real: dev IdP, gatewa
     // Every other command sends the same login.
     expect(await runCli(['job', 'list'], env)).toMatchObject({ code: 0, stderr: '' });
 
+    // The tokens the CLI holds never reach a log: the gateway's, the other services', the IdP's.
+    const held = JSON.parse(readFileSync(cache, 'utf8')) as { accessToken: string; refreshToken?: string };
+    const logs = [...['gateway', 'scheduler', 'images', 'agent'].map((app) => join(stack.dir, `${app}.log`)), stack.idp.logFile];
+    for (const log of logs) {
+      const text = readFileSync(log, 'utf8');
+      expect(text.includes(held.accessToken)).toBe(false);
+      expect(held.refreshToken !== undefined && text.includes(held.refreshToken)).toBe(false);
+    }
+
     expect((await runCli(['logout'], env)).code).toBe(0);
     expect(existsSync(cache)).toBe(false);
     expect(await runCli(['whoami'], env)).toEqual({ code: 4, stdout: '', stderr: `cairn: not logged in to ${stack.idp.issuer}: run \`cairn login\`\n` });
