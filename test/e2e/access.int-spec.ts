@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pb } from '@cairn/contracts';
 import { AuditClient, GatewayError, JobsClient, WorkflowsClient } from '@cairn/client';
 import { type CairnStack, startCairnStack, waitFor } from '@cairn/testing';
+import { runCli } from './cli-login-helpers';
 import { spec } from './job-helpers';
 
 type Person = 'alice' | 'bob' | 'carol';
@@ -165,6 +169,29 @@ describe('who sees and touches what, end to end [real: gateway, scheduler, agent
     expect(refused.codeName).toBe('PERMISSION_DENIED');
     expect(refused.message).toContain('the audit log is for admins only');
   });
+
+  it('shows the log with `cairn audit` to carol, and refuses bob (exit 1, PERMISSION_DENIED)', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'cairn-audit-cli-'));
+    const caFile = join(home, 'ca.pem');
+    writeFileSync(caFile, stack.ca, { mode: 0o644 });
+    const tokenFile = (who: Person) => {
+      const file = join(home, `${who}.token`);
+      writeFileSync(file, stack.tokens[who], { mode: 0o600 });
+      return file;
+    };
+    const env = { XDG_CONFIG_HOME: home, CAIRN_ISSUER: stack.idp.issuer, CAIRN_GATEWAY: stack.grpcAddress, CAIRN_GRPC_CA: caFile };
+    const carol = await runCli(['--token-file', tokenFile('carol'), 'audit', '--outcome', 'permission_denied', '--since', since.toISOString(), '--json', '--limit', '500'], env);
+    expect(carol.stderr).toBe('');
+    expect(carol.code).toBe(0);
+    const events = carol.stdout.trim().split('\n').map((line) => JSON.parse(line) as { posixUser: string; rpc: string; outcome: string });
+    expect(events.some((e) => e.posixUser === 'bob' && e.rpc === '/cairn.v1.JobService/CancelJob')).toBe(true);
+    expect(events.every((e) => e.outcome === 'PERMISSION_DENIED')).toBe(true);
+    const table = await runCli(['--token-file', tokenFile('carol'), 'audit', '--limit', '3'], env);
+    expect(table.stdout.split('\n')[0]).toMatch(/^TIME +OUTCOME +WHO +CALL +IDS +FROM +REASON/);
+    const bob = await runCli(['--token-file', tokenFile('bob'), 'audit'], env);
+    expect(bob.code).toBe(1);
+    expect(bob.stderr).toContain('PERMISSION_DENIED: the audit log is for admins only');
+  }, 60_000);
 
   it('leaves an audit record of every case above, and of a call with no token, readable by carol', async () => {
     const anonymous = new JobsClient(stack.grpcAddress, { ca: stack.ca });
