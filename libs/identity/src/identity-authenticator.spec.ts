@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { credentials, Metadata, Server, ServerCredentials, type ServiceError, status } from '@grpc/grpc-js';
 import { pb } from '@cairn/contracts';
 import { type AuditEvent, AuditSink, WatchLimiter } from '@cairn/grpc-server';
@@ -100,6 +103,26 @@ describe('IdentityAuthenticator and WhoAmI [real: jose, a local OpenID issuer ov
     const oddEmail = await idp.sign({ claims: { sub: 'dan-sub', preferred_username: 'Dan\u0007', email: 'dan@example.edu' } });
     expect((await whoAmI(oddEmail)).error).toMatchObject({ code: status.PERMISSION_DENIED, details: expect.stringMatching(/^dan@example\.edu \(subject dan-sub/) });
     expect((await whoAmI(await idp.sign({ claims: { sub: 'bad\nsub', preferred_username: 'carol' } }))).error).toMatchObject({ code: status.UNAUTHENTICATED, details: expect.stringMatching(/subject/) });
+  });
+
+  it('a token verified and mapped a moment ago is answered from memory: the mapping command runs once for it, the rate limit still counts every call', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-authn-'));
+    const runs = join(dir, 'runs');
+    const script = join(dir, 'map.js');
+    writeFileSync(script, `require('node:fs').appendFileSync(${JSON.stringify(runs)}, 'x'); process.stdout.write(process.argv[2] + '\\nops\\n');`);
+    const config = identityConfigSchema.parse({
+      issuers: [{ issuer: idp.issuer, audience: 'cairn' }],
+      mapping: [{ rule: 'command', command: process.execPath, args: [script, '{preferred_username}'] }],
+      rateLimit: { perSecond: 1, burst: 3 },
+    });
+    const commanded = new IdentityAuthenticator(config, mappingFileSchema.parse({}), { now: () => now });
+    const token = await idp.sign({ claims: { sub: 'erin-sub', preferred_username: 'erin' } });
+    for (let i = 0; i < 3; i += 1) expect(await commanded.authenticate(token)).toMatchObject({ ok: true, principal: { posixUser: 'erin', accounts: ['ops'] } });
+    expect(readFileSync(runs, 'utf8')).toBe('x');
+    expect(await commanded.authenticate(token)).toMatchObject({ ok: false, subject: 'erin-sub', posixUser: 'erin', error: { code: 'RESOURCE_EXHAUSTED' } });
+    // Another token of the same person: the same bucket, refused before it is mapped.
+    expect(await commanded.authenticate(await idp.sign({ claims: { sub: 'erin-sub', preferred_username: 'erin', jti: 'other' } }))).toMatchObject({ ok: false, error: { code: 'RESOURCE_EXHAUSTED' } });
+    expect(readFileSync(runs, 'utf8')).toBe('x');
   });
 
   it('rate limit per person: RESOURCE_EXHAUSTED with a clear message once the burst is spent; others unaffected', async () => {
