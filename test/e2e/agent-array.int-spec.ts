@@ -2,20 +2,25 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectNats, JetStreamRepository, type NatsConnection, NatsRequester } from '@cairn/adapters/nats';
-import { attemptEventSchema, attemptItemsReply, type AttemptEvent, resolvedImageSchema, submitAttemptReply, subjects } from '@cairn/contracts';
-import { type CairnStack, startCairnStack } from '@cairn/testing';
+import { attemptEventSchema, attemptItemsReply, type AttemptEvent, resolvedImageSchema, streams, submitAttemptReply, subjects } from '@cairn/contracts';
+import { type CairnStack, natsStreamReader, startCairnStack } from '@cairn/testing';
 import { slurmJobsNamed } from './job-helpers';
 
 describe('agent array attempts [real: agent, nats-server, images, registry, sbatch --array, slurmctld, slurmd, ch-run]', () => {
   let stack: CairnStack;
   let nc: NatsConnection;
+  let readerNc: NatsConnection;
+  // The test plays the scheduler (its NATS user) and watches the agent's events (a reader of their stream).
+  const reader = natsStreamReader('site-events-reader', streams.siteEvents.name);
 
   beforeAll(async () => {
-    stack = await startCairnStack();
+    stack = await startCairnStack({ natsUsers: [reader] });
     nc = await connectNats({ ...stack.nats.clientFor(stack.nats.users.scheduler), name: 'array-test' });
+    readerNc = await connectNats({ ...stack.nats.clientFor(reader), name: 'array-test-events' });
   });
 
   afterAll(async () => {
+    await readerNc?.close();
     await nc?.close();
     await stack?.stop();
   });
@@ -28,7 +33,7 @@ describe('agent array attempts [real: agent, nats-server, images, registry, sbat
     const events: AttemptEvent[] = [];
     const abort = new AbortController();
     const following = (async () => {
-      for await (const raw of new JetStreamRepository(nc).follow(site.attemptEvents, abort.signal)) {
+      for await (const raw of new JetStreamRepository(readerNc).follow(site.attemptEvents, abort.signal)) {
         const event = attemptEventSchema.parse(raw);
         if (event.attemptId !== attemptId) continue;
         events.push(event);

@@ -11,17 +11,21 @@ import {
   type ResolvedImage,
   resolvedImageSchema,
   runFileReply,
+  streams,
   submitAttemptReply,
   subjects,
 } from '@cairn/contracts';
-import { type CairnStack, startCairnStack, waitFor } from '@cairn/testing';
+import { type CairnStack, natsStreamReader, startCairnStack, waitFor } from '@cairn/testing';
 
 const FINAL = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'];
 
 describe('agent workflow run directories [real: agent, nats-server, images, registry, sbatch, sbatch --array, slurmctld, slurmd, ch-run]', () => {
   let stack: CairnStack;
   let nc: NatsConnection;
+  let readerNc: NatsConnection;
   let requester: NatsRequester;
+  // The test plays the scheduler (its NATS user) and watches the agent's events (a reader of their stream).
+  const reader = natsStreamReader('site-events-reader', streams.siteEvents.name);
   let image: ResolvedImage;
   let runsDir: string;
   const events = new Map<string, AttemptEvent[]>();
@@ -31,12 +35,13 @@ describe('agent workflow run directories [real: agent, nats-server, images, regi
   beforeAll(async () => {
     // A runs directory of its own, given through the agent's setting.
     runsDir = realpathSync(mkdtempSync(join(tmpdir(), 'cairn-runs-')));
-    stack = await startCairnStack({ agentEnv: { CAIRN_AGENT_RUNS_DIR: runsDir } });
+    stack = await startCairnStack({ agentEnv: { CAIRN_AGENT_RUNS_DIR: runsDir }, natsUsers: [reader] });
     nc = await connectNats({ ...stack.nats.clientFor(stack.nats.users.scheduler), name: 'run-dir-test' });
+    readerNc = await connectNats({ ...stack.nats.clientFor(reader), name: 'run-dir-test-events' });
     requester = new NatsRequester(nc);
     image = await requester.request(subjects.images.resolve, { reference: 'lab/busybox:1.36' }, resolvedImageSchema);
     following = (async () => {
-      for await (const raw of new JetStreamRepository(nc).follow(subjects.site(stack.site).attemptEvents, abort.signal)) {
+      for await (const raw of new JetStreamRepository(readerNc).follow(subjects.site(stack.site).attemptEvents, abort.signal)) {
         const event = attemptEventSchema.parse(raw);
         events.set(event.attemptId, [...(events.get(event.attemptId) ?? []), event]);
       }
@@ -46,6 +51,7 @@ describe('agent workflow run directories [real: agent, nats-server, images, regi
   afterAll(async () => {
     abort.abort();
     await following;
+    await readerNc?.close();
     await nc?.close();
     await stack?.stop();
   });

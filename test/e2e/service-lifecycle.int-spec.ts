@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { subjects } from '@cairn/contracts';
-import { ServiceProcess, startNats, type TestNats, WORKSPACE } from '@cairn/testing';
+import { makeTestCa, ServiceProcess, startNats, type TestNats, WORKSPACE } from '@cairn/testing';
 
 function runService(app: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -21,7 +21,7 @@ function runService(app: string, env: Record<string, string>): Promise<{ code: n
 describe('service start-up and shutdown [real: nats-server, service processes]', () => {
   let nats: TestNats;
   beforeAll(async () => {
-    nats = await startNats({ sites: ['a'] });
+    nats = await startNats({ sites: ['a'], tls: true });
   });
   afterAll(() => nats.stop());
 
@@ -55,6 +55,23 @@ describe('service start-up and shutdown [real: nats-server, service processes]',
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a NATS password file others may read, and a wrong CA, with one line and no secret (exit 2, exit 1)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifecycle-'));
+    const user = nats.users.images;
+    const open = join(dir, 'open.password');
+    writeFileSync(open, user.password, { mode: 0o644 });
+    chmodSync(open, 0o644);
+    const refused = await runService('images', { ...nats.envFor(user), CAIRN_NATS_PASSWORD_FILE: open, CAIRN_DATA_DIR: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(`cairn-images: CAIRN_NATS_PASSWORD_FILE: ${open} may be read by anyone (mode 0644); make it readable by its owner only (chmod 0600)\n`);
+    // A CA that did not sign the server's certificate: the service never connects.
+    const other = makeTestCa(join(dir, 'other-ca'));
+    const untrusted = await runService('images', { ...nats.envFor(user), CAIRN_NATS_CA: other.file, CAIRN_DATA_DIR: dir });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stdout).toMatch(/cairn-images failed to start: .*(certificate|self.signed|unable to verify)/i);
+    expect(`${refused.stderr}${untrusted.stdout}${untrusted.stderr}`).not.toContain(user.password);
   });
 
   it('shuts down gracefully on SIGTERM: exit 0 after saying so', async () => {

@@ -16,6 +16,7 @@ export {
   serviceGrant,
   serviceNatsUser,
   SITE_PLACEHOLDER,
+  streamReaderSubjects,
 } from './nats-permissions';
 export type { NatsPermissions, NatsService, NatsUserGrant } from './nats-permissions';
 export { CairnError, denied, ERROR_CODES, exhausted, invalid, notFound, unauthenticated } from './errors';

@@ -78,7 +78,7 @@ const durableConsumer = (stream: string, durable: string) => [
  * message (JetStreamRepository.follow, lastOn): find the stream, create, recreate and
  * delete its own consumers, get one message.
  */
-const streamReader = (stream: string) => [
+export const streamReaderSubjects = (stream: string): string[] => [
   `${API}.STREAM.NAMES`,
   `${API}.CONSUMER.CREATE.${stream}`,
   `${API}.CONSUMER.CREATE.${stream}.>`,
@@ -129,8 +129,8 @@ export function serviceGrant(service: NatsService): NatsUserGrant {
           // The door's refusals, on their way to the audit log (JetStream publish, acknowledged).
           subjects.auditEvents,
           JS_INFO,
-          ...streamReader(streams.jobEvents.name),
-          ...streamReader(streams.workflowEvents.name),
+          ...streamReaderSubjects(streams.jobEvents.name),
+          ...streamReaderSubjects(streams.workflowEvents.name),
         ],
         subscribe: [health],
         denyPublish,

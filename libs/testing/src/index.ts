@@ -1,7 +1,7 @@
 export { DEV_ENV_FILE, testEnv } from './test-env';
 export type { DevPerson, NatsCredentials, TestEnv } from './test-env';
 export { freePort, waitFor } from './free-port';
-export { natsUser, siteAgentUser, startNats } from './nats-server';
+export { natsStreamReader, natsUser, siteAgentUser, startNats } from './nats-server';
 export type { NatsClientOptions, NatsConnectOptions, NatsUser, TestNats } from './nats-server';
 export { makeTestCa } from './test-tls';
 export type { TestCa } from './test-tls';

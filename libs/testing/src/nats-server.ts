@@ -14,6 +14,7 @@ import {
   type NatsService,
   type NatsUserGrant,
   serviceGrant,
+  streamReaderSubjects,
 } from '@cairn/contracts';
 import { freePort, waitFor } from './free-port';
 import { WORKSPACE } from './service-process';
@@ -85,6 +86,18 @@ export function natsUser(user: string, subjects: string[]): NatsUser {
       subscribe: { allow: [...subjects, `${natsInboxPrefix(user)}.>`], deny: [] },
       allowResponses: true,
     },
+  };
+}
+
+/**
+ * A test's own reader of one stream (replays and follows it with ordered consumers, as the
+ * gateway does its streams), for tests that watch what agents publish; nothing else.
+ */
+export function natsStreamReader(user: string, stream: string): NatsUser {
+  return {
+    user,
+    password: password(),
+    permissions: { publish: { allow: streamReaderSubjects(stream), deny: [] }, subscribe: { allow: [`${natsInboxPrefix(user)}.>`], deny: [] }, allowResponses: true },
   };
 }
 
