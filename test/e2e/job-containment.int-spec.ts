@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARRAY_WRAPPER_SCRIPT, JOB_ENV_NAMES, WRAPPER_SCRIPT } from '@cairn/site-agent';
-import { type CairnStack, startCairnStack, testEnv } from '@cairn/testing';
+import { type CairnStack, startCairnStack } from '@cairn/testing';
 import { spec, stateOf, submit, watchAll } from './job-helpers';
 
 /**
@@ -35,9 +35,12 @@ function section(report: string, name: string): string[] {
   return lines.slice(lines.indexOf(`${name}-begin`) + 1, lines.indexOf(`${name}-end`));
 }
 
-/** Runs a shell command on the host as the job user: what a job that got out of its container could still do. */
+/** Who the stack's default client is: every job here runs as that person's POSIX user. */
+const PERSON = 'alice';
+
+/** Runs a shell command on the host as the job's owner: what a job that got out of its container could still do. */
 function asJobUser(script: string, ...args: string[]): { status: number | null; stderr: string } {
-  const user = testEnv().jobUser;
+  const user = PERSON;
   const result = spawnSync('setpriv', [`--reuid=${user}`, `--regid=${user}`, '--clear-groups', '--', '/bin/sh', '-c', script, 'sh', ...args], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } });
   return { status: result.status, stderr: result.stderr };
 }
@@ -53,7 +56,7 @@ describe('job containment [real: gateway, scheduler, images, agent, nats-server,
     await stack?.stop();
   });
 
-  it('runs a hostile job as the unprivileged job user, and it fails to reach the agent, its files, the host /tmp and NATS', async () => {
+  it('runs a hostile job as its owner (an unprivileged person), and it fails to reach the agent, its files, the host /tmp and NATS', async () => {
     const agentEnv = stack.services.agent.spec.env;
     // The agent's NATS password is in a file only the agent's user may read.
     const secret = readFileSync(agentEnv['CAIRN_NATS_PASSWORD_FILE'] ?? '', 'utf8');
@@ -76,8 +79,8 @@ describe('job containment [real: gateway, scheduler, images, agent, nats-server,
     expect(stateOf(events.at(-1)?.state ?? 0)).toBe('COMPLETED');
     const report = Buffer.from((await stack.client.getJobOutput({ jobId, maxBytes: 1 << 20 })).data).toString();
 
-    // Never root: the job user, as dev-cluster.sh made it.
-    const uid = execFileSync('id', ['-u', testEnv().jobUser], { encoding: 'utf8' }).trim();
+    // Never root: the owner's POSIX user, as dev-cluster.sh made it.
+    const uid = execFileSync('id', ['-u', PERSON], { encoding: 'utf8' }).trim();
     expect(uid).not.toBe('0');
     expect(report).toContain(`\nuid=${uid}\n`.slice(1));
 
@@ -86,7 +89,7 @@ describe('job containment [real: gateway, scheduler, images, agent, nats-server,
     const shellOwn = ['PWD', 'SHLVL', 'OLDPWD', '_', 'CH_RUNNING'];
     expect([...env.keys()].filter((name) => !(JOB_ENV_NAMES as readonly string[]).includes(name) && !shellOwn.includes(name))).toEqual([]);
     expect([...env.keys()].filter((name) => /NATS|DATABASE|CAIRN_/.test(name))).toEqual([]);
-    expect(env.get('USER')).toBe(testEnv().jobUser);
+    expect(env.get('USER')).toBe(PERSON);
     expect(env.get('HOME')).toBe('/tmp');
     expect(env.get('SLURM_JOB_ID')).toBe((await stack.client.getJob(jobId)).slurmJobId);
     expect(report).toContain('agent-environ=denied');
@@ -114,7 +117,7 @@ describe('job containment [real: gateway, scheduler, images, agent, nats-server,
     expect(nats).not.toMatch(/PONG|MSG /);
   });
 
-  it('keeps the agent’s files out of the job user’s reach on the host too: what a job that left its container could do', async () => {
+  it('keeps the agent’s files out of the job owner’s reach on the host too: what a job that left its container could do', async () => {
     const jobId = await submit(stack.client, spec({ name: 'files', command: ['/bin/sh', '-c', 'echo hi; echo result > out.txt'] }));
     expect(stateOf((await watchAll(stack.client, jobId)).at(-1)?.state ?? 0)).toBe('COMPLETED');
     const attempt = join(stack.dir, 'agent', 'attempts', (await stack.client.getJob(jobId)).attemptId);
@@ -135,7 +138,7 @@ describe('job containment [real: gateway, scheduler, images, agent, nats-server,
       const result = asJobUser(script, path);
       expect({ what, status: result.status === 0 ? 'allowed' : 'denied' }).toEqual({ what, status: 'denied' });
     }
-    // What the job writes is the job user's: its records, output and workspace.
+    // What the job writes is its owner's: its records, output and workspace.
     for (const path of [join(attempt, 'out', 'exit.json'), join(attempt, 'out', 'stdout'), join(attempt, 'work', 'out.txt')]) {
       expect(asJobUser('test -w "$1"', path).status).toBe(0);
     }

@@ -235,9 +235,10 @@ steps:
           const jobId = randomUUID();
           bad.push(jobId);
           await db.query(
-            `INSERT INTO scheduler.jobs (job_id, name, site, spec, image_pinned, image_digest, state, attempt_id, seq, created_at, updated_at)
-             VALUES ($1, 'stored-big', $2, $3, $4, $5, 'ACCEPTED', $6, 1, $7, $7)`,
-            [jobId, stack.site, JSON.stringify(oversized), `127.0.0.1:5000/lab/busybox@sha256:${'a'.repeat(64)}`, `sha256:${'a'.repeat(64)}`, randomUUID(), old],
+            `INSERT INTO scheduler.jobs (job_id, name, site, spec, image_pinned, image_digest, state, attempt_id, seq, created_at, updated_at,
+                                         owner_issuer, owner_subject, owner_name, owner_posix_user, account)
+             VALUES ($1, 'stored-big', $2, $3, $4, $5, 'ACCEPTED', $6, 1, $7, $7, $8, $9, 'alice', 'alice', 'alice-lab')`,
+            [jobId, stack.site, JSON.stringify(oversized), `127.0.0.1:5000/lab/busybox@sha256:${'a'.repeat(64)}`, `sha256:${'a'.repeat(64)}`, randomUUID(), old, stack.idp.issuer, stack.idp.users.alice.sub],
           );
         }
       } finally {
