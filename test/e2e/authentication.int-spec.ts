@@ -1,12 +1,15 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { decodeJwt, decodeProtectedHeader, exportSPKI, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { Client } from 'pg';
 import { type ClientOptions, GatewayError, JobsClient } from '@cairn/client';
+import { ProcessRepository } from '@cairn/adapters/process';
+import { SlurmAccountingRepository } from '@cairn/adapters/slurm';
 import { pb } from '@cairn/contracts';
-import { type CairnStack, type DevIdp, startCairnStack, startDevIdp } from '@cairn/testing';
-import { cairnSlurmJobCount, spec } from './job-helpers';
+import { type CairnStack, type DevIdp, startCairnStack, startDevIdp, waitFor } from '@cairn/testing';
+import { cairnSlurmJobCount, spec, stateOf, submit, watchAll } from './job-helpers';
 
 /** The dev IdP's current private signing key, as its state directory keeps it (mode 0600). */
 function signingKeyOf(idp: DevIdp): JWK & { kid: string } {
@@ -78,6 +81,32 @@ describe('authentication at the gateway [real: dev IdP (oidc-provider), gateway,
     });
     expect((await whoAmI(stack.tokens.bob)).response).toMatchObject({ posixUser: 'bob', accounts: ['genomics'], roles: ['user', 'member'], projects: ['genomics'] });
     expect((await whoAmI(stack.tokens.carol)).response).toMatchObject({ posixUser: 'carol', accounts: ['ops'], roles: ['user', 'admin'], projects: [] });
+  });
+
+  it('a valid token: the job runs in its container as alice (her uid), writes files that are hers, and Slurm accounting charges alice-lab to alice', async () => {
+    const jobId = await submit(stack.clients.alice, spec({ name: 'as-alice', command: ['/bin/sh', '-c', 'id -u; echo result > out.txt'] }));
+    expect(stateOf((await watchAll(stack.clients.alice, jobId)).at(-1)?.state ?? 0)).toBe('COMPLETED');
+    const aliceUid = Number(execFileSync('id', ['-u', 'alice'], { encoding: 'utf8' }).trim());
+    expect(aliceUid).toBeGreaterThanOrEqual(1000);
+    const output = Buffer.from((await stack.clients.alice.getJobOutput({ jobId, maxBytes: 4096 })).data).toString();
+    expect(output).toBe(`${aliceUid}\n`);
+    const job = await stack.clients.alice.getJob(jobId);
+    expect(job.account).toBe('alice-lab');
+    expect(job.owner?.posixUser).toBe('alice');
+    const written = join(stack.dir, 'agent', 'attempts', job.attemptId, 'work', 'out.txt');
+    expect(statSync(written).uid).toBe(aliceUid);
+    // slurmdbd records the job a moment after it ends.
+    const accounting = new SlurmAccountingRepository(new ProcessRepository());
+    const record = await waitFor(
+      `sacct to record Slurm job ${job.slurmJobId}`,
+      async () => {
+        const found = await accounting.job(job.slurmJobId);
+        return found?.stateClass === 'COMPLETED' ? found : undefined;
+      },
+      60_000,
+      500,
+    );
+    expect({ account: record.account, user: record.user }).toEqual({ account: 'alice-lab', user: 'alice' });
   });
 
   it('every bad-token class is UNAUTHENTICATED: nothing recorded, no Slurm job', async () => {
