@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { decodeJwt, decodeProtectedHeader, exportSPKI, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
@@ -177,6 +177,20 @@ describe('authentication at the gateway [real: dev IdP (oidc-provider), gateway,
     // Tokens the old key signed still verify while the IdP still publishes it.
     expect((await whoAmI(stack.tokens.alice)).error).toBeNull();
     expect(stack.services.gateway.pid).toBe(gatewayPid);
+  });
+
+  it('nothing Cairn created on disk (services, agent, jobs\' directories, NATS store, IdP state) is world-writable', () => {
+    const worldWritable: string[] = [];
+    const walk = (path: string): void => {
+      const stats = lstatSync(path);
+      if (stats.isSymbolicLink()) return;
+      if ((stats.mode & 0o002) !== 0) worldWritable.push(`${path} (${(stats.mode & 0o7777).toString(8)})`);
+      if (stats.isDirectory()) for (const entry of readdirSync(path)) walk(join(path, entry));
+    };
+    for (const root of [stack.dir, stack.nats.dir, stack.idp.stateDir]) walk(root);
+    // The walk saw the agent's attempts (the valid-token job above) and the services' logs.
+    expect(readdirSync(join(stack.dir, 'agent', 'attempts')).length).toBeGreaterThan(0);
+    expect(worldWritable).toEqual([]);
   });
 
   it('no token used appears in any log of the stack or of the IdPs', () => {
