@@ -121,7 +121,10 @@ TLS_DIR="$STATE/tls"
 PG_VERSION=15
 PG_CLUSTER=main
 PG_PORT=5432
-DATABASE_URL="postgres://cairn:cairn@127.0.0.1:$PG_PORT/cairn"
+# The test role's password is generated once into PG_SECRET (root only, 0600); the env file
+# (0600) hands the URL with it to the tests (database_url); status shows it without.
+PG_SECRET="$STATE/postgres/cairn.secret"
+DATABASE_URL_SHOWN="postgres://cairn@127.0.0.1:$PG_PORT/cairn"
 # OCI registry and test image
 REGISTRY=127.0.0.1:5000
 REGISTRY_DIR="$STATE/registry"
@@ -953,6 +956,26 @@ pg_cluster_status() { pg_lsclusters -h 2>/dev/null | awk -v v="$PG_VERSION" -v c
 # pg_sql SQL: run SQL as the postgres superuser, print tuples only.
 pg_sql() { (cd / && runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres -tAc "$1"); }
 
+# pg_secret: the test role's password (generated once into PG_SECRET, 0600).
+pg_secret() {
+  local pw
+  mkdir -p "$(dirname "$PG_SECRET")"
+  chmod 0700 "$(dirname "$PG_SECRET")"
+  if [[ ! -s $PG_SECRET ]]; then
+    pw=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+    [[ ${#pw} -eq 48 ]] || die "postgres: could not read random bytes for a password"
+    (umask 077 && printf '%s\n' "$pw" >"$PG_SECRET.tmp" && mv -f "$PG_SECRET.tmp" "$PG_SECRET")
+  fi
+  chmod 0600 "$PG_SECRET"
+  head -n 1 "$PG_SECRET"
+}
+
+# database_url: the test database's URL with its password (empty before the first up).
+database_url() {
+  [[ -s $PG_SECRET ]] || return 0
+  printf 'postgres://cairn:%s@127.0.0.1:%s/cairn' "$(head -n 1 "$PG_SECRET")" "$PG_PORT"
+}
+
 start_postgres() {
   local t0 log="$LOGS/postgres.out"
   local pglog="/var/log/postgresql/postgresql-$PG_VERSION-$PG_CLUSTER.log"
@@ -971,16 +994,17 @@ start_postgres() {
   fi
   wait_until postgres "$pglog" postgres_up
 
-  # Role and database for tests (idempotent; also resets the password).
-  if [[ $(pg_sql "SELECT 1 FROM pg_roles WHERE rolname = 'cairn'") == 1 ]]; then
-    pg_sql "ALTER ROLE cairn LOGIN CREATEDB PASSWORD 'cairn'" >/dev/null
-  else
-    pg_sql "CREATE ROLE cairn LOGIN CREATEDB PASSWORD 'cairn'" >/dev/null
-  fi
+  # Role and database for tests (idempotent; also resets the password to the generated one,
+  # passed on stdin so it is on no command line).
+  local pw verb=CREATE
+  pw=$(pg_secret)
+  [[ $(pg_sql "SELECT 1 FROM pg_roles WHERE rolname = 'cairn'") == 1 ]] && verb=ALTER
+  printf "%s ROLE cairn LOGIN CREATEDB PASSWORD '%s'\n" "$verb" "$pw" |
+    (cd / && runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres) >/dev/null
   if [[ $(pg_sql "SELECT 1 FROM pg_database WHERE datname = 'cairn'") != 1 ]]; then
     pg_sql "CREATE DATABASE cairn OWNER cairn" >/dev/null
   fi
-  PGPASSWORD=cairn PGCONNECT_TIMEOUT=5 psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U cairn -d cairn \
+  PGPASSWORD=$pw PGCONNECT_TIMEOUT=5 psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U cairn -d cairn \
     -tAc 'SELECT 1' >/dev/null 2>>"$log" ||
     die "postgres: cannot log in as cairn over TCP; see $log and $pglog" "$log"
   say postgres "$( ((started)) && echo started || echo already up), role and database cairn ready ($(elapsed "$t0"))"
@@ -1568,7 +1592,7 @@ export CAIRN_GRPC_CA=$TLS_DIR/ca.pem
 export CAIRN_DEV_TLS_DIR=$TLS_DIR
 export CAIRN_DEV_NATS_PASSWORD_DIR=$NATS_PASSWORDS
 export CAIRN_DEV_AGENT_SITE=${NATS_SITES[0]}
-export CAIRN_TEST_DATABASE_URL=$DATABASE_URL
+export CAIRN_TEST_DATABASE_URL=$(database_url)
 export CAIRN_REGISTRY=$REGISTRY
 export CAIRN_INSECURE_REGISTRIES=$REGISTRY
 export CAIRN_TEST_IMAGE=$TEST_IMAGE
@@ -1649,7 +1673,7 @@ cmd_status() {
   line people "${PEOPLE[*]} (local users)" people_up
   line accounting "cluster $SLURM_CLUSTER: ${PEOPLE_ASSOCS[*]}, root and $JOB_USER:$SLURM_SERVICE_ACCOUNT" accounting_up
   line nats "$NATS_URL (JetStream, TLS, one user per service and site, monitor $NATS_MONITOR)" nats_secure_up
-  line postgres "$DATABASE_URL" postgres_up
+  line postgres "$DATABASE_URL_SHOWN (password in $PG_SECRET)" postgres_up
   line registry "http://$REGISTRY/v2/" registry_up
   line "test image" "$TEST_IMAGE" test_image_up
   line "python image" "$PY_IMAGE" python_image_up

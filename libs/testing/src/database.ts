@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { testEnv } from './test-env';
+import { DEV_ENV_FILE, testEnv } from './test-env';
 
 export interface TestDatabase {
   url: string;
@@ -10,6 +10,9 @@ export interface TestDatabase {
 /** A fresh database on the real PostgreSQL server, dropped afterwards. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = testEnv().databaseUrl;
+  if (adminUrl === '') {
+    throw new Error(`no test database: CAIRN_TEST_DATABASE_URL is not set and ${DEV_ENV_FILE} does not name it (run tools/dev-cluster/dev-cluster.sh up)`);
+  }
   const name = `cairn_test_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
