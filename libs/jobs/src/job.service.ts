@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { canCancel, checkRunLimits, chooseAccount, DEFAULT_RUN_LIMITS, listScope, type RunLimits } from '@cairn/access';
-import type { AuditEntry } from '@cairn/audit-log';
+import { type AuditEntry, type AuditOf, refusalsAudited } from '@cairn/audit-log';
 import {
   type AttemptEvent,
   CairnError,
@@ -130,16 +130,9 @@ export class JobService {
     throw notFound(`job ${jobId} not found`);
   }
 
-  /** Runs `change`; a CairnError it throws is audited (outcome: its code) before it passes on. */
-  private async refusalsAudited<T>(audit: (outcome: AuditEntry['outcome'], reason?: string) => AuditEntry, change: () => Promise<T>): Promise<T> {
-    try {
-      return await change();
-    } catch (error) {
-      if (error instanceof CairnError) {
-        await this.store.audit(audit(error.code, error.message)).catch((e: unknown) => this.logger.error({ err: e }, 'audit record not written'));
-      }
-      throw error;
-    }
+  /** Runs `change`; a refusal it throws is audited (outcome: its code) before it passes on. */
+  private refusalsAudited<T>(audit: AuditOf, change: () => Promise<T>): Promise<T> {
+    return refusalsAudited((entry) => this.store.audit(entry), (e: unknown) => this.logger.error({ err: e }, 'audit record not written'), audit, change);
   }
 
   /**

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { canCancel, checkRunLimits, chooseAccount, DEFAULT_RUN_LIMITS, listScope, type RunLimits } from '@cairn/access';
-import type { AuditEntry } from '@cairn/audit-log';
+import { type AuditEntry, type AuditOf, refusalsAudited } from '@cairn/audit-log';
 import {
-  CairnError,
   type Called,
   denied,
   type ListWorkflowsQuery,
@@ -22,7 +21,6 @@ import { ownerOfRun, toWorkflowRecord } from './workflow-record.mapper';
 import type { RunRow, WorkflowStore } from './workflow.store';
 import { boundWorkflowRecord } from './record-budget';
 
-type Outcome = AuditEntry['outcome'];
 
 /** Submitting, reading, listing and cancelling workflow runs, as the access policy allows (libs/access). */
 export class WorkflowRunService {
@@ -124,19 +122,12 @@ export class WorkflowRunService {
     throw notFound(`workflow run ${runId} not found`);
   }
 
-  private auditOf(who: Called, rpc: string, ids: string[]): (outcome: Outcome, reason?: string) => AuditEntry {
+  private auditOf(who: Called, rpc: string, ids: string[]): AuditOf {
     return (outcome, reason) => ({ at: new Date(), rpc: who.rpc ?? rpc, ids, who: ownerOf(who.caller), peer: who.peer, outcome, reason });
   }
 
-  /** Runs `change`; a CairnError it throws is audited (outcome: its code) before it passes on. */
-  private async refusalsAudited<T>(audit: (outcome: Outcome, reason?: string) => AuditEntry, change: () => Promise<T>): Promise<T> {
-    try {
-      return await change();
-    } catch (error) {
-      if (error instanceof CairnError) {
-        await this.store.audit(audit(error.code, error.message)).catch((e: unknown) => this.logger.error({ err: e }, 'audit record not written'));
-      }
-      throw error;
-    }
+  /** Runs `change`; a refusal it throws is audited (outcome: its code) before it passes on. */
+  private refusalsAudited<T>(audit: AuditOf, change: () => Promise<T>): Promise<T> {
+    return refusalsAudited((entry) => this.store.audit(entry), (e: unknown) => this.logger.error({ err: e }, 'audit record not written'), audit, change);
   }
 }
