@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { canCancel, checkRunLimits, chooseAccount, DEFAULT_RUN_LIMITS, listScope, type RunLimits } from '@cairn/access';
-import { type AuditEntry, type AuditOf, refusalsAudited } from '@cairn/audit-log';
+import { type AuditOf, refusalsAudited } from '@cairn/audit-log';
 import {
   type Called,
   denied,
