@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { Client as GrpcClient, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import { decodeJwt, decodeProtectedHeader, exportSPKI, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { Client } from 'pg';
 import { type ClientOptions, GatewayError, JobsClient } from '@cairn/client';
@@ -107,6 +107,37 @@ describe('authentication at the gateway [real: dev IdP (oidc-provider), gateway,
       500,
     );
     expect({ account: record.account, user: record.user }).toEqual({ account: 'alice-lab', user: 'alice' });
+  });
+
+  it('one door: every RPC of every service the gateway serves answers UNAUTHENTICATED without a token and with a forged one', async () => {
+    const { ca }: ClientOptions & { ca?: Buffer } = stack.clientOptions();
+    const raw = new GrpcClient(stack.grpcAddress, ca ? credentials.createSsl(ca) : credentials.createInsecure());
+    const services = { JobService: pb.JobServiceService, WorkflowService: pb.WorkflowServiceService, IdentityService: pb.IdentityServiceService, AuditService: pb.AuditServiceService };
+    const empty = () => Buffer.alloc(0);
+    const bytes = (value: Buffer) => value;
+    // An empty message is a valid request of every type: only the door can refuse it this way.
+    const call = (path: string, streaming: boolean, metadata: Metadata) =>
+      new Promise<string>((resolve) => {
+        if (!streaming) {
+          raw.makeUnaryRequest(path, empty, bytes, Buffer.alloc(0), metadata, (error) => resolve(error ? status[error.code] : 'OK'));
+          return;
+        }
+        const stream = raw.makeServerStreamRequest(path, empty, bytes, Buffer.alloc(0), metadata);
+        stream.on('data', () => undefined);
+        stream.on('error', (error: ServiceError) => resolve(status[error.code]));
+        stream.on('end', () => resolve('OK'));
+      });
+    const forged = new Metadata();
+    forged.set('authorization', `Bearer ${b64({ alg: 'none' })}.${b64({ sub: 'x' })}.`);
+    const answers: Record<string, string> = {};
+    for (const [service, methods] of Object.entries(services)) {
+      for (const [name, method] of Object.entries(methods)) {
+        answers[`${service}.${name}`] = `${await call(method.path, method.responseStream, new Metadata())} / ${await call(method.path, method.responseStream, forged)}`;
+      }
+    }
+    raw.close();
+    expect(Object.keys(answers).length).toBeGreaterThanOrEqual(13);
+    expect(Object.entries(answers).filter(([, answer]) => answer !== 'UNAUTHENTICATED / UNAUTHENTICATED')).toEqual([]);
   });
 
   it('every bad-token class is UNAUTHENTICATED: nothing recorded, no Slurm job', async () => {

@@ -7,7 +7,7 @@ import type { ServiceDefinition } from '@cairn/service-kit';
 
 const settings = { ...gatewaySettings, ...identitySettings };
 
-/** The gateway service: the public gRPC API (JobService, WorkflowService, IdentityService) over the scheduler, behind one door. */
+/** The gateway service: the public gRPC API (JobService, WorkflowService, IdentityService, AuditService) over the scheduler, behind one door. */
 export const gatewayService: ServiceDefinition<typeof settings> = {
   service: 'gateway',
   settings,
