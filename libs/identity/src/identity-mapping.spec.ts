@@ -129,6 +129,13 @@ else process.stdout.write(who + '\\n' + (args[3] || '') + '\\n');
     );
   });
 
+  it('a person named like a property of every object (__proto__, constructor) gets the accounts the file gives them, or none', async () => {
+    const templated = new IdentityMapping(rules({ rule: 'template', template: '{preferred_username}' }), file({ accounts: { alice: ['alice-lab'] } }), processes);
+    for (const name of ['__proto__', 'constructor']) {
+      expect(await templated.map(ISS, 's', { preferred_username: name })).toEqual({ posixUser: name, accounts: [] });
+    }
+  });
+
   it('a template rule never yields a name that is not a valid POSIX user name', async () => {
     const templated = new IdentityMapping(rules({ rule: 'template', template: '{preferred_username}' }), file({}), processes);
     await fc.assert(

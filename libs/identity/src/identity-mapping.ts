@@ -1,6 +1,6 @@
 import type { JWTPayload } from 'jose';
 import type { ProcessRepository } from '@cairn/adapters/process';
-import { CairnError, MAX_ACCOUNTS, POSIX_USER, SLURM_ACCOUNT } from '@cairn/contracts';
+import { CairnError, MAX_ACCOUNTS, ownValue, POSIX_USER, SLURM_ACCOUNT } from '@cairn/contracts';
 import { claimList, claimText, renderTemplate } from './claim-template';
 import type { MappingFile, MappingRule } from './identity-config';
 
@@ -74,7 +74,7 @@ export class IdentityMapping {
       name = name.slice(0, -rule.stripSuffix.length);
     }
     if (!POSIX_USER.test(name)) return undefined;
-    const accounts = rule.accountsClaim === undefined ? (this.file.accounts[name] ?? []) : claimList(claims, rule.accountsClaim);
+    const accounts = rule.accountsClaim === undefined ? (ownValue(this.file.accounts, name) ?? []) : claimList(claims, rule.accountsClaim);
     return { posixUser: name, accounts: cleanAccounts(accounts) };
   }
 
