@@ -1,7 +1,9 @@
 // Type-checks one project: the files under its root with tsconfig.json's compiler options
-// (strict, the @cairn/* paths). Usage: node tools/nx/typecheck.js <project-root>
+// (strict, the @cairn/* paths), or with the project's own tsconfig.json when it has one (the
+// browser's projects: DOM, JSX; see tsconfig.web.json). Usage: node tools/nx/typecheck.js <project-root>
 const ts = require('typescript');
-const { join } = require('node:path');
+const { existsSync } = require('node:fs');
+const { dirname, join } = require('node:path');
 
 const workspace = join(__dirname, '..', '..');
 const projectRoot = process.argv[2];
@@ -10,10 +12,12 @@ if (!projectRoot) {
   process.exit(2);
 }
 
-const { config, error } = ts.readConfigFile(join(workspace, 'tsconfig.json'), ts.sys.readFile);
+const own = join(workspace, projectRoot, 'tsconfig.json');
+const configFile = existsSync(own) ? own : join(workspace, 'tsconfig.json');
+const { config, error } = ts.readConfigFile(configFile, ts.sys.readFile);
 if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
-config.include = [`${projectRoot}/**/*.ts`];
-const parsed = ts.parseJsonConfigFileContent(config, ts.sys, workspace);
+if (configFile !== own) config.include = [`${projectRoot}/**/*.ts`];
+const parsed = ts.parseJsonConfigFileContent(config, ts.sys, dirname(configFile));
 if (parsed.fileNames.length === 0) {
   console.log(`${projectRoot}: no TypeScript files`);
   process.exit(0);

@@ -1,0 +1,9 @@
+export { AdminPage } from './admin/admin-page';
+export { DashboardPage } from './dashboard/dashboard-page';
+export { ExperimentsPage } from './experiments/experiments-page';
+export { JobPage } from './job/job-page';
+export { NotFoundPage } from './not-found-page';
+export { SubmitPage } from './submit/submit-page';
+export { TemplatePage } from './templates/template-page';
+export { TemplatesPage } from './templates/templates-page';
+export { WorkflowRunPage } from './workflow-run/workflow-run-page';
