@@ -60,6 +60,8 @@ function writeIdentityConfig(dir: string, idp: DevIdp, jwksRefetchSeconds: numbe
 export async function startCairnStack(
   options: {
     agentEnv?: Record<string, string>;
+    /** More settings of the gateway (say, CAIRN_SITES with sites that have no agent). */
+    gatewayEnv?: Record<string, string>;
     /** More NATS users (say, another site's agent, to play a hostile one). */
     natsUsers?: NatsUser[];
     /** How often an unknown kid may refetch the IdP's keys (default 30 s; key rotation specs lower it). */
@@ -106,7 +108,7 @@ export async function startCairnStack(
       },
       subjects.site(site).health,
     ),
-    gateway: make('gateway', { CAIRN_GRPC_ADDRESS: grpcAddress, CAIRN_DEFAULT_SITE: site, CAIRN_TLS_CERT_FILE: tls.serverCert, CAIRN_TLS_KEY_FILE: tls.serverKey, CAIRN_IDENTITY_CONFIG: identityConfig }),
+    gateway: make('gateway', { CAIRN_GRPC_ADDRESS: grpcAddress, CAIRN_DEFAULT_SITE: site, CAIRN_TLS_CERT_FILE: tls.serverCert, CAIRN_TLS_KEY_FILE: tls.serverKey, CAIRN_IDENTITY_CONFIG: identityConfig, ...options.gatewayEnv }),
   };
   await Promise.all(Object.values(services).map((s) => s.start()));
   const ca = readFileSync(tls.file);
