@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: proto lint, breaking-change and drift checks, then through Nx the
-# type-check, lint (no warnings allowed) and unit tests of every project, then every
-# project's `integration` target (its test/*.int-spec.ts, and test/e2e for project e2e)
-# through the real parts that tools/dev-cluster/dev-cluster.sh starts (this script brings it
+# type-check, lint (no warnings allowed) and unit tests of every project, then the portal's
+# production bundle, then every project's `integration` target (its test/*.int-spec.ts, and
+# test/e2e for project e2e) through the real parts that tools/dev-cluster/dev-cluster.sh starts (this script brings it
 # up first). One integration target at a time: they share Slurm, NATS and the registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,9 @@ bash tools/nx/check-int-specs.sh
 
 step "type-check, lint and unit tests (nx run-many -t typecheck lint test)"
 npx nx run-many -t typecheck lint test --outputStyle=static --parallel=2
+
+step "the portal's production bundle (npx nx run portal:build: dist/apps/portal, which the gateway serves and the browser suites load)"
+npx nx run portal:build --outputStyle=static
 
 step "integration and end-to-end tests (nx run-many -t integration: real Slurm, Charliecloud, NATS, PostgreSQL, registry)"
 npx nx run-many -t integration --outputStyle=static --parallel=1

@@ -5,6 +5,7 @@
 # NATS 2.9 with JetStream, PostgreSQL 15, an OCI registry (distribution 2.8) and two
 # test images in that registry, checked end to end with Charliecloud: a small busybox
 # image and a Debian 12 image with python3 and NumPy (built with mmdebstrap, no Docker).
+# Debian's chromium (with fonts) for the portal's browser tests.
 # A third image, lab/cairn-examples:1, is the python image plus the runnable examples'
 # scripts (examples/*/app/*.py at /app/<example>/): one umoci layer, rebuilt only when
 # those files change. And the unprivileged user cairn-job (own group), which Cairn's
@@ -54,6 +55,10 @@ PACKAGES=(slurm-wlm munge nats-server postgresql charliecloud-runtime squashfs-t
   python3-grpc-tools procps protobuf-compiler libprotobuf-dev mmdebstrap)
 PACKAGES+=(mariadb-server slurmdbd) # Slurm accounting
 PACKAGES+=(openssl) # the private CA and server certificates (tools/tls/make-certs.sh)
+# The portal's browser tests: Debian's Chromium, driven by playwright-core (never a
+# downloaded browser), and fonts for it to draw text with (--no-install-recommends leaves
+# Chromium without any).
+PACKAGES+=(chromium fonts-liberation fonts-dejavu-core)
 
 # Slurm
 SLURM_CONF=/etc/slurm/slurm.conf
