@@ -1,4 +1,4 @@
-import { Server, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
@@ -22,6 +22,12 @@ export interface GrpcServerOptions {
   logger: Logger;
   /** TLS (certificate and key) or, only when configured so, plaintext (grpcTransport). */
   transport: GrpcTransport;
+  /**
+   * Also serve on this unix socket path, without TLS: for the gateway's own portal server
+   * only (libs/portal-server), so browser calls enter through the same door. The caller
+   * puts it in a directory only the gateway's user may enter (0700).
+   */
+  localSocket?: string;
 }
 
 /**
@@ -52,6 +58,13 @@ export class GrpcServerHost {
         error ? reject(error) : resolve(bound),
       ),
     );
+    if (this.options.localSocket !== undefined) {
+      const socket = `unix:${this.options.localSocket}`;
+      await new Promise<number>((resolve, reject) =>
+        server.bindAsync(socket, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+      );
+      this.options.logger.info({ socket: this.options.localSocket }, 'gRPC server also listening on the local socket (the portal server\'s)');
+    }
     this.server = server;
     const tls = !('plaintext' in this.options.transport);
     if (tls) this.options.logger.info({ address: this.options.address, port, tls }, 'gRPC server listening');

@@ -5,7 +5,7 @@ export { GrpcServerModule } from './grpc-server.module';
 export { unary } from './unary';
 export type { UnaryHandler } from './unary';
 export { pageRequest } from './page-request';
-export { byPeerAddress, peerHost, WatchLimiter } from './watch-limiter';
+export { byPeerAddress, peerHost, personKey, WatchLimiter } from './watch-limiter';
 export type { ClientKey, WatchCaller, WatchLimits } from './watch-limiter';
 export { serveWatch } from './watch-stream';
 export { gatewaySettings } from './gateway-settings';

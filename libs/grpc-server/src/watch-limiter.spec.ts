@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { CairnError } from '@cairn/contracts';
-import { peerHost, WatchLimiter } from './watch-limiter';
+import { peerHost, personKey, WatchLimiter } from './watch-limiter';
 
 const caller = (peer: string) => ({ getPeer: () => peer, metadata: new Metadata() });
 
@@ -76,6 +76,31 @@ describe('WatchLimiter', () => {
         expect(limiter.count()).toBe(0);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('counts an authenticated caller as a person (issuer and subject), whatever peer they come from', () => {
+    const limiter = new WatchLimiter({ perClient: 1, total: 10 });
+    // Every portal user comes from the same peer (the gateway's portal server, a unix socket).
+    const portal = caller('unix:/var/lib/cairn/portal/grpc.sock');
+    const alice = { issuer: 'https://idp.example', subject: 'a-1' };
+    limiter.acquire(portal, alice);
+    limiter.acquire(portal, { issuer: 'https://idp.example', subject: 'b-2' });
+    limiter.acquire(portal, { issuer: 'https://other.example', subject: 'a-1' });
+    expect(() => limiter.acquire(caller('10.0.0.9:1'), alice)).toThrow(/too many watch streams from this client: 1 open/);
+    expect(limiter.count(personKey(alice))).toBe(1);
+    expect(limiter.count('unix:/var/lib/cairn/portal/grpc.sock')).toBe(0);
+  });
+
+  it('never mistakes two people for one, or a person for a peer (property)', () => {
+    const part = fc.string({ maxLength: 6 });
+    fc.assert(
+      fc.property(part, part, part, part, (i1, s1, i2, s2) => {
+        const same = i1 === i2 && s1 === s2;
+        expect(personKey({ issuer: i1, subject: s1 }) === personKey({ issuer: i2, subject: s2 })).toBe(same);
+        expect(personKey({ issuer: i1, subject: s1 })).not.toBe(`${i1}${s1}`);
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -1,5 +1,5 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { CairnError } from '@cairn/contracts';
+import { CairnError, type Principal } from '@cairn/contracts';
 
 /** What a watch call tells about its client. */
 export interface WatchCaller {
@@ -7,7 +7,7 @@ export interface WatchCaller {
   metadata: Metadata;
 }
 
-/** Who holds a stream: for now the peer's address; later the authenticated user. */
+/** Who holds a stream when the caller is not known: by default the peer's address. */
 export type ClientKey = (call: WatchCaller) => string;
 
 /**
@@ -31,8 +31,17 @@ export interface WatchLimits {
 }
 
 /**
- * Counts the open watch streams (each holds a JetStream consumer) per client and in all,
- * and refuses a new one over either cap with RESOURCE_EXHAUSTED.
+ * The key of an authenticated person: issuer and subject. Every portal user reaches the
+ * gateway from the same peer (its portal server), so a known caller is counted as a person.
+ */
+export function personKey(caller: Pick<Principal, 'issuer' | 'subject'>): string {
+  return `person ${JSON.stringify([caller.issuer, caller.subject])}`;
+}
+
+/**
+ * Counts the open watch streams (each holds a JetStream consumer) per client (the
+ * authenticated person when known, else `clientKey`) and in all, and refuses a new one over
+ * either cap with RESOURCE_EXHAUSTED.
  */
 export class WatchLimiter {
   private readonly byClient = new Map<string, number>();
@@ -43,9 +52,9 @@ export class WatchLimiter {
     readonly clientKey: ClientKey = byPeerAddress,
   ) {}
 
-  /** Takes a slot for the caller; returns the function that frees it (once). */
-  acquire(call: WatchCaller): () => void {
-    const key = this.clientKey(call);
+  /** Takes a slot for the caller (the person, when `caller` is given); returns the function that frees it (once). */
+  acquire(call: WatchCaller, caller?: Pick<Principal, 'issuer' | 'subject'>): () => void {
+    const key = caller === undefined ? this.clientKey(call) : personKey(caller);
     const mine = this.byClient.get(key) ?? 0;
     if (mine >= this.limits.perClient) {
       throw new CairnError('RESOURCE_EXHAUSTED', `too many watch streams from this client: ${mine} open, at most ${this.limits.perClient}; close one first`);

@@ -25,7 +25,7 @@ export async function serveWatch<Req, Res>(
   let release: (() => void) | undefined;
   try {
     const caller = await admit(call, door, logger);
-    release = limiter.acquire(call);
+    release = limiter.acquire(call, caller);
     for await (const message of source(abort.signal, caller)) {
       if (abort.signal.aborted) break;
       if (!call.write(message)) await drained(call, abort.signal);
