@@ -1,0 +1,1 @@
+module.exports = { displayName: 'portal-ui', preset: '../../jest.preset.js', rootDir: __dirname };

@@ -1,0 +1,117 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { type DagEdge, type DagLayout, type DagNode, layoutDag, MAX_LABEL_CHARS, shorten } from './dag-layout';
+
+function overlaps(a: DagLayout['nodes'][number], b: DagLayout['nodes'][number]): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+/** Random DAGs: nodes 0..n-1, edges only from a lower to a higher index (no cycle). */
+const dags = fc.integer({ min: 1, max: 40 }).chain((n) =>
+  fc.record({
+    nodes: fc.constant(Array.from({ length: n }, (_, i): DagNode => ({ id: `s${i}`, label: `step-${'x'.repeat(i % 45)}${i}`, state: 'RUNNING' }))),
+    edges: fc.array(
+      fc.tuple(fc.nat({ max: n - 1 }), fc.nat({ max: n - 1 })).map(([a, b]): DagEdge => ({ from: `s${Math.min(a, b)}`, to: `s${Math.max(a, b)}` })),
+      { maxLength: n * 2 },
+    ),
+  }),
+);
+
+describe('layoutDag', () => {
+  it('places every node of a random DAG inside the drawing, with no two boxes overlapping', () => {
+    fc.assert(
+      fc.property(dags, fc.constantFrom<'TB' | 'LR'>('TB', 'LR'), ({ nodes, edges }, direction) => {
+        const layout = layoutDag(nodes, edges, { direction });
+        expect(layout.nodes.map((n) => n.id).sort()).toEqual(nodes.map((n) => n.id).sort());
+        for (const node of layout.nodes) {
+          expect(Number.isFinite(node.x) && Number.isFinite(node.y)).toBe(true);
+          expect(node.x).toBeGreaterThanOrEqual(0);
+          expect(node.y).toBeGreaterThanOrEqual(0);
+          expect(node.x + node.width).toBeLessThanOrEqual(layout.width);
+          expect(node.y + node.height).toBeLessThanOrEqual(layout.height);
+        }
+        for (let i = 0; i < layout.nodes.length; i++) {
+          for (let j = i + 1; j < layout.nodes.length; j++) {
+            expect(overlaps(layout.nodes[i] as DagLayout['nodes'][number], layout.nodes[j] as DagLayout['nodes'][number])).toBe(false);
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps every edge between placed nodes, each drawn with points, and runs it downwards top to bottom', () => {
+    fc.assert(
+      fc.property(dags, ({ nodes, edges }) => {
+        const layout = layoutDag(nodes, edges);
+        const byId = new Map(layout.nodes.map((n) => [n.id, n]));
+        const wanted = new Set(edges.filter((e) => e.from !== e.to).map((e) => `${e.from}>${e.to}`));
+        expect(new Set(layout.edges.map((e) => `${e.from}>${e.to}`))).toEqual(wanted);
+        for (const edge of layout.edges) {
+          const from = byId.get(edge.from);
+          const to = byId.get(edge.to);
+          expect(from && to).toBeTruthy();
+          expect(edge.points.length).toBeGreaterThanOrEqual(2);
+          if (from && to) expect(to.y).toBeGreaterThan(from.y);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('leaves out edges to unknown nodes, self-edges and repeated ids, and draws an empty graph as nothing', () => {
+    const layout = layoutDag(
+      [
+        { id: 'a', label: 'a' },
+        { id: 'a', label: 'again' },
+        { id: 'b', label: 'b' },
+      ],
+      [
+        { from: 'a', to: 'b' },
+        { from: 'a', to: 'b' },
+        { from: 'a', to: 'a' },
+        { from: 'a', to: 'ghost' },
+        { from: '__proto__', to: 'b' },
+      ],
+    );
+    expect(layout.nodes.map((n) => n.label)).toEqual(['a', 'b']);
+    expect(layout.edges.map((e) => [e.from, e.to])).toEqual([['a', 'b']]);
+    expect(layoutDag([], [{ from: 'a', to: 'b' }])).toEqual({ width: 0, height: 0, nodes: [], edges: [] });
+  });
+
+  it('draws a cycle anyway (every node placed)', () => {
+    const layout = layoutDag(
+      [
+        { id: 'a', label: 'a' },
+        { id: 'b', label: 'b' },
+      ],
+      [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'a' },
+      ],
+    );
+    expect(layout.nodes).toHaveLength(2);
+  });
+});
+
+describe('shorten', () => {
+  it('keeps short text and cuts long text to the limit, keeping its end', () => {
+    expect(shorten('train')).toBe('train');
+    const long = `learn[12].${'a'.repeat(50)}.train`;
+    const short = shorten(long);
+    expect([...short]).toHaveLength(MAX_LABEL_CHARS);
+    expect(short.startsWith('…')).toBe(true);
+    expect(short.endsWith('.train')).toBe(true);
+  });
+
+  it('never splits a character outside the basic plane', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), (text) => {
+        const short = shorten(text);
+        expect([...short].length).toBeLessThanOrEqual(Math.max(MAX_LABEL_CHARS, 0));
+        expect(short.includes('\uFFFD')).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,0 +1,112 @@
+import dagre from '@dagrejs/dagre';
+
+/** One node of a graph to draw: a step (instance) with its state, if it has one. */
+export interface DagNode {
+  /** Unique in the graph: the step key ("train", "learn[2].train") or plan path. */
+  id: string;
+  /** What the box says (long labels are shortened in the box, never in the text list). */
+  label: string;
+  /** The state without its enum prefix (RUNNING, SUCCEEDED...); none for a plan. */
+  state?: string;
+  /** A second line: "array 37/100", "attempt 2", "gpu · 4 CPUs"... */
+  detail?: string;
+  /** Where the node links to, e.g. "/jobs/<id>". */
+  href?: string;
+}
+
+/** `from` must finish before `to`. */
+export interface DagEdge {
+  from: string;
+  to: string;
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** A node with its box: x and y are the top-left corner. */
+export interface PlacedNode extends DagNode {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** The label as drawn (shortened with "…" when too long). */
+  shownLabel: string;
+  shownDetail?: string;
+}
+
+export interface PlacedEdge extends DagEdge {
+  points: Point[];
+}
+
+export interface DagLayout {
+  width: number;
+  height: number;
+  nodes: PlacedNode[];
+  edges: PlacedEdge[];
+}
+
+export interface DagLayoutOptions {
+  /** Top to bottom (default: reads well on a phone) or left to right. */
+  direction?: 'TB' | 'LR';
+}
+
+/** Characters a box shows of its label before shortening it. */
+export const MAX_LABEL_CHARS = 30;
+const CHAR_WIDTH = 7.4;
+const NODE_HEIGHT = 54;
+const MIN_WIDTH = 120;
+const PADDING = 36;
+const MARGIN = 8;
+
+/** Shortens a text to at most `max` characters, keeping its end (where step names are). */
+export function shorten(text: string, max = MAX_LABEL_CHARS): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  return `…${chars.slice(chars.length - (max - 1)).join('')}`;
+}
+
+/**
+ * Places the nodes of a graph with dagre: every node gets a box and no two boxes
+ * overlap; edges whose ends are not both nodes (or that join a node to itself) are left
+ * out, and a repeated node id keeps its first node. Cycles are drawn (dagre reverses an
+ * edge of each), though a workflow never has one.
+ */
+export function layoutDag(nodes: readonly DagNode[], edges: readonly DagEdge[], options: DagLayoutOptions = {}): DagLayout {
+  const g = new dagre.graphlib.Graph<Record<string, unknown>, { width: number; height: number; x?: number; y?: number }, { points?: Point[] }>({ multigraph: false });
+  g.setGraph({ rankdir: options.direction ?? 'TB', nodesep: 24, ranksep: 36, edgesep: 12, marginx: MARGIN, marginy: MARGIN });
+  g.setDefaultEdgeLabel(() => ({}));
+  const unique = new Map<string, PlacedNode>();
+  for (const node of nodes) {
+    if (unique.has(node.id)) continue;
+    const shownLabel = shorten(node.label);
+    const shownDetail = node.detail === undefined ? undefined : shorten(node.detail);
+    const stateLine = node.state === undefined ? '' : `${node.state}  `;
+    const longest = Math.max([...shownLabel].length, [...stateLine].length + [...(shownDetail ?? '')].length);
+    const width = Math.max(MIN_WIDTH, Math.ceil(longest * CHAR_WIDTH + PADDING));
+    unique.set(node.id, { ...node, x: 0, y: 0, width, height: NODE_HEIGHT, shownLabel, ...(shownDetail === undefined ? {} : { shownDetail }) });
+    g.setNode(node.id, { width, height: NODE_HEIGHT });
+  }
+  const kept: DagEdge[] = [];
+  const seen = new Set<string>();
+  for (const edge of edges) {
+    if (edge.from === edge.to || !unique.has(edge.from) || !unique.has(edge.to)) continue;
+    const name = JSON.stringify([edge.from, edge.to]);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    kept.push({ from: edge.from, to: edge.to });
+    g.setEdge(edge.from, edge.to);
+  }
+  if (unique.size === 0) return { width: 0, height: 0, nodes: [], edges: [] };
+  dagre.layout(g);
+  const placed = [...unique.values()].map((node) => {
+    const at = g.node(node.id);
+    return { ...node, x: (at.x ?? 0) - node.width / 2, y: (at.y ?? 0) - node.height / 2 };
+  });
+  const placedEdges = kept.map((edge) => ({ ...edge, points: (g.edge(edge.from, edge.to)?.points ?? []).map((p) => ({ x: p.x, y: p.y })) }));
+  const label = g.graph();
+  const width = Math.max(typeof label.width === 'number' ? label.width : 0, ...placed.map((n) => n.x + n.width + MARGIN));
+  const height = Math.max(typeof label.height === 'number' ? label.height : 0, ...placed.map((n) => n.y + n.height + MARGIN));
+  return { width: Math.ceil(width), height: Math.ceil(height), nodes: placed, edges: placedEdges };
+}

@@ -1,0 +1,101 @@
+import { useId, useMemo, type MouseEvent } from 'react';
+import { useNavigate } from 'react-router';
+import { type DagEdge, type DagLayoutOptions, type DagNode, layoutDag, type PlacedNode } from './dag-layout';
+import { stateLook } from './state-look';
+import './dag.css';
+
+export interface DagProps {
+  readonly nodes: readonly DagNode[];
+  readonly edges: readonly DagEdge[];
+  /** Names the drawing for screen readers, e.g. "Steps of run 1f3c…". */
+  readonly ariaLabel: string;
+  /** Top to bottom (default) or left to right. */
+  readonly direction?: DagLayoutOptions['direction'];
+}
+
+/**
+ * A graph of steps drawn as SVG (laid out with dagre): each node shows its label, its
+ * state as a symbol, a word and a colour, and links where it has an `href` (keyboard
+ * reachable). The drawing keeps its natural size and scrolls sideways in a narrow
+ * window; a visually-hidden list repeats every node with its state and what it needs.
+ */
+export function Dag({ nodes, edges, ariaLabel, direction }: DagProps) {
+  const layout = useMemo(() => layoutDag(nodes, edges, direction === undefined ? {} : { direction }), [nodes, edges, direction]);
+  const marker = `dag-arrow-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
+  const needs = useMemo(() => {
+    const byNode = new Map<string, string[]>();
+    const labels = new Map(layout.nodes.map((n) => [n.id, n.label]));
+    for (const edge of layout.edges) byNode.set(edge.to, [...(byNode.get(edge.to) ?? []), labels.get(edge.from) ?? edge.from]);
+    return byNode;
+  }, [layout]);
+  return (
+    <div className="cairn-dag">
+      <div className="cairn-dag-scroll" tabIndex={0} role="group" aria-label={`${ariaLabel} (drawing; scrolls sideways when wider than the window)`}>
+        <svg role="img" aria-label={ariaLabel} data-testid="dag" width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`}>
+          <defs>
+            <marker id={marker} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+              <path d="M 0 0 L 10 5 L 0 10 z" fill="#3d4150" />
+            </marker>
+          </defs>
+          {layout.edges.map((edge) => (
+            <path key={`${edge.from}\u0000${edge.to}`} className="cairn-dag-edge" d={pathOf(edge.points)} markerEnd={`url(#${marker})`} />
+          ))}
+          {layout.nodes.map((node) => (
+            <NodeBox key={node.id} node={node} />
+          ))}
+        </svg>
+      </div>
+      <ul className="visually-hidden" aria-label={`${ariaLabel}: steps and their states`}>
+        {layout.nodes.map((node) => (
+          <li key={node.id}>
+            {node.label}: {node.state ?? 'planned'}
+            {node.detail ? `, ${node.detail}` : ''}
+            {needs.has(node.id) ? ` (after ${(needs.get(node.id) ?? []).join(', ')})` : ''}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function pathOf(points: readonly { x: number; y: number }[]): string {
+  return points.map((p, i) => `${i === 0 ? 'M' : 'L'} ${p.x.toFixed(1)} ${p.y.toFixed(1)}`).join(' ');
+}
+
+function NodeBox({ node }: { readonly node: PlacedNode }) {
+  const navigate = useNavigate();
+  const look = stateLook(node.state);
+  const stateText = node.state === undefined ? '' : `${look.symbol} ${node.state}`;
+  const second = [stateText, node.shownDetail ?? ''].filter((s) => s !== '').join('  ·  ');
+  const box = (
+    <>
+      <title>{[node.label, node.state, node.detail].filter((s) => s !== undefined && s !== '').join(' — ')}</title>
+      <rect className="cairn-dag-box" x={node.x} y={node.y} width={node.width} height={node.height} rx={8} fill={look.fill} stroke={look.stroke} strokeWidth={look.strokeWidth} strokeDasharray={look.dash} />
+      <text className="cairn-dag-label" x={node.x + node.width / 2} y={node.y + 22} textAnchor="middle">
+        {node.shownLabel}
+      </text>
+      {second !== '' && (
+        <text className="cairn-dag-detail" x={node.x + node.width / 2} y={node.y + 41} textAnchor="middle">
+          {second}
+        </text>
+      )}
+    </>
+  );
+  const href = node.href;
+  const follow = (e: MouseEvent<Element>) => {
+    if (href === undefined || !href.startsWith('/') || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    void navigate(href);
+  };
+  return (
+    <g data-testid="dag-node" data-key={node.id} data-state={node.state ?? 'PLANNED'} className="cairn-dag-node">
+      {href === undefined ? (
+        box
+      ) : (
+        <a href={href} onClick={follow} aria-label={`${node.label}: ${node.state ?? 'planned'}${node.detail ? `, ${node.detail}` : ''} (open)`}>
+          {box}
+        </a>
+      )}
+    </g>
+  );
+}
