@@ -6,3 +6,5 @@ export * from './gen/cairn/v1/owner_pb';
 export * from './gen/cairn/v1/site_service_pb';
 export * from './gen/cairn/v1/template_service_pb';
 export * from './gen/cairn/v1/workflow_service_pb';
+export * from './session';
+export * from './hooks';

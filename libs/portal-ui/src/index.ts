@@ -1,1 +1,12 @@
 export { Layout } from './layout';
+export { SessionGate } from './session-gate';
+export { StateBadge, type StateBadgeProps } from './state-badge';
+export * from './state';
+export * from './format';
+export { errorText, errorCode } from './error-text';
+export { ErrorMessage, type ErrorMessageProps } from './error-message';
+export { RelativeTime, Duration, type RelativeTimeProps, type DurationProps } from './relative-time';
+export { useNow } from './now';
+export { Pager, type PagerProps } from './pager';
+export { TableScroll, type TableScrollProps } from './table-scroll';
+export { AccountPicker, type AccountPickerProps } from './account-picker';

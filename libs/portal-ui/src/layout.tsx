@@ -1,18 +1,72 @@
+import { isAdmin, LOGOUT_PATH, useSession, useWhoAmI } from '@cairn/portal-client';
 import { NavLink, Outlet } from 'react-router';
+import './styles/portal.css';
 
-/** Placeholder layout: header, navigation and the page (replaced by the shell's owner). */
+/** The main navigation; Admin only for people with the admin role (the API refuses others anyway). */
+function MainNav({ admin }: { readonly admin: boolean }) {
+  return (
+    <nav aria-label="Main" className="main-nav">
+      <ul>
+        <li>
+          <NavLink to="/" end>
+            Dashboard
+          </NavLink>
+        </li>
+        <li>
+          <NavLink to="/submit">Submit</NavLink>
+        </li>
+        <li>
+          <NavLink to="/experiments">Experiments</NavLink>
+        </li>
+        <li>
+          <NavLink to="/templates">Templates</NavLink>
+        </li>
+        {admin && (
+          <li>
+            <NavLink to="/admin">Admin</NavLink>
+          </li>
+        )}
+      </ul>
+    </nav>
+  );
+}
+
+/** Who is signed in, and "Log out" (a form POST: the server drops the session and revokes its tokens). */
+function SignedIn({ name }: { readonly name: string }) {
+  return (
+    <div className="signed-in">
+      <span className="person" title="Signed in as">
+        {name}
+      </span>
+      <form method="post" action={LOGOUT_PATH}>
+        <button type="submit" className="button-quiet">
+          Log out
+        </button>
+      </form>
+    </div>
+  );
+}
+
+/** Every page's frame: skip link, header (Cairn, navigation, the person, Log out) and the page in `<main id="main">`. */
 export function Layout() {
+  const who = useWhoAmI();
+  const session = useSession();
+  const name = who.data?.name || session.data?.name || '';
   return (
     <>
       <a href="#main" className="skip-link">
         Skip to content
       </a>
-      <header>
-        <nav aria-label="Main">
-          <NavLink to="/">Dashboard</NavLink> <NavLink to="/submit">Submit</NavLink>
-        </nav>
+      <header className="site-header">
+        <div className="site-header-inner">
+          <a href="/" className="brand">
+            Cairn
+          </a>
+          <MainNav admin={isAdmin(who.data)} />
+          <SignedIn name={name} />
+        </div>
       </header>
-      <main id="main">
+      <main id="main" tabIndex={-1}>
         <Outlet />
       </main>
     </>

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'portal-client', preset: '../../jest.preset.js', rootDir: __dirname };
