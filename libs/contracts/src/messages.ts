@@ -267,6 +267,47 @@ export const siteDescriptionSchema = z.object({
 export type SiteDescription = z.infer<typeof siteDescriptionSchema>;
 export type PartitionInfo = z.infer<typeof partitionInfoSchema>;
 
+// --- site status (SiteService.ListSites: what an agent tells the gateway now) ---------------
+
+/** Most partitions one site's status reply may list. */
+export const MAX_SITE_PARTITIONS = 256;
+/** Most GRES one partition in a site's status may list. */
+export const MAX_PARTITION_GRES = 64;
+const uint32 = z.number().int().min(0).max(0xffff_ffff);
+const wholeCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const gresName = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'expected a GRES name: printable characters without spaces, at most 128');
+
+/** The status query (`agent.status`): no fields. */
+export const siteStatusQuery = z.object({}).strict();
+
+/** One partition as a site's status reports it (bounded: it becomes uint32 and uint64 proto fields). */
+export const sitePartitionStatusSchema = z.object({
+  name: partitionName,
+  isDefault: z.boolean(),
+  up: z.boolean(),
+  nodes: uint32,
+  cpusPerNode: uint32,
+  memoryMbPerNode: wholeCount,
+  /** null for no limit. */
+  maxTimeSeconds: wholeCount.nullable(),
+  gres: z.array(gresName).max(MAX_PARTITION_GRES),
+});
+export type SitePartitionStatus = z.infer<typeof sitePartitionStatusSchema>;
+
+/**
+ * An agent's answer to `agent.status`: its partitions now, Slurm's MaxArraySize, and how
+ * many of Cairn's jobs it follows are pending and running in Slurm as of its last squeue
+ * poll (an array job counts once).
+ */
+export const siteStatusReply = z.object({
+  site: siteName,
+  maxArraySize: uint32,
+  partitions: z.array(sitePartitionStatusSchema).max(MAX_SITE_PARTITIONS),
+  defaultPartition: partitionName.optional(),
+  queue: z.object({ pending: uint32, running: uint32 }),
+});
+export type SiteStatus = z.infer<typeof siteStatusReply>;
+
 // --- workflows ---------------------------------------------------------------------------
 
 /**

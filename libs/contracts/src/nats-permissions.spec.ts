@@ -108,6 +108,19 @@ describe('NATS grants (one user per service and per site)', () => {
     expect(may(monitorGrant().permissions.publish, subjects.site('a').submit)).toBe(false);
   });
 
+  it("lets the gateway ask every site's agent for its status and nothing else of an agent's; the agent hears its own", () => {
+    const gateway = serviceGrant('gateway').permissions;
+    fc.assert(
+      fc.property(site, site, (s, other) => {
+        expect(may(gateway.publish, subjects.site(s).status)).toBe(true);
+        for (const [key, subject] of Object.entries(subjects.site(s)).filter(([k, x]) => k !== 'status' && x.includes('.agent.'))) expect([key, may(gateway.publish, subject)]).toEqual([key, false]);
+        expect(may(agentGrant(s).permissions.subscribe, subjects.site(s).status)).toBe(true);
+        if (s !== other) expect(may(agentGrant(other).permissions.subscribe, subjects.site(s).status)).toBe(false);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('refuses site and user names that are not subject tokens, and names each password variable', () => {
     for (const bad of ['', 'A', 'a.b', 'a*', 'a>', 'a b', '-a', 'x'.repeat(33)]) expect(() => agentNatsUser(bad)).toThrow(/is not a site name/);
     for (const bad of ['', 'a.b', 'a b', '*', '>', 'x'.repeat(65)]) {

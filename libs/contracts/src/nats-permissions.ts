@@ -123,7 +123,7 @@ export function serviceGrant(service: NatsService): NatsUserGrant {
   const denyPublish = [ANY_AGENT_EVENTS];
   switch (service) {
     case 'gateway':
-      return grant(user, 'gateway: forwards the gRPC API to the scheduler; follows job and run events for watches', {
+      return grant(user, "gateway: forwards the gRPC API to the scheduler; follows job and run events for watches; asks agents for their sites' status", {
         publish: [
           SCHEDULER_REQUESTS,
           // The door's refusals, on their way to the audit log (JetStream publish, acknowledged).
@@ -131,6 +131,8 @@ export function serviceGrant(service: NatsService): NatsUserGrant {
           JS_INFO,
           ...streamReaderSubjects(streams.jobEvents.name),
           ...streamReaderSubjects(streams.workflowEvents.name),
+          // SiteService.ListSites asks each site's agent for its status (nothing else of the agent's).
+          subjects.site('*').status,
         ],
         subscribe: [health],
         denyPublish,

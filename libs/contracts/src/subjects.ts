@@ -31,6 +31,8 @@ export const subjects = {
     cancel: `cairn.site.${site}.agent.cancel`,
     output: `cairn.site.${site}.agent.output`,
     describe: `cairn.site.${site}.agent.describe`,
+    /** The site's status now (partitions, queue): SiteService.ListSites asks it. */
+    status: `cairn.site.${site}.agent.status`,
     items: `cairn.site.${site}.agent.items`,
     readRunFile: `cairn.site.${site}.agent.run-file`,
     globRun: `cairn.site.${site}.agent.run-glob`,

@@ -9,6 +9,7 @@ import {
   rowsWithin,
   runFileQuery,
   runGlobQuery,
+  siteStatusQuery,
   submitAttemptCommand,
 } from '@cairn/contracts';
 import { PersonReads } from './person-reads';
@@ -43,6 +44,13 @@ export class AgentNatsController {
   @MessagePattern('agent.describe')
   describe() {
     return this.agent.describe();
+  }
+
+  /** SiteService.ListSites asks each site this (the gateway's only agent subject). */
+  @MessagePattern('agent.status')
+  status(@Payload() payload: unknown) {
+    parseOrThrow(siteStatusQuery, payload ?? {});
+    return this.agent.status();
   }
 
   @MessagePattern('agent.output')

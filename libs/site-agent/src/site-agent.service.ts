@@ -1,5 +1,5 @@
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { CairnError, type OutputPage, type ResourceClass, type SiteDescription, type SubmitAttemptCommand } from '@cairn/contracts';
+import { CairnError, type OutputPage, type ResourceClass, type SiteDescription, type SiteStatus, type SubmitAttemptCommand } from '@cairn/contracts';
 import type { SlurmJobInfo, SlurmRepository } from '@cairn/adapters/slurm';
 import type { Logger } from '@cairn/logging';
 import { PeriodicLoop } from '@cairn/service-kit';
@@ -29,7 +29,7 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly store: AttemptStore,
     private readonly slurm: SlurmRepository,
     private readonly submitter: AttemptSubmitter,
-    slurmPoller: SlurmPoller,
+    private readonly slurmPoller: SlurmPoller,
     intervals: { pollMs: number; retryMs: number },
     private readonly placement: { resourceClasses: Record<string, ResourceClass>; defaultPartition?: string },
     private readonly logger: Logger,
@@ -140,6 +140,21 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
       partitions,
       resourceClasses: this.placement.resourceClasses,
       ...(this.placement.defaultPartition ? { defaultPartition: this.placement.defaultPartition } : {}),
+    };
+  }
+
+  /**
+   * The site's status for SiteService.ListSites: its partitions and MaxArraySize from Slurm
+   * now, and the queue as of the last poll (no squeue of its own: the poller's is enough).
+   */
+  async status(): Promise<SiteStatus> {
+    const [limits, partitions] = await Promise.all([this.slurm.clusterLimits(), this.slurm.partitions()]);
+    return {
+      site: this.site,
+      maxArraySize: limits.maxArraySize,
+      partitions,
+      ...(this.placement.defaultPartition ? { defaultPartition: this.placement.defaultPartition } : {}),
+      queue: this.slurmPoller.lastQueue(),
     };
   }
 

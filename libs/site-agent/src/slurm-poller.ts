@@ -14,6 +14,8 @@ const MISSING_LIMIT = 5;
  * record supplies the exit code, and the final state once Slurm has forgotten the job.
  */
 export class SlurmPoller {
+  private queue: SlurmQueue = { pending: 0, running: 0 };
+
   constructor(
     private readonly store: AttemptStore,
     private readonly slurm: SlurmRepository,
@@ -24,8 +26,12 @@ export class SlurmPoller {
   /** Follows the given attempts (those submitted and not final) with one squeue call. */
   async tick(open: readonly Attempt[]): Promise<void> {
     const attempts = open.filter((a) => a.status.slurmJobId && !a.status.final);
-    if (attempts.length === 0) return;
+    if (attempts.length === 0) {
+      this.queue = { pending: 0, running: 0 };
+      return;
+    }
     const jobs = indexByName(await this.slurm.listJobs());
+    this.queue = countQueue(attempts.map((attempt) => jobs.get(slurmJobName(attempt.id)) ?? []));
     for (const attempt of attempts) {
       try {
         const infos = jobs.get(slurmJobName(attempt.id)) ?? [];
@@ -35,6 +41,11 @@ export class SlurmPoller {
         this.logger.error({ err: error, attemptId: attempt.id }, 'could not follow attempt; will retry');
       }
     }
+  }
+
+  /** The attempts followed that Slurm held pending and running at the last tick (an array counts once). */
+  lastQueue(): SlurmQueue {
+    return { ...this.queue };
   }
 
   private async follow(attempt: Attempt, info: SlurmJobInfo | undefined): Promise<void> {
@@ -137,6 +148,23 @@ export class SlurmPoller {
     if (await this.store.hasStarted(attempt)) await this.events.publish(attempt, 'RUNNING');
     await this.events.publish(attempt, state, { exitCode, reason });
   }
+}
+
+/** How many of Cairn's jobs Slurm holds pending and running. */
+export interface SlurmQueue {
+  pending: number;
+  running: number;
+}
+
+/** Each attempt's squeue lines to a count: running when any of its tasks runs, else pending when any is pending. */
+export function countQueue(perAttempt: readonly (readonly SlurmJobInfo[])[]): SlurmQueue {
+  const queue = { pending: 0, running: 0 };
+  for (const infos of perAttempt) {
+    const classes = infos.map((info) => classifySlurmState(info.state));
+    if (classes.includes('RUNNING')) queue.running += 1;
+    else if (classes.includes('PENDING')) queue.pending += 1;
+  }
+  return queue;
 }
 
 function indexByName(jobs: SlurmJobInfo[]): Map<string, SlurmJobInfo[]> {

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'sites-api', preset: '../../jest.preset.js', rootDir: __dirname };
