@@ -17,3 +17,4 @@ export { MetricChart, type MetricChartProps } from './metric-chart/metric-chart'
 export { alignSeries, type ChartSeries } from './metric-chart/chart-data';
 export { ProgressBar, type ProgressBarProps } from './progress-bar/progress-bar';
 export { progressText, type ItemProgress } from './progress-bar/progress';
+export * from './yaml-editor';
