@@ -1,4 +1,24 @@
-/** Placeholder: replaced by the view's owner. */
+import { isAdmin, useWhoAmI } from '@cairn/portal-client';
+import { Link } from 'react-router';
+import { JobList } from './job-list';
+import { MyCounts } from './my-counts';
+import { SiteHealth } from './site-health';
+import { WorkflowList } from './workflow-list';
+
+/** `/`: my work now, my recent runs and jobs (live), and each site's health. */
 export function DashboardPage() {
-  return <h1>Dashboard</h1>;
+  const who = useWhoAmI();
+  const admin = isAdmin(who.data);
+  return (
+    <>
+      <h1>Dashboard</h1>
+      <p>
+        <Link to="/submit">Submit a job or workflow</Link> · <Link to="/templates">Run a template</Link>
+      </p>
+      <MyCounts everyone={admin} />
+      <WorkflowList title="Recent workflows" showOwner={admin} />
+      <JobList title="Recent jobs" showOwner={admin} />
+      <SiteHealth />
+    </>
+  );
 }

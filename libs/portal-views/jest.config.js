@@ -1,0 +1,1 @@
+module.exports = { displayName: 'portal-views', preset: '../../jest.preset.js', rootDir: __dirname };
