@@ -8,3 +8,4 @@ export * from './gen/cairn/v1/template_service_pb';
 export * from './gen/cairn/v1/workflow_service_pb';
 export * from './session';
 export * from './hooks';
+export * from './drafts';
