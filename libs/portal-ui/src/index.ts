@@ -18,3 +18,4 @@ export { alignSeries, type ChartSeries } from './metric-chart/chart-data';
 export { ProgressBar, type ProgressBarProps } from './progress-bar/progress-bar';
 export { progressText, type ItemProgress } from './progress-bar/progress';
 export * from './yaml-editor';
+export { ConfirmButton, type ConfirmButtonProps } from './confirm-button';
