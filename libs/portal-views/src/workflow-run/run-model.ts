@@ -1,0 +1,107 @@
+import { StepKind, StepState, type LoopIteration, type Workflow, type WorkflowStep } from '@cairn/portal-client';
+
+/** One line of a chart (the shape MetricChart takes). */
+export interface Series {
+  name: string;
+  points: [number, number][];
+}
+
+/** The loops of a run that have iterations, in the order their first iteration appears. */
+export function loopsOf(iterations: readonly LoopIteration[]): string[] {
+  return [...new Set(iterations.map((i) => i.loop))];
+}
+
+/** Every metric name of some iterations, sorted. */
+export function metricNames(iterations: readonly LoopIteration[]): string[] {
+  return [...new Set(iterations.flatMap((i) => Object.keys(i.metrics)))].sort();
+}
+
+/** A loop's metrics as chart series: x = iteration, one series per metric (non-finite values left out). */
+export function iterationSeries(iterations: readonly LoopIteration[], loop: string): Series[] {
+  const mine = iterations.filter((i) => i.loop === loop).sort((a, b) => a.iteration - b.iteration);
+  return metricNames(mine).map((name) => ({
+    name,
+    points: mine.flatMap((i): [number, number][] => {
+      const value = Object.hasOwn(i.metrics, name) ? i.metrics[name] : undefined;
+      return value !== undefined && Number.isFinite(value) ? [[i.iteration, value]] : [];
+    }),
+  }));
+}
+
+/** Why a loop stopped, in words. */
+export function stopText(stop: string): string {
+  switch (stop) {
+    case '':
+      return '';
+    case 'condition':
+      return 'condition met';
+    case 'max-iterations':
+      return 'iteration budget reached';
+    case 'max-wall-time':
+      return 'wall-time budget spent';
+    default:
+      return stop;
+  }
+}
+
+/** An array step instance as its progress row shows it. */
+export interface ArrayProgress {
+  key: string;
+  state: string;
+  total: number;
+  done: number;
+  failed: number;
+  /** Items neither done nor failed while the step runs (queued or running); 0 otherwise. */
+  running: number;
+  /** "Failed items: 3, 17 (exit 2), 42 and 5 more", or "" when none failed. */
+  failedText: string;
+  reason: string;
+  jobHref?: string;
+}
+
+/** The failed items of an array step, named by index (at most 100 are listed by the API). */
+export function failedItemsText(step: WorkflowStep): string {
+  const listed = step.failedItems;
+  const count = Math.max(step.items?.failed ?? 0, listed.length);
+  if (count === 0) return '';
+  const more = count - listed.length;
+  const names = listed.map((i) => `${i}`).join(', ');
+  if (listed.length === 0) return `${count} item${count === 1 ? '' : 's'} failed`;
+  return `Failed item${count === 1 ? '' : 's'}: ${names}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+/** The array step instances of a run with their item counts, in the run's order. */
+export function arrayProgress(workflow: Workflow): ArrayProgress[] {
+  return workflow.steps
+    .filter((s) => s.kind === StepKind.ARRAY)
+    .map((s) => {
+      const total = s.items?.total ?? 0;
+      const done = s.items?.succeeded ?? 0;
+      const failed = s.items?.failed ?? 0;
+      const job = s.jobIds.at(-1);
+      return {
+        key: s.key,
+        state: StepState[s.state] ?? 'UNSPECIFIED',
+        total,
+        done,
+        failed,
+        running: s.state === StepState.RUNNING ? Math.max(0, total - done - failed) : 0,
+        failedText: failedItemsText(s),
+        reason: s.reason,
+        ...(job ? { jobHref: `/jobs/${encodeURIComponent(job)}` } : {}),
+      };
+    });
+}
+
+/** A decision's JSON for a table cell: as written, shortened past `max` characters. */
+export function decisionText(decision: string, max = 160): string {
+  const chars = [...decision.trim()];
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** A metric value for a table cell: up to 6 significant digits. */
+export function metricText(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return '–';
+  if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
+  return String(Number(value.toPrecision(6)));
+}
