@@ -3,12 +3,13 @@ import { gatewaySettings, GrpcServerModule, WatchLimiter } from '@cairn/grpc-ser
 import { identityBinding, identityDoor, identitySettings } from '@cairn/identity';
 import { jobsBinding } from '@cairn/jobs-api';
 import { sitesBinding, sitesSettings, sitesToList } from '@cairn/sites-api';
-import { workflowsBinding } from '@cairn/workflows-api';
+import { templatesBinding } from '@cairn/templates-api';
+import { toPbPlan, toPbWorkflow, workflowsBinding } from '@cairn/workflows-api';
 import type { ServiceDefinition } from '@cairn/service-kit';
 
 const settings = { ...gatewaySettings, ...identitySettings, ...sitesSettings };
 
-/** The gateway service: the public gRPC API (JobService, WorkflowService, IdentityService, AuditService, SiteService) over the scheduler and the sites' agents, behind one door. */
+/** The gateway service: the public gRPC API (JobService, WorkflowService, IdentityService, AuditService, SiteService, TemplateService) over the scheduler and the sites' agents, behind one door. */
 export const gatewayService: ServiceDefinition<typeof settings> = {
   service: 'gateway',
   settings,
@@ -21,7 +22,7 @@ export const gatewayService: ServiceDefinition<typeof settings> = {
     return GrpcServerModule.register({
       address: config.grpcAddress,
       protoDir: config.protoDir,
-      protoFiles: ['cairn/v1/job_service.proto', 'cairn/v1/workflow_service.proto', 'cairn/v1/identity_service.proto', 'cairn/v1/audit_service.proto', 'cairn/v1/site_service.proto'],
+      protoFiles: ['cairn/v1/job_service.proto', 'cairn/v1/workflow_service.proto', 'cairn/v1/identity_service.proto', 'cairn/v1/audit_service.proto', 'cairn/v1/site_service.proto', 'cairn/v1/template_service.proto'],
       maxMessageBytes: 2 * 1024 * 1024,
       tls: config,
       logger: logger.child({ context: 'GrpcServerHost' }),
@@ -31,6 +32,7 @@ export const gatewayService: ServiceDefinition<typeof settings> = {
         identityBinding({ logger, watchLimiter, door }),
         auditBinding({ nats, logger, watchLimiter, door }),
         sitesBinding({ nats, logger, sites: sitesToList(config.sites, config.defaultSite), watchLimiter, door }),
+        templatesBinding({ nats, logger, defaultSite: config.defaultSite, mappers: { plan: toPbPlan, workflow: toPbWorkflow }, watchLimiter, door }),
       ],
     });
   },

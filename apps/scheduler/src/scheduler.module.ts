@@ -4,6 +4,7 @@ import { AuditModule } from '@cairn/audit';
 import { type AuditDb, auditMigrations } from '@cairn/audit-log';
 import { JobsModule, jobsSettings, openSchedulerDatabase, type SchedulerDb, SchedulerDatabaseCloser, schedulerMigrations } from '@cairn/jobs';
 import { retryPolicyOf, type WorkflowDb, workflowMigrations, WorkflowsModule, workflowsSettings } from '@cairn/workflows';
+import { type TemplateDb, templateMigrations, TemplatesModule } from '@cairn/templates';
 import type { ServiceDefinition } from '@cairn/service-kit';
 
 const schedulerSettings = { ...jobsSettings, ...workflowsSettings };
@@ -26,7 +27,7 @@ export const schedulerService: ServiceDefinition<typeof schedulerSettings> = {
     const database = await openSchedulerDatabase({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
-      migrations: [schedulerMigrations, workflowMigrations, auditMigrations],
+      migrations: [schedulerMigrations, workflowMigrations, auditMigrations, templateMigrations],
       logger,
     });
     return {
@@ -45,6 +46,7 @@ export const schedulerService: ServiceDefinition<typeof schedulerSettings> = {
           limits,
         }),
         AuditModule.register({ db: database.db.withTables<TablesOf<AuditDb>>(), nats, logger }),
+        TemplatesModule.register({ db: database.db.withTables<TablesOf<TemplateDb>>(), nats, logger }),
       ],
     };
   },

@@ -50,6 +50,7 @@ export type { GlobToken, StepCounter } from './glob-segment';
 export { formatIssues, parseOrThrow } from './parse';
 export * from './messages';
 export * from './workflow-records';
+export * from './template-messages';
 export { callerFields } from './caller';
 export type { Called } from './caller';
 export * from './audit';

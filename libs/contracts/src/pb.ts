@@ -33,5 +33,23 @@ export type { IdentityServiceServer } from './generated/cairn/v1/identity_servic
 export { Owner } from './generated/cairn/v1/owner';
 export { AuditEvent, AuditServiceClient, AuditServiceService, ListAuditEventsRequest, ListAuditEventsResponse } from './generated/cairn/v1/audit_service';
 export type { AuditServiceServer } from './generated/cairn/v1/audit_service';
+export {
+  DeleteTemplateRequest,
+  DeleteTemplateResponse,
+  GetTemplateRequest,
+  GetTemplateResponse,
+  ListTemplatesRequest,
+  ListTemplatesResponse,
+  PublishTemplateRequest,
+  PublishTemplateResponse,
+  RunTemplateRequest,
+  RunTemplateResponse,
+  Template,
+  TemplateParameter,
+  TemplateParameterType,
+  TemplateServiceClient,
+  TemplateServiceService,
+} from './generated/cairn/v1/template_service';
+export type { TemplateServiceServer } from './generated/cairn/v1/template_service';
 export { ListSitesRequest, ListSitesResponse, Site, SitePartition, SiteServiceClient, SiteServiceService } from './generated/cairn/v1/site_service';
 export type { SiteServiceServer } from './generated/cairn/v1/site_service';

@@ -15,4 +15,9 @@ export const RPC = {
   cancelWorkflow: '/cairn.v1.WorkflowService/CancelWorkflow',
   watchWorkflow: '/cairn.v1.WorkflowService/WatchWorkflow',
   listAuditEvents: '/cairn.v1.AuditService/ListAuditEvents',
+  listTemplates: '/cairn.v1.TemplateService/ListTemplates',
+  getTemplate: '/cairn.v1.TemplateService/GetTemplate',
+  publishTemplate: '/cairn.v1.TemplateService/PublishTemplate',
+  deleteTemplate: '/cairn.v1.TemplateService/DeleteTemplate',
+  runTemplate: '/cairn.v1.TemplateService/RunTemplate',
 } as const;

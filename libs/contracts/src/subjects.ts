@@ -18,6 +18,12 @@ export const subjects = {
     cancelWorkflow: 'cairn.scheduler.workflows.cancel',
     /** The audit log, for admins (AuditService.ListAuditEvents). */
     listAudit: 'cairn.scheduler.audit.list',
+    /** Workflow templates (TemplateService): published by admins, run by everyone signed in. */
+    listTemplates: 'cairn.scheduler.templates.list',
+    getTemplate: 'cairn.scheduler.templates.get',
+    publishTemplate: 'cairn.scheduler.templates.publish',
+    deleteTemplate: 'cairn.scheduler.templates.delete',
+    runTemplate: 'cairn.scheduler.templates.run',
   },
   /** Denials at the gateway's door, on their way to the audit log (stream CAIRN_AUDIT). */
   auditEvents: 'cairn.audit.events',

@@ -1,0 +1,3 @@
+export { templatesBinding } from './templates-binding';
+export type { TemplatesApiOptions } from './templates-binding';
+export type { RunReplyMappers } from './templates.grpc.controller';

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'templates', preset: '../../jest.preset.js', rootDir: __dirname };

@@ -1,0 +1,4 @@
+export { TemplatesModule } from './templates.module';
+export type { TemplatesModuleOptions } from './templates.module';
+export type { TemplateDb } from './template.tables';
+export { templateMigrations } from './migrations';
