@@ -11,4 +11,5 @@ export {
 export { AuditClient } from './audit.client';
 export { IdentityClient } from './identity.client';
 export { JobsClient } from './jobs.client';
+export { SitesClient } from './sites.client';
 export { WorkflowsClient } from './workflows.client';
