@@ -1,0 +1,1 @@
+module.exports = { displayName: 'portal-server', preset: '../../jest.preset.js', rootDir: __dirname };
