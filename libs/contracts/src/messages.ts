@@ -270,12 +270,12 @@ export type PartitionInfo = z.infer<typeof partitionInfoSchema>;
 // --- site status (SiteService.ListSites: what an agent tells the gateway now) ---------------
 
 /** Most partitions one site's status reply may list. */
-export const MAX_SITE_PARTITIONS = 256;
+export const MAX_SITE_PARTITIONS = 128;
 /** Most GRES one partition in a site's status may list. */
-export const MAX_PARTITION_GRES = 64;
+export const MAX_PARTITION_GRES = 16;
 const uint32 = z.number().int().min(0).max(0xffff_ffff);
 const wholeCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const gresName = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'expected a GRES name: printable characters without spaces, at most 128');
+const gresName = z.string().regex(/^[\x21-\x7e]{1,64}$/, 'expected a GRES name: printable characters without spaces, at most 64');
 
 /** The status query (`agent.status`): no fields. */
 export const siteStatusQuery = z.object({}).strict();

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { CairnError, MAX_PARTITION_GRES, MAX_SITE_PARTITIONS, pb, type SiteStatus, subjects } from '@cairn/contracts';
 import { NoRespondersError } from '@cairn/adapters/nats';
-import { askSite, listSites, readSiteStatus, type StatusRequester, toPbSite } from './site-status';
+import { askSite, boundedSite, listSites, readSiteStatus, type StatusRequester, toPbSite } from './site-status';
+import { MAX_SITE_STATUS_BYTES, MAX_SITES } from './sites-settings';
 
 const debug = { name: 'debug', isDefault: true, up: true, nodes: 2, cpusPerNode: 4, memoryMbPerNode: 7900, maxTimeSeconds: 3600, gres: [] };
 const gpu = { name: 'gpu', isDefault: false, up: false, nodes: 1, cpusPerNode: 64, memoryMbPerNode: 515_000, maxTimeSeconds: null, gres: ['gpu:a100:4'] };
@@ -65,7 +66,7 @@ describe('toPbSite (an agent status to SiteService.ListSites)', () => {
       cpusPerNode: u32,
       memoryMbPerNode: whole,
       maxTimeSeconds: fc.option(whole, { nil: null }),
-      gres: fc.array(fc.stringMatching(/^[\x21-\x7e]{1,128}$/), { maxLength: MAX_PARTITION_GRES }),
+      gres: fc.array(fc.stringMatching(/^[\x21-\x7e]{1,64}$/), { maxLength: MAX_PARTITION_GRES }),
     });
     fc.assert(
       fc.property(fc.array(partition, { maxLength: 20 }), u32, u32, u32, (partitions, maxArraySize, pending, running) => {
@@ -122,6 +123,30 @@ describe('readSiteStatus [property-based hostile replies]', () => {
     // At the limits exactly: accepted.
     const most = status('dev', { partitions: Array.from({ length: MAX_SITE_PARTITIONS }, (_, i) => ({ ...gpu, name: `p${i}`, gres: Array.from({ length: MAX_PARTITION_GRES }, (_, g) => `gpu:${g}`) })) });
     expect(readSiteStatus('dev', most).ok).toBe(true);
+  });
+});
+
+describe('boundedSite (ListSitesResponse within the gateway’s 2 MiB)', () => {
+  it('lists a site whose status is over MAX_SITE_STATUS_BYTES with that error; MAX_SITES sites at the most fit 2 MiB', () => {
+    const long = (i: number, c: string, max: number) => `${c}${i}`.padEnd(max, c);
+    const partitions = Array.from({ length: MAX_SITE_PARTITIONS }, (_, i) => ({ ...gpu, name: long(i, 'p', 64), gres: Array.from({ length: MAX_PARTITION_GRES }, (_, g) => long(g, 'g', 64)) }));
+    const name = long(0, 's', 32);
+    const huge = readSiteStatus(name, status(name, { partitions }));
+    expect(huge.ok).toBe(true);
+    expect(boundedSite(toPbSite(name, AT, huge))).toMatchObject({
+      name,
+      agentConnected: true,
+      partitions: [],
+      error: expect.stringMatching(new RegExp(`^the agent of site ${name} sent a status of \\d+ bytes, over the ${MAX_SITE_STATUS_BYTES} bytes one site may take$`)),
+    });
+    // The most that fits: as many of those partitions as one site's bytes hold.
+    const withFirst = (n: number) => toPbSite(name, AT, { ok: true, status: status(name, { partitions: partitions.slice(0, n), defaultPartition: partitions[0]?.name }) });
+    let n = MAX_SITE_PARTITIONS;
+    while (pb.Site.encode(withFirst(n)).finish().length > MAX_SITE_STATUS_BYTES) n -= 1;
+    const fitting = withFirst(n);
+    expect(boundedSite(fitting)).toBe(fitting);
+    const response = pb.ListSitesResponse.encode({ sites: Array.from({ length: MAX_SITES }, (_, i) => ({ ...fitting, name: long(i, 's', 32) })) }).finish();
+    expect(response.length).toBeLessThan(2 * 1024 * 1024);
   });
 });
 

@@ -1,6 +1,7 @@
 import { CairnError, excerpt, formatIssues, pb, type SiteStatus, siteStatusReply, subjects } from '@cairn/contracts';
 import { NoRespondersError } from '@cairn/adapters/nats';
 import { z } from 'zod';
+import { MAX_SITE_STATUS_BYTES } from './sites-settings';
 
 /** Sends one request and hands back the reply's payload (NatsRequester is one). */
 export interface StatusRequester {
@@ -82,9 +83,17 @@ export function toPbSite(site: string, checkedAt: Date, answer: SiteAnswer): pb.
   };
 }
 
+/** A site within MAX_SITE_STATUS_BYTES, or that site listed with the error that its status is too big. */
+export function boundedSite(site: pb.Site): pb.Site {
+  const bytes = pb.Site.encode(site).finish().length;
+  if (bytes <= MAX_SITE_STATUS_BYTES) return site;
+  const error = `the agent of site ${site.name} sent a status of ${bytes} bytes, over the ${MAX_SITE_STATUS_BYTES} bytes one site may take`;
+  return toPbSite(site.name, site.checkedAt ?? new Date(0), { ok: false, agentConnected: true, error });
+}
+
 /** Asks every site at once and lists them all, sorted by name. */
 export async function listSites(requester: StatusRequester, sites: readonly string[], timeoutMs: number, now: () => Date = () => new Date()): Promise<pb.ListSitesResponse> {
   const checkedAt = now();
-  const answers = await Promise.all(sites.map(async (site) => toPbSite(site, checkedAt, await askSite(requester, site, timeoutMs))));
+  const answers = await Promise.all(sites.map(async (site) => boundedSite(toPbSite(site, checkedAt, await askSite(requester, site, timeoutMs)))));
   return { sites: answers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
 }

@@ -5,7 +5,12 @@ import { SITE_PATTERN } from '@cairn/contracts';
 /** How long ListSites waits for each site's agent, in ms (all sites are asked at once). */
 export const SITE_STATUS_TIMEOUT_MS = 3000;
 /** Most sites the gateway lists (each is one NATS request per ListSites). */
-export const MAX_SITES = 64;
+export const MAX_SITES = 32;
+/**
+ * Most bytes one site takes in ListSitesResponse (its protobuf encoding): MAX_SITES of them
+ * stay well inside the gateway's 2 MiB message limit. A bigger status is that site's error.
+ */
+export const MAX_SITE_STATUS_BYTES = 48 * 1024;
 
 /** The gateway's sites settings: docs/configuration.md, "gateway". */
 export const sitesSettings = {

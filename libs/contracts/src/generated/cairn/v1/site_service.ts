@@ -38,21 +38,27 @@ export interface ListSitesResponse {
 export interface Site {
   /** The site's name (e.g. "dev"). */
   name: string;
-  /** Whether its agent answered just now. */
+  /** Whether its agent answered just now (even if with an error: see error). */
   agentConnected: boolean;
   /** When the gateway asked. */
   checkedAt:
     | Date
     | undefined;
-  /** Why the agent is taken as not connected (empty when it answered). */
+  /**
+   * Why the site's state is unknown (empty when it is here): its agent did not answer
+   * within the time-out, answered with an error, or sent a status that is not valid.
+   */
   error: string;
-  /** Cairn's jobs at the site that Slurm holds pending. */
+  /**
+   * Cairn's jobs at the site that Slurm holds pending, as the agent's last squeue poll saw
+   * them (an array job counts once).
+   */
   pendingJobs: number;
-  /** Cairn's jobs at the site that are running. */
+  /** Cairn's jobs at the site that are running (any of their tasks), as of that poll. */
   runningJobs: number;
   /** The partitions (empty when the agent did not answer). */
   partitions: SitePartition[];
-  /** The partition jobs go to when they name none. */
+  /** The partition jobs go to when they name none: the agent's, else Slurm's default. */
   defaultPartition: string;
   /** The largest Slurm array (MaxArraySize - 1 is the highest index); 0 when unknown. */
   maxArraySize: number;

@@ -66,7 +66,7 @@ export type Site = Message<"cairn.v1.Site"> & {
   name: string;
 
   /**
-   * Whether its agent answered just now.
+   * Whether its agent answered just now (even if with an error: see error).
    *
    * @generated from field: bool agent_connected = 2;
    */
@@ -80,21 +80,23 @@ export type Site = Message<"cairn.v1.Site"> & {
   checkedAt?: Timestamp | undefined;
 
   /**
-   * Why the agent is taken as not connected (empty when it answered).
+   * Why the site's state is unknown (empty when it is here): its agent did not answer
+   * within the time-out, answered with an error, or sent a status that is not valid.
    *
    * @generated from field: string error = 4;
    */
   error: string;
 
   /**
-   * Cairn's jobs at the site that Slurm holds pending.
+   * Cairn's jobs at the site that Slurm holds pending, as the agent's last squeue poll saw
+   * them (an array job counts once).
    *
    * @generated from field: uint32 pending_jobs = 5;
    */
   pendingJobs: number;
 
   /**
-   * Cairn's jobs at the site that are running.
+   * Cairn's jobs at the site that are running (any of their tasks), as of that poll.
    *
    * @generated from field: uint32 running_jobs = 6;
    */
@@ -108,7 +110,7 @@ export type Site = Message<"cairn.v1.Site"> & {
   partitions: SitePartition[];
 
   /**
-   * The partition jobs go to when they name none.
+   * The partition jobs go to when they name none: the agent's, else Slurm's default.
    *
    * @generated from field: string default_partition = 8;
    */
