@@ -18,7 +18,7 @@ const dags = fc.integer({ min: 1, max: 40 }).chain((n) =>
 );
 
 describe('layoutDag', () => {
-  it('places every node of a random DAG inside the drawing, with no two boxes overlapping', () => {
+  it('places every node of a random DAG inside the drawing, in reading order, with no two boxes overlapping', () => {
     fc.assert(
       fc.property(dags, fc.constantFrom<'TB' | 'LR'>('TB', 'LR'), ({ nodes, edges }, direction) => {
         const layout = layoutDag(nodes, edges, { direction });
@@ -29,6 +29,12 @@ describe('layoutDag', () => {
           expect(node.y).toBeGreaterThanOrEqual(0);
           expect(node.x + node.width).toBeLessThanOrEqual(layout.width);
           expect(node.y + node.height).toBeLessThanOrEqual(layout.height);
+        }
+        for (let i = 1; i < layout.nodes.length; i++) {
+          const [a, b] = [layout.nodes[i - 1], layout.nodes[i]] as [DagLayout['nodes'][number], DagLayout['nodes'][number]];
+          // Reading order: rank by rank (top to bottom, or left to right).
+          if (direction === 'TB') expect(a.y < b.y || (a.y === b.y && a.x <= b.x)).toBe(true);
+          else expect(a.x < b.x || (a.x === b.x && a.y <= b.y)).toBe(true);
         }
         for (let i = 0; i < layout.nodes.length; i++) {
           for (let j = i + 1; j < layout.nodes.length; j++) {
@@ -74,7 +80,7 @@ describe('layoutDag', () => {
         { from: '__proto__', to: 'b' },
       ],
     );
-    expect(layout.nodes.map((n) => n.label)).toEqual(['a', 'b']);
+    expect(layout.nodes.map((n) => n.label).sort()).toEqual(['a', 'b']);
     expect(layout.edges.map((e) => [e.from, e.to])).toEqual([['a', 'b']]);
     expect(layoutDag([], [{ from: 'a', to: 'b' }])).toEqual({ width: 0, height: 0, nodes: [], edges: [] });
   });

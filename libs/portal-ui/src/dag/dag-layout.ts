@@ -69,7 +69,7 @@ export function shorten(text: string, max = MAX_LABEL_CHARS): string {
 
 /**
  * Places the nodes of a graph with dagre: every node gets a box and no two boxes
- * overlap; edges whose ends are not both nodes (or that join a node to itself) are left
+ * overlap; the nodes come back in reading order (rank by rank); edges whose ends are not both nodes (or that join a node to itself) are left
  * out, and a repeated node id keeps its first node. Cycles are drawn (dagre reverses an
  * edge of each), though a workflow never has one.
  */
@@ -100,10 +100,14 @@ export function layoutDag(nodes: readonly DagNode[], edges: readonly DagEdge[], 
   }
   if (unique.size === 0) return { width: 0, height: 0, nodes: [], edges: [] };
   dagre.layout(g);
-  const placed = [...unique.values()].map((node) => {
-    const at = g.node(node.id);
-    return { ...node, x: (at.x ?? 0) - node.width / 2, y: (at.y ?? 0) - node.height / 2 };
-  });
+  const lr = options.direction === 'LR';
+  // In reading order (rank by rank), so the keyboard visits the nodes as the eye does.
+  const placed = [...unique.values()]
+    .map((node) => {
+      const at = g.node(node.id);
+      return { ...node, x: (at.x ?? 0) - node.width / 2, y: (at.y ?? 0) - node.height / 2 };
+    })
+    .sort((a, b) => (lr ? a.x - b.x || a.y - b.y : a.y - b.y || a.x - b.x));
   const placedEdges = kept.map((edge) => ({ ...edge, points: (g.edge(edge.from, edge.to)?.points ?? []).map((p) => ({ x: p.x, y: p.y })) }));
   const label = g.graph();
   const width = Math.max(typeof label.width === 'number' ? label.width : 0, ...placed.map((n) => n.x + n.width + MARGIN));

@@ -16,7 +16,8 @@ export interface DagProps {
 /**
  * A graph of steps drawn as SVG (laid out with dagre): each node shows its label, its
  * state as a symbol, a word and a colour, and links where it has an `href` (keyboard
- * reachable). The drawing keeps its natural size and scrolls sideways in a narrow
+ * reachable). The `<svg>` is role="img" named by `ariaLabel`, or role="group" when it
+ * holds links. The drawing keeps its natural size and scrolls sideways in a narrow
  * window; a visually-hidden list repeats every node with its state and what it needs.
  */
 export function Dag({ nodes, edges, ariaLabel, direction }: DagProps) {
@@ -28,10 +29,13 @@ export function Dag({ nodes, edges, ariaLabel, direction }: DagProps) {
     for (const edge of layout.edges) byNode.set(edge.to, [...(byNode.get(edge.to) ?? []), labels.get(edge.from) ?? edge.from]);
     return byNode;
   }, [layout]);
+  // A drawing is an image; one holding links is a group, so its links stay reachable by
+  // screen readers (links inside role="img" are hidden from them: axe's nested-interactive).
+  const linked = layout.nodes.some((n) => n.href !== undefined);
   return (
     <div className="cairn-dag">
       <div className="cairn-dag-scroll" tabIndex={0} role="group" aria-label={`${ariaLabel} (drawing; scrolls sideways when wider than the window)`}>
-        <svg role="img" aria-label={ariaLabel} data-testid="dag" width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`}>
+        <svg role={linked ? 'group' : 'img'} aria-label={ariaLabel} data-testid="dag" width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`}>
           <defs>
             <marker id={marker} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
               <path d="M 0 0 L 10 5 L 0 10 z" fill="#3d4150" />
@@ -71,7 +75,7 @@ function NodeBox({ node }: { readonly node: PlacedNode }) {
     <>
       <title>{[node.label, node.state, node.detail].filter((s) => s !== undefined && s !== '').join(' — ')}</title>
       <rect className="cairn-dag-box" x={node.x} y={node.y} width={node.width} height={node.height} rx={8} fill={look.fill} stroke={look.stroke} strokeWidth={look.strokeWidth} strokeDasharray={look.dash} />
-      <text className="cairn-dag-label" x={node.x + node.width / 2} y={node.y + 22} textAnchor="middle">
+      <text className="cairn-dag-label" x={node.x + node.width / 2} y={node.y + (second === '' ? node.height / 2 + 5 : 22)} textAnchor="middle">
         {node.shownLabel}
       </text>
       {second !== '' && (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { alignSeries, formatNumber, seriesLook } from './chart-data';
+import { alignSeries, axisOfSeries, formatNumber, seriesLook, wholeNumbersOnly } from './chart-data';
 
 describe('alignSeries', () => {
   it('puts several series on one sorted x axis with gaps where one has no point', () => {
@@ -60,5 +60,34 @@ describe('formatNumber', () => {
     expect(formatNumber(3)).toBe('3');
     expect(formatNumber(0.123456789)).toBe('0.123457');
     expect(formatNumber(null)).toBe('–');
+  });
+});
+
+describe('wholeNumbersOnly', () => {
+  it('tells iterations from fractions', () => {
+    expect(wholeNumbersOnly([1, 2, 3])).toBe(true);
+    expect(wholeNumbersOnly([1, 2.5])).toBe(false);
+    expect(wholeNumbersOnly([])).toBe(true);
+  });
+});
+
+describe('axisOfSeries', () => {
+  const s = (name: string, ys: number[]) => ({ name, points: ys.map((y, i): [number, number] => [i + 1, y]) });
+  it('keeps metrics of one magnitude on the left axis and puts much larger ones on the right', () => {
+    expect(axisOfSeries([s('val_accuracy', [0.6, 0.92]), s('val_loss', [0.9, 0.3]), s('labelled', [20, 70, 2000]), s('iteration', [1, 2, 3])])).toEqual([0, 0, 1, 0]);
+    expect(axisOfSeries([s('a', [0.5]), s('b', [0.9])])).toEqual([0, 0]);
+    expect(axisOfSeries([s('empty', []), s('zeros', [0, 0]), s('big', [1e6])])).toEqual([0, 0, 0]);
+    expect(axisOfSeries([s('neg', [-500]), s('small', [0.1])])).toEqual([1, 0]);
+  });
+
+  it('for any series: one axis each, and the series of the smallest magnitude on the left', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ name: fc.string(), points: fc.array(fc.tuple(fc.double(), fc.double()), { maxLength: 10 }) }), { maxLength: 8 }), (series) => {
+        const axes = axisOfSeries(series);
+        expect(axes).toHaveLength(series.length);
+        if (series.length > 0) expect(axes.includes(0)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -54,3 +54,26 @@ export function formatNumber(value: number | null): string {
   if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
   return String(Number(value.toPrecision(6)));
 }
+
+/** Whether every x is a whole number (iterations): the axis then ticks at whole numbers only. */
+export function wholeNumbersOnly(xs: readonly number[]): boolean {
+  return xs.every((x) => Number.isInteger(x));
+}
+
+/** Increments an axis of whole numbers may tick at. */
+export const WHOLE_INCREMENTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 1_000_000];
+
+/**
+ * Which y axis each series is drawn against, so a metric of a much larger magnitude
+ * (e.g. "labelled": 2000) does not flatten the others (accuracy: 0.9): series are
+ * grouped by their largest absolute value, a group holding magnitudes within a factor of
+ * ten of its smallest; the group of the smallest magnitudes gets the left axis (0) and
+ * every larger group the right one (1). A series with no points, or only zeros, goes left.
+ */
+export function axisOfSeries(series: readonly ChartSeries[]): (0 | 1)[] {
+  const magnitude = series.map((s) => s.points.reduce((m, [x, y]) => (Number.isFinite(x) && Number.isFinite(y) ? Math.max(m, Math.abs(y)) : m), 0));
+  const nonZero = magnitude.filter((m) => m > 0);
+  if (nonZero.length === 0) return series.map(() => 0);
+  const smallest = Math.min(...nonZero);
+  return magnitude.map((m) => (m <= smallest * 10 ? 0 : 1));
+}
