@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { AuditClient, GatewayError, IdentityClient, JobsClient, WorkflowsClient } from '@cairn/client';
+import { AuditClient, GatewayError, IdentityClient, JobsClient, SitesClient, WorkflowsClient } from '@cairn/client';
 import { auditCommand } from './audit.commands';
 import { authCommands } from './auth.commands';
 import { EXIT_NOT_LOGGED_IN, NotLoggedInError, UsageError } from './cli.errors';
@@ -7,6 +7,7 @@ import { type CliSettings, loadCliSettings } from './cli-settings';
 import { gatewayClientOptions, oidcClientFor, sessionFor } from './cli-wiring';
 import { jobCommands } from './job.commands';
 import { IdpError } from './oidc-client';
+import { sitesCommand } from './sites.commands';
 import { terminalText } from './terminal-text';
 import { TokenCache, TokenCacheError } from './token-cache';
 import { workflowCommands } from './workflow.commands';
@@ -36,6 +37,7 @@ export async function runCli(
   let workflows: WorkflowsClient | undefined;
   let identity: IdentityClient | undefined;
   let audit: AuditClient | undefined;
+  let sites: SitesClient | undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
@@ -98,6 +100,7 @@ export async function runCli(
     }),
   );
   program.addCommand(auditCommand({ out, client: () => (audit ??= new AuditClient(gateway(), clientOptions())) }));
+  program.addCommand(sitesCommand({ out, client: () => (sites ??= new SitesClient(gateway(), clientOptions())) }));
   for (const command of authCommands({
     out,
     settings,
@@ -128,6 +131,7 @@ export async function runCli(
     workflows?.close();
     identity?.close();
     audit?.close();
+    sites?.close();
   }
   return exitCode;
 }
