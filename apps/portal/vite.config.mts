@@ -19,7 +19,9 @@ export default defineConfig({
   root: here,
   base: '/',
   plugins: [react()],
-  resolve: { alias },
+  // @cairn/examples/<name>/workflow.yaml?raw: the example workflows, loaded into the
+  // workflow editor as text (libs/portal-views/src/submit/examples.ts).
+  resolve: { alias: { ...alias, '@cairn/examples': join(workspace, 'examples') } },
   build: {
     outDir: join(workspace, 'dist', 'apps', 'portal'),
     emptyOutDir: true,
