@@ -17,7 +17,8 @@ export interface ConfirmButtonProps {
 
 /**
  * A button that asks first, in the page (no browser dialog): "Cancel job" shows the question
- * with "Yes, cancel job" and "No, keep it"; focus moves to the question's confirm button.
+ * in a non-modal `role="dialog"` with "Yes, cancel job" and "No, keep it"; focus moves to the
+ * confirm button, Escape backs out.
  */
 export function ConfirmButton({ label, question, confirmLabel, keepLabel = 'No, keep it', onConfirm, busy = false, disabled = false, danger = true }: ConfirmButtonProps) {
   const [asking, setAsking] = useState(false);
@@ -35,9 +36,14 @@ export function ConfirmButton({ label, question, confirmLabel, keepLabel = 'No, 
     );
   }
   return (
-    <div className="confirm" role="group" aria-labelledby={id}>
+    <div className="confirm" role="dialog" aria-modal="false" aria-labelledby={id}>
       <p id={id}>{question}</p>
-      <div className="button-row">
+      <div
+        className="button-row"
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') setAsking(false);
+        }}
+      >
         <button
           ref={confirmRef}
           type="button"

@@ -1,6 +1,8 @@
 import { isAdmin, useWhoAmI } from '@cairn/portal-client';
 import { ErrorMessage } from '@cairn/portal-ui';
 import { Link, NavLink, Route, Routes } from 'react-router';
+import { JobList } from '../dashboard/job-list';
+import { WorkflowList } from '../dashboard/workflow-list';
 import { AdminSites } from './admin-sites';
 import { AdminTemplates } from './admin-templates';
 import { AllWork } from './all-work';
@@ -27,6 +29,7 @@ function AdminNav() {
   );
 }
 
+/** `/admin`: where to go, then everyone's recent work. */
 function AdminHome() {
   return (
     <>
@@ -45,6 +48,8 @@ function AdminHome() {
           <Link to="/admin/templates">Templates</Link>: publish, replace and delete workflow templates.
         </li>
       </ul>
+      <WorkflowList title="All workflows" showOwner />
+      <JobList title="All jobs" showOwner />
     </>
   );
 }

@@ -1,3 +1,4 @@
+import { useId } from 'react';
 import { client, JobService, usePagedList, type Job } from '@cairn/portal-client';
 import { ErrorMessage, jobStateName, Pager } from '@cairn/portal-ui';
 import { pickWatched } from './live-states';
@@ -19,6 +20,7 @@ export interface JobListProps {
  * see), the visible unfinished ones kept live by a few WatchJob streams.
  */
 export function JobList({ title, showOwner = false, maxWatched = 2 }: JobListProps) {
+  const titleId = useId();
   const list = usePagedList<Job>(['cairn', 'jobs', 'list'], async (pageToken, signal) => {
     const r = await client(JobService).listJobs({ pageSize: LIST_PAGE_SIZE, pageToken }, { signal });
     return { items: r.jobs, nextPageToken: r.nextPageToken };
@@ -30,15 +32,14 @@ export function JobList({ title, showOwner = false, maxWatched = 2 }: JobListPro
     maxWatched,
   );
   return (
-    <section aria-labelledby="job-list-title">
-      <h2 id="job-list-title">{title}</h2>
+    <section aria-labelledby={titleId}>
+      <h2 id={titleId}>{title}</h2>
       {watched.map((id) => (
         <JobWatcher key={id} jobId={id} onState={onState} />
       ))}
       {list.error !== null && <ErrorMessage error={list.error} context="Could not load the jobs" />}
       {list.isLoading && <p role="status">Loading jobs…</p>}
-      {!list.isLoading && list.items.length === 0 && list.error === null && <p>No jobs yet.</p>}
-      {list.items.length > 0 && <JobTable rows={list.items} live={live} caption={title} showOwner={showOwner} />}
+      {!list.isLoading && (list.items.length > 0 || list.error === null) && <JobTable rows={list.items} live={live} caption={title} showOwner={showOwner} />}
       <Pager list={list} label={`${title}: pages`} />
     </section>
   );

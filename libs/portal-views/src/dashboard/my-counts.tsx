@@ -1,3 +1,4 @@
+import { useId } from 'react';
 import { client, countLabel, JobService, JobState, WorkflowService, WorkflowState } from '@cairn/portal-client';
 import { ErrorMessage } from '@cairn/portal-ui';
 import { useQuery } from '@tanstack/react-query';
@@ -47,13 +48,14 @@ function CountItem({ label, count }: { readonly label: string; readonly count: C
 
 /** Running and pending counts (ListJobs / ListWorkflows filtered by state): yours, or everyone's for an admin. */
 export function MyCounts({ everyone }: { readonly everyone: boolean }) {
+  const titleId = useId();
   const running = useJobCount([JobState.RUNNING]);
   const pending = useJobCount([JobState.ACCEPTED, JobState.PENDING]);
   const runs = useWorkflowCount([WorkflowState.RUNNING]);
   const error = running.error ?? pending.error ?? runs.error;
   return (
-    <section aria-labelledby="counts-title">
-      <h2 id="counts-title">{everyone ? 'Work now (everyone’s: you are an administrator)' : 'Your work now'}</h2>
+    <section aria-labelledby={titleId}>
+      <h2 id={titleId}>{everyone ? 'Work now (everyone’s: you are an administrator)' : 'Your work now'}</h2>
       <ul className="counts">
         <CountItem label="jobs running" count={running.data} />
         <CountItem label="jobs pending" count={pending.data} />

@@ -12,6 +12,14 @@ interface TableProps<T> {
   readonly showOwner?: boolean;
 }
 
+function EmptyRow({ columns, text }: { readonly columns: number; readonly text: string }) {
+  return (
+    <tr>
+      <td colSpan={columns}>{text}</td>
+    </tr>
+  );
+}
+
 /** Runs, one row each linking to `/workflows/<id>`, with their state (live where watched). */
 export function WorkflowTable({ rows, live, caption, showOwner = false }: TableProps<Workflow>) {
   return (
@@ -30,6 +38,7 @@ export function WorkflowTable({ rows, live, caption, showOwner = false }: TableP
           </tr>
         </thead>
         <tbody>
+          {rows.length === 0 && <EmptyRow columns={showOwner ? 7 : 6} text="No workflow runs." />}
           {rows.map((w) => (
             <tr key={w.runId}>
               <td>
@@ -73,6 +82,7 @@ export function JobTable({ rows, live, caption, showOwner = false }: TableProps<
           </tr>
         </thead>
         <tbody>
+          {rows.length === 0 && <EmptyRow columns={showOwner ? 7 : 6} text="No jobs." />}
           {rows.map((j) => (
             <tr key={j.jobId}>
               <td>

@@ -1,3 +1,4 @@
+import { useId } from 'react';
 import { client, SiteService, type Site, type SitePartition } from '@cairn/portal-client';
 import { ErrorMessage, formatDuration, formatMebibytes, RelativeTime, TableScroll } from '@cairn/portal-ui';
 import { useQuery } from '@tanstack/react-query';
@@ -98,10 +99,11 @@ export function SiteCard({ site, detailed }: { readonly site: Site; readonly det
 
 /** Every site's health (SiteService.ListSites), refreshed every 30 s. */
 export function SiteHealth({ detailed = false, title = 'Sites' }: { readonly detailed?: boolean; readonly title?: string }) {
+  const titleId = useId();
   const sites = useSites();
   return (
-    <section aria-labelledby="sites-title">
-      <h2 id="sites-title">{title}</h2>
+    <section aria-labelledby={titleId}>
+      <h2 id={titleId}>{title}</h2>
       {sites.isPending && <p role="status">Asking the sites…</p>}
       {sites.error !== null && <ErrorMessage error={sites.error} context="Could not list the sites" />}
       {sites.data !== undefined && sites.data.sites.length === 0 && <p>No site is configured.</p>}

@@ -1,3 +1,4 @@
+import { useId } from 'react';
 import { client, usePagedList, WorkflowService, type Workflow } from '@cairn/portal-client';
 import { ErrorMessage, Pager, workflowStateName } from '@cairn/portal-ui';
 import { pickWatched } from './live-states';
@@ -20,6 +21,7 @@ export interface WorkflowListProps {
  * caller see), the visible unfinished ones kept live by a few WatchWorkflow streams.
  */
 export function WorkflowList({ title, showOwner = false, maxWatched = 2 }: WorkflowListProps) {
+  const titleId = useId();
   const list = usePagedList<Workflow>(['cairn', 'workflows', 'list'], async (pageToken, signal) => {
     const r = await client(WorkflowService).listWorkflows({ pageSize: LIST_PAGE_SIZE, pageToken }, { signal });
     return { items: r.workflows, nextPageToken: r.nextPageToken };
@@ -31,15 +33,14 @@ export function WorkflowList({ title, showOwner = false, maxWatched = 2 }: Workf
     maxWatched,
   );
   return (
-    <section aria-labelledby="workflow-list-title">
-      <h2 id="workflow-list-title">{title}</h2>
+    <section aria-labelledby={titleId}>
+      <h2 id={titleId}>{title}</h2>
       {watched.map((id) => (
         <WorkflowWatcher key={id} runId={id} onState={onState} />
       ))}
       {list.error !== null && <ErrorMessage error={list.error} context="Could not load the workflows" />}
       {list.isLoading && <p role="status">Loading workflows…</p>}
-      {!list.isLoading && list.items.length === 0 && list.error === null && <p>No workflow runs yet.</p>}
-      {list.items.length > 0 && <WorkflowTable rows={list.items} live={live} caption={title} showOwner={showOwner} />}
+      {!list.isLoading && (list.items.length > 0 || list.error === null) && <WorkflowTable rows={list.items} live={live} caption={title} showOwner={showOwner} />}
       <Pager list={list} label={`${title}: pages`} />
     </section>
   );
