@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable, Selectable } from '@cairn/adapters/postgres';
-import { type AuditOutcome, type AuditRecord, excerpt } from '@cairn/contracts';
+import { type AuditOutcome, type AuditRecord, excerpt, replaceControls } from '@cairn/contracts';
 import type { AuditEventsTable } from './audit.tables';
 
 /** Who an audit record names: the caller, or nobody known (a denial before identification). */
@@ -33,7 +33,7 @@ const MAX_IDS = 16;
  * record's bounds; a reason is the error's message, which never carries a token.
  */
 export function auditRow(entry: AuditEntry): Insertable<AuditEventsTable> {
-  const reason = entry.reason ?? '';
+  const reason = oneLine(entry.reason ?? '');
   return {
     event_id: entry.eventId ?? randomUUID(),
     at: entry.at,
@@ -61,6 +61,15 @@ export function toAuditRecord(row: Selectable<AuditEventsTable>): AuditRecord {
     posixUser: row.posix_user,
     peer: row.peer,
     outcome: row.outcome,
-    reason: row.reason,
+    reason: oneLine(row.reason),
   };
+}
+
+/**
+ * A reason as one line of text, as an audit record holds it: an error listing several
+ * problems (one a line, e.g. a workflow file's) reads "first; second", and any other
+ * control character is shown as U+FFFD, so every record can be read back.
+ */
+export function oneLine(text: string): string {
+  return replaceControls(text.replace(/\r\n|\n|\r/g, '; '), '\t');
 }

@@ -42,6 +42,13 @@ describe('AuditStore [real: PGlite]', () => {
     expect(window.events.map((e) => e.time)).toEqual(['2026-01-02T00:02:00.000Z', '2026-01-02T00:01:00.000Z']);
   });
 
+  it('keeps a reason of several lines (an error listing problems) as one line that reads back', async () => {
+    const at = new Date('2026-02-01T00:00:00Z');
+    await store.append({ at, rpc: '/cairn.v1.WorkflowService/SubmitWorkflow', ids: [], who, outcome: 'INVALID_ARGUMENT', reason: 'wf.yaml:1:1: version: must be 1\nwf.yaml:3:1: steps: empty\r\nbell \u0007' });
+    const [event] = (await store.list({ pageSize: 1, since: at.toISOString(), outcome: 'INVALID_ARGUMENT' })).events;
+    expect(event?.reason).toBe('wf.yaml:1:1: version: must be 1; wf.yaml:3:1: steps: empty; bell \uFFFD');
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE: the log is append-only', async () => {
     await store.append({ at: new Date(), rpc: 'r', ids: [], outcome: 'OK' });
     await expect(sql`UPDATE audit_events SET reason = 'rewritten'`.execute(db)).rejects.toThrow(/append-only: UPDATE refused/);

@@ -12,4 +12,5 @@ export { AuditClient } from './audit.client';
 export { IdentityClient } from './identity.client';
 export { JobsClient } from './jobs.client';
 export { SitesClient } from './sites.client';
+export { TemplatesClient } from './templates.client';
 export { WorkflowsClient } from './workflows.client';

@@ -21,8 +21,19 @@ describe('checkTemplate', () => {
   it('lists every problem at once: name, title, the file (with line and column) and each parameter', () => {
     const bad = SOURCE.replace('    image: lab/busybox:1\n', '    image: lab/busybox:1\n    cpus: 2\n').replace('count: 3', 'count: 3\n  count: 4');
     const problems = problemsOf(draft({ name: 'Bad_Name', title: ' ', source: bad, parameters: [parameter('nope', 'STRING')] }));
-    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^name: /), expect.stringMatching(/^title: must not be empty/), expect.stringMatching(/^source:\d+:\d+: /)]));
-    expect(problems.length).toBeGreaterThanOrEqual(3);
+    expect(problems).toEqual([
+      expect.stringMatching(/^name: "Bad_Name" is not a template name/),
+      'title: must not be empty',
+      'source:7:3: not valid YAML: Map keys must be unique',
+      'parameters[0] ("nope").name: the file has no params entry "nope"',
+    ]);
+    // The parameters are checked against the file's params as its YAML reads, though the file has other problems.
+    const schemaOnly = SOURCE.replace('    image: lab/busybox:1\n', '    image: lab/busybox:1\n    cpus: 2\n');
+    expect(problemsOf(draft({ source: schemaOnly, parameters: [parameter('nope', 'STRING'), parameter('count', 'BOOLEAN')] }))).toEqual([
+      expect.stringMatching(/steps\.say\.cpus: unknown field/),
+      'parameters[0] ("nope").name: the file has no params entry "nope"',
+      'parameters[1] ("count"): the file\'s default "3" is not true or false',
+    ]);
   });
 
   it('reports the file\'s schema problems with their line, column and field', () => {

@@ -1,5 +1,6 @@
 import { controlIndex, describeControl, excerpt, jsonBytes, TEMPLATE_LIMITS, type TemplateDraft, type TemplateParameter, type TemplateParameterType } from '@cairn/contracts';
 import { type ParsedWorkflow, parseWorkflow, WorkflowError } from '@cairn/workflow-language';
+import { parseDocument } from 'yaml';
 import { fillProblems } from './template-fill';
 
 /** A `params` value of a workflow file: text, a number or a boolean. */
@@ -65,8 +66,9 @@ export function checkTemplate(draft: TemplateDraft): { template: CheckedTemplate
     problems.push(`parameters: ${draft.parameters.length} given; at most ${L.maxParameters}`);
   } else {
     const seen = new Set<string>();
+    const params = paramsOf(draft.source, workflow);
     for (const [index, parameter] of draft.parameters.entries()) {
-      const checked = checkParameter(parameter, `parameters[${index}]`, workflow, seen);
+      const checked = checkParameter(parameter, `parameters[${index}]`, params, seen);
       problems.push(...checked.problems);
       parameters.push(checked.parameter);
     }
@@ -78,16 +80,36 @@ export function checkTemplate(draft: TemplateDraft): { template: CheckedTemplate
   return { template: { name: draft.name, title: draft.title, description: draft.description, source: draft.source, parameters, workflow } };
 }
 
-function checkParameter(p: TemplateParameter, at: string, workflow: ParsedWorkflow | undefined, seen: Set<string>): { parameter: TemplateParameter; problems: string[] } {
+/**
+ * The file's `params`: the parsed workflow's or, when the file has other problems, as its
+ * YAML reads (so the parameters are checked as well); undefined when that cannot be told.
+ */
+function paramsOf(source: string, workflow: ParsedWorkflow | undefined): Readonly<Record<string, unknown>> | undefined {
+  if (workflow) return workflow.params ?? {};
+  try {
+    const doc = parseDocument(source, { uniqueKeys: false, strict: true });
+    if (doc.errors.length > 0) return undefined;
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (!isRecord(value)) return undefined;
+    const params = Object.hasOwn(value, 'params') ? value['params'] : undefined;
+    if (params === undefined) return {};
+    return isRecord(params) ? params : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function checkParameter(p: TemplateParameter, at: string, params: Readonly<Record<string, unknown>> | undefined, seen: Set<string>): { parameter: TemplateParameter; problems: string[] } {
   const problems: string[] = [];
   const field = `${at} (${excerpt(p.name)})`;
   problems.push(...textProblems(`${field}.label`, p.label, { max: L.maxLabelChars }));
   problems.push(...textProblems(`${field}.description`, p.description, { max: L.maxParameterDescriptionChars }));
   if (seen.has(p.name)) problems.push(`${field}.name: named twice; each parameter sets a different params entry`);
   seen.add(p.name);
-  const params = workflow?.params;
-  const fileDefault = params && Object.hasOwn(params, p.name) ? params[p.name] : undefined;
-  if (workflow && fileDefault === undefined) problems.push(`${field}.name: the file has no params entry ${excerpt(p.name)}`);
+  const entry = params && Object.hasOwn(params, p.name) ? params[p.name] : undefined;
+  if (params && entry === undefined) problems.push(`${field}.name: the file has no params entry ${excerpt(p.name)}`);
   if (p.type === 'UNSPECIFIED') {
     problems.push(`${field}.type: must be set (STRING, INTEGER, NUMBER, BOOLEAN or CHOICE)`);
     return { parameter: p, problems };
@@ -95,7 +117,12 @@ function checkParameter(p: TemplateParameter, at: string, workflow: ParsedWorkfl
   // The file's default is judged only against well-formed bounds and choices.
   const formProblems = [...boundsProblems(p, field), ...choicesProblems(p, field)];
   problems.push(...formProblems);
-  if (fileDefault === undefined || formProblems.length > 0) return { parameter: p, problems };
+  if (entry === undefined || formProblems.length > 0) return { parameter: p, problems };
+  if (typeof entry !== 'string' && typeof entry !== 'number' && typeof entry !== 'boolean') {
+    problems.push(`${field}: the file's params entry is not text, a number or a boolean`);
+    return { parameter: p, problems };
+  }
+  const fileDefault: ParamValue = entry;
   const fileText = defaultText(fileDefault);
   const typeProblem = defaultProblem(p, p.type, fileDefault);
   if (typeProblem) problems.push(`${field}: the file's default ${excerpt(fileText)} ${typeProblem}`);
