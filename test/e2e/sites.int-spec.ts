@@ -1,7 +1,11 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { connectNats, encodeJson, type NatsConnection, okEnvelope } from '@cairn/adapters/nats';
 import { GatewayError, SitesClient } from '@cairn/client';
 import { pb, subjects } from '@cairn/contracts';
-import { type CairnStack, siteAgentUser, startCairnStack, testEnv, waitFor } from '@cairn/testing';
+import { type CairnStack, siteAgentUser, startCairnStack, testEnv, waitFor, WORKSPACE } from '@cairn/testing';
 import { spec, submit, waitForState } from './job-helpers';
 
 /** A configured site no agent serves; one whose agent hears the question and never answers; one whose agent answers garbage. */
@@ -80,6 +84,26 @@ describe('SiteService.ListSites [real: gateway, scheduler, images, agent, nats-s
       const own = (await bySite()).get(stack.site);
       return own && own.runningJobs === 0 && own.pendingJobs === 0 ? own : undefined;
     });
+  });
+
+  it('cairn sites prints the same: a table with each site and its error, every partition, and --json', async () => {
+    const caFile = join(stack.dir, 'sites-cli-ca.pem');
+    writeFileSync(caFile, stack.ca);
+    const cairn = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['-r', join(WORKSPACE, 'tools', 'register.js'), join(WORKSPACE, 'apps', 'cli', 'src', 'main.ts'), ...args], {
+        cwd: WORKSPACE,
+        env: { PATH: process.env['PATH'] ?? '', CAIRN_GATEWAY: stack.grpcAddress, CAIRN_GRPC_CA: caFile, CAIRN_TOKEN: stack.tokens.alice, NO_COLOR: '1' },
+        timeout: 120_000,
+      });
+    const table = await cairn('sites', '--partitions');
+    expect(table.stderr).toBe('');
+    const lines = table.stdout.split('\n');
+    expect(lines[0]).toMatch(/^SITE +AGENT +PENDING +RUNNING +PARTITIONS +MAX ARRAY +ERROR$/);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${GONE} +not connected +- +- +- +- +no agent is connected for site ${GONE}$`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${stack.site} +connected +\\d+ +\\d+ +.*${testEnv().partition}\\*`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^${stack.site} +${testEnv().partition}\\* +up +\\d+ +\\d+ `)));
+    const json = (await cairn('sites', '--json')).stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as { name: string; agentConnected: boolean });
+    expect(json.map((s) => [s.name, s.agentConnected])).toEqual([[GONE, false], [HOSTILE, true], [SILENT, false], [stack.site, true]]);
   });
 
   it('answers everyone signed in the same, and nobody without a token (UNAUTHENTICATED)', async () => {
