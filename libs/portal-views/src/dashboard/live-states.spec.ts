@@ -13,6 +13,8 @@ describe('live states of list rows', () => {
     expect(effectiveState(s, 'a', 'ACCEPTED')).toBe('RUNNING');
     expect(effectiveState(s, 'b', 'PENDING')).toBe('PENDING');
     expect(effectiveState(applyLive(s, 'a', 'SUCCEEDED', 0), 'a', 'X')).toBe('SUCCEEDED');
+    // A run's step events carry the same run state: nothing changes.
+    expect(applyLive(s, 'a', 'RUNNING', 7)).toBe(s);
   });
 
   it('ends at the newest event whatever order and replays the events come in', () => {

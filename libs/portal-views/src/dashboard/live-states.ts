@@ -19,14 +19,15 @@ export function isFinalStateName(state: string): boolean {
 }
 
 /**
- * Takes one watch event: kept when it is newer than what the row has (a reopened stream
- * replays from the start, so older events are ignored); sequence 0 is a finished run's
- * snapshot and always taken.
+ * Takes one watch event: kept when it changes the row's state and is newer than what the
+ * row has (a reopened stream replays from the start, so older events are ignored);
+ * sequence 0 is a finished run's snapshot and always taken.
  */
 export function applyLive(states: LiveStates, id: string, state: string, sequence: number): LiveStates {
   const known = states.get(id);
+  // Only changes of state matter to a row: a run's many step events keep the same map (no re-render).
+  if (known !== undefined && known.state === state) return states;
   if (known !== undefined && sequence !== 0 && sequence <= known.sequence) return states;
-  if (known !== undefined && known.state === state && known.sequence === sequence) return states;
   const next = new Map(states);
   next.set(id, { state, sequence });
   return next;
