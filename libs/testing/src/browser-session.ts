@@ -53,6 +53,14 @@ export function findForm(page: BrowserPage, id?: string): HtmlForm {
 export class BrowserSession {
   private cookies: Cookie[] = [];
 
+  /** `fetcher`: how requests go out (default the global fetch; e.g. http2Fetch for the portal's TLS). */
+  constructor(private readonly fetcher: (input: string, init: RequestInit) => Promise<Response> = (input, init) => fetch(input, init)) {}
+
+  /** The value of a cookie it holds (any path), or undefined. */
+  cookie(name: string): string | undefined {
+    return this.cookies.find((c) => c.name === name && c.expires > Date.now())?.value;
+  }
+
   /** GET `url` and follow redirects. */
   open(url: string): Promise<BrowserPage> {
     return this.request(url, { method: 'GET' });
@@ -68,7 +76,7 @@ export class BrowserSession {
     let target = url;
     let current = init;
     for (let hop = 0; hop < 20; hop += 1) {
-      const res = await fetch(target, { ...current, redirect: 'manual', headers: { ...current.headers, cookie: this.cookieHeader(target) } });
+      const res = await this.fetcher(target, { ...current, redirect: 'manual', headers: { ...current.headers, cookie: this.cookieHeader(target) } });
       this.store(target, res.headers.getSetCookie());
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location) {

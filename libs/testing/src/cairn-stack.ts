@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from './database';
 import { type DevIdp, type DevIdpUsername, startDevIdp } from './dev-idp';
 import { freePort } from './free-port';
 import { type NatsUser, startNats, type TestNats } from './nats-server';
+import { PORTAL_BUNDLE_DIR, requirePortalBundle, waitForPortal } from './portal-session';
 import { ServiceProcess } from './service-process';
 import { testEnv } from './test-env';
 
@@ -30,6 +31,22 @@ export interface CairnStack {
   clientOptions(person?: DevIdpUsername): ClientOptions;
   /** Alice's JobsClient. */
   client: JobsClient;
+  /** With `portal: true`: the gateway's web portal, https://127.0.0.1:<port> (HTTP/2; certificate signed by `ca`). */
+  portalUrl?: string;
+  /**
+   * With `portal: true`: a second gateway (same NATS, IdP and services) with more settings,
+   * e.g. `{ CAIRN_PORTAL_SESSION_MAX_SECONDS: '20' }`; its portal's redirect URI is registered
+   * at the IdP in advance. One per stack; stack.stop() stops it too.
+   */
+  startExtraGateway(env?: Record<string, string>): Promise<ExtraGateway>;
+  stop(): Promise<void>;
+}
+
+/** A second gateway of the stack (startExtraGateway). */
+export interface ExtraGateway {
+  grpcAddress: string;
+  portalUrl: string;
+  process: ServiceProcess;
   stop(): Promise<void>;
 }
 
@@ -66,6 +83,8 @@ export async function startCairnStack(
     natsUsers?: NatsUser[];
     /** How often an unknown kid may refetch the IdP's keys (default 30 s; key rotation specs lower it). */
     jwksRefetchSeconds?: number;
+    /** Serve the web portal (the built bundle in dist/apps/portal: run `npx nx run portal:build` first). */
+    portal?: boolean;
   } = {},
 ): Promise<CairnStack> {
   const env = testEnv();
@@ -79,7 +98,12 @@ export async function startCairnStack(
   const tls = nats.ca;
   if (!tls) throw new Error('startCairnStack: the test NATS has no CA');
   const database = await createTestDatabase();
-  const idp = await startDevIdp({ accessTokenTtl: 3600 });
+  // The portal's ports are chosen first: the IdP must know their redirect URIs.
+  const portalOrigins = options.portal ? [`https://127.0.0.1:${await freePort()}`, `https://127.0.0.1:${await freePort()}`] : [];
+  if (options.portal) requirePortalBundle();
+  const idp = await startDevIdp({ accessTokenTtl: 3600, portalRedirectUris: portalOrigins.map((o) => `${o}/auth/callback`) });
+  const portalEnv = (origin: string | undefined): Record<string, string> =>
+    origin === undefined ? {} : { CAIRN_PORTAL_ADDRESS: new URL(origin).host, CAIRN_PORTAL_PUBLIC_URL: origin, CAIRN_PORTAL_DIR: PORTAL_BUNDLE_DIR };
   const identityConfig = writeIdentityConfig(dir, idp, options.jwksRefetchSeconds ?? 30);
   const grpcAddress = `127.0.0.1:${await freePort()}`;
   const common = { CAIRN_DATA_DIR: join(dir, 'data'), CAIRN_LOG_LEVEL: 'debug' };
@@ -108,10 +132,29 @@ export async function startCairnStack(
       },
       subjects.site(site).health,
     ),
-    gateway: make('gateway', { CAIRN_GRPC_ADDRESS: grpcAddress, CAIRN_DEFAULT_SITE: site, CAIRN_TLS_CERT_FILE: tls.serverCert, CAIRN_TLS_KEY_FILE: tls.serverKey, CAIRN_IDENTITY_CONFIG: identityConfig, ...options.gatewayEnv }),
+    gateway: make('gateway', { CAIRN_GRPC_ADDRESS: grpcAddress, CAIRN_DEFAULT_SITE: site, CAIRN_TLS_CERT_FILE: tls.serverCert, CAIRN_TLS_KEY_FILE: tls.serverKey, CAIRN_IDENTITY_CONFIG: identityConfig, ...portalEnv(portalOrigins[0]), ...options.gatewayEnv }),
   };
   await Promise.all(Object.values(services).map((s) => s.start()));
   const ca = readFileSync(tls.file);
+  if (portalOrigins[0] !== undefined) await waitForPortal(portalOrigins[0], ca);
+  let extra: ExtraGateway | undefined;
+  const startExtraGateway = async (extraEnv: Record<string, string> = {}): Promise<ExtraGateway> => {
+    if (extra) throw new Error('startExtraGateway: one extra gateway per stack');
+    const origin = portalOrigins[1];
+    if (origin === undefined) throw new Error('startExtraGateway: start the stack with { portal: true }');
+    const address = `127.0.0.1:${await freePort()}`;
+    const gateway = services.gateway.spec;
+    const gatewayProcess = new ServiceProcess({
+      ...gateway,
+      env: { ...gateway.env, CAIRN_DATA_DIR: join(dir, 'data-extra'), CAIRN_GRPC_ADDRESS: address, ...portalEnv(origin), ...extraEnv },
+      logFile: join(dir, 'gateway-extra.log'),
+    });
+    await gatewayProcess.start();
+    await waitForPortal(origin, ca);
+    const started: ExtraGateway = { grpcAddress: address, portalUrl: origin, process: gatewayProcess, stop: async () => void (await gatewayProcess.kill('SIGTERM')) };
+    extra = started;
+    return started;
+  };
   const tokens = { alice: '', bob: '', carol: '' };
   for (const person of ['alice', 'bob', 'carol'] as const) tokens[person] = (await idp.deviceLogin(person)).accessToken;
   const clientOptions = (person: DevIdpUsername = 'alice'): ClientOptions => ({ ca, token: tokens[person] });
@@ -130,9 +173,11 @@ export async function startCairnStack(
     clients,
     clientOptions,
     client,
+    ...(portalOrigins[0] === undefined ? {} : { portalUrl: portalOrigins[0] }),
+    startExtraGateway,
     stop: async () => {
       for (const each of Object.values(clients)) each.close();
-      await Promise.all(Object.values(services).map((s) => s.kill('SIGTERM')));
+      await Promise.all([...Object.values(services), ...(extra ? [extra.process] : [])].map((s) => s.kill('SIGTERM')));
       // Every service's real code path must work with its own grant: a refused publish is
       // silent for the client, so the server's log is the proof.
       const violations = nats.violations([...Object.values(nats.users), nats.agent(site)]);
