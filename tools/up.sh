@@ -7,7 +7,9 @@
 #      tools/dev-login.ts), then `cairn whoami`,
 #   5. `cairn job submit --watch` of a containerised command as alice, printing its result,
 #   6. the active-learning example workflow (examples/active-learning), watched to its end,
-#      then its loop's metrics as a table and chart.
+#      then its loop's metrics as a table and chart,
+#   7. the web portal's URL and a login that works (the gateway serves the portal's built
+#      bundle, dist/apps/portal, built here with `npx nx run portal:build` when missing or stale).
 # The scheduler uses an embedded PostgreSQL (PGlite) unless CAIRN_DATABASE_URL is set.
 # `bash tools/up.sh down` stops the services (the dev cluster keeps running).
 set -euo pipefail
@@ -54,6 +56,14 @@ bash tools/dev-cluster/dev-cluster.sh up
 source "${CAIRN_DEV_STATE:-/var/lib/cairn-dev}/env"
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 
+# The portal's production bundle, which the gateway serves: built when missing or older
+# than its sources.
+portal_index=dist/apps/portal/index.html
+if [[ ! -f $portal_index ]] || [[ -n $(find apps/portal libs/portal-client libs/portal-ui libs/portal-views -newer "$portal_index" -type f -print -quit 2>/dev/null) ]]; then
+  echo "==> building the portal (npx nx run portal:build)"
+  NX_DAEMON=false npx nx run portal:build --outputStyle=static
+fi
+
 mkdir -p "$RUN"
 stop_services
 # NATS takes only TLS clients with a user: each service connects as its own (cairn-<service>),
@@ -84,7 +94,11 @@ for svc in "${SERVICES[@]}"; do
   user=cairn-$svc
   [[ $svc == agent ]] && user=agent-$site
   if [[ $svc == gateway ]]; then
-    CAIRN_TLS_CERT_FILE=$CAIRN_DEV_TLS_DIR/server.pem CAIRN_TLS_KEY_FILE=$CAIRN_DEV_TLS_DIR/server.key \
+    # The web portal: HTTPS (HTTP/2) with the same certificate, at the URL whose redirect URI
+    # the dev IdP registered for cairn-portal (tools/dev-cluster: PORTAL_URL).
+    portal_url=${CAIRN_DEV_PORTAL_URL:-https://127.0.0.1:8443}
+    CAIRN_PORTAL_ADDRESS=${portal_url#https://} CAIRN_PORTAL_PUBLIC_URL=$portal_url \
+      CAIRN_TLS_CERT_FILE=$CAIRN_DEV_TLS_DIR/server.pem CAIRN_TLS_KEY_FILE=$CAIRN_DEV_TLS_DIR/server.key \
       CAIRN_NATS_USER=$user CAIRN_NATS_PASSWORD_FILE=$CAIRN_DEV_NATS_PASSWORD_DIR/$user.password \
       nohup node -r ./tools/register.js "apps/$svc/src/main.ts" >"$RUN/$svc.log" 2>&1 &
   else
@@ -140,4 +154,8 @@ node -r ./tools/register.js apps/cli/src/main.ts workflow metrics "$run_id"
 echo
 echo "Cairn is up: gRPC on 127.0.0.1:50051, you are logged in as alice. Try: tools/cairn job list, tools/cairn workflow get $run_id"
 echo "Log in as someone else with tools/cairn login (the dev IdP's passwords: $CAIRN_DEV_IDP_PASSWORDS_FILE)"
+echo
+echo "The web portal: ${portal_url:-https://127.0.0.1:8443}"
+echo "  log in as alice, password $(jq -r .alice "$CAIRN_DEV_IDP_PASSWORDS_FILE") (bob and carol: same file)"
+echo "  its certificate is signed by the dev cluster's CA ($CAIRN_DEV_TLS_DIR/ca.pem): trust that CA in your browser, or accept the warning once"
 echo "Stop the services with: bash tools/up.sh down"

@@ -176,6 +176,11 @@ IDP_AUDIENCE=cairn
 IDP_STATE="$STATE/idp"
 IDP_PID="$IDP_STATE/idp.pid"
 IDP_STAMP="$IDP_STATE/idp.running"
+# The web portal tools/up.sh starts with the gateway (HTTPS with the dev certificate, HTTP/2):
+# its redirect URI is registered for the IdP's cairn-portal client, with the plain-HTTP one a
+# developer may use instead (CAIRN_PORTAL_PLAINTEXT=true on 127.0.0.1:8080).
+PORTAL_URL="https://127.0.0.1:8443"
+PORTAL_REDIRECT_URIS=("$PORTAL_URL/auth/callback" "http://127.0.0.1:8080/auth/callback")
 
 ENV_FILE="$STATE/env"
 
@@ -1561,7 +1566,7 @@ start_idp() {
   # The secrets: made once (0600 files), kept after; only what is missing is created.
   idp_cli init --state "$IDP_STATE" >>"$log" 2>&1 || die "idp: could not create its secrets in $IDP_STATE; see $log" "$log"
   want=$({
-    echo "$IDP_ISSUER $IDP_AUDIENCE"
+    echo "$IDP_ISSUER $IDP_AUDIENCE ${PORTAL_REDIRECT_URIS[*]}"
     cat "$IDP_ROOT"/tools/dev-idp/src/*.ts "$IDP_ROOT/node_modules/oidc-provider/package.json"
   } | sha256sum | cut -d ' ' -f 1)
   if idp_up; then
@@ -1574,7 +1579,7 @@ start_idp() {
     say idp "code or settings changed; restarting (people log in again)"
     stop_pidfile idp "$IDP_PID" node
   fi
-  (cd "$IDP_ROOT" && exec nohup node -r "$IDP_ROOT/tools/register.js" "$IDP_ROOT/tools/dev-idp/src/main.ts" serve --state "$IDP_STATE" --host "$IDP_HOST" --port "$IDP_PORT" --issuer "$IDP_ISSUER" --audience "$IDP_AUDIENCE") </dev/null >>"$log" 2>&1 &
+  (cd "$IDP_ROOT" && exec nohup node -r "$IDP_ROOT/tools/register.js" "$IDP_ROOT/tools/dev-idp/src/main.ts" serve --state "$IDP_STATE" --host "$IDP_HOST" --port "$IDP_PORT" --issuer "$IDP_ISSUER" --audience "$IDP_AUDIENCE" "${PORTAL_REDIRECT_URIS[@]/#/--portal-redirect-uri=}") </dev/null >>"$log" 2>&1 &
   echo $! >"$IDP_PID"
   wait_until idp "$log" --pid "$IDP_PID" node idp_up
   echo "$want" >"$IDP_STAMP"
@@ -1612,6 +1617,7 @@ export CAIRN_DEV_IDP_AUDIENCE=$IDP_AUDIENCE
 export CAIRN_DEV_IDP_STATE=$IDP_STATE
 export CAIRN_DEV_IDP_PASSWORDS_FILE=$IDP_STATE/passwords.json
 export CAIRN_DEV_IDP_CI_SECRET_FILE=$IDP_STATE/cairn-ci.secret
+export CAIRN_DEV_PORTAL_URL=$PORTAL_URL
 EOF
   local entry user
   for entry in "${PEOPLE_ASSOCS[@]}"; do
