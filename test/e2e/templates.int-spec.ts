@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditClient, GatewayError, TemplatesClient, WorkflowsClient } from '@cairn/client';
 import { pb } from '@cairn/contracts';
 import { type CairnStack, startCairnStack } from '@cairn/testing';
+import { runCli } from './cli-login-helpers';
 import { ended, runState, waitForRun } from './workflow-helpers';
 
 async function refusal(call: () => Promise<unknown>): Promise<GatewayError> {
@@ -158,6 +160,27 @@ describe('TemplateService end to end [real: dev IdP, gateway, scheduler, images,
       expect.arrayContaining(['carol PublishTemplate OK', 'alice PublishTemplate PERMISSION_DENIED', 'carol PublishTemplate INVALID_ARGUMENT', 'alice RunTemplate INVALID_ARGUMENT', 'alice RunTemplate OK']),
     );
   });
+
+  it('lists, shows and dry-runs the template for alice with `cairn template`; a bad value is exit 2', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'cairn-template-cli-'));
+    const caFile = join(home, 'ca.pem');
+    writeFileSync(caFile, stack.ca, { mode: 0o644 });
+    const tokenFile = join(home, 'alice.token');
+    writeFileSync(tokenFile, stack.tokens.alice, { mode: 0o600 });
+    const env = { XDG_CONFIG_HOME: home, CAIRN_ISSUER: stack.idp.issuer, CAIRN_GATEWAY: stack.grpcAddress, CAIRN_GRPC_CA: caFile };
+    const cairn = (...args: string[]) => runCli(['--token-file', tokenFile, 'template', ...args], env);
+    const list = await cairn('list');
+    expect(list.stderr).toBe('');
+    expect(list.stdout).toMatch(/^NAME +TITLE +VERSION +PARAMETERS +PUBLISHED BY\ngreet +Greet +1 +greeting, count, mode +carol\n$/);
+    expect((await cairn('show', 'greet')).stdout).toMatch(/count +INTEGER +2 +1\.\.5/);
+    const dry = await cairn('run', 'greet', '--param', 'count=3', '--param', 'greeting=a=b', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/^e2e-template-greet on site /);
+    const bad = await cairn('run', 'greet', '--param', 'count=99');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('parameters["count"]: must be at most 5, not 99');
+    expect((await runsOfTemplate()).length).toBe(1);
+  }, 60_000);
 
   it('lets carol delete the template (alice may not); the run made from it stays', async () => {
     expect((await refusal(() => templates.alice.deleteTemplate('greet'))).codeName).toBe('PERMISSION_DENIED');

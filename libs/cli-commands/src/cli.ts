@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { AuditClient, GatewayError, IdentityClient, JobsClient, SitesClient, WorkflowsClient } from '@cairn/client';
+import { AuditClient, GatewayError, IdentityClient, JobsClient, SitesClient, TemplatesClient, WorkflowsClient } from '@cairn/client';
 import { auditCommand } from './audit.commands';
 import { authCommands } from './auth.commands';
 import { EXIT_NOT_LOGGED_IN, NotLoggedInError, UsageError } from './cli.errors';
@@ -8,6 +8,7 @@ import { gatewayClientOptions, oidcClientFor, sessionFor } from './cli-wiring';
 import { jobCommands } from './job.commands';
 import { IdpError } from './oidc-client';
 import { sitesCommand } from './sites.commands';
+import { templateCommands } from './template.commands';
 import { terminalText } from './terminal-text';
 import { TokenCache, TokenCacheError } from './token-cache';
 import { workflowCommands } from './workflow.commands';
@@ -38,6 +39,7 @@ export async function runCli(
   let identity: IdentityClient | undefined;
   let audit: AuditClient | undefined;
   let sites: SitesClient | undefined;
+  let templates: TemplatesClient | undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
@@ -101,6 +103,7 @@ export async function runCli(
   );
   program.addCommand(auditCommand({ out, client: () => (audit ??= new AuditClient(gateway(), clientOptions())) }));
   program.addCommand(sitesCommand({ out, client: () => (sites ??= new SitesClient(gateway(), clientOptions())) }));
+  program.addCommand(templateCommands({ out, client: () => (templates ??= new TemplatesClient(gateway(), clientOptions())) }));
   for (const command of authCommands({
     out,
     settings,
@@ -132,6 +135,7 @@ export async function runCli(
     identity?.close();
     audit?.close();
     sites?.close();
+    templates?.close();
   }
   return exitCode;
 }
