@@ -23,8 +23,8 @@ export class PortalListener {
     const { transport, handler } = this.options;
     const server: HttpServer | Http2SecureServer =
       'tls' in transport
-        ? createSecureServer({ cert: transport.tls.cert, key: transport.tls.key, allowHTTP1: true, minVersion: 'TLSv1.2' }, handler)
-        : createHttpServer({ headersTimeout: 30_000, requestTimeout: 0 }, handler);
+        ? createSecureServer({ cert: transport.tls.cert, key: transport.tls.key, allowHTTP1: true, minVersion: 'TLSv1.2', settings: { maxConcurrentStreams: 256 } }, handler)
+        : createHttpServer({ headersTimeout: 30_000, requestTimeout: 60_000 }, handler);
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
