@@ -30,7 +30,10 @@ export const protobufFileName = "cairn/v1/template_service.proto";
 export enum TemplateParameterType {
   /** TEMPLATE_PARAMETER_TYPE_UNSPECIFIED - Never set. */
   TEMPLATE_PARAMETER_TYPE_UNSPECIFIED = 0,
-  /** TEMPLATE_PARAMETER_TYPE_STRING - Text (at most 1024 characters; no line breaks). */
+  /**
+   * TEMPLATE_PARAMETER_TYPE_STRING - Text (at most 1024 characters; no line breaks or other control characters), set as a
+   * quoted YAML string whatever it holds.
+   */
   TEMPLATE_PARAMETER_TYPE_STRING = 1,
   /** TEMPLATE_PARAMETER_TYPE_INTEGER - A whole number (within minimum and maximum when given). */
   TEMPLATE_PARAMETER_TYPE_INTEGER = 2,
@@ -38,7 +41,7 @@ export enum TemplateParameterType {
   TEMPLATE_PARAMETER_TYPE_NUMBER = 3,
   /** TEMPLATE_PARAMETER_TYPE_BOOLEAN - "true" or "false". */
   TEMPLATE_PARAMETER_TYPE_BOOLEAN = 4,
-  /** TEMPLATE_PARAMETER_TYPE_CHOICE - One of `choices`. */
+  /** TEMPLATE_PARAMETER_TYPE_CHOICE - One of `choices` (a number when the file's default is one). */
   TEMPLATE_PARAMETER_TYPE_CHOICE = 5,
   UNRECOGNIZED = -1,
 }
@@ -47,13 +50,16 @@ export enum TemplateParameterType {
 export interface TemplateParameter {
   /** The `params` entry it sets (letters, digits, "_"; starts with a letter). */
   name: string;
-  /** The field's label in a form; empty shows the name. */
+  /** The field's label in a form (at most 128 characters); empty shows the name. */
   label: string;
-  /** Help shown under the field. */
+  /** Help shown under the field (at most 1024 characters). */
   description: string;
   /** How the value is read. */
   type: TemplateParameterType;
-  /** The allowed values of a CHOICE parameter. */
+  /**
+   * The allowed values of a CHOICE parameter (1 to 100, distinct, each at most 256
+   * characters); the file's default must be one of them.
+   */
   choices: string[];
   /** Whether INTEGER and NUMBER values have a lower bound (`minimum`). */
   hasMinimum: boolean;
@@ -63,7 +69,10 @@ export interface TemplateParameter {
   hasMaximum: boolean;
   /** The largest value allowed when has_maximum. */
   maximum: number;
-  /** The file's default for the entry, as text (what a form shows first). */
+  /**
+   * The file's default for the entry, as text (what a form shows first). Set by Cairn
+   * from the file: publish it empty, or equal to the file's.
+   */
   defaultValue: string;
 }
 
@@ -71,13 +80,16 @@ export interface TemplateParameter {
 export interface Template {
   /** Unique name (lower-case letters, digits and "-"; at most 63). */
   name: string;
-  /** A short title for lists. */
+  /** A short title for lists (1 to 200 characters). */
   title: string;
-  /** What it does, for researchers. */
+  /** What it does, for researchers (at most 4096 characters; line breaks allowed). */
   description: string;
   /** The workflow file (YAML or JSON, at most 256 KiB). */
   source: string;
-  /** The form: the parameters a researcher may set, in order. */
+  /**
+   * The form: the parameters a researcher may set, in order (at most 64, and 64 KiB
+   * together as JSON).
+   */
   parameters: TemplateParameter[];
   /** 1 when first published, then one more at each replacement. */
   version: number;
@@ -1246,9 +1258,10 @@ export const TemplateServiceService = {
   /**
    * PublishTemplate creates a template or replaces it under the same name (its version
    * goes up by one). The workflow file is validated, and every parameter must name a
-   * `params` entry of the file whose default fits the parameter's type.
+   * `params` entry of the file whose default fits the parameter's type. Only the current
+   * version is kept (runs keep the file they ran).
    * Errors: PERMISSION_DENIED unless the caller is an admin; INVALID_ARGUMENT for a bad
-   * template (every problem, with line and column for the file's).
+   * template (every problem, one a line, with line and column for the file's).
    */
   publishTemplate: {
     path: "/cairn.v1.TemplateService/PublishTemplate" as const,
@@ -1262,7 +1275,8 @@ export const TemplateServiceService = {
     responseDeserialize: (value: Buffer): PublishTemplateResponse => PublishTemplateResponse.decode(value),
   },
   /**
-   * DeleteTemplate removes a template; runs made from it are not touched.
+   * DeleteTemplate removes a template; runs made from it are not touched. Publishing the
+   * name again starts at version 1.
    * Errors: PERMISSION_DENIED unless an admin; NOT_FOUND for an unknown name.
    */
   deleteTemplate: {
@@ -1280,8 +1294,10 @@ export const TemplateServiceService = {
    * RunTemplate fills the template's parameters with the values given (the defaults
    * for the rest), checks each against its type, and submits the workflow as the caller,
    * exactly as SubmitWorkflow does (same checks, accounts and limits; dry_run plans only).
+   * The run's name is the file's `name`, so the runs of a template form one experiment.
    * Errors: those of SubmitWorkflow; INVALID_ARGUMENT naming a value that does not fit
-   * its parameter or a parameter the template does not have.
+   * its parameter or a parameter the template does not have; NOT_FOUND for an unknown
+   * template; RESOURCE_EXHAUSTED while the scheduler is submitting 16 template runs at once.
    */
   runTemplate: {
     path: "/cairn.v1.TemplateService/RunTemplate" as const,
@@ -1305,13 +1321,15 @@ export interface TemplateServiceServer extends UntypedServiceImplementation {
   /**
    * PublishTemplate creates a template or replaces it under the same name (its version
    * goes up by one). The workflow file is validated, and every parameter must name a
-   * `params` entry of the file whose default fits the parameter's type.
+   * `params` entry of the file whose default fits the parameter's type. Only the current
+   * version is kept (runs keep the file they ran).
    * Errors: PERMISSION_DENIED unless the caller is an admin; INVALID_ARGUMENT for a bad
-   * template (every problem, with line and column for the file's).
+   * template (every problem, one a line, with line and column for the file's).
    */
   publishTemplate: handleUnaryCall<PublishTemplateRequest, PublishTemplateResponse>;
   /**
-   * DeleteTemplate removes a template; runs made from it are not touched.
+   * DeleteTemplate removes a template; runs made from it are not touched. Publishing the
+   * name again starts at version 1.
    * Errors: PERMISSION_DENIED unless an admin; NOT_FOUND for an unknown name.
    */
   deleteTemplate: handleUnaryCall<DeleteTemplateRequest, DeleteTemplateResponse>;
@@ -1319,8 +1337,10 @@ export interface TemplateServiceServer extends UntypedServiceImplementation {
    * RunTemplate fills the template's parameters with the values given (the defaults
    * for the rest), checks each against its type, and submits the workflow as the caller,
    * exactly as SubmitWorkflow does (same checks, accounts and limits; dry_run plans only).
+   * The run's name is the file's `name`, so the runs of a template form one experiment.
    * Errors: those of SubmitWorkflow; INVALID_ARGUMENT naming a value that does not fit
-   * its parameter or a parameter the template does not have.
+   * its parameter or a parameter the template does not have; NOT_FOUND for an unknown
+   * template; RESOURCE_EXHAUSTED while the scheduler is submitting 16 template runs at once.
    */
   runTemplate: handleUnaryCall<RunTemplateRequest, RunTemplateResponse>;
 }
@@ -1364,9 +1384,10 @@ export interface TemplateServiceClient extends Client {
   /**
    * PublishTemplate creates a template or replaces it under the same name (its version
    * goes up by one). The workflow file is validated, and every parameter must name a
-   * `params` entry of the file whose default fits the parameter's type.
+   * `params` entry of the file whose default fits the parameter's type. Only the current
+   * version is kept (runs keep the file they ran).
    * Errors: PERMISSION_DENIED unless the caller is an admin; INVALID_ARGUMENT for a bad
-   * template (every problem, with line and column for the file's).
+   * template (every problem, one a line, with line and column for the file's).
    */
   publishTemplate(
     request: PublishTemplateRequest,
@@ -1384,7 +1405,8 @@ export interface TemplateServiceClient extends Client {
     callback: (error: ServiceError | null, response: PublishTemplateResponse) => void,
   ): ClientUnaryCall;
   /**
-   * DeleteTemplate removes a template; runs made from it are not touched.
+   * DeleteTemplate removes a template; runs made from it are not touched. Publishing the
+   * name again starts at version 1.
    * Errors: PERMISSION_DENIED unless an admin; NOT_FOUND for an unknown name.
    */
   deleteTemplate(
@@ -1406,8 +1428,10 @@ export interface TemplateServiceClient extends Client {
    * RunTemplate fills the template's parameters with the values given (the defaults
    * for the rest), checks each against its type, and submits the workflow as the caller,
    * exactly as SubmitWorkflow does (same checks, accounts and limits; dry_run plans only).
+   * The run's name is the file's `name`, so the runs of a template form one experiment.
    * Errors: those of SubmitWorkflow; INVALID_ARGUMENT naming a value that does not fit
-   * its parameter or a parameter the template does not have.
+   * its parameter or a parameter the template does not have; NOT_FOUND for an unknown
+   * template; RESOURCE_EXHAUSTED while the scheduler is submitting 16 template runs at once.
    */
   runTemplate(
     request: RunTemplateRequest,

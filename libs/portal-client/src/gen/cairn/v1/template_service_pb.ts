@@ -35,14 +35,14 @@ export type TemplateParameter = Message<"cairn.v1.TemplateParameter"> & {
   name: string;
 
   /**
-   * The field's label in a form; empty shows the name.
+   * The field's label in a form (at most 128 characters); empty shows the name.
    *
    * @generated from field: string label = 2;
    */
   label: string;
 
   /**
-   * Help shown under the field.
+   * Help shown under the field (at most 1024 characters).
    *
    * @generated from field: string description = 3;
    */
@@ -56,7 +56,8 @@ export type TemplateParameter = Message<"cairn.v1.TemplateParameter"> & {
   type: TemplateParameterType;
 
   /**
-   * The allowed values of a CHOICE parameter.
+   * The allowed values of a CHOICE parameter (1 to 100, distinct, each at most 256
+   * characters); the file's default must be one of them.
    *
    * @generated from field: repeated string choices = 5;
    */
@@ -91,7 +92,8 @@ export type TemplateParameter = Message<"cairn.v1.TemplateParameter"> & {
   maximum: number;
 
   /**
-   * The file's default for the entry, as text (what a form shows first).
+   * The file's default for the entry, as text (what a form shows first). Set by Cairn
+   * from the file: publish it empty, or equal to the file's.
    *
    * @generated from field: string default_value = 10;
    */
@@ -119,14 +121,14 @@ export type Template = Message<"cairn.v1.Template"> & {
   name: string;
 
   /**
-   * A short title for lists.
+   * A short title for lists (1 to 200 characters).
    *
    * @generated from field: string title = 2;
    */
   title: string;
 
   /**
-   * What it does, for researchers.
+   * What it does, for researchers (at most 4096 characters; line breaks allowed).
    *
    * @generated from field: string description = 3;
    */
@@ -140,7 +142,8 @@ export type Template = Message<"cairn.v1.Template"> & {
   source: string;
 
   /**
-   * The form: the parameters a researcher may set, in order.
+   * The form: the parameters a researcher may set, in order (at most 64, and 64 KiB
+   * together as JSON).
    *
    * @generated from field: repeated cairn.v1.TemplateParameter parameters = 5;
    */
@@ -449,7 +452,8 @@ export enum TemplateParameterType {
   UNSPECIFIED = 0,
 
   /**
-   * Text (at most 1024 characters; no line breaks).
+   * Text (at most 1024 characters; no line breaks or other control characters), set as a
+   * quoted YAML string whatever it holds.
    *
    * @generated from enum value: TEMPLATE_PARAMETER_TYPE_STRING = 1;
    */
@@ -477,7 +481,7 @@ export enum TemplateParameterType {
   BOOLEAN = 4,
 
   /**
-   * One of `choices`.
+   * One of `choices` (a number when the file's default is one).
    *
    * @generated from enum value: TEMPLATE_PARAMETER_TYPE_CHOICE = 5;
    */
@@ -520,9 +524,10 @@ export const TemplateService: GenService<{
   /**
    * PublishTemplate creates a template or replaces it under the same name (its version
    * goes up by one). The workflow file is validated, and every parameter must name a
-   * `params` entry of the file whose default fits the parameter's type.
+   * `params` entry of the file whose default fits the parameter's type. Only the current
+   * version is kept (runs keep the file they ran).
    * Errors: PERMISSION_DENIED unless the caller is an admin; INVALID_ARGUMENT for a bad
-   * template (every problem, with line and column for the file's).
+   * template (every problem, one a line, with line and column for the file's).
    *
    * @generated from rpc cairn.v1.TemplateService.PublishTemplate
    */
@@ -532,7 +537,8 @@ export const TemplateService: GenService<{
     output: typeof PublishTemplateResponseSchema;
   },
   /**
-   * DeleteTemplate removes a template; runs made from it are not touched.
+   * DeleteTemplate removes a template; runs made from it are not touched. Publishing the
+   * name again starts at version 1.
    * Errors: PERMISSION_DENIED unless an admin; NOT_FOUND for an unknown name.
    *
    * @generated from rpc cairn.v1.TemplateService.DeleteTemplate
@@ -546,8 +552,10 @@ export const TemplateService: GenService<{
    * RunTemplate fills the template's parameters with the values given (the defaults
    * for the rest), checks each against its type, and submits the workflow as the caller,
    * exactly as SubmitWorkflow does (same checks, accounts and limits; dry_run plans only).
+   * The run's name is the file's `name`, so the runs of a template form one experiment.
    * Errors: those of SubmitWorkflow; INVALID_ARGUMENT naming a value that does not fit
-   * its parameter or a parameter the template does not have.
+   * its parameter or a parameter the template does not have; NOT_FOUND for an unknown
+   * template; RESOURCE_EXHAUSTED while the scheduler is submitting 16 template runs at once.
    *
    * @generated from rpc cairn.v1.TemplateService.RunTemplate
    */
