@@ -19,6 +19,7 @@ export function aStep(key: string, extra: Partial<pb.WorkflowStep> = {}): pb.Wor
     items: undefined,
     itemSeconds: 0,
     failedItems: [],
+    failedItemExitCodes: [],
     jobIds: [],
     slurmJobIds: [],
     reason: '',

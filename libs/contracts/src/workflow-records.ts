@@ -43,6 +43,8 @@ export const stepRecordSchema = z.object({
   itemSeconds: z.number().min(0).optional(),
   /** Indices of items that failed for good, or are failing now (at most 100). */
   failedItems: z.array(z.number().int()),
+  /** The exit status of each of failedItems, in order; -1 where the item never reported one. Absent in records written before it. */
+  failedItemExitCodes: z.array(z.number().int()).optional(),
   /** Cairn jobs this step ran, oldest first. */
   jobIds: z.array(uuid),
   slurmJobIds: z.array(z.string()),

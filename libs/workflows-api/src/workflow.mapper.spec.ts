@@ -40,6 +40,12 @@ describe('workflow mapper', () => {
     expect(w.iterations[0]).toMatchObject({ state: pb.StepState.STEP_STATE_SUCCEEDED, metrics: { 'val.acc': 0.5 }, endTime: undefined });
   });
 
+  it('gives failed items their exit codes, and none for a record written before them', () => {
+    const step = { ...(RUN.steps[0] as WorkflowRecord['steps'][number]), state: 'FAILED' as const, items: { total: 3, succeeded: 1, failed: 2 }, failedItems: [1, 2] };
+    expect(toPbWorkflow({ ...RUN, steps: [{ ...step, failedItemExitCodes: [3, -1] }] }).steps[0]).toMatchObject({ failedItems: [1, 2], failedItemExitCodes: [3, -1] });
+    expect(toPbWorkflow({ ...RUN, steps: [step] }).steps[0]?.failedItemExitCodes).toEqual([]);
+  });
+
   it('gives each event the run state after it', () => {
     const step = RUN.steps[0];
     expect(toPbWorkflowEvent({ runId: RUN.runId, sequence: 4, time: RUN.updateTime, kind: 'step', ...(step ? { step } : {}) }, 'RUNNING')).toMatchObject({ sequence: 4, kind: 'step', state: pb.WorkflowState.WORKFLOW_STATE_RUNNING, reason: '' });

@@ -79,6 +79,7 @@ export function toPbStepRecord(step: StepRecord): pb.WorkflowStep {
     requeues: step.requeues,
     items: step.items,
     failedItems: step.failedItems,
+    failedItemExitCodes: step.failedItemExitCodes ?? [],
     itemSeconds: step.itemSeconds ?? 0,
     jobIds: step.jobIds,
     slurmJobIds: step.slurmJobIds,

@@ -108,7 +108,7 @@ steps:
     const retry = jobs.live('arr.each');
     expect(retry).toHaveLength(1);
     expect(retry[0]?.spec.array).toMatchObject({ items: ['c'], indices: [2] });
-    expect(await step(runId, 'each')).toMatchObject({ state: 'RUNNING', attempt: 2, items: { total: 5, succeeded: 4, failed: 1 }, failedItems: [2] });
+    expect(await step(runId, 'each')).toMatchObject({ state: 'RUNNING', attempt: 2, items: { total: 5, succeeded: 4, failed: 1 }, failedItems: [2], failedItemExitCodes: [7] });
     jobs.end(one(retry), 'COMPLETED');
     await engine.tick();
     expect(await step(runId, 'each')).toMatchObject({ state: 'SUCCEEDED', items: { total: 5, succeeded: 5, failed: 0 } });
@@ -130,7 +130,7 @@ steps:
     job.state = 'RUNNING';
     site.items.set(job.attemptId, [0, 1, 2].map((item) => ({ item, exitCode: 0 })).concat([{ item: 3, exitCode: 1 }]));
     await engine.tick();
-    expect(await step(runId, 'each')).toMatchObject({ state: 'RUNNING', items: { total: 10, succeeded: 3, failed: 1 }, failedItems: [3] });
+    expect(await step(runId, 'each')).toMatchObject({ state: 'RUNNING', items: { total: 10, succeeded: 3, failed: 1 }, failedItems: [3], failedItemExitCodes: [1] });
   });
 
   it('packs later iterations and later runs by the item time it measured', async () => {
@@ -262,7 +262,7 @@ steps:
     await engine.tick();
     const done = await record(runId);
     expect(done.state).toBe('FAILED');
-    expect(done.steps.find((s) => s.key === 'each')).toMatchObject({ state: 'FAILED', reason: '2 of 3 items failed (1, 2)', failedItems: [1, 2] });
+    expect(done.steps.find((s) => s.key === 'each')).toMatchObject({ state: 'FAILED', reason: '2 of 3 items failed (1, 2)', failedItems: [1, 2], failedItemExitCodes: [3, -1] });
     expect(done.steps.find((s) => s.key === 'after')).toMatchObject({ state: 'SKIPPED', reason: 'needs each, which failed' });
     expect(done.reason).toBe('step each failed: 2 of 3 items failed (1, 2)');
     expect(jobs.submissions).toBe(1);

@@ -28,6 +28,7 @@ export function toStepRecord(node: Selectable<WorkflowNodesTable>, jobs: Selecta
     items: { total: node.items?.length ?? 0, succeeded: exits.filter((c) => c === 0).length, failed: failed.length },
     ...(node.item_seconds !== null ? { itemSeconds: node.item_seconds } : {}),
     failedItems: failed.slice(0, 100),
+    failedItemExitCodes: failed.slice(0, 100).map((index) => exits[index] ?? -1),
     jobIds: jobs.map((j) => j.job_id).filter((id): id is string => Boolean(id)),
     slurmJobIds: [...new Set(jobs.map((j) => j.slurm_job_id).filter(Boolean))],
     reason: node.reason,

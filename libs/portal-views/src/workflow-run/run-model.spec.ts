@@ -51,6 +51,12 @@ describe('arrayProgress and failedItemsText', () => {
     expect(failedItemsText(create(WorkflowStepSchema, { items: { total: 4, failed: 2 } }))).toBe('2 items failed');
     expect(failedItemsText(create(WorkflowStepSchema, { items: { total: 4 } }))).toBe('');
   });
+
+  it('gives each failed item its exit status when the API has them (-1: none reported)', () => {
+    expect(failedItemsText(create(WorkflowStepSchema, { items: { total: 9, failed: 3 }, failedItems: [1, 4], failedItemExitCodes: [3, -1] }))).toBe('Failed items: 1 (exit 3), 4 (no exit status) and 1 more');
+    // Codes that do not match the items one for one are not guessed at.
+    expect(failedItemsText(create(WorkflowStepSchema, { items: { total: 9, failed: 2 }, failedItems: [1, 4], failedItemExitCodes: [3] }))).toBe('Failed items: 1, 4');
+  });
 });
 
 describe('cell texts', () => {

@@ -53,19 +53,29 @@ export interface ArrayProgress {
   failed: number;
   /** Items neither done nor failed while the step runs (queued or running); 0 otherwise. */
   running: number;
-  /** "Failed items: 3, 17 (exit 2), 42 and 5 more", or "" when none failed. */
+  /** "Failed items: 3 (exit 1), 17 (exit 2) and 5 more", or "" when none failed. */
   failedText: string;
   reason: string;
   jobHref?: string;
 }
 
-/** The failed items of an array step, named by index (at most 100 are listed by the API). */
+/** An item's exit status in words: "exit 3", or "no exit status" (-1: it never reported one). */
+function exitText(code: number | undefined): string {
+  if (code === undefined) return '';
+  return code < 0 ? ' (no exit status)' : ` (exit ${code})`;
+}
+
+/**
+ * The failed items of an array step, named by index with their exit status when known
+ * ("Failed items: 3 (exit 2), 17 (no exit status) and 5 more"; the API lists at most 100).
+ */
 export function failedItemsText(step: WorkflowStep): string {
   const listed = step.failedItems;
   const count = Math.max(step.items?.failed ?? 0, listed.length);
   if (count === 0) return '';
   const more = count - listed.length;
-  const names = listed.map((i) => `${i}`).join(', ');
+  const codes = step.failedItemExitCodes.length === listed.length ? step.failedItemExitCodes : [];
+  const names = listed.map((item, i) => `${item}${exitText(codes[i])}`).join(', ');
   if (listed.length === 0) return `${count} item${count === 1 ? '' : 's'} failed`;
   return `Failed item${count === 1 ? '' : 's'}: ${names}${more > 0 ? ` and ${more} more` : ''}`;
 }

@@ -165,6 +165,12 @@ export interface WorkflowStep {
    * its next loop iteration and its next run. 0 until measured.
    */
   itemSeconds: number;
+  /**
+   * For arrays: the exit status of each item in failed_items, in the same order; -1 where
+   * the item never reported one (its element hit the time limit or was cancelled).
+   * Empty for runs recorded before this field.
+   */
+  failedItemExitCodes: number[];
 }
 
 /** LoopIteration is one pass of a loop, with its metrics and decision. */
@@ -700,6 +706,7 @@ function createBaseWorkflowStep(): WorkflowStep {
     startTime: undefined,
     endTime: undefined,
     itemSeconds: 0,
+    failedItemExitCodes: [],
   };
 }
 
@@ -753,6 +760,13 @@ export const WorkflowStep: MessageFns<WorkflowStep> = {
     }
     if (message.itemSeconds !== 0) {
       writer.uint32(121).double(message.itemSeconds);
+    }
+    if (message.failedItemExitCodes.length !== 0) {
+      writer.uint32(130).fork();
+      for (const v of message.failedItemExitCodes) {
+        writer.int32(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -900,6 +914,24 @@ export const WorkflowStep: MessageFns<WorkflowStep> = {
             message.itemSeconds = reader.double();
             continue;
           }
+          case 16: {
+            if (tag === 128) {
+              message.failedItemExitCodes.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 130) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.failedItemExitCodes.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -934,6 +966,7 @@ export const WorkflowStep: MessageFns<WorkflowStep> = {
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
     message.itemSeconds = object.itemSeconds ?? 0;
+    message.failedItemExitCodes = object.failedItemExitCodes?.map((e) => e) || [];
     return message;
   },
 };
