@@ -1,5 +1,5 @@
 import { TEMPLATE_LIMITS } from '@cairn/contracts';
-import { checkTemplate, valueProblem } from './template-form';
+import { checkTemplate, listedProblems, valueProblem } from './template-form';
 import { draft, PARAMETERS, parameter, SOURCE } from './template-spec-kit';
 
 const problemsOf = (d: Parameters<typeof checkTemplate>[0]) => checkTemplate(d).problems ?? [];
@@ -134,5 +134,16 @@ describe('valueProblem', () => {
     const problem = valueProblem(p, text);
     if (expected === undefined) expect(problem).toBeUndefined();
     else expect(problem).toMatch(expected);
+  });
+});
+
+describe('listedProblems', () => {
+  it('lists at most 20 problems, then how many more, each cut to 300 characters', () => {
+    const problems = Array.from({ length: 65 }, (_, i) => `problem ${i} ${'x'.repeat(400)}`);
+    const lines = listedProblems(problems).split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[0]).toHaveLength(301);
+    expect(lines[20]).toBe('and 45 more problems');
+    expect(listedProblems(['one', 'two'])).toBe('one\ntwo');
   });
 });

@@ -1,5 +1,5 @@
 import { controlIndex, describeControl, excerpt, jsonBytes, TEMPLATE_LIMITS, type TemplateDraft, type TemplateParameter, type TemplateParameterType } from '@cairn/contracts';
-import { type ParsedWorkflow, parseWorkflow, WorkflowError } from '@cairn/workflow-language';
+import { MAX_LISTED_PROBLEMS, type ParsedWorkflow, parseWorkflow, WorkflowError } from '@cairn/workflow-language';
 import { parseDocument } from 'yaml';
 import { fillProblems } from './template-fill';
 
@@ -20,6 +20,18 @@ export interface CheckedTemplate {
 export const SOURCE_FILE = 'source';
 
 const L = TEMPLATE_LIMITS;
+const MAX_PROBLEM_CHARS = 300;
+
+/**
+ * Problems as one error's text, one a line, as every Cairn error lists them: at most
+ * MAX_LISTED_PROBLEMS (then how many more), each cut to 300 characters.
+ */
+export function listedProblems(problems: readonly string[]): string {
+  const shown = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => (p.length > MAX_PROBLEM_CHARS ? `${p.slice(0, MAX_PROBLEM_CHARS)}…` : p));
+  const more = problems.length - shown.length;
+  return [...shown, ...(more > 0 ? [`and ${more} more problem${more === 1 ? '' : 's'}`] : [])].join('\n');
+}
+
 /** A decimal number as a form sends it: "-3", "0.25", "1e-3" (no hex, no "Infinity", no spaces). */
 const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 const INTEGER = /^-?(0|[1-9][0-9]*)$/;

@@ -1,6 +1,6 @@
 import { CairnError, excerpt, hasOwnKey, type TemplateParameter } from '@cairn/contracts';
 import type { ParsedWorkflow } from '@cairn/workflow-language';
-import { type ParamValue, typedValue, valueProblem } from './template-form';
+import { listedProblems, type ParamValue, typedValue, valueProblem } from './template-form';
 
 /**
  * Checks the values a researcher gives against the template's parameters: every value
@@ -27,6 +27,6 @@ export function checkValues(parameters: readonly TemplateParameter[], values: Re
     if (fileDefault === undefined) problems.push(`parameters[${excerpt(name)}]: the template's file has no params entry for it`);
     else typed.set(name, typedValue(parameter, text, fileDefault));
   }
-  if (problems.length > 0) throw new CairnError('INVALID_ARGUMENT', problems.join('\n'));
+  if (problems.length > 0) throw new CairnError('INVALID_ARGUMENT', listedProblems(problems));
   return typed;
 }

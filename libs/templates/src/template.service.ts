@@ -18,7 +18,7 @@ import {
 } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
 import { type ParsedWorkflow, parseWorkflow, WorkflowError } from '@cairn/workflow-language';
-import { checkTemplate } from './template-form';
+import { checkTemplate, listedProblems } from './template-form';
 import { fillParams } from './template-fill';
 import { checkValues } from './template-values';
 import { type TemplateRow, type TemplateStore, toTemplateRecord } from './template.store';
@@ -56,7 +56,7 @@ export class TemplateService {
     return this.refusalsAudited(audit, async () => {
       this.mustBeAdmin(command, 'publish');
       const checked = checkTemplate(command.template);
-      if (checked.problems) throw new CairnError('INVALID_ARGUMENT', listed(checked.problems));
+      if (checked.problems) throw new CairnError('INVALID_ARGUMENT', listedProblems(checked.problems));
       const { template } = checked;
       const row = await this.store.publish({ ...template, by: ownerOf(command.caller), at: new Date(), audit: audit('OK') });
       this.logger.info({ template: row.name, version: row.version, by: command.caller.name }, 'template published');
@@ -145,10 +145,4 @@ function parsedFile(row: TemplateRow): ParsedWorkflow {
     if (error instanceof WorkflowError) throw new CairnError('FAILED_PRECONDITION', `template ${row.name} no longer validates; an admin must publish it again:\n${error.message}`);
     throw error;
   }
-}
-
-/** At most 50 problems in a message, then how many more. */
-function listed(problems: readonly string[]): string {
-  const shown = problems.slice(0, 50);
-  return [...shown, ...(problems.length > shown.length ? [`and ${problems.length - shown.length} more problems`] : [])].join('\n');
 }
