@@ -21,7 +21,7 @@ function ParameterRowFields({ index, row, onChange, onRemove, problems }: RowPro
         Parameter {index + 1}
         {row.name !== '' ? `: ${row.name}` : ''}
       </legend>
-      <div className="filters">
+      <div className="field-row">
         <div className="field">
           <label htmlFor={`${id}-name`}>Params entry</label>
           <input id={`${id}-name`} type="text" value={row.name} onChange={set('name')} maxLength={128} aria-describedby={`${id}-name-help`} />
