@@ -24,6 +24,12 @@ export interface YamlEditorProps {
   readonly describedBy?: string;
 }
 
+const NO_PROBLEMS: readonly EditorProblem[] = [];
+
+/** Whether two problem lists say the same (to skip a re-render when nothing changed). */
+const sameProblems = (a: readonly EditorProblem[], b: readonly EditorProblem[]) =>
+  a.length === b.length && a.every((p, i) => p.from === b[i]?.from && p.to === b[i]?.to && p.message === b[i]?.message);
+
 /** Lint as you type after this pause (ms). */
 const CHECK_DELAY_MS = 250;
 
@@ -40,7 +46,7 @@ const theme = EditorView.theme({
  * shows the message). Tab is left to move focus (Escape then Tab, as CodeMirror documents),
  * so the editor never traps the keyboard.
  */
-export function YamlEditor({ value, onChange, label, check, extraProblems = [], onProblems, showProblems = false, describedBy }: YamlEditorProps) {
+export function YamlEditor({ value, onChange, label, check, extraProblems = NO_PROBLEMS, onProblems, showProblems = false, describedBy }: YamlEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const latest = useRef({ onChange, check, extraProblems, onProblems });
@@ -53,7 +59,7 @@ export function YamlEditor({ value, onChange, label, check, extraProblems = [], 
     const source = (v: EditorView): Diagnostic[] => {
       const text = v.state.doc.toString();
       const found = [...(latest.current.check?.(text) ?? []), ...latest.current.extraProblems];
-      setProblems(found);
+      setProblems((before) => (sameProblems(before, found) ? before : found));
       latest.current.onProblems?.(found);
       const length = v.state.doc.length;
       return found.map((p) => ({
