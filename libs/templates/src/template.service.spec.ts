@@ -8,7 +8,7 @@ import { createLogger } from '@cairn/logging';
 import { as } from '@cairn/testing';
 import { parseWorkflow } from '@cairn/workflow-language';
 import { templateMigrations } from './migrations';
-import { TemplateService } from './template.service';
+import { MAX_CONCURRENT_RUNS, TemplateService } from './template.service';
 import { TemplateStore } from './template.store';
 import type { TemplateDb } from './template.tables';
 import { draft, SOURCE } from './template-spec-kit';
@@ -136,5 +136,26 @@ describe('TemplateService [real: PGlite]', () => {
     } while (pageToken);
     expect(seen.filter((n) => n.startsWith('many-'))).toEqual(names);
     expect(seen).toEqual([...seen].sort());
+  });
+
+  it(`submits at most ${MAX_CONCURRENT_RUNS} template runs at once; one more is RESOURCE_EXHAUSTED at once, and runs again once one ends`, async () => {
+    await service.publish({ ...as.carol, template: draft({ name: 'held' }) });
+    const release: Array<() => void> = [];
+    const held = new (class extends RecordingSubmitter {
+      override plan(command: PlanWorkflowCommand): Promise<WorkflowPlan> {
+        return new Promise((resolve) => release.push(() => resolve(super.plan(command))));
+      }
+    })();
+    const busy = new TemplateService(new TemplateStore(database.db), held, createLogger('templates-spec', 'silent'));
+    const dry = () => busy.run({ ...as.alice, name: 'held', parameters: {}, defaultSite: 'dev', dryRun: true });
+    const running = Array.from({ length: MAX_CONCURRENT_RUNS }, dry);
+    while (release.length < MAX_CONCURRENT_RUNS) await new Promise((resolve) => setImmediate(resolve));
+    expect(await codeOf(dry())).toMatch(/^RESOURCE_EXHAUSTED: 16 template runs are being submitted/);
+    for (const go of release.splice(0)) go();
+    expect(await Promise.all(running)).toHaveLength(MAX_CONCURRENT_RUNS);
+    const again = dry();
+    while (release.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    release.splice(0).forEach((go) => go());
+    expect(await again).toEqual({ plan: held.plan_ });
   });
 });
