@@ -222,6 +222,25 @@ describe('the portal server: BFF login and the gRPC-Web bridge [real: gateway wi
     }
   });
 
+  it('ends a session at its maximum age: then every call answers UNAUTHENTICATED (a second gateway with CAIRN_PORTAL_SESSION_MAX_SECONDS=10)', async () => {
+    const extra = await stack.startExtraGateway({ CAIRN_PORTAL_SESSION_MAX_SECONDS: '10' });
+    const short = await portalLogin(extra.portalUrl, stack.idp, 'alice', stack.ca);
+    try {
+      const session = (await (await short.fetch(`${extra.portalUrl}/auth/session`)).json()) as { authenticated: boolean; expiresAt: string };
+      expect(session.authenticated).toBe(true);
+      expect(Date.parse(session.expiresAt) - Date.now()).toBeLessThanOrEqual(10_000);
+      const identity = createClient(IdentityService, transport(extra.portalUrl, short.fetch));
+      expect((await identity.whoAmI({})).name).toBe('alice');
+      // Wait for the end the portal announced (no threshold of ours: its own expiresAt).
+      await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(session.expiresAt) - Date.now()) + 50));
+      expect(await codeOf(identity.whoAmI({}))).toBe(Code.Unauthenticated);
+      expect(await (await short.fetch(`${extra.portalUrl}/auth/session`)).json()).toEqual({ authenticated: false });
+    } finally {
+      short.close();
+      await extra.stop();
+    }
+  });
+
   it('sends a login back only to a path of the portal', async () => {
     for (const returnTo of ['//evil.example/', 'https://evil.example/', '/\\evil.example']) {
       const res = await raw.fetch(`${portalUrl}/auth/login?returnTo=${encodeURIComponent(returnTo)}`);

@@ -69,6 +69,8 @@ function portalTransport(settings: SettingsOf<typeof portalSettings>, wiring: Po
 
 /** The portal of a gateway: the local socket its gRPC server must also bind, and how to serve it. */
 export interface GatewayPortal {
+  /** The origin people use (CAIRN_PORTAL_PUBLIC_URL, or the address's). */
+  origin: string;
   socket: string;
   /**
    * The gateway's module with the portal beside its gRPC server (`grpc`); the bridge
@@ -103,6 +105,7 @@ export function portalServer(settings: SettingsOf<typeof portalSettings>, wiring
   if (!files.present) logger.warn({ dir: settings.portalDir }, 'the portal is not built (no index.html): run npx nx run portal:build, or set CAIRN_PORTAL_DIR');
   logger.info({ origin, issuer, clientId: settings.portalClientId, redirectUri: `${origin}/auth/callback` }, 'portal configured');
   return {
+    origin,
     socket,
     module: (grpc, services) => {
       const handler = portalHandler({
