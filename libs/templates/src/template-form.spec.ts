@@ -81,6 +81,10 @@ describe('checkTemplate', () => {
     const most = names.slice(0, L.maxParameters).map((n, i) => (i === 0 ? parameter(n, 'CHOICE', { choices, label: 'l'.repeat(L.maxLabelChars) }) : parameter(n, 'STRING', { label: 'l'.repeat(L.maxLabelChars) })));
     const full = { source, parameters: most, title: 't'.repeat(L.maxTitleChars), description: 'd'.repeat(L.maxDescriptionChars), name: `a${'b'.repeat(62)}` };
     expect(problemsOf(draft(full))).toEqual([]);
+    expect(problemsOf(draft({ ...full, parameters: [most[0] ?? parameter('p0', 'STRING'), ...most.slice(1, 4).map((p) => ({ ...p, description: 'd'.repeat(L.maxParameterDescriptionChars) })), ...most.slice(4)] }))).toEqual([]);
+    expect(problemsOf(draft({ ...full, parameters: [...most.slice(0, 1), { ...(most[1] ?? parameter('p1', 'STRING')), description: 'd'.repeat(L.maxParameterDescriptionChars + 1) }, ...most.slice(2)] }))).toEqual([
+      expect.stringMatching(/description: is 1025 characters; at most 1024/),
+    ]);
     // One more of each, one at a time.
     expect(problemsOf(draft({ ...full, source: fileOf(L.maxParameters + 1, choices[0] ?? ''), parameters: [...most, parameter(`p${L.maxParameters}`, 'STRING')] }))).toEqual([`parameters: 65 given; at most ${L.maxParameters}`]);
     expect(problemsOf(draft({ ...full, parameters: [parameter('p0', 'CHOICE', { choices: [...choices, 'x'] }), ...most.slice(1)] }))).toEqual([expect.stringMatching(/choices: 101 given; at most 100/)]);
