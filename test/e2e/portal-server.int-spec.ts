@@ -147,6 +147,9 @@ describe('the portal server: BFF login and the gRPC-Web bridge [real: gateway wi
     expect(await submit(withHeaders({ origin, cookie: `__Host-cairn-session=${alice.cookie.split('=')[1]}x` }))).toBe(Code.Unauthenticated);
     expect(await submit(withHeaders({ origin: 'https://evil.example', cookie: alice.cookie }))).toBe(Code.PermissionDenied);
     expect(await submit(withHeaders({ cookie: alice.cookie }))).toBe(Code.PermissionDenied);
+    expect(await submit(withHeaders({ origin: 'null', cookie: alice.cookie }))).toBe(Code.PermissionDenied);
+    expect(await submit(withHeaders({ origin: 'null', 'sec-fetch-site': 'cross-site', cookie: alice.cookie }))).toBe(Code.PermissionDenied);
+    expect(await submit(withHeaders({ origin: 'https://evil.example', 'sec-fetch-site': 'same-origin', cookie: alice.cookie }))).toBe(Code.PermissionDenied);
     expect((await stack.clients.alice.listJobs({})).jobs.length).toBe(before);
   });
 
@@ -210,7 +213,9 @@ describe('the portal server: BFF login and the gRPC-Web bridge [real: gateway wi
       expect(forged.status).toBe(403);
       await forged.arrayBuffer();
       expect((await createClient(IdentityService, transport(portalUrl, carol.fetch)).whoAmI({})).name).toBe('carol');
-      const out = await carol.fetch(`${portalUrl}/auth/logout`, { method: 'POST' });
+      // As the page's "Log out" form sends it: Chromium withholds the origin (Origin: null) under
+      // Referrer-Policy no-referrer, and says Sec-Fetch-Site: same-origin.
+      const out = await raw.fetch(`${portalUrl}/auth/logout`, { method: 'POST', headers: { cookie: carol.cookie, origin: 'null', 'sec-fetch-site': 'same-origin' } });
       await out.arrayBuffer();
       expect(out.status).toBe(303);
       expect(out.headers.get('location')).toBe('/');

@@ -45,7 +45,7 @@ export async function handleApi(req: PortalRequest, res: PortalResponse, url: UR
     answerStatus(res, GRPC.UNIMPLEMENTED, 'the API takes gRPC-Web POST requests', 405);
     return;
   }
-  if (!sameOrigin(req.headers.origin, context.origin)) {
+  if (!sameOrigin(req.headers, context.origin)) {
     answerStatus(res, GRPC.PERMISSION_DENIED, 'refused: the request does not come from the portal\'s own pages', 403);
     return;
   }

@@ -85,7 +85,7 @@ export async function handleAuth(req: PortalRequest, res: PortalResponse, url: U
       return;
     }
     case 'POST /auth/logout': {
-      if (!sameOrigin(req.headers.origin, context.origin)) {
+      if (!sameOrigin(req.headers, context.origin)) {
         res.statusCode = 403;
         res.setHeader('content-type', 'text/plain; charset=utf-8');
         res.end('Refused: not from the portal\'s own pages.\n');

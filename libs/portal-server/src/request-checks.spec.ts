@@ -48,11 +48,22 @@ describe('safeReturnTo', () => {
 
 describe('sameOrigin', () => {
   const portal = 'https://cairn.example.edu';
-  it('accepts only the portal\'s exact origin', () => {
-    expect(sameOrigin(portal, portal)).toBe(true);
-    for (const other of [undefined, '', 'null', 'https://cairn.example.edu:443', 'http://cairn.example.edu', 'https://cairn.example.edu.evil', 'https://evil.example', 'https://cairn.example.edu/']) {
-      expect(sameOrigin(other, portal)).toBe(false);
+  it('accepts the portal\'s exact origin, and no other', () => {
+    expect(sameOrigin({ origin: portal }, portal)).toBe(true);
+    for (const other of ['', 'https://cairn.example.edu:443', 'http://cairn.example.edu', 'https://cairn.example.edu.evil', 'https://evil.example', 'https://cairn.example.edu/']) {
+      expect(sameOrigin({ origin: other }, portal)).toBe(false);
+      // A browser's Fetch Metadata cannot make another origin the portal's.
+      expect(sameOrigin({ origin: other, 'sec-fetch-site': 'same-origin' }, portal)).toBe(false);
     }
-    expect(sameOrigin([portal, portal], portal)).toBe(false);
+    expect(sameOrigin({ origin: [portal, portal] }, portal)).toBe(false);
+  });
+
+  it('accepts a withheld origin ("null" under no-referrer, or none) only when the browser says same-origin', () => {
+    expect(sameOrigin({ origin: 'null', 'sec-fetch-site': 'same-origin' }, portal)).toBe(true);
+    expect(sameOrigin({ 'sec-fetch-site': 'same-origin' }, portal)).toBe(true);
+    for (const site of [undefined, 'same-site', 'cross-site', 'none']) {
+      expect(sameOrigin({ origin: 'null', ...(site === undefined ? {} : { 'sec-fetch-site': site }) }, portal)).toBe(false);
+      expect(sameOrigin(site === undefined ? {} : { 'sec-fetch-site': site }, portal)).toBe(false);
+    }
   });
 });

@@ -31,9 +31,15 @@ export function originOf(publicUrl: string): string {
 }
 
 /**
- * True only when the request carries exactly the portal's origin in `Origin` (browsers
- * send it on every POST, and on fetch): a missing, "null" or other origin is refused.
+ * True only when the request comes from the portal's own pages: its `Origin` is exactly the
+ * portal's origin, or, where a browser withholds the origin, the browser itself says so.
+ * Under `Referrer-Policy: no-referrer` browsers send `Origin: null` on a same-origin form
+ * POST (the "Log out" button); `Sec-Fetch-Site` (Fetch Metadata, which no script can set)
+ * then tells same-origin from cross-site. Any other origin is refused whatever else it says.
  */
-export function sameOrigin(originHeader: string | string[] | undefined, portalOrigin: string): boolean {
-  return typeof originHeader === 'string' && originHeader === portalOrigin;
+export function sameOrigin(headers: { origin?: string | string[] | undefined; 'sec-fetch-site'?: string | string[] | undefined }, portalOrigin: string): boolean {
+  const origin = headers.origin;
+  if (typeof origin === 'string' && origin !== 'null') return origin === portalOrigin;
+  if (Array.isArray(origin)) return false;
+  return headers['sec-fetch-site'] === 'same-origin';
 }
