@@ -1,4 +1,3 @@
-import { useId } from 'react';
 import { client, JobService, usePagedList, type Job } from '@cairn/portal-client';
 import { ErrorMessage, jobStateName, Pager } from '@cairn/portal-ui';
 import { pickWatched } from './live-states';
@@ -20,7 +19,6 @@ export interface JobListProps {
  * see), the visible unfinished ones kept live by a few WatchJob streams.
  */
 export function JobList({ title, showOwner = false, maxWatched = 2 }: JobListProps) {
-  const titleId = useId();
   const list = usePagedList<Job>(['cairn', 'jobs', 'list'], async (pageToken, signal) => {
     const r = await client(JobService).listJobs({ pageSize: LIST_PAGE_SIZE, pageToken }, { signal });
     return { items: r.jobs, nextPageToken: r.nextPageToken };
@@ -32,8 +30,8 @@ export function JobList({ title, showOwner = false, maxWatched = 2 }: JobListPro
     maxWatched,
   );
   return (
-    <section aria-labelledby={titleId}>
-      <h2 id={titleId}>{title}</h2>
+    <section>
+      <h2>{title}</h2>
       {watched.map((id) => (
         <JobWatcher key={id} jobId={id} onState={onState} />
       ))}

@@ -1,4 +1,3 @@
-import { useId } from 'react';
 import { client, usePagedList, WorkflowService, type Workflow } from '@cairn/portal-client';
 import { ErrorMessage, Pager, workflowStateName } from '@cairn/portal-ui';
 import { pickWatched } from './live-states';
@@ -21,7 +20,6 @@ export interface WorkflowListProps {
  * caller see), the visible unfinished ones kept live by a few WatchWorkflow streams.
  */
 export function WorkflowList({ title, showOwner = false, maxWatched = 2 }: WorkflowListProps) {
-  const titleId = useId();
   const list = usePagedList<Workflow>(['cairn', 'workflows', 'list'], async (pageToken, signal) => {
     const r = await client(WorkflowService).listWorkflows({ pageSize: LIST_PAGE_SIZE, pageToken }, { signal });
     return { items: r.workflows, nextPageToken: r.nextPageToken };
@@ -33,8 +31,8 @@ export function WorkflowList({ title, showOwner = false, maxWatched = 2 }: Workf
     maxWatched,
   );
   return (
-    <section aria-labelledby={titleId}>
-      <h2 id={titleId}>{title}</h2>
+    <section>
+      <h2>{title}</h2>
       {watched.map((id) => (
         <WorkflowWatcher key={id} runId={id} onState={onState} />
       ))}

@@ -1,5 +1,5 @@
 import type { Job } from '@cairn/portal-client';
-import { formatDuration, formatMebibytes, RelativeTime } from '@cairn/portal-ui';
+import { formatDuration, formatMebibytes, plural, RelativeTime } from '@cairn/portal-ui';
 import { arraySummary, commandText } from './job-model';
 
 /** What a job is and where it runs: spec, resources, Slurm id, pinned image, exit code, owner, account. */
@@ -52,7 +52,7 @@ export function JobFacts({ job, exitCode, slurmJobId }: { readonly job: Job; rea
         <dd>
           {r === undefined
             ? 'site defaults'
-            : `${r.cpus || 'default'} CPUs, ${r.memoryMb ? formatMebibytes(r.memoryMb) : 'default memory'}, ${r.timeLimitSeconds ? formatDuration(r.timeLimitSeconds) : 'default time limit'}, partition ${r.partition || 'default'}`}
+            : `${r.cpus ? plural(r.cpus, 'CPU') : 'default CPUs'}, ${r.memoryMb ? formatMebibytes(r.memoryMb) : 'default memory'}, ${r.timeLimitSeconds ? formatDuration(r.timeLimitSeconds) : 'default time limit'}, partition ${r.partition || 'default'}`}
         </dd>
         {array !== undefined && (
           <>

@@ -58,7 +58,6 @@ export function JobOutput({ jobId, which, following }: JobOutputProps) {
         className="output"
         data-testid={`job-${which}`}
         tabIndex={0}
-        aria-label={title}
         onScroll={(e) => {
           const el = e.currentTarget;
           atEnd.current = isAtEnd(el.scrollTop, el.clientHeight, el.scrollHeight);
@@ -68,7 +67,7 @@ export function JobOutput({ jobId, which, following }: JobOutputProps) {
       </pre>
       {notYet && <p className="field-help">No output yet: the job is not in Slurm yet.</p>}
       {output.error !== null && !notYet && <ErrorMessage error={output.error} context={`Could not read the ${which}`} />}
-      {output.data !== undefined && output.data.text === '' && !notYet && <p className="field-help">Nothing written {following ? 'yet' : ''}.</p>}
+      {output.data !== undefined && output.data.text === '' && !notYet && <p className="field-help">{following ? 'Nothing written yet.' : 'Nothing was written.'}</p>}
     </section>
   );
 }
