@@ -161,7 +161,7 @@ describe('TemplateService end to end [real: dev IdP, gateway, scheduler, images,
     );
   });
 
-  it('lists, shows and dry-runs the template for alice with `cairn template`; a bad value is exit 2', async () => {
+  it('lists, shows and dry-runs the template for alice with `cairn template`; a bad value is exit 2; carol publishes from a definition file, alice may not', async () => {
     const home = mkdtempSync(join(tmpdir(), 'cairn-template-cli-'));
     const caFile = join(home, 'ca.pem');
     writeFileSync(caFile, stack.ca, { mode: 0o644 });
@@ -180,6 +180,19 @@ describe('TemplateService end to end [real: dev IdP, gateway, scheduler, images,
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('parameters["count"]: must be at most 5, not 99');
     expect((await runsOfTemplate()).length).toBe(1);
+    // Publishing from a definition file: carol may (a new version), alice may not.
+    writeFileSync(join(home, 'greet.yaml'), source);
+    writeFileSync(join(home, 'greet.template.yaml'), 'name: greet\ntitle: Greet\nworkflow: greet.yaml\nparameters:\n  - { name: count, type: integer, minimum: 1, maximum: 5 }\n');
+    const carolToken = join(home, 'carol.token');
+    writeFileSync(carolToken, stack.tokens.carol, { mode: 0o600 });
+    const denied = await cairn('publish', join(home, 'greet.template.yaml'));
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain('PERMISSION_DENIED: only admins may publish templates');
+    const published = await runCli(['--token-file', carolToken, 'template', 'publish', join(home, 'greet.template.yaml')], env);
+    expect(published.stderr).toBe('');
+    expect(published.stdout).toBe('published greet version 2 (1 parameter)\n');
+    // Back to the three-parameter form for what follows.
+    await templates.carol.publishTemplate({ name: 'greet', title: 'Greet', description: 'Says it.', source, parameters: PARAMETERS });
   }, 60_000);
 
   it('lets carol delete the template (alice may not); the run made from it stays', async () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { pb } from '@cairn/contracts';
 import { UsageError } from './cli.errors';
@@ -32,6 +35,8 @@ const plan: pb.WorkflowPlan = { name: 'greet', site: 'dev', steps: [], slurmJobs
 async function run(args: string[], templates: pb.Template[] = [greet]) {
   const output: string[] = [];
   const runs: pb.RunTemplateRequest[] = [];
+  const published: pb.Template[] = [];
+  const deleted: string[] = [];
   const command = templateCommands({
     out: { write: (s) => void output.push(s), isTTY: false },
     client: () => ({
@@ -45,11 +50,18 @@ async function run(args: string[], templates: pb.Template[] = [greet]) {
         runs.push(request as pb.RunTemplateRequest);
         return { plan, workflow: request.dryRun ? undefined : ({ runId: 'run-1', name: 'greet', plan } as pb.Workflow) };
       },
+      publishTemplate: async (t: Partial<pb.Template> & { name: string; source: string }) => {
+        published.push(t as pb.Template);
+        return { ...greet, ...t, version: 3 };
+      },
+      deleteTemplate: async (name: string) => {
+        deleted.push(name);
+      },
     }),
   });
   command.exitOverride();
   await command.parseAsync(args, { from: 'user' });
-  return { text: stripVTControlCharacters(output.join('')), runs };
+  return { text: stripVTControlCharacters(output.join('')), runs, published, deleted };
 }
 
 describe('cairn template', () => {
@@ -106,5 +118,44 @@ describe('cairn template --json', () => {
     expect(listed).toMatchObject({ name: 'greet', publishedAt: '2026-12-01T20:00:00.000Z', parameters: [{ type: 'INTEGER' }, { type: 'CHOICE' }] });
     expect(listed.source).toBeUndefined();
     expect(JSON.parse((await run(['show', 'greet', '--json'])).text)).toMatchObject({ source: 'version: 1\n' });
+  });
+});
+
+describe('cairn template publish and delete', () => {
+  it('publishes from a definition file with the workflow file beside it, and deletes by name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-template-def-'));
+    writeFileSync(join(dir, 'greet.yaml'), 'version: 1\nname: greet\n');
+    const definition = join(dir, 'greet.template.yaml');
+    writeFileSync(
+      definition,
+      'name: greet\ntitle: Greet\nworkflow: greet.yaml\nparameters:\n  - { name: count, type: integer, minimum: 1, maximum: 5, label: How many }\n  - { name: tier, type: choice, choices: [1, 2] }\n',
+    );
+    const { text, published } = await run(['publish', definition]);
+    expect(text).toBe('published greet version 3 (2 parameters)\n');
+    expect(published).toEqual([
+      expect.objectContaining({
+        name: 'greet',
+        title: 'Greet',
+        description: '',
+        source: 'version: 1\nname: greet\n',
+        parameters: [
+          expect.objectContaining({ name: 'count', type: T.TEMPLATE_PARAMETER_TYPE_INTEGER, hasMinimum: true, minimum: 1, hasMaximum: true, maximum: 5, label: 'How many', defaultValue: '' }),
+          expect.objectContaining({ name: 'tier', type: T.TEMPLATE_PARAMETER_TYPE_CHOICE, choices: ['1', '2'], hasMinimum: false }),
+        ],
+      }),
+    ]);
+    const gone = await run(['delete', 'greet']);
+    expect(gone.deleted).toEqual(['greet']);
+    expect(gone.text).toBe('deleted greet\n');
+  });
+
+  it('refuses a definition with a bad field or a missing workflow file as bad usage, naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-template-def-'));
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'name: x\ntitle: X\nworkflow: w.yaml\nparameters: [{ name: a, type: text }]\ncolour: red\n');
+    await expect(run(['publish', bad])).rejects.toThrow(UsageError);
+    await expect(run(['publish', bad])).rejects.toThrow(/bad\.yaml: .*parameters\[0\]\.type.*unknown field "colour"|bad\.yaml: .*unknown field "colour".*parameters\[0\]\.type/);
+    writeFileSync(bad, 'name: x\ntitle: X\nworkflow: missing.yaml\n');
+    await expect(run(['publish', bad])).rejects.toThrow(/cannot read .*missing\.yaml: no such file/);
   });
 });

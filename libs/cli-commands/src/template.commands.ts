@@ -1,16 +1,19 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import pc from 'picocolors';
 import { pb } from '@cairn/contracts';
 import type { TemplatesClient } from '@cairn/client';
 import { UsageError } from './cli.errors';
 import { renderPlan } from './plan-view';
+import { readTemplateDefinition } from './template-definition';
 import { shown, table } from './render';
 import type { Output } from './watch-view';
 import { planSummary } from './workflow-view';
 
 export interface TemplateCliIo {
   out: Output;
-  client: () => Pick<TemplatesClient, 'listTemplates' | 'getTemplate' | 'runTemplate'>;
+  client: () => Pick<TemplatesClient, 'listTemplates' | 'getTemplate' | 'runTemplate' | 'publishTemplate' | 'deleteTemplate'>;
 }
 
 /** "INTEGER", "CHOICE": a parameter's type without the enum's prefix. */
@@ -51,9 +54,9 @@ function templateJson(t: pb.Template) {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-/** `cairn template ...`: list, show and run workflow templates (admins publish them through the API). */
+/** `cairn template ...`: list, show and run workflow templates; publish and delete them (admins). */
 export function templateCommands(io: TemplateCliIo): Command {
-  const template = new Command('template').description('list, show and run workflow templates that admins published');
+  const template = new Command('template').description('list, show and run workflow templates; admins publish and delete them');
 
   template
     .command('list')
@@ -143,5 +146,31 @@ export function templateCommands(io: TemplateCliIo): Command {
       io.out.write(`${pc.green('submitted')} ${run.runId} ${pc.dim(plan ? planSummary(plan) : run.name)}\n${pc.dim(`follow it: cairn workflow watch ${run.runId}`)}\n`);
     });
 
+  template
+    .command('publish')
+    .description('admins: publish a template from its definition file (YAML or JSON: name, title, description, workflow, parameters); replaces one of the same name')
+    .argument('<definition>', 'the definition file; its `workflow` is a path relative to it')
+    .action(async (file: string) => {
+      const { template: t, workflow } = readTemplateDefinition(await readText(file), file);
+      const source = await readText(resolve(dirname(file), workflow));
+      const published = await io.client().publishTemplate({ ...t, source });
+      io.out.write(`${pc.green('published')} ${shown(published.name)} version ${published.version} ${pc.dim(`(${published.parameters.length} parameter${published.parameters.length === 1 ? '' : 's'})`)}\n`);
+    });
+
+  template
+    .command('delete')
+    .description('admins: delete a template (runs made from it stay)')
+    .argument('<name>')
+    .action(async (name: string) => {
+      await io.client().deleteTemplate(name);
+      io.out.write(`${pc.green('deleted')} ${shown(name)}\n`);
+    });
+
   return template;
+}
+
+async function readText(file: string): Promise<string> {
+  return readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+  });
 }
