@@ -1,5 +1,6 @@
 import { isAdmin, LOGOUT_PATH, useSession, useWhoAmI } from '@cairn/portal-client';
-import { NavLink, Outlet } from 'react-router';
+import { useEffect, useRef } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router';
 import './styles/portal.css';
 
 /** The main navigation; Admin only for people with the admin role (the API refuses others anyway). */
@@ -47,11 +48,31 @@ function SignedIn({ name }: { readonly name: string }) {
   );
 }
 
+/**
+ * After a move to another page (not the first load): the tab's title follows the page's
+ * `<h1>` and focus moves to `<main>`, so keyboard and screen-reader users start at the new
+ * page rather than on the link they left.
+ */
+function usePageChange() {
+  const { pathname } = useLocation();
+  const first = useRef(true);
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => {
+      const h1 = document.querySelector('main h1')?.textContent?.trim();
+      document.title = h1 ? `${h1} · Cairn` : 'Cairn';
+      if (!first.current) document.getElementById('main')?.focus({ preventScroll: false });
+      first.current = false;
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [pathname]);
+}
+
 /** Every page's frame: skip link, header (Cairn, navigation, the person, Log out) and the page in `<main id="main">`. */
 export function Layout() {
   const who = useWhoAmI();
   const session = useSession();
   const name = who.data?.name || session.data?.name || '';
+  usePageChange();
   return (
     <>
       <a href="#main" className="skip-link">
