@@ -63,8 +63,8 @@ describe('filling a template\'s params', () => {
     const text = fc.oneof(
       fc.string({ maxLength: 200, unit: 'grapheme' }),
       fc.string({ maxLength: 200, unit: fc.constantFrom('"', "'", '\\', '$', '{', '}', ':', '#', '-', '&', '*', '!', '|', '>', '%', '@', '`', ' ', '\t', 'a', 'n', 'u', 'l', '0', '[', ']', ',', '?') }),
-      fc.constantFrom('x}} ${{ steps.a.outputs.b', '"\nsteps: {}', '${{ params.count }}', 'null', 'yes', '  padded  ', '---', '...', '#!', '\u2028', '\uFEFF'),
-    ).filter((s) => s.length <= 1024 && controlIndex(s, '\t') < 0);
+      fc.constantFrom('x}} ${{ steps.a.outputs.b', '"\nsteps: {}', '${{ params.count }}', 'null', 'yes', '  padded  ', '---', '...', '#!', '\u00A0', '\uFEFF'),
+    ).filter((s) => s.length <= 1024 && controlIndex(s, '\t') < 0 && !/[\u2028\u2029]/.test(s));
     fc.assert(
       fc.property(text, (value) => {
         const filled = run({ greeting: value });

@@ -132,6 +132,8 @@ describe('valueProblem', () => {
     [greeting, 'x}} ${{ steps.a.outputs.b', undefined],
     [greeting, 'two\nlines', /line break/],
     [greeting, 'cr\r', /line break/],
+    [greeting, 'ls\u2028', /line or paragraph separator/],
+    [greeting, 'ps\u2029', /line or paragraph separator/],
     [greeting, 'g'.repeat(TEMPLATE_LIMITS.maxStringChars), undefined],
     [greeting, 'g'.repeat(TEMPLATE_LIMITS.maxStringChars + 1), /at most 1024/],
   ])('%#: %j', (p, text, expected) => {

@@ -203,6 +203,7 @@ export function valueProblem(p: TemplateParameter, text: string): string | undef
       if (text.length > L.maxStringChars) return `is ${text.length} characters; at most ${L.maxStringChars}`;
       const bad = controlIndex(text);
       if (bad >= 0) return `contains ${describeControl(text.slice(bad, bad + 2)) ?? 'a control character'} (a line break or another control character); not allowed`;
+      if (/[\u2028\u2029]/.test(text)) return 'contains a Unicode line or paragraph separator (a line break); not allowed';
       return undefined;
     }
     case 'BOOLEAN':

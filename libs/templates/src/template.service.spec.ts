@@ -107,7 +107,7 @@ describe('TemplateService [real: PGlite]', () => {
       fc.asyncProperty(text, async (value) => {
         submitter.sent.length = 0;
         const outcome = await codeOf(service.run({ ...as.bob, name: 'greet', parameters: { greeting: value }, defaultSite: 'dev', dryRun: true }));
-        if (value.length <= 1024 && controlIndex(value) < 0) {
+        if (value.length <= 1024 && controlIndex(value) < 0 && !/[\u2028\u2029]/.test(value)) {
           expect(outcome).toBe('OK');
           const sent = parseWorkflow(submitter.sent[0]?.command.source ?? '', 'x');
           expect(sent).toEqual({ ...original, params: { ...original.params, greeting: value } });
