@@ -1,8 +1,8 @@
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { yaml } from '@codemirror/lang-yaml';
 import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
-import { type Diagnostic, forceLinting, lintGutter, linter } from '@codemirror/lint';
-import { EditorState } from '@codemirror/state';
+import { type Diagnostic, lintGutter, linter } from '@codemirror/lint';
+import { EditorState, StateEffect } from '@codemirror/state';
 import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from '@codemirror/view';
 import { useEffect, useId, useRef, useState } from 'react';
 import { type EditorProblem, formatProblem } from './workflow-problems';
@@ -25,6 +25,9 @@ export interface YamlEditorProps {
 }
 
 const NO_PROBLEMS: readonly EditorProblem[] = [];
+
+/** Asks the linter to check again though the text did not change (new problems from the server). */
+const recheck = StateEffect.define<null>();
 
 /** Whether two problem lists say the same (to skip a re-render when nothing changed). */
 const sameProblems = (a: readonly EditorProblem[], b: readonly EditorProblem[]) =>
@@ -87,7 +90,7 @@ export function YamlEditor({ value, onChange, label, check, extraProblems = NO_P
           EditorState.tabSize.of(2),
           yaml(),
           lintGutter(),
-          linter(source, { delay: CHECK_DELAY_MS }),
+          linter(source, { delay: CHECK_DELAY_MS, needsRefresh: (update) => update.transactions.some((tr) => tr.effects.some((e) => e.is(recheck))) }),
           theme,
           EditorView.lineWrapping,
           EditorView.contentAttributes.of({ 'aria-labelledby': labelId, 'aria-multiline': 'true', ...(describedBy ? { 'aria-describedby': describedBy } : {}), spellcheck: 'false' }),
@@ -114,9 +117,10 @@ export function YamlEditor({ value, onChange, label, check, extraProblems = NO_P
     if (current !== value) v.dispatch({ changes: { from: 0, to: current.length, insert: value } });
   }, [value]);
 
-  // New problems from elsewhere (the server): check again now.
+  // New problems from elsewhere (the server): check again. (forceLinting would not: it only
+  // hurries a check that a change of the text has already scheduled.)
   useEffect(() => {
-    if (view.current !== null) forceLinting(view.current);
+    view.current?.dispatch({ effects: recheck.of(null) });
   }, [extraProblems]);
 
   return (
