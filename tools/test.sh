@@ -26,6 +26,7 @@ bash tools/codegen/breaking.sh
 protoc -I proto --include_imports --descriptor_set_out=/dev/null proto/cairn/v1/*.proto
 bash tools/codegen/check.sh
 node -r ./tools/register.js tools/codegen/workflow-schema.ts --check
+node -r ./tools/register.js tools/codegen/workflow-validator.ts --check
 bash tools/nx/check-int-specs.sh
 
 step "type-check, lint and unit tests (nx run-many -t typecheck lint test)"
