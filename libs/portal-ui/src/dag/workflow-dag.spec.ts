@@ -171,3 +171,9 @@ describe('planToDag', () => {
     for (const edge of model.edges) expect(ids.has(edge.from) && ids.has(edge.to)).toBe(true);
   });
 });
+
+describe('stepDetail of a loop', () => {
+  it('counts its iterations, not its attempts', () => {
+    expect(stepDetail(step('learn', 'learn', StepState.SUCCEEDED, { kind: StepKind.LOOP, attempt: 4 }), 4)).toBe('loop, 4 iterations');
+  });
+});

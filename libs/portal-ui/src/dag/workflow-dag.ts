@@ -60,7 +60,7 @@ export function stepDetail(step: WorkflowStep, iterations = 0): string | undefin
     if (step.items.failed > 0) parts.push(`${step.items.failed} failed`);
   }
   if (step.kind === StepKind.LOOP) parts.push(`loop, ${iterations} iteration${iterations === 1 ? '' : 's'}`);
-  if (step.attempt > 1) parts.push(`attempt ${step.attempt}`);
+  if (step.attempt > 1 && step.kind !== StepKind.LOOP) parts.push(`attempt ${step.attempt}`);
   return parts.length === 0 ? undefined : parts.join(', ');
 }
 

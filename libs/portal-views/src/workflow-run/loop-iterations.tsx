@@ -62,7 +62,9 @@ function LoopSection({ loop, iterations }: { readonly loop: string; readonly ite
                     {metricText(Object.hasOwn(it.metrics, name) ? it.metrics[name] : undefined)}
                   </td>
                 ))}
-                <td>{it.decision === '' ? '—' : <code title={it.decision}>{decisionText(it.decision)}</code>}</td>
+                <td className="run-decision">
+                  <Decision text={it.decision} />
+                </td>
                 <td>{stopText(it.stop) || '—'}</td>
                 <td>
                   <Duration from={it.startTime} {...(it.endTime ? { to: it.endTime } : {})} />
@@ -73,5 +75,22 @@ function LoopSection({ loop, iterations }: { readonly loop: string; readonly ite
         </table>
       </TableScroll>
     </section>
+  );
+}
+
+/** The decide step's JSON on one line; when shortened, the whole of it one click away. */
+function Decision({ text }: { readonly text: string }) {
+  if (text.trim() === '') return <>—</>;
+  const short = decisionText(text);
+  if (!short.endsWith('…')) return <code>{short}</code>;
+  return (
+    <details>
+      <summary>
+        <code>{short}</code>
+      </summary>
+      <pre className="run-decision-full" tabIndex={0}>
+        {text}
+      </pre>
+    </details>
   );
 }

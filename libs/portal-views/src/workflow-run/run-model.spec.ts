@@ -45,17 +45,17 @@ describe('arrayProgress and failedItemsText', () => {
 
   it('names the failed items, and how many more the API did not list', () => {
     const [score, learn] = arrayProgress(workflow);
-    expect(score?.failedText).toBe('Failed items: 3, 17');
-    expect(learn?.failedText).toMatch(/^Failed items: 0, 1, 2, .*, 99 and 50 more$/);
-    expect(failedItemsText(create(WorkflowStepSchema, { items: { total: 1, failed: 1 }, failedItems: [0] }))).toBe('Failed item: 0');
+    expect(score?.failedText).toBe('Failed items, by index: 3, 17');
+    expect(learn?.failedText).toMatch(/^Failed items, by index: 0, 1, 2, .*, 99 and 50 more$/);
+    expect(failedItemsText(create(WorkflowStepSchema, { items: { total: 1, failed: 1 }, failedItems: [0] }))).toBe('Failed item, by index: 0');
     expect(failedItemsText(create(WorkflowStepSchema, { items: { total: 4, failed: 2 } }))).toBe('2 items failed');
     expect(failedItemsText(create(WorkflowStepSchema, { items: { total: 4 } }))).toBe('');
   });
 
   it('gives each failed item its exit status when the API has them (-1: none reported)', () => {
-    expect(failedItemsText(create(WorkflowStepSchema, { items: { total: 9, failed: 3 }, failedItems: [1, 4], failedItemExitCodes: [3, -1] }))).toBe('Failed items: 1 (exit 3), 4 (no exit status) and 1 more');
+    expect(failedItemsText(create(WorkflowStepSchema, { items: { total: 9, failed: 3 }, failedItems: [1, 4], failedItemExitCodes: [3, -1] }))).toBe('Failed items, by index: 1 (exit 3), 4 (no exit status) and 1 more');
     // Codes that do not match the items one for one are not guessed at.
-    expect(failedItemsText(create(WorkflowStepSchema, { items: { total: 9, failed: 2 }, failedItems: [1, 4], failedItemExitCodes: [3] }))).toBe('Failed items: 1, 4');
+    expect(failedItemsText(create(WorkflowStepSchema, { items: { total: 9, failed: 2 }, failedItems: [1, 4], failedItemExitCodes: [3] }))).toBe('Failed items, by index: 1, 4');
   });
 });
 
@@ -70,8 +70,10 @@ describe('cell texts', () => {
 
   it('shortens a long decision and formats metrics', () => {
     expect(decisionText(' {"a":1} ')).toBe('{"a":1}');
+    expect(decisionText('{\n  "batch": [\n    1,\n    2\n  ]\n}')).toBe('{"batch":[1,2]}');
+    expect(decisionText('not json\n  at all')).toBe('not json at all');
     const long = decisionText(`{"x":"${'y'.repeat(500)}"}`);
-    expect([...long]).toHaveLength(160);
+    expect([...long]).toHaveLength(80);
     expect(long.endsWith('…')).toBe(true);
     expect(metricText(0.123456789)).toBe('0.123457');
     expect(metricText(42)).toBe('42');

@@ -53,7 +53,7 @@ export interface ArrayProgress {
   failed: number;
   /** Items neither done nor failed while the step runs (queued or running); 0 otherwise. */
   running: number;
-  /** "Failed items: 3 (exit 1), 17 (exit 2) and 5 more", or "" when none failed. */
+  /** "Failed items, by index: 3 (exit 1), 17 (exit 2) and 5 more", or "" when none failed. */
   failedText: string;
   reason: string;
   jobHref?: string;
@@ -67,7 +67,8 @@ function exitText(code: number | undefined): string {
 
 /**
  * The failed items of an array step, named by index with their exit status when known
- * ("Failed items: 3 (exit 2), 17 (no exit status) and 5 more"; the API lists at most 100).
+ * ("Failed items, by index: 3 (exit 2), 17 (no exit status) and 5 more"; the API lists at most
+ * 100).
  */
 export function failedItemsText(step: WorkflowStep): string {
   const listed = step.failedItems;
@@ -77,7 +78,7 @@ export function failedItemsText(step: WorkflowStep): string {
   const codes = step.failedItemExitCodes.length === listed.length ? step.failedItemExitCodes : [];
   const names = listed.map((item, i) => `${item}${exitText(codes[i])}`).join(', ');
   if (listed.length === 0) return `${count} item${count === 1 ? '' : 's'} failed`;
-  return `Failed item${count === 1 ? '' : 's'}: ${names}${more > 0 ? ` and ${more} more` : ''}`;
+  return `Failed item${count === 1 ? '' : 's'}, by index: ${names}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
 /** The array step instances of a run with their item counts, in the run's order. */
@@ -103,9 +104,15 @@ export function arrayProgress(workflow: Workflow): ArrayProgress[] {
     });
 }
 
-/** A decision's JSON for a table cell: as written, shortened past `max` characters. */
-export function decisionText(decision: string, max = 160): string {
-  const chars = [...decision.trim()];
+/** A decision's JSON for a table cell: on one line (compacted when it parses), shortened past `max` characters. */
+export function decisionText(decision: string, max = 80): string {
+  let text = decision.trim();
+  try {
+    text = JSON.stringify(JSON.parse(text));
+  } catch {
+    text = text.replace(/\s+/g, ' ');
+  }
+  const chars = [...text];
   return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
 }
 
