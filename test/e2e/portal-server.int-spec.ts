@@ -219,7 +219,11 @@ describe('the portal server: BFF login and the gRPC-Web bridge [real: gateway wi
       await out.arrayBuffer();
       expect(out.status).toBe(303);
       expect(out.headers.get('location')).toBe('/');
-      expect(out.headers.getSetCookie()).toEqual([expect.stringMatching(/^__Host-cairn-session=; Path=\/; HttpOnly; SameSite=Lax; Secure; Max-Age=0$/)]);
+      expect(out.headers.getSetCookie()).toEqual(['__Host-cairn-session=; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=0', '__Secure-cairn-logged-out=1; Path=/auth; HttpOnly; SameSite=Lax; Secure']);
+      // The next login in that browser asks the IdP to authenticate again (no silent single sign-on).
+      const again = await raw.fetch(`${portalUrl}/auth/login?returnTo=/`, { headers: { cookie: '__Secure-cairn-logged-out=1' } });
+      await again.arrayBuffer();
+      expect(new URL(again.headers.get('location') ?? '').searchParams.get('prompt')).toBe('login');
       expect(await codeOf(createClient(IdentityService, transport(portalUrl, carol.fetch)).whoAmI({}))).toBe(Code.Unauthenticated);
       expect(await (await carol.fetch(`${portalUrl}/auth/session`)).json()).toEqual({ authenticated: false });
     } finally {

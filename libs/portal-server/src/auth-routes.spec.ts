@@ -44,9 +44,11 @@ class Recorder implements PortalResponse {
 /** The IdP's part, played by the spec (its real flow runs in test/e2e/portal-server.int-spec.ts). */
 class StubIdp {
   finished: { url: string; login: Pick<LoginStart, 'state' | 'nonce' | 'codeVerifier'> }[] = [];
+  prompts: (string | undefined)[] = [];
   revoked: string[] = [];
   refuse = false;
-  start(): Promise<LoginStart> {
+  start(options: { prompt?: 'login' } = {}): Promise<LoginStart> {
+    this.prompts.push(options.prompt);
     return Promise.resolve({ url: 'https://idp.example.edu/authorize?client_id=cairn-portal', state: 'state-1', nonce: 'nonce-1', codeVerifier: 'verifier-1' });
   }
   finish(url: URL, login: Pick<LoginStart, 'state' | 'nonce' | 'codeVerifier'>): Promise<PortalTokens> {
@@ -151,9 +153,17 @@ describe('the /auth endpoints', () => {
     const out = await call('POST', '/auth/logout', { cookie: session, origin: 'null', 'sec-fetch-site': 'same-origin' });
     expect(out.statusCode).toBe(303);
     expect(out.getHeader('location')).toBe('/');
-    expect(out.cookies()).toEqual(['__Host-cairn-session=; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=0']);
+    expect(out.cookies()).toEqual(['__Host-cairn-session=; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=0', '__Secure-cairn-logged-out=1; Path=/auth; HttpOnly; SameSite=Lax; Secure']);
     expect(idp.revoked).toEqual(['refresh-secret']);
     expect(JSON.parse((await call('GET', '/auth/session', { cookie: session })).body).authenticated).toBe(false);
+  });
+
+  it('after a logout the next login asks the IdP to authenticate again (prompt=login), once', async () => {
+    const { call, idp } = setup();
+    await call('GET', '/auth/login');
+    const after = await call('GET', '/auth/login', { cookie: '__Secure-cairn-logged-out=1' });
+    expect(idp.prompts).toEqual([undefined, 'login']);
+    expect(after.cookies()).toContain('__Secure-cairn-logged-out=; Path=/auth; HttpOnly; SameSite=Lax; Secure; Max-Age=0');
   });
 
   it('answers 404 for anything else under /auth', async () => {

@@ -1,5 +1,5 @@
 import type { Logger } from '@cairn/logging';
-import { loginCookieName, parseCookies, serializeCookie, sessionCookieName } from './cookies';
+import { loggedOutCookieName, loginCookieName, parseCookies, serializeCookie, sessionCookieName } from './cookies';
 import { header, type PortalRequest, type PortalResponse } from './http-types';
 import { type PortalOidc, PortalLoginError } from './portal-oidc';
 import { safeReturnTo, sameOrigin } from './request-checks';
@@ -45,12 +45,15 @@ export async function handleAuth(req: PortalRequest, res: PortalResponse, url: U
   const cookies = parseCookies(header(req.headers, 'cookie'));
   const sessionCookie = sessionCookieName(secure);
   const loginCookie = loginCookieName(secure);
+  const loggedOutCookie = loggedOutCookieName(secure);
   const route = `${req.method ?? ''} ${url.pathname}`;
   switch (route) {
     case 'GET /auth/login': {
+      // After a logout, the IdP must ask who it is again (a shared computer).
+      const afterLogout = cookies.has(loggedOutCookie);
       let start;
       try {
-        start = await context.oidc.start();
+        start = await context.oidc.start(afterLogout ? { prompt: 'login' } : {});
       } catch (error) {
         context.logger.warn({ err: error }, 'portal login: the identity provider cannot be reached');
         problemPage(res, 503, 'The identity provider cannot be reached just now. Try again in a moment.');
@@ -58,7 +61,9 @@ export async function handleAuth(req: PortalRequest, res: PortalResponse, url: U
       }
       const returnTo = safeReturnTo(url.searchParams.get('returnTo'));
       const id = context.pending.add({ state: start.state, nonce: start.nonce, codeVerifier: start.codeVerifier, returnTo });
-      redirect(res, 302, start.url, [serializeCookie(loginCookie, id, { path: '/auth', secure, maxAge: LOGIN_SECONDS })]);
+      const set = [serializeCookie(loginCookie, id, { path: '/auth', secure, maxAge: LOGIN_SECONDS })];
+      if (afterLogout) set.push(serializeCookie(loggedOutCookie, '', { path: '/auth', secure, maxAge: 0 }));
+      redirect(res, 302, start.url, set);
       return;
     }
     case 'GET /auth/callback': {
@@ -95,7 +100,7 @@ export async function handleAuth(req: PortalRequest, res: PortalResponse, url: U
       if (ended?.refreshToken !== undefined) {
         await context.oidc.revoke(ended.refreshToken).catch((error: unknown) => context.logger.warn({ reason: (error as Error).name }, 'portal logout: the refresh token could not be revoked'));
       }
-      redirect(res, 303, '/', [serializeCookie(sessionCookie, '', { path: '/', secure, maxAge: 0 })]);
+      redirect(res, 303, '/', [serializeCookie(sessionCookie, '', { path: '/', secure, maxAge: 0 }), serializeCookie(loggedOutCookie, '1', { path: '/auth', secure })]);
       return;
     }
     case 'GET /auth/session': {

@@ -36,6 +36,14 @@ export function sessionCookieName(secure: boolean): string {
   return secure ? '__Host-cairn-session' : 'cairn-session';
 }
 
+/**
+ * Set at logout (Path=/auth, until the browser closes): the next login asks the IdP to
+ * authenticate again (prompt=login) rather than let its single sign-on session in silently.
+ */
+export function loggedOutCookieName(secure: boolean): string {
+  return secure ? '__Secure-cairn-logged-out' : 'cairn-logged-out';
+}
+
 /** The cookie tying a login in progress to the browser that started it (Path=/auth). */
 export function loginCookieName(secure: boolean): string {
   return secure ? '__Secure-cairn-login' : 'cairn-login';

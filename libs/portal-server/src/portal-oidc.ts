@@ -65,8 +65,11 @@ export class PortalOidc {
     return this.config;
   }
 
-  /** Where to send the browser to log in, and the secrets to check the answer with. */
-  async start(): Promise<LoginStart> {
+  /**
+   * Where to send the browser to log in, and the secrets to check the answer with;
+   * `prompt: 'login'` asks the IdP to authenticate the person again (after a logout).
+   */
+  async start(options: { prompt?: 'login' } = {}): Promise<LoginStart> {
     const config = await this.configuration().catch((error: unknown) => {
       throw new PortalLoginError(`cannot read the identity provider's discovery document: ${(error as Error).message}`);
     });
@@ -82,6 +85,7 @@ export class PortalOidc {
       nonce,
     };
     if (this.settings.resource !== undefined) parameters['resource'] = this.settings.resource;
+    if (options.prompt !== undefined) parameters['prompt'] = options.prompt;
     return { url: oidc.buildAuthorizationUrl(config, parameters).href, state, nonce, codeVerifier };
   }
 
