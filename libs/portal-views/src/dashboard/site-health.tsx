@@ -15,13 +15,21 @@ export function useSites() {
 }
 
 function AgentBadge({ site }: { readonly site: Site }) {
-  return site.agentConnected ? (
+  if (!site.agentConnected) {
+    return (
+      <span className="state-badge state-failure" data-testid="agent" data-state="NOT_CONNECTED">
+        Agent not connected
+      </span>
+    );
+  }
+  // It answered, but with an error or a status Cairn could not read: its state is unknown.
+  return site.error === '' ? (
     <span className="state-badge state-success" data-testid="agent" data-state="CONNECTED">
       Agent connected
     </span>
   ) : (
-    <span className="state-badge state-failure" data-testid="agent" data-state="NOT_CONNECTED">
-      Agent not connected
+    <span className="state-badge state-waiting" data-testid="agent" data-state="UNKNOWN">
+      Agent connected, state unknown
     </span>
   );
 }
@@ -65,18 +73,20 @@ function PartitionTable({ site, partitions }: { readonly site: string; readonly 
 
 /** One site: its agent, Cairn's queue there, and (in detail) its partitions. */
 export function SiteCard({ site, detailed }: { readonly site: Site; readonly detailed: boolean }) {
+  // An error means the site's state is unknown (docs/sites.md): its counts are not zeros.
+  const known = site.error === '';
   return (
     <li className="card" data-testid="site" data-site={site.name}>
       <h3>{site.name}</h3>
       <p>
         <AgentBadge site={site} />
       </p>
-      {site.error !== '' && <p className="field-help">{site.error}</p>}
+      {!known && <p className="field-help">{site.error}</p>}
       <dl className="facts">
         <dt>Pending</dt>
-        <dd>{site.pendingJobs}</dd>
+        <dd>{known ? site.pendingJobs : 'unknown'}</dd>
         <dt>Running</dt>
-        <dd>{site.runningJobs}</dd>
+        <dd>{known ? site.runningJobs : 'unknown'}</dd>
         <dt>Partitions</dt>
         <dd>{site.partitions.map((p) => (p.up ? p.name : `${p.name} (down)`)).join(', ') || '—'}</dd>
         {detailed && (
