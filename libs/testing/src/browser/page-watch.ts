@@ -17,7 +17,11 @@ export function watchPage(page: Page, ignore: RegExp[] = []): PageProblems {
   };
   page.on('pageerror', (error) => add(`uncaught: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error') add(`console.error at ${page.url()}: ${message.text()}`);
+    if (message.type() !== 'error') return;
+    const source = message.location().url;
+    // Browsers ask every origin for /favicon.ico on their own; a page never asked for it.
+    if (source !== undefined && new URL(source, page.url()).pathname === '/favicon.ico') return;
+    add(`console.error at ${page.url()}${source ? ` (${source})` : ''}: ${message.text()}`);
   });
   return {
     problems,

@@ -1,0 +1,288 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SlurmAccountingRepository } from '@cairn/adapters/slurm';
+import { ProcessRepository } from '@cairn/adapters/process';
+import { pb } from '@cairn/contracts';
+import { waitFor, WORKSPACE } from '@cairn/testing';
+import { expectAccessible, JWT_PATTERN, launchChromium, logIn, newContext, readableByScript, screenshot, serverCertificate, signInAtIdp, type ViewportName } from '@cairn/testing/browser';
+import type { Page } from 'playwright-core';
+import { spec, submit, waitForState } from './job-helpers';
+import { dagStates, editorText, listedRunIds, type Person, type PortalPage, runStateName, setEditorText, usePortalSuite } from './portal-helpers';
+
+// The portal in Debian's Chromium against the whole stack (dev IdP, gateway with the portal
+// server, scheduler, agent, real Slurm): what issue 10's "Tests" list asks, in one browser
+// suite with one stack. The other portal suites (sessions, accessibility) share its helpers.
+const suite = usePortalSuite();
+const LIVE_RUN_MS = 300_000;
+/** A one-step run named like the example: bob's own, for his lists. */
+const TINY_RUN = ['version: 1', 'name: active-learning', 'defaults:', '  image: lab/busybox:1.36', 'steps:', '  hello:', '    command: [echo, hello]', ''].join('\n');
+
+/** State of the run page's overall badge. */
+const workflowState = (page: Page) => page.getByTestId('workflow-state').getAttribute('data-state');
+
+describe('the portal in a real browser', () => {
+  let aliceRun = '';
+  let aliceJob = '';
+
+  it('alice logs in at the IdP page, submits the active-learning example from the editor, and watches its DAG and metrics live until SUCCEEDED; a step\'s job shows its output', async () => {
+    const before = await listedRunIds(suite.workflows('alice'));
+    const { page, problems, close } = await suite.open('alice', '/submit?example=active-learning');
+    const example = readFileSync(join(WORKSPACE, 'examples', 'active-learning', 'workflow.yaml'), 'utf8');
+    await page.locator('.cm-content').waitFor();
+    await waitFor('the example in the editor', async () => ((await editorText(page)).includes('name: active-learning') ? true : undefined), 10_000, 100);
+    expect((await editorText(page)).trim()).toBe(example.trim());
+    expect(await page.getByLabel('Slurm account').inputValue()).toBe('alice-lab');
+
+    await page.getByRole('button', { name: 'Submit workflow' }).click();
+    await page.waitForURL(/\/workflows\/[^/?#]+$/);
+    aliceRun = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+    expect(await listedRunIds(suite.workflows('alice'))).toEqual(expect.arrayContaining([...before, aliceRun]));
+
+    // Watch without reloading: every change the page draws, as it happens.
+    let reloads = 0;
+    page.on('load', () => (reloads += 1));
+    const seenStates: Record<string, string[]> = {};
+    const seenPoints: number[] = [];
+    const seenRun: string[] = [];
+    const deadline = Date.now() + LIVE_RUN_MS;
+    for (;;) {
+      const run = (await workflowState(page)) ?? '';
+      if (seenRun.at(-1) !== run) seenRun.push(run);
+      for (const [key, state] of Object.entries(await dagStates(page))) {
+        const states = (seenStates[key] ??= []);
+        if (states.at(-1) !== state) states.push(state);
+      }
+      const chart = page.getByTestId('metrics-chart');
+      if ((await chart.count()) > 0) {
+        const points = Number((await chart.first().getAttribute('data-points')) ?? '0');
+        if (seenPoints.at(-1) !== points) seenPoints.push(points);
+      }
+      if (run === 'SUCCEEDED' || run === 'FAILED' || run === 'CANCELLED') break;
+      if (Date.now() > deadline) throw new Error(`run ${aliceRun} still ${run} on the page: ${JSON.stringify(seenStates)}`);
+      await page.waitForTimeout(200);
+    }
+    const api = await suite.workflows('alice').getWorkflow(aliceRun);
+    expect(seenRun.at(-1)).toBe('SUCCEEDED');
+    expect(runStateName(api.state)).toBe('SUCCEEDED');
+    expect(reloads).toBe(0);
+    // Live: the page showed the run and its steps before they were done, then done.
+    expect(seenRun[0]).not.toBe('SUCCEEDED');
+    expect(seenStates['prepare']?.length).toBeGreaterThan(1);
+    expect(seenStates['prepare']?.at(-1)).toBe('SUCCEEDED');
+    // The chart grew point by point (one iteration's metrics at a time) while the run went on.
+    expect(seenPoints.length).toBeGreaterThan(1);
+    expect(seenPoints).toEqual([...seenPoints].sort((a, b) => a - b));
+    const metrics = api.iterations.flatMap((i) => Object.keys(i.metrics ?? {}));
+    expect(seenPoints.at(-1)).toBeGreaterThanOrEqual(api.iterations.length);
+    expect(metrics.length).toBeGreaterThan(0);
+
+    await screenshot(page, 'workflow-run');
+    // A step's job, through its link in the DAG: its output as the API has it.
+    await page.locator('[data-testid="dag-node"][data-key="prepare"] a').first().click();
+    await page.waitForURL(/\/jobs\/[^/?#]+$/);
+    aliceJob = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+    expect(aliceJob).toBe(api.steps.find((s) => s.key === 'prepare')?.jobIds[0]);
+    const stdout = page.getByTestId('job-stdout');
+    await waitFor('the job output on the page', async () => ((await stdout.innerText()).includes('prepare: pool of 5000') ? true : undefined), 30_000, 200);
+    const output = Buffer.from((await suite.stack().clients.alice.getJobOutput({ jobId: aliceJob, maxBytes: 65_536 })).data).toString();
+    expect((await stdout.innerText()).trim()).toBe(output.trim());
+    expect(await page.getByTestId('job-state').getAttribute('data-state')).toBe('COMPLETED');
+    await screenshot(page, 'job');
+
+    // The browser holds no token: nothing script can read looks like one.
+    expect(JWT_PATTERN.test(await readableByScript(page))).toBe(false);
+    problems.check();
+    await close();
+  });
+
+  it("bob cannot see alice's run in any list or by its URL; carol (admin) can", async () => {
+    expect(aliceRun).not.toBe('');
+    // bob's own run of the same name: his lists show it (so they have loaded), never hers.
+    const { workflow } = await suite.workflows('bob').submitWorkflow({ source: TINY_RUN, fileName: 'active-learning.yaml', requestId: '' });
+    const bobRun = workflow?.runId ?? '';
+    const bob = await suite.open('bob', '/');
+    await bob.page.locator(`[data-testid="workflow-list"] a[href="/workflows/${bobRun}"]`).waitFor();
+    expect(await bob.page.locator(`a[href="/workflows/${aliceRun}"]`).count()).toBe(0);
+    await bob.page.goto(suite.url('/experiments?name=active-learning'));
+    await bob.page.locator(`a[href="/workflows/${bobRun}"]`).first().waitFor();
+    expect(await bob.page.locator(`a[href="/workflows/${aliceRun}"]`).count()).toBe(0);
+    expect(await bob.page.getByText(aliceRun).count()).toBe(0);
+    await bob.page.goto(suite.url(`/workflows/${aliceRun}`));
+    await bob.page.getByText('No such run').waitFor();
+    expect(await bob.page.getByTestId('workflow-state').count()).toBe(0);
+    await bob.page.goto(suite.url(`/jobs/${aliceJob}`));
+    await bob.page.getByText(/No such job/).waitFor();
+    expect(await bob.page.getByTestId('job-stdout').count()).toBe(0);
+    // bob is no administrator: the admin pages say so, and the API would refuse him anyway.
+    await bob.page.goto(suite.url('/admin/work'));
+    await bob.page.getByRole('heading', { level: 1, name: 'Administrators only' }).waitFor();
+    expect(await bob.page.locator(`a[href="/workflows/${aliceRun}"]`).count()).toBe(0);
+    bob.problems.check();
+    await bob.close();
+
+    const carol = await suite.open('carol', '/admin/work');
+    await carol.page.locator(`a[href="/workflows/${aliceRun}"]`).first().waitFor();
+    await carol.page.goto(suite.url(`/workflows/${aliceRun}`));
+    await carol.page.getByTestId('workflow-state').waitFor();
+    expect(await workflowState(carol.page)).toBe('SUCCEEDED');
+    carol.problems.check();
+    await carol.close();
+  });
+
+  it('a workflow with a mistake shows the error at its line in the editor, and nothing is submitted', async () => {
+    const before = await listedRunIds(suite.workflows('alice'));
+    const { page, close } = await suite.open('alice', '/submit?example=active-learning');
+    await page.locator('.cm-content').waitFor();
+    // Line 6: a field the schema does not know (found as you type).
+    await setEditorText(page, ['version: 1', 'name: broken', 'steps:', '  hello:', '    image: lab/busybox:1.36', '    comand: [echo, hi]', ''].join('\n'));
+    const problems = page.getByTestId('editor-problems');
+    await problems.getByText(/^Line 6, column \d+: /).first().waitFor();
+    // Line 7: a reference to a step that does not exist (schema-valid: the server finds it).
+    await setEditorText(page, ['version: 1', 'name: broken', 'defaults:', '  image: lab/busybox:1.36', 'steps:', '  hello:', '    command: [echo, "${{ steps.nowhere.outputs.x }}"]', ''].join('\n'));
+    await page.getByRole('button', { name: 'Submit workflow' }).click();
+    await problems
+      .getByText(/^Line 7, column \d+: .*nowhere/)
+      .first()
+      .waitFor()
+      .catch(async (e: Error) => {
+        throw new Error(`${e.message}\nthe problems list: ${await problems.innerText().catch(() => '(none)')}\nthe page: ${await page.locator('main').innerText()}`);
+      });
+    // CodeMirror marks the same line.
+    expect(await page.locator('.cm-lintRange-error, .cm-lint-marker-error').count()).toBeGreaterThan(0);
+    expect(new URL(page.url()).pathname).toBe('/submit');
+    expect(await listedRunIds(suite.workflows('alice'))).toEqual(before);
+    await close();
+  });
+
+  it('Cancel job in the portal cancels the Slurm job', async () => {
+    const jobId = await submit(suite.stack().clients.alice, spec({ name: 'portal-cancel', command: ['/bin/sh', '-c', 'sleep 600'] }));
+    const running = await waitForState(suite.stack().clients.alice, jobId, pb.JobState.JOB_STATE_RUNNING, 120_000);
+    const { page, problems, close } = await suite.open('alice', `/jobs/${jobId}`);
+    await page.locator('[data-testid="job-state"][data-state="RUNNING"]').waitFor();
+    await expect(page.getByText(running.slurmJobId, { exact: false }).first().innerText()).resolves.toContain(running.slurmJobId);
+    await page.getByRole('button', { name: 'Cancel job', exact: true }).click();
+    await page.getByRole('button', { name: 'Yes, cancel job' }).click();
+    await page.locator('[data-testid="job-state"][data-state="CANCELLED"]').waitFor({ timeout: 60_000 });
+    // Slurm itself: no longer in the queue, and accounting says CANCELLED.
+    const accounting = new SlurmAccountingRepository(new ProcessRepository());
+    const record = await waitFor(`sacct to show Slurm job ${running.slurmJobId} cancelled`, async () => {
+      const found = await accounting.job(running.slurmJobId);
+      return found?.stateClass === 'CANCELLED' ? found : undefined;
+    }, 60_000, 500);
+    expect(record.user).toBe('alice');
+    problems.check();
+    await close();
+  });
+});
+
+/** Waits until the page shows what it is for (its data loaded), by route. */
+async function ready(page: Page, path: string): Promise<void> {
+  await page.locator('h1').first().waitFor();
+  const wanted: [RegExp, string][] = [
+    [/^\/$/, '[data-testid="workflow-list"]'],
+    [/^\/workflows\//, '[data-testid="workflow-state"]'],
+    [/^\/jobs\//, '[data-testid="job-state"]'],
+    [/^\/submit/, '.cm-content'],
+  ];
+  const selector = wanted.find(([re]) => re.test(path))?.[1];
+  if (selector) await page.locator(selector).first().waitFor();
+  await page.waitForFunction(`document.querySelectorAll('[aria-busy="true"]').length === 0`);
+}
+
+describe('every page is accessible and readable at 1280 and 390 px', () => {
+  const pages = (): [Person, string, string][] => [
+    ['alice', '/', 'dashboard'],
+    ['alice', '/submit?example=active-learning', 'submit'],
+    // Their screenshots are taken in the first suite, while the run is on screen.
+    ['alice', `/workflows/${listedRun()}`, ''],
+    ['alice', `/jobs/${listedJob()}`, ''],
+    ['alice', '/experiments?name=active-learning', 'experiments'],
+    ['alice', '/templates', 'templates'],
+    ['carol', '/admin', 'admin'],
+    ['carol', '/admin/work', 'admin-work'],
+    ['carol', '/admin/audit', 'admin-audit'],
+    ['carol', '/admin/sites', 'admin-sites'],
+    ['carol', '/admin/templates', 'admin-templates'],
+    ['alice', '/admin', ''],
+    ['alice', '/no/such/page', 'not-found'],
+  ];
+  let run = '';
+  let job = '';
+  const listedRun = () => run;
+  const listedJob = () => job;
+  beforeAll(async () => {
+    const runs = await suite.workflows('alice').listWorkflows({ pageSize: 1, namePrefix: 'active-learning' });
+    run = runs.workflows[0]?.runId ?? '';
+    job = runs.workflows[0]?.steps.find((s) => s.key === 'prepare')?.jobIds[0] ?? '';
+  });
+
+  it.each<ViewportName>(['desktop', 'phone'])('at the %s width: no serious or critical axe-core violation, one h1, the main nav, no sideways scrolling', async (viewport) => {
+    const failures: string[] = [];
+    const sessions = new Map<Person, PortalPage>();
+    for (const [person, path, name] of pages()) {
+      let session = sessions.get(person);
+      if (!session) {
+        session = await suite.open(person, path, viewport);
+        sessions.set(person, session);
+      } else await session.page.goto(suite.url(path));
+      const { page } = session;
+      await ready(page, path);
+      await expectAccessible(page, `${path} at ${viewport}`).catch((e: Error) => failures.push(e.message));
+      const h1 = await page.locator('h1').count();
+      if (h1 !== 1) failures.push(`${path} at ${viewport}: ${h1} h1 elements`);
+      if ((await page.locator('nav[aria-label="Main"]').count()) !== 1) failures.push(`${path} at ${viewport}: no <nav aria-label="Main">`);
+      const sideways = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+      if (sideways > 0) failures.push(`${path} at ${viewport}: the page scrolls sideways by ${sideways} px`);
+      if (viewport === 'desktop' && name) await screenshot(page, name);
+    }
+    for (const session of sessions.values()) {
+      session.problems.check();
+      await session.close();
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('a session that ends while a form is being filled', () => {
+  it('sends the person to the login page and back, with what they typed still there', async () => {
+    // A second gateway of the same stack whose portal sessions end 20 s after login.
+    const extra = await suite.stack().startExtraGateway({ CAIRN_PORTAL_SESSION_MAX_SECONDS: '20' });
+    const browser = await launchChromium({ trustServerCertificates: [await serverCertificate(extra.portalUrl, suite.stack().ca)] });
+    try {
+      const context = await newContext(browser);
+      const page = await context.newPage();
+      await logIn(page, extra.portalUrl, suite.credentials('alice'), '/submit');
+      await page.locator('.cm-content').waitFor();
+      const marker = `draft-${Date.now()}`;
+      const draft = ['version: 1', `name: ${marker}`, 'defaults:', '  image: lab/busybox:1.36', 'steps:', '  hello:', '    command: [echo, kept]', ''].join('\n');
+      await setEditorText(page, draft);
+      // Really expired: the portal itself says so.
+      await waitFor('the portal session to end', async () => {
+        const answer = await page.evaluate<{ authenticated: boolean }>(`fetch('/auth/session').then((r) => r.json())`);
+        return answer.authenticated ? undefined : true;
+      }, 60_000, 1000);
+      // Every page load of the tab, redirects included (/auth/login, the IdP, the callback).
+      const loads: URL[] = [];
+      page.on('request', (request) => {
+        if (request.isNavigationRequest() && request.frame() === page.mainFrame()) loads.push(new URL(request.url()));
+      });
+      const portal = new URL(extra.portalUrl).origin;
+      // Act: the dry run's API call is refused (UNAUTHENTICATED) and the app sends her to log in.
+      await page.getByRole('button', { name: 'Dry run' }).click();
+      await waitFor('the app to send her to the login page', async () => (loads.some((u) => u.origin === portal && u.pathname === '/auth/login') ? true : undefined), 30_000, 100);
+      // The IdP may still know her (its own session) and send her straight back; else she signs in again.
+      await page.waitForURL((url) => url.pathname.startsWith('/interaction/') || (url.origin === portal && loads.at(-1)?.pathname === '/submit'));
+      if (new URL(page.url()).pathname.startsWith('/interaction/')) await signInAtIdp(page, extra.portalUrl, suite.credentials('alice'));
+      await page.waitForURL((url) => url.origin === portal && url.pathname === '/submit');
+      await page.locator('.cm-content').waitFor();
+      expect(loads.find((u) => u.pathname === '/auth/login')?.searchParams.get('returnTo')).toBe('/submit');
+      await waitFor('the draft back in the editor', async () => ((await editorText(page)).includes(marker) ? true : undefined), 10_000, 100);
+      expect((await editorText(page)).trim()).toBe(draft.trim());
+      expect(JWT_PATTERN.test(await readableByScript(page))).toBe(false);
+      await context.close();
+    } finally {
+      await browser.close();
+      await extra.stop();
+    }
+  });
+});
