@@ -1,11 +1,23 @@
 import { pb } from '@cairn/contracts';
 import { waitFor } from '@cairn/testing';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { expectAccessible as kitExpectAccessible } from '@cairn/testing/browser';
 import { editorText, listedRunIds, setEditorText, usePortalSuite } from './portal-helpers';
 
 // The portal's Submit and Experiments views in Debian's Chromium against the whole stack
 // (dev IdP, gateway with the portal server, scheduler, agent, real Slurm): the dry run's
 // plan, the server's problems placed in the editor, the job form, runs compared.
 const suite = usePortalSuite();
+
+/**
+ * axe-core checks (no serious or critical violation), with axe loaded through the DevTools
+ * protocol first: the portal's CSP forbids the inline script tag the kit would add.
+ */
+async function expectAccessible(page: Page, where: string): Promise<void> {
+  await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  await kitExpectAccessible(page, where);
+}
 
 /** A loop of two iterations on busybox reporting metric "score" (10, 20): quick, with metrics. */
 const loopRun = (name: string) =>
@@ -47,6 +59,7 @@ describe('the portal\'s Submit and Experiments views in a real browser', () => {
     expect(await sweep.innerText()).toMatch(/debug[\s\S]*10000 items in 1 Slurm array job \(0-\d+%8\); \d+ elements of \d+ items/);
     expect(await plan.locator('tr[data-key="summarise"]').innerText()).toMatch(/debug/);
     expect(await listedRunIds(suite.workflows('alice'))).toEqual(before);
+    await expectAccessible(page, '/submit with a dry run\'s plan');
     problems.check();
     await close();
   });
@@ -80,6 +93,7 @@ describe('the portal\'s Submit and Experiments views in a real browser', () => {
     await page.getByRole('button', { name: 'Submit job' }).click();
     await page.getByText('CPUs must be from 1 to 1024').waitFor();
     expect(new URL(page.url()).pathname).toBe('/submit');
+    await expectAccessible(page, '/submit?tab=job with a refused field');
     await page.getByLabel('CPUs').fill('1');
     await page.getByRole('button', { name: 'Submit job' }).click();
     await page.waitForURL((url) => url.pathname.startsWith('/jobs/'), { timeout: 60_000 });
@@ -113,6 +127,7 @@ describe('the portal\'s Submit and Experiments views in a real browser', () => {
     for (const runId of ids) expect(await table.locator(`tr[data-run="${runId}"]`).innerText()).toMatch(/SUCCEEDED[\s\S]*\b2\b[\s\S]*\b20\b/);
     const chart = page.getByTestId('metrics-chart');
     await waitFor('both curves drawn', async () => ((await chart.first().getAttribute('data-points')) === '4' ? true : undefined), 10_000, 100);
+    await expectAccessible(page, '/experiments with two runs compared');
     // One run unticked: one curve left.
     await page.getByLabel(`Compare run ${ids[1]?.slice(0, 8)}`).uncheck();
     await waitFor('one curve drawn', async () => ((await chart.first().getAttribute('data-points')) === '2' ? true : undefined), 10_000, 100);
