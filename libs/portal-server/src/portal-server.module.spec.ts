@@ -35,6 +35,11 @@ describe('the portal settings', () => {
     );
   });
 
+  it('refuse a certificate file it cannot read, naming it', () => {
+    const missing = join(dir, 'missing.pem');
+    expect(() => portalServer(settings({ CAIRN_PORTAL_ADDRESS: '127.0.0.1:0' }), { ...wiring, dataDir: dir, tlsCertFile: missing, tlsKeyFile: missing })).toThrow(new ConfigError(`CAIRN_TLS_CERT_FILE: cannot read ${missing}: ENOENT`));
+  });
+
   it('make the local socket\'s directory 0700 and clear a stale socket; refuse a path too long for a unix socket', () => {
     const socket = preparePortalSocket(dir);
     expect(socket).toBe(join(dir, 'portal', 'grpc.sock'));

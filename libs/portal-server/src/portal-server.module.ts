@@ -64,7 +64,13 @@ function portalTransport(settings: SettingsOf<typeof portalSettings>, wiring: Po
   if (wiring.tlsCertFile === undefined || wiring.tlsKeyFile === undefined) {
     throw new ConfigError('the portal serves HTTPS with the gateway\'s certificate and it has none: set CAIRN_TLS_CERT_FILE and CAIRN_TLS_KEY_FILE, or CAIRN_PORTAL_PLAINTEXT=true (behind a TLS-terminating proxy, or for development)');
   }
-  return { tls: { cert: readFileSync(wiring.tlsCertFile), key: Buffer.from(readSecretFile('CAIRN_TLS_KEY_FILE', wiring.tlsKeyFile)) } };
+  let cert: Buffer;
+  try {
+    cert = readFileSync(wiring.tlsCertFile);
+  } catch (error) {
+    throw new ConfigError(`CAIRN_TLS_CERT_FILE: cannot read ${wiring.tlsCertFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  return { tls: { cert, key: Buffer.from(readSecretFile('CAIRN_TLS_KEY_FILE', wiring.tlsKeyFile)) } };
 }
 
 /** The portal of a gateway: the local socket its gRPC server must also bind, and how to serve it. */
