@@ -19,6 +19,9 @@ const pages: Record<string, string> = {
 <script>localStorage.setItem('k', 'v'); setTimeout(() => { throw new Error('boom from the page'); }, 0);</script></body></html>`,
 };
 
+/** A 1×1 transparent PNG. */
+const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+
 describe('the portal browser kit (Debian Chromium through playwright-core)', () => {
   let dir: string;
   let server: Server;
@@ -31,8 +34,14 @@ describe('the portal browser kit (Debian Chromium through playwright-core)', () 
     const ca = makeTestCa(dir);
     caPem = readFileSync(ca.file);
     server = createServer({ cert: readFileSync(ca.serverCert), key: readFileSync(ca.serverKey) }, (req, res) => {
+      if (req.url === '/x.png') {
+        res.writeHead(200, { 'content-type': 'image/png' }).end(PIXEL);
+        return;
+      }
       const body = pages[req.url ?? ''];
-      res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' }).end(body ?? 'not found');
+      // The portal's own policy: no inline script may run (the /throws page's script is the page's problem).
+      const csp = req.url === '/throws' ? "default-src 'self' 'unsafe-inline'" : "default-src 'self'";
+      res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp }).end(body ?? 'not found');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -71,9 +80,10 @@ describe('the portal browser kit (Debian Chromium through playwright-core)', () 
     await context.close();
   });
 
-  it('passes an accessible page and fails an inaccessible one with a readable list', async () => {
+  it('passes an accessible page and fails an inaccessible one with a readable list (axe-core runs under a strict Content Security Policy)', async () => {
     const context = await newContext(browser);
     const page = await context.newPage();
+    const watch = watchPage(page);
     await page.goto(`${origin}/good`);
     await expectAccessible(page);
 
@@ -87,6 +97,7 @@ describe('the portal browser kit (Debian Chromium through playwright-core)', () 
     expect(error?.message).toMatch(/^axe-core: \d+ serious or critical violation\(s\) on the bad page:/);
     expect(error?.message).toContain('[critical] image-alt');
     expect(error?.message).toContain('img');
+    watch.check();
     await context.close();
   });
 
