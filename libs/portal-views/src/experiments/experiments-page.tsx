@@ -41,7 +41,7 @@ export function ExperimentsPage() {
   const compared = chosen.length > 0 ? chosen : runs.pageIndex === 0 ? runs.items.slice(0, 3).map((r) => r.runId) : [];
   const details = useQueries({
     queries: compared.map((runId) => ({
-      queryKey: ['cairn', 'workflow', runId],
+      queryKey: ['cairn', 'experiments', 'run', runId],
       queryFn: async ({ signal }: { signal: AbortSignal }) => (await client(WorkflowService).getWorkflow({ runId }, { signal })).workflow,
     })),
   });
