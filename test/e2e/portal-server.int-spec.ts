@@ -1,7 +1,7 @@
 import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
 import { createGrpcWebTransport } from '@connectrpc/connect-web';
-import { IdentityService, JobService, JobState } from '@cairn/portal-client/protos';
-import { type CairnStack, type FetchFunction, http2Fetch, type PortalSession, portalLogin, startCairnStack } from '@cairn/testing';
+import { AuditService, IdentityService, JobService, JobState } from '@cairn/portal-client/protos';
+import { type CairnStack, type FetchFunction, http2Fetch, type PortalSession, portalLogin, startCairnStack, waitFor } from '@cairn/testing';
 
 /** The gRPC-Web transport the portal's pages use, from Node: the session's cookie and Origin on every call. */
 const transport = (portalUrl: string, fetch: FetchFunction): Transport => createGrpcWebTransport({ baseUrl: `${portalUrl}/api`, useBinaryFormat: true, fetch });
@@ -131,6 +131,23 @@ describe('the portal server: BFF login and the gRPC-Web bridge [real: gateway wi
     const bobJobs = createClient(JobService, transport(portalUrl, bob.fetch));
     expect(await codeOf(bobJobs.getJob({ jobId: job?.jobId ?? '' }))).toBe(Code.NotFound);
     expect((await bobJobs.listJobs({})).jobs.map((j) => j.jobId)).not.toContain(job?.jobId);
+  });
+
+  it("audits portal calls as the person's, from the browser's address as the portal saw it", async () => {
+    await createClient(JobService, transport(portalUrl, alice.fetch)).submitJob({ spec: { ...sleeper, name: 'portal-audited', command: ['true'] } });
+    const carol = await portalLogin(portalUrl, stack.idp, 'carol', stack.ca);
+    try {
+      const audit = createClient(AuditService, transport(portalUrl, carol.fetch));
+      const event = await waitFor(
+        'the audit event of alice\'s submit through the portal',
+        async () => (await audit.listAuditEvents({ subject: stack.idp.users.alice.sub, pageSize: 100 })).events.find((e) => e.rpc === '/cairn.v1.JobService/SubmitJob'),
+        30_000,
+        200,
+      );
+      expect(event).toMatchObject({ name: 'alice', posixUser: 'alice', outcome: 'OK', peer: 'portal 127.0.0.1' });
+    } finally {
+      carol.close();
+    }
   });
 
   it('refuses a call with no cookie, a forged cookie or another Origin, and nothing changes', async () => {

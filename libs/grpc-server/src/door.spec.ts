@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { CairnError } from '@cairn/contracts';
-import { bearerToken, MAX_TOKEN_CHARS, requestIds } from './door';
+import { bearerToken, callPeer, MAX_TOKEN_CHARS, PORTAL_PEER_HEADER, requestIds } from './door';
 
 const withAuthorization = (...values: string[]) => {
   const metadata = new Metadata();
@@ -50,5 +50,24 @@ describe('requestIds', () => {
     expect(requestIds({ jobId: 'x'.repeat(1000) })).toEqual(['x'.repeat(128)]);
     expect(requestIds(null)).toEqual([]);
     expect(requestIds('jobId')).toEqual([]);
+  });
+});
+
+describe('callPeer', () => {
+  const call = (peer: string, ...portalPeers: string[]) => {
+    const metadata = new Metadata();
+    for (const p of portalPeers) metadata.add(PORTAL_PEER_HEADER, p);
+    return { getPeer: () => peer, metadata };
+  };
+
+  it("is grpc-js's peer for a TCP client, whatever it claims", () => {
+    expect(callPeer(call('ipv4:10.0.0.5:51234'))).toBe('ipv4:10.0.0.5:51234');
+    expect(callPeer(call('ipv4:10.0.0.5:51234', '192.0.2.1'))).toBe('ipv4:10.0.0.5:51234');
+  });
+
+  it('names the browser for a call over the local socket (the portal), when the portal gives a plain address', () => {
+    expect(callPeer(call('unknown', '192.0.2.7'))).toBe('portal 192.0.2.7');
+    expect(callPeer(call('unknown', '::ffff:127.0.0.1'))).toBe('portal ::ffff:127.0.0.1');
+    for (const bad of [[], ['a', 'b'], ['192.0.2.1 extra'], ['x'.repeat(46)]]) expect(callPeer(call('unknown', ...bad))).toBe('unknown');
   });
 });

@@ -67,6 +67,23 @@ export interface DoorCall {
   request: unknown;
 }
 
+/** The metadata in which the gateway's portal server names the browser's address. */
+export const PORTAL_PEER_HEADER = 'cairn-portal-peer';
+
+/**
+ * Where a call comes from, for audit and handlers: grpc-js's peer ("ipv4:10.0.0.5:51234"),
+ * or, for a call over the gateway's local socket (grpc-js says "unknown": only the gateway's
+ * own portal server can connect there, ADR 0012), "portal <browser address>" as the portal
+ * names it. A TCP client's `cairn-portal-peer` is ignored.
+ */
+export function callPeer(call: { getPeer(): string; metadata: Metadata }): string {
+  const peer = call.getPeer();
+  if (peer !== 'unknown') return peer;
+  const values = call.metadata.get(PORTAL_PEER_HEADER);
+  const browser = values.length === 1 ? values[0] : undefined;
+  return typeof browser === 'string' && /^[0-9A-Fa-f.:]{2,45}$/.test(browser) ? `portal ${browser}` : peer;
+}
+
 // RFC 6750: "Bearer" then one b64token. Checked before anything else reads the value.
 const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 /** Longest bearer token read (a JWT with many group claims fits; the clients send at most as much). */
@@ -108,7 +125,7 @@ export async function admit(call: DoorCall, door: Door, logger: Logger): Promise
   const event: AuditEvent = {
     rpc: call.getPath(),
     ids: requestIds(call.request),
-    peer: call.getPeer(),
+    peer: callPeer(call),
     outcome: result.error.code,
     reason: result.error.message,
     time: new Date(),

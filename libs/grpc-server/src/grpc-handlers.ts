@@ -1,7 +1,7 @@
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { Principal } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
-import type { Door } from './door';
+import { callPeer, type Door } from './door';
 import { unary, type UnaryHandler } from './unary';
 import type { WatchLimiter } from './watch-limiter';
 import { serveWatch } from './watch-stream';
@@ -27,6 +27,6 @@ export function grpcHandlers(logger: Logger, watchLimiter: WatchLimiter, door: D
   return {
     unary: (handler) => unary(handler, logger, door),
     watch: (source) => (call) =>
-      void serveWatch(call, watchLimiter, (signal, caller) => source(call.request, signal, caller, call.getPeer()), logger, door),
+      void serveWatch(call, watchLimiter, (signal, caller) => source(call.request, signal, caller, callPeer(call)), logger, door),
   };
 }

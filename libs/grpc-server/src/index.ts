@@ -12,5 +12,5 @@ export { serveWatch } from './watch-stream';
 export { gatewaySettings } from './gateway-settings';
 export { grpcHandlers } from './grpc-handlers';
 export type { GrpcHandlers, WatchHandler } from './grpc-handlers';
-export { admit, AuditSink, bearerToken, LoggingAuditSink, MAX_AUTHORIZATION_CHARS, MAX_TOKEN_CHARS, requestIds } from './door';
+export { admit, AuditSink, bearerToken, callPeer, LoggingAuditSink, PORTAL_PEER_HEADER, MAX_AUTHORIZATION_CHARS, MAX_TOKEN_CHARS, requestIds } from './door';
 export type { AuditEvent, Authentication, Authenticator, Door, DoorCall } from './door';

@@ -1,7 +1,7 @@
 import { type sendUnaryData, type ServerUnaryCall, type ServiceError, status } from '@grpc/grpc-js';
 import type { Principal } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
-import { admit, type Door } from './door';
+import { admit, callPeer, type Door } from './door';
 import { toServiceError } from './status-codes';
 
 export type UnaryHandler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
@@ -18,7 +18,7 @@ export function unary<Req, Res>(
 ): UnaryHandler<Req, Res> {
   return (call, callback) => {
     admit(call, door, logger)
-      .then((caller) => handler(call.request, caller, call.getPeer()))
+      .then((caller) => handler(call.request, caller, callPeer(call)))
       .then(
         (response) => callback(null, response),
         (error: unknown) => {

@@ -74,5 +74,15 @@ export async function handleApi(req: PortalRequest, res: PortalResponse, url: UR
     return;
   }
   const grpcTimeout = header(req.headers, 'grpc-timeout');
-  await forwardCall({ upstream: context.upstream, route, body, accessToken: access.accessToken, res, logger: context.logger, ...(grpcTimeout === undefined ? {} : { grpcTimeout }) });
+  const clientAddress = req.socket?.remoteAddress;
+  await forwardCall({
+    upstream: context.upstream,
+    route,
+    body,
+    accessToken: access.accessToken,
+    res,
+    logger: context.logger,
+    ...(grpcTimeout === undefined ? {} : { grpcTimeout }),
+    ...(clientAddress === undefined ? {} : { clientAddress }),
+  });
 }

@@ -37,7 +37,7 @@ describe('forwardCall (the gRPC-Web bridge) [real: grpc-js server on a unix sock
   let http: HttpServer;
   let base: string;
   let upstream: Upstream;
-  const seen: { authorization?: string; timeout?: string }[] = [];
+  const seen: { authorization?: string; timeout?: string; peer?: string }[] = [];
   let cancelled: () => void = () => undefined;
   let ticksCancelled: Promise<void>;
   let logged = '';
@@ -49,7 +49,7 @@ describe('forwardCall (the gRPC-Web bridge) [real: grpc-js server on a unix sock
     grpc = new Server();
     grpc.addService(definition, {
       Echo: (call: ServerUnaryCall<Buffer, Buffer>, done: sendUnaryData<Buffer>) => {
-        seen.push({ authorization: String(call.metadata.get('authorization')[0]), timeout: call.getDeadline() === Infinity ? undefined : 'set' });
+        seen.push({ authorization: String(call.metadata.get('authorization')[0]), timeout: call.getDeadline() === Infinity ? undefined : 'set', peer: String(call.metadata.get('cairn-portal-peer')[0]) });
         done(null, call.request);
       },
       Fail: (_call: ServerUnaryCall<Buffer, Buffer>, done: sendUnaryData<Buffer>) => done({ code: status.NOT_FOUND, details: 'job 7 not found (ünïcode, 100%)', metadata: new Metadata() }),
@@ -74,7 +74,7 @@ describe('forwardCall (the gRPC-Web bridge) [real: grpc-js server on a unix sock
       req.on('end', () => {
         if (!route) return void res.writeHead(404).end();
         const timeout = req.headers['grpc-timeout'];
-        void forwardCall({ upstream, route, body: Buffer.concat(chunks), accessToken: TOKEN, res, logger, ...(typeof timeout === 'string' ? { grpcTimeout: timeout } : {}) });
+        void forwardCall({ upstream, route, body: Buffer.concat(chunks), accessToken: TOKEN, res, logger, clientAddress: '192.0.2.7', ...(typeof timeout === 'string' ? { grpcTimeout: timeout } : {}) });
       });
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -100,6 +100,7 @@ describe('forwardCall (the gRPC-Web bridge) [real: grpc-js server on a unix sock
     const frames = readFrames(Buffer.from(await res.arrayBuffer()));
     expect(frames).toEqual([{ kind: 'message', data: message }, { kind: 'trailers', trailers: { 'grpc-status': '0', 'grpc-message': 'OK' } }]);
     expect(seen.at(-1)?.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(seen.at(-1)?.peer).toBe('192.0.2.7');
     expect(logged).not.toContain(TOKEN);
   });
 

@@ -53,6 +53,8 @@ export function forwardCall(options: {
   body: Buffer;
   accessToken: string;
   grpcTimeout?: string;
+  /** The browser's address (the listener's peer), for the audit: sent as cairn-portal-peer. */
+  clientAddress?: string;
   res: PortalResponse;
   logger: Logger;
 }): Promise<void> {
@@ -69,6 +71,7 @@ export function forwardCall(options: {
     authorization: `Bearer ${options.accessToken}`,
   };
   if (timeoutMs !== undefined && options.grpcTimeout !== undefined) headers['grpc-timeout'] = options.grpcTimeout;
+  if (options.clientAddress !== undefined) headers['cairn-portal-peer'] = options.clientAddress;
 
   return new Promise<void>((resolve) => {
     let done = false;
