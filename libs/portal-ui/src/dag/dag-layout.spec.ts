@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { type DagEdge, type DagLayout, type DagNode, layoutDag, MAX_LABEL_CHARS, shorten } from './dag-layout';
+import { characters, type DagEdge, type DagLayout, type DagNode, layoutDag, MAX_LABEL_CHARS, shorten } from './dag-layout';
 
 function overlaps(a: DagLayout['nodes'][number], b: DagLayout['nodes'][number]): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
@@ -110,14 +110,51 @@ describe('shorten', () => {
     expect(short.endsWith('.train')).toBe(true);
   });
 
-  it('never splits a character outside the basic plane', () => {
+  it('for any text: at most the limit in characters, the text itself when short, else "…" and its end; never half a character', () => {
+    const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), (text) => {
         const short = shorten(text);
-        expect([...short].length).toBeLessThanOrEqual(Math.max(MAX_LABEL_CHARS, 0));
-        expect(short.includes('\uFFFD')).toBe(false);
+        expect(characters(short).length).toBeLessThanOrEqual(MAX_LABEL_CHARS);
+        if (characters(text).length <= MAX_LABEL_CHARS) expect(short).toBe(text);
+        else {
+          expect(short.startsWith('…')).toBe(true);
+          expect(text.endsWith(short.slice(1))).toBe(true);
+        }
+        expect(loneSurrogate.test(short)).toBe(false);
       }),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
+  });
+
+  it('counts an emoji with its modifiers as one character and never cuts it', () => {
+    const family = '👩‍👩‍👧‍👦';
+    expect(characters(`a${family}b`)).toEqual(['a', family, 'b']);
+    const short = shorten(family.repeat(40));
+    expect(characters(short)).toHaveLength(MAX_LABEL_CHARS);
+    expect(short.slice(1)).toBe(family.repeat(MAX_LABEL_CHARS - 1));
+  });
+});
+
+describe('layoutDag on the graph dagre once overlapped (dagrejs/dagre#158)', () => {
+  it('keeps boxes of very different widths apart', () => {
+    const ids = ['a', 'c1234-a-very-long-step-name-indeed', 'd', 'ee', 'k', 'l', 'm', 'n', 'p', 'q', 'r', 's'];
+    const edges: DagEdge[] = [
+      ['a', 'c1234-a-very-long-step-name-indeed'],
+      ['a', 'd'],
+      ['a', 'ee'],
+      ['ee', 'k'],
+      ['ee', 'l'],
+      ['ee', 'm'],
+      ['ee', 'n'],
+      ['d', 'p'],
+      ['p', 'q'],
+      ['p', 'r'],
+      ['p', 's'],
+    ].map(([from, to]) => ({ from: from as string, to: to as string }));
+    for (const direction of ['TB', 'LR'] as const) {
+      const layout = layoutDag(ids.map((id) => ({ id, label: id, state: 'SUCCEEDED', detail: id === 'd' ? 'x'.repeat(60) : undefined })), edges, { direction });
+      for (const a of layout.nodes) for (const b of layout.nodes) if (a !== b) expect(overlaps(a, b)).toBe(false);
+    }
   });
 });

@@ -59,10 +59,19 @@ const NODE_HEIGHT = 54;
 const MIN_WIDTH = 120;
 const PADDING = 36;
 const MARGIN = 8;
+/** Space between boxes of one rank. */
+const NODE_GAP = 24;
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** A text's characters as people see them (grapheme clusters: an emoji with its modifiers is one). */
+export function characters(text: string): string[] {
+  return Array.from(segmenter.segment(text), (s) => s.segment);
+}
 
 /** Shortens a text to at most `max` characters, keeping its end (where step names are). */
 export function shorten(text: string, max = MAX_LABEL_CHARS): string {
-  const chars = [...text];
+  const chars = characters(text);
   if (chars.length <= max) return text;
   return `…${chars.slice(chars.length - (max - 1)).join('')}`;
 }
@@ -75,7 +84,7 @@ export function shorten(text: string, max = MAX_LABEL_CHARS): string {
  */
 export function layoutDag(nodes: readonly DagNode[], edges: readonly DagEdge[], options: DagLayoutOptions = {}): DagLayout {
   const g = new dagre.graphlib.Graph<Record<string, unknown>, { width: number; height: number; x?: number; y?: number }, { points?: Point[] }>({ multigraph: false });
-  g.setGraph({ rankdir: options.direction ?? 'TB', nodesep: 24, ranksep: 36, edgesep: 12, marginx: MARGIN, marginy: MARGIN });
+  g.setGraph({ rankdir: options.direction ?? 'TB', nodesep: NODE_GAP, ranksep: 36, edgesep: 12, marginx: MARGIN, marginy: MARGIN });
   g.setDefaultEdgeLabel(() => ({}));
   const unique = new Map<string, PlacedNode>();
   for (const node of nodes) {
@@ -83,7 +92,7 @@ export function layoutDag(nodes: readonly DagNode[], edges: readonly DagEdge[], 
     const shownLabel = shorten(node.label);
     const shownDetail = node.detail === undefined ? undefined : shorten(node.detail);
     const stateLine = node.state === undefined ? '' : `${node.state}  `;
-    const longest = Math.max([...shownLabel].length, [...stateLine].length + [...(shownDetail ?? '')].length);
+    const longest = Math.max(characters(shownLabel).length, stateLine.length + characters(shownDetail ?? '').length);
     const width = Math.max(MIN_WIDTH, Math.ceil(longest * CHAR_WIDTH + PADDING));
     unique.set(node.id, { ...node, x: 0, y: 0, width, height: NODE_HEIGHT, shownLabel, ...(shownDetail === undefined ? {} : { shownDetail }) });
     g.setNode(node.id, { width, height: NODE_HEIGHT });
@@ -101,16 +110,46 @@ export function layoutDag(nodes: readonly DagNode[], edges: readonly DagEdge[], 
   if (unique.size === 0) return { width: 0, height: 0, nodes: [], edges: [] };
   dagre.layout(g);
   const lr = options.direction === 'LR';
-  // In reading order (rank by rank), so the keyboard visits the nodes as the eye does.
-  const placed = [...unique.values()]
-    .map((node) => {
-      const at = g.node(node.id);
-      return { ...node, x: (at.x ?? 0) - node.width / 2, y: (at.y ?? 0) - node.height / 2 };
-    })
-    .sort((a, b) => (lr ? a.x - b.x || a.y - b.y : a.y - b.y || a.x - b.x));
+  const placed = [...unique.values()].map((node) => {
+    const at = g.node(node.id);
+    return { ...node, x: (at.x ?? 0) - node.width / 2, y: (at.y ?? 0) - node.height / 2 };
+  });
   const placedEdges = kept.map((edge) => ({ ...edge, points: (g.edge(edge.from, edge.to)?.points ?? []).map((p) => ({ x: p.x, y: p.y })) }));
+  separate(placed, placedEdges, lr);
+  // In reading order (rank by rank), so the keyboard visits the nodes as the eye does.
+  placed.sort((a, b) => (lr ? a.x - b.x || a.y - b.y : a.y - b.y || a.x - b.x));
   const label = g.graph();
   const width = Math.max(typeof label.width === 'number' ? label.width : 0, ...placed.map((n) => n.x + n.width + MARGIN));
   const height = Math.max(typeof label.height === 'number' ? label.height : 0, ...placed.map((n) => n.y + n.height + MARGIN));
   return { width: Math.ceil(width), height: Math.ceil(height), nodes: placed, edges: placedEdges };
+}
+
+/**
+ * dagre can, rarely, put two boxes of one rank on top of each other (dagrejs/dagre#158:
+ * nodes of different widths): within each rank, push each box past the one before it
+ * (with NODE_GAP between), moving the ends of its edges along.
+ */
+function separate(nodes: PlacedNode[], edges: PlacedEdge[], lr: boolean): void {
+  const ranks = new Map<number, PlacedNode[]>();
+  for (const node of nodes) {
+    const rank = Math.round(lr ? node.x + node.width / 2 : node.y + node.height / 2);
+    ranks.set(rank, [...(ranks.get(rank) ?? []), node]);
+  }
+  for (const rank of ranks.values()) {
+    rank.sort((a, b) => (lr ? a.y - b.y : a.x - b.x));
+    for (let i = 1; i < rank.length; i++) {
+      const before = rank[i - 1] as PlacedNode;
+      const node = rank[i] as PlacedNode;
+      const shift = lr ? before.y + before.height + NODE_GAP - node.y : before.x + before.width + NODE_GAP - node.x;
+      if (shift <= 0) continue;
+      if (lr) node.y += shift;
+      else node.x += shift;
+      for (const edge of edges) {
+        const end = edge.from === node.id ? edge.points[0] : edge.to === node.id ? edge.points.at(-1) : undefined;
+        if (end === undefined) continue;
+        if (lr) end.y += shift;
+        else end.x += shift;
+      }
+    }
+  }
 }
