@@ -17,6 +17,8 @@ describe('formatting', () => {
   it('says times relative to now, and far ones as dates', () => {
     const now = new Date('2026-12-01T20:00:00Z');
     expect(formatRelative(new Date('2026-12-01T19:59:55Z'), now)).toBe('just now');
+    expect(formatRelative(new Date('2026-12-01T20:00:13Z'), now)).toBe('just now');
+    expect(formatRelative(new Date('2026-12-01T20:01:00Z'), now)).toBe('in 1 min');
     expect(formatRelative(new Date('2026-12-01T19:55:00Z'), now)).toBe('5 min ago');
     expect(formatRelative(new Date('2026-12-01T18:00:00Z'), now)).toBe('2 h ago');
     expect(formatRelative(new Date('2026-12-01T20:30:00Z'), now)).toBe('in 30 min');

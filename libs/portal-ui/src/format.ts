@@ -24,11 +24,12 @@ export function formatDuration(totalSeconds: number): string {
   return `${seconds} s`;
 }
 
-/** "just now", "5 min ago", "in 2 h", or the date for more than a week away. */
+/** "just now" (also up to a minute ahead: clock skew), "5 min ago", "in 2 h", or the date for more than a week away. */
 export function formatRelative(date: Date, now: Date): string {
   const diff = Math.round((now.getTime() - date.getTime()) / 1000);
   const abs = Math.abs(diff);
-  if (abs < 10) return 'just now';
+  // A time a little ahead is the server's clock being ahead of the browser's, not the future.
+  if (diff > -60 && diff < 10) return 'just now';
   if (abs >= 7 * 86_400) return formatAbsolute(date);
   const units: readonly [number, string][] = [
     [86_400, 'd'],
