@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { characters, type DagEdge, type DagLayout, type DagNode, layoutDag, MAX_LABEL_CHARS, shorten } from './dag-layout';
+import { boxWidth, characters, type DagEdge, type DagLayout, type DagNode, layoutDag, layoutKey, MAX_LABEL_CHARS, shorten } from './dag-layout';
 
 function overlaps(a: DagLayout['nodes'][number], b: DagLayout['nodes'][number]): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
@@ -156,5 +156,40 @@ describe('layoutDag on the graph dagre once overlapped (dagrejs/dagre#158)', () 
       const layout = layoutDag(ids.map((id) => ({ id, label: id, state: 'SUCCEEDED', detail: id === 'd' ? 'x'.repeat(60) : undefined })), edges, { direction });
       for (const a of layout.nodes) for (const b of layout.nodes) if (a !== b) expect(overlaps(a, b)).toBe(false);
     }
+  });
+});
+
+describe('layoutKey and boxWidth', () => {
+  const nodes: DagNode[] = [
+    { id: 'prepare', label: 'prepare', state: 'WAITING' },
+    { id: 'score', label: 'score', state: 'RUNNING', detail: '37/100 items' },
+  ];
+  const edges: DagEdge[] = [{ from: 'prepare', to: 'score' }];
+
+  it('stays the same when states, links and counts (of the same length) change, so the drawing does not move', () => {
+    const later: DagNode[] = [
+      { id: 'prepare', label: 'prepare', state: 'SUCCEEDED', href: '/jobs/1' },
+      { id: 'score', label: 'score', state: 'CANCELLED', detail: '98/100 items' },
+    ];
+    expect(layoutKey(later, edges)).toBe(layoutKey(nodes, edges));
+  });
+
+  it('changes when a node or an edge is added, or the direction changes', () => {
+    const key = layoutKey(nodes, edges);
+    expect(layoutKey([...nodes, { id: 'report', label: 'report' }], edges)).not.toBe(key);
+    expect(layoutKey(nodes, [...edges, { from: 'score', to: 'prepare' }])).not.toBe(key);
+    expect(layoutKey(nodes, edges, 'LR')).not.toBe(key);
+  });
+
+  it('gives every box room for its label and second line, in whole steps', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }), fc.option(fc.string({ maxLength: 60 }), { nil: undefined }), fc.boolean(), (label, detail, hasState) => {
+        const width = boxWidth({ id: 'x', label, ...(detail === undefined ? {} : { detail }), ...(hasState ? { state: 'SUCCEEDED' } : {}) });
+        expect(width % 16).toBe(0);
+        expect(width).toBeGreaterThanOrEqual(120);
+        expect(width).toBeGreaterThanOrEqual(characters(shorten(label)).length * 7.4);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -76,6 +76,28 @@ export function shorten(text: string, max = MAX_LABEL_CHARS): string {
   return `…${chars.slice(chars.length - (max - 1)).join('')}`;
 }
 
+/** Room for a state on a box's second line ("✓ SUCCEEDED  ·  "): the same for every state, so a change of state never moves a box. */
+const STATE_CHARS = 16;
+/** Box widths are multiples of this, so a count in the detail that grows by a digit rarely moves a box. */
+const WIDTH_STEP = 16;
+
+/** The width of a node's box: its label or its second line (state and detail), whichever is longer. */
+export function boxWidth(node: DagNode): number {
+  const label = characters(shorten(node.label)).length;
+  const detail = node.detail === undefined ? 0 : characters(shorten(node.detail)).length;
+  const second = (node.state === undefined ? 0 : STATE_CHARS) + detail;
+  const width = Math.max(MIN_WIDTH, Math.ceil(Math.max(label, second) * CHAR_WIDTH + PADDING));
+  return Math.ceil(width / WIDTH_STEP) * WIDTH_STEP;
+}
+
+/**
+ * What the layout of a graph depends on (its nodes' ids and box widths, its edges and
+ * direction): a drawing whose key is unchanged keeps its layout when states change.
+ */
+export function layoutKey(nodes: readonly DagNode[], edges: readonly DagEdge[], direction: DagLayoutOptions['direction'] = 'TB'): string {
+  return JSON.stringify([direction, nodes.map((n) => [n.id, boxWidth(n)]), edges.map((e) => [e.from, e.to])]);
+}
+
 /**
  * Places the nodes of a graph with dagre: every node gets a box and no two boxes
  * overlap; the nodes come back in reading order (rank by rank); edges whose ends are not both nodes (or that join a node to itself) are left
@@ -91,9 +113,7 @@ export function layoutDag(nodes: readonly DagNode[], edges: readonly DagEdge[], 
     if (unique.has(node.id)) continue;
     const shownLabel = shorten(node.label);
     const shownDetail = node.detail === undefined ? undefined : shorten(node.detail);
-    const stateLine = node.state === undefined ? '' : `${node.state}  `;
-    const longest = Math.max(characters(shownLabel).length, stateLine.length + characters(shownDetail ?? '').length);
-    const width = Math.max(MIN_WIDTH, Math.ceil(longest * CHAR_WIDTH + PADDING));
+    const width = boxWidth(node);
     unique.set(node.id, { ...node, x: 0, y: 0, width, height: NODE_HEIGHT, shownLabel, ...(shownDetail === undefined ? {} : { shownDetail }) });
     g.setNode(node.id, { width, height: NODE_HEIGHT });
   }

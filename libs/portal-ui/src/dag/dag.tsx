@@ -1,6 +1,6 @@
 import { useId, useMemo, type MouseEvent } from 'react';
 import { useNavigate } from 'react-router';
-import { type DagEdge, type DagLayoutOptions, type DagNode, layoutDag, type PlacedNode } from './dag-layout';
+import { type DagEdge, type DagLayout, type DagLayoutOptions, type DagNode, layoutDag, layoutKey, type PlacedNode, shorten } from './dag-layout';
 import { stateLook } from './state-look';
 import './dag.css';
 
@@ -21,7 +21,11 @@ export interface DagProps {
  * window; a visually-hidden list repeats every node with its state and what it needs.
  */
 export function Dag({ nodes, edges, ariaLabel, direction }: DagProps) {
-  const layout = useMemo(() => layoutDag(nodes, edges, direction === undefined ? {} : { direction }), [nodes, edges, direction]);
+  // Laid out again only when nodes, edges or box sizes change: a change of state (the
+  // common live update) redraws the boxes where they are.
+  const key = layoutKey(nodes, edges, direction);
+  const shape = useMemo(() => layoutDag(nodes, edges, direction === undefined ? {} : { direction }), [key]);
+  const layout = useMemo(() => withCurrent(shape, nodes), [shape, nodes]);
   const marker = `dag-arrow-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
   const needs = useMemo(() => {
     const byNode = new Map<string, string[]>();
@@ -102,4 +106,18 @@ function NodeBox({ node }: { readonly node: PlacedNode }) {
       )}
     </g>
   );
+}
+
+/** The laid-out boxes with the nodes' current state, detail, label and link. */
+function withCurrent(layout: DagLayout, nodes: readonly DagNode[]): DagLayout {
+  const current = new Map(nodes.map((n) => [n.id, n]));
+  return {
+    ...layout,
+    nodes: layout.nodes.map((placed) => {
+      const node = current.get(placed.id);
+      if (node === undefined) return placed;
+      const box = { id: placed.id, x: placed.x, y: placed.y, width: placed.width, height: placed.height };
+      return { ...node, ...box, shownLabel: shorten(node.label), ...(node.detail === undefined ? {} : { shownDetail: shorten(node.detail) }) };
+    }),
+  };
 }

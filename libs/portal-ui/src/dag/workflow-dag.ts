@@ -2,7 +2,7 @@ import { StepKind, StepState, type StepPlan, type Workflow, type WorkflowPlan, t
 import type { DagEdge, DagNode } from './dag-layout';
 
 /** The most nodes a drawing holds: past it the oldest loop iterations are left out (the table has them all). */
-export const MAX_DAG_NODES = 200;
+export const MAX_DAG_NODES = 150;
 
 /** Nodes and edges to draw, and how many step instances were left out of the drawing. */
 export interface DagModel {
