@@ -8,6 +8,9 @@ import { EMPTY_PUBLISH, parsePublishDraft, placePublishProblems, rowsToParameter
 
 const DRAFT_NAME = 'admin.template-publish';
 
+/** The file is checked as it is typed, once there is something to check (a new form starts quiet). */
+const checkSource = (text: string) => (text.trim() === '' ? [] : workflowProblems(text));
+
 function FieldProblems({ id, problems }: { readonly id: string; readonly problems: readonly string[] | undefined }) {
   if (problems === undefined || problems.length === 0) return null;
   return (
@@ -127,7 +130,7 @@ export function TemplatePublishForm({ load }: { readonly load?: PublishDraft }) 
         />
         <FieldProblems id={`${id}-description-error`} problems={placed.fields.description} />
       </div>
-      <YamlEditor label="Workflow file (YAML)" value={draft.source} onChange={(source) => setDraft({ ...draft, source })} check={workflowProblems} extraProblems={fromServer?.located} showProblems />
+      <YamlEditor label="Workflow file (YAML)" value={draft.source} onChange={(source) => setDraft({ ...draft, source })} check={checkSource} extraProblems={fromServer?.located} showProblems />
       <ParameterRows rows={draft.rows} onChange={(rows: ParameterRow[]) => setDraft({ ...draft, rows })} problems={allRowProblems} />
       {Object.keys(rowProblems).length > 0 && (
         <p className="error-message" role="alert">
