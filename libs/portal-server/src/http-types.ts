@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 
 /** What the portal reads of a request: HTTP/1.1 (IncomingMessage) and HTTP/2 (compat API) alike. */
-export type PortalRequest = Readable & { method?: string; url?: string; headers: IncomingHttpHeaders; socket?: { remoteAddress?: string | undefined } };
+export type PortalRequest = Readable & { method?: string; url?: string; httpVersion?: string; headers: IncomingHttpHeaders; socket?: { remoteAddress?: string | undefined } };
 
 /** What the portal does with a response: HTTP/1.1 (ServerResponse) and HTTP/2 (compat API) alike. */
 export interface PortalResponse {
