@@ -15,8 +15,8 @@ import { StaticFiles } from './static-files';
 import { Upstream } from './upstream';
 
 /** Logins in progress held at once, and how long each may take. */
-const MAX_PENDING_LOGINS = 1000;
-const PENDING_LOGIN_MS = 10 * 60_000;
+export const MAX_PENDING_LOGINS = 1000;
+export const PENDING_LOGIN_MS = 10 * 60_000;
 /** Longest unix socket path (sun_path is 108 bytes with its NUL). */
 const MAX_SOCKET_PATH = 100;
 

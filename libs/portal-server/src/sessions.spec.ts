@@ -1,3 +1,4 @@
+import { MAX_PENDING_LOGINS, PENDING_LOGIN_MS } from './portal-server.module';
 import { MemorySessionStore } from './session-store';
 import { PendingLogins, REFRESH_MARGIN_MS, SESSION_ID, Sessions } from './sessions';
 import type { PortalTokens } from './portal-oidc';
@@ -111,6 +112,33 @@ describe('Sessions', () => {
     const fifth = sessions.create(tokens());
     expect(store.size).toBe(3);
     expect([second, third, fourth, fifth].map((id) => sessions.view(id).authenticated)).toEqual([false, true, true, true]);
+  });
+});
+
+describe('the documented maxima', () => {
+  it('holds 10,000 sessions (CAIRN_PORTAL_MAX_SESSIONS default), and the next login ends the oldest', () => {
+    const now = 0;
+    const sessions = new Sessions(new MemorySessionStore(10_000, () => now), { maxAgeMs: HOUR, now: () => now, refresh: () => Promise.reject(new Error('no')) });
+    const ids = Array.from({ length: 10_000 }, () => sessions.create({ accessToken: 'a', accessExpiresAt: HOUR }));
+    expect(ids.every((id) => sessions.view(id).authenticated)).toBe(true);
+    const next = sessions.create({ accessToken: 'a', accessExpiresAt: HOUR });
+    expect(sessions.view(ids[0]).authenticated).toBe(false);
+    expect(sessions.view(ids[1]).authenticated).toBe(true);
+    expect(sessions.view(next).authenticated).toBe(true);
+  });
+
+  it(`holds ${MAX_PENDING_LOGINS} logins in progress for ${PENDING_LOGIN_MS / 60_000} minutes, and the next drops the oldest`, () => {
+    let now = 0;
+    const pending = new PendingLogins({ max: MAX_PENDING_LOGINS, ttlMs: PENDING_LOGIN_MS, now: () => now });
+    const login = { state: 's', nonce: 'n', codeVerifier: 'v', returnTo: '/' };
+    const ids = Array.from({ length: MAX_PENDING_LOGINS }, () => pending.add(login));
+    expect(pending.size).toBe(MAX_PENDING_LOGINS);
+    pending.add(login);
+    expect(pending.take(ids[0])).toBeUndefined();
+    now = PENDING_LOGIN_MS - 1;
+    expect(pending.take(ids[1])).toBeDefined();
+    now = PENDING_LOGIN_MS;
+    expect(pending.take(ids[2])).toBeUndefined();
   });
 });
 
