@@ -80,6 +80,12 @@ describe('axisOfSeries', () => {
     expect(axisOfSeries([s('neg', [-500]), s('small', [0.1])])).toEqual([1, 0]);
   });
 
+  it('draws the active-learning example\'s metrics well after its first iteration (a tiny training loss does not push the rest right)', () => {
+    const first = { train_loss: 0.0195, val_loss: 0.645, val_accuracy: 0.78, train_accuracy: 1, iteration: 1, labelled: 20, val_size: 1000 };
+    const axes = axisOfSeries(Object.entries(first).map(([name, v]) => s(name, [v])));
+    expect(Object.fromEntries(Object.keys(first).map((name, i) => [name, axes[i]]))).toEqual({ train_loss: 0, val_loss: 0, val_accuracy: 0, train_accuracy: 0, iteration: 0, labelled: 1, val_size: 1 });
+  });
+
   it('for any series: one axis each, and the series of the smallest magnitude on the left', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ name: fc.string(), points: fc.array(fc.tuple(fc.double(), fc.double()), { maxLength: 10 }) }), { maxLength: 8 }), (series) => {

@@ -65,15 +65,15 @@ export const WHOLE_INCREMENTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000,
 
 /**
  * Which y axis each series is drawn against, so a metric of a much larger magnitude
- * (e.g. "labelled": 2000) does not flatten the others (accuracy: 0.9): series are
- * grouped by their largest absolute value, a group holding magnitudes within a factor of
- * ten of its smallest; the group of the smallest magnitudes gets the left axis (0) and
- * every larger group the right one (1). A series with no points, or only zeros, goes left.
+ * (e.g. "labelled": 2000) does not flatten the others (accuracy: 0.9): a series whose
+ * largest absolute value is more than ten times the median of the series' largest values
+ * goes to the right axis (1), every other to the left (0). Series with no points, or only
+ * zeros, go left and do not count towards the median.
  */
 export function axisOfSeries(series: readonly ChartSeries[]): (0 | 1)[] {
   const magnitude = series.map((s) => s.points.reduce((m, [x, y]) => (Number.isFinite(x) && Number.isFinite(y) ? Math.max(m, Math.abs(y)) : m), 0));
-  const nonZero = magnitude.filter((m) => m > 0);
+  const nonZero = magnitude.filter((m) => m > 0).sort((a, b) => a - b);
   if (nonZero.length === 0) return series.map(() => 0);
-  const smallest = Math.min(...nonZero);
-  return magnitude.map((m) => (m <= smallest * 10 ? 0 : 1));
+  const median = nonZero[Math.floor((nonZero.length - 1) / 2)] as number;
+  return magnitude.map((m) => (m > median * 10 ? 1 : 0));
 }

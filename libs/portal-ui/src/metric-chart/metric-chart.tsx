@@ -142,7 +142,8 @@ export function MetricChart({ title, xLabel, yLabel, series, height = 260 }: Met
   );
 }
 
-function shorten(text: string, max = 40): string {
+/** An axis label fits beside a 260 px plot. */
+function shorten(text: string, max = 28): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
