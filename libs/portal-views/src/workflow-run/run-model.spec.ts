@@ -17,13 +17,18 @@ describe('iterationSeries', () => {
   });
 
   it('leaves out values that are not finite, and a metric named like an Object property is just a metric', () => {
-    const its = [iteration('l', 1, { nan: Number.NaN, constructor: 3, __proto__x: 1 }), iteration('l', 2, { nan: 1 })];
+    const its = [iteration('l', 1, { nan: Number.NaN, constructor: 3, __proto__x: 5 }), iteration('l', 2, { nan: 1 })];
     expect(iterationSeries(its, 'l')).toEqual([
-      { name: '__proto__x', points: [[1, 1]] },
+      { name: '__proto__x', points: [[1, 5]] },
       { name: 'constructor', points: [[1, 3]] },
       { name: 'nan', points: [[2, 1]] },
     ]);
     expect(iterationSeries([iteration('l', 1, {})], 'l')).toEqual([]);
+  });
+
+  it('leaves out a metric that is just the iteration number (it would only repeat the x axis)', () => {
+    const its = [iteration('l', 1, { iteration: 1, acc: 0.5, step: 1 }), iteration('l', 2, { iteration: 2, acc: 0.7, step: 1 })];
+    expect(iterationSeries(its, 'l').map((s) => s.name)).toEqual(['acc', 'step']);
   });
 });
 

@@ -16,16 +16,21 @@ export function metricNames(iterations: readonly LoopIteration[]): string[] {
   return [...new Set(iterations.flatMap((i) => Object.keys(i.metrics)))].sort();
 }
 
-/** A loop's metrics as chart series: x = iteration, one series per metric (non-finite values left out). */
+/**
+ * A loop's metrics as chart series: x = iteration, one series per metric (non-finite
+ * values left out). A metric that is the iteration number itself (the active-learning
+ * example writes one) only repeats the x axis: it stays in the table, not in the chart.
+ */
 export function iterationSeries(iterations: readonly LoopIteration[], loop: string): Series[] {
   const mine = iterations.filter((i) => i.loop === loop).sort((a, b) => a.iteration - b.iteration);
-  return metricNames(mine).map((name) => ({
+  const series = metricNames(mine).map((name) => ({
     name,
     points: mine.flatMap((i): [number, number][] => {
       const value = Object.hasOwn(i.metrics, name) ? i.metrics[name] : undefined;
       return value !== undefined && Number.isFinite(value) ? [[i.iteration, value]] : [];
     }),
   }));
+  return series.filter((s) => !(s.points.length > 0 && s.points.every(([x, y]) => x === y)));
 }
 
 /** Why a loop stopped, in words. */
