@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeTestCa } from '@cairn/testing';
+import { makeTestCa, waitFor } from '@cairn/testing';
 import { axeViolations, expectAccessible, JWT_PATTERN, launchChromium, newContext, readableByScript, serverCertificate, VIEWPORTS, watchPage } from '@cairn/testing/browser';
 import type { Browser } from 'playwright-core';
 
@@ -106,7 +106,7 @@ describe('the portal browser kit (Debian Chromium through playwright-core)', () 
     const page = await context.newPage();
     const watch = watchPage(page);
     await page.goto(`${origin}/throws`);
-    await page.waitForFunction("localStorage.getItem('k') === 'v'");
+    await waitFor('the page to write localStorage', async () => ((await page.evaluate<string | null>("localStorage.getItem('k')")) === 'v' ? true : undefined), 10_000, 50);
     await page.waitForTimeout(100);
     expect(() => watch.check()).toThrow(/boom from the page/);
     const seen = await readableByScript(page);
