@@ -176,6 +176,24 @@ describe('the portal in a real browser', () => {
     problems.check();
     await close();
   });
+
+  it('Cancel run in the portal cancels the run and its running step\'s Slurm job', async () => {
+    const source = ['version: 1', 'name: portal-cancel-run', 'defaults:', '  image: lab/busybox:1.36', 'steps:', '  wait:', '    command: [sleep, "600"]', ''].join('\n');
+    const { workflow } = await suite.workflows('alice').submitWorkflow({ source, fileName: 'cancel.yaml', requestId: '' });
+    const runId = workflow?.runId ?? '';
+    const jobId = await waitFor('the step\'s job', async () => (await suite.workflows('alice').getWorkflow(runId)).steps[0]?.jobIds[0], 60_000, 300);
+    const running = await waitForState(suite.stack().clients.alice, jobId, pb.JobState.JOB_STATE_RUNNING, 120_000);
+    const { page, problems, close } = await suite.open('alice', `/workflows/${runId}`);
+    await page.locator('[data-testid="dag-node"][data-key="wait"][data-state="RUNNING"]').waitFor();
+    await page.getByRole('button', { name: 'Cancel run', exact: true }).click();
+    await page.getByRole('button', { name: 'Yes, cancel the run' }).click();
+    await page.locator('[data-testid="workflow-state"][data-state="CANCELLED"]').waitFor({ timeout: 60_000 });
+    const accounting = new SlurmAccountingRepository(new ProcessRepository());
+    await waitFor(`sacct to show Slurm job ${running.slurmJobId} cancelled`, async () => ((await accounting.job(running.slurmJobId))?.stateClass === 'CANCELLED' ? true : undefined), 60_000, 500);
+    expect(runStateName((await suite.workflows('alice').getWorkflow(runId)).state)).toBe('CANCELLED');
+    problems.check();
+    await close();
+  });
 });
 
 /** Waits until the page shows what it is for (its data loaded), by route. */
