@@ -69,4 +69,23 @@ describe('globSegmentMatcher', () => {
       expect((error as CairnError).message.length).toBeLessThan(200);
     }
   });
+
+  it('quotes an empty range escaped: a control character in it never reaches the message (found by the hostile-workflow property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0x1f }), fc.integer({ min: 0x41, max: 0x5a }), (low, high) => {
+        const bad = `[${String.fromCharCode(high)}-${String.fromCharCode(low)}]`;
+        let message = '';
+        try {
+          parseGlobSegment(bad);
+        } catch (e) {
+          if (!(e instanceof CairnError)) throw e;
+          message = e.message;
+        }
+        expect(message).toContain('empty range');
+        // eslint-disable-next-line no-control-regex
+        expect(message).not.toMatch(/[\u0000-\u001f\u007f]/);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

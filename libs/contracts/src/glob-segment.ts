@@ -36,7 +36,7 @@ export function parseGlobSegment(segment: string): GlobToken[] {
         const lo = (chars[j] as string).codePointAt(0) ?? 0;
         if (chars[j + 1] === '-' && j + 2 < chars.length && chars[j + 2] !== ']') {
           const hi = (chars[j + 2] as string).codePointAt(0) ?? 0;
-          if (hi < lo) throw new CairnError('INVALID_ARGUMENT', `glob segment ${excerpt(segment)} has the empty range "${chars[j]}-${chars[j + 2]}"`);
+          if (hi < lo) throw new CairnError('INVALID_ARGUMENT', `glob segment ${excerpt(segment)} has the empty range ${excerpt(`${chars[j]}-${chars[j + 2]}`)}`);
           ranges.push([lo, hi]);
           j += 2;
         } else ranges.push([lo, lo]);
