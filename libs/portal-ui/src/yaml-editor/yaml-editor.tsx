@@ -93,7 +93,9 @@ export function YamlEditor({ value, onChange, label, check, extraProblems = NO_P
           linter(source, { delay: CHECK_DELAY_MS, needsRefresh: (update) => update.transactions.some((tr) => tr.effects.some((e) => e.is(recheck))) }),
           theme,
           EditorView.lineWrapping,
-          EditorView.contentAttributes.of({ 'aria-labelledby': labelId, 'aria-multiline': 'true', ...(describedBy ? { 'aria-describedby': describedBy } : {}), spellcheck: 'false' }),
+          // tabindex: axe-core counts a contenteditable without one as no focusable content, and
+          // then calls the scrolling .cm-scroller around it unreachable by keyboard.
+          EditorView.contentAttributes.of({ 'aria-labelledby': labelId, 'aria-multiline': 'true', ...(describedBy ? { 'aria-describedby': describedBy } : {}), spellcheck: 'false', tabindex: '0' }),
           EditorView.updateListener.of((update) => {
             if (update.docChanged) latest.current.onChange(update.state.doc.toString());
           }),
