@@ -4,7 +4,8 @@
 #   2. npm packages (if missing),
 #   3. every Cairn service as a background process (logs and pids in .cairn/),
 #   4. `cairn login` as alice at the dev IdP (the device flow, her part played by
-#      tools/dev-login.ts), then `cairn whoami`,
+#      tools/dev-login.ts), then `cairn whoami`; carol (an admin) publishes the active-learning
+#      example as a template (examples/active-learning/template.yaml),
 #   5. `cairn job submit --watch` of a containerised command as alice, printing its result,
 #   6. the active-learning example workflow (examples/active-learning), watched to its end,
 #      then its loop's metrics as a table and chart,
@@ -139,6 +140,15 @@ echo "==> cairn login as alice: what a person does is printed below; her part at
 : "${CAIRN_DEV_IDP_PASSWORDS_FILE:?no dev IdP passwords in the dev cluster env file; run tools/dev-cluster/dev-cluster.sh up}"
 node -r ./tools/register.js tools/dev-login.ts alice "$CAIRN_DEV_IDP_PASSWORDS_FILE"
 node -r ./tools/register.js apps/cli/src/main.ts whoami
+
+echo
+echo "==> the active-learning template, published by carol (an admin), for the portal's Templates page"
+# carol logs in with a CLI config of her own (alice's login above stays the default).
+carol_config=$RUN/carol-config
+mkdir -p -m 0700 "$carol_config/cairn"
+cp "$cli_config_dir/config.yaml" "$carol_config/cairn/config.yaml"
+XDG_CONFIG_HOME=$carol_config node -r ./tools/register.js tools/dev-login.ts carol "$CAIRN_DEV_IDP_PASSWORDS_FILE" >/dev/null
+XDG_CONFIG_HOME=$carol_config node -r ./tools/register.js apps/cli/src/main.ts template publish examples/active-learning/template.yaml
 
 echo
 echo "==> sample job, as alice: a containerised command through gateway -> scheduler -> agent -> Slurm"
