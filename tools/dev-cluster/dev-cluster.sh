@@ -5,7 +5,8 @@
 # NATS 2.9 with JetStream, PostgreSQL 15, an OCI registry (distribution 2.8) and two
 # test images in that registry, checked end to end with Charliecloud: a small busybox
 # image and a Debian 12 image with python3 and NumPy (built with mmdebstrap, no Docker).
-# Debian's chromium (with fonts) for the portal's browser tests.
+# Debian's chromium (with fonts) for the portal's browser tests; python3-prov and rdflib
+# for the provenance exports' tests.
 # A third image, lab/cairn-examples:1, is the python image plus the runnable examples'
 # scripts (examples/*/app/*.py at /app/<example>/): one umoci layer, rebuilt only when
 # those files change. And the unprivileged user cairn-job (own group), which Cairn's
@@ -59,6 +60,9 @@ PACKAGES+=(openssl) # the private CA and server certificates (tools/tls/make-cer
 # downloaded browser), and fonts for it to draw text with (--no-install-recommends leaves
 # Chromium without any).
 PACKAGES+=(chromium fonts-liberation fonts-dejavu-core)
+# The provenance exports' tests: an independent PROV implementation reads every PROV-JSON
+# export (python3-prov), and rdflib parses the RO-Crate's JSON-LD.
+PACKAGES+=(python3-prov python3-rdflib)
 
 # Slurm
 SLURM_CONF=/etc/slurm/slurm.conf

@@ -1,6 +1,6 @@
 /** Generated protobuf types and the grpc-js service definition (ts-proto; never edit). */
 export * as pb from './pb';
-export { subjects, streams, consumers } from './subjects';
+export { subjects, streams, consumers, provenanceConsumers } from './subjects';
 export {
   agentGrant,
   agentGrantTemplate,
@@ -58,3 +58,5 @@ export { RPC } from './rpc-names';
 export { decodePageToken, encodePageToken } from './page-token';
 export type { PageCursor } from './page-token';
 export { jsonBytes, pageWithin, rowsWithin } from './page-budget';
+export * from './provenance-facts';
+export * from './provenance-messages';

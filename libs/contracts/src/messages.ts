@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jobFactsSchema, runFactsSchema } from './provenance-facts';
 import { JOB_LIMITS, jobSpecSchema, jobTextBytes } from './job-spec';
 import { jobStateSchema } from './job-state';
 import { ownerSchema, posixUserName, slurmAccountName } from './identity';
@@ -209,6 +210,8 @@ export const attemptEventSchema = z
     exitCode,
     reason: z.string().max(1024),
     time: isoTime,
+    /** Final states: what the wrapper measured where it ran (host, times, hashed files). */
+    run: runFactsSchema.optional(),
   })
   .strict();
 export type AttemptEvent = z.infer<typeof attemptEventSchema>;
@@ -223,6 +226,10 @@ export const jobEventSchema = z
     slurmJobId: z.string(),
     reason: z.string(),
     time: isoTime,
+    /** On the ACCEPTED event: what the job is (owner, image and digest, command, run). */
+    facts: jobFactsSchema.optional(),
+    /** On RUNNING and final events: what its wrapper measured (host, times, hashed files). */
+    run: runFactsSchema.optional(),
   })
   .strict();
 export type JobEvent = z.infer<typeof jobEventSchema>;

@@ -1,4 +1,4 @@
-import { consumers, streams, subjects } from './subjects';
+import { consumers, provenanceConsumers, streams, subjects } from './subjects';
 import { SITE_PATTERN } from './validation';
 
 /**
@@ -133,6 +133,8 @@ export function serviceGrant(service: NatsService): NatsUserGrant {
           ...streamReaderSubjects(streams.workflowEvents.name),
           // SiteService.ListSites asks each site's agent for its status (nothing else of the agent's).
           subjects.site('*').status,
+          // ProvenanceService: the provenance service's queries.
+          ...Object.values(subjects.provenance),
         ],
         subscribe: [health],
         denyPublish,
@@ -156,9 +158,24 @@ export function serviceGrant(service: NatsService): NatsUserGrant {
         denyPublish,
       });
     case 'images':
-      return grant(user, 'images: answers image resolution', { subscribe: [subjects.images.resolve, health], denyPublish });
-    case 'staging':
+      return grant(user, 'images: answers image resolution and records each one (CAIRN_IMAGE_EVENTS)', {
+        publish: [subjects.images.resolved, JS_INFO, ...streamOwner(streams.imageEvents.name)],
+        subscribe: [subjects.images.resolve, health],
+        denyPublish,
+      });
     case 'provenance':
+      return grant(user, 'provenance: consumes job, run and image events into the PROV graph; answers its own queries (cairn.provenance.>)', {
+        publish: [
+          JS_INFO,
+          ...[streams.jobEvents, streams.workflowEvents, streams.imageEvents].flatMap((stream) => streamOwner(stream.name)),
+          durableConsumer(streams.jobEvents.name, provenanceConsumers.jobEvents),
+          durableConsumer(streams.workflowEvents.name, provenanceConsumers.workflowEvents),
+          durableConsumer(streams.imageEvents.name, provenanceConsumers.imageEvents),
+        ].flat(),
+        subscribe: ['cairn.provenance.>', health],
+        denyPublish,
+      });
+    case 'staging':
       return grant(user, `${service}: answers its own requests (cairn.${service}.>) and health`, { subscribe: [`cairn.${service}.>`, health], denyPublish });
   }
 }

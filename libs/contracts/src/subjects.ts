@@ -29,6 +29,14 @@ export const subjects = {
   auditEvents: 'cairn.audit.events',
   images: {
     resolve: 'cairn.images.resolve',
+    /** Each resolution of a reference to a digest (stream CAIRN_IMAGE_EVENTS), for provenance. */
+    resolved: 'cairn.images.events.resolved',
+  },
+  /** ProvenanceService's queries, served by the provenance service (docs/provenance.md). */
+  provenance: {
+    run: 'cairn.provenance.run',
+    lineage: 'cairn.provenance.lineage',
+    runSource: 'cairn.provenance.run-source',
   },
   /** Everything an agent hears or says is under its site's prefix (NATS permissions). */
   site: (site: string) => ({
@@ -57,10 +65,18 @@ export const streams = {
   jobEvents: { name: 'CAIRN_JOB_EVENTS', subjects: ['cairn.jobs.events.>'] },
   workflowEvents: { name: 'CAIRN_WORKFLOW_EVENTS', subjects: ['cairn.workflows.events.>'] },
   audit: { name: 'CAIRN_AUDIT', subjects: ['cairn.audit.>'] },
+  imageEvents: { name: 'CAIRN_IMAGE_EVENTS', subjects: ['cairn.images.events.>'] },
 } as const;
 
-/** Durable consumer names. */
+/** The scheduler's durable consumer names (consumers.scheduler<Stream> reads streams.<stream>). */
 export const consumers = {
   schedulerSiteEvents: 'scheduler-site-events',
   schedulerAudit: 'scheduler-audit',
+} as const;
+
+/** The provenance service's durable consumers, one per stream it records. */
+export const provenanceConsumers = {
+  jobEvents: 'provenance-job-events',
+  workflowEvents: 'provenance-workflow-events',
+  imageEvents: 'provenance-image-events',
 } as const;

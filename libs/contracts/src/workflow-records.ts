@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { runSubmittedSchema, stepItemsSchema } from './provenance-facts';
 import { planWorkflowCommand, requestIdSchema, workflowPlanSchema } from './messages';
 import { callerFields } from './caller';
 import { ownerSchema, slurmAccountName } from './identity';
@@ -91,11 +92,20 @@ export const workflowRecordSchema = z.object({
   owner: ownerSchema,
   /** The Slurm account the run's jobs are charged to ('' for runs recorded before owners existed). */
   account: z.string(),
+  /** The run this one re-ran (ProvenanceService.Rerun). */
+  rerunOf: uuid.optional(),
 });
 export type WorkflowRecord = z.infer<typeof workflowRecordSchema>;
 
 /** `account`: the Slurm account to charge the run's jobs to (default: the caller's first). */
-export const submitWorkflowCommand = planWorkflowCommand.extend({ requestId: requestIdSchema.optional(), account: slurmAccountName.optional() }).strict();
+export const submitWorkflowCommand = planWorkflowCommand
+  .extend({
+    requestId: requestIdSchema.optional(),
+    account: slurmAccountName.optional(),
+    /** Set by ProvenanceService.Rerun only (the gateway refuses it from anything else): the run re-run. */
+    rerunOf: uuid.optional(),
+  })
+  .strict();
 export type SubmitWorkflowCommand = z.infer<typeof submitWorkflowCommand>;
 export const workflowReply = z.object({ workflow: workflowRecordSchema });
 export const workflowIdQuery = z.object({ runId: uuid, ...callerFields }).strict();
@@ -118,8 +128,12 @@ export const workflowEventSchema = z
     runId: uuid,
     sequence: z.number().int().min(1),
     time: isoTime,
-    kind: z.enum(['run', 'step', 'iteration']),
+    /** `items`: results of an array step's items (with their hashed outputs), for provenance. */
+    kind: z.enum(['run', 'step', 'iteration', 'items']),
     run: z.object({ state: workflowStateSchema, reason: z.string() }).strict().optional(),
+    /** On the run's first event: what was submitted (file, parameters, pinned images, owner). */
+    submitted: runSubmittedSchema.optional(),
+    items: stepItemsSchema.optional(),
     step: stepRecordSchema.optional(),
     iteration: iterationRecordSchema.optional(),
   })

@@ -120,6 +120,7 @@ export function toPbWorkflow(record: WorkflowRecord): pb.Workflow {
     omittedIterations: record.omittedIterations ?? 0,
     owner: { issuer: record.owner.issuer, subject: record.owner.subject, name: record.owner.name, posixUser: record.owner.posixUser },
     account: record.account,
+    rerunOf: record.rerunOf ?? '',
   };
 }
 

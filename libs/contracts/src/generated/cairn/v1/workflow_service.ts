@@ -253,6 +253,8 @@ export interface Workflow {
    * accounts.
    */
   account: string;
+  /** When the run is a re-run (ProvenanceService.Rerun): the run it re-ran; else empty. */
+  rerunOf: string;
 }
 
 /** GetWorkflowRequest names a run. */
@@ -1215,6 +1217,7 @@ function createBaseWorkflow(): Workflow {
     omittedIterations: 0,
     owner: undefined,
     account: "",
+    rerunOf: "",
   };
 }
 
@@ -1267,6 +1270,9 @@ export const Workflow: MessageFns<Workflow> = {
     }
     if (message.account !== "") {
       writer.uint32(130).string(message.account);
+    }
+    if (message.rerunOf !== "") {
+      writer.uint32(138).string(message.rerunOf);
     }
     return writer;
   },
@@ -1412,6 +1418,14 @@ export const Workflow: MessageFns<Workflow> = {
             message.account = reader.string();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.rerunOf = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1447,6 +1461,7 @@ export const Workflow: MessageFns<Workflow> = {
     message.omittedIterations = object.omittedIterations ?? 0;
     message.owner = (object.owner !== undefined && object.owner !== null) ? Owner.fromPartial(object.owner) : undefined;
     message.account = object.account ?? "";
+    message.rerunOf = object.rerunOf ?? "";
     return message;
   },
 };

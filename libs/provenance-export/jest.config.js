@@ -1,0 +1,1 @@
+module.exports = { displayName: 'provenance-export', preset: '../../jest.preset.js', rootDir: __dirname };

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'provenance', preset: '../../jest.preset.js', rootDir: __dirname };
