@@ -83,12 +83,33 @@ export type ItemArray = z.infer<typeof itemArraySchema>;
 export const RUN_PATH = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
 export const runPath = token(RUN_PATH, 'a relative path: segments of letters, digits, ".", "-" and "_", none starting with "."', 1024);
 
+/** An absolute path on the cluster: no "." or ".." segments, no control characters, at most 1024 bytes. */
+export const absolutePath = z
+  .string()
+  .max(1024)
+  .regex(/^(?:\/[^/\x00-\x1f\x7f]+)+$/, 'must be an absolute path without control characters')
+  .refine((p) => !p.split('/').some((segment) => segment === '.' || segment === '..'), 'must not contain "." or ".." segments');
+
 /**
  * Internal (workflows): the job belongs to a workflow run. The agent binds the run's
  * directory at /cairn/run and runs the command in /cairn/run/<stepDir> (an array item in
  * /cairn/run/<stepDir>/<index>), so steps find each other's outputs.
  */
-export const workflowRunDirSchema = z.object({ id: uuid, stepDir: runPath }).strict();
+export const workflowRunDirSchema = z
+  .object({
+    id: uuid,
+    stepDir: runPath,
+    /**
+     * Provenance: the step's declared outputs, relative to its directory (an array item's:
+     * to the item's directory), which the wrapper hashes when the command ends.
+     */
+    outputs: z.array(runPath).max(64).optional(),
+    /** Provenance: declared inputs from outside the run (absolute paths), hashed before the command runs. */
+    inputs: z.array(absolutePath).max(64).optional(),
+    /** Provenance: earlier steps' outputs the command refers to, relative to the run's directory. */
+    uses: z.array(runPath).max(256).optional(),
+  })
+  .strict();
 export type WorkflowRunDir = z.infer<typeof workflowRunDirSchema>;
 
 /** A complete, validated job spec with defaults filled in: what every service passes on. */
