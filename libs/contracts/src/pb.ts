@@ -53,3 +53,21 @@ export {
 export type { TemplateServiceServer } from './generated/cairn/v1/template_service';
 export { ListSitesRequest, ListSitesResponse, Site, SitePartition, SiteServiceClient, SiteServiceService } from './generated/cairn/v1/site_service';
 export type { SiteServiceServer } from './generated/cairn/v1/site_service';
+export {
+  ExportFormat,
+  ExportRunRequest,
+  ExportRunResponse,
+  GetRunProvenanceRequest,
+  GetRunProvenanceResponse,
+  LineageDirection,
+  LineageRequest,
+  LineageResponse,
+  ProvEdge,
+  ProvKind,
+  ProvNode,
+  ProvenanceServiceClient,
+  ProvenanceServiceService,
+  RerunRequest,
+  RerunResponse,
+} from './generated/cairn/v1/provenance_service';
+export type { ProvenanceServiceServer } from './generated/cairn/v1/provenance_service';

@@ -20,4 +20,8 @@ export const RPC = {
   publishTemplate: '/cairn.v1.TemplateService/PublishTemplate',
   deleteTemplate: '/cairn.v1.TemplateService/DeleteTemplate',
   runTemplate: '/cairn.v1.TemplateService/RunTemplate',
+  getRunProvenance: '/cairn.v1.ProvenanceService/GetRunProvenance',
+  lineage: '/cairn.v1.ProvenanceService/Lineage',
+  exportRun: '/cairn.v1.ProvenanceService/ExportRun',
+  rerun: '/cairn.v1.ProvenanceService/Rerun',
 } as const;
