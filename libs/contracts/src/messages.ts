@@ -152,14 +152,31 @@ export const submitAttemptReply = z.object({ attemptId: attemptIdSchema, duplica
 export const cancelAttemptCommand = z.object({ attemptId: attemptIdSchema }).strict();
 export const cancelAttemptReply = z.object({ attemptId: attemptIdSchema, known: z.boolean() });
 
-export const attemptItemsQuery = z.object({ attemptId: attemptIdSchema }).strict();
+export const attemptItemsQuery = z
+  .object({
+    attemptId: attemptIdSchema,
+    /**
+     * Provenance: also answer each item's `run` (host, times, hashed outputs). The reply is
+     * then paged: at most MAX_ROWS_REPLY_BYTES of items from `offset`, `more` when others follow.
+     */
+    facts: z.boolean().optional(),
+    /** With `facts`: skip this many items (those of the pages before, in index order). */
+    offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .strict();
 export const itemResultSchema = z.object({
   item: z.number().int().min(0),
   exitCode: z.number().int(),
   /** How long the item ran, from its record (absent when unknown). */
   seconds: z.number().min(0).optional(),
+  /**
+   * With `facts`: what the item's wrapper measured (host, start and end time, its declared
+   * outputs hashed, paths relative to the STEP's directory: "<index>/<declared path>").
+   * Inputs are the job's, on the attempt's final event.
+   */
+  run: runFactsSchema.optional(),
 });
-export const attemptItemsReply = z.object({ attemptId: attemptIdSchema, items: z.array(itemResultSchema) });
+export const attemptItemsReply = z.object({ attemptId: attemptIdSchema, items: z.array(itemResultSchema), more: z.boolean().optional() });
 
 /** A file in a workflow run's directory on the site, e.g. a loop's metrics JSON. */
 export const runFileQuery = z
@@ -210,7 +227,11 @@ export const attemptEventSchema = z
     exitCode,
     reason: z.string().max(1024),
     time: isoTime,
-    /** Final states: what the wrapper measured where it ran (host, times, hashed files). */
+    /**
+     * Final states: what the wrapper measured where it ran (host, times, hashed files; an
+     * array attempt's inputs only, its items' outputs are in the items query). RUNNING:
+     * host and start time once the wrapper started.
+     */
     run: runFactsSchema.optional(),
   })
   .strict();
