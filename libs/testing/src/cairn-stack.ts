@@ -20,7 +20,7 @@ export interface CairnStack {
   ca: Buffer;
   nats: TestNats;
   database: TestDatabase;
-  services: Record<'gateway' | 'scheduler' | 'images' | 'agent', ServiceProcess>;
+  services: Record<StackService, ServiceProcess>;
   /** The dev IdP (tools/dev-idp) the gateway trusts: the stack's only issuer. */
   idp: DevIdp;
   /** An access token of each person (logged in through the IdP's device flow; valid an hour). */
@@ -41,6 +41,9 @@ export interface CairnStack {
   startExtraGateway(env?: Record<string, string>): Promise<ExtraGateway>;
   stop(): Promise<void>;
 }
+
+/** The services a stack runs, each a real process tests may kill (-9) and restart. */
+export type StackService = 'gateway' | 'scheduler' | 'images' | 'agent' | 'provenance';
 
 /** A second gateway of the stack (startExtraGateway). */
 export interface ExtraGateway {
@@ -71,7 +74,7 @@ function writeIdentityConfig(dir: string, idp: DevIdp, jwksRefetchSeconds: numbe
 
 /**
  * The whole of Cairn on this machine, as real processes: a private nats-server, a fresh
- * PostgreSQL database, and the gateway, scheduler, images service and one agent, which
+ * PostgreSQL database, and the gateway, scheduler, images service, provenance service and one agent, which
  * submits to the real Slurm and runs the real container runtime.
  */
 export async function startCairnStack(
@@ -107,8 +110,8 @@ export async function startCairnStack(
   const identityConfig = writeIdentityConfig(dir, idp, options.jwksRefetchSeconds ?? 30);
   const grpcAddress = `127.0.0.1:${await freePort()}`;
   const common = { CAIRN_DATA_DIR: join(dir, 'data'), CAIRN_LOG_LEVEL: 'debug' };
-  const userOf = (app: 'gateway' | 'scheduler' | 'images' | 'agent') => (app === 'agent' ? nats.agent(site) : nats.users[app]);
-  const make = (app: 'gateway' | 'scheduler' | 'images' | 'agent', extra: Record<string, string>, healthSubject = subjects.health(app)) =>
+  const userOf = (app: StackService) => (app === 'agent' ? nats.agent(site) : nats.users[app]);
+  const make = (app: StackService, extra: Record<string, string>, healthSubject = subjects.health(app)) =>
     new ServiceProcess({
       app,
       env: { ...common, ...nats.envFor(userOf(app)), ...extra },
@@ -119,6 +122,8 @@ export async function startCairnStack(
   const services = {
     scheduler: make('scheduler', { CAIRN_DATABASE_URL: database.url, CAIRN_SITES: site, CAIRN_DISPATCH_INTERVAL_MS: '500', CAIRN_ENGINE_INTERVAL_MS: '500' }),
     images: make('images', { CAIRN_REGISTRY: env.registry, CAIRN_INSECURE_REGISTRIES: env.registry }),
+    // The provenance graph, in its own schema of the stack's database (docs/provenance.md).
+    provenance: make('provenance', { CAIRN_DATABASE_URL: database.url }),
     agent: make(
       'agent',
       {

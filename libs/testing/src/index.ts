@@ -10,7 +10,7 @@ export type { TestDatabase } from './database';
 export { ServiceProcess, WORKSPACE } from './service-process';
 export type { ServiceSpec } from './service-process';
 export { STACK_ACCOUNTS, startCairnStack } from './cairn-stack';
-export type { CairnStack, ExtraGateway } from './cairn-stack';
+export type { CairnStack, ExtraGateway, StackService } from './cairn-stack';
 export { http2Fetch } from './http2-fetch';
 export type { FetchFunction, Http2Fetch } from './http2-fetch';
 export { PORTAL_BUNDLE_DIR, PORTAL_SESSION_COOKIE, portalLogin, requirePortalBundle, waitForPortal } from './portal-session';
