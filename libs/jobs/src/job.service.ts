@@ -25,6 +25,7 @@ import type { NatsRequester } from '@cairn/adapters/nats';
 import { insertOnce } from '@cairn/adapters/postgres';
 import type { Logger } from '@cairn/logging';
 import { eventRefusal, storableReason } from './attempt-event-check';
+import { storableRunFacts } from './job-facts';
 import { type JobRow, type JobStore, ownerOfRow, toJobRecord } from './job.store';
 import type { Wakeable } from '@cairn/service-kit';
 
@@ -213,6 +214,7 @@ export class JobService {
         slurmJobId: event.slurmJobId,
         reason: storableReason(event.reason),
         at: new Date(event.time),
+        ...(event.run ? { run: storableRunFacts(event.run) } : {}),
       },
       { dispatched: true },
     );

@@ -4,13 +4,16 @@ import { type AuditEntry, auditRow } from '@cairn/audit-log';
 import {
   canTransition,
   type JobEvent,
+  type JobFacts,
   type JobRecord,
   type JobSpec,
   type JobState,
   type ListJobsQuery,
   jsonBytes,
   type Owner,
+  type RunFacts,
 } from '@cairn/contracts';
+import { jobFacts } from './job-facts';
 import type { JobsTable, JobTransitionsTable, SchedulerDb } from './jobs.tables';
 
 export type JobRow = Selectable<JobsTable>;
@@ -37,6 +40,8 @@ export interface StateChange {
   slurmJobId?: string;
   reason?: string;
   at: Date;
+  /** What the job's wrapper measured (the agent's attempt event), carried by this transition's event. */
+  run?: RunFacts;
 }
 
 /** The scheduler's tables: jobs and their transitions (the event outbox). */
@@ -79,7 +84,7 @@ export class JobStore {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      await this.insertTransition(tx, row.job_id, 1, { state: 'ACCEPTED', at: job.at }, '');
+      await this.insertTransition(tx, row.job_id, 1, { state: 'ACCEPTED', at: job.at }, '', jobFacts(job));
       await tx.insertInto('audit_events').values(auditRow({ ...job.audit, ids: [row.job_id, ...job.audit.ids] })).execute();
       return row;
     });
@@ -173,6 +178,7 @@ export class JobStore {
     seq: number,
     change: StateChange,
     slurmJobId: string,
+    facts?: JobFacts,
   ): Promise<void> {
     await tx
       .insertInto('job_transitions')
@@ -184,6 +190,8 @@ export class JobStore {
         slurm_job_id: slurmJobId,
         reason: change.reason ?? '',
         at: change.at,
+        facts: facts ? JSON.stringify(facts) : null,
+        run: change.run ? JSON.stringify(change.run) : null,
       })
       .execute();
   }
@@ -295,6 +303,8 @@ export function toJobEvent(row: TransitionRow): JobEvent {
     slurmJobId: row.slurm_job_id,
     reason: row.reason,
     time: new Date(row.at).toISOString(),
+    ...(row.facts ? { facts: row.facts } : {}),
+    ...(row.run ? { run: row.run } : {}),
   };
 }
 

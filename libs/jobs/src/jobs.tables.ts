@@ -1,6 +1,6 @@
 import type { ColumnType, Generated } from '@cairn/adapters/postgres';
 import type { AuditDb } from '@cairn/audit-log';
-import type { JobSpec, JobState } from '@cairn/contracts';
+import type { JobFacts, JobSpec, JobState, RunFacts } from '@cairn/contracts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
@@ -53,6 +53,10 @@ export interface JobTransitionsTable {
   reason: string;
   at: Timestamp;
   published: Generated<boolean>;
+  /** The ACCEPTED transition: what the job is (its event's `facts`); null otherwise and before provenance. */
+  facts: ColumnType<JobFacts | null, string | null, string | null>;
+  /** RUNNING and final transitions: what the wrapper measured (its event's `run`), when the agent sent it. */
+  run: ColumnType<RunFacts | null, string | null, string | null>;
 }
 
 /** The job capability's tables, and the audit log it appends to in the same transactions. */

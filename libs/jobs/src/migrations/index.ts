@@ -4,6 +4,7 @@ import { m0004DispatchRetry } from './0004-dispatch-retry';
 import { m0006DispatchSent } from './0006-dispatch-sent';
 import { m0007OwnerAccount } from './0007-owner-account';
 import { m0008ActiveCounts } from './0008-active-counts';
+import { m0009ProvenanceFacts } from './0009-provenance-facts';
 
 /**
  * The job capability's migrations, recorded in its own table: the next one takes the next
@@ -12,5 +13,12 @@ import { m0008ActiveCounts } from './0008-active-counts';
  */
 export const schedulerMigrations: MigrationSet = {
   table: 'jobs_migrations',
-  migrations: { '0001-jobs': m0001Jobs, '0004-dispatch-retry': m0004DispatchRetry, '0006-dispatch-sent': m0006DispatchSent, '0007-owner-account': m0007OwnerAccount, '0008-active-counts': m0008ActiveCounts },
+  migrations: {
+    '0001-jobs': m0001Jobs,
+    '0004-dispatch-retry': m0004DispatchRetry,
+    '0006-dispatch-sent': m0006DispatchSent,
+    '0007-owner-account': m0007OwnerAccount,
+    '0008-active-counts': m0008ActiveCounts,
+    '0009-provenance-facts': m0009ProvenanceFacts,
+  },
 };
