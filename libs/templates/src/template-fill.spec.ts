@@ -1,8 +1,7 @@
 import { CairnError, controlIndex } from '@cairn/contracts';
-import { parseWorkflow } from '@cairn/workflow-language';
+import { fillParams, parseWorkflow } from '@cairn/workflow-language';
 import fc from 'fast-check';
 import { checkTemplate } from './template-form';
-import { fillParams } from './template-fill';
 import { draft, SOURCE } from './template-spec-kit';
 import { checkValues } from './template-values';
 

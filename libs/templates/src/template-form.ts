@@ -1,7 +1,6 @@
 import { controlIndex, describeControl, excerpt, jsonBytes, TEMPLATE_LIMITS, type TemplateDraft, type TemplateParameter, type TemplateParameterType } from '@cairn/contracts';
-import { MAX_LISTED_PROBLEMS, type ParsedWorkflow, parseWorkflow, WorkflowError } from '@cairn/workflow-language';
+import { fillProblems, MAX_LISTED_PROBLEMS, type ParsedWorkflow, parseWorkflow, WorkflowError } from '@cairn/workflow-language';
 import { parseDocument } from 'yaml';
-import { fillProblems } from './template-fill';
 
 /** A `params` value of a workflow file: text, a number or a boolean. */
 export type ParamValue = string | number | boolean;

@@ -17,9 +17,8 @@ import {
   type TemplateRecord,
 } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
-import { type ParsedWorkflow, parseWorkflow, WorkflowError } from '@cairn/workflow-language';
+import { fillParams, type ParsedWorkflow, parseWorkflow, WorkflowError } from '@cairn/workflow-language';
 import { checkTemplate, listedProblems } from './template-form';
-import { fillParams } from './template-fill';
 import { checkValues } from './template-values';
 import { type TemplateRow, type TemplateStore, toTemplateRecord } from './template.store';
 import type { WorkflowSubmitter } from './workflow-submitter';

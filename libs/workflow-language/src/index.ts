@@ -5,4 +5,6 @@ export { MAX_LISTED_PROBLEMS, WorkflowError } from './workflow.errors';
 export { dependencies, topologicalOrder } from './workflow-graph';
 export { ConditionError, evaluateCondition, parseCondition } from './condition';
 export { findReferences, parseReference, replaceTemplates } from './templates';
+export { fillParams, fillProblems, pinImages } from './workflow-rewrite';
+export type { ParamValue } from './workflow-rewrite';
 export { durationSeconds, memoryMiB, notADuration, notAMemorySize } from './quantities';
