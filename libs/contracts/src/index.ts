@@ -24,7 +24,7 @@ export * from './identity';
 export type { ErrorCode } from './errors';
 export { JOB_STATES, FINAL_STATES, canTransition, isFinal, jobStateSchema } from './job-state';
 export type { JobState } from './job-state';
-export { JOB_DEFAULTS, JOB_LIMITS, jobSpecSchema, publicJobSpecSchema, jobTextBytes, resourcesSchema, RUN_PATH, runPath, workflowRunDirSchema } from './job-spec';
+export { absolutePath, JOB_DEFAULTS, JOB_LIMITS, jobSpecSchema, publicJobSpecSchema, jobTextBytes, resourcesSchema, RUN_PATH, runPath, workflowRunDirSchema } from './job-spec';
 export type { JobSpec, Resources, WorkflowRunDir } from './job-spec';
 export {
   controlIndex,
