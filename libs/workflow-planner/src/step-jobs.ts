@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { JOB_LIMITS, type JobSpec, jobTextBytes, type SiteDescription, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
 import { groupElements, planArray } from './array-plan';
 import { pathOfKey, renderValue, RenderError, stepDirOf, stepOf } from './run-layout';
+import { stepProvenance } from './step-provenance';
 import type { ParsedWorkflow } from '@cairn/workflow-language';
 import { DEFAULT_TARGET_SECONDS } from './workflow-plan';
 
@@ -68,7 +69,7 @@ export function baseSpec(run: RunInfo, key: string): JobSpec {
       ...(planned.resources.gpus > 0 ? { gpus: planned.resources.gpus, ...(planned.resources.gpuType ? { gpuType: planned.resources.gpuType } : {}) } : {}),
     },
     site: run.site,
-    run: { id: run.runId, stepDir: stepDirOf(key) },
+    run: { id: run.runId, stepDir: stepDirOf(key), ...stepProvenance(run.workflow, key) },
   };
 }
 
