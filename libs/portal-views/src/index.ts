@@ -3,6 +3,7 @@ export { DashboardPage } from './dashboard/dashboard-page';
 export { ExperimentsPage } from './experiments/experiments-page';
 export { JobPage } from './job/job-page';
 export { NotFoundPage } from './not-found-page';
+export { ProvenancePage } from './provenance/provenance-page';
 export { SubmitPage } from './submit/submit-page';
 export { TemplatePage } from './templates/template-page';
 export { TemplatesPage } from './templates/templates-page';

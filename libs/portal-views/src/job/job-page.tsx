@@ -79,6 +79,9 @@ export function JobPage() {
       )}
       {cancel.isSuccess && !final && <p role="status">Cancel requested: the job turns CANCELLED once its site confirms.</p>}
       {cancel.isError && <ErrorMessage error={cancel.error} context="Could not cancel the job" />}
+      <p>
+        <Link to={`/provenance/${encodeURIComponent(j.jobId)}?node=${encodeURIComponent(`job:${j.jobId}`)}`}>Provenance</Link>: what it used and made, and the run it belongs to.
+      </p>
       <JobStateTimeline timeline={live.timeline} status={live.status} error={live.error} />
       <section aria-labelledby="output-title">
         <h2 id="output-title">Output</h2>

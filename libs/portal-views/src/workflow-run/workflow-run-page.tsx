@@ -1,5 +1,5 @@
 import { Code } from '@connectrpc/connect';
-import { useParams } from 'react-router';
+import { Link, useParams } from 'react-router';
 import { ErrorMessage } from '@cairn/portal-ui';
 import { WorkflowState, type ServerStreamState } from '@cairn/portal-client';
 import { ArraySteps } from './array-steps';
@@ -54,6 +54,9 @@ function RunView({ runId }: { readonly runId: string }) {
       </h1>
       <LiveStatus stream={stream} ended={!running} />
       <RunFacts workflow={workflow} />
+      <p>
+        <Link to={`/provenance/${encodeURIComponent(workflow.runId)}`}>Provenance</Link>: who ran it, with which files, images and parameters; export it or re-run it.
+      </p>
       {running && <CancelRun runId={workflow.runId} name={workflow.name} onCancelled={replace} />}
       <RunSteps workflow={workflow} />
       <ArraySteps workflow={workflow} />
