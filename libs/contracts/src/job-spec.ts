@@ -87,7 +87,8 @@ export const runPath = token(RUN_PATH, 'a relative path: segments of letters, di
 export const absolutePath = z
   .string()
   .max(1024)
-  .regex(/^(?:\/[^/\x00-\x1f\x7f]+)+$/, 'must be an absolute path without control characters')
+  .regex(/^(?:\/[^/]+)+$/, 'must be an absolute path')
+  .refine((p) => ![...p].some((c) => c <= '\u001f' || c === '\u007f'), 'must be an absolute path without control characters')
   .refine((p) => !p.split('/').some((segment) => segment === '.' || segment === '..'), 'must not contain "." or ".." segments');
 
 /**
