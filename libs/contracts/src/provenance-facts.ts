@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ownerSchema } from './identity';
-import { siteName, uuid } from './validation';
+import { replaceControls, siteName, uuid } from './validation';
 
 /**
  * The facts provenance records, as they travel inside the events that carry them (job,
@@ -47,6 +47,22 @@ export const runFactsSchema = z
   })
   .strict();
 export type RunFacts = z.infer<typeof runFactsSchema>;
+
+/**
+ * Run facts as a service stores them (jsonb) and passes them on: what the free-text rule
+ * refuses in their text (host, paths) becomes U+FFFD, so an odd path never makes a store
+ * fail (PostgreSQL's jsonb refuses NUL) and the message carrying it be redelivered forever.
+ */
+export function storableRunFacts(run: RunFacts): RunFacts {
+  const clean = (value: string) => replaceControls(value);
+  return {
+    ...run,
+    ...(run.host !== undefined ? { host: clean(run.host) } : {}),
+    ...(run.outputs ? { outputs: run.outputs.map((f) => ({ ...f, path: clean(f.path) })) } : {}),
+    ...(run.inputs ? { inputs: run.inputs.map((f) => ({ ...f, path: clean(f.path) })) } : {}),
+    ...(run.unhashed ? { unhashed: run.unhashed.map(clean) } : {}),
+  };
+}
 
 /** What a job is, sent once on its ACCEPTED event (jobEventSchema.facts). */
 export const jobFactsSchema = z
