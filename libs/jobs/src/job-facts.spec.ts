@@ -15,11 +15,12 @@ import {
   MAX_HASHED_FILES,
   ownerOf,
   type RunFacts,
+  storableRunFacts,
   subjects,
 } from '@cairn/contracts';
 import { as, principals, strictMock } from '@cairn/testing';
 import { FIXTURE_PINNED, fixtureSpec, noWake, quietLogger } from './scheduler-fixtures';
-import { jobFacts, storableRunFacts } from './job-facts';
+import { jobFacts } from './job-facts';
 import { JobService } from './job.service';
 import { JobStore, toJobEvent } from './job.store';
 import { SCHEDULER_SCHEMA, type SchedulerDb } from './jobs.tables';

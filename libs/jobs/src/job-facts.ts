@@ -1,4 +1,4 @@
-import { type JobFacts, type JobSpec, type Owner, type RunFacts, replaceControls } from '@cairn/contracts';
+import type { JobFacts, JobSpec, Owner } from '@cairn/contracts';
 
 /** What the ACCEPTED transition records of a new job. */
 export interface AcceptedJob {
@@ -37,21 +37,5 @@ export function jobFacts(job: AcceptedJob): JobFacts {
           ...(spec.run.uses && spec.run.uses.length > 0 ? { uses: [...spec.run.uses] } : {}),
         }
       : {}),
-  };
-}
-
-/**
- * An agent's run facts as the scheduler stores them: what the free-text rule refuses in
- * its text (host, paths) becomes U+FFFD, so an odd path never makes the transition fail
- * to store (PostgreSQL's jsonb refuses NUL) and the attempt event be redelivered forever.
- */
-export function storableRunFacts(run: RunFacts): RunFacts {
-  const clean = (value: string) => replaceControls(value);
-  return {
-    ...run,
-    ...(run.host !== undefined ? { host: clean(run.host) } : {}),
-    ...(run.outputs ? { outputs: run.outputs.map((f) => ({ ...f, path: clean(f.path) })) } : {}),
-    ...(run.inputs ? { inputs: run.inputs.map((f) => ({ ...f, path: clean(f.path) })) } : {}),
-    ...(run.unhashed ? { unhashed: run.unhashed.map(clean) } : {}),
   };
 }

@@ -19,13 +19,13 @@ import {
   type ResolvedImage,
   resolvedImageSchema,
   rowsWithin,
+  storableRunFacts,
   subjects,
 } from '@cairn/contracts';
 import type { NatsRequester } from '@cairn/adapters/nats';
 import { insertOnce } from '@cairn/adapters/postgres';
 import type { Logger } from '@cairn/logging';
 import { eventRefusal, storableReason } from './attempt-event-check';
-import { storableRunFacts } from './job-facts';
 import { type JobRow, type JobStore, ownerOfRow, toJobRecord } from './job.store';
 import type { Wakeable } from '@cairn/service-kit';
 
