@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { Fragment, useId } from 'react';
 import { Link } from 'react-router';
 import { attributeRows } from './attributes';
 import { membersOf, type ViewGraph, type ViewNode } from './collapse';
@@ -84,10 +84,10 @@ export function NodePanel({ graph, view, id, canExpand, onExpand, onSelect, onWa
           </>
         )}
         {rows.map((row) => (
-          <div key={row.key} className="prov-fact">
+          <Fragment key={row.key}>
             <dt>{row.name}</dt>
             <dd data-attribute={row.key}>{row.code ? <code className="prov-code">{row.value}</code> : row.value}</dd>
-          </div>
+          </Fragment>
         ))}
       </dl>
       <div className="button-row">
