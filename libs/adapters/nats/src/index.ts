@@ -4,7 +4,7 @@ export { DEFAULT_MAX_CONCURRENT_REQUESTS, NatsRpcTransport } from './nats-rpc.tr
 export type { NatsRpcTransportOptions } from './nats-rpc.transport';
 export { NatsRequester, NoRespondersError } from './nats-requester';
 export { JetStreamRepository } from './jetstream.repository';
-export type { DurableHandler, Outbox, StreamDef } from './jetstream.repository';
+export type { BatchHandler, BatchMessage, DurableHandler, Outbox, StreamDef } from './jetstream.repository';
 export { decodeJson, encodeJson, errorEnvelope, okEnvelope, openEnvelope } from './envelope';
 export type { Envelope } from './envelope';
 export { onHint } from './nats-hints';

@@ -5,6 +5,7 @@ import {
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
   type NatsConnection,
   RetentionPolicy,
   StorageType,
@@ -21,6 +22,21 @@ export interface StreamDef {
 export interface DurableHandler {
   /** Resolve to ack; throw to have the message redelivered. */
   (subject: string, data: unknown): Promise<void>;
+}
+
+/** One message of a batch (consumeDurableBatches): decoded, or why it could not be. */
+export interface BatchMessage {
+  subject: string;
+  /** The message's sequence in its stream. */
+  seq: number;
+  /** The decoded JSON; undefined when `undecodable` says why it is not JSON. */
+  data: unknown;
+  undecodable?: unknown;
+}
+
+export interface BatchHandler {
+  /** Resolve to ack every message of the batch; throw to have them all redelivered. */
+  (batch: BatchMessage[]): Promise<void>;
 }
 
 const NS = 1_000_000;
@@ -149,6 +165,81 @@ export class JetStreamRepository {
     return async () => {
       await messages.close();
       await loop;
+    };
+  }
+
+  /**
+   * Consumes a stream with a durable consumer in batches: the messages that arrived while
+   * the previous batch was handled (at most `maxBatch`) go to the handler together, and are
+   * acked only after it resolved, so a crash redelivers them all. A handler that throws has
+   * the batch redelivered (after `retryDelayMs`). Returns a stop function, which lets the
+   * batch in hand finish.
+   */
+  async consumeDurableBatches(
+    stream: string,
+    durable: string,
+    handler: BatchHandler,
+    onError: (e: unknown) => void,
+    options: { maxBatch?: number; ackWaitMs?: number; retryDelayMs?: number } = {},
+  ): Promise<() => Promise<void>> {
+    const maxBatch = options.maxBatch ?? 1000;
+    const jsm = await this.jsm();
+    const config = {
+      durable_name: durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ack_wait: (options.ackWaitMs ?? 30_000) * NS,
+      max_deliver: -1,
+      max_ack_pending: maxBatch * 4,
+    };
+    const existing = await jsm.consumers.info(stream, durable).catch(() => undefined);
+    if (existing) await jsm.consumers.update(stream, durable, { ack_wait: config.ack_wait, max_deliver: config.max_deliver, max_ack_pending: config.max_ack_pending });
+    else await jsm.consumers.add(stream, config);
+    const consumer = await this.js.consumers.get(stream, durable);
+    const messages: ConsumerMessages = await consumer.consume({ max_messages: maxBatch * 2 });
+    const queue: JsMsg[] = [];
+    let ended = false;
+    let wake: (() => void) | undefined;
+    const pump = (async () => {
+      try {
+        for await (const msg of messages) {
+          queue.push(msg);
+          wake?.();
+        }
+      } finally {
+        ended = true;
+        wake?.();
+      }
+    })();
+    const work = (async () => {
+      for (;;) {
+        if (queue.length === 0) {
+          if (ended) return;
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        const batch = queue.splice(0, maxBatch);
+        const decoded = batch.map((msg): BatchMessage => {
+          try {
+            return { subject: msg.subject, seq: msg.seq, data: decodeJson(msg.data) };
+          } catch (error) {
+            return { subject: msg.subject, seq: msg.seq, data: undefined, undecodable: error };
+          }
+        });
+        try {
+          await handler(decoded);
+          for (const msg of batch) msg.ack();
+        } catch (error) {
+          onError(error);
+          for (const msg of batch) msg.nak(options.retryDelayMs ?? 1000);
+        }
+      }
+    })();
+    return async () => {
+      await messages.close();
+      await pump;
+      await work;
     };
   }
 

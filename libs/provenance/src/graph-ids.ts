@@ -1,0 +1,87 @@
+import type { Owner, ProvNodeType } from '@cairn/contracts';
+
+/**
+ * Node ids (docs/provenance.md, "The graph"): stable text from which a node's type and run
+ * follow. Only a job's run is not in its id: a job outside any workflow is its own run.
+ */
+export const nodeId = {
+  run: (runId: string) => `run:${runId}`,
+  step: (runId: string, key: string) => `step:${runId}/${key}`,
+  iteration: (runId: string, loop: string, n: number) => `iteration:${runId}/${loop}/${n}`,
+  item: (runId: string, stepKey: string, index: number) => `item:${runId}/${stepKey}/${index}`,
+  job: (jobId: string) => `job:${jobId}`,
+  workflowFile: (sha256: string) => `workflow:${sha256}`,
+  params: (runId: string) => `params:${runId}`,
+  /** `digest`: "sha256:<hex>". */
+  image: (digest: string) => `image:${digest}`,
+  /** A file inside a run: its path relative to the run's directory. */
+  runFile: (runId: string, pathInRun: string) => `file:${runId}/${pathInRun}`,
+  /** A file from outside any run, by site, absolute path and content. */
+  externalFile: (site: string, path: string, sha256: string) => `file:${site}:${path}@${sha256}`,
+  decision: (runId: string, loop: string, n: number) => `decision:${runId}/${loop}/${n}`,
+  person: (owner: Pick<Owner, 'issuer' | 'subject'>) => `person:${owner.issuer}#${owner.subject}`,
+  site: (site: string) => `site:${site}`,
+} as const;
+
+const PREFIX_TYPES: Record<string, ProvNodeType> = {
+  run: 'run',
+  step: 'step',
+  iteration: 'iteration',
+  item: 'item',
+  job: 'job',
+  workflow: 'workflow-file',
+  params: 'params',
+  image: 'image',
+  file: 'file',
+  decision: 'decision',
+  person: 'person',
+  site: 'site',
+};
+
+const RUN_SCOPED = /^(?:run|step|iteration|item|params|decision|file):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:$|\/)/;
+
+/** The node type an id names, or undefined for an id that is not a node id. */
+export function typeOfId(id: string): ProvNodeType | undefined {
+  const colon = id.indexOf(':');
+  return colon > 0 ? PREFIX_TYPES[id.slice(0, colon)] : undefined;
+}
+
+/**
+ * The run a node belongs to as far as its id says: '' for shared nodes (images, people,
+ * sites, workflow files, files from outside runs); a job's own id for a job (its run until
+ * its facts say otherwise).
+ */
+export function runOfId(id: string): string {
+  const scoped = RUN_SCOPED.exec(id);
+  if (scoped?.[1] !== undefined) return scoped[1];
+  if (id.startsWith('job:')) return id.slice('job:'.length);
+  return '';
+}
+
+/** PROV class of each node type. */
+export function provKindOf(type: ProvNodeType): 'entity' | 'activity' | 'agent' {
+  switch (type) {
+    case 'run':
+    case 'step':
+    case 'item':
+    case 'iteration':
+    case 'job':
+      return 'activity';
+    case 'person':
+    case 'site':
+      return 'agent';
+    case 'workflow-file':
+    case 'params':
+    case 'image':
+    case 'file':
+    case 'decision':
+      return 'entity';
+  }
+}
+
+/** A short human label: the node's name or path when it has one, else the tail of its id. */
+export function labelOf(id: string, attributes: Record<string, string>): string {
+  const named = attributes['name'] ?? attributes['path'] ?? attributes['reference'] ?? attributes['file_name'];
+  const label = named !== undefined && named !== '' ? named : id.slice(id.indexOf(':') + 1);
+  return label.length > 512 ? label.slice(0, 512) : label;
+}
