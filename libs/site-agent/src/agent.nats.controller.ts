@@ -38,7 +38,8 @@ export class AgentNatsController {
 
   @MessagePattern('agent.items')
   items(@Payload() payload: unknown) {
-    return this.agent.items(parseOrThrow(attemptItemsQuery, payload).attemptId);
+    const query = parseOrThrow(attemptItemsQuery, payload);
+    return this.agent.items(query.attemptId, { facts: query.facts, offset: query.offset });
   }
 
   @MessagePattern('agent.describe')

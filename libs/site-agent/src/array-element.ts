@@ -2,6 +2,7 @@ import type { AttemptArray } from '@cairn/contracts';
 import { z } from 'zod';
 import { loadWrapper } from './job-environment';
 import { exitCodeSchema } from './exit-record';
+import { recordedDigestsSchema } from './hashed-files';
 
 /**
  * Array elements: the items an element runs, written as one NUL-separated file per
@@ -59,9 +60,16 @@ export const itemRecordSchema = z.object({
   startedAt: z.string().max(64),
   endedAt: z.string().max(64),
   host: z.string().max(255),
+  /** The item's declared outputs hashed in its directory, by position (hashed-files.ts). */
+  outputs: recordedDigestsSchema.optional(),
 });
-/** An element's records: one short line per item run (retries append); more is not the wrapper's. */
-export const ITEM_RECORDS_MAX_BYTES = 32 * 1024 * 1024;
+/**
+ * An element's records: one line per item run (retries append), at most about 8.2 KiB with
+ * 64 output digests, a few hundred bytes with a few. An element runs at most 10,000 items
+ * (JOB_LIMITS.maxItems): 192 MiB holds every item at its largest run twice; more is not
+ * the wrapper's.
+ */
+export const ITEM_RECORDS_MAX_BYTES = 192 * 1024 * 1024;
 export type ItemRecord = z.infer<typeof itemRecordSchema>;
 
 /**

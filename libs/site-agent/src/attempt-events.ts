@@ -1,4 +1,4 @@
-import { type AttemptEvent, isFinal, type JobState, subjects } from '@cairn/contracts';
+import { type AttemptEvent, isFinal, type JobState, type RunFacts, subjects } from '@cairn/contracts';
 import type { JetStreamRepository } from '@cairn/adapters/nats';
 import type { Logger } from '@cairn/logging';
 import type { Attempt, AttemptStore } from './attempt-store';
@@ -7,6 +7,8 @@ export interface EventDetails {
   exitCode?: number | null;
   reason?: string;
   time?: Date;
+  /** What the wrapper measured (RUNNING: host and start; final: times and hashed files). */
+  run?: RunFacts;
 }
 
 /**
@@ -35,6 +37,7 @@ export class AttemptEvents {
       exitCode: details.exitCode ?? null,
       reason: (details.reason ?? '').slice(0, 1024),
       time: (details.time ?? new Date()).toISOString(),
+      ...(details.run && Object.keys(details.run).length > 0 ? { run: details.run } : {}),
     };
     await this.jetstream.publish(subjects.site(this.site).attemptEvents, event, `${attempt.id}.${state}`);
     attempt.status.published.push(state);

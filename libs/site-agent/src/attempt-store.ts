@@ -4,7 +4,16 @@ import { dirname, join } from 'node:path';
 import { type JobState, PAGE_BYTES, type SubmitAttemptCommand, submitAttemptCommand, UUID_PATTERN } from '@cairn/contracts';
 import { z } from 'zod';
 import { ITEM_RECORDS_MAX_BYTES, type ItemRecord, parseItemRecords } from './array-element';
-import { EXIT_RECORD_MAX_BYTES, type ExitRecord, exitRecordSchema } from './exit-record';
+import {
+  EXIT_RECORD_MAX_BYTES,
+  type ExitRecord,
+  exitRecordSchema,
+  INPUTS_RECORD_MAX_BYTES,
+  inputsRecordSchema,
+  START_RECORD_MAX_BYTES,
+  type StartRecord,
+  startRecordSchema,
+} from './exit-record';
 import { agentDir } from './job-fs';
 import { openJobFile, readJobFile, readJsonRecord, type RecordRead } from './job-records';
 
@@ -182,6 +191,18 @@ export class AttemptStore {
       items.push(...parseItemRecords(file.data.toString('utf8')).values());
     }
     return { items: items.sort((a, b) => a.item - b.item), elementsWithRecords, invalid };
+  }
+
+  /** The wrapper's start record when it is there and valid (host and start time for RUNNING). */
+  async readStartRecord(attempt: Attempt): Promise<StartRecord | undefined> {
+    const record = await readJsonRecord(join(this.outDir(attempt), 'start.json'), startRecordSchema, START_RECORD_MAX_BYTES, attempt.status.owner?.uid);
+    return record.kind === 'ok' ? record.value : undefined;
+  }
+
+  /** An array attempt's input digests, hashed once by its element 0 (undefined when absent or invalid). */
+  async readInputsRecord(attempt: Attempt): Promise<readonly unknown[] | undefined> {
+    const record = await readJsonRecord(join(this.outDir(attempt), 'inputs.json'), inputsRecordSchema, INPUTS_RECORD_MAX_BYTES, attempt.status.owner?.uid);
+    return record.kind === 'ok' ? record.value.inputs : undefined;
   }
 
   async hasStarted(attempt: Attempt): Promise<boolean> {

@@ -9,6 +9,7 @@ import type { AttemptEvents } from './attempt-events';
 import type { Attempt, AttemptStore } from './attempt-store';
 import { encodeElement, itemIndices } from './array-element';
 import { encodeArgv, renderBatchScript } from './batch-script';
+import { hashLists } from './hashed-files';
 import type { JobFilesystem } from './job-fs';
 import type { JobUser } from './job-user';
 import type { RunAsUsers } from './run-as-user';
@@ -211,6 +212,8 @@ export class AttemptSubmitter {
       for (const file of plan.files) await this.store.writeFile(attempt, file.path.slice(attempt.dir.length + 1), file.content, 0o644);
       await this.store.writeFile(attempt, 'argv', encodeArgv(plan.argv));
     }
+    // What the wrapper hashes (an array item's outputs: below <step dir>/<index>).
+    for (const list of hashLists(command.spec.run, this.options.runsDir, workspace.hostDir())) await this.store.writeFile(attempt, list.name, list.content);
     const scriptPath = await this.store.writeFile(
       attempt,
       'job.sh',

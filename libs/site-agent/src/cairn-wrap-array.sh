@@ -6,7 +6,9 @@
 # variables plus CAIRN_ITEM_INDEX, and appends one JSON line per item to
 # ATTEMPT_DIR/out/items-<element>.jsonl. Items already recorded with exit code 0 (a
 # requeued element) are skipped. Exits 0 only when every item succeeded. No user string
-# is parsed by this shell.
+# is parsed by this shell. Each item's declared outputs are hashed in its directory when it
+# ends and put in its line (cairn-hash.sh); element 0 hashes the job's declared inputs
+# once, before its first item, into ATTEMPT_DIR/out/inputs.json.
 set -u
 dir=$1
 out="$dir/out"
@@ -18,10 +20,15 @@ USER=$(id -un)
 HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
 export USER HOME="${HOME:-/tmp}"
 # @include cairn-job-env.sh
+# @include cairn-hash.sh
 host=$(hostname)
 now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 results="$out/items-$element.jsonl"
 mapfile -d '' -t fields <"$dir/elements/$element"
+if ((element == 0)) && [[ -f $dir/hash-inputs ]]; then
+  printf '{"inputs":%s}\n' "$(hash_inputs "$dir")" >"$out/inputs.json.tmp"
+  mv -f "$out/inputs.json.tmp" "$out/inputs.json"
+fi
 child=
 trap '[[ -n "$child" ]] && kill -TERM "$child" 2>/dev/null' TERM INT
 failed=0
@@ -49,8 +56,10 @@ while ((i < ${#fields[@]})); do
     rc=$?
   done
   child=
-  printf '{"item":%d,"exitCode":%d,"startedAt":"%s","endedAt":"%s","host":"%s"}\n' \
-    "$item" "$rc" "$started" "$(now)" "$host" >>"$results"
+  ended=$(now)
+  outputs=$(hash_outputs "$dir" "$item")
+  printf '{"item":%d,"exitCode":%d,"startedAt":"%s","endedAt":"%s","host":"%s"%s}\n' \
+    "$item" "$rc" "$started" "$ended" "$host" "${outputs:+,\"outputs\":$outputs}" >>"$results"
   ((rc == 0)) || failed=1
 done
 exit "$failed"

@@ -3,6 +3,8 @@
 # Runs as the job user. Reads the agent's argv (ATTEMPT_DIR/argv, not writable by jobs),
 # writes its records to ATTEMPT_DIR/out (the job user's), and runs the command with only
 # Cairn's documented job variables (job-environment.sh): nothing of the agent or the host.
+# Hashes the declared inputs before the command runs and the declared outputs after it
+# ended (cairn-hash.sh), and puts their digests in exit.json.
 set -u
 dir=$1
 out="$dir/out"
@@ -13,11 +15,13 @@ USER=$(id -un)
 HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
 export USER HOME="${HOME:-/tmp}"
 # @include cairn-job-env.sh
+# @include cairn-hash.sh
 host=$(hostname)
 now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 started=$(now)
 printf '{"startedAt":"%s","host":"%s","slurmJobId":"%s"}\n' "$started" "$host" "${SLURM_JOB_ID:-}" >"$out/start.json.tmp"
 mv -f "$out/start.json.tmp" "$out/start.json"
+inputs=$(hash_inputs "$dir")
 mapfile -d '' -t argv <"$dir/argv"
 runtime=$(resolve_runtime "${argv[0]}") || runtime=/nonexistent/${argv[0]}
 env -i "${job_env[@]}" "$runtime" "${argv[@]:1}" &
@@ -29,7 +33,9 @@ while kill -0 "$child" 2>/dev/null; do
   wait "$child"
   rc=$?
 done
-printf '{"startedAt":"%s","endedAt":"%s","host":"%s","exitCode":%d,"slurmJobId":"%s"}\n' \
-  "$started" "$(now)" "$host" "$rc" "${SLURM_JOB_ID:-}" >"$out/exit.json.tmp"
+ended=$(now)
+outputs=$(hash_outputs "$dir")
+printf '{"startedAt":"%s","endedAt":"%s","host":"%s","exitCode":%d,"slurmJobId":"%s"%s%s}\n' \
+  "$started" "$ended" "$host" "$rc" "${SLURM_JOB_ID:-}" "${inputs:+,\"inputs\":$inputs}" "${outputs:+,\"outputs\":$outputs}" >"$out/exit.json.tmp"
 mv -f "$out/exit.json.tmp" "$out/exit.json"
 exit "$rc"

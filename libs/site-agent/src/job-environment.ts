@@ -20,11 +20,14 @@ export const JOB_ENV_NAMES = [
   'CAIRN_ITEM_INDEX',
 ] as const;
 
-const INCLUDE = '# @include cairn-job-env.sh\n';
+const INCLUDE = /^# @include (cairn-[a-z-]+\.sh)\n/gm;
 
-/** A wrapper script shipped beside this file, with the job environment's code put in. */
+/**
+ * A wrapper script shipped beside this file, with its included parts put in: the job
+ * environment (cairn-job-env.sh, required) and the hashing of declared files (cairn-hash.sh).
+ */
 export function loadWrapper(file: string): string {
   const text = readFileSync(join(__dirname, file), 'utf8');
-  if (!text.includes(INCLUDE)) throw new Error(`${file} does not include cairn-job-env.sh`);
-  return text.replace(INCLUDE, readFileSync(join(__dirname, 'cairn-job-env.sh'), 'utf8'));
+  if (!text.includes('# @include cairn-job-env.sh\n')) throw new Error(`${file} does not include cairn-job-env.sh`);
+  return text.replace(INCLUDE, (_line, part: string) => readFileSync(join(__dirname, part), 'utf8'));
 }

@@ -192,4 +192,35 @@ describe('SiteAgent with item indices', () => {
       ],
     });
   });
+
+  it('answers each item’s host, times and hashed outputs (paths in the step’s directory) when asked for facts', async () => {
+    const { store, agent } = setup();
+    const base = command('3f1c2b4a-0000-4000-8000-000000000023', [3, 17, 40]);
+    const withRun = { ...base, spec: { ...base.spec, run: { id: '0b6f3c1e-0000-4000-8000-0000000000aa', stepDir: 'sweep', outputs: ['r.json'] } } };
+    const attempt = await store.create(withRun);
+    const hex = 'ef'.repeat(32);
+    const times = { startedAt: '2026-11-25T10:00:00.000Z', endedAt: '2026-11-25T10:00:01.000Z', host: 'node2' };
+    mkdirSync(join(attempt.dir, 'out'));
+    writeFileSync(
+      join(attempt.dir, 'out', 'items-0.jsonl'),
+      [
+        JSON.stringify({ item: 17, exitCode: 0, ...times, outputs: [{ i: 0, sha256: hex, size: 7, kind: 'file' }] }),
+        JSON.stringify({ item: 3, exitCode: 1, ...times, outputs: [] }),
+        '',
+      ].join('\n'),
+    );
+    const run = { host: 'node2', startTime: times.startedAt, endTime: times.endedAt };
+    expect(await agent.items(attempt.id, { facts: true })).toEqual({
+      attemptId: attempt.id,
+      items: [
+        { item: 3, exitCode: 1, seconds: 1, run: { ...run, outputs: [], unhashed: ['3/r.json'] } },
+        { item: 17, exitCode: 0, seconds: 1, run: { ...run, outputs: [{ path: '17/r.json', sha256: hex, size: 7, kind: 'file' }] } },
+      ],
+    });
+    expect(await agent.items(attempt.id, { facts: true, offset: 1 })).toMatchObject({ items: [{ item: 17 }] });
+    expect((await agent.items(attempt.id)).items).toEqual([
+      { item: 3, exitCode: 1, seconds: 1 },
+      { item: 17, exitCode: 0, seconds: 1 },
+    ]);
+  });
 });

@@ -3,9 +3,11 @@ import { CairnError, type OutputPage, type ResourceClass, type SiteDescription, 
 import type { SlurmJobInfo, SlurmRepository } from '@cairn/adapters/slurm';
 import type { Logger } from '@cairn/logging';
 import { PeriodicLoop } from '@cairn/service-kit';
+import type { ItemRecord } from './array-element';
 import type { Attempt, AttemptStore } from './attempt-store';
 import type { AttemptSubmitter } from './attempt-submitter';
 import { checkAttemptCommand } from './attempt-command';
+import { type ItemResult, itemResults } from './item-results';
 import type { SlurmPoller } from './slurm-poller';
 import type { RunAsUsers } from './run-as-user';
 
@@ -20,6 +22,8 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly queue: string[] = [];
   private draining?: Promise<void>;
   private stopped = false;
+  /** The item records of the last final array attempt asked about (one entry: its pages). */
+  private finalItems?: { attemptId: string; items: ItemRecord[] };
 
   private readonly poller: PeriodicLoop;
   private readonly retry: PeriodicLoop;
@@ -122,13 +126,22 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   /**
    * Per-item exit codes of an array attempt, as its elements recorded them so far, each
    * under the item's index (its index in the workflow step when the attempt gave indices).
+   * With `facts`: each item's host, times and hashed outputs too, paged (item-results.ts).
    */
-  async items(attemptId: string): Promise<{ attemptId: string; items: { item: number; exitCode: number; seconds?: number }[] }> {
+  async items(attemptId: string, query: { facts?: boolean; offset?: number } = {}): Promise<{ attemptId: string; items: ItemResult[]; more?: boolean }> {
     const attempt = this.open.get(attemptId) ?? (await this.store.load(attemptId));
     if (!attempt?.command?.array) throw new CairnError('NOT_FOUND', `attempt ${attemptId} is not an array attempt on site ${this.site}`);
-    const elements = Math.ceil(attempt.command.array.items.length / attempt.command.array.itemsPerElement);
+    const records = await this.itemRecords(attempt, attempt.command.array);
+    return { attemptId, ...itemResults(records, query, attempt.command.spec.run?.outputs) };
+  }
+
+  /** An attempt's item records; a final attempt's are kept for the next query (its pages). */
+  private async itemRecords(attempt: Attempt, array: NonNullable<SubmitAttemptCommand['array']>): Promise<ItemRecord[]> {
+    if (this.finalItems?.attemptId === attempt.id) return this.finalItems.items;
+    const elements = Math.ceil(array.items.length / array.itemsPerElement);
     const { items } = await this.store.readItemRecords(attempt, elements);
-    return { attemptId, items: items.map((r) => ({ item: r.item, exitCode: r.exitCode, ...itemSeconds(r.startedAt, r.endedAt) })) };
+    if (attempt.status.final) this.finalItems = { attemptId: attempt.id, items };
+    return items;
   }
 
   /** What this site offers: array limits, partitions and resource classes, read from Slurm now. */
@@ -207,10 +220,4 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   private forgetFinal(): void {
     for (const [id, attempt] of this.open) if (attempt.status.final) this.open.delete(id);
   }
-}
-
-/** How long an item ran, from its record's times (left out when they do not parse). */
-function itemSeconds(startedAt: string, endedAt: string): { seconds?: number } {
-  const seconds = (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
-  return Number.isFinite(seconds) && seconds >= 0 ? { seconds } : {};
 }

@@ -9,6 +9,7 @@ import { strictMock } from '@cairn/testing';
 import fc from 'fast-check';
 import type { AttemptEvents, EventDetails } from './attempt-events';
 import { type Attempt, AttemptStore, attemptStatusSchema } from './attempt-store';
+import { EXIT_RECORD_MAX_BYTES } from './exit-record';
 import { SlurmPoller } from './slurm-poller';
 
 const ATTEMPT = '3f1c2b4a-0000-4000-8000-000000000001';
@@ -123,8 +124,9 @@ describe('SlurmPoller with records a job forged or corrupted (the job user can w
     ['an exit code out of range', () => JSON.stringify({ ...valid, exitCode: 1e300 }), /exitCode/],
     ['a negative exit code', () => JSON.stringify({ ...valid, exitCode: -1 }), /exitCode/],
     ['another Slurm job', () => JSON.stringify({ ...valid, slurmJobId: '41' }), /names Slurm job "41", not 42/],
-    ['a huge host', () => JSON.stringify({ ...valid, host: 'h'.repeat(5000) }), /larger than 4096 bytes/],
-    ['megabytes of padding', () => ' '.repeat(2 << 20) + JSON.stringify(valid), /larger than 4096 bytes/],
+    ['a huge host', () => JSON.stringify({ ...valid, host: 'h'.repeat(EXIT_RECORD_MAX_BYTES) }), new RegExp(`larger than ${EXIT_RECORD_MAX_BYTES} bytes`)],
+    ['a host longer than 255', () => JSON.stringify({ ...valid, host: 'h'.repeat(256) }), /host/],
+    ['megabytes of padding', () => ' '.repeat(2 << 20) + JSON.stringify(valid), new RegExp(`larger than ${EXIT_RECORD_MAX_BYTES} bytes`)],
     ['an array', () => '[]', /record/],
     ['null', () => 'null', /record/],
   ])('fails the attempt with the reason, never crashing, when exit.json is %s (Slurm says COMPLETED)', async (_what, content, reason) => {
@@ -193,7 +195,7 @@ describe('SlurmPoller with an array attempt', () => {
   it('fails naming the failed items, and says which items never ran', async () => {
     const { attempt, poller, published } = setup([[task('42_0', 'FAILED'), task('42_1', 'CANCELLED')]]);
     attempt.status.elements = 2;
-    attempt.command = { array: { items: ['a', 'b', 'c'], itemsPerElement: 2 } } as unknown as SubmitAttemptCommand;
+    attempt.command = { spec: {}, array: { items: ['a', 'b', 'c'], itemsPerElement: 2 } } as unknown as SubmitAttemptCommand;
     records(attempt, 0, [[0, 0], [1, 3]]);
     await poller.tick();
     expect(published.at(-1)).toEqual({ state: 'FAILED', details: { reason: '1 of 3 items failed (1); 1 item did not run' } });
@@ -202,7 +204,7 @@ describe('SlurmPoller with an array attempt', () => {
   it('names items by their index in the workflow step when the attempt gives indices', async () => {
     const { attempt, poller, published } = setup([[task('42_0', 'FAILED'), task('42_1', 'CANCELLED')]]);
     attempt.status.elements = 2;
-    attempt.command = { array: { items: ['a', 'b', 'c'], itemsPerElement: 2, indices: [3, 17, 40] } } as unknown as SubmitAttemptCommand;
+    attempt.command = { spec: {}, array: { items: ['a', 'b', 'c'], itemsPerElement: 2, indices: [3, 17, 40] } } as unknown as SubmitAttemptCommand;
     // A record under a position (1) rather than an index is not one of this attempt's items.
     records(attempt, 0, [[3, 0], [17, 2], [1, 0]]);
     await poller.tick();
@@ -212,11 +214,70 @@ describe('SlurmPoller with an array attempt', () => {
   it('completes an attempt with indices once every index has a record with exit code 0', async () => {
     const { attempt, poller, published } = setup([[task('42_0', 'COMPLETED'), task('42_1', 'COMPLETED')]]);
     attempt.status.elements = 2;
-    attempt.command = { array: { items: ['a', 'b', 'c'], itemsPerElement: 2, indices: [3, 17, 40] } } as unknown as SubmitAttemptCommand;
+    attempt.command = { spec: {}, array: { items: ['a', 'b', 'c'], itemsPerElement: 2, indices: [3, 17, 40] } } as unknown as SubmitAttemptCommand;
     records(attempt, 0, [[3, 0], [17, 0]]);
     records(attempt, 1, [[40, 0]]);
     await poller.tick();
     expect(published.map((p) => p.state)).toEqual(['PENDING', 'RUNNING', 'COMPLETED']);
     expect(published.at(-1)?.details).toEqual({ exitCode: 0, reason: '3 items completed' });
+  });
+});
+
+describe('SlurmPoller reports what the wrapper measured', () => {
+  const HEX = 'cd'.repeat(32);
+  const DIGEST = `sha256:${'b'.repeat(64)}`;
+  const withRun = (run: NonNullable<SubmitAttemptCommand['spec']['run']>, array?: SubmitAttemptCommand['array']): SubmitAttemptCommand => ({
+    attemptId: ATTEMPT,
+    jobId: '9f1c2b4a-0000-4000-8000-000000000009',
+    spec: { name: 'j', image: 'lab/busybox:1.36', command: ['/bin/true'], env: {}, resources: { cpus: 1, memoryMb: 64, timeLimitSeconds: 60 }, site: 'dev', run },
+    image: { reference: 'lab/busybox:1.36', pinned: `reg/lab/busybox@${DIGEST}`, digest: DIGEST },
+    ...(array ? { array } : {}),
+  });
+  const RUN = { id: '0b6f3c1e-0000-4000-8000-0000000000aa', stepDir: 'train' };
+  const exitPath = (attempt: Attempt) => join(attempt.dir, 'out', 'exit.json');
+
+  it('puts host and start on RUNNING, and on the final state the declared files’ digests (undeclared positions and bad entries left out)', async () => {
+    const { attempt, poller, published } = setup([[job('RUNNING')], [job('COMPLETED')]]);
+    attempt.command = withRun({ ...RUN, outputs: ['model.npz', 'plots'], inputs: ['/data/pool.csv'] });
+    const startedAt = '2026-12-01T23:00:00.000Z';
+    writeFileSync(join(attempt.dir, 'out', 'start.json'), JSON.stringify({ startedAt, host: 'node1', slurmJobId: '42' }));
+    await poller.tick();
+    expect(published.at(-1)).toMatchObject({ state: 'RUNNING', details: { run: { host: 'node1', startTime: startedAt } } });
+    const record = {
+      startedAt,
+      endedAt: '2026-12-01T23:00:05.000Z',
+      host: 'node1',
+      exitCode: 0,
+      slurmJobId: '42',
+      outputs: [{ i: 0, sha256: HEX, size: 10, kind: 'file' }, { i: 9, sha256: HEX, size: 1, kind: 'file' }, { i: 1, sha256: 'not-a-hash', size: 1, kind: 'dir' }],
+      inputs: [{ i: 0, sha256: HEX, size: 3, kind: 'file' }],
+    };
+    writeFileSync(exitPath(attempt), JSON.stringify(record));
+    await poller.tick();
+    expect(published.at(-1)).toEqual({
+      state: 'COMPLETED',
+      details: {
+        exitCode: 0,
+        reason: '',
+        run: {
+          host: 'node1',
+          startTime: startedAt,
+          endTime: '2026-12-01T23:00:05.000Z',
+          outputs: [{ path: 'model.npz', sha256: HEX, size: 10, kind: 'file' }],
+          inputs: [{ path: '/data/pool.csv', sha256: HEX, size: 3, kind: 'file' }],
+          unhashed: ['plots'],
+        },
+      },
+    });
+  });
+
+  it('puts an array job’s inputs (hashed once by element 0) on its final state', async () => {
+    const { attempt, poller, published } = setup([[{ ...job('COMPLETED'), jobId: '42_0' }]]);
+    attempt.status.elements = 1;
+    attempt.command = withRun({ ...RUN, outputs: ['r.json'], inputs: ['/data/a', '/data/b'] }, { items: ['x'], itemsPerElement: 1 });
+    writeFileSync(join(attempt.dir, 'out', 'items-0.jsonl'), `${JSON.stringify({ item: 0, exitCode: 0, startedAt: 'a', endedAt: 'b', host: 'h' })}\n`);
+    writeFileSync(join(attempt.dir, 'out', 'inputs.json'), JSON.stringify({ inputs: [{ i: 1, sha256: HEX, size: 2, kind: 'dir' }] }));
+    await poller.tick();
+    expect(published.at(-1)?.details.run).toEqual({ inputs: [{ path: '/data/b', sha256: HEX, size: 2, kind: 'dir' }], unhashed: ['/data/a'] });
   });
 });

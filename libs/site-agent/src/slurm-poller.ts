@@ -4,6 +4,8 @@ import type { AttemptEvents } from './attempt-events';
 import type { Attempt, AttemptStore } from './attempt-store';
 import { itemIndices } from './array-element';
 import { slurmJobName } from './attempt-submitter';
+import type { ExitRecord } from './exit-record';
+import { runFactsOf } from './hashed-files';
 
 /** Polls in a row without the job in squeue and without an exit record before it counts as lost. */
 const MISSING_LIMIT = 5;
@@ -55,7 +57,7 @@ export class SlurmPoller {
     const exit = record.kind === 'ok' ? record.value : undefined;
     if (!info) {
       if (bad) return this.finish(attempt, attempt.status.cancelRequested ? 'CANCELLED' : 'FAILED', null, bad);
-      if (exit) return this.finish(attempt, exit.exitCode === 0 ? 'COMPLETED' : 'FAILED', exit.exitCode, '');
+      if (exit) return this.finish(attempt, exit.exitCode === 0 ? 'COMPLETED' : 'FAILED', exit.exitCode, '', exit);
       attempt.status.missing += 1;
       if (attempt.status.missing >= MISSING_LIMIT) {
         await this.finish(attempt, attempt.status.cancelRequested ? 'CANCELLED' : 'FAILED', null, 'the job left Slurm without an exit record');
@@ -75,16 +77,16 @@ export class SlurmPoller {
         return;
       case 'RUNNING':
         await this.events.publish(attempt, 'PENDING');
-        await this.events.publish(attempt, 'RUNNING', { reason: info.nodes ? `on ${info.nodes}` : '' });
+        await this.publishRunning(attempt, info.nodes ? `on ${info.nodes}` : '');
         return;
       case 'COMPLETED':
       case 'FAILED':
         if (bad) return this.finish(attempt, 'FAILED', null, bad);
-        return this.finish(attempt, cls, exit?.exitCode ?? null, cls === 'FAILED' ? describe(info) : '');
+        return this.finish(attempt, cls, exit?.exitCode ?? null, cls === 'FAILED' ? describe(info) : '', exit);
       case 'TIMEOUT':
-        return this.finish(attempt, 'TIMEOUT', exit?.exitCode ?? null, 'time limit reached');
+        return this.finish(attempt, 'TIMEOUT', exit?.exitCode ?? null, 'time limit reached', exit);
       case 'CANCELLED':
-        return this.finish(attempt, 'CANCELLED', exit?.exitCode ?? null, attempt.status.cancelRequested ? 'cancelled by request' : describe(info));
+        return this.finish(attempt, 'CANCELLED', exit?.exitCode ?? null, attempt.status.cancelRequested ? 'cancelled by request' : describe(info), exit);
     }
   }
 
@@ -123,30 +125,47 @@ export class SlurmPoller {
     const missingItems = total - recorded.length;
     await this.events.publish(attempt, 'PENDING');
     if (recorded.length > 0) await this.events.publish(attempt, 'RUNNING');
+    // The job's inputs, hashed once by element 0; its items' outputs are in the items query.
+    const inputs = attempt.command?.spec.run?.inputs;
+    const run = inputs?.length ? runFactsOf({ inputs: await this.store.readInputsRecord(attempt) }, { inputs }) : undefined;
     if (attempt.status.cancelRequested) {
-      await this.events.publish(attempt, 'CANCELLED', { reason: 'cancelled by request' });
+      await this.events.publish(attempt, 'CANCELLED', { reason: 'cancelled by request', run });
     } else if (failed.length === 0 && missingItems === 0 && records.invalid.length === 0) {
-      await this.events.publish(attempt, 'COMPLETED', { exitCode: 0, reason: `${total} items completed` });
+      await this.events.publish(attempt, 'COMPLETED', { exitCode: 0, reason: `${total} items completed`, run });
     } else {
       const parts = [
         ...records.invalid.map((why) => `item records unreadable (${why})`).slice(0, 3),
         failed.length > 0 ? `${failed.length} of ${total} items failed (${failed.slice(0, 10).join(', ')}${failed.length > 10 ? ', ...' : ''})` : '',
         missingItems > 0 ? `${missingItems} item${missingItems === 1 ? '' : 's'} did not run` : '',
       ].filter(Boolean);
-      await this.events.publish(attempt, timedOut ? 'TIMEOUT' : 'FAILED', { reason: parts.join('; ') });
+      await this.events.publish(attempt, timedOut ? 'TIMEOUT' : 'FAILED', { reason: parts.join('; '), run });
     }
   }
 
-  /** Publishes the states the attempt went through but were not seen, then the final one. */
+  /**
+   * Publishes the states the attempt went through but were not seen, then the final one,
+   * with what the wrapper measured when its exit record is there (valid).
+   */
   private async finish(
     attempt: Attempt,
     state: 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMEOUT',
     exitCode: number | null,
     reason: string,
+    exit?: ExitRecord,
   ): Promise<void> {
     await this.events.publish(attempt, 'PENDING');
-    if (await this.store.hasStarted(attempt)) await this.events.publish(attempt, 'RUNNING');
-    await this.events.publish(attempt, state, { exitCode, reason });
+    if (await this.store.hasStarted(attempt)) await this.publishRunning(attempt, '');
+    const declared = attempt.command?.spec.run;
+    const run = exit ? runFactsOf(exit, { outputs: declared?.outputs, inputs: declared?.inputs }) : undefined;
+    await this.events.publish(attempt, state, { exitCode, reason, run });
+  }
+
+  /** RUNNING, with the host and start time from the wrapper's start record when it is there. */
+  private async publishRunning(attempt: Attempt, reason: string): Promise<void> {
+    if (attempt.status.published.includes('RUNNING')) return;
+    const start = await this.store.readStartRecord(attempt);
+    const run = start ? runFactsOf(start, {}) : undefined;
+    await this.events.publish(attempt, 'RUNNING', { reason, run });
   }
 }
 
