@@ -88,6 +88,7 @@ export function aWorkflow(extra: Partial<pb.Workflow> = {}): pb.Workflow {
     omittedIterations: 0,
     owner: undefined,
     account: '',
+    rerunOf: '',
     ...extra,
   };
 }

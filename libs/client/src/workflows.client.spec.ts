@@ -21,6 +21,7 @@ const workflow = (state = pb.WorkflowState.WORKFLOW_STATE_RUNNING): pb.Workflow 
   omittedIterations: 0,
   owner: undefined,
   account: '',
+  rerunOf: '',
 });
 const event = (sequence: number, kind: string, state = pb.WorkflowState.WORKFLOW_STATE_RUNNING): pb.WatchWorkflowResponse => ({
   sequence,

@@ -28,9 +28,13 @@ export class WorkflowsClient {
     return (await this.requester.request(subjects.scheduler.planWorkflow, command, planWorkflowReply, this.timeouts.planWorkflow)).plan;
   }
 
-  /** `account`: the Slurm account to charge (default: the caller's first). */
-  submit(command: PlanWorkflowCommand, requestId?: string, account?: string): Promise<{ plan: WorkflowPlan; workflow: WorkflowRecord }> {
-    const payload = { ...command, ...(requestId ? { requestId } : {}), ...(account ? { account } : {}) };
+  /**
+   * `account`: the Slurm account to charge (default: the caller's first). `rerunOf`: the
+   * recorded run this one re-runs; only ProvenanceService.Rerun sets it (SubmitWorkflow and
+   * template runs have no such field).
+   */
+  submit(command: PlanWorkflowCommand, requestId?: string, account?: string, rerunOf?: string): Promise<{ plan: WorkflowPlan; workflow: WorkflowRecord }> {
+    const payload = { ...command, ...(requestId ? { requestId } : {}), ...(account ? { account } : {}), ...(rerunOf ? { rerunOf } : {}) };
     return this.requester.request(subjects.scheduler.submitWorkflow, payload, submitWorkflowReply, this.timeouts.submitWorkflow);
   }
 
