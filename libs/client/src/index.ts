@@ -11,6 +11,8 @@ export {
 export { AuditClient } from './audit.client';
 export { IdentityClient } from './identity.client';
 export { JobsClient } from './jobs.client';
+export { ProvenanceClient } from './provenance.client';
+export type { ExportChunk, ExportFormatName, LineageDirectionName, LineageOptions, LineageStart, LineageWalk, RunGraph } from './provenance.client';
 export { SitesClient } from './sites.client';
 export { TemplatesClient } from './templates.client';
 export { WorkflowsClient } from './workflows.client';
