@@ -25,25 +25,54 @@ function pageOf(node: GraphNode): { href: string; text: string } | undefined {
   return undefined;
 }
 
-function Relation({ edge, other, graph, view, outgoing, onSelect }: { readonly edge: GraphEdge; readonly other: string; readonly graph: ProvGraph; readonly view: ViewGraph; readonly outgoing: boolean; readonly onSelect: (id: string) => void }) {
-  const node = graph.nodes.get(other);
-  const name = node === undefined ? other : labelOf(node);
-  const qualifiers = Object.entries(edge.attributes)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
-  const shown = view.shownAs.get(other);
+/** Relations listed in the panel at most; the rest are counted. */
+const MAX_RELATIONS = 40;
+
+interface RelationLine {
+  readonly key: string;
+  readonly relation: string;
+  readonly outgoing: boolean;
+  /** The view node to select (the other end, or the group that shows it). */
+  readonly target: string | undefined;
+  readonly name: string;
+  readonly qualifiers: string;
+  readonly count: number;
+}
+
+/** The node's relations as lines: one per relation and other end, those to the members of a group merged into one line with a count. */
+function relationLines(graph: ProvGraph, view: ViewGraph, id: string): RelationLine[] {
+  const { outgoing, incoming } = edgesOf(graph, id);
+  const lines = new Map<string, RelationLine>();
+  const add = (edge: GraphEdge, other: string, out: boolean) => {
+    const shown = view.shownAs.get(other);
+    const grouped = shown !== undefined && shown !== other;
+    const node = graph.nodes.get(other);
+    const name = grouped ? (view.nodes.find((n) => n.id === shown)?.label ?? shown) : node === undefined ? other : labelOf(node);
+    const qualifiers = grouped ? '' : Object.entries(edge.attributes).map(([k, v]) => `${k} ${v}`).join(', ');
+    const key = JSON.stringify([out, edge.relation, grouped ? shown : other, qualifiers]);
+    const had = lines.get(key);
+    lines.set(key, { key, relation: edge.relation, outgoing: out, target: shown, name, qualifiers, count: (had?.count ?? 0) + 1 });
+  };
+  for (const edge of outgoing) add(edge, edge.to, true);
+  for (const edge of incoming) add(edge, edge.from, false);
+  return [...lines.values()];
+}
+
+function Relation({ line, onSelect }: { readonly line: RelationLine; readonly onSelect: (id: string) => void }) {
+  const target = line.target;
   return (
     <li>
-      {outgoing ? `${edge.relation} ` : ''}
-      {shown === undefined ? (
-        <span className="prov-other">{name}</span>
+      {line.outgoing ? `${line.relation} ` : ''}
+      {target === undefined ? (
+        <span className="prov-other">{line.name}</span>
       ) : (
-        <button type="button" className="button-link" onClick={() => onSelect(shown)}>
-          {name}
+        <button type="button" className="button-link" onClick={() => onSelect(target)}>
+          {line.name}
         </button>
       )}
-      {outgoing ? '' : ` ${edge.relation} this`}
-      {qualifiers !== '' && <span className="prov-qualifiers"> ({qualifiers})</span>}
+      {line.outgoing ? '' : ` ${line.relation} this`}
+      {line.count > 1 && <span className="prov-qualifiers"> ({line.count} relations)</span>}
+      {line.qualifiers !== '' && <span className="prov-qualifiers"> ({line.qualifiers})</span>}
     </li>
   );
 }
@@ -56,7 +85,7 @@ export function NodePanel({ graph, view, id, canExpand, onExpand, onSelect, onWa
   if (node === undefined) return group === undefined ? null : <GroupPanel group={group} graph={graph} view={view} onExpand={onExpand} onSelect={onSelect} titleId={title} />;
   const legend = KIND_LEGEND.find((k) => k.kind === node.kind);
   const rows = attributeRows(node.attributes);
-  const { outgoing, incoming } = edgesOf(graph, node.id);
+  const lines = relationLines(graph, view, node.id);
   const page = pageOf(node);
   const sha256 = node.attributes['sha256'] ?? '';
   const expandable = node.type === 'step' && canExpand(node.id);
@@ -109,17 +138,15 @@ export function NodePanel({ graph, view, id, canExpand, onExpand, onSelect, onWa
         )}
         {page && <Link to={page.href}>{page.text}</Link>}
       </div>
-      {(outgoing.length > 0 || incoming.length > 0) && (
+      {lines.length > 0 && (
         <>
           <h3>Relations</h3>
           <ul className="prov-relations">
-            {outgoing.map((edge) => (
-              <Relation key={`o${edge.relation}${edge.to}`} edge={edge} other={edge.to} graph={graph} view={view} outgoing onSelect={onSelect} />
-            ))}
-            {incoming.map((edge) => (
-              <Relation key={`i${edge.relation}${edge.from}`} edge={edge} other={edge.from} graph={graph} view={view} outgoing={false} onSelect={onSelect} />
+            {lines.slice(0, MAX_RELATIONS).map((line) => (
+              <Relation key={line.key} line={line} onSelect={onSelect} />
             ))}
           </ul>
+          {lines.length > MAX_RELATIONS && <p className="prov-qualifiers">and {lines.length - MAX_RELATIONS} more (walk from the node to see them drawn)</p>}
         </>
       )}
     </aside>

@@ -121,7 +121,7 @@ function ProvenanceView({ runId }: { readonly runId: string }) {
   return (
     <>
       <h1>
-        Provenance <span className="prov-run-name">{name}</span>
+        Provenance of <span className="prov-run-name">{name}</span>
       </h1>
       <p className="prov-links">
         <Link to={runNode?.type === 'job' ? `/jobs/${encodeURIComponent(runId)}` : `/workflows/${encodeURIComponent(runId)}`}>{runNode?.type === 'job' ? 'The job' : 'The run'}</Link>

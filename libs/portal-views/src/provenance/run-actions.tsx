@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { client, ExportFormat, ProvenanceService } from '@cairn/portal-client';
 import { ConfirmButton, ErrorMessage } from '@cairn/portal-ui';
+import { newRequestId } from '../submit/use-draft';
 import { downloadName, joinChunks, receivedText, type ExportKind } from './export-file';
 
 interface ExportState {
@@ -34,7 +35,7 @@ export function RunActions({ runId, canRerun }: { readonly runId: string; readon
   useEffect(() => () => abort.current?.abort(), []);
   const navigate = useNavigate();
   // One request id per page: a double click or a retry re-runs once.
-  const [requestId] = useState(() => crypto.randomUUID());
+  const [requestId] = useState(newRequestId);
   const rerun = useMutation({
     mutationFn: () => client(ProvenanceService).rerun({ runId, requestId }),
     onSuccess: (answer) => void navigate(`/workflows/${encodeURIComponent(answer.runId)}`),
