@@ -5,6 +5,7 @@ import {
   type ErrorCode,
   type JobRecord,
   type JobSpec,
+  type RunFacts,
   runFileReply,
   runGlobReply,
   type SiteDescription,
@@ -21,11 +22,20 @@ export abstract class JobsPort {
   abstract cancel(jobId: string, onBehalf: Called): Promise<JobRecord>;
 }
 
+/** An array item's record: its exit code, how long it ran, and (asked with `facts`) what its wrapper measured. */
+export interface ItemResult {
+  item: number;
+  exitCode: number;
+  seconds?: number;
+  run?: RunFacts;
+}
+
 /** What the engine needs from a site's agent: files of a run, item results, the cluster. */
 export abstract class SitePort {
   abstract readRunFile(site: string, runId: string, path: string, maxBytes: number): Promise<{ exists: boolean; data: Buffer; truncated: boolean }>;
   abstract globRun(site: string, runId: string, pattern: string, limit: number): Promise<string[]>;
-  abstract itemResults(site: string, attemptId: string): Promise<{ item: number; exitCode: number; seconds?: number }[]>;
+  /** The attempt's item records; with `facts`, each with its run facts (asked page by page). */
+  abstract itemResults(site: string, attemptId: string, options?: { facts?: boolean }): Promise<ItemResult[]>;
   abstract describe(site: string): Promise<SiteDescription>;
 }
 
@@ -80,8 +90,14 @@ export class NatsSitePort extends SitePort {
     }
   }
 
-  async itemResults(site: string, attemptId: string) {
-    return (await this.requester.request(subjects.site(site).items, { attemptId }, attemptItemsReply, 15_000)).items;
+  async itemResults(site: string, attemptId: string, options: { facts?: boolean } = {}): Promise<ItemResult[]> {
+    if (!options.facts) return (await this.requester.request(subjects.site(site).items, { attemptId }, attemptItemsReply, 15_000)).items;
+    const items: ItemResult[] = [];
+    for (;;) {
+      const page = await this.requester.request(subjects.site(site).items, { attemptId, facts: true, offset: items.length }, attemptItemsReply, 15_000);
+      for (const item of page.items) items.push(item);
+      if (!page.more || page.items.length === 0) return items;
+    }
   }
 
   describe(site: string): Promise<SiteDescription> {

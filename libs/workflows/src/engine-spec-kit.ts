@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { openDatabase } from '@cairn/adapters/postgres';
 import { auditMigrations } from '@cairn/audit-log';
 import { type Called, isFinal, type JobRecord, type JobSpec, type JobState, ownerOf, type SiteDescription } from '@cairn/contracts';
-import { JobsPort, SitePort } from './engine-ports';
+import { type ItemResult, JobsPort, SitePort } from './engine-ports';
 import { workflowMigrations } from './migrations';
 import { parseWorkflow } from '@cairn/workflow-language';
 import { planWorkflow, scopeNodes } from '@cairn/workflow-planner';
@@ -114,7 +114,7 @@ export class ScriptedJobs extends JobsPort {
 /** A site's agent as the engine sees it: files, globs and item records the test sets. */
 export class ScriptedSite extends SitePort {
   readonly files = new Map<string, string>();
-  readonly items = new Map<string, { item: number; exitCode: number }[]>();
+  readonly items = new Map<string, ItemResult[]>();
   readonly globs = new Map<string, string[]>();
 
   constructor(readonly refusals = new Refusals()) {

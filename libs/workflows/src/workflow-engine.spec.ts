@@ -69,7 +69,7 @@ steps:
     expect([...jobs.jobs.values()].map((j) => j.spec.name)).toEqual(['dag.a']);
     expect((await step(runId, 'b'))?.state).toBe('WAITING');
     const a = jobs.live('dag.a')[0] as JobRecord;
-    expect(a.spec.run).toEqual({ id: runId, stepDir: 'a' });
+    expect(a.spec.run).toEqual({ id: runId, stepDir: 'a', outputs: ['out.txt'] });
     await engine.tick();
     expect(jobs.submissions).toBe(1);
     jobs.end(a, 'COMPLETED');
@@ -444,6 +444,6 @@ steps:
     await engine.tick();
     const events = (await store.unpublished(1000)).filter((e) => e.run_id === runId).map((e) => e.payload as { sequence: number; kind: string; step?: { state: string }; run?: { state: string } });
     expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
-    expect(events.map((e) => e.run?.state ?? e.step?.state)).toEqual(['WAITING', 'RUNNING', 'RUNNING', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(events.map((e) => e.run?.state ?? e.step?.state)).toEqual(['RUNNING', 'WAITING', 'RUNNING', 'SUCCEEDED', 'SUCCEEDED']);
   });
 });

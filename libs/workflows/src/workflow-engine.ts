@@ -1,6 +1,7 @@
-import { isFinal, isStepFinal, type JobRecord, type StepState } from '@cairn/contracts';
+import { isFinal, isStepFinal, type ItemFacts, type JobRecord, type StepState } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
-import { classifyRefusal, type JobsPort, type SitePort } from './engine-ports';
+import { classifyRefusal, type ItemResult, type JobsPort, type SitePort } from './engine-ports';
+import { itemFactsOf, itemsEvents } from './item-facts';
 import { onBehalfOf } from './on-behalf';
 import { LoopSettler } from './loop-settler';
 import { arrayStepJobs, nodeKey, RenderError, type RunInfo, runStepJobs, scopeSteps, type StepJob, stepOf } from '@cairn/workflow-planner';
@@ -323,29 +324,32 @@ export class WorkflowEngine {
     }
     const exits = [...(node.item_exit ?? [])];
     const durations: number[] = [];
+    const facts: ItemFacts[] = [];
     for (const job of mine) {
       const indices = job.item_indices ?? [];
-      const reported = new Map<number, number>();
+      const reported = new Map<number, ItemResult>();
       if (job.attempt_id) {
         const results = await this.finalItemResults(run, node, job, at);
         if (results === 'settled') return true;
         for (const r of results) {
-          reported.set(r.item, r.exitCode);
+          reported.set(r.item, r);
           if (r.exitCode === 0 && r.seconds !== undefined) durations.push(r.seconds);
         }
       }
       // A completed job ran every item to exit 0; otherwise an item with no record never
       // ran (its element hit the time limit or was cancelled).
-      for (const i of indices) exits[i] = job.state === 'COMPLETED' ? 0 : (reported.get(i) ?? -1);
+      for (const i of indices) exits[i] = job.state === 'COMPLETED' ? 0 : (reported.get(i)?.exitCode ?? -1);
+      facts.push(...itemFactsOf(job, reported));
     }
+    const items = itemsEvents(node.key, facts);
     const timing = { ...(durations.length > 0 ? { item_seconds: median(durations) } : {}), ...(node.transient_tries > 0 ? TRANSIENT_CLEARED : {}) };
     const failed = exits.flatMap((code, i) => (code === 0 ? [] : [i]));
     if (failed.length === 0) {
-      await this.store.updateNode(run.run_id, node.key, { state: 'SUCCEEDED', reason: '', item_exit: JSON.stringify(exits), ...timing, ended_at: at }, at);
+      await this.store.updateNode(run.run_id, node.key, { state: 'SUCCEEDED', reason: '', item_exit: JSON.stringify(exits), ...timing, ended_at: at }, at, [], items);
       return true;
     }
     const shown = failed.slice(0, 10).join(', ') + (failed.length > 10 ? ', ...' : '');
-    await this.store.updateNode(run.run_id, node.key, { item_exit: JSON.stringify(exits), ...timing }, at);
+    await this.store.updateNode(run.run_id, node.key, { item_exit: JSON.stringify(exits), ...timing }, at, [], items);
     await this.retryOrFail(run, { ...node, item_exit: exits }, step, `${failed.length} of ${exits.length} items failed (${shown})`, at);
     return true;
   }
@@ -356,9 +360,10 @@ export class WorkflowEngine {
    * permanent refusal fails the step with the agent's reason; a transient one is retried
    * with backoff ('settled': recorded, or the budget is spent and the step failed).
    */
-  private async finalItemResults(run: RunRow, node: NodeRow, job: JobLinkRow, at: Date): Promise<{ item: number; exitCode: number; seconds?: number }[] | 'settled'> {
+  private async finalItemResults(run: RunRow, node: NodeRow, job: JobLinkRow, at: Date): Promise<ItemResult[] | 'settled'> {
     try {
-      return await this.site.itemResults(run.site, job.attempt_id as string);
+      // With each item's run facts (host, times, hashed outputs) for its `items` event.
+      return await this.site.itemResults(run.site, job.attempt_id as string, { facts: true });
     } catch (error) {
       const refusal = classifyRefusal(error);
       if (!refusal) throw error;

@@ -73,5 +73,6 @@ export function toWorkflowRecord(
     ...(detail ? { plan: run.plan } : {}),
     owner: ownerOfRun(run),
     account: run.account,
+    ...(run.rerun_of ? { rerunOf: run.rerun_of } : {}),
   };
 }

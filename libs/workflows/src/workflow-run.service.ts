@@ -20,6 +20,7 @@ import type { WorkflowPlanningService } from './workflow-planning.service';
 import { ownerOfRun, toWorkflowRecord } from './workflow-record.mapper';
 import type { RunRow, WorkflowStore } from './workflow.store';
 import { boundWorkflowRecord } from './record-budget';
+import { runSubmitted } from './run-submitted';
 
 
 /** Submitting, reading, listing and cancelling workflow runs, as the access policy allows (libs/access). */
@@ -65,6 +66,7 @@ export class WorkflowRunService {
             owner,
             account,
             audit: audit('OK'),
+            submitted: runSubmitted({ source: command.source, fileName: command.fileName, workflow, plan, owner, account, ...(command.rerunOf ? { rerunOf: command.rerunOf } : {}) }),
           }),
       });
       if (!found) {

@@ -16,6 +16,8 @@ import {
   jsonBytes,
   type ListWorkflowsQuery,
   type Owner,
+  type RunSubmitted,
+  type StepItems,
   type WorkflowEvent,
   type WorkflowPlan,
 } from '@cairn/contracts';
@@ -87,6 +89,8 @@ export class WorkflowStore {
     account: string;
     /** The submission's audit record, written in the same transaction. */
     audit: AuditEntry;
+    /** What was submitted, for provenance: carried by the run's first event. */
+    submitted?: RunSubmitted;
   }): Promise<RunRow> {
     return this.db.transaction().execute(async (tx) => {
       const run = await tx
@@ -111,12 +115,14 @@ export class WorkflowStore {
           owner_name: input.owner.name,
           owner_posix_user: input.owner.posixUser,
           account: input.account,
+          rerun_of: input.submitted?.rerunOf ?? null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
       await tx.insertInto('audit_events').values(auditRow({ ...input.audit, ids: [input.runId, ...input.audit.ids] })).execute();
+      // The run's first event says what was submitted (provenance); its steps' events follow.
+      await this.emit(tx, input.runId, { kind: 'run', run: { state: 'RUNNING', reason: '' }, ...(input.submitted ? { submitted: input.submitted } : {}) }, input.at);
       await this.insertNodesTx(tx, input.runId, input.nodes, input.at);
-      await this.emit(tx, input.runId, { kind: 'run', run: { state: 'RUNNING', reason: '' } }, input.at);
       return run;
     });
   }
@@ -235,11 +241,14 @@ export class WorkflowStore {
   /**
    * Changes a step instance and records new jobs for it, atomically, with the step's event.
    * Jobs are recorded before they are submitted: their request ids make submission idempotent.
+   * `items`: the `items` events of the array items whose results the patch records.
    */
-  async updateNode(runId: string, key: string, patch: Updateable<WorkflowNodesTable>, at: Date, newJobs: StepJob[] = []): Promise<void> {
+  async updateNode(runId: string, key: string, patch: Updateable<WorkflowNodesTable>, at: Date, newJobs: StepJob[] = [], items: readonly StepItems[] = []): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await tx.updateTable('workflow_nodes').set({ ...patch, updated_at: at }).where('run_id', '=', runId).where('key', '=', key).execute();
       await this.insertJobsTx(tx, runId, newJobs, at);
+      // The items' results (provenance) with the state that records them, before the step's event.
+      for (const chunk of items) await this.emit(tx, runId, { kind: 'items', items: chunk }, at);
       await this.emitStep(tx, runId, key, at);
     });
   }

@@ -30,6 +30,8 @@ export interface WorkflowRunsTable {
   owner_posix_user: string;
   /** The Slurm account its jobs are charged to ('' for legacy runs). */
   account: string;
+  /** The run this one re-ran (ProvenanceService.Rerun); null otherwise. */
+  rerun_of: string | null;
 }
 
 /** A step instance: a step of the file in one scope (top level, or one loop iteration). */

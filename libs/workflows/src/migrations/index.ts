@@ -4,6 +4,7 @@ import { m0003ItemSeconds } from './0003-item-seconds';
 import { m0005TransientRetries } from './0005-transient-retries';
 import { m0006OwnerAccount } from './0006-owner-account';
 import { m0007RunningCounts } from './0007-running-counts';
+import { m0008RerunOf } from './0008-rerun-of';
 
 /**
  * The workflow engine's migrations (tables in the scheduler's schema), recorded in its own
@@ -19,5 +20,6 @@ export const workflowMigrations: MigrationSet = {
     '0005-transient-retries': m0005TransientRetries,
     '0006-owner-account': m0006OwnerAccount,
     '0007-running-counts': m0007RunningCounts,
+    '0008-rerun-of': m0008RerunOf,
   },
 };
