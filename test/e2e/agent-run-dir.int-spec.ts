@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, realpathSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectNats, JetStreamRepository, type NatsConnection, NatsRequester } from '@cairn/adapters/nats';
@@ -59,7 +59,7 @@ describe('agent workflow run directories [real: agent, nats-server, images, regi
   const site = () => subjects.site(stack.site);
 
   /** Submits an attempt straight to the agent and waits for its final event. */
-  async function runAttempt(body: { command: string[]; run: { id: string; stepDir: string }; array?: unknown }): Promise<AttemptEvent[]> {
+  async function runAttempt(body: { command: string[]; run: { id: string; stepDir: string; outputs?: string[]; inputs?: string[] }; array?: unknown }): Promise<AttemptEvent[]> {
     const attemptId = randomUUID();
     const reply = await requester.request(
       site().submit,
@@ -162,5 +162,43 @@ describe('agent workflow run directories [real: agent, nats-server, images, regi
       { item: 40, exitCode: 0, seconds: expect.any(Number) },
     ]);
     for (const { seconds } of items.items) expect(seconds).toBeLessThan(30);
+  });
+
+  it('hashes the declared outputs where the job ran: sha256 and size on the final event, and on each array item in the items query', async () => {
+    const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
+    // An input from outside the run, readable by the job user.
+    const inputDir = realpathSync(mkdtempSync(join(tmpdir(), 'cairn-input-')));
+    chmodSync(inputDir, 0o755);
+    const input = join(inputDir, 'pool.csv');
+    writeFileSync(input, 'x,y\n1,2\n', { mode: 0o644 });
+    const runId = randomUUID();
+    const single = await runAttempt({
+      run: { id: runId, stepDir: 'train', outputs: ['model.txt', 'missing.txt'], inputs: [input] },
+      command: ['/bin/sh', '-c', 'printf "weights 42" > model.txt'],
+    });
+    expect(single.map((e) => e.state)).toEqual(['PENDING', 'RUNNING', 'COMPLETED']);
+    const run = single.at(-1)?.run;
+    expect(run).toMatchObject({
+      host: expect.any(String),
+      startTime: expect.any(String),
+      endTime: expect.any(String),
+      outputs: [{ path: 'model.txt', sha256: sha256('weights 42'), size: 10, kind: 'file' }],
+      inputs: [{ path: input, sha256: sha256('x,y\n1,2\n'), size: 8, kind: 'file' }],
+      unhashed: ['missing.txt'],
+    });
+
+    const array = await runAttempt({
+      run: { id: runId, stepDir: 'sweep', outputs: ['r.txt'] },
+      command: ['/bin/sh', '-c', 'printf "item $0" > r.txt', '${{ item }}'],
+      array: { items: ['a', 'b'], itemsPerElement: 1, indices: [5, 9] },
+    });
+    expect(array.at(-1)?.state).toBe('COMPLETED');
+    const items = await requester.request(site().items, { attemptId: array[0]?.attemptId ?? '', facts: true }, attemptItemsReply);
+    expect(items.more).toBeUndefined();
+    expect(items.items.map((i) => [i.item, i.run?.outputs])).toEqual([
+      [5, [{ path: '5/r.txt', sha256: sha256('item a'), size: 6, kind: 'file' }]],
+      [9, [{ path: '9/r.txt', sha256: sha256('item b'), size: 6, kind: 'file' }]],
+    ]);
+    for (const item of items.items) expect(item.run).toMatchObject({ host: expect.any(String), startTime: expect.any(String), endTime: expect.any(String) });
   });
 });
