@@ -1,5 +1,5 @@
 import { CairnError, pb, type WorkflowRecord } from '@cairn/contracts';
-import { toListWorkflowsQuery, toPbWorkflow, toPbWorkflowEvent, toRequestId, toRunId } from './workflow.mapper';
+import { isWatched, toListWorkflowsQuery, toPbWorkflow, toPbWorkflowEvent, toRequestId, toRunId } from './workflow.mapper';
 
 const RUN: WorkflowRecord = {
   runId: '40000000-0000-4000-8000-000000000001',
@@ -50,6 +50,15 @@ describe('workflow mapper', () => {
     const step = RUN.steps[0];
     expect(toPbWorkflowEvent({ runId: RUN.runId, sequence: 4, time: RUN.updateTime, kind: 'step', ...(step ? { step } : {}) }, 'RUNNING')).toMatchObject({ sequence: 4, kind: 'step', state: pb.WorkflowState.WORKFLOW_STATE_RUNNING, reason: '' });
     expect(toPbWorkflowEvent({ runId: RUN.runId, sequence: 5, time: RUN.updateTime, kind: 'run', run: { state: 'CANCELLED', reason: 'cancelled on request' } }, 'RUNNING')).toMatchObject({ state: pb.WorkflowState.WORKFLOW_STATE_CANCELLED, reason: 'cancelled on request', step: undefined });
+  });
+
+  it('streams runs, steps and iterations to watchers, not the items events recorded for provenance', () => {
+    expect((['run', 'step', 'iteration', 'items'] as const).filter((kind) => isWatched({ kind }))).toEqual(['run', 'step', 'iteration']);
+  });
+
+  it('returns the run a re-run re-ran (empty for any other run)', () => {
+    expect(toPbWorkflow({ ...RUN, rerunOf: '40000000-0000-4000-8000-000000000002' }).rerunOf).toBe('40000000-0000-4000-8000-000000000002');
+    expect(toPbWorkflow(RUN).rerunOf).toBe('');
   });
 
   it('checks list queries, run ids and request ids', () => {

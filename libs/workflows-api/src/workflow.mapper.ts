@@ -124,6 +124,14 @@ export function toPbWorkflow(record: WorkflowRecord): pb.Workflow {
   };
 }
 
+/**
+ * Whether WatchWorkflow streams a recorded change: runs, steps and iterations are; the
+ * `items` events (each array item's result and hashed outputs) are for provenance only.
+ */
+export function isWatched(event: Pick<WorkflowEvent, 'kind'>): boolean {
+  return event.kind !== 'items';
+}
+
 /** A recorded change as a WatchWorkflowResponse; `state` is the run's state after it. */
 export function toPbWorkflowEvent(event: WorkflowEvent, runState: WorkflowState): pb.WatchWorkflowResponse {
   return {

@@ -2,7 +2,7 @@ import { type Called, isRunFinal, pb, type Principal, RPC, streams, subjects, wo
 import { followRecord, type JetStreamRepository, type WorkflowsClient } from '@cairn/adapters/nats';
 import { type Door, type GrpcBinding, type GrpcHandlers, grpcHandlers, type WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
-import { toAccount, toListWorkflowsQuery, toPbWorkflow, toPbWorkflowEvent, toRequestId, toRunId } from './workflow.mapper';
+import { isWatched, toAccount, toListWorkflowsQuery, toPbWorkflow, toPbWorkflowEvent, toRequestId, toRunId } from './workflow.mapper';
 import { toPbPlan, toPlanCommand } from './workflow-plan.mapper';
 
 /** Binds cairn.v1.WorkflowService: translate, delegate to the scheduler, translate back. */
@@ -52,7 +52,8 @@ export class WorkflowsGrpcController {
 
   /**
    * Every recorded change of the run with its sequence number, from the first, then the
-   * live ones, until the run ends: the same events whether the run is running or finished.
+   * live ones, until the run ends: the same events whether the run is running or finished
+   * (but `items` events, which are for provenance: see isWatched).
    * A finished run whose changes have expired from the stream (after its max age) gets a
    * snapshot instead: an event per step instance and iteration, then the run, numbered 0.
    */
@@ -62,7 +63,7 @@ export class WorkflowsGrpcController {
     const first = await this.scheduler.get(runId, who);
     // A run's first event is its RUNNING; each run event carries the state on from there.
     let state: WorkflowState = 'RUNNING';
-    yield* followRecord(
+    const changes = followRecord<pb.WatchWorkflowResponse | undefined>(
       this.jetstream,
       {
         stream: streams.workflowEvents.name,
@@ -72,11 +73,13 @@ export class WorkflowsGrpcController {
         next: (raw) => {
           const event = workflowEventSchema.parse(raw);
           if (event.run) state = event.run.state;
-          return { message: toPbWorkflowEvent(event, state), last: event.kind === 'run' && isRunFinal(state) };
+          return { message: isWatched(event) ? toPbWorkflowEvent(event, state) : undefined, last: event.kind === 'run' && isRunFinal(state) };
         },
       },
       signal,
     );
+    // Changes recorded for provenance only (items) are not streamed: their sequences are skipped.
+    for await (const message of changes) if (message) yield message;
   }
 }
 

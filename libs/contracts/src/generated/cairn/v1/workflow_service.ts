@@ -281,11 +281,13 @@ export interface WatchWorkflowRequest {
  */
 export interface WatchWorkflowResponse {
   /**
-   * 1 for the run's first change, then increases by one for each change. 0 only in the
-   * snapshot sent for a finished run whose recorded changes have expired (30 days).
+   * 1 for the run's first change, then increases by one for each change recorded (a
+   * change recorded for provenance only, an array step's item results, is not streamed:
+   * its number is skipped). 0 only in the snapshot sent for a finished run whose recorded
+   * changes have expired (30 days).
    */
   sequence: number;
-  /** "run", "step" or "iteration". */
+  /** "run", "step" or "iteration" (a client ignores any other kind). */
   kind: string;
   /** The run's state after this change. */
   state: WorkflowState;

@@ -549,15 +549,17 @@ export const WatchWorkflowRequestSchema: GenMessage<WatchWorkflowRequest> = /*@_
  */
 export type WatchWorkflowResponse = Message<"cairn.v1.WatchWorkflowResponse"> & {
   /**
-   * 1 for the run's first change, then increases by one for each change. 0 only in the
-   * snapshot sent for a finished run whose recorded changes have expired (30 days).
+   * 1 for the run's first change, then increases by one for each change recorded (a
+   * change recorded for provenance only, an array step's item results, is not streamed:
+   * its number is skipped). 0 only in the snapshot sent for a finished run whose recorded
+   * changes have expired (30 days).
    *
    * @generated from field: uint64 sequence = 1;
    */
   sequence: bigint;
 
   /**
-   * "run", "step" or "iteration".
+   * "run", "step" or "iteration" (a client ignores any other kind).
    *
    * @generated from field: string kind = 2;
    */
