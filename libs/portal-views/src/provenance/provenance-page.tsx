@@ -115,7 +115,7 @@ function ProvenanceView({ runId }: { readonly runId: string }) {
     });
     select(stepId);
   };
-  const otherRuns = step.kind === 'run' ? [] : [...new Set([...load.graph.nodes.values()].map((n) => n.runId))].filter((r) => r !== '' && r !== runId);
+  const otherRuns = step.kind === 'run' ? [] : [...new Set([...load.graph.nodes.values()].map((n) => n.runId))].filter((r) => r !== '' && (r !== runId || step.kind === 'sha256'));
   const panelId = selected !== undefined && (load.graph.nodes.has(selected) || view.nodes.some((n) => n.id === selected)) ? selected : undefined;
 
   return (
