@@ -319,4 +319,20 @@ describe('AttemptSubmitter working directories', () => {
     ]);
     expect(readdirSync(outside)).toEqual([]);
   });
+
+  it('writes the declared outputs and inputs for the wrapper to hash, beside the argv and readable but not writable by the job', async () => {
+    const { store, runsDir, submitter } = setup(async () => '1');
+    const base = withRun('3f1c2b4a-0000-4000-8000-000000000017', {}, 'learn/2/train');
+    const run = { id: RUN, stepDir: 'learn/2/train', outputs: ['model.npz', 'plots'], inputs: ['/data/pool.csv'] };
+    const attempt = await store.create({ ...base, spec: { ...base.spec, run } });
+    await submitter.submit(attempt);
+    const fields = (name: string) => readFileSync(join(attempt.dir, name), 'utf8').split('\u0000').slice(0, -1);
+    expect(fields('hash-outputs')).toEqual([join(runsDir, RUN), join(runsDir, RUN, 'learn', '2', 'train'), 'model.npz', 'plots']);
+    expect(fields('hash-inputs')).toEqual(['/data/pool.csv']);
+    expect(statSync(join(attempt.dir, 'hash-outputs')).mode & 0o777).toBe(0o644);
+
+    const plain = await store.create(withRun('3f1c2b4a-0000-4000-8000-000000000018'));
+    await submitter.submit(plain);
+    expect(existsSync(join(plain.dir, 'hash-outputs')) || existsSync(join(plain.dir, 'hash-inputs'))).toBe(false);
+  });
 });

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { execFileSync as exec } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_HASHED_FILES } from '@cairn/contracts';
+import fc from 'fast-check';
 import { ARRAY_WRAPPER_SCRIPT, encodeElement, parseItemRecords } from './array-element';
 import { encodeArgv, WRAPPER_SCRIPT } from './batch-script';
 import { EXIT_RECORD_MAX_BYTES, exitRecordSchema } from './exit-record';
@@ -108,6 +110,57 @@ describe('cairn-wrap hashes the declared files [real: bash, sha256sum]', () => {
     expect(facts.outputs?.map((d) => [d.path, d.sha256])).toEqual(outputs.map((o, k) => [o, sha256(`${k}\n`)]));
     expect(facts.inputs?.map((d) => d.sha256)).toEqual(inputs.map((i) => sha256(i)));
     expect(facts.unhashed).toBeUndefined();
+  });
+});
+
+/**
+ * What a declared output can be, planted in the step's directory; `hashed` says whether the
+ * wrapper may hash it: only what lies inside the run, and only a regular file or directory.
+ */
+const OUTPUT_CLASSES: Record<string, { hashed: boolean; plant: (path: string, ctx: { step: string; root: string }) => void }> = {
+  file: { hashed: true, plant: (path) => writeFileSync(path, 'data') },
+  directory: { hashed: true, plant: (path) => mkdirSync(path) },
+  'link to a file in the run': { hashed: true, plant: (path, { step }) => (writeFileSync(join(step, 'real.txt'), 'r'), symlinkSync('real.txt', path)) },
+  'absolute link into the run': { hashed: true, plant: (path, { step }) => (mkdirSync(join(step, 'sub'), { recursive: true }), symlinkSync(join(step, 'sub'), path)) },
+  'link to the run itself': { hashed: true, plant: (path) => symlinkSync('..', path) },
+  'absolute link out of the run': { hashed: false, plant: (path, { root }) => symlinkSync(join(root, 'secret.txt'), path) },
+  'relative link out of the run': { hashed: false, plant: (path) => symlinkSync('../../secret.txt', path) },
+  'link to a directory out of the run': { hashed: false, plant: (path, { root }) => symlinkSync(root, path) },
+  'link through a link out of the run': { hashed: false, plant: (path, { step }) => (symlinkSync('../../secret.txt', join(step, `hop-${path.slice(-1)}`)), symlinkSync(`hop-${path.slice(-1)}`, path)) },
+  'link to a device': { hashed: false, plant: (path) => symlinkSync('/dev/zero', path) },
+  'dangling link': { hashed: false, plant: (path) => symlinkSync('nowhere', path) },
+  FIFO: { hashed: false, plant: (path) => exec('mkfifo', [path]) },
+  missing: { hashed: false, plant: () => undefined },
+};
+
+describe('cairn-wrap never hashes outside the run, whatever the job leaves (hostile classes) [real: bash]', () => {
+  it('hashes exactly the declared outputs that resolve inside the run to a file or directory, and never hangs', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...Object.keys(OUTPUT_CLASSES)), { minLength: 1, maxLength: 8 }), (classes) => {
+        const outputs = classes.map((_c, k) => `o${k}`);
+        const { root, attempt, step } = setUp('step', { outputs });
+        writeFileSync(join(root, 'secret.txt'), 'outside the run');
+        classes.forEach((c, k) => OUTPUT_CLASSES[c]?.plant(join(step, `o${k}`), { step, root }));
+        writeFileSync(join(attempt, 'argv'), encodeArgv(['/bin/true']));
+        expect(run('cairn-wrap', WRAPPER_SCRIPT, attempt, {})).toBe(0);
+        const record = exitRecordSchema.parse(JSON.parse(readFileSync(join(attempt, 'out', 'exit.json'), 'utf8')));
+        const facts = runFactsOf(record, { outputs });
+        expect(facts.outputs?.map((d) => d.path)).toEqual(outputs.filter((_o, k) => OUTPUT_CLASSES[classes[k] ?? '']?.hashed));
+        expect(facts.unhashed ?? []).toEqual(outputs.filter((_o, k) => !OUTPUT_CLASSES[classes[k] ?? '']?.hashed));
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('leaves declared inputs that are devices, FIFOs or missing unhashed, without reading them', () => {
+    const root = mkdtempSync(join(tmpdir(), 'dev-'));
+    exec('mkfifo', [join(root, 'fifo')]);
+    const inputs = ['/dev/zero', join(root, 'fifo'), join(root, 'none')];
+    const { attempt } = setUp('s', { inputs });
+    writeFileSync(join(attempt, 'argv'), encodeArgv(['/bin/true']));
+    expect(run('cairn-wrap', WRAPPER_SCRIPT, attempt, {})).toBe(0);
+    const record = exitRecordSchema.parse(JSON.parse(readFileSync(join(attempt, 'out', 'exit.json'), 'utf8')));
+    expect(runFactsOf(record, { inputs })).toMatchObject({ inputs: [], unhashed: inputs });
   });
 });
 
