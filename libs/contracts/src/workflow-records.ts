@@ -48,6 +48,8 @@ export const stepRecordSchema = z.object({
   failedItemExitCodes: z.array(z.number().int()).optional(),
   /** Cairn jobs this step ran, oldest first. */
   jobIds: z.array(uuid),
+  /** Keys of the step instances this one waited for (its `needs`, as instances: "learn[2].train"); provenance links them (wasInformedBy). Absent in records written before it. */
+  needs: z.array(z.string().max(512)).max(256).optional(),
   slurmJobIds: z.array(z.string()),
   reason: z.string(),
   startTime: isoTime.optional(),
