@@ -65,7 +65,7 @@ function Loading({ load, what }: { readonly load: GraphLoad; readonly what: stri
   if (load.status !== 'loading') return null;
   const nodes = load.graph.nodes.size;
   return (
-    <p className="prov-loading" data-testid="prov-loading">
+    <p className="prov-loading" data-testid="prov-loading" role="status">
       <progress aria-label={`Loading ${what}`} /> Loading {what}
       {load.pages > 0 ? `: ${load.pages} page${load.pages === 1 ? '' : 's'}, ${nodes.toLocaleString('en-US')} nodes so far` : ''}…
     </p>
