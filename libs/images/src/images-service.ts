@@ -24,5 +24,5 @@ const imagesSettings = {
 export const imagesService: ServiceDefinition<typeof imagesSettings> = {
   service: 'images',
   settings: imagesSettings,
-  module: ({ config }) => ImagesModule.register({ defaultRegistry: config.registry, insecureRegistries: config.insecureRegistries }),
+  module: ({ config, nats, logger }) => ImagesModule.register({ defaultRegistry: config.registry, insecureRegistries: config.insecureRegistries, nats, logger }),
 };
