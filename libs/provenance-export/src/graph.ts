@@ -14,6 +14,22 @@ export interface NormalGraph {
   readonly nodes: readonly ProvNode[];
   readonly edges: readonly ProvEdge[];
   readonly byId: ReadonlyMap<string, ProvNode>;
+  /** Edges by relation and their `from` node, and by relation and their `to` node (in edge order). */
+  readonly out: ReadonlyMap<string, readonly ProvEdge[]>;
+  readonly in: ReadonlyMap<string, readonly ProvEdge[]>;
+}
+
+const key = (relation: ProvRelation, id: string): string => `${relation}\u0000${id}`;
+
+function group(edges: readonly ProvEdge[], end: 'from' | 'to'): Map<string, ProvEdge[]> {
+  const groups = new Map<string, ProvEdge[]>();
+  for (const edge of edges) {
+    const k = key(edge.relation, edge[end]);
+    const list = groups.get(k);
+    if (list) list.push(edge);
+    else groups.set(k, [edge]);
+  }
+  return groups;
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -22,7 +38,8 @@ const sortedAttributes = (attributes: Record<string, string>): Record<string, st
   Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => compare(a, b)));
 
 /** Merges pages: one node per id (attributes merged, later pages win), one edge per relation, ends and attributes. */
-export function normalizeGraph(graph: RunGraph): NormalGraph {
+export function normalizeGraph(graph: RunGraph | NormalGraph): NormalGraph {
+  if ('byId' in graph) return graph;
   const nodes = new Map<string, ProvNode>();
   for (const node of graph.nodes) {
     const seen = nodes.get(node.id);
@@ -35,7 +52,7 @@ export function normalizeGraph(graph: RunGraph): NormalGraph {
   }
   const sortedNodes = [...nodes.values()].sort((a, b) => compare(a.id, b.id)).map((n) => ({ ...n, attributes: sortedAttributes(n.attributes) }));
   const sortedEdges = [...edges.entries()].sort(([a], [b]) => compare(a, b)).map(([, e]) => e);
-  return { nodes: sortedNodes, edges: sortedEdges, byId: new Map(sortedNodes.map((n) => [n.id, n])) };
+  return { nodes: sortedNodes, edges: sortedEdges, byId: new Map(sortedNodes.map((n) => [n.id, n])), out: group(sortedEdges, 'from'), in: group(sortedEdges, 'to') };
 }
 
 const TYPE_BY_PREFIX: Readonly<Record<string, ProvNodeType>> = {
@@ -86,9 +103,15 @@ export function classOf(graph: NormalGraph, id: string): ProvClass | undefined {
   return type ? CLASS_BY_TYPE[type] : undefined;
 }
 
-/** Edges of one relation, optionally from one node. */
-export function edgesOf(graph: NormalGraph, relation: ProvRelation, from?: string): ProvEdge[] {
-  return graph.edges.filter((e) => e.relation === relation && (from === undefined || e.from === from));
+/** Edges of one relation, optionally only those from one node. */
+export function edgesOf(graph: NormalGraph, relation: ProvRelation, from?: string): readonly ProvEdge[] {
+  if (from !== undefined) return graph.out.get(key(relation, from)) ?? [];
+  return graph.edges.filter((e) => e.relation === relation);
+}
+
+/** Edges of one relation into one node. */
+export function edgesInto(graph: NormalGraph, relation: ProvRelation, to: string): readonly ProvEdge[] {
+  return graph.in.get(key(relation, to)) ?? [];
 }
 
 /**
@@ -96,6 +119,7 @@ export function edgesOf(graph: NormalGraph, relation: ProvRelation, from?: strin
  * other UTF-8 byte becomes %XX (so `[`, `#`, `@`, spaces and quotes never reach a QName raw).
  */
 export function encodeId(id: string): string {
+  if (/^[A-Za-z0-9\-._~:/]*$/.test(id)) return id;
   let out = '';
   for (const byte of Buffer.from(id, 'utf8')) {
     const c = String.fromCharCode(byte);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ProvNode } from '@cairn/contracts';
-import { edgesOf, encodeId, isoTime, nodeIri, normalizeGraph, topActivity, typeOf, wholeNumber, type NormalGraph, type RunGraph, type RunSource } from './graph';
+import { edgesInto, edgesOf, encodeId, isoTime, nodeIri, normalizeGraph, topActivity, typeOf, wholeNumber, type NormalGraph, type RunGraph, type RunSource } from './graph';
 import { toProvJson } from './prov-json';
 import {
   ENGINE_ID,
@@ -144,8 +144,8 @@ export function roCrateMetadata(input: RunGraph, source: RunSource, provJson: Bu
   const fileIds = new Set(files.map((f) => f.id));
   const usedFiles = (id: string): string[] => edgesOf(graph, 'used', id).filter((e) => fileIds.has(e.to)).map((e) => nodeIri(e.to));
   const generated = (id: string): string[] =>
-    edgesOf(graph, 'wasGeneratedBy')
-      .filter((e) => e.to === id && fileIds.has(e.from))
+    edgesInto(graph, 'wasGeneratedBy', id)
+      .filter((e) => fileIds.has(e.from))
       .map((e) => nodeIri(e.from));
   const generatedInRun = new Set(edgesOf(graph, 'wasGeneratedBy').filter((e) => fileIds.has(e.from)).map((e) => e.from));
 
@@ -165,6 +165,11 @@ export function roCrateMetadata(input: RunGraph, source: RunSource, provJson: Bu
   const howToOf = (definition: string): string => `#step/${encodeId(definition)}`;
   const runs = graph.nodes.filter((n) => (n.type === 'job' || n.type === 'item') && n.id !== top?.id);
   const stepOfRun = (id: string): ProvNode | undefined => partOf(id).map((s) => graph.byId.get(s)).find((s) => s?.type === 'step');
+  const jobImagesOfStep = new Map<string, string[]>();
+  for (const run of runs) {
+    const step = run.type === 'job' ? stepOfRun(run.id) : undefined;
+    if (step) jobImagesOfStep.set(step.id, [...(jobImagesOfStep.get(step.id) ?? []), ...imagesUsedBy(run.id)]);
+  }
   const toolRunsOf = new Map<string, string[]>();
   const createActions: string[] = [];
 
@@ -172,9 +177,7 @@ export function roCrateMetadata(input: RunGraph, source: RunSource, provJson: Bu
     const step = stepOfRun(run.id);
     const definition = step ? stepDefinition(stepKey(runId, step.id)) : run.attributes['name'] || run.label || run.type;
     if (!step && !positions.has(definition)) positions.set(definition, positions.size);
-    const jobImages = step
-      ? runs.filter((r) => r.type === 'job' && stepOfRun(r.id)?.id === step.id).flatMap((r) => imagesUsedBy(r.id))
-      : imagesUsedBy(run.id);
+    const jobImages = step ? (jobImagesOfStep.get(step.id) ?? []) : imagesUsedBy(run.id);
     const people = agentsOf(run.id, 'owner');
     const sites = agentsOf(run.id, 'site');
     const image = [...new Set([...imagesUsedBy(run.id), ...jobImages])].sort(compare);
@@ -256,7 +259,7 @@ export function roCrateMetadata(input: RunGraph, source: RunSource, provJson: Bu
   for (const site of [...siteIds].sort(compare)) add({ '@id': local(site), '@type': 'Place', name: graph.byId.get(site)?.attributes['site'] || site.replace(/^site:/, '') });
 
   // The run, Cairn running it, the workflow and the crate around them.
-  const inputs = files.filter((f) => !generatedInRun.has(f.id) && edgesOf(graph, 'used').some((e) => e.to === f.id)).map((f) => nodeIri(f.id));
+  const inputs = files.filter((f) => !generatedInRun.has(f.id) && edgesInto(graph, 'used', f.id).length > 0).map((f) => nodeIri(f.id));
   const outputs = files.filter((f) => generatedInRun.has(f.id)).map((f) => nodeIri(f.id));
   const runAction: JsonLdEntity = {
     '@id': runActionId,
@@ -312,7 +315,8 @@ export function roCrateMetadata(input: RunGraph, source: RunSource, provJson: Bu
 }
 
 /** The crate's files in zip order: ro-crate-metadata.json, the workflow file, prov.json. */
-export function roCrateEntries(graph: RunGraph, source: RunSource): CrateEntry[] {
+export function roCrateEntries(input: RunGraph, source: RunSource): CrateEntry[] {
+  const graph = normalizeGraph(input);
   const provJson = Buffer.from(JSON.stringify(toProvJson(graph, source)), 'utf8');
   const metadata = Buffer.from(JSON.stringify(roCrateMetadata(graph, source, provJson), null, 1), 'utf8');
   return [
