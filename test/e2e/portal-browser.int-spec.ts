@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SlurmAccountingRepository } from '@cairn/adapters/slurm';
 import { ProcessRepository } from '@cairn/adapters/process';
-import { TemplatesClient } from '@cairn/client';
+import { ProvenanceClient, TemplatesClient } from '@cairn/client';
 import { pb } from '@cairn/contracts';
 import { waitFor, WORKSPACE } from '@cairn/testing';
 import { expectAccessible, JWT_PATTERN, launchChromium, logIn, newContext, readableByScript, screenshot, serverCertificate, signInAtIdp, type ViewportName } from '@cairn/testing/browser';
@@ -96,6 +96,84 @@ describe('the portal in a real browser', () => {
     expect(JWT_PATTERN.test(await readableByScript(page))).toBe(false);
     problems.check();
     await close();
+  });
+
+  it("alice opens the run's provenance from its page: the graph has the run, its steps, the image and files; she walks upstream from an output file; bob reads \"No such run\"", async () => {
+    expect(aliceRun).not.toBe('');
+    const provenance = new ProvenanceClient(suite.stack().grpcAddress, suite.stack().clientOptions('alice'));
+    try {
+      // The service records the run from its events: wait until it has them all.
+      const graph = await waitFor('the run\'s provenance to be complete', async () => {
+        const g = await provenance.getRunGraph(aliceRun).catch(() => undefined);
+        return g?.complete ? g : undefined;
+      }, 120_000, 500);
+      const { page, problems, close } = await suite.open('alice', `/workflows/${aliceRun}`);
+      await page.getByRole('link', { name: 'Provenance', exact: true }).click();
+      await page.waitForURL(new RegExp(`/provenance/${aliceRun}$`));
+      await page.getByTestId('prov-graph').waitFor();
+      await waitFor('the graph drawn', async () => ((await page.locator('[aria-busy="true"]').count()) === 0 ? true : undefined), 30_000, 100);
+      const drawn = async () => {
+        const out: { id: string; kind: string; type: string }[] = [];
+        for (const node of await page.getByTestId('prov-node').all()) {
+          out.push({ id: (await node.getAttribute('data-id')) ?? '', kind: (await node.getAttribute('data-kind')) ?? '', type: (await node.getAttribute('data-type')) ?? '' });
+        }
+        return out;
+      };
+      const nodes = await drawn();
+      // Everything the API has for the run is drawn (no array step here, so nothing is grouped), each with its class.
+      expect(new Set(nodes.map((n) => n.id))).toEqual(new Set(graph.nodes.map((n) => n.id)));
+      expect(nodes).toEqual(expect.arrayContaining([{ id: `run:${aliceRun}`, kind: 'activity', type: 'run' }]));
+      const types = new Set(nodes.map((n) => n.type));
+      for (const type of ['run', 'step', 'job', 'image', 'file', 'workflow-file', 'params', 'person']) expect(types).toContain(type);
+      expect(nodes.find((n) => n.type === 'image')?.kind).toBe('entity');
+      expect(nodes.find((n) => n.type === 'person')?.kind).toBe('agent');
+      await screenshot(page, 'provenance');
+
+      // Export PROV-JSON: ExportRun streamed into a download of the run's PROV-JSON.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export PROV-JSON' }).click()]);
+      expect(download.suggestedFilename()).toMatch(/\.json$/);
+      const exported = readFileSync(await download.path(), 'utf8');
+      const prov = JSON.parse(exported) as Record<string, unknown>;
+      expect(Object.keys(prov)).toEqual(expect.arrayContaining(['entity', 'activity', 'agent']));
+      await page.locator('[data-testid="export-status"][data-status="done"]').waitFor();
+
+      // An output file: its facts in the panel are the API's.
+      const model = graph.nodes.find((n) => n.type === 'file' && n.id.endsWith('/model.npz'));
+      expect(model?.attributes['sha256']).toMatch(/^[0-9a-f]{64}$/);
+      const file = page.locator(`[data-testid="prov-node"][data-id="${model?.id ?? ''}"]`);
+      // Keyboard: the node is a button reached by Tab; Enter selects it.
+      await file.focus();
+      await page.keyboard.press('Enter');
+      const panel = page.getByTestId('prov-panel');
+      await page.locator(`[data-testid="prov-panel"][data-id="${model?.id ?? ''}"]`).waitFor();
+      expect((await panel.locator('dd[data-attribute="sha256"]').innerText()).trim()).toBe(model?.attributes['sha256']);
+
+      // Upstream from it: what the page draws is the API's walk (depth 3), from the file to the job that made it, the image and pool.npz it used.
+      await panel.getByRole('button', { name: 'Upstream', exact: true }).click();
+      await page.locator('nav[aria-label="Walk"] [aria-current="step"]', { hasText: 'Upstream of' }).waitFor();
+      await page.locator(`[data-testid="prov-node"].prov-start[data-id="${model?.id ?? ''}"]`).waitFor();
+      await waitFor('the walk drawn', async () => ((await page.locator('[aria-busy="true"]').count()) === 0 ? true : undefined), 30_000, 100);
+      const walk = await provenance.lineageAll({ nodeId: model?.id ?? '' }, { direction: 'upstream', maxDepth: 3 });
+      const upstream = await drawn();
+      expect(new Set(upstream.map((n) => n.id))).toEqual(new Set(walk.nodes.map((n) => n.id)));
+      expect(upstream.map((n) => n.type)).toEqual(expect.arrayContaining(['job', 'image']));
+      expect(upstream.some((n) => n.id.endsWith('/prepare/pool.npz'))).toBe(true);
+      await screenshot(page, 'provenance-upstream');
+      // Back along the breadcrumb: the run's graph again.
+      await page.locator('nav[aria-label="Walk"]').getByRole('button', { name: /^Run / }).click();
+      await page.locator(`[data-testid="prov-node"][data-id="run:${aliceRun}"]`).waitFor();
+      problems.check();
+      await close();
+
+      // bob: alice's run does not exist for him.
+      const bob = await suite.open('bob', `/provenance/${aliceRun}`);
+      await bob.page.getByText('No such run (or not yours)').waitFor();
+      expect(await bob.page.getByTestId('prov-graph').count()).toBe(0);
+      bob.problems.check();
+      await bob.close();
+    } finally {
+      provenance.close();
+    }
   });
 
   it("bob cannot see alice's run in any list or by its URL; carol (admin) can", async () => {
@@ -203,6 +281,7 @@ async function ready(page: Page, path: string): Promise<void> {
     [/^\/$/, '[data-testid="workflow-list"]'],
     [/^\/workflows\//, '[data-testid="workflow-state"]'],
     [/^\/jobs\//, '[data-testid="job-state"]'],
+    [/^\/provenance\//, '[data-testid="prov-graph"]'],
     [/^\/submit/, '.cm-content'],
     [/^\/experiments/, '[data-testid="metrics-chart"]'],
     [/^\/templates$/, 'a[href="/templates/active-learning"]'],
@@ -224,6 +303,7 @@ describe('every page is accessible and readable at 1280 and 390 px', () => {
     // Their screenshots are taken in the first suite, while the run is on screen.
     ['alice', `/workflows/${listedRun()}`, ''],
     ['alice', `/jobs/${listedJob()}`, ''],
+    ['alice', `/provenance/${listedRun()}`, ''],
     ['alice', '/experiments?name=active-learning', 'experiments'],
     ['alice', '/templates', 'templates'],
     ['alice', '/templates/active-learning', 'template'],
