@@ -3,6 +3,7 @@ import { gatewaySettings, GrpcServerModule, WatchLimiter } from '@cairn/grpc-ser
 import { identityBinding, identityDoor, identitySettings } from '@cairn/identity';
 import { jobsBinding } from '@cairn/jobs-api';
 import { portalServer, portalSettings } from '@cairn/portal-server';
+import { provenanceBinding } from '@cairn/provenance-api';
 import { sitesBinding, sitesSettings, sitesToList } from '@cairn/sites-api';
 import { templatesBinding } from '@cairn/templates-api';
 import { toPbPlan, toPbWorkflow, workflowsBinding } from '@cairn/workflows-api';
@@ -10,7 +11,7 @@ import type { ServiceDefinition } from '@cairn/service-kit';
 
 const settings = { ...gatewaySettings, ...identitySettings, ...portalSettings, ...sitesSettings };
 
-/** The gateway service: the public gRPC API (JobService, WorkflowService, IdentityService, AuditService, SiteService, TemplateService) over the scheduler and the sites' agents, behind one door. */
+/** The gateway service: the public gRPC API (JobService, WorkflowService, IdentityService, AuditService, SiteService, TemplateService, ProvenanceService) over the scheduler and the sites' agents, behind one door. */
 export const gatewayService: ServiceDefinition<typeof settings> = {
   service: 'gateway',
   settings,
@@ -26,7 +27,7 @@ export const gatewayService: ServiceDefinition<typeof settings> = {
     const grpc = GrpcServerModule.register({
       address: config.grpcAddress,
       protoDir: config.protoDir,
-      protoFiles: ['cairn/v1/job_service.proto', 'cairn/v1/workflow_service.proto', 'cairn/v1/identity_service.proto', 'cairn/v1/audit_service.proto', 'cairn/v1/site_service.proto', 'cairn/v1/template_service.proto'],
+      protoFiles: ['cairn/v1/job_service.proto', 'cairn/v1/workflow_service.proto', 'cairn/v1/identity_service.proto', 'cairn/v1/audit_service.proto', 'cairn/v1/site_service.proto', 'cairn/v1/template_service.proto', 'cairn/v1/provenance_service.proto'],
       maxMessageBytes: 2 * 1024 * 1024,
       tls: config,
       logger: logger.child({ context: 'GrpcServerHost' }),
@@ -38,6 +39,7 @@ export const gatewayService: ServiceDefinition<typeof settings> = {
         auditBinding({ nats, logger, watchLimiter, door }),
         sitesBinding({ nats, logger, sites: sitesToList(config.sites, config.defaultSite), watchLimiter, door }),
         templatesBinding({ nats, logger, defaultSite: config.defaultSite, mappers: { plan: toPbPlan, workflow: toPbWorkflow }, watchLimiter, door }),
+        provenanceBinding({ nats, logger, defaultSite: config.defaultSite, watchLimiter, door }),
       ],
     });
     if (!portal) return grpc;

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { AuditClient, GatewayError, IdentityClient, JobsClient, SitesClient, TemplatesClient, WorkflowsClient } from '@cairn/client';
+import { AuditClient, GatewayError, IdentityClient, JobsClient, ProvenanceClient, SitesClient, TemplatesClient, WorkflowsClient } from '@cairn/client';
 import { auditCommand } from './audit.commands';
 import { authCommands } from './auth.commands';
 import { EXIT_NOT_LOGGED_IN, NotLoggedInError, UsageError } from './cli.errors';
@@ -7,6 +7,7 @@ import { type CliSettings, loadCliSettings } from './cli-settings';
 import { gatewayClientOptions, oidcClientFor, sessionFor } from './cli-wiring';
 import { jobCommands } from './job.commands';
 import { IdpError } from './oidc-client';
+import { provenanceCommands } from './provenance.commands';
 import { sitesCommand } from './sites.commands';
 import { templateCommands } from './template.commands';
 import { terminalText } from './terminal-text';
@@ -40,6 +41,7 @@ export async function runCli(
   let audit: AuditClient | undefined;
   let sites: SitesClient | undefined;
   let templates: TemplatesClient | undefined;
+  let provenance: ProvenanceClient | undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
@@ -104,6 +106,15 @@ export async function runCli(
   program.addCommand(auditCommand({ out, client: () => (audit ??= new AuditClient(gateway(), clientOptions())) }));
   program.addCommand(sitesCommand({ out, client: () => (sites ??= new SitesClient(gateway(), clientOptions())) }));
   program.addCommand(templateCommands({ out, client: () => (templates ??= new TemplatesClient(gateway(), clientOptions())) }));
+  program.addCommand(
+    provenanceCommands({
+      out,
+      client: () => (provenance ??= new ProvenanceClient(gateway(), clientOptions())),
+      workflows: () => (workflows ??= new WorkflowsClient(gateway(), clientOptions())),
+      setExitCode,
+      signal: abort.signal,
+    }),
+  );
   for (const command of authCommands({
     out,
     settings,
@@ -136,6 +147,7 @@ export async function runCli(
     audit?.close();
     sites?.close();
     templates?.close();
+    provenance?.close();
   }
   return exitCode;
 }

@@ -139,7 +139,12 @@ async function readWorkflowFile(file: string): Promise<string> {
 }
 
 /** Follows the run until it ends; exit 0 if it succeeded, 1 if it failed, was cancelled or the watch broke off, 130 on Ctrl-C. */
-async function watch(io: WorkflowCliIo, model: RunModel, now: () => number): Promise<void> {
+/** Follows a run live until it ends and sets the exit code by how it ended (also `cairn provenance rerun --watch`). */
+export async function watch(
+  io: Pick<WorkflowCliIo, 'out' | 'setExitCode' | 'signal'> & { client: () => Pick<WorkflowsClient, 'watchWorkflow'> },
+  model: RunModel,
+  now: () => number,
+): Promise<void> {
   const view = new WorkflowWatchView(io.out, model, now);
   view.start();
   try {

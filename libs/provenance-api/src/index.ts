@@ -1,2 +1,3 @@
 /** The gateway's ProvenanceService: GetRunProvenance, Lineage, ExportRun and Rerun over gRPC, through the one door. */
-export const PLACEHOLDER_PROVENANCE_API = true;
+export { provenanceBinding } from './provenance-binding';
+export type { ProvenanceApiOptions } from './provenance-binding';
