@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { pb } from '@cairn/contracts';
+import { connect } from 'nats';
+import { jobEventSchema, pb, streams, subjects, workflowEventSchema } from '@cairn/contracts';
 import type { WorkflowsClient } from '@cairn/client';
 import type { CairnStack } from '@cairn/testing';
 import { cairnSlurmJobCount, cairnSlurmSubmissionCount, slurmJobsNamed } from './job-helpers';
+import { eventsOn } from './provenance-helpers';
 import { ended, runState, startRun, stepOf, stepState, waitForRun, watchRun, useWorkflowStack } from './workflow-helpers';
 
 const W = pb.WorkflowState;
@@ -68,6 +71,72 @@ steps:
     expect(retry.spec?.array?.items).toEqual(['4']);
     expect(await slurmJobsOf(square)).toHaveLength(2);
     for (const i of [0, 1, 2, 3, 4, 5]) expect(existsSync(runDir(runId, 'square', String(i), 'r.txt'))).toBe(true);
+  });
+
+  it('publishes what provenance needs: the run’s first event what was submitted, each job’s ACCEPTED event what it is, the array’s items their results', async () => {
+    const source = `
+version: 1
+name: e2e-facts
+params: { n: 7 }
+defaults: { image: lab/busybox:1.36, resources: { cpus: 1, memory: 256M, time: 5m } }
+steps:
+  produce:
+    command: [/bin/sh, -c, 'echo $0 > n.txt', '\${{ params.n }}']
+    outputs: { n: n.txt }
+  square:
+    command: [/bin/sh, -c, 'echo $(($(cat "$1") * $0)) > r.txt', '\${{ item }}', '\${{ steps.produce.outputs.n }}']
+    array: { items: [2, 3] }
+    outputs: { r: r.txt }
+`;
+    const runId = await startRun(client, source, 'flows/facts.yaml');
+    const run = await waitForRun(client, runId, ended);
+    expect(runState(run.state)).toBe('SUCCEEDED');
+    const nc = await connect(stack.nats.connectOptionsFor(stack.nats.users.gateway));
+    try {
+      const events = (await eventsOn(nc, streams.workflowEvents.name, subjects.workflowEvents(runId))).map((e) => workflowEventSchema.parse(e));
+      const submitted = events[0]?.submitted;
+      expect(events[0]).toMatchObject({ sequence: 1, kind: 'run', run: { state: 'RUNNING' } });
+      expect(submitted).toMatchObject({
+        name: 'e2e-facts',
+        fileName: 'flows/facts.yaml',
+        source,
+        sourceSha256: createHash('sha256').update(source).digest('hex'),
+        params: { n: 7 },
+        owner: { issuer: run.owner?.issuer, subject: run.owner?.subject, name: run.owner?.name, posixUser: run.owner?.posixUser },
+        account: run.account,
+        site: run.site,
+      });
+      const image = submitted?.images[0];
+      expect(submitted?.images).toEqual([{ reference: 'lab/busybox:1.36', imageRef: expect.stringMatching(/^[^@]+\/lab\/busybox@sha256:[0-9a-f]{64}$/), digest: expect.stringMatching(/^sha256:/) }]);
+      expect(image?.imageRef.endsWith(`@${image.digest}`)).toBe(true);
+
+      const [produceJob] = stepOf(run, 'produce').jobIds;
+      const [squareJob] = stepOf(run, 'square').jobIds;
+      const acceptedOf = async (jobId: string | undefined) => {
+        const jobEvents = (await eventsOn(nc, streams.jobEvents.name, subjects.jobEvents(jobId as string))).map((e) => jobEventSchema.parse(e));
+        expect([jobEvents[0]?.state, jobEvents.at(-1)?.state]).toEqual(['ACCEPTED', 'COMPLETED']);
+        expect(jobEvents.slice(1).every((e) => e.facts === undefined)).toBe(true);
+        return jobEvents[0]?.facts;
+      };
+      const common = { owner: submitted?.owner, account: run.account, site: run.site, imageRef: image?.imageRef, digest: image?.digest, runId };
+      expect(await acceptedOf(produceJob)).toMatchObject({ ...common, name: 'e2e-facts.produce', command: ['/bin/sh', '-c', 'echo $0 > n.txt', '7'], items: 0, stepDir: 'produce' });
+      expect(await acceptedOf(produceJob)).not.toHaveProperty('uses');
+      expect(await acceptedOf(squareJob)).toMatchObject({ ...common, items: 2, stepDir: 'square', uses: ['produce/n.txt'] });
+
+      const items = events.filter((e) => e.kind === 'items').map((e) => e.items);
+      expect(items.map((i) => [i?.stepKey, i?.items.map((item) => [item.index, item.exitCode, item.jobId])])).toEqual([
+        [
+          'square',
+          [
+            [0, 0, squareJob],
+            [1, 0, squareJob],
+          ],
+        ],
+      ]);
+      expect(items[0]?.items.every((item) => item.slurmJobId !== '')).toBe(true);
+    } finally {
+      await nc.close();
+    }
   });
 
   const loopFile = (name: string, until: string, maxIterations: number) => `
