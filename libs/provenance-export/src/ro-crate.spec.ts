@@ -1,3 +1,4 @@
+import type { ProvEdge, ProvNode } from '@cairn/contracts';
 import { encodeId, nodeIri } from './graph';
 import { imageParts, roCrateEntries, workflowPath } from './ro-crate';
 import type { JsonLdEntity } from './ro-crate-terms';
@@ -105,6 +106,46 @@ describe('roCrateEntries', () => {
     await expect(crateQuads({ ...crate, '@graph': [...crate['@graph'], { '@id': '#x', '@type': 'Thing', madeUpTerm: 1 }] })).rejects.toThrow();
     await expect(crateQuads({ ...crate, '@context': ['https://example.org/context'] })).rejects.toThrow(/example\.org\/context/);
   });
+});
+
+describe('crates of runs in other shapes', () => {
+  const crateOf = (graph: { nodes: ProvNode[]; edges: ProvEdge[] }, source = sampleSource()): Crate => JSON.parse((roCrateEntries(graph, source)[0]?.data ?? Buffer.alloc(0)).toString('utf8')) as Crate;
+
+  it('a run still running: active, no end, published at its start', async () => {
+    const graph = sampleGraph();
+    const running = {
+      ...graph,
+      nodes: graph.nodes.map((n) => (n.type === 'run' || n.id.endsWith('/sweep') ? { ...n, attributes: { ...n.attributes, state: 'RUNNING', end_time: '' } } : n)),
+    };
+    const crate = crateOf(running);
+    expect(await validateCrate(crate)).toEqual([]);
+    expect(entity(crate, local(`run:${RUN_ID}`))).toMatchObject({ actionStatus: { '@id': 'http://schema.org/ActiveActionStatus' } });
+    expect(entity(crate, local(`run:${RUN_ID}`))['endTime']).toBeUndefined();
+    expect(entity(crate, './')['datePublished']).toBe('2026-11-30T12:00:00.000Z');
+  }, 60_000);
+
+  it('a job outside any workflow: the job is the run', async () => {
+    const jobId = '55555555-5555-4555-8555-555555555555';
+    const job = `job:${jobId}`;
+    const graph: { nodes: ProvNode[]; edges: ProvEdge[] } = {
+      nodes: [
+        { id: job, kind: 'activity' as const, type: 'job' as const, label: 'hello', runId: jobId, attributes: { name: 'hello', state: 'COMPLETED', exit_code: '0', start_time: '2026-11-30T12:00:00Z', end_time: '2026-11-30T12:00:05Z' } },
+        { id: `file:${jobId}/out.txt`, kind: 'entity' as const, type: 'file' as const, label: '', runId: jobId, attributes: { path: 'out.txt', sha256: '9'.repeat(64), size: '3', kind: 'file' } },
+        { id: `image:sha256:${'a'.repeat(64)}`, kind: 'entity' as const, type: 'image' as const, label: '', runId: '', attributes: { digest: `sha256:${'a'.repeat(64)}`, reference: 'busybox', image_ref: `busybox@sha256:${'a'.repeat(64)}` } },
+      ],
+      edges: [
+        { relation: 'used' as const, from: job, to: `image:sha256:${'a'.repeat(64)}`, attributes: { role: 'image' } },
+        { relation: 'wasGeneratedBy' as const, from: `file:${jobId}/out.txt`, to: job, attributes: { role: 'output' } },
+      ],
+    };
+    const crate = crateOf(graph, sampleSource({ runId: jobId, name: 'hello', fileName: 'hello.yaml', params: {}, images: [] }));
+    const run = entity(crate, local(job));
+    expect(run).toMatchObject({ '@type': 'CreateAction', instrument: { '@id': 'hello.yaml' }, actionStatus: { '@id': 'http://schema.org/CompletedActionStatus' } });
+    expect(run['result']).toEqual([{ '@id': nodeIri(`file:${jobId}/out.txt`) }]);
+    // Its file's one step is the job's command.
+    expect(entity(crate, 'hello.yaml')['hasPart']).toEqual([{ '@id': '#tool/hello' }]);
+    expect(await validateCrate(crate)).toEqual([]);
+  }, 60_000);
 });
 
 describe('validateCrate rejects a crate missing a MUST', () => {

@@ -200,6 +200,9 @@ export function roCrateMetadata(input: RunGraph, source: RunSource, provJson: Bu
     if (step) toolRunsOf.set(step.id, [...(toolRunsOf.get(step.id) ?? []), action['@id']]);
   }
 
+  // A job outside any workflow is its own run: the file's one step is the job's command.
+  if (top?.type === 'job' && positions.size === 0) positions.set(top.attributes['name'] || top.label || 'job', 0);
+
   const controlActions: string[] = [];
   for (const step of steps) {
     const toolRuns = toolRunsOf.get(step.id) ?? [];
