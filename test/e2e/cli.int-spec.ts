@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { RunGraph } from '@cairn/client';
 import { type CairnStack, startCairnStack, WORKSPACE } from '@cairn/testing';
 
 const run = promisify(execFile);
@@ -17,12 +19,12 @@ describe('cairn CLI [real: gateway, scheduler, images, agent, nats-server, Postg
   let stack: CairnStack;
   let caFile = '';
 
-  const cairn = async (...args: string[]): Promise<CliResult> => {
+  const cairnAs = async (person: 'alice' | 'bob', ...args: string[]): Promise<CliResult> => {
     try {
       const { stdout, stderr } = await run(
         process.execPath,
         ['-r', join(WORKSPACE, 'tools', 'register.js'), join(WORKSPACE, 'apps', 'cli', 'src', 'main.ts'), ...args],
-        { cwd: WORKSPACE, env: { PATH: process.env['PATH'] ?? '', CAIRN_GATEWAY: stack.grpcAddress, CAIRN_GRPC_CA: caFile, CAIRN_TOKEN: stack.tokens.alice, NO_COLOR: '1' }, timeout: 120_000 },
+        { cwd: WORKSPACE, env: { PATH: process.env['PATH'] ?? '', CAIRN_GATEWAY: stack.grpcAddress, CAIRN_GRPC_CA: caFile, CAIRN_TOKEN: stack.tokens[person], NO_COLOR: '1' }, timeout: 120_000 },
       );
       return { code: 0, stdout, stderr };
     } catch (error) {
@@ -30,6 +32,7 @@ describe('cairn CLI [real: gateway, scheduler, images, agent, nats-server, Postg
       return { code: e.code, stdout: e.stdout, stderr: e.stderr };
     }
   };
+  const cairn = (...args: string[]): Promise<CliResult> => cairnAs('alice', ...args);
 
   beforeAll(async () => {
     stack = await startCairnStack();
@@ -126,5 +129,76 @@ describe('cairn CLI [real: gateway, scheduler, images, agent, nats-server, Postg
     const watched = await cairn('job', 'watch', jobId);
     expect(watched.stdout).toContain('CANCELLED');
     expect(watched.code).toBe(1);
+  });
+
+  it('provenance: shows, walks, exports and re-runs alice\'s run (changed parameter, same image digest); bob gets NOT_FOUND', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-provenance-'));
+    const file = join(dir, 'words.yaml');
+    writeFileSync(
+      file,
+      `version: 1
+name: cli-provenance
+params: { word: hello }
+defaults: { image: lab/busybox:1.36, resources: { cpus: 1, memory: 256M, time: 2m } }
+steps:
+  say:
+    command: [/bin/sh, -c, 'echo "$0" > word.txt', '\${{ params.word }}']
+    outputs: { word: word.txt }
+`,
+    );
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+    // Provenance records the run from its events: wait until it says the run is complete.
+    const recorded = async (runId: string): Promise<RunGraph> => {
+      for (;;) {
+        const shown = await cairn('provenance', 'show', runId, '--json');
+        if (shown.code === 0 && (JSON.parse(shown.stdout) as RunGraph).complete) return JSON.parse(shown.stdout) as RunGraph;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    };
+    const submitted = await cairn('workflow', 'submit', file, '--watch');
+    expect(submitted.code).toBe(0);
+    const runId = /^submitted ([0-9a-f-]{36})/.exec(submitted.stdout)?.[1] ?? '';
+    const graph = await recorded(runId);
+    const output = graph.nodes.find((n) => n.type === 'file' && n.attributes['path']?.endsWith('word.txt'));
+    expect(output?.attributes['sha256']).toBe(sha256('hello\n'));
+    const image = graph.nodes.find((n) => n.type === 'image');
+    expect(image?.attributes['digest']).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+    const summary = await cairn('provenance', 'show', runId);
+    expect(summary.stdout).toContain(`run ${runId} cli-provenance SUCCEEDED`);
+    expect(summary.stdout).toMatch(/by alice \(posix user alice\)/);
+    expect(summary.stdout).toContain('  word = "hello"');
+    expect(summary.stdout).toMatch(new RegExp(`\\nimages\\n  \\S*lab/busybox\\S*  ${image?.attributes['digest'] ?? '?'}\\n`));
+    expect(summary.stdout).toMatch(new RegExp(`word\\.txt +sha256:${sha256('hello\n')}`));
+
+    const upstream = await cairn('provenance', 'lineage', '--sha256', sha256('hello\n'), '--json');
+    expect(upstream.code).toBe(0);
+    const walked = JSON.parse(upstream.stdout) as { nodes: Array<{ id: string; type: string }>; depths: number[] };
+    expect(walked.nodes[0]?.id).toBe(output?.id);
+    expect(walked.depths[0]).toBe(0);
+    expect(walked.nodes.map((n) => n.type)).toEqual(expect.arrayContaining(['job', 'image']));
+    const tree = await cairn('provenance', 'lineage', image?.id ?? '', '--downstream', '--depth', '2');
+    expect(tree.stdout).toContain(output?.id ?? '?');
+
+    const exported = await cairn('provenance', 'export', runId, '--format', 'prov-json', '-o', join(dir, 'run.prov.json'));
+    expect(exported.code).toBe(0);
+    const prov = JSON.parse(readFileSync(join(dir, 'run.prov.json'), 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(prov)).toEqual(expect.arrayContaining(['entity', 'activity', 'agent']));
+
+    const rerun = await cairn('provenance', 'rerun', runId, '--param', 'word=again', '--watch');
+    expect(rerun.code).toBe(0);
+    const rerunId = /^submitted ([0-9a-f-]{36}) \(a re-run of ([0-9a-f-]{36})\)/.exec(rerun.stdout);
+    expect(rerunId?.[2]).toBe(runId);
+    const again = await recorded(rerunId?.[1] ?? '');
+    expect(again.rerunOf).toBe(runId);
+    expect(again.nodes.find((n) => n.type === 'file' && n.attributes['path']?.endsWith('word.txt'))?.attributes['sha256']).toBe(sha256('again\n'));
+    expect(again.nodes.find((n) => n.type === 'image')?.attributes['digest']).toBe(image?.attributes['digest']);
+    expect((await cairn('provenance', 'rerun', runId, '--param', 'colour=red')).stderr).toMatch(/^cairn: INVALID_ARGUMENT: params\["colour"\]: the recorded run has no such parameter/);
+
+    for (const args of [['show', runId], ['export', runId, '--format', 'prov-json', '-o', join(dir, 'bob.json')], ['rerun', runId]]) {
+      const refused = await cairnAs('bob', 'provenance', ...args);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/^cairn: NOT_FOUND: /);
+    }
   });
 });
