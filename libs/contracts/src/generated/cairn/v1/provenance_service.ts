@@ -141,6 +141,7 @@ export interface LineageRequest {
   sha256: string;
   /** The image with this digest ("sha256:<hex>"). */
   imageDigest: string;
+  /** Unset: upstream. */
   direction: LineageDirection;
   /** Relations to follow from the start, 1..50 (default 10). */
   maxDepth: number;
@@ -181,7 +182,8 @@ export interface ExportRunResponse {
 export interface RerunRequest {
   runId: string;
   /**
-   * Parameters to change (name → value as text, converted to the parameter's type);
+   * Parameters to change (name → value as text, at most 1024 characters, converted to the
+   * recorded value's type: a number, true/false, or text without control characters);
    * every other parameter keeps its recorded value.
    */
   params: { [key: string]: string };
@@ -1436,8 +1438,10 @@ export const ProvenanceServiceService = {
   /**
    * ExportRun streams a run's provenance as W3C PROV-JSON or as a Workflow Run RO-Crate
    * (Provenance Run Crate profile) zip, in chunks of at most 64 KiB, in order.
+   * The gateway reads the whole graph first (at most 500,000 nodes); the stream counts
+   * against the same caps as the watch streams while it runs.
    * Errors: NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION (the run has not been
-   * recorded yet).
+   * recorded yet; a job outside any workflow, which has no workflow file).
    */
   exportRun: {
     path: "/cairn.v1.ProvenanceService/ExportRun" as const,
@@ -1454,7 +1458,8 @@ export const ProvenanceServiceService = {
    * recorded run used, at the same site, through the workflow service's own path (same
    * accounts, limits, idempotency and audit). The new run records what it re-ran.
    * Errors: NOT_FOUND, INVALID_ARGUMENT (an unknown parameter or a bad value),
-   * PERMISSION_DENIED (an account the caller does not hold).
+   * PERMISSION_DENIED (an account the caller does not hold), FAILED_PRECONDITION (a job
+   * outside any workflow; an image with no recorded digest, or written as a YAML alias).
    */
   rerun: {
     path: "/cairn.v1.ProvenanceService/Rerun" as const,
@@ -1489,8 +1494,10 @@ export interface ProvenanceServiceServer extends UntypedServiceImplementation {
   /**
    * ExportRun streams a run's provenance as W3C PROV-JSON or as a Workflow Run RO-Crate
    * (Provenance Run Crate profile) zip, in chunks of at most 64 KiB, in order.
+   * The gateway reads the whole graph first (at most 500,000 nodes); the stream counts
+   * against the same caps as the watch streams while it runs.
    * Errors: NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION (the run has not been
-   * recorded yet).
+   * recorded yet; a job outside any workflow, which has no workflow file).
    */
   exportRun: handleServerStreamingCall<ExportRunRequest, ExportRunResponse>;
   /**
@@ -1499,7 +1506,8 @@ export interface ProvenanceServiceServer extends UntypedServiceImplementation {
    * recorded run used, at the same site, through the workflow service's own path (same
    * accounts, limits, idempotency and audit). The new run records what it re-ran.
    * Errors: NOT_FOUND, INVALID_ARGUMENT (an unknown parameter or a bad value),
-   * PERMISSION_DENIED (an account the caller does not hold).
+   * PERMISSION_DENIED (an account the caller does not hold), FAILED_PRECONDITION (a job
+   * outside any workflow; an image with no recorded digest, or written as a YAML alias).
    */
   rerun: handleUnaryCall<RerunRequest, RerunResponse>;
 }
@@ -1554,8 +1562,10 @@ export interface ProvenanceServiceClient extends Client {
   /**
    * ExportRun streams a run's provenance as W3C PROV-JSON or as a Workflow Run RO-Crate
    * (Provenance Run Crate profile) zip, in chunks of at most 64 KiB, in order.
+   * The gateway reads the whole graph first (at most 500,000 nodes); the stream counts
+   * against the same caps as the watch streams while it runs.
    * Errors: NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION (the run has not been
-   * recorded yet).
+   * recorded yet; a job outside any workflow, which has no workflow file).
    */
   exportRun(request: ExportRunRequest, options?: Partial<CallOptions>): ClientReadableStream<ExportRunResponse>;
   exportRun(
@@ -1569,7 +1579,8 @@ export interface ProvenanceServiceClient extends Client {
    * recorded run used, at the same site, through the workflow service's own path (same
    * accounts, limits, idempotency and audit). The new run records what it re-ran.
    * Errors: NOT_FOUND, INVALID_ARGUMENT (an unknown parameter or a bad value),
-   * PERMISSION_DENIED (an account the caller does not hold).
+   * PERMISSION_DENIED (an account the caller does not hold), FAILED_PRECONDITION (a job
+   * outside any workflow; an image with no recorded digest, or written as a YAML alias).
    */
   rerun(
     request: RerunRequest,

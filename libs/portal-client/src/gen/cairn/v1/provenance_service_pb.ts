@@ -228,6 +228,8 @@ export type LineageRequest = Message<"cairn.v1.LineageRequest"> & {
   imageDigest: string;
 
   /**
+   * Unset: upstream.
+   *
    * @generated from field: cairn.v1.LineageDirection direction = 4;
    */
   direction: LineageDirection;
@@ -375,7 +377,8 @@ export type RerunRequest = Message<"cairn.v1.RerunRequest"> & {
   runId: string;
 
   /**
-   * Parameters to change (name → value as text, converted to the parameter's type);
+   * Parameters to change (name → value as text, at most 1024 characters, converted to the
+   * recorded value's type: a number, true/false, or text without control characters);
    * every other parameter keeps its recorded value.
    *
    * @generated from field: map<string, string> params = 2;
@@ -578,8 +581,10 @@ export const ProvenanceService: GenService<{
   /**
    * ExportRun streams a run's provenance as W3C PROV-JSON or as a Workflow Run RO-Crate
    * (Provenance Run Crate profile) zip, in chunks of at most 64 KiB, in order.
+   * The gateway reads the whole graph first (at most 500,000 nodes); the stream counts
+   * against the same caps as the watch streams while it runs.
    * Errors: NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION (the run has not been
-   * recorded yet).
+   * recorded yet; a job outside any workflow, which has no workflow file).
    *
    * @generated from rpc cairn.v1.ProvenanceService.ExportRun
    */
@@ -594,7 +599,8 @@ export const ProvenanceService: GenService<{
    * recorded run used, at the same site, through the workflow service's own path (same
    * accounts, limits, idempotency and audit). The new run records what it re-ran.
    * Errors: NOT_FOUND, INVALID_ARGUMENT (an unknown parameter or a bad value),
-   * PERMISSION_DENIED (an account the caller does not hold).
+   * PERMISSION_DENIED (an account the caller does not hold), FAILED_PRECONDITION (a job
+   * outside any workflow; an image with no recorded digest, or written as a YAML alias).
    *
    * @generated from rpc cairn.v1.ProvenanceService.Rerun
    */
