@@ -26,7 +26,8 @@ now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 results="$out/items-$element.jsonl"
 mapfile -d '' -t fields <"$dir/elements/$element"
 if ((element == 0)) && [[ -f $dir/hash-inputs ]]; then
-  printf '{"inputs":%s}\n' "$(hash_inputs "$dir")" >"$out/inputs.json.tmp"
+  hash_inputs "$dir"
+  printf '{"inputs":%s}\n' "$inputs" >"$out/inputs.json.tmp"
   mv -f "$out/inputs.json.tmp" "$out/inputs.json"
 fi
 child=
@@ -57,7 +58,7 @@ while ((i < ${#fields[@]})); do
   done
   child=
   ended=$(now)
-  outputs=$(hash_outputs "$dir" "$item")
+  hash_outputs "$dir" "$item"
   printf '{"item":%d,"exitCode":%d,"startedAt":"%s","endedAt":"%s","host":"%s"%s}\n' \
     "$item" "$rc" "$started" "$ended" "$host" "${outputs:+,\"outputs\":$outputs}" >>"$results"
   ((rc == 0)) || failed=1

@@ -21,7 +21,7 @@ now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
 started=$(now)
 printf '{"startedAt":"%s","host":"%s","slurmJobId":"%s"}\n' "$started" "$host" "${SLURM_JOB_ID:-}" >"$out/start.json.tmp"
 mv -f "$out/start.json.tmp" "$out/start.json"
-inputs=$(hash_inputs "$dir")
+hash_inputs "$dir"
 mapfile -d '' -t argv <"$dir/argv"
 runtime=$(resolve_runtime "${argv[0]}") || runtime=/nonexistent/${argv[0]}
 env -i "${job_env[@]}" "$runtime" "${argv[@]:1}" &
@@ -34,7 +34,7 @@ while kill -0 "$child" 2>/dev/null; do
   rc=$?
 done
 ended=$(now)
-outputs=$(hash_outputs "$dir")
+hash_outputs "$dir"
 printf '{"startedAt":"%s","endedAt":"%s","host":"%s","exitCode":%d,"slurmJobId":"%s"%s%s}\n' \
   "$started" "$ended" "$host" "$rc" "${SLURM_JOB_ID:-}" "${inputs:+,\"inputs\":$inputs}" "${outputs:+,\"outputs\":$outputs}" >"$out/exit.json.tmp"
 mv -f "$out/exit.json.tmp" "$out/exit.json"

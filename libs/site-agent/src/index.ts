@@ -8,3 +8,5 @@ export { slurmJobName } from './attempt-submitter';
 export { ARRAY_WRAPPER_SCRIPT, encodeElement, parseItemRecords } from './array-element';
 export type { ElementItem, ItemRecord } from './array-element';
 export { JOB_ENV_NAMES } from './job-environment';
+export { digestsOf, hashLists, runFactsOf } from './hashed-files';
+export { itemResults } from './item-results';
