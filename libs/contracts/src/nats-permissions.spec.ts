@@ -121,6 +121,13 @@ describe('NATS grants (one user per service and per site)', () => {
     );
   });
 
+  it('lets only the gateway and the scheduler publish a workflow submission (so rerunOf comes from ProvenanceService.Rerun only)', () => {
+    const submitters = natsGrants(['a', 'b'])
+      .filter((g) => may(g.permissions.publish, subjects.scheduler.submitWorkflow))
+      .map((g) => g.user);
+    expect(submitters.sort()).toEqual(['cairn-gateway', 'cairn-scheduler']);
+  });
+
   it('refuses site and user names that are not subject tokens, and names each password variable', () => {
     for (const bad of ['', 'A', 'a.b', 'a*', 'a>', 'a b', '-a', 'x'.repeat(33)]) expect(() => agentNatsUser(bad)).toThrow(/is not a site name/);
     for (const bad of ['', 'a.b', 'a b', '*', '>', 'x'.repeat(65)]) {
