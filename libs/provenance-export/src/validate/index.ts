@@ -9,7 +9,7 @@ import { roCrateBaseProblems } from './crate-base';
 import { shaclResults } from './crate-shacl';
 
 export { validateProvJson } from './prov-schema';
-export { provRoundTrip, PYTHON, statedCounts, type ProvRoundTrip } from './prov-roundtrip';
+export { provRoundTrip, PYTHON, statedCounts, statedRelations, type ProvRoundTrip } from './prov-roundtrip';
 export { CRATE_BASE, crateQuads, shaclResults, type ShaclResult } from './crate-shacl';
 export { roCrateBaseProblems } from './crate-base';
 export { documentLoader, LOCAL_CONTEXTS } from './contexts';

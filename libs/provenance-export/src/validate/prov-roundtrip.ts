@@ -39,6 +39,31 @@ const SECTIONS: Readonly<Record<string, string>> = {
   hadMember: 'Membership',
 };
 
+/** The two ends of each relation, as python3-prov orders its formal attributes. */
+const ENDS: Readonly<Record<string, readonly [string, string]>> = {
+  used: ['prov:activity', 'prov:entity'],
+  wasGeneratedBy: ['prov:entity', 'prov:activity'],
+  wasAssociatedWith: ['prov:activity', 'prov:agent'],
+  wasDerivedFrom: ['prov:generatedEntity', 'prov:usedEntity'],
+  wasInformedBy: ['prov:informed', 'prov:informant'],
+  wasInfluencedBy: ['prov:influencee', 'prov:influencer'],
+  wasAttributedTo: ['prov:entity', 'prov:agent'],
+};
+
+/** [PROV-DM type, first end, second end] of every relation a document states (ends it leaves out: "None"). */
+export function statedRelations(doc: Record<string, unknown>): string[][] {
+  const out: string[][] = [];
+  for (const [section, [a, b]] of Object.entries(ENDS)) {
+    const records = doc[section];
+    if (!records || typeof records !== 'object') continue;
+    for (const record of Object.values(records as Record<string, Record<string, unknown>>)) {
+      const end = (key: string): string => (typeof record[key] === 'string' ? (record[key] as string) : 'None');
+      out.push([SECTIONS[section] ?? section, end(a), end(b)]);
+    }
+  }
+  return out.sort((x, y) => (x.join('\u0000') < y.join('\u0000') ? -1 : x.join('\u0000') > y.join('\u0000') ? 1 : 0));
+}
+
 /** Record counts a PROV-JSON document states, by PROV-DM type. */
 export function statedCounts(doc: Record<string, unknown>): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -69,6 +94,9 @@ export async function provRoundTrip(doc: unknown, processes = new ProcessReposit
     const problems: string[] = [];
     if (JSON.stringify(sortKeys(result.counts)) !== JSON.stringify(sortKeys(stated))) problems.push(`record counts differ: prov read ${JSON.stringify(sortKeys(result.counts))}, the document states ${JSON.stringify(sortKeys(stated))}`);
     if (JSON.stringify(result.elements) !== JSON.stringify(statedElements)) problems.push(`element identifiers differ: ${result.elements.filter((e) => !statedElements.includes(e)).concat(statedElements.filter((e) => !result.elements.includes(e))).slice(0, 5).join(', ')}`);
+    const relations = statedRelations(doc as Record<string, unknown>);
+    const read = [...result.relations].sort((x, y) => (x.join('\u0000') < y.join('\u0000') ? -1 : x.join('\u0000') > y.join('\u0000') ? 1 : 0));
+    if (JSON.stringify(read) !== JSON.stringify(relations)) problems.push(`relation ends differ: prov read ${JSON.stringify(read.filter((r) => !relations.some((x) => JSON.stringify(x) === JSON.stringify(r))).slice(0, 3))}`);
     if (!result.stable) problems.push('serializing what prov read and reading it again gives a different document');
     if (problems.length > 0) throw new Error(`prov round trip: ${problems.join('; ')}`);
     return result;
