@@ -12,7 +12,7 @@ describe('exports of random runs', () => {
       fc.asyncProperty(arbitraryRun, async ({ graph, source }) => {
         expect(await validateProvJson(toProvJson(graph, source))).toEqual([]);
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   }, 120_000);
 
@@ -35,7 +35,7 @@ describe('exports of random runs', () => {
         const metadata: unknown = JSON.parse((entries.get('ro-crate-metadata.json') ?? Buffer.alloc(0)).toString('utf8'));
         expect(await validateCrate(metadata, entries)).toEqual([]);
       }),
-      { numRuns: 15 },
+      { numRuns: 10 },
     );
   }, 240_000);
 });
