@@ -59,6 +59,29 @@ describe('provenance mapper', () => {
     );
   });
 
+  it('property: whatever text the three starts hold, the query is either well formed or refused as INVALID_ARGUMENT', () => {
+    const text = fc.oneof(fc.constant(''), fc.string({ maxLength: 80 }), fc.stringMatching(/^[0-9a-fA-F]{63,65}$/), fc.stringMatching(/^sha256:[0-9a-f]{60,66}$/), fc.string({ minLength: 1195, maxLength: 1205 }));
+    fc.assert(
+      fc.property(text, text, text, (nodeId, sha256, imageDigest) => {
+        let query;
+        try {
+          query = toLineageQuery(lineage({ nodeId, sha256, imageDigest }));
+        } catch (error) {
+          expect(error).toBeInstanceOf(CairnError);
+          expect((error as CairnError).code).toBe('INVALID_ARGUMENT');
+          return;
+        }
+        const given = [nodeId, sha256, imageDigest].filter(Boolean);
+        expect(given).toHaveLength(1);
+        expect(Object.values(query.start)).toEqual(given);
+        if ('sha256' in query.start) expect(query.start.sha256).toMatch(/^[0-9a-f]{64}$/);
+        if ('imageDigest' in query.start) expect(query.start.imageDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+        if ('nodeId' in query.start) expect(query.start.nodeId.length).toBeLessThanOrEqual(1200);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('names the two export formats and refuses any other', () => {
     expect(toExportFormat(pb.ExportFormat.EXPORT_FORMAT_PROV_JSON)).toBe('prov-json');
     expect(toExportFormat(pb.ExportFormat.EXPORT_FORMAT_RO_CRATE)).toBe('ro-crate');

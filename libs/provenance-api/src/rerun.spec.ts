@@ -82,6 +82,9 @@ describe('re-running a recorded run', () => {
     );
     for (const text of ['', ' 4', '0x10', 'Infinity', 'NaN', '1e999', '4.']) expect(refusal(() => rerunSource(recorded, new Map([['seeds', text]])))).toMatch(/^INVALID_ARGUMENT: params\["seeds"\]/);
     expect(refusal(() => rerunSource(recorded, new Map([['__proto__', 'x'], ['constructor', 'y']])))).toMatch(/"__proto__"\]: the recorded run has no such parameter .*\nparams\["constructor"\]: the recorded run has no such parameter/);
+    const anchored = { ...recorded, source: SOURCE.replace('label: base', 'label: &l base').replace('command: [fit]', 'command: [fit, *l]') };
+    expect(refusal(() => rerunSource(anchored, new Map([['label', 'x']])))).toMatch(/^FAILED_PRECONDITION: the recorded file's parameters cannot be changed structurally: source: params.label: carries an anchor/);
+    expect(parseWorkflow(rerunSource(anchored, new Map([['seeds', '1']])), 're.yaml').steps['refine']?.loop?.steps['fit']?.command).toEqual(['fit', 'base']);
     expect(refusal(() => rerunSource({ ...recorded, images: recorded.images.slice(0, 1) }, new Map()))).toBe('FAILED_PRECONDITION: steps.refine.loop.steps.fit.image: "lab/fit:2" has no recorded digest');
   });
 

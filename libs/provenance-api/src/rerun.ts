@@ -10,7 +10,7 @@ import {
   type RunSourceReply,
   slurmAccountName,
 } from '@cairn/contracts';
-import { fillParams, type ParamValue, pinImages } from '@cairn/workflow-language';
+import { fillParams, fillProblems, type ParamValue, pinImages } from '@cairn/workflow-language';
 import { toRunId } from './provenance.mapper';
 
 /** Longest text given for one parameter of a re-run. */
@@ -80,6 +80,9 @@ export function typedOverrides(recorded: RunSourceReply['params'], given: Readon
 /** The recorded file with the overrides set and every image pinned to the digest the run used (structural edits only). */
 export function rerunSource(recorded: RunSourceReply, overrides: ReadonlyMap<string, string>): string {
   const values = typedOverrides(recorded.params, overrides);
+  // An entry another part of the file refers to (an anchor) cannot be replaced alone.
+  const anchored = fillProblems(recorded.source, [...values.keys()]);
+  if (anchored.length > 0) throw new CairnError('FAILED_PRECONDITION', `the recorded file's parameters cannot be changed structurally: ${anchored.join('; ')}`);
   const pins = new Map(recorded.images.map((image) => [image.reference, image.imageRef]));
   return pinImages(fillParams(recorded.source, values), pins);
 }
