@@ -217,6 +217,7 @@ export function mapWorkflowEvent(batch: GraphBatch, eventId: string, event: Work
       key,
     );
     batch.edge('partOf', id, parentOf(runId, step.key));
+    for (const need of step.needs ?? []) batch.edge('wasInformedBy', id, nodeId.step(runId, need));
     for (const jobId of step.jobIds) {
       batch.edge('partOf', nodeId.job(jobId), id, {}, { fromRun: runId });
       batch.job({ jobId, runId, runSure: true, final: false });

@@ -11,7 +11,7 @@ import { GraphStore } from './graph.store';
 import { provenanceMigrations } from './migrations';
 import { ProvenanceQueries } from './provenance-queries';
 import type { ProvenanceDb } from './provenance.tables';
-import { DIGEST, hash, J_BOB, J_PREPARE, J_SWEEP, J_TRAIN1, J_TRAIN2, RUN, worldEvents } from './provenance-spec-kit';
+import { DIGEST, hash, J_BOB, J_PREPARE, J_SUM, J_SWEEP, J_TRAIN1, J_TRAIN2, RUN, worldEvents } from './provenance-spec-kit';
 
 const codeOf = (promise: Promise<unknown>) =>
   promise.then(
@@ -203,6 +203,21 @@ describe('the provenance graph store [real: PGlite]', () => {
       const near = await queries.lineage({ ...as.alice, start: { nodeId: model2 }, direction: 'upstream', maxDepth: 1, pageSize: 5000 });
       expect(near.depthLimited).toBe(true);
       expect(Math.max(...near.depths)).toBe(1);
+    });
+
+    it('walks from a directory a step used to the files recorded below it, and back', async () => {
+      const summary = nodeId.runFile(RUN, 'summarise/summary.json');
+      const up = await queries.lineage({ ...as.alice, start: { sha256: hash(20) }, direction: 'upstream', maxDepth: 10, pageSize: 5000 });
+      const ids = up.nodes.map((n) => n.id);
+      expect(ids[0]).toBe(summary);
+      expect(ids).toEqual(expect.arrayContaining([nodeId.job(J_SUM), nodeId.runFile(RUN, 'sweep'), nodeId.runFile(RUN, 'sweep/out/0.json'), nodeId.item(RUN, 'sweep', 2), nodeId.image(DIGEST), nodeId.workflowFile(hash(1))]));
+      expect(up.edges).toContainEqual({ relation: 'wasDerivedFrom', from: nodeId.runFile(RUN, 'sweep'), to: nodeId.runFile(RUN, 'sweep/out/1.json'), attributes: { via: 'directory' } });
+      const down = await queries.lineage({ ...as.alice, start: { nodeId: nodeId.runFile(RUN, 'sweep/out/1.json') }, direction: 'downstream', maxDepth: 10, pageSize: 5000 });
+      expect(down.nodes.map((n) => n.id)).toEqual(expect.arrayContaining([nodeId.runFile(RUN, 'sweep'), nodeId.job(J_SUM), summary]));
+      expect(down.nodes.map((n) => n.id)).not.toContain(nodeId.runFile(RUN, 'sweep/out/0.json'));
+      // Steps the summary waited for (needs).
+      const graph = await queries.runGraph({ ...as.alice, runId: RUN, pageSize: 5000 });
+      expect(graph.edges).toContainEqual({ relation: 'wasInformedBy', from: nodeId.step(RUN, 'summarise'), to: nodeId.step(RUN, 'sweep'), attributes: {} });
     });
 
     it('walks downstream from an input file (by sha256) and from an image digest', async () => {

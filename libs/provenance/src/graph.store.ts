@@ -1,4 +1,4 @@
-import type { Kysely, Selectable, Transaction } from '@cairn/adapters/postgres';
+import { type Kysely, likePrefix, type Selectable, type Transaction } from '@cairn/adapters/postgres';
 import { type DeferredPayload, mapEvent, type MappingContext, type ProvEvent } from './event-mapping';
 import { GraphBatch, type JobContext } from './graph-batch';
 import type { ProvEdgesTable, ProvenanceDb, ProvNodesTable, ProvRunsTable } from './provenance.tables';
@@ -304,6 +304,18 @@ export class GraphStore {
     let query = this.db.selectFrom('prov_edges').select(['relation', 'from_id', 'to_id', 'attributes']).where('run_id', '=', runId);
     if (after) query = query.where((eb) => eb(eb.refTuple('relation', 'from_id', 'to_id'), '>', eb.tuple(after[0], after[1], after[2])));
     return query.orderBy('relation').orderBy('from_id').orderBy('to_id').limit(limit).execute();
+  }
+
+  /** The file nodes recorded below these files (directories of a run), by id prefix. */
+  filesBelow(ids: readonly string[], limit: number): Promise<NodeRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('prov_nodes')
+      .select(['id', 'type', 'run_id', 'attributes'])
+      .where('type', '=', 'file')
+      .where((eb) => eb.or(ids.map((id) => eb('id', 'like', likePrefix(`${id}/`)))))
+      .limit(limit)
+      .execute();
   }
 
   /** Nodes to start a lineage walk from. */

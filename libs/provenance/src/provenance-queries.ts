@@ -17,7 +17,7 @@ import {
   type RunSourceQuery,
   type RunSourceReply,
 } from '@cairn/contracts';
-import { labelOf, provKindOf, typeOfId } from './graph-ids';
+import { labelOf, provKindOf, runOfId, typeOfId } from './graph-ids';
 import type { EdgeRow, GraphStore, NodeRow, RunRow } from './graph.store';
 import { decodeLineageCursor, decodeRunCursor, encodeLineageCursor, encodeRunCursor, type RunCursor } from './page-tokens';
 
@@ -28,6 +28,14 @@ export const MAX_WALK_NODES = 50_000;
 /** Most start nodes of one walk (files with the same sha256). */
 export const MAX_STARTS = 1000;
 const IN_LIST = 1000;
+
+/** The ids of the directories above a file of a run, nearest first ("file:<run>/a/b/c" → ".../a/b", ".../a"). */
+export function ancestorsOf(fileId: string): string[] {
+  const root = fileId.indexOf('/');
+  const out: string[] = [];
+  for (let cut = fileId.lastIndexOf('/'); cut > root; cut = fileId.lastIndexOf('/', cut - 1)) out.push(fileId.slice(0, cut));
+  return out;
+}
 
 /** Attributes as a reply carries them: at most MAX_PROV_ATTRIBUTES, each value at most 4096 characters. */
 function boundedAttributes(attributes: Record<string, string>): Record<string, string> {
@@ -131,6 +139,29 @@ export class ProvenanceQueries {
     };
   }
 
+  /**
+   * A directory of a run that a step used holds the files its steps wrote below it: a walk
+   * goes from the directory up to the files recorded below it, and from a file down to the
+   * directories above it that are recorded (relation wasDerivedFrom, attribute via=directory).
+   */
+  private async directoryLinks(ids: readonly string[], direction: 'out' | 'in'): Promise<Array<{ edge: ProvEdge; node: NodeRow }>> {
+    const files = ids.filter((id) => id.startsWith('file:') && runOfId(id) !== '');
+    if (files.length === 0) return [];
+    const link = (from: string, to: string): ProvEdge => ({ relation: 'wasDerivedFrom', from, to, attributes: { via: 'directory' } });
+    if (direction === 'out') {
+      const inChunk = new Set(files);
+      const below = await this.store.filesBelow(files, MAX_WALK_NODES);
+      return below.flatMap((node) => {
+        const parent = ancestorsOf(node.id).find((id) => inChunk.has(id));
+        return parent === undefined ? [] : [{ edge: link(parent, node.id), node }];
+      });
+    }
+    const wanted = new Map<string, string[]>();
+    for (const file of files) for (const up of ancestorsOf(file)) wanted.set(up, [...(wanted.get(up) ?? []), file]);
+    const found = await this.store.nodes([...wanted.keys()]);
+    return found.filter((node) => node.type === 'file').flatMap((node) => (wanted.get(node.id) ?? []).map((file) => ({ edge: link(node.id, file), node })));
+  }
+
   async lineage(query: LineageQuery): Promise<LineageReply> {
     const scope = listScope(query.caller);
     const visibility = new Map<string, boolean>([['', true]]);
@@ -154,24 +185,28 @@ export class ProvenanceQueries {
     let limited = false;
     for (let depth = 1; depth <= query.maxDepth + 1 && frontier.length > 0; depth += 1) {
       const reached: string[] = [];
-      for (let i = 0; i < frontier.length; i += IN_LIST) {
-        const rows = await this.store.neighbours(frontier.slice(i, i + IN_LIST), direction, LINEAGE_RELATIONS, MAX_WALK_NODES);
-        await visible(rows.map((row) => row.node_run_id));
-        for (const row of rows) {
-          if (visibility.get(row.node_run_id) !== true) continue;
-          const far = direction === 'out' ? row.to_id : row.from_id;
-          if (depth > query.maxDepth) {
-            // Only asking whether anything lies further.
-            if (!depthOf.has(far)) limited = true;
-            continue;
-          }
-          edges.set(`${row.relation}\u0000${row.from_id}\u0000${row.to_id}`, toProvEdge(row));
-          if (depthOf.has(far)) continue;
-          depthOf.set(far, depth);
-          nodes.set(far, toProvNode({ id: far, type: row.node_type, run_id: row.node_run_id, attributes: row.node_attributes }));
-          reached.push(far);
+      const reach = (far: string, edge: ProvEdge, node: NodeRow) => {
+        if (visibility.get(node.run_id) !== true) return;
+        if (depth > query.maxDepth) {
+          // Only asking whether anything lies further.
+          if (!depthOf.has(far)) limited = true;
+          return;
         }
-        if (limited) break;
+        edges.set(`${edge.relation}\u0000${edge.from}\u0000${edge.to}`, edge);
+        if (depthOf.has(far)) return;
+        depthOf.set(far, depth);
+        nodes.set(far, toProvNode(node));
+        reached.push(far);
+      };
+      for (let i = 0; i < frontier.length && !limited; i += IN_LIST) {
+        const chunk = frontier.slice(i, i + IN_LIST);
+        const rows = await this.store.neighbours(chunk, direction, LINEAGE_RELATIONS, MAX_WALK_NODES);
+        const around = await this.directoryLinks(chunk, direction);
+        await visible([...rows.map((row) => row.node_run_id), ...around.map((link) => link.node.run_id)]);
+        for (const row of rows) {
+          reach(direction === 'out' ? row.to_id : row.from_id, toProvEdge(row), { id: direction === 'out' ? row.to_id : row.from_id, type: row.node_type, run_id: row.node_run_id, attributes: row.node_attributes });
+        }
+        for (const link of around) reach(link.node.id, link.edge, link.node);
       }
       if (depthOf.size > MAX_WALK_NODES) {
         limited = true;

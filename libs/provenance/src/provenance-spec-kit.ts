@@ -9,6 +9,7 @@ export const J_PREPARE = '22222222-2222-4222-8222-222222222201';
 export const J_TRAIN1 = '22222222-2222-4222-8222-222222222202';
 export const J_TRAIN2 = '22222222-2222-4222-8222-222222222203';
 export const J_SWEEP = '22222222-2222-4222-8222-222222222204';
+export const J_SUM = '22222222-2222-4222-8222-222222222205';
 export const J_BOB = '33333333-3333-4333-8333-333333333301';
 export const DIGEST = `sha256:${'a'.repeat(64)}`;
 export const hash = (n: number): string => n.toString(16).padStart(64, '0');
@@ -44,7 +45,7 @@ function workflowEvent(t: number, body: Omit<WorkflowEvent, 'runId' | 'sequence'
   return { stream: 'workflows', id: `CAIRN_WORKFLOW_EVENTS:${RUN}:${runSeq}`, event: { runId: RUN, sequence: runSeq, time: at(t), ...body } };
 }
 
-const step = (key: string, path: string, iteration: number, kind: 'run' | 'array' | 'loop', state: 'RUNNING' | 'SUCCEEDED', jobIds: string[]) => ({
+const step = (key: string, path: string, iteration: number, kind: 'run' | 'array' | 'loop', state: 'RUNNING' | 'SUCCEEDED', jobIds: string[], needs?: string[]) => ({
   key,
   path,
   iteration,
@@ -57,6 +58,7 @@ const step = (key: string, path: string, iteration: number, kind: 'run' | 'array
   jobIds,
   slurmJobIds: [],
   reason: '',
+  ...(needs ? { needs } : {}),
 });
 
 /** Every event of the world, in the order the services publish them. */
@@ -107,6 +109,9 @@ export function worldEvents(): ProvEvent[] {
         items: [0, 1, 2].map((index) => ({ index, exitCode: 0, jobId: J_SWEEP, slurmJobId: `200_${index}`, host: 'c2', outputs: [{ path: `out/${index}.json`, sha256: hash(10 + index), size: 3, kind: 'file' as const }] })),
       },
     }),
+    workflowEvent(14, { kind: 'step', step: step('summarise', 'summarise', 0, 'run', 'RUNNING', [J_SUM], ['sweep']) }),
+    jobEvent(J_SUM, 'ACCEPTED', 14, { facts: facts(ALICE, 'summarise', { runId: RUN, stepDir: 'summarise', uses: ['sweep'] }) }),
+    jobEvent(J_SUM, 'COMPLETED', 15, { run: { outputs: [{ path: 'summary.json', sha256: hash(20), size: 3, kind: 'file' }] } }),
     workflowEvent(15, { kind: 'run', run: { state: 'SUCCEEDED', reason: '' } }),
     jobEvent(J_BOB, 'ACCEPTED', 16, { facts: facts(BOB, 'solo') }),
     jobEvent(J_BOB, 'COMPLETED', 17, { run: { outputs: [{ path: 'result.txt', sha256: hash(2), size: 10, kind: 'file' }] } }),

@@ -108,9 +108,9 @@ describe('the provenance service [real: provenance processes, nats-server, Postg
     const first = await snapshot();
     expect(first.nodes).toMatchObject({ n: expect.any(String) });
     const counts = await pg.query<{ type: string; n: string }>('SELECT type, count(*) AS n FROM provenance.prov_nodes GROUP BY type ORDER BY type');
-    expect(Object.fromEntries(counts.rows.map((r) => [r.type, Number(r.n)]))).toMatchObject({ job: 2005, image: 1, person: 2, run: 1 });
+    expect(Object.fromEntries(counts.rows.map((r) => [r.type, Number(r.n)]))).toMatchObject({ job: 2006, image: 1, person: 2, run: 1 });
     const finished = await pg.query<{ n: string }>("SELECT count(*) AS n FROM provenance.prov_nodes WHERE type = 'job' AND attributes->>'state' = 'COMPLETED'");
-    expect(Number(finished.rows[0]?.n)).toBe(2005);
+    expect(Number(finished.rows[0]?.n)).toBe(2006);
 
     // Everything again: the durable consumers replay the streams from the start, and the ids recorded are forgotten.
     await service.kill('SIGTERM');
@@ -150,8 +150,8 @@ describe('the provenance service [real: provenance processes, nats-server, Postg
       pages += 1;
     } while (pageToken);
     expect(pages).toBeGreaterThan(1);
-    expect(new Set(jobs).size).toBe(2005);
-    expect(edges.filter((e) => e.relation === 'wasGeneratedBy').length).toBe(2000 + 4); // the array's outputs are its items', one relation further
+    expect(new Set(jobs).size).toBe(2006);
+    expect(edges.filter((e) => e.relation === 'wasGeneratedBy').length).toBe(2000 + 5); // the array's outputs are its items', one relation further
     // bob sees his own job's, and none of alice's (she charged them to alice-lab).
     const bobs = await requester.request(subjects.provenance.lineage, { ...as.bob, start: { imageDigest: DIGEST }, direction: 'downstream', maxDepth: 1, pageSize: 5000 }, lineageReply);
     expect(bobs.nodes.filter((n) => n.type === 'job').map((n) => n.label)).toEqual(['solo']);
