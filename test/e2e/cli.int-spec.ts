@@ -184,12 +184,19 @@ steps:
     expect(exported.code).toBe(0);
     const prov = JSON.parse(readFileSync(join(dir, 'run.prov.json'), 'utf8')) as Record<string, unknown>;
     expect(Object.keys(prov)).toEqual(expect.arrayContaining(['entity', 'activity', 'agent']));
+    const crate = await cairn('provenance', 'export', runId, '--format', 'ro-crate', '-o', join(dir, 'run.crate.zip'));
+    expect(crate.code).toBe(0);
+    const zip = readFileSync(join(dir, 'run.crate.zip'));
+    expect(zip.subarray(0, 4)).toEqual(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
+    expect(zip.includes('ro-crate-metadata.json')).toBe(true);
 
-    const rerun = await cairn('provenance', 'rerun', runId, '--param', 'word=again', '--watch');
+    const rerun = await cairn('provenance', 'rerun', runId, '--param', 'word=again', '--request-id', 'cli-rerun-1', '--watch');
     expect(rerun.code).toBe(0);
     const rerunId = /^submitted ([0-9a-f-]{36}) \(a re-run of ([0-9a-f-]{36})\)/.exec(rerun.stdout);
     expect(rerunId?.[2]).toBe(runId);
     const again = await recorded(rerunId?.[1] ?? '');
+    // The same request id: the same new run, nothing submitted twice.
+    expect((await cairn('provenance', 'rerun', runId, '--param', 'word=again', '--request-id', 'cli-rerun-1', '--json')).stdout).toContain(`"runId": "${rerunId?.[1] ?? '?'}"`);
     expect(again.rerunOf).toBe(runId);
     expect(again.nodes.find((n) => n.type === 'file' && n.attributes['path']?.endsWith('word.txt'))?.attributes['sha256']).toBe(sha256('again\n'));
     expect(again.nodes.find((n) => n.type === 'image')?.attributes['digest']).toBe(image?.attributes['digest']);
