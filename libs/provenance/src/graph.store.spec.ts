@@ -28,7 +28,7 @@ describe('the provenance graph store [real: PGlite]', () => {
     database = await openDatabase<ProvenanceDb>({ embeddedDir: mkdtempSync(join(tmpdir(), 'provenance-')), schema: 'provenance', migrations: [provenanceMigrations] });
     store = new GraphStore(database.db);
     queries = new ProvenanceQueries(store);
-  });
+  }, 60_000);
   afterAll(() => database.close());
 
   const empty = async () => {
@@ -89,7 +89,7 @@ describe('the provenance graph store [real: PGlite]', () => {
     // A job outside any workflow is its own run.
     expect(node(nodeId.job(J_BOB))).toMatchObject({ run_id: J_BOB });
     expect(node(nodeId.runFile(J_BOB, 'result.txt'))).toMatchObject({ run_id: J_BOB, sha256: hash(2) });
-  });
+  }, 120_000);
 
   it('records each event once: the same events again, in one batch or many, change nothing', async () => {
     await empty();
@@ -100,7 +100,7 @@ describe('the provenance graph store [real: PGlite]', () => {
     await recordIn(events, [1, 2, 3, 5, 8]);
     await store.record([...events, ...events]);
     expect(await snapshot()).toEqual(once);
-  });
+  }, 120_000);
 
   it('gives the same graph whatever order and batches the events come in (jobs before their run, items before their job)', async () => {
     await empty();
@@ -114,7 +114,7 @@ describe('the provenance graph store [real: PGlite]', () => {
       }),
       { numRuns: 15 },
     );
-  });
+  }, 120_000);
 
   it('maps old events without facts, with fewer attributes', async () => {
     await empty();
@@ -126,13 +126,13 @@ describe('the provenance graph store [real: PGlite]', () => {
     expect(nodes).toEqual([expect.objectContaining({ id: nodeId.job(J_BOB), run_id: J_BOB, attributes: expect.objectContaining({ state: 'COMPLETED' }) })]);
     expect(edges).toEqual([]);
     expect(runs).toEqual([]);
-  });
+  }, 120_000);
 
   describe('queries', () => {
     beforeAll(async () => {
       await empty();
       await store.record(worldEvents());
-    });
+    }, 60_000);
 
     it('pages a run graph at every page size down to 1 and up to the most, each node and relation once', async () => {
       const whole = await queries.runGraph({ ...as.alice, runId: RUN, pageSize: 5000 });
@@ -156,7 +156,7 @@ describe('the provenance graph store [real: PGlite]', () => {
         expect(nodes).toEqual(nodeIds);
         expect(edges).toEqual(whole.edges.map((e) => `${e.relation} ${e.from} ${e.to}`));
       }
-    });
+    }, 120_000);
 
     it('pages within the byte budget of one reply', async () => {
       const small = new ProvenanceQueries(store, 2048);
@@ -169,7 +169,7 @@ describe('the provenance graph store [real: PGlite]', () => {
         pageToken = page.nextPageToken || undefined;
       } while (pageToken);
       expect(pages).toBeGreaterThan(3);
-    });
+    }, 120_000);
 
     it('answers NOT_FOUND for a run the caller may not see, and a forged page token INVALID_ARGUMENT', async () => {
       expect(await codeOf(queries.runGraph({ ...as.bob, runId: RUN, pageSize: 10 }))).toBe('NOT_FOUND');
@@ -179,12 +179,12 @@ describe('the provenance graph store [real: PGlite]', () => {
       expect(await codeOf(queries.runGraph({ ...as.alice, runId: RUN, pageSize: 10, pageToken: 'garbage' }))).toBe('INVALID_ARGUMENT');
       // bob's job is charged to genomics, of which alice is a member.
       expect(await codeOf(queries.runGraph({ ...as.alice, runId: J_BOB, pageSize: 10 }))).toBe('OK');
-    });
+    }, 120_000);
 
     it('answers the run source as submitted', async () => {
       expect(await queries.runSource({ ...as.alice, runId: RUN })).toMatchObject({ name: 'al', fileName: 'workflow.yaml', sourceSha256: hash(1), params: { rounds: 2, label: 'x' }, account: 'alice-lab', site: 'dev', complete: true });
       expect(await codeOf(queries.runSource({ ...as.alice, runId: J_BOB }))).toBe('FAILED_PRECONDITION');
-    });
+    }, 120_000);
 
     it('walks upstream from an output to what it came from, depth by depth', async () => {
       const model2 = nodeId.runFile(RUN, 'learn/2/train/model.npz');
@@ -203,7 +203,7 @@ describe('the provenance graph store [real: PGlite]', () => {
       const near = await queries.lineage({ ...as.alice, start: { nodeId: model2 }, direction: 'upstream', maxDepth: 1, pageSize: 5000 });
       expect(near.depthLimited).toBe(true);
       expect(Math.max(...near.depths)).toBe(1);
-    });
+    }, 120_000);
 
     it('walks from a directory a step used to the files recorded below it, and back', async () => {
       const summary = nodeId.runFile(RUN, 'summarise/summary.json');
@@ -218,7 +218,7 @@ describe('the provenance graph store [real: PGlite]', () => {
       // Steps the summary waited for (needs).
       const graph = await queries.runGraph({ ...as.alice, runId: RUN, pageSize: 5000 });
       expect(graph.edges).toContainEqual({ relation: 'wasInformedBy', from: nodeId.step(RUN, 'summarise'), to: nodeId.step(RUN, 'sweep'), attributes: {} });
-    });
+    }, 120_000);
 
     it('walks downstream from an input file (by sha256) and from an image digest', async () => {
       const down = await queries.lineage({ ...as.alice, start: { sha256: hash(3) }, direction: 'downstream', maxDepth: 10, pageSize: 5000 });
@@ -226,7 +226,7 @@ describe('the provenance graph store [real: PGlite]', () => {
       expect(ids).toEqual(expect.arrayContaining([nodeId.job(J_PREPARE), nodeId.runFile(RUN, 'prepare/pool.npz'), nodeId.runFile(RUN, 'sweep/out/1.json')]));
       const byImage = await queries.lineage({ ...as.alice, start: { imageDigest: DIGEST }, direction: 'downstream', maxDepth: 2, pageSize: 5000 });
       expect(byImage.nodes.map((n) => n.id)).toEqual(expect.arrayContaining([nodeId.job(J_SWEEP), nodeId.job(J_BOB), nodeId.runFile(RUN, 'learn/1/train/model.npz')]));
-    });
+    }, 120_000);
 
     it("never shows bob a node of alice's run, and pages a walk at size 1", async () => {
       expect(await codeOf(queries.lineage({ ...as.bob, start: { nodeId: nodeId.runFile(RUN, 'prepare/pool.npz') }, direction: 'upstream', maxDepth: 5, pageSize: 10 }))).toBe('NOT_FOUND');
@@ -249,6 +249,6 @@ describe('the provenance graph store [real: PGlite]', () => {
       } while (pageToken);
       expect(seen).toEqual(whole.nodes.map((n) => n.id));
       expect(edges.sort()).toEqual(whole.edges.map((e) => `${e.relation} ${e.from} ${e.to}`).sort());
-    });
+    }, 120_000);
   });
 });

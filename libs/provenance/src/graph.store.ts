@@ -326,19 +326,13 @@ export class GraphStore {
     return q.where('digest', '=', start.imageDigest).limit(limit).execute();
   }
 
-  /**
-   * One step of a walk: the relations of `relations` leaving `ids` (direction `out`: from
-   * them; `in`: to them), each with the node at its other end.
-   */
-  neighbours(ids: readonly string[], direction: 'out' | 'in', relations: readonly string[], limit: number): Promise<Array<EdgeRow & { node_type: string; node_run_id: string; node_attributes: Record<string, string> }>> {
-    const near = direction === 'out' ? 'prov_edges.from_id' : 'prov_edges.to_id';
-    const far = direction === 'out' ? 'prov_edges.to_id' : 'prov_edges.from_id';
+  /** One step of a walk: the relations of `relations` leaving `ids` (direction `out`: from them; `in`: to them). */
+  edgesOf(ids: readonly string[], direction: 'out' | 'in', relations: readonly string[], limit: number): Promise<EdgeRow[]> {
     return this.db
       .selectFrom('prov_edges')
-      .innerJoin('prov_nodes', 'prov_nodes.id', far)
-      .select(['prov_edges.relation', 'prov_edges.from_id', 'prov_edges.to_id', 'prov_edges.attributes', 'prov_nodes.type as node_type', 'prov_nodes.run_id as node_run_id', 'prov_nodes.attributes as node_attributes'])
-      .where(near, 'in', [...ids])
-      .where('prov_edges.relation', 'in', [...relations])
+      .select(['relation', 'from_id', 'to_id', 'attributes'])
+      .where(direction === 'out' ? 'from_id' : 'to_id', 'in', [...ids])
+      .where('relation', 'in', [...relations])
       .limit(limit)
       .execute();
   }

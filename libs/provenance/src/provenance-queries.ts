@@ -37,6 +37,14 @@ export function ancestorsOf(fileId: string): string[] {
   return out;
 }
 
+const isRunFile = (id: string): boolean => id.startsWith('file:') && runOfId(id) !== '';
+const directoryLink = (directory: string, file: string): ProvEdge => ({ relation: 'wasDerivedFrom', from: directory, to: file, attributes: { via: 'directory' } });
+
+/** A file node that may hold files below it: recorded as a directory, or known only as a path something used. */
+function isDirectoryLike(node: ProvNode | undefined): boolean {
+  return node !== undefined && node.type === 'file' && (node.attributes['kind'] === 'dir' || node.attributes['sha256'] === undefined);
+}
+
 /** Attributes as a reply carries them: at most MAX_PROV_ATTRIBUTES, each value at most 4096 characters. */
 function boundedAttributes(attributes: Record<string, string>): Record<string, string> {
   const entries = Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -144,22 +152,14 @@ export class ProvenanceQueries {
    * goes from the directory up to the files recorded below it, and from a file down to the
    * directories above it that are recorded (relation wasDerivedFrom, attribute via=directory).
    */
-  private async directoryLinks(ids: readonly string[], direction: 'out' | 'in'): Promise<Array<{ edge: ProvEdge; node: NodeRow }>> {
-    const files = ids.filter((id) => id.startsWith('file:') && runOfId(id) !== '');
-    if (files.length === 0) return [];
-    const link = (from: string, to: string): ProvEdge => ({ relation: 'wasDerivedFrom', from, to, attributes: { via: 'directory' } });
-    if (direction === 'out') {
-      const inChunk = new Set(files);
-      const below = await this.store.filesBelow(files, MAX_WALK_NODES);
-      return below.flatMap((node) => {
-        const parent = ancestorsOf(node.id).find((id) => inChunk.has(id));
-        return parent === undefined ? [] : [{ edge: link(parent, node.id), node }];
-      });
-    }
-    const wanted = new Map<string, string[]>();
-    for (const file of files) for (const up of ancestorsOf(file)) wanted.set(up, [...(wanted.get(up) ?? []), file]);
-    const found = await this.store.nodes([...wanted.keys()]);
-    return found.filter((node) => node.type === 'file').flatMap((node) => (wanted.get(node.id) ?? []).map((file) => ({ edge: link(node.id, file), node })));
+  private async filesBelow(directories: readonly string[]): Promise<Array<{ edge: ProvEdge; node: NodeRow }>> {
+    if (directories.length === 0) return [];
+    const wanted = new Set(directories);
+    const below = await this.store.filesBelow(directories, MAX_WALK_NODES);
+    return below.flatMap((node) => {
+      const parent = ancestorsOf(node.id).find((id) => wanted.has(id));
+      return parent === undefined ? [] : [{ edge: directoryLink(parent, node.id), node }];
+    });
   }
 
   async lineage(query: LineageQuery): Promise<LineageReply> {
@@ -200,11 +200,23 @@ export class ProvenanceQueries {
       };
       for (let i = 0; i < frontier.length && !limited; i += IN_LIST) {
         const chunk = frontier.slice(i, i + IN_LIST);
-        const rows = await this.store.neighbours(chunk, direction, LINEAGE_RELATIONS, MAX_WALK_NODES);
-        const around = await this.directoryLinks(chunk, direction);
-        await visible([...rows.map((row) => row.node_run_id), ...around.map((link) => link.node.run_id)]);
-        for (const row of rows) {
-          reach(direction === 'out' ? row.to_id : row.from_id, toProvEdge(row), { id: direction === 'out' ? row.to_id : row.from_id, type: row.node_type, run_id: row.node_run_id, attributes: row.node_attributes });
+        // Two indexed reads a step: the relations, then the nodes at their far ends (and, walking
+        // down from files, the directories above them that are recorded) by id.
+        const found = await this.store.edgesOf(chunk, direction, LINEAGE_RELATIONS, MAX_WALK_NODES);
+        const farOf = (edge: EdgeRow) => (direction === 'out' ? edge.to_id : edge.from_id);
+        const above = direction === 'in' ? chunk.filter(isRunFile).flatMap(ancestorsOf) : [];
+        const rows = new Map((await this.store.nodes([...new Set([...found.map(farOf), ...above])])).map((row) => [row.id, row]));
+        const around =
+          direction === 'out'
+            ? await this.filesBelow(chunk.filter((id) => isDirectoryLike(nodes.get(id))))
+            : chunk.filter(isRunFile).flatMap((file) => ancestorsOf(file).flatMap((dir) => {
+                const node = rows.get(dir);
+                return node?.type === 'file' ? [{ edge: directoryLink(dir, file), node }] : [];
+              }));
+        await visible([...rows.values()].map((row) => row.run_id));
+        for (const edge of found) {
+          const node = rows.get(farOf(edge));
+          if (node) reach(node.id, toProvEdge(edge), node);
         }
         for (const link of around) reach(link.node.id, link.edge, link.node);
       }
