@@ -56,7 +56,7 @@ describe('job provenance facts on the job events [real: PGlite]', () => {
     });
     store = new JobStore(database.db);
     close = database.close;
-  });
+  }, 120_000);
   afterAll(() => close());
 
   const attemptEvent = (job: { jobId: string; attemptId: string }, state: AttemptEvent['state'], run?: RunFacts): AttemptEvent => ({

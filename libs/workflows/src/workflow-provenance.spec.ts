@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
-import { openDatabase, type TablesOf } from '@cairn/adapters/postgres';
-import { auditMigrations } from '@cairn/audit-log';
 import {
   type ItemFacts,
   type JobRecord,
@@ -23,13 +18,11 @@ import { parseWorkflow } from '@cairn/workflow-language';
 import { planWorkflow } from '@cairn/workflow-planner';
 import { openSpecStore, ScriptedJobs, ScriptedSite, SITE, type SpecStore } from './engine-spec-kit';
 import { itemsEvents, MAX_ITEMS_EVENT_BYTES } from './item-facts';
-import { workflowMigrations } from './migrations';
 import { runSubmitted } from './run-submitted';
 import { WorkflowEngine } from './workflow-engine';
 import type { WorkflowPlanningService } from './workflow-planning.service';
 import { WorkflowRunService } from './workflow-run.service';
-import { WorkflowStore } from './workflow.store';
-import type { WorkflowDb } from './workflow.tables';
+import type { WorkflowStore } from './workflow.store';
 
 const logger = createLogger('test', 'silent');
 const NATS_BODY_MAX = 1024 * 1024 - 1024;
@@ -50,10 +43,15 @@ steps:
         train: { image: lab/python:3, command: [train, "\${{ steps.prepare.outputs.pool }}"] }
 `;
 
+let kit: SpecStore;
+beforeAll(async () => {
+  kit = await openSpecStore('wf-prov-');
+}, 120_000);
+afterAll(() => kit.close());
+
 describe('what a run tells provenance: its first event, rerunOf, items events [real: PGlite]', () => {
   let store: WorkflowStore;
   let runs: WorkflowRunService;
-  let close: () => Promise<void>;
   const planning = strictMock<WorkflowPlanningService>(
     {
       parseAndPlan: async (command: PlanWorkflowCommand) => {
@@ -68,13 +66,10 @@ describe('what a run tells provenance: its first event, rerunOf, items events [r
   );
   const wake = { wake: () => undefined };
 
-  beforeAll(async () => {
-    const database = await openDatabase<Record<never, never>>({ embeddedDir: mkdtempSync(join(tmpdir(), 'wf-prov-')), schema: 'scheduler', migrations: [workflowMigrations, auditMigrations] });
-    store = new WorkflowStore(database.db.withTables<TablesOf<WorkflowDb>>());
+  beforeAll(() => {
+    store = kit.store;
     runs = new WorkflowRunService(store, planning, { engine: wake, outbox: wake }, logger);
-    close = database.close;
   });
-  afterAll(() => close());
 
   it('the run’s first event carries the file as submitted, its sha256, the params, owner, account, site and every image pinned', async () => {
     const { workflow } = await runs.submit({ source: SOURCE, fileName: 'flows/prov.yaml', defaultSite: SITE.site, ...as.alice });
@@ -164,13 +159,7 @@ describe('items events: at most MAX_ITEMS_PER_EVENT items and MAX_ITEMS_EVENT_BY
   });
 });
 
-describe('an array step’s items events, from the agent’s item records [real: PGlite]', () => {
-  let kit: SpecStore;
-  beforeAll(async () => {
-    kit = await openSpecStore('wf-items-');
-  });
-  afterAll(() => kit.close());
-
+describe('step and items events of a running workflow [real: PGlite]', () => {
   it('the ended job’s items are emitted with the exit codes they record, in the same transaction, before the step’s event', async () => {
     const jobs = new ScriptedJobs();
     const site = new ScriptedSite();
@@ -209,6 +198,44 @@ steps:
     expect(events[at + 1]?.step?.failedItems).toEqual([1, 2]);
   });
 
+  it('step events name the instances each one waits for (needs and output references, in its scope)', async () => {
+    const jobs = new ScriptedJobs();
+    const engine = new WorkflowEngine(kit.store, jobs, new ScriptedSite(), logger);
+    const runId = await kit.submit(`
+version: 1
+name: needs
+defaults: { image: lab/busybox:1.36 }
+steps:
+  a: { command: [a], outputs: { o: o.txt } }
+  b: { command: [b, "\${{ steps.a.outputs.o }}"] }
+  c: { command: [c], needs: [a, b] }
+  learn:
+    needs: [c]
+    loop:
+      maxIterations: 1
+      steps:
+        train: { command: [t, "\${{ steps.pick.outputs.next }}", "\${{ steps.a.outputs.o }}"], outputs: { m: m.txt } }
+        evaluate: { command: [e, "\${{ steps.train.outputs.m }}"] }
+        pick: { decide: true, command: [p, "\${{ steps.train.outputs.m }}"], outputs: { next: next.json } }
+`);
+    for (const name of ['needs.a', 'needs.b', 'needs.c']) {
+      await engine.tick();
+      for (const job of jobs.live(name)) jobs.end(job, 'COMPLETED');
+    }
+    await engine.tick();
+    const needs = new Map<string, string[] | undefined>();
+    for (const e of await eventsOf(kit.store, runId)) if (e.step) needs.set(e.step.key, e.step.needs);
+    expect(Object.fromEntries(needs)).toEqual({
+      a: [],
+      b: ['a'],
+      c: ['a', 'b'],
+      learn: ['c', 'a'],
+      'learn[1].train': [],
+      'learn[1].evaluate': ['learn[1].train'],
+      'learn[1].pick': ['learn[1].train'],
+    });
+  });
+
   it('hostile text in item records never stops the step from settling; its items event parses', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), async (host, path) => {
@@ -226,7 +253,7 @@ steps:
         expect(items).toHaveLength(1);
         expect(items[0]?.items?.items[0]?.index).toBe(0);
       }),
-      { numRuns: 15 },
+      { numRuns: 8 },
     );
   });
 });

@@ -8,8 +8,8 @@ export function ownerOfRun(run: Selectable<WorkflowRunsTable>): Owner {
 
 const iso = (at: Date | string | null | undefined): string | undefined => (at ? new Date(at).toISOString() : undefined);
 
-/** A step instance as the API shows it, from its row and its jobs' rows. */
-export function toStepRecord(node: Selectable<WorkflowNodesTable>, jobs: Selectable<WorkflowJobsTable>[]): StepRecord {
+/** A step instance as the API shows it, from its row and its jobs' rows (events add the instances it waits for). */
+export function toStepRecord(node: Selectable<WorkflowNodesTable>, jobs: Selectable<WorkflowJobsTable>[], needs?: readonly string[]): StepRecord {
   const exits = node.item_exit ?? [];
   const failed: number[] = [];
   exits.forEach((code, index) => {
@@ -34,6 +34,7 @@ export function toStepRecord(node: Selectable<WorkflowNodesTable>, jobs: Selecta
     reason: node.reason,
     ...(startTime ? { startTime } : {}),
     ...(endTime ? { endTime } : {}),
+    ...(needs ? { needs: [...needs] } : {}),
   };
 }
 

@@ -33,6 +33,7 @@ import type {
 import type { ParsedWorkflow } from '@cairn/workflow-language';
 import type { StepJob } from '@cairn/workflow-planner';
 import { toWorkflowRecord } from './workflow-record.mapper';
+import { stepNeeds } from './step-needs';
 
 export type RunRow = Selectable<WorkflowRunsTable>;
 export type NodeRow = Selectable<WorkflowNodesTable>;
@@ -72,6 +73,7 @@ function inScope(query: RunsQuery, scope: ListScope): RunsQuery {
  */
 export class WorkflowStore {
   private readonly outbox: OutboxTable<EventRow>;
+  private readonly workflows = new Map<string, ParsedWorkflow>();
 
   constructor(private readonly db: Kysely<WorkflowDb>) {
     this.outbox = outboxTable(db, 'workflow_events');
@@ -358,7 +360,18 @@ export class WorkflowStore {
   private async emitStep(tx: Tx, runId: string, key: string, at: Date): Promise<void> {
     const node = await tx.selectFrom('workflow_nodes').selectAll().where('run_id', '=', runId).where('key', '=', key).executeTakeFirstOrThrow();
     const jobs = await tx.selectFrom('workflow_jobs').selectAll().where('run_id', '=', runId).where('node_key', '=', key).orderBy('created_at').orderBy('chunk').execute();
-    await this.emit(tx, runId, { kind: 'step', step: toStepRecord(node, jobs) }, at);
+    const needs = stepNeeds(await this.workflowOf(tx, runId), key);
+    await this.emit(tx, runId, { kind: 'step', step: toStepRecord(node, jobs, needs) }, at);
+  }
+
+  /** A run's parsed file (it never changes), kept for the latest runs whose step events are written. */
+  private async workflowOf(tx: Tx, runId: string): Promise<ParsedWorkflow> {
+    const cached = this.workflows.get(runId);
+    if (cached) return cached;
+    const { workflow } = await tx.selectFrom('workflow_runs').select('workflow').where('run_id', '=', runId).executeTakeFirstOrThrow();
+    if (this.workflows.size >= 256) this.workflows.delete(this.workflows.keys().next().value as string);
+    this.workflows.set(runId, workflow);
+    return workflow;
   }
 
   private async emitIteration(tx: Tx, runId: string, loopKey: string, iteration: number, at: Date): Promise<void> {
