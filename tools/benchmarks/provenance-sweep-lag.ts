@@ -32,14 +32,14 @@ import { fmt, progressLog, quantile, sleep } from './bench-kit';
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/provenance-sweep-lag.ts [options]
   --items N        items of the sweep (default 10000, the example's own size)
   --sample-ms MS   how often the consumers are sampled (default 50)
-  --timeout-s S    give up on the run after S seconds (default 1800)
+  --timeout-s S    give up on the run after S seconds (default 3600)
   --json FILE      keep every measurement (per event, per sample)`;
 
 const { values: opts } = parseArgs({
   options: {
     items: { type: 'string', default: '10000' },
     'sample-ms': { type: 'string', default: '50' },
-    'timeout-s': { type: 'string', default: '1800' },
+    'timeout-s': { type: 'string', default: '3600' },
     json: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
