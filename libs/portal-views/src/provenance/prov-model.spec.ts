@@ -147,6 +147,8 @@ describe('drawingOf', () => {
     // step partOf run → the run is laid out first; file wasGeneratedBy item → the item first.
     expect(drawing.edges).toEqual(expect.arrayContaining([{ from: 'run:r1', to: 'step:r1/score' }, { from: 'item:r1/score/0', to: 'file:r1/score/out-0.txt' }]));
     expect(drawing.hidden).toBe(0);
+    // Where a walk starts says so in words.
+    expect(drawingOf(view, undefined, ['run:r1']).nodes.find((n) => n.id === 'run:r1')?.detail).toBe('▭ activity · run · start');
   });
 
   it(`draws at most ${MAX_DRAWN_NODES} nodes, counts the rest, and keeps no edge to a node left out`, () => {

@@ -85,7 +85,7 @@ function ProvenanceView({ runId }: { readonly runId: string }) {
   const jobsRun = useJobsRun(runId, notFound);
 
   const view = useMemo(() => collapseItems(load.graph, expanded), [load.graph, expanded]);
-  const drawing = useMemo(() => drawingOf(view), [view]);
+  const drawing = useMemo(() => drawingOf(view, undefined, load.start), [view, load.start]);
   const selected = search.get('node') ?? undefined;
   const select = (id: string) =>
     setSearch(
