@@ -99,7 +99,17 @@ export function mapJobEvent(batch: GraphBatch, eventId: string, event: JobEvent,
     batch.edge('used', job, image, { role: 'image' }, ends);
     for (const use of known.uses) batch.edge('used', job, nodeId.runFile(known.runId, use), { role: 'input' }, ends);
     if (facts.runId === undefined) {
-      batch.run({ runId: event.jobId, kind: 'job', owner: facts.owner, account: facts.account, site: facts.site, name: facts.name, stateKey: 0, final: false });
+      batch.run({
+        runId: event.jobId,
+        kind: 'job',
+        owner: facts.owner,
+        account: facts.account,
+        site: facts.site,
+        name: facts.name,
+        images: [{ reference: facts.image, imageRef: facts.imageRef, digest: facts.digest }],
+        stateKey: 0,
+        final: false,
+      });
     }
     ctx.setContext(event.jobId, known);
     for (const parked of ctx.takeDeferred(event.jobId)) applyDeferred(batch, parked, known);

@@ -36,6 +36,8 @@ export interface RunChange {
     images: Array<{ reference: string; imageRef: string; digest: string }>;
     rerunOf?: string;
   };
+  /** A job outside any workflow: its image, as submitted and pinned (a workflow's are in `submitted`). */
+  images?: Array<{ reference: string; imageRef: string; digest: string }>;
   state?: string;
   stateKey: number;
   final: boolean;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import type { ProvEvent } from './event-mapping';
 import { nodeId } from './graph-ids';
 import { GraphStore } from './graph.store';
 import { provenanceMigrations } from './migrations';
-import { ProvenanceQueries } from './provenance-queries';
+import { EMPTY_SHA256, ProvenanceQueries } from './provenance-queries';
 import type { ProvenanceDb } from './provenance.tables';
 import { DIGEST, hash, J_BOB, J_PREPARE, J_SUM, J_SWEEP, J_TRAIN1, J_TRAIN2, RUN, worldEvents } from './provenance-spec-kit';
 
@@ -183,7 +184,9 @@ describe('the provenance graph store [real: PGlite]', () => {
 
     it('answers the run source as submitted', async () => {
       expect(await queries.runSource({ ...as.alice, runId: RUN })).toMatchObject({ name: 'al', fileName: 'workflow.yaml', sourceSha256: hash(1), params: { rounds: 2, label: 'x' }, account: 'alice-lab', site: 'dev', complete: true });
-      expect(await codeOf(queries.runSource({ ...as.alice, runId: J_BOB }))).toBe('FAILED_PRECONDITION');
+      // A job outside any workflow: no file, its image.
+      expect(await queries.runSource({ ...as.alice, runId: J_BOB })).toMatchObject({ name: 'solo', fileName: '', source: '', sourceSha256: EMPTY_SHA256, params: {}, account: 'genomics', images: [{ reference: 'lab/busybox:1.36', digest: DIGEST }], complete: true });
+      expect(createHash('sha256').update('').digest('hex')).toBe(EMPTY_SHA256);
     }, 120_000);
 
     it('walks upstream from an output to what it came from, depth by depth', async () => {

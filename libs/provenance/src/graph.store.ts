@@ -155,7 +155,7 @@ export class GraphStore {
             source: r.submitted?.source ?? null,
             source_sha256: r.submitted?.sourceSha256 ?? null,
             params: r.submitted ? JSON.stringify(r.submitted.params) : null,
-            images: r.submitted ? JSON.stringify(r.submitted.images) : null,
+            images: r.submitted ? JSON.stringify(r.submitted.images) : r.images ? JSON.stringify(r.images) : null,
             rerun_of: r.submitted?.rerunOf ?? null,
             state: r.state ?? null,
             state_key: r.stateKey,

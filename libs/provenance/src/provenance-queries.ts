@@ -28,6 +28,8 @@ export const MAX_WALK_NODES = 50_000;
 /** Most start nodes of one walk (files with the same sha256). */
 export const MAX_STARTS = 1000;
 const IN_LIST = 1000;
+/** sha256 of no bytes: the "file" of a job outside any workflow. */
+export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /** The ids of the directories above a file of a run, nearest first ("file:<run>/a/b/c" → ".../a/b", ".../a"). */
 export function ancestorsOf(fileId: string): string[] {
@@ -130,7 +132,21 @@ export class ProvenanceQueries {
 
   async runSource(query: RunSourceQuery): Promise<RunSourceReply> {
     const run = await this.visibleRun(query.runId, listScope(query.caller));
-    if (run.kind !== 'workflow') throw new CairnError('FAILED_PRECONDITION', `${query.runId} is a job outside any workflow: it has no workflow file to export or re-run`);
+    if (run.kind === 'job') {
+      // A job outside any workflow is its own run: no file (source '', the sha256 of nothing), its image.
+      return {
+        runId: run.run_id,
+        name: (run.name ?? '').slice(0, 128),
+        fileName: '',
+        source: '',
+        sourceSha256: EMPTY_SHA256,
+        site: run.site ?? '',
+        account: run.account ?? '',
+        params: {},
+        images: run.images ?? [],
+        complete: await this.store.complete(run),
+      };
+    }
     if (run.source === null || run.source_sha256 === null) throw new CairnError('FAILED_PRECONDITION', `the submission of run ${query.runId} has not been recorded (yet): its run events carried no submitted facts`);
     return {
       runId: run.run_id,
