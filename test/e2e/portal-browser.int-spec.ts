@@ -127,7 +127,6 @@ describe('the portal in a real browser', () => {
       for (const type of ['run', 'step', 'job', 'image', 'file', 'workflow-file', 'params', 'person']) expect(types).toContain(type);
       expect(nodes.find((n) => n.type === 'image')?.kind).toBe('entity');
       expect(nodes.find((n) => n.type === 'person')?.kind).toBe('agent');
-      await screenshot(page, 'provenance');
 
       // Export PROV-JSON: ExportRun streamed into a download of the run's PROV-JSON.
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export PROV-JSON' }).click()]);
@@ -147,6 +146,7 @@ describe('the portal in a real browser', () => {
       const panel = page.getByTestId('prov-panel');
       await page.locator(`[data-testid="prov-panel"][data-id="${model?.id ?? ''}"]`).waitFor();
       expect((await panel.locator('dd[data-attribute="sha256"]').innerText()).trim()).toBe(model?.attributes['sha256']);
+      await screenshot(page, 'provenance', { fullPage: true });
 
       // Upstream from it: what the page draws is the API's walk (depth 3), from the file to the job that made it, the image and pool.npz it used.
       await panel.getByRole('button', { name: 'Upstream', exact: true }).click();
@@ -158,7 +158,7 @@ describe('the portal in a real browser', () => {
       expect(new Set(upstream.map((n) => n.id))).toEqual(new Set(walk.nodes.map((n) => n.id)));
       expect(upstream.map((n) => n.type)).toEqual(expect.arrayContaining(['job', 'image']));
       expect(upstream.some((n) => n.id.endsWith('/prepare/pool.npz'))).toBe(true);
-      await screenshot(page, 'provenance-upstream');
+      await screenshot(page, 'provenance-upstream', { fullPage: true });
       // Back along the breadcrumb: the run's graph again.
       await page.locator('nav[aria-label="Walk"]').getByRole('button', { name: /^Run / }).click();
       await page.locator(`[data-testid="prov-node"][data-id="run:${aliceRun}"]`).waitFor();

@@ -1,4 +1,4 @@
-import { edgeKey, type GraphNode, type KindName, type ProvGraph } from './prov-graph-model';
+import { edgeKey, labelOf, type GraphNode, type KindName, type ProvGraph } from './prov-graph-model';
 
 /** A step with more array items than this shows them as one node ("N items") until expanded. */
 export const COLLAPSE_ITEMS_OVER = 6;
@@ -90,7 +90,7 @@ export function collapseItems(graph: ProvGraph, expanded: ReadonlySet<string>, o
     const as = shownAs.get(node.id);
     if (as === undefined) {
       shownAs.set(node.id, node.id);
-      nodes.push({ id: node.id, kind: node.kind, type: node.type, label: node.label });
+      nodes.push({ id: node.id, kind: node.kind, type: node.type, label: labelOf(node) });
     } else if (!placed.has(as)) {
       placed.add(as);
       const group = groups.get(as);

@@ -89,8 +89,10 @@ export function runNodeOf(graph: ProvGraph, runId: string): GraphNode | undefine
   return graph.nodes.get(`run:${runId}`) ?? graph.nodes.get(`job:${runId}`);
 }
 
-/** A node's label, or the end of its id when it has none. */
-export function labelOf(node: Pick<GraphNode, 'id' | 'label'>): string {
+/** A node's label (an image's reference as written, when recorded), or the end of its id when it has none. */
+export function labelOf(node: Pick<GraphNode, 'id' | 'label'> & { readonly type?: string; readonly attributes?: Readonly<Record<string, string>> }): string {
+  const reference = node.type === 'image' ? (node.attributes?.['reference'] ?? '') : '';
+  if (reference !== '') return reference;
   if (node.label !== '') return node.label;
   const colon = node.id.indexOf(':');
   return colon < 0 ? node.id : node.id.slice(colon + 1);

@@ -69,6 +69,7 @@ describe('the graph a view keeps', () => {
     expect(runNodeOf(g, 'nope')).toBeUndefined();
     expect(labelOf({ id: 'file:r1/out/model.npz', label: '' })).toBe('r1/out/model.npz');
     expect(labelOf({ id: 'plain', label: '' })).toBe('plain');
+    expect(labelOf({ id: 'image:sha256:ab', label: 'sha256:ab', type: 'image', attributes: { reference: 'lab/cairn-examples:1' } })).toBe('lab/cairn-examples:1');
   });
 });
 
