@@ -274,6 +274,8 @@ export function mapWorkflowEvent(batch: GraphBatch, eventId: string, event: Work
         key,
       );
       batch.edge('partOf', id, nodeId.step(runId, stepKey));
+      // The array job it ran in: its image, and "which results used this image?" through it.
+      batch.edge('partOf', id, nodeId.job(item.jobId), {}, { toRun: runId });
       if (!item.outputs?.length && !item.inputs?.length) continue;
       const payload: DeferredPayload = { kind: 'item', runId, stepKey, key, item };
       const known = ctx.context(item.jobId);

@@ -88,7 +88,9 @@ export class GraphBatch {
   readonly jobs = new Map<string, JobChange>();
 
   /** Sets attributes of a node (creating it), each with the event's ordering key. */
-  node(id: string, attributes: Record<string, string>, key: number, run?: string): void {
+  node(id: string, raw: Record<string, string>, key: number, run?: string): void {
+    // Attributes as a reply may carry them: keys of at most 128 characters, values of at most 4096.
+    const attributes = Object.fromEntries(Object.entries(raw).map(([name, value]) => [name.slice(0, 128), value.length > 4096 ? value.slice(0, 4096) : value]));
     const keys = Object.fromEntries(Object.keys(attributes).map((name) => [name, key]));
     const runId = run ?? runOfId(id);
     const runSure = run !== undefined || !id.startsWith('job:');

@@ -1,27 +1,48 @@
+import { createHash } from 'node:crypto';
 import type { Owner, ProvNodeType } from '@cairn/contracts';
+
+/** Most bytes of a node id: PostgreSQL indexes (relation, from, to) together, at most 2,704 bytes a row. */
+export const MAX_ID_BYTES = 1000;
+
+/**
+ * An id as stored: at most MAX_ID_BYTES of UTF-8 (a longer one keeps its first 900 bytes,
+ * whole characters, and a hash of the whole: still stable, still unique), without NUL
+ * (PostgreSQL text cannot hold it).
+ */
+export function boundedId(id: string): string {
+  const clean = id.includes('\u0000') ? id.replaceAll('\u0000', '\ufffd') : id;
+  if (Buffer.byteLength(clean) <= MAX_ID_BYTES) return clean;
+  let head = '';
+  for (const ch of clean) {
+    if (Buffer.byteLength(head + ch) > 900) break;
+    head += ch;
+  }
+  return `${head}…#${createHash('sha256').update(clean).digest('hex').slice(0, 32)}`;
+}
 
 /**
  * Node ids (docs/provenance.md, "The graph"): stable text from which a node's type and run
  * follow. Only a job's run is not in its id: a job outside any workflow is its own run.
  */
 export const nodeId = {
-  run: (runId: string) => `run:${runId}`,
-  step: (runId: string, key: string) => `step:${runId}/${key}`,
-  iteration: (runId: string, loop: string, n: number) => `iteration:${runId}/${loop}/${n}`,
-  item: (runId: string, stepKey: string, index: number) => `item:${runId}/${stepKey}/${index}`,
-  job: (jobId: string) => `job:${jobId}`,
-  workflowFile: (sha256: string) => `workflow:${sha256}`,
-  params: (runId: string) => `params:${runId}`,
+  run: (runId: string) => boundedId(`run:${runId}`),
+  step: (runId: string, key: string) => boundedId(`step:${runId}/${key}`),
+  iteration: (runId: string, loop: string, n: number) => boundedId(`iteration:${runId}/${loop}/${n}`),
+  item: (runId: string, stepKey: string, index: number) => boundedId(`item:${runId}/${stepKey}/${index}`),
+  job: (jobId: string) => boundedId(`job:${jobId}`),
+  workflowFile: (sha256: string) => boundedId(`workflow:${sha256}`),
+  params: (runId: string) => boundedId(`params:${runId}`),
   /** `digest`: "sha256:<hex>". */
-  image: (digest: string) => `image:${digest}`,
+  image: (digest: string) => boundedId(`image:${digest}`),
   /** A file inside a run: its path relative to the run's directory. */
-  runFile: (runId: string, pathInRun: string) => `file:${runId}/${pathInRun}`,
+  runFile: (runId: string, pathInRun: string) => boundedId(`file:${runId}/${pathInRun}`),
   /** A file from outside any run, by site, absolute path and content. */
-  externalFile: (site: string, path: string, sha256: string) => `file:${site}:${path}@${sha256}`,
-  decision: (runId: string, loop: string, n: number) => `decision:${runId}/${loop}/${n}`,
-  person: (owner: Pick<Owner, 'issuer' | 'subject'>) => `person:${owner.issuer}#${owner.subject}`,
-  site: (site: string) => `site:${site}`,
+  externalFile: (site: string, path: string, sha256: string) => boundedId(`file:${site}:${path}@${sha256}`),
+  decision: (runId: string, loop: string, n: number) => boundedId(`decision:${runId}/${loop}/${n}`),
+  person: (owner: Pick<Owner, 'issuer' | 'subject'>) => boundedId(`person:${owner.issuer}#${owner.subject}`),
+  site: (site: string) => boundedId(`site:${site}`),
 } as const;
+
 
 const PREFIX_TYPES: Record<string, ProvNodeType> = {
   run: 'run',

@@ -16,6 +16,16 @@ function chunks<T>(rows: readonly T[]): T[][] {
   return out;
 }
 
+/** PostgreSQL text and jsonb cannot hold NUL: it becomes U+FFFD, in every string and key, at any depth. */
+export function scrub<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\u0000') ? value.replaceAll('\u0000', '\ufffd') : value) as T;
+  if (Array.isArray(value)) return value.map(scrub) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [scrub(k), scrub(v)])) as T;
+  return value;
+}
+const json = (value: unknown): string => JSON.stringify(scrub(value));
+const text = (value: string | undefined | null): string | null => (value === undefined || value === null ? null : scrub(value));
+
 const byKey = <T>(key: (row: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
 /** Which job ids an event needs the facts of. */
@@ -110,8 +120,8 @@ export class GraphStore {
             type: n.id.slice(0, n.id.indexOf(':')) === 'workflow' ? 'workflow-file' : n.id.slice(0, n.id.indexOf(':')),
             run_id: n.runId,
             run_sure: n.runSure,
-            attributes: JSON.stringify(n.attributes),
-            attribute_keys: JSON.stringify(n.keys),
+            attributes: json(n.attributes),
+            attribute_keys: json(n.keys),
           })),
         )
         .onConflict((oc) =>
@@ -133,7 +143,7 @@ export class GraphStore {
     for (const part of chunks(edges)) {
       await tx
         .insertInto('prov_edges')
-        .values(part.map((e) => ({ relation: e.relation, from_id: e.from, to_id: e.to, run_id: e.runId, attributes: JSON.stringify(e.attributes) })))
+        .values(part.map((e) => ({ relation: e.relation, from_id: e.from, to_id: e.to, run_id: e.runId, attributes: json(e.attributes) })))
         .onConflict((oc) => oc.columns(['relation', 'from_id', 'to_id']).doNothing())
         .execute();
     }
@@ -145,17 +155,17 @@ export class GraphStore {
           part.map((r) => ({
             run_id: r.runId,
             kind: r.kind,
-            owner_issuer: r.owner?.issuer ?? null,
-            owner_subject: r.owner?.subject ?? null,
-            owner_name: r.owner?.name ?? null,
-            account: r.account ?? null,
-            site: r.site ?? null,
-            name: r.name ?? null,
-            file_name: r.submitted?.fileName ?? null,
-            source: r.submitted?.source ?? null,
+            owner_issuer: text(r.owner?.issuer),
+            owner_subject: text(r.owner?.subject),
+            owner_name: text(r.owner?.name),
+            account: text(r.account),
+            site: text(r.site),
+            name: text(r.name),
+            file_name: text(r.submitted?.fileName),
+            source: text(r.submitted?.source),
             source_sha256: r.submitted?.sourceSha256 ?? null,
-            params: r.submitted ? JSON.stringify(r.submitted.params) : null,
-            images: r.submitted ? JSON.stringify(r.submitted.images) : r.images ? JSON.stringify(r.images) : null,
+            params: r.submitted ? json(r.submitted.params) : null,
+            images: r.submitted ? json(r.submitted.images) : r.images ? json(r.images) : null,
             rerun_of: r.submitted?.rerunOf ?? null,
             state: r.state ?? null,
             state_key: r.stateKey,
@@ -204,9 +214,9 @@ export class GraphStore {
             run_sure: j.runSure,
             final: j.final,
             has_facts: j.context !== undefined,
-            step_dir: j.context?.stepDir ?? null,
-            site: j.context?.site ?? null,
-            uses: j.context ? JSON.stringify(j.context.uses) : null,
+            step_dir: text(j.context?.stepDir),
+            site: text(j.context?.site),
+            uses: j.context ? json(j.context.uses) : null,
           })),
         )
         .onConflict((oc) =>
@@ -234,7 +244,7 @@ export class GraphStore {
     for (const part of chunks(deferred)) {
       await tx
         .insertInto('prov_deferred')
-        .values(part.map((d) => ({ job_id: d.jobId, event_id: d.eventId, payload: JSON.stringify(d.payload) })))
+        .values(part.map((d) => ({ job_id: d.jobId, event_id: scrub(d.eventId), payload: json(d.payload) })))
         .onConflict((oc) => oc.columns(['job_id', 'event_id']).doNothing())
         .execute();
     }

@@ -19,6 +19,58 @@ export interface IngestOptions {
 }
 
 /**
+ * Turns a batch of one stream's messages into events and records them in one transaction;
+ * malformed messages are logged and left out. Batches are written one after another:
+ * concurrent ones would lock shared nodes (people, images) against each other.
+ */
+export class EventRecorder {
+  private writer: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: GraphStore,
+    private readonly logger: Logger,
+  ) {}
+
+  async recordBatch(stream: ProvStream, messages: readonly BatchMessage[]): Promise<number> {
+    const events: ProvEvent[] = [];
+    for (const message of messages) {
+      const parsed = parseEvent(stream, message);
+      if (isRefusal(parsed)) this.logger.warn(parsed, 'malformed event dropped');
+      else events.push(parsed);
+    }
+    const written = this.writer.then(() => this.recordIsolating(events));
+    this.writer = written.catch(() => undefined);
+    return written;
+  }
+
+  /**
+   * Records the batch; when it fails, each event alone, so one event that can never be
+   * recorded does not hold back the others: it is logged and dropped. When every event
+   * fails alone too, the database is the trouble: the batch fails (and is redelivered).
+   */
+  private async recordIsolating(events: ProvEvent[]): Promise<number> {
+    try {
+      return await this.store.record(events);
+    } catch (error) {
+      if (events.length <= 1) throw error;
+      let recorded = 0;
+      const failed: Array<{ id: string; err: unknown }> = [];
+      for (const event of events) {
+        try {
+          recorded += await this.store.record([event]);
+        } catch (err) {
+          failed.push({ id: event.id, err });
+        }
+      }
+      if (failed.length === events.length) throw error;
+      for (const each of failed) this.logger.error({ err: each.err, event: each.id.slice(0, 256) }, 'event cannot be recorded; dropped');
+      return recorded;
+    }
+  }
+
+}
+
+/**
  * Reads the job, workflow and image event streams with durable consumers, a batch at a
  * time: each batch is recorded in one transaction and acknowledged after the commit, so a
  * crash loses nothing acknowledged and a redelivery changes nothing (events are recorded by
@@ -29,15 +81,17 @@ export class ProvenanceIngest implements OnApplicationBootstrap, OnModuleDestroy
   private readonly stops: Array<() => Promise<void>> = [];
   private stopping = false;
   private starting?: Promise<void>;
-  private writer: Promise<unknown> = Promise.resolve();
   private wakeRetry?: () => void;
+  private readonly recorder: EventRecorder;
 
   constructor(
     private readonly jetstream: JetStreamRepository,
-    private readonly store: GraphStore,
+    store: GraphStore,
     private readonly logger: Logger,
     private readonly options: IngestOptions,
-  ) {}
+  ) {
+    this.recorder = new EventRecorder(store, logger);
+  }
 
   onApplicationBootstrap(): void {
     // In the background: the service answers queries (and health) while the streams are not there yet.
@@ -51,18 +105,9 @@ export class ProvenanceIngest implements OnApplicationBootstrap, OnModuleDestroy
     await Promise.all(this.stops.map((stop) => stop()));
   }
 
-  /** Records one batch of one stream's messages (public for the benchmarks and specs). */
-  async recordBatch(stream: ProvStream, messages: readonly BatchMessage[]): Promise<number> {
-    const events: ProvEvent[] = [];
-    for (const message of messages) {
-      const parsed = parseEvent(stream, message);
-      if (isRefusal(parsed)) this.logger.warn(parsed, 'malformed event dropped');
-      else events.push(parsed);
-    }
-    // One writer at a time: concurrent batches would lock shared nodes (people, images) against each other.
-    const written = this.writer.then(() => this.store.record(events));
-    this.writer = written.catch(() => undefined);
-    return written;
+  /** Records one batch of one stream's messages (the recorder's). */
+  recordBatch(stream: ProvStream, messages: readonly BatchMessage[]): Promise<number> {
+    return this.recorder.recordBatch(stream, messages);
   }
 
   private async startSource(source: (typeof SOURCES)[number]): Promise<void> {
