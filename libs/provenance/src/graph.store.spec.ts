@@ -82,6 +82,7 @@ describe('the provenance graph store [real: PGlite]', () => {
     expect(has('wasGeneratedBy', nodeId.decision(RUN, 'learn', 1), nodeId.iteration(RUN, 'learn', 1))).toBe(true);
     expect(has('wasGeneratedBy', nodeId.runFile(RUN, 'sweep/out/2.json'), nodeId.item(RUN, 'sweep', 2))).toBe(true);
     expect(has('partOf', nodeId.item(RUN, 'sweep', 2), nodeId.step(RUN, 'sweep'))).toBe(true);
+    expect(has('partOf', nodeId.item(RUN, 'sweep', 2), nodeId.job(J_SWEEP))).toBe(true);
     expect(has('wasAssociatedWith', nodeId.run(RUN), nodeId.workflowFile(hash(1)))).toBe(true);
     expect(has('used', nodeId.run(RUN), nodeId.params(RUN))).toBe(true);
     // Every relation's ends are nodes.
@@ -229,6 +230,11 @@ describe('the provenance graph store [real: PGlite]', () => {
       expect(ids).toEqual(expect.arrayContaining([nodeId.job(J_PREPARE), nodeId.runFile(RUN, 'prepare/pool.npz'), nodeId.runFile(RUN, 'sweep/out/1.json')]));
       const byImage = await queries.lineage({ ...as.alice, start: { imageDigest: DIGEST }, direction: 'downstream', maxDepth: 2, pageSize: 5000 });
       expect(byImage.nodes.map((n) => n.id)).toEqual(expect.arrayContaining([nodeId.job(J_SWEEP), nodeId.job(J_BOB), nodeId.runFile(RUN, 'learn/1/train/model.npz')]));
+      // "Which results used this image?": an array's item outputs too, through the item's job.
+      const deeper = await queries.lineage({ ...as.alice, start: { imageDigest: DIGEST }, direction: 'downstream', maxDepth: 3, pageSize: 5000 });
+      expect(deeper.nodes.map((n) => n.id)).toContain(nodeId.runFile(RUN, 'sweep/out/2.json'));
+      const up = await queries.lineage({ ...as.alice, start: { nodeId: nodeId.runFile(RUN, 'sweep/out/2.json') }, direction: 'upstream', maxDepth: 3, pageSize: 5000 });
+      expect(up.nodes.map((n) => n.id)).toEqual(expect.arrayContaining([nodeId.job(J_SWEEP), nodeId.image(DIGEST)]));
     }, 120_000);
 
     it("never shows bob a node of alice's run, and pages a walk at size 1", async () => {
