@@ -205,7 +205,8 @@ describe('provenance end to end [real: gateway, scheduler, images, provenance, a
     // Every node has its links; every file its real hash.
     const links: Record<string, (id: string) => boolean> = {
       step: (id) => outgoing(graph, id, 'partOf').length === 1,
-      item: (id) => outgoing(graph, id, 'partOf').length === 1,
+      // An item is part of its step and of the array job it ran in.
+      item: (id) => outgoing(graph, id, 'partOf').filter((to) => to.startsWith('step:')).length === 1 && outgoing(graph, id, 'partOf').filter((to) => to.startsWith('job:')).length === 1,
       job: (id) => outgoing(graph, id, 'partOf').length === 1 && outgoing(graph, id, 'used').some((to) => to.startsWith('image:')),
       iteration: (id) => outgoing(graph, id, 'partOf').length === 1,
       decision: (id) => outgoing(graph, id, 'wasGeneratedBy').length === 1,
