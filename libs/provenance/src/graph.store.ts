@@ -336,14 +336,31 @@ export class GraphStore {
     return q.where('digest', '=', start.imageDigest).limit(limit).execute();
   }
 
-  /** One step of a walk: the relations of `relations` leaving `ids` (direction `out`: from them; `in`: to them). */
-  edgesOf(ids: readonly string[], direction: 'out' | 'in', relations: readonly string[], limit: number): Promise<EdgeRow[]> {
-    return this.db
+  /**
+   * One step of a walk in one read: the relations of `relations` leaving `ids` (direction
+   * `out`: from them; `in`: to them), each with the node at its far end, fetched by id per
+   * relation (a lateral read with LIMIT 1: the plan never scans or hashes the nodes).
+   */
+  async neighbours(ids: readonly string[], direction: 'out' | 'in', relations: readonly string[], limit: number): Promise<Array<{ edge: EdgeRow; node: NodeRow }>> {
+    const near = direction === 'out' ? 'prov_edges.from_id' : 'prov_edges.to_id';
+    const far = direction === 'out' ? 'prov_edges.to_id' : 'prov_edges.from_id';
+    const rows = await this.db
       .selectFrom('prov_edges')
-      .select(['relation', 'from_id', 'to_id', 'attributes'])
-      .where(direction === 'out' ? 'from_id' : 'to_id', 'in', [...ids])
-      .where('relation', 'in', [...relations])
+      .innerJoinLateral(
+        (eb) => eb.selectFrom('prov_nodes').select(['prov_nodes.id', 'prov_nodes.type', 'prov_nodes.run_id', 'prov_nodes.attributes']).whereRef('prov_nodes.id', '=', far).limit(1).as('n'),
+        (join) => join.onTrue(),
+      )
+      .select(['prov_edges.relation', 'prov_edges.from_id', 'prov_edges.to_id', 'prov_edges.attributes as edge_attributes', 'n.id', 'n.type', 'n.run_id', 'n.attributes'])
+      .where(near, 'in', [...ids])
       .limit(limit)
       .execute();
+    // The relations are filtered here, not in SQL: a condition on `relation` tempts the
+    // planner into the primary key's index (relation first), a scan of every relation.
+    const wanted = new Set(relations);
+    return rows.filter((row) => wanted.has(row.relation)).map((row) => ({
+      edge: { relation: row.relation, from_id: row.from_id, to_id: row.to_id, attributes: row.edge_attributes },
+      node: { id: row.id, type: row.type, run_id: row.run_id, attributes: row.attributes },
+    }));
   }
+
 }

@@ -216,24 +216,22 @@ export class ProvenanceQueries {
       };
       for (let i = 0; i < frontier.length && !limited; i += IN_LIST) {
         const chunk = frontier.slice(i, i + IN_LIST);
-        // Two indexed reads a step: the relations, then the nodes at their far ends (and, walking
-        // down from files, the directories above them that are recorded) by id.
-        const found = await this.store.edgesOf(chunk, direction, LINEAGE_RELATIONS, MAX_WALK_NODES);
-        const farOf = (edge: EdgeRow) => (direction === 'out' ? edge.to_id : edge.from_id);
+        // One read a step (the relations with their far nodes, by id), and walking down from
+        // files one more: the directories above them that are recorded.
+        const found = await this.store.neighbours(chunk, direction, LINEAGE_RELATIONS, MAX_WALK_NODES);
         const above = direction === 'in' ? chunk.filter(isRunFile).flatMap(ancestorsOf) : [];
-        const rows = new Map((await this.store.nodes([...new Set([...found.map(farOf), ...above])])).map((row) => [row.id, row]));
+        const dirs = new Map((above.length > 0 ? await this.store.nodes([...new Set(above)]) : []).map((row) => [row.id, row]));
         const around =
           direction === 'out'
             ? await this.filesBelow(chunk.filter((id) => isDirectoryLike(nodes.get(id))))
-            : chunk.filter(isRunFile).flatMap((file) => ancestorsOf(file).flatMap((dir) => {
-                const node = rows.get(dir);
-                return node?.type === 'file' ? [{ edge: directoryLink(dir, file), node }] : [];
-              }));
-        await visible([...rows.values()].map((row) => row.run_id));
-        for (const edge of found) {
-          const node = rows.get(farOf(edge));
-          if (node) reach(node.id, toProvEdge(edge), node);
-        }
+            : chunk.filter(isRunFile).flatMap((file) =>
+                ancestorsOf(file).flatMap((dir) => {
+                  const node = dirs.get(dir);
+                  return node?.type === 'file' ? [{ edge: directoryLink(dir, file), node }] : [];
+                }),
+              );
+        await visible([...found.map((row) => row.node.run_id), ...around.map((link) => link.node.run_id)]);
+        for (const row of found) reach(row.node.id, toProvEdge(row.edge), row.node);
         for (const link of around) reach(link.node.id, link.edge, link.node);
       }
       if (depthOf.size > MAX_WALK_NODES) {
