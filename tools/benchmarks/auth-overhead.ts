@@ -25,7 +25,7 @@ import { IdentityAuthenticator, identityConfigSchema, mappingFileSchema, TokenVe
 import { jobsBinding } from '@cairn/jobs-api';
 import { createLogger } from '@cairn/logging';
 import { STACK_ACCOUNTS, startCairnStack, WORKSPACE } from '@cairn/testing';
-import { fmt, now, progressLog, quantile } from './bench-kit';
+import { fmt, now, positiveOption, progressLog, quantile, usageOnHelp } from './bench-kit';
 
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/auth-overhead.ts [options]
   --calls N        GetJob calls per mode and round (default 2000)
@@ -44,19 +44,11 @@ const { values: opts } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
-if (opts.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-const positive = (name: string, text: string) => {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}: expected a positive integer, got ${text}`);
-  return value;
-};
-const CALLS = positive('calls', opts.calls);
-const SUBMITS = positive('submits', opts.submits);
-const ROUNDS = positive('rounds', opts.rounds);
-const CONCURRENCY = positive('concurrency', opts.concurrency);
+usageOnHelp(opts.help, USAGE);
+const CALLS = positiveOption('calls', opts.calls);
+const SUBMITS = positiveOption('submits', opts.submits);
+const ROUNDS = positiveOption('rounds', opts.rounds);
+const CONCURRENCY = positiveOption('concurrency', opts.concurrency);
 const log = progressLog('auth-overhead');
 // Every measured SubmitJob stays unfinished (its agent is stopped); alice may have at most this many.
 const MAX_ACTIVE_JOBS_PER_PERSON = 1000;

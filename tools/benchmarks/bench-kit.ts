@@ -15,6 +15,20 @@ export const now = () => performance.now();
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
 /** Progress lines on stderr, e.g. "[sweep 09:30:12] ...". */
+/** A benchmark's --name option as a positive integer, or a clear error naming it. */
+export function positiveOption(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}: expected a positive integer, got ${text}`);
+  return value;
+}
+
+/** With --help: prints the usage and exits. */
+export function usageOnHelp(help: boolean | undefined, usage: string): void {
+  if (!help) return;
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+
 export const progressLog = (prefix: string) => (message: string) =>
   process.stderr.write(`[${prefix} ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 

@@ -31,7 +31,7 @@ import type { WorkflowDb } from '@cairn/workflows';
 import { startCairnStack, WORKSPACE } from '@cairn/testing';
 import { launchChromium, logIn, newContext, serverCertificate } from '@cairn/testing/browser';
 import type { Browser, Page } from 'playwright-core';
-import { fmt, median, now, progressLog, run, which } from './bench-kit';
+import { fmt, median, now, positiveOption, progressLog, run, usageOnHelp, which } from './bench-kit';
 
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/portal.ts [options]
   --runs N     cold loads and page turns measured per figure (default 7; medians reported)
@@ -46,17 +46,9 @@ const { values: opts } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
-if (opts.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-const positive = (name: string, text: string) => {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}: expected a positive integer, got ${text}`);
-  return value;
-};
-const RUNS = positive('runs', opts.runs);
-const SEED = positive('seed', opts.seed);
+usageOnHelp(opts.help, USAGE);
+const RUNS = positiveOption('runs', opts.runs);
+const SEED = positiveOption('seed', opts.seed);
 const log = progressLog('portal');
 const DIST = join(WORKSPACE, 'dist', 'apps', 'portal');
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;

@@ -21,7 +21,7 @@ import { type JobEvent, provenanceConsumers, streams, subjects, type WorkflowEve
 import { createLogger } from '@cairn/logging';
 import { GraphStore, openProvenanceDatabase, ProvenanceIngest } from '@cairn/provenance';
 import { createTestDatabase, startNats } from '@cairn/testing';
-import { fmt, median, now, progressLog, sleep } from './bench-kit';
+import { fmt, median, now, positiveOption, progressLog, sleep, usageOnHelp } from './bench-kit';
 
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/provenance-ingest.ts [options]
   --jobs N           jobs in the backlog (default 20000; about 5 events each)
@@ -40,19 +40,11 @@ const { values: opts } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
-if (opts.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-const positive = (name: string, text: string) => {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}: expected a positive integer, got ${text}`);
-  return value;
-};
-const JOBS = positive('jobs', opts.jobs);
-const PER_RUN = positive('jobs-per-run', opts['jobs-per-run']);
-const ROUNDS = positive('rounds', opts.rounds);
-const BATCH = positive('batch', opts.batch);
+usageOnHelp(opts.help, USAGE);
+const JOBS = positiveOption('jobs', opts.jobs);
+const PER_RUN = positiveOption('jobs-per-run', opts['jobs-per-run']);
+const ROUNDS = positiveOption('rounds', opts.rounds);
+const BATCH = positiveOption('batch', opts.batch);
 const log = progressLog('provenance-ingest');
 
 const uuid = (kind: number, n: number) => `${kind.toString(16).padStart(8, '0')}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;

@@ -26,7 +26,7 @@ import type { LineageQuery } from '@cairn/contracts';
 import { createLogger } from '@cairn/logging';
 import { GraphStore, openProvenanceDatabase, ProvenanceQueries, type ProvenanceDb } from '@cairn/provenance';
 import { createTestDatabase, principals } from '@cairn/testing';
-import { fmt, now, progressLog, quantile } from './bench-kit';
+import { fmt, now, positiveOption, progressLog, quantile, usageOnHelp } from './bench-kit';
 
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/provenance-lineage.ts [options]
   --entities N   PROV entities in the generated graph (default 1000000)
@@ -47,18 +47,10 @@ const { values: opts } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
-if (opts.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-const positive = (name: string, text: string) => {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}: expected a positive integer, got ${text}`);
-  return value;
-};
-const ENTITIES = positive('entities', opts.entities);
-const SAMPLES = positive('samples', opts.samples);
-const WARMUP = positive('warmup', opts.warmup);
+usageOnHelp(opts.help, USAGE);
+const ENTITIES = positiveOption('entities', opts.entities);
+const SAMPLES = positiveOption('samples', opts.samples);
+const WARMUP = positiveOption('warmup', opts.warmup);
 const log = progressLog('provenance-lineage');
 
 const STEPS = 10;

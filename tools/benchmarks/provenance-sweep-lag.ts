@@ -27,7 +27,7 @@ import { connectNats } from '@cairn/adapters/nats';
 import { ProvenanceClient, WorkflowsClient } from '@cairn/client';
 import { natsInboxPrefix, pb, provenanceConsumers, streams } from '@cairn/contracts';
 import { type NatsUser, startCairnStack, WORKSPACE } from '@cairn/testing';
-import { fmt, progressLog, quantile, sleep } from './bench-kit';
+import { fmt, positiveOption, progressLog, quantile, sleep, usageOnHelp } from './bench-kit';
 
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/provenance-sweep-lag.ts [options]
   --items N        items of the sweep (default 10000, the example's own size)
@@ -44,18 +44,10 @@ const { values: opts } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
-if (opts.help) {
-  process.stdout.write(`${USAGE}\n`);
-  process.exit(0);
-}
-const positive = (name: string, text: string) => {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}: expected a positive integer, got ${text}`);
-  return value;
-};
-const ITEMS = positive('items', opts.items);
-const SAMPLE_MS = positive('sample-ms', opts['sample-ms']);
-const TIMEOUT_MS = positive('timeout-s', opts['timeout-s']) * 1000;
+usageOnHelp(opts.help, USAGE);
+const ITEMS = positiveOption('items', opts.items);
+const SAMPLE_MS = positiveOption('sample-ms', opts['sample-ms']);
+const TIMEOUT_MS = positiveOption('timeout-s', opts['timeout-s']) * 1000;
 const log = progressLog('provenance-sweep-lag');
 
 const RECORDED = [

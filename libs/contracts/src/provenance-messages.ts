@@ -17,6 +17,30 @@ export const PROV_RELATIONS = ['used', 'wasGeneratedBy', 'wasAssociatedWith', 'w
 export type ProvRelation = (typeof PROV_RELATIONS)[number];
 export type ProvNodeType = (typeof PROV_NODE_TYPES)[number];
 
+/** Each node id's prefix and the type it names ("workflow:<sha256>" is a workflow-file). */
+const TYPE_OF_PREFIX: Readonly<Record<string, ProvNodeType>> = {
+  run: 'run',
+  step: 'step',
+  iteration: 'iteration',
+  item: 'item',
+  job: 'job',
+  workflow: 'workflow-file',
+  params: 'params',
+  image: 'image',
+  file: 'file',
+  decision: 'decision',
+  person: 'person',
+  site: 'site',
+};
+
+/** The node type an id names by its prefix (docs/provenance.md), or undefined for an id that is not a node id. */
+export function provNodeTypeOfId(id: string): ProvNodeType | undefined {
+  const colon = id.indexOf(':');
+  if (colon <= 0) return undefined;
+  const prefix = id.slice(0, colon);
+  return Object.hasOwn(TYPE_OF_PREFIX, prefix) ? TYPE_OF_PREFIX[prefix] : undefined;
+}
+
 /** Most attributes of one node or edge, and their sizes. */
 export const MAX_PROV_ATTRIBUTES = 128;
 const attributes = z.record(z.string().max(128), z.string().max(4096));

@@ -1,4 +1,4 @@
-import type { ProvEdge, ProvNode, ProvNodeType, ProvRelation, RunSourceReply } from '@cairn/contracts';
+import { type ProvEdge, type ProvNode, type ProvNodeType, provNodeTypeOfId, type ProvRelation, type RunSourceReply } from '@cairn/contracts';
 
 /** A run's whole graph: the union of its RunProvenanceReply pages (any order, duplicates allowed). */
 export interface RunGraph {
@@ -55,20 +55,6 @@ export function normalizeGraph(graph: RunGraph | NormalGraph): NormalGraph {
   return { nodes: sortedNodes, edges: sortedEdges, byId: new Map(sortedNodes.map((n) => [n.id, n])), out: group(sortedEdges, 'from'), in: group(sortedEdges, 'to') };
 }
 
-const TYPE_BY_PREFIX: Readonly<Record<string, ProvNodeType>> = {
-  run: 'run',
-  step: 'step',
-  iteration: 'iteration',
-  item: 'item',
-  job: 'job',
-  workflow: 'workflow-file',
-  params: 'params',
-  image: 'image',
-  file: 'file',
-  decision: 'decision',
-  person: 'person',
-  site: 'site',
-};
 
 export type ProvClass = 'entity' | 'activity' | 'agent';
 
@@ -90,9 +76,7 @@ const CLASS_BY_TYPE: Readonly<Record<ProvNodeType, ProvClass>> = {
 /** A node's type: from the node when the graph has it, else from its id's prefix (docs/provenance.md). */
 export function typeOf(graph: NormalGraph, id: string): ProvNodeType | undefined {
   const node = graph.byId.get(id);
-  if (node) return node.type;
-  const prefix = id.slice(0, Math.max(0, id.indexOf(':')));
-  return Object.hasOwn(TYPE_BY_PREFIX, prefix) ? TYPE_BY_PREFIX[prefix] : undefined;
+  return node ? node.type : provNodeTypeOfId(id);
 }
 
 /** A node's PROV class: the node's own kind, else its type's. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Owner, ProvNodeType } from '@cairn/contracts';
+import { type Owner, type ProvNodeType, provNodeTypeOfId } from '@cairn/contracts';
 
 /** Most bytes of a node id: PostgreSQL indexes (relation, from, to) together, at most 2,704 bytes a row. */
 export const MAX_ID_BYTES = 1000;
@@ -44,27 +44,12 @@ export const nodeId = {
 } as const;
 
 
-const PREFIX_TYPES: Record<string, ProvNodeType> = {
-  run: 'run',
-  step: 'step',
-  iteration: 'iteration',
-  item: 'item',
-  job: 'job',
-  workflow: 'workflow-file',
-  params: 'params',
-  image: 'image',
-  file: 'file',
-  decision: 'decision',
-  person: 'person',
-  site: 'site',
-};
 
 const RUN_SCOPED = /^(?:run|step|iteration|item|params|decision|file):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?:$|\/)/;
 
 /** The node type an id names, or undefined for an id that is not a node id. */
 export function typeOfId(id: string): ProvNodeType | undefined {
-  const colon = id.indexOf(':');
-  return colon > 0 ? PREFIX_TYPES[id.slice(0, colon)] : undefined;
+  return provNodeTypeOfId(id);
 }
 
 /**
