@@ -88,6 +88,10 @@ describe('re-running a recorded run', () => {
     expect(refusal(() => rerunSource({ ...recorded, images: recorded.images.slice(0, 1) }, new Map()))).toBe('FAILED_PRECONDITION: steps.refine.loop.steps.fit.image: "lab/fit:2" has no recorded digest');
   });
 
+  it('refuses a job outside any workflow (recorded without a file): there is no file to re-run', () => {
+    expect(refusal(() => rerunSource({ ...recorded, source: '', params: {} }, new Map()))).toMatch(/^FAILED_PRECONDITION: run .* is a job outside any workflow: it has no workflow file to re-run/);
+  });
+
   it('checks the request: run id, account, request id and the length of each value', () => {
     const ask = { runId: RUN, params: {}, account: '', requestId: '' };
     expect(toRerunAsk({ ...ask, account: 'shared', requestId: 'r-1', params: { seeds: '2' } })).toEqual({ runId: RUN, params: new Map([['seeds', '2']]), account: 'shared', requestId: 'r-1' });

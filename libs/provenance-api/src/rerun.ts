@@ -79,6 +79,8 @@ export function typedOverrides(recorded: RunSourceReply['params'], given: Readon
 
 /** The recorded file with the overrides set and every image pinned to the digest the run used (structural edits only). */
 export function rerunSource(recorded: RunSourceReply, overrides: ReadonlyMap<string, string>): string {
+  // A job outside any workflow is recorded without a file (its run source is empty): it has nothing to re-run.
+  if (recorded.source === '') throw new CairnError('FAILED_PRECONDITION', `run ${recorded.runId} is a job outside any workflow: it has no workflow file to re-run (submit the job again)`);
   const values = typedOverrides(recorded.params, overrides);
   // An entry another part of the file refers to (an anchor) cannot be replaced alone.
   const anchored = fillProblems(recorded.source, [...values.keys()]);
