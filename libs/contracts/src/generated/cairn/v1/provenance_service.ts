@@ -112,8 +112,9 @@ export interface GetRunProvenanceRequest {
   /** The workflow run's id, or a job's id for a job outside any workflow. */
   runId: string;
   /**
-   * Nodes per page, 1..5000 (default 1000); a page carries the relations among its nodes
-   * and from them to nodes already sent.
+   * Records per page, nodes and relations together, 1..5000 (default 1000): the run's
+   * nodes come first, then its relations (a page may hold the last nodes and the first
+   * relations), and a page may hold fewer to stay within the reply's size limit.
    */
   pageSize: number;
   /** From an earlier answer's next_page_token. */
