@@ -1,19 +1,10 @@
 import { CairnError, pb, type ProvNode } from '@cairn/contracts';
 import fc from 'fast-check';
 import { toExportFormat, toLineageQuery, toPbLineage, toPbRunProvenance, toRunProvenanceQuery } from './provenance.mapper';
+import { refusal } from '@cairn/testing';
 
 const RUN = '0b3b5a4e-8a43-4c1e-9f0a-2d4c6e8f0a1b';
 const HASH = 'c'.repeat(64);
-
-const refusal = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (error) {
-    if (error instanceof CairnError) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-  throw new Error('not refused');
-};
 
 const lineage = (more: Partial<pb.LineageRequest>): pb.LineageRequest => ({ nodeId: '', sha256: '', imageDigest: '', direction: 0, maxDepth: 0, pageSize: 0, pageToken: '', ...more });
 

@@ -2,6 +2,7 @@ import { CairnError, controlIndex, type Principal, type RunSourceReply } from '@
 import { parseWorkflow } from '@cairn/workflow-language';
 import fc from 'fast-check';
 import { rerunAccount, rerunCommand, rerunSource, toRerunAsk } from './rerun';
+import { refusal } from '@cairn/testing';
 
 const RUN = '0b3b5a4e-8a43-4c1e-9f0a-2d4c6e8f0a1b';
 const D1 = `sha256:${'1'.repeat(64)}`;
@@ -43,16 +44,6 @@ const recorded: RunSourceReply = {
 };
 const original = parseWorkflow(SOURCE, 'sweep.yaml');
 const pinnedSteps = (parsed: typeof original) => ({ ...parsed, defaults: { ...parsed.defaults, image: `registry:5000/lab/sim@${D1}` } });
-
-const refusal = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (error) {
-    if (error instanceof CairnError) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-  throw new Error('not refused');
-};
 
 const alice: Principal = { issuer: 'https://idp', subject: 'a', name: 'alice', posixUser: 'alice', accounts: ['alice-lab', 'shared'], roles: ['user'], projects: [] };
 

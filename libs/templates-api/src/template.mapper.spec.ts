@@ -1,5 +1,6 @@
-import { CairnError, pb, TEMPLATE_LIMITS } from '@cairn/contracts';
+import { pb, TEMPLATE_LIMITS } from '@cairn/contracts';
 import { toPbTemplate, toRunTemplateCommand, toTemplateDraft } from './template.mapper';
+import { refusal } from '@cairn/testing';
 
 const T = pb.TemplateParameterType;
 const parameter = (more: Partial<pb.TemplateParameter> = {}): pb.TemplateParameter => ({
@@ -16,16 +17,6 @@ const parameter = (more: Partial<pb.TemplateParameter> = {}): pb.TemplateParamet
   ...more,
 });
 const template = (more: Partial<pb.Template> = {}): pb.Template => ({ name: 'greet', title: 'Greet', description: '', source: 'x', parameters: [parameter()], version: 0, publishedBy: undefined, publishedAt: undefined, ...more });
-
-const refusal = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (error) {
-    if (error instanceof CairnError) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-  throw new Error('not refused');
-};
 
 describe('template mapper', () => {
   it('reads bounds only when they are set, and an unknown or unset type as UNSPECIFIED (the scheduler refuses it)', () => {

@@ -27,3 +27,14 @@ export function checkClearRefusal(run: () => unknown, maxLength: number, code: E
     if (control !== undefined) throw new Error(`message holds ${control}`);
   }
 }
+
+/** "<CODE>: <message>" of the CairnError `run` throws; fails if it returns or throws anything else. */
+export function refusal(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof CairnError) return `${error.code}: ${error.message}`;
+    throw error;
+  }
+  throw new Error('not refused');
+}

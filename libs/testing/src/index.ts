@@ -16,7 +16,7 @@ export type { FetchFunction, Http2Fetch } from './http2-fetch';
 export { PORTAL_BUNDLE_DIR, PORTAL_SESSION_COOKIE, portalLogin, requirePortalBundle, waitForPortal } from './portal-session';
 export type { PortalSession } from './portal-session';
 export { strictMock } from './strict-mock';
-export { checkClearRefusal, errorCode } from './expect-error';
+export { checkClearRefusal, errorCode, refusal } from './expect-error';
 export { RecordingProcessRepository } from './recording-process.repository';
 export { TestIssuer } from './test-issuer';
 export type { SignOptions } from './test-issuer';

@@ -1,8 +1,8 @@
-import { CairnError } from '@cairn/contracts';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { parseWorkflow } from './parse-workflow';
 import { fillParams, pinImages } from './workflow-rewrite';
+import { refusal } from '@cairn/testing';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const SOURCE = `# learn until good enough
@@ -45,16 +45,6 @@ function withImages(source: string, base: string, train: string, report = base):
   tree.steps.learn.loop.steps.train.image = train;
   return tree;
 }
-
-const refusal = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (error) {
-    if (error instanceof CairnError) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-  throw new Error('not refused');
-};
 
 describe('pinning a recorded file\'s images', () => {
   it('replaces defaults.image and every step\'s image, in loops too, and nothing else; comments stay', () => {
