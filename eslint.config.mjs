@@ -55,7 +55,7 @@ export default [
             scope('gateway', ['scope:shared']),
             scope('scheduler', ['scope:shared', 'scope:database']),
             scope('agent', ['scope:shared', 'scope:cluster']),
-            scope('images', ['scope:shared', 'scope:registry']),
+            scope('images', ['scope:shared', 'scope:registry', 'scope:database']),
             scope('staging', ['scope:shared', 'scope:database']),
             scope('provenance', ['scope:shared', 'scope:database']),
             scope('cli', ['scope:shared']),

@@ -7,4 +7,7 @@ module.exports = {
   ...preset,
   testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
   testTimeout: 240_000,
+  // A suite whose teardown failed half-way may leave a socket or child process behind; the
+  // results are in by then, and a Jest waiting on it forever would hang CI past its budget.
+  forceExit: true,
 };

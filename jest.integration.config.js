@@ -6,4 +6,5 @@ module.exports = {
   maxWorkers: 1,
   // testTimeout is a global option: the projects' preset value does not apply under `projects`.
   testTimeout: require('./jest.int.preset.js').testTimeout,
+  forceExit: require('./jest.int.preset.js').forceExit,
 };

@@ -32,4 +32,7 @@ module.exports = {
     '^.+/node_modules/jose/.+\\.js$': swc,
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // The embedded database (PGlite) template the specs copy (freshEmbeddedDir): made once per
+  // machine before any spec, so no spec's hook waits for PGlite's initdb.
+  globalSetup: join(__dirname, 'libs/testing/src/jest-global-setup.ts'),
 };

@@ -75,6 +75,14 @@ stop_services
 : "${CAIRN_DEV_TLS_DIR:?no TLS certificates in the dev cluster env file; run tools/dev-cluster/dev-cluster.sh up}"
 site=${CAIRN_DEV_AGENT_SITE:-dev}
 export CAIRN_DATA_DIR="$RUN/data" CAIRN_SITE=$site CAIRN_SITES=$site CAIRN_DEFAULT_SITE=$site
+# Images (docs/images.md): unqualified names on the dev registry (CAIRN_REGISTRY's default is
+# docker.io), the dev cluster's three registries over plain HTTP and allowed at every site,
+# the credentials of the basic-auth and token-auth ones from the dev auth file.
+dev_registries=$(printf '%s\n' "${CAIRN_REGISTRY:-127.0.0.1:5000}" "${CAIRN_DEV_BASIC_REGISTRY:-}" "${CAIRN_DEV_TOKEN_REGISTRY:-}" | awk 'NF && !seen[$0]++' | paste -sd, -)
+export CAIRN_REGISTRY="${CAIRN_REGISTRY:-127.0.0.1:5000}" CAIRN_INSECURE_REGISTRIES="$dev_registries" CAIRN_REGISTRY_ALLOW="${CAIRN_REGISTRY_ALLOW:-$dev_registries}"
+if [[ -n ${CAIRN_DEV_REGISTRY_AUTH_FILE:-} && -r $CAIRN_DEV_REGISTRY_AUTH_FILE ]]; then
+  export CAIRN_REGISTRY_AUTH_FILE=$CAIRN_DEV_REGISTRY_AUTH_FILE
+fi
 # Jobs run as the dev cluster's unprivileged job user (the agent refuses root); it must not
 # read the services' logs and data here, only reach the agent's directory.
 export CAIRN_AGENT_JOB_USER="${CAIRN_AGENT_JOB_USER:-cairn-job}"

@@ -3,23 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pb } from '@cairn/contracts';
-import { AuditClient, GatewayError, JobsClient, WorkflowsClient } from '@cairn/client';
+import { AuditClient, JobsClient, WorkflowsClient } from '@cairn/client';
 import { type CairnStack, startCairnStack, waitFor } from '@cairn/testing';
 import { runCli } from './cli-login-helpers';
+import { refusal } from './gateway-refusal';
 import { spec } from './job-helpers';
 
 type Person = 'alice' | 'bob' | 'carol';
 
-/** The refusal a call ends with (its gRPC status name and message), or a failure if it succeeds. */
-async function refusal(call: () => Promise<unknown>): Promise<GatewayError> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to be refused');
-}
 
 /** Reads a watch to its end (or its refusal); returns how many events came. */
 async function drain(stream: AsyncIterable<unknown>): Promise<number> {
@@ -107,6 +98,9 @@ describe('who sees and touches what, end to end [real: gateway, scheduler, agent
     await same((id) => drain(jobs.bob.watchJob(id)), job);
     await same((id) => jobs.bob.getJobOutput({ jobId: id }), job);
     await same((id) => jobs.bob.cancelJob(id), job);
+    // Alice's read first: the gateway's memory holds her run (and job), and still never shows them to bob.
+    await flows.alice.getWorkflow(run);
+    await jobs.alice.getJob(job);
     await same((id) => flows.bob.getWorkflow(id), run);
     await same((id) => drain(flows.bob.watchWorkflow(id)), run);
     await same((id) => flows.bob.cancelWorkflow(id), run);
@@ -114,6 +108,49 @@ describe('who sees and touches what, end to end [real: gateway, scheduler, agent
     expect((await jobs.alice.getJob(job)).state).not.toBe(pb.JobState.JOB_STATE_CANCELLED);
     expect((await flows.alice.getWorkflow(run)).state).toBe(pb.WorkflowState.WORKFLOW_STATE_RUNNING);
   });
+
+  it("finds every job right after its acknowledged SubmitJob, by GetJob and in ListJobs (16 in flight, read model and list memory), shows bob none of alice's alice-lab ones (NOT_FOUND, audited; never in his lists) and carol all, and ends on the scheduler's records", async () => {
+    const quick = (n: number, account?: string) => jobs.alice.submitJob({ spec: spec({ name: `${tag}-r-${n}`, command: ['/bin/true'] }), requestId: '', ...(account ? { account } : {}) });
+    const page = async (who: Person) => (await jobs[who].listJobs({ namePrefix: `${tag}-r-`, pageSize: 50 })).jobs;
+    const read = await Promise.all(
+      Array.from({ length: 16 }, async (_, n) => {
+        const { job } = await quick(n, n % 4 === 0 ? 'genomics' : undefined);
+        if (!job) throw new Error('no job');
+        // The reads follow the acknowledgement at once, while the other submissions (and lists) go on.
+        const [own, admin, ownList, bobList] = await Promise.all([jobs.alice.getJob(job.jobId), jobs.carol.getJob(job.jobId), page('alice'), page('bob')]);
+        const bob = await jobs.bob.getJob(job.jobId).then(
+          (found) => ({ found: found.jobId }),
+          (error: unknown) => ({ refused: error }),
+        );
+        return { submitted: job, own, admin, bob, ownList, bobList };
+      }),
+    );
+    const absent = await refusal(() => jobs.bob.getJob(missing));
+    for (const { submitted, own, admin, bob, ownList, bobList } of read) {
+      expect(ownList.map((j) => j.jobId)).toContain(submitted.jobId);
+      expect(bobList.filter((j) => j.account !== 'genomics' || j.owner?.posixUser !== 'alice')).toEqual([]);
+      expect(own.jobId).toBe(submitted.jobId);
+      expect(own.owner?.posixUser).toBe('alice');
+      expect(admin.jobId).toBe(submitted.jobId);
+      // A member of the project the job is charged to reads it; anyone else gets NOT_FOUND, as for a missing id.
+      if (submitted.account === 'genomics') expect(bob).toEqual({ found: submitted.jobId });
+      else expect(bob).toEqual({ refused: expect.objectContaining({ codeName: 'NOT_FOUND', message: absent.message.replace(missing, submitted.jobId) }) });
+    }
+    const hidden = read.filter((r) => r.submitted.account === 'alice-lab').map((r) => r.submitted.jobId);
+    expect(hidden).toHaveLength(12);
+    const audited = (await audit.carol.list({ since, outcome: 'NOT_FOUND', pageSize: 500 })).events.filter((e) => e.posixUser === 'bob' && e.rpc === '/cairn.v1.JobService/GetJob');
+    for (const id of hidden) expect([id, audited.some((e) => e.ids.includes(id))]).toEqual([id, true]);
+    // Once finished (the changes reach the gateway on CAIRN_JOB_EVENTS), GetJob answers the scheduler's record.
+    const listed = async () => (await jobs.alice.listJobs({ namePrefix: `${tag}-r-`, pageSize: 50 })).jobs;
+    await waitFor('the 16 jobs to finish', async () => {
+      const all = await listed();
+      return all.length === 16 && all.every((j) => j.state === pb.JobState.JOB_STATE_COMPLETED) ? true : undefined;
+    }, 120_000, 500);
+    for (const job of await listed()) {
+      await waitFor(`GetJob of ${job.jobId} to show it finished`, async () => ((await jobs.alice.getJob(job.jobId)).state === job.state ? true : undefined), 10_000, 100);
+      expect(await jobs.alice.getJob(job.jobId)).toEqual(job);
+    }
+  }, 180_000);
 
   it('lists for bob his own work and his project\'s (genomics), never alice\'s alice-lab work; carol sees everything', async () => {
     // (Jobs named `${tag}-j-*`: the runs' own jobs, `${tag}-w-*.wait`, follow the same rule.)
@@ -124,6 +161,11 @@ describe('who sees and touches what, end to end [real: gateway, scheduler, agent
     expect(await jobIds('carol')).toEqual([made.aliceLab.job, made.aliceGenomics.job, made.bobs.job].sort());
     expect(await runIds('carol')).toEqual([made.aliceLab.run, made.aliceGenomics.run, made.bobs.run].sort());
     expect(await jobIds('alice')).toEqual([made.aliceLab.job, made.aliceGenomics.job, made.bobs.job].sort());
+    // Asked again (the gateway answers from its memory of pages while nothing changed): the same, per scope.
+    expect(await jobIds('bob')).toEqual([made.aliceGenomics.job, made.bobs.job].sort());
+    expect(await jobIds('carol')).toEqual([made.aliceLab.job, made.aliceGenomics.job, made.bobs.job].sort());
+    expect(await runIds('bob')).toEqual([made.aliceGenomics.run, made.bobs.run].sort());
+    expect(await runIds('alice')).toEqual([made.aliceLab.run, made.aliceGenomics.run, made.bobs.run].sort());
     // Paging stays exact under the filter: one row a page.
     const paged: string[] = [];
     let pageToken = '';

@@ -112,7 +112,7 @@ describe('authentication at the gateway [real: dev IdP (oidc-provider), gateway,
   it('one door: every RPC of every service the gateway serves answers UNAUTHENTICATED without a token and with a forged one', async () => {
     const { ca }: ClientOptions & { ca?: Buffer } = stack.clientOptions();
     const raw = new GrpcClient(stack.grpcAddress, ca ? credentials.createSsl(ca) : credentials.createInsecure());
-    const services = { JobService: pb.JobServiceService, WorkflowService: pb.WorkflowServiceService, IdentityService: pb.IdentityServiceService, AuditService: pb.AuditServiceService, SiteService: pb.SiteServiceService, TemplateService: pb.TemplateServiceService, ProvenanceService: pb.ProvenanceServiceService };
+    const services = { JobService: pb.JobServiceService, WorkflowService: pb.WorkflowServiceService, IdentityService: pb.IdentityServiceService, AuditService: pb.AuditServiceService, SiteService: pb.SiteServiceService, TemplateService: pb.TemplateServiceService, ProvenanceService: pb.ProvenanceServiceService, ImageService: pb.ImageServiceService };
     const empty = () => Buffer.alloc(0);
     const bytes = (value: Buffer) => value;
     // An empty message is a valid request of every type: only the door can refuse it this way.
@@ -136,7 +136,8 @@ describe('authentication at the gateway [real: dev IdP (oidc-provider), gateway,
       }
     }
     raw.close();
-    expect(Object.keys(answers).length).toBeGreaterThanOrEqual(19);
+    expect(Object.keys(answers).length).toBeGreaterThanOrEqual(23);
+    expect(Object.keys(answers).filter((rpc) => rpc.startsWith('ImageService.'))).toEqual(['ImageService.resolveImage', 'ImageService.materializeImage', 'ImageService.listImages', 'ImageService.evictImage']);
     expect(Object.entries(answers).filter(([, answer]) => answer !== 'UNAUTHENTICATED / UNAUTHENTICATED')).toEqual([]);
   });
 

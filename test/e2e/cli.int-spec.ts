@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RunGraph } from '@cairn/client';
-import { type CairnStack, startCairnStack, WORKSPACE } from '@cairn/testing';
+import { type CairnStack, pushFreshImage, startCairnStack, testEnv, waitFor, WORKSPACE } from '@cairn/testing';
 
 const run = promisify(execFile);
 
@@ -19,7 +19,7 @@ describe('cairn CLI [real: gateway, scheduler, images, agent, nats-server, Postg
   let stack: CairnStack;
   let caFile = '';
 
-  const cairnAs = async (person: 'alice' | 'bob', ...args: string[]): Promise<CliResult> => {
+  const cairnAs = async (person: 'alice' | 'bob' | 'carol', ...args: string[]): Promise<CliResult> => {
     try {
       const { stdout, stderr } = await run(
         process.execPath,
@@ -102,7 +102,8 @@ describe('cairn CLI [real: gateway, scheduler, images, agent, nats-server, Postg
     expect(planned.code).toBe(0);
     expect(planned.stdout).toContain('sweep on site');
     expect(planned.stdout).toContain('2 Slurm jobs per pass');
-    expect(planned.stdout).toMatch(/2\. run \[1000 items → 10 × 100 in 1 array \(0-9\)\]/);
+    // 100 per element makes 10 elements; balanced on the dev partition's 8 job slots (no throttle): two full waves, 16 × 63.
+    expect(planned.stdout).toMatch(/2\. run \[1000 items → 16 × 63 in 1 array \(0-15\)\]/);
     writeFileSync(file, 'version: 2\nname: x\nsteps: {}\n');
     const refused = await cairn('workflow', 'plan', file);
     expect(refused.code).toBe(2);
@@ -207,5 +208,64 @@ steps:
       expect(refused.code).toBe(2);
       expect(refused.stderr).toMatch(/^cairn: NOT_FOUND: /);
     }
+  });
+
+  it('images: resolves, materialises with its phases, lists (the runs each person may see) and evicts (carol only) a freshly pushed image', async () => {
+    const fresh = await pushFreshImage({ registry: testEnv().registry, repository: 'lab/cli-images', tag: '1' });
+    const resolved = await cairn('images', 'resolve', fresh.reference);
+    expect(resolved.stderr).toBe('');
+    expect(resolved.stdout).toContain(`pinned    ${fresh.pinned}\n`);
+    expect(resolved.stdout).toMatch(/\nplatform {2}linux\/\w+/);
+    expect(JSON.parse((await cairn('images', 'resolve', fresh.reference, '--json')).stdout)).toMatchObject({ site: stack.site, image: { digest: fresh.digest, pinned: fresh.pinned } });
+
+    const materialized = await cairn('images', 'materialize', fresh.reference);
+    expect(materialized.stderr).toBe('');
+    expect(materialized.code).toBe(0);
+    const lines = materialized.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(`pinned ${fresh.pinned} at ${stack.site}`);
+    expect(lines[1]).toBe('resolving');
+    expect(lines).toEqual(expect.arrayContaining(['pulling', 'verifying', 'converting', 'ready']));
+    expect(lines.at(-1)).toMatch(new RegExp(`^ready ${fresh.digest.slice(0, 19)} \\S+ \\S+ charliecloud file at ${stack.site}, converted 1 time$`));
+
+    // alice's job runs the image: its run id is hers to see, not bob's.
+    const job = await cairn('job', 'submit', '-i', fresh.reference, '-n', 'cli-images', '--watch', '--', '/bin/true');
+    expect(job.code).toBe(0);
+    const jobId = /^submitted ([0-9a-f-]{36})/.exec(job.stdout)?.[1] ?? '';
+    type Listed = { site: string; quotaBytes: number; usedBytes: number; images: Array<{ digest: string; runIds: string[]; conversions: number }> };
+    const listAs = async (person: 'alice' | 'bob') => JSON.parse((await cairnAs(person, 'images', 'list', '--json')).stdout) as Listed;
+    const mine = (await listAs('alice')).images.find((i) => i.digest === fresh.digest);
+    expect(mine?.runIds).toContain(jobId);
+    expect(mine?.conversions).toBe(1);
+    const bobs = await listAs('bob');
+    expect(bobs.images.find((i) => i.digest === fresh.digest)?.runIds).not.toContain(jobId);
+    expect(bobs.quotaBytes).toBeGreaterThan(0);
+    const table = await cairn('images', 'list');
+    expect(table.stdout).toMatch(/DIGEST +PINNED FROM +SIZE +LAST USED +RUNS +IN USE\n/);
+    expect(table.stdout).toMatch(new RegExp(`${fresh.digest.slice(0, 19)} +${testEnv().registry.replace(/\./g, '\\.')}/lab/cli-images `));
+    expect(table.stdout).toMatch(/\nquota .* used\n$/);
+
+    const refused = await cairn('images', 'evict', fresh.digest);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^cairn: PERMISSION_DENIED: only admins may evict images; alice is not an admin/);
+    const evicted = await cairnAs('carol', 'images', 'evict', fresh.digest);
+    expect(evicted.stderr).toBe('');
+    expect(evicted.stdout).toMatch(new RegExp(`^evicted ${fresh.digest.slice(0, 19)} \\(\\S+ \\S+ freed\\)\n$`));
+    expect((await listAs('alice')).images.map((i) => i.digest)).not.toContain(fresh.digest);
+    // Both evictions are in the audit log, alice's refusal and carol's eviction, each with who.
+    type Audited = { rpc: string; outcome: string; posixUser: string; name: string; ids: string[] };
+    const evictions = await waitFor('both evictions in the audit log', async () => {
+      const lines = (await cairnAs('carol', 'audit', '--json', '-n', '500')).stdout.trim().split('\n').filter(Boolean);
+      const found = lines.map((line) => JSON.parse(line) as Audited).filter((e) => e.rpc === '/cairn.v1.ImageService/EvictImage' && e.ids[0] === fresh.digest);
+      return found.length >= 2 ? found : undefined;
+    }, 30_000, 500);
+    expect(evictions.map((e) => [e.outcome, e.posixUser, e.name, e.ids]).sort()).toEqual([
+      ['OK', 'carol', 'carol', [fresh.digest, stack.site]],
+      ['PERMISSION_DENIED', 'alice', 'alice', [fresh.digest, stack.site]],
+    ]);
+
+    const malformed = await cairn('images', 'resolve', 'lab/Bad Name:1');
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/^cairn: INVALID_ARGUMENT: reference: /);
+    expect((await cairn('images', 'evict', 'latest')).stderr).toBe('cairn: INVALID_ARGUMENT: digest: must be sha256:<64 hex>\n');
   });
 });

@@ -133,6 +133,9 @@ describe('job containment [real: gateway, scheduler, images, agent, nats-server,
       ['list the attempts', 'ls "$1"', join(stack.dir, 'agent', 'attempts')],
       ['add a file beside the launch files', 'echo x > "$1"', join(attempt, 'planted')],
       ['write a converted image', 'for f in "$1"/*.sqfs; do echo x >> "$f" || exit 1; done', join(stack.dir, 'agent', 'images')],
+      ['append to the element wrapper', 'echo x >> "$1"', join(agentBin, 'cairn-wrap-element')],
+      ['write the item runner (ADR 0016)', 'for f in "$1"/cairn-items-*; do echo x >> "$f" || exit 1; done', join(stack.dir, 'agent', 'item-runner')],
+      ['add a program beside the item runner', 'echo x > "$1/planted"', join(stack.dir, 'agent', 'item-runner')],
     ] as const;
     for (const [what, script, path] of denied) {
       const result = asJobUser(script, path);

@@ -52,8 +52,28 @@ export function cairnSlurmJobCount(): number {
   return out.split('\n').filter((l) => l.startsWith('cairn-')).length;
 }
 
-/** How many Slurm submissions Cairn made that Slurm remembers: an array job counts once. */
-export function cairnSlurmSubmissionCount(): number {
-  const out = execFileSync('squeue', ['--noheader', '--states=all', '--format=%F|%j'], { encoding: 'utf8' });
-  return new Set(out.split('\n').filter((l) => l.includes('|cairn-')).map((l) => l.split('|')[0])).size;
+/** The next whole second (waited for), as Slurm's accounting writes times (the machine's local time). */
+export async function slurmClock(): Promise<string> {
+  // Slurm records submit times in whole seconds: wait for the next one, so a job submitted
+  // before this call (say, by the previous test, in the same second) is never counted.
+  const now = Date.now();
+  await new Promise((resolve) => setTimeout(resolve, 1000 - (now % 1000) + 5));
+  const at = new Date();
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())}T${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`;
+}
+
+/**
+ * How many Slurm submissions Cairn made since `since` (slurmClock()), from Slurm's
+ * accounting (slurmdbd), which remembers every job: an array job counts once. squeue
+ * forgets finished jobs after MinJobAge, so counting there drifts while a test runs.
+ */
+export function cairnSlurmSubmissionsSince(since: string): number {
+  const out = execFileSync('sacct', ['-X', '--noheader', '--parsable2', '--allusers', '-S', since, '--format=JobID,JobName%80,Submit'], { encoding: 'utf8' });
+  const ids = out
+    .split('\n')
+    .map((line) => line.split('|'))
+    .filter(([, name, submit]) => name?.startsWith('cairn-') && submit !== undefined && submit >= since)
+    .map(([id]) => (id ?? '').split('_')[0]);
+  return new Set(ids).size;
 }

@@ -176,6 +176,35 @@ describe('the portal in a real browser', () => {
     }
   });
 
+  it("alice sees the image her run used on the images page, with her run linked, and resolves its reference to the same digest; bob sees the image, never her run", async () => {
+    expect(aliceJob).not.toBe('');
+    // The job ran the example's image pinned: registry/repository@sha256:<hex>.
+    const pinned = (await suite.stack().clients.alice.getJob(aliceJob)).imageDigest;
+    const digest = pinned.slice(pinned.indexOf('@') + 1);
+    const row = (page: Page) => page.locator(`[data-testid="image-row"][data-digest="${digest}"]`);
+    const { page, problems, close } = await suite.open('alice', '/images');
+    await row(page).locator(`a[href="/provenance/${aliceRun}"]`).waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('image-quota').innerText()).toMatch(/ of .* used \(\d+ %\)/);
+    await page.getByLabel('Image reference').fill('lab/cairn-examples:1');
+    await page.getByRole('button', { name: 'Resolve' }).click();
+    await page.getByTestId('resolved-pinned').waitFor();
+    expect(await page.getByTestId('resolved-pinned').innerText()).toBe(pinned);
+    expect(await page.getByTestId('resolved-platform').innerText()).toMatch(/^linux\/\w+/);
+    // alice is no administrator: no Evict button.
+    expect(await page.getByRole('button', { name: /^Evict / }).count()).toBe(0);
+    await screenshot(page, 'images', { fullPage: true });
+    problems.check();
+    await close();
+
+    const bob = await suite.open('bob', '/images');
+    await row(bob.page).waitFor({ timeout: 60_000 });
+    expect(await bob.page.locator(`a[href="/provenance/${aliceRun}"]`).count()).toBe(0);
+    expect(await bob.page.locator(`a[href="/provenance/${aliceJob}"]`).count()).toBe(0);
+    expect(await bob.page.locator('main').innerText()).not.toContain(aliceRun.slice(0, 8));
+    bob.problems.check();
+    await bob.close();
+  });
+
   it("bob cannot see alice's run in any list or by its URL; carol (admin) can", async () => {
     expect(aliceRun).not.toBe('');
     // bob's own run of the same name: his lists show it (so they have loaded), never hers.
@@ -307,6 +336,9 @@ describe('every page is accessible and readable at 1280 and 390 px', () => {
     ['alice', '/experiments?name=active-learning', 'experiments'],
     ['alice', '/templates', 'templates'],
     ['alice', '/templates/active-learning', 'template'],
+    // Its screenshot is taken in the first suite, with alice's run in the table.
+    ['alice', '/images', ''],
+    ['carol', '/images', ''],
     ['carol', '/admin', 'admin'],
     ['carol', '/admin/work', 'admin-work'],
     ['carol', '/admin/audit', 'admin-audit'],

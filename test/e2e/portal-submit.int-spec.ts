@@ -123,6 +123,8 @@ describe('the portal\'s Submit and Experiments views in a real browser', () => {
     const { page, problems, close } = await suite.open('alice', `/experiments?name=${name}`);
     const table = page.getByTestId('experiment-table');
     await table.waitFor({ timeout: 30_000 });
+    // Each compared run's row appears as its details arrive (one GetWorkflow each).
+    await waitFor('a row per run', async () => ((await table.locator('tbody tr').count()) >= 2 ? true : undefined), 30_000, 100);
     expect(await table.locator('tbody tr').count()).toBe(2);
     for (const runId of ids) expect(await table.locator(`tr[data-run="${runId}"]`).innerText()).toMatch(/SUCCEEDED[\s\S]*\b2\b[\s\S]*\b20\b/);
     const chart = page.getByTestId('metrics-chart');

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { Client } from 'pg';
 import { JetStreamRepository, type NatsConnection } from '@cairn/adapters/nats';
 import { natsInboxPrefix, pb, provenanceConsumers, streams } from '@cairn/contracts';
-import { GatewayError, type ProvenanceClient } from '@cairn/client';
+import type { ProvenanceClient } from '@cairn/client';
 import type { NatsUser } from '@cairn/testing';
 
 /** A run's whole graph (every page of GetRunProvenance). */
@@ -217,16 +217,7 @@ export async function deleteProvenanceConsumers(nc: NatsConnection): Promise<voi
   }
 }
 
-/** The refusal a call ends with (its gRPC status name and message), or a failure if it succeeds. */
-export async function refusal(call: () => Promise<unknown>): Promise<GatewayError> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to be refused');
-}
+export { refusal } from './gateway-refusal';
 
 /**
  * What provenance holds in its schema (libs/provenance/src/provenance.tables.ts): events

@@ -1,21 +1,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditClient, GatewayError, TemplatesClient, WorkflowsClient } from '@cairn/client';
+import { AuditClient, TemplatesClient, WorkflowsClient } from '@cairn/client';
 import { pb } from '@cairn/contracts';
 import { type CairnStack, startCairnStack } from '@cairn/testing';
 import { runCli } from './cli-login-helpers';
+import { refusal } from './gateway-refusal';
 import { ended, runState, waitForRun } from './workflow-helpers';
 
-async function refusal(call: () => Promise<unknown>): Promise<GatewayError> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof GatewayError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to be refused');
-}
 
 const T = pb.TemplateParameterType;
 const parameter = (name: string, type: pb.TemplateParameterType, more: Partial<pb.TemplateParameter> = {}): pb.TemplateParameter => ({

@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'nats';
 import { jobEventSchema, pb, streams, subjects, workflowEventSchema } from '@cairn/contracts';
 import type { WorkflowsClient } from '@cairn/client';
-import type { CairnStack } from '@cairn/testing';
-import { cairnSlurmJobCount, cairnSlurmSubmissionCount, slurmJobsNamed } from './job-helpers';
+import { type CairnStack, waitFor } from '@cairn/testing';
+import { cairnSlurmJobCount, cairnSlurmSubmissionsSince, slurmClock, slurmJobsNamed } from './job-helpers';
 import { eventsOn } from './provenance-helpers';
 import { ended, runState, startRun, stepOf, stepState, waitForRun, watchRun, useWorkflowStack } from './workflow-helpers';
 
@@ -215,7 +215,7 @@ steps:
   });
 
   it('the scheduler killed mid-run finishes the run with exactly one Slurm job per array chunk attempt', async () => {
-    const before = cairnSlurmSubmissionCount();
+    const since = await slurmClock();
     const runId = await startRun(
       client,
       `
@@ -240,7 +240,9 @@ steps:
     expect(runState(run.state)).toBe('SUCCEEDED');
     expect(await slurmJobsOf(stepOf(run, 'each'))).toHaveLength(1);
     expect(await slurmJobsOf(stepOf(run, 'after'))).toHaveLength(1);
-    expect(cairnSlurmSubmissionCount() - before).toBe(2);
+    // slurmdbd records submissions a moment after they happen.
+    await waitFor('the submissions in Slurm accounting', async () => (cairnSlurmSubmissionsSince(since) >= 2 ? true : undefined), 30_000, 500);
+    expect(cairnSlurmSubmissionsSince(since)).toBe(2);
     expect(readFileSync(runDir(runId, 'after', 'count.txt'), 'utf8').trim()).toBe('8');
   });
 
@@ -270,7 +272,7 @@ steps:
   }, 300_000);
 
   it('takes items from the lines of a file and from a glob over files an earlier step wrote; survives the agent killed mid-array', async () => {
-    const before = cairnSlurmSubmissionCount();
+    const since = await slurmClock();
     const runId = await startRun(
       client,
       `
@@ -299,23 +301,25 @@ steps:
     expect(readFileSync(runDir(runId, 'per-line', '1', 'line.txt'), 'utf8')).toBe('green blue\n');
     expect(stepOf(run, 'per-file').items?.total).toBe(3);
     expect(readFileSync(runDir(runId, 'per-file', '2', 'copy.txt'), 'utf8')).toBe('shard 3\n');
-    expect(cairnSlurmSubmissionCount() - before).toBe(3);
+    await waitFor('the submissions in Slurm accounting', async () => (cairnSlurmSubmissionsSince(since) >= 3 ? true : undefined), 30_000, 500);
+    expect(cairnSlurmSubmissionsSince(since)).toBe(3);
   });
 
   it('refuses invalid files with precise messages and submits nothing', async () => {
     const before = cairnSlurmJobCount();
-    const cases: [string, RegExp][] = [
+    // gRPC codes: 3 INVALID_ARGUMENT; 5 NOT_FOUND (a missing image keeps the code of its resolution).
+    const cases: [string, RegExp, number?][] = [
       ['version: 1\nname: x\nsteps: {a: {command: ["true"], image: lab/busybox:1.36}\n', /wf\.yaml:/],
       ['version: 1\nname: x\nsteps:\n  a: { comand: [true], image: lab/busybox:1.36 }\n', /unknown field "comand"; did you mean "command"/],
       ['version: 1\nname: x\ndefaults: { image: lab/busybox:1.36 }\nsteps:\n  a: { command: ["true"], needs: [b] }\n  b: { command: ["true"], needs: [a] }\n', /steps form a cycle/],
-      ['version: 1\nname: x\nsteps:\n  a: { command: ["true"], image: lab/nope:1 }\n', /steps\.a: .*lab\/nope:1/],
+      ['version: 1\nname: x\nsteps:\n  a: { command: ["true"], image: lab/nope:1 }\n', /steps\.a: .*lab\/nope/, 5],
       ['version: 1\nname: x\nsteps:\n  a: { command: ["true"], image: lab/busybox:1.36, resources: { cpus: 64 } }\n', /no node of partition .* can run it: 64 CPUs asked/],
       ['version: 1\nname: x\nsteps:\n  a: { command: ["true"], image: lab/busybox:1.36, env: { CAIRN_X: "1" } }\n', /steps\.a: env\.CAIRN_X: must not start with SLURM_ or CAIRN_/],
       ['version: 1\nname: "x; rm -rf /"\nsteps:\n  a: { command: ["true"], image: lab/busybox:1.36 }\n', /name: must be a workflow name/],
       ['version: 1\nname: x\nsteps:\n  a: { command: ["a\\nb"], image: lab/busybox:1.36 }\n', /contains a newline/],
     ];
-    for (const [source, message] of cases) {
-      await expect(client.submitWorkflow({ source, fileName: 'wf.yaml' })).rejects.toMatchObject({ code: 3, message: expect.stringMatching(message) });
+    for (const [source, message, code = 3] of cases) {
+      await expect(client.submitWorkflow({ source, fileName: 'wf.yaml' })).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
     }
     const listed = await client.listWorkflows({ namePrefix: 'x' });
     expect(listed.workflows).toHaveLength(0);

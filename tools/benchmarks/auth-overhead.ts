@@ -25,7 +25,7 @@ import { IdentityAuthenticator, identityConfigSchema, mappingFileSchema, TokenVe
 import { jobsBinding } from '@cairn/jobs-api';
 import { createLogger } from '@cairn/logging';
 import { STACK_ACCOUNTS, startCairnStack, WORKSPACE } from '@cairn/testing';
-import { fmt, now, positiveOption, progressLog, quantile, usageOnHelp } from './bench-kit';
+import { fmt, measureCalls, now, positiveOption, progressLog, quantile, usageOnHelp } from './bench-kit';
 
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/auth-overhead.ts [options]
   --calls N        GetJob calls per mode and round (default 2000)
@@ -54,23 +54,6 @@ const log = progressLog('auth-overhead');
 const MAX_ACTIVE_JOBS_PER_PERSON = 1000;
 if (2 * SUBMITS * ROUNDS + 2 > MAX_ACTIVE_JOBS_PER_PERSON) {
   throw new Error(`--submits ${SUBMITS} x 2 modes x --rounds ${ROUNDS} (+2 warm-up jobs) is over the ${MAX_ACTIVE_JOBS_PER_PERSON} unfinished jobs one person may have`);
-}
-
-/** Runs `count` calls of `fn`, `limit` at a time; returns each call's latency (ms) and the wall time (s). */
-async function measure(count: number, limit: number, fn: () => Promise<unknown>): Promise<{ latencies: number[]; seconds: number }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const start = now();
-  const worker = async () => {
-    while (next < count) {
-      next += 1;
-      const t = now();
-      await fn();
-      latencies.push(now() - t);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
-  return { latencies, seconds: (now() - start) / 1000 };
 }
 
 type Mode = 'on' | 'off';
@@ -126,7 +109,7 @@ async function main(): Promise<void> {
     log('warm-up: one job through each gateway (the first pins and converts the image), JWKS fetched');
     const warm = (await submit('on'))?.jobId ?? '';
     await submit('off');
-    for (const mode of ['on', 'off'] as const) await measure(200, CONCURRENCY, () => client[mode].getJob(warm));
+    for (const mode of ['on', 'off'] as const) await measureCalls(200, CONCURRENCY, () => client[mode].getJob(warm));
     log('stopping the agent: the measured jobs are stored by the scheduler and never reach Slurm');
     await stack.services.agent.kill('SIGTERM');
 
@@ -137,8 +120,8 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round += 1) {
       for (const mode of round % 2 === 1 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
         log(`round ${round}/${ROUNDS}, auth ${mode}: ${CALLS} GetJob, ${SUBMITS} SubmitJob, ${CONCURRENCY} in flight`);
-        const get = await measure(CALLS, CONCURRENCY, () => client[mode].getJob(warm));
-        const sub = await measure(SUBMITS, CONCURRENCY, () => submit(mode));
+        const get = await measureCalls(CALLS, CONCURRENCY, () => client[mode].getJob(warm));
+        const sub = await measureCalls(SUBMITS, CONCURRENCY, () => submit(mode));
         for (const [kind, measured, calls] of [['GetJob', get, CALLS], ['SubmitJob', sub, SUBMITS]] as const) {
           const into = results[kind][mode];
           into.latencies.push(...measured.latencies);

@@ -14,6 +14,23 @@ export const processes = new ProcessRepository();
 export const now = () => performance.now();
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
+/** Runs `count` calls of `fn`, `limit` at a time: each call's latency (ms) and the wall time (s). */
+export async function measureCalls(count: number, limit: number, fn: () => Promise<unknown>): Promise<{ latencies: number[]; seconds: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const start = now();
+  const worker = async () => {
+    while (next < count) {
+      next += 1;
+      const t = now();
+      await fn();
+      latencies.push(now() - t);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+  return { latencies, seconds: (now() - start) / 1000 };
+}
+
 /** Progress lines on stderr, e.g. "[sweep 09:30:12] ...". */
 /** A benchmark's --name option as a positive integer, or a clear error naming it. */
 export function positiveOption(name: string, text: string): number {
@@ -44,6 +61,24 @@ export async function which(program: string): Promise<string> {
   const path = out.trim();
   if (!path.startsWith('/')) throw new Error(`${program} not found on PATH`);
   return path;
+}
+
+/**
+ * The commit the benchmark runs (short id, "(with uncommitted changes)" when the work tree
+ * differs). A tree exported with `git archive` has no .git: its commit is read from a file
+ * COMMIT at its root (written by whoever exported it), else "?".
+ */
+export async function treeCommit(): Promise<string> {
+  const head = await run('git', ['rev-parse', '--short', 'HEAD']).catch(() => '');
+  if (head.trim()) {
+    const dirty = await run('git', ['status', '--porcelain', '--untracked-files=no']).catch(() => '');
+    return `${head.trim()}${dirty.trim() ? ' (with uncommitted changes)' : ''}`;
+  }
+  try {
+    return `${readFileSync(join(__dirname, '..', '..', 'COMMIT'), 'utf8').trim()} (git archive)`;
+  } catch {
+    return '?';
+  }
 }
 
 export function quantile(values: number[], q: number): number {
@@ -134,7 +169,7 @@ export function sdiagDelta(before: Sdiag, after: Sdiag): SdiagDelta {
     jobsSubmitted: after.jobsSubmitted - (reset ? 0 : before.jobsSubmitted),
     rpcs,
     submissions: countOf(/^REQUEST_SUBMIT_BATCH_JOB/),
-    queries: countOf(/^REQUEST_JOB_INFO/),
+    queries: countOf(/^REQUEST_JOB_(?:INFO|USER_INFO)/),
     total: sum(Object.values(rpcs).map((v) => v.count)),
     totalMs: sum(Object.values(rpcs).map((v) => v.totalMs)),
   };
@@ -290,7 +325,14 @@ export interface CountedStack {
  * Starts the whole of Cairn (`startCairnStack`) with the counting shims first on the PATH
  * the harness hands to the services; the benchmark's own Slurm calls use absolute paths.
  */
-export async function startCountedStack(workDir: string, bins: Bins, keep: boolean, log: (m: string) => void): Promise<CountedStack> {
+export async function startCountedStack(
+  workDir: string,
+  bins: Bins,
+  keep: boolean,
+  log: (m: string) => void,
+  /** Settings for the agent beyond the harness's (e.g. CAIRN_POLL_MAX_INTERVAL_MS). */
+  agentEnv: Record<string, string> = {},
+): Promise<CountedStack> {
   const shims = writeShims(workDir, bins);
   /* eslint-disable no-restricted-properties -- the harness reads PATH from process.env */
   const originalPath = process.env['PATH'];
@@ -299,7 +341,7 @@ export async function startCountedStack(workDir: string, bins: Bins, keep: boole
   const startT = now();
   let stack: CairnStack;
   try {
-    stack = await startCairnStack();
+    stack = await startCairnStack(Object.keys(agentEnv).length > 0 ? { agentEnv } : {});
   } finally {
     process.env['PATH'] = originalPath;
   }

@@ -40,7 +40,9 @@ import {
   sleep,
   startCountedStack,
   stateName,
+  treeCommit,
 } from './bench-kit';
+import { type LaunchTimes, launchTimesFromLogs } from './job-launch-times';
 
 // ---------------------------------------------------------------------------------------
 // Options
@@ -133,6 +135,8 @@ interface SlurmTimes {
   states: Record<string, number>;
   /** Per job, for the JSON file: Slurm id, name, state and times as squeue printed them. */
   jobs: string[];
+  /** The same jobs in ms from slurmctld's and slurmd's logs (undefined when they cannot be read). */
+  launch?: LaunchTimes;
 }
 
 /** Reads Slurm's submit/start/end times of the given jobs (taken after the phase's sdiag). */
@@ -151,12 +155,16 @@ async function slurmTimes(squeueBin: string, ids: string[]): Promise<SlurmTimes>
   const states: Record<string, number> = {};
   for (const r of rows) states[r.state] = (states[r.state] ?? 0) + 1;
   const done = rows.filter((r) => Number.isFinite(r.end) && Number.isFinite(r.start));
+  const config = await run('scontrol', ['show', 'config']).catch(() => '');
+  const logFile = (key: string) => new RegExp(`^${key}\\s*=\\s*(\\S+)`, 'm').exec(config)?.[1];
+  const launch = launchTimesFromLogs(logFile('SlurmctldLogFile'), logFile('SlurmdLogFile'), ids);
   return {
     makespanS: done.length ? (Math.max(...done.map((r) => r.end)) - Math.min(...rows.map((r) => r.submit))) / 1000 : NaN,
     meanRunS: mean(done.map((r) => (r.end - r.start) / 1000)),
     meanWaitS: mean(done.map((r) => (r.start - r.submit) / 1000)),
     states,
     jobs,
+    ...(launch ? { launch } : {}),
   };
 }
 
@@ -512,6 +520,11 @@ function report(facts: Record<string, string>, results: PhaseResult[]): string {
   row('makespan as recorded: first submit → last COMPLETED in the scheduler (s)', (r) => r.recordedMakespanS, 1);
   row('makespan in Slurm: first SubmitTime → last EndTime (s, 1 s resolution)', (r) => r.slurm.makespanS, 0);
   row('mean run time per job in Slurm (s)', (r) => r.slurm.meanRunS, 2);
+  // The same in ms from Slurm's logs: allocation → slurmd's launch → batch step done → complete.
+  row('Slurm logs: allocation → slurmd launches the script, mean (ms)', (r) => r.slurm.launch?.allocToLaunchMs.mean, 0);
+  row('Slurm logs: launch → batch step done, mean (ms)', (r) => r.slurm.launch?.launchToDoneMs.mean, 0);
+  row('Slurm logs: allocation → complete, mean (ms)', (r) => r.slurm.launch?.allocToCompleteMs.mean, 0);
+  row('Slurm logs: jobs launched > 0.5 s after allocation', (r) => r.slurm.launch?.lateLaunches);
   row('jobs COMPLETED', (r) => r.completed);
   row('squeue processes run (baseline: the client; Cairn: the agent)', (r) => r.squeueCalls);
   row('sbatch processes run', (r) => r.sbatchCalls);
@@ -552,12 +565,11 @@ function report(facts: Record<string, string>, results: PhaseResult[]): string {
 async function machineFacts(): Promise<Record<string, string>> {
   const partition = await run('scontrol', ['show', 'partition', PARTITION]).catch(() => '');
   const config = await run('scontrol', ['show', 'config']).catch(() => '');
-  const commit = await run('git', ['rev-parse', '--short', 'HEAD']).catch(() => '?');
   return {
     date: new Date().toISOString(),
     N: String(N),
     command: `node -r ./tools/register.js tools/benchmarks/jobs-throughput.ts ${process.argv.slice(2).join(' ')}`.trim(),
-    'commit': commit.trim(),
+    'commit': await treeCommit(),
     'CPUs (nproc)': String(availableParallelism()),
     'Slurm': (await run('sinfo', ['--version']).catch(() => '?')).trim(),
     [`partition ${PARTITION}`]: `OverSubscribe=${/OverSubscribe=(\S+)/.exec(partition)?.[1] ?? '?'}, TotalCPUs=${/TotalCPUs=(\S+)/.exec(partition)?.[1] ?? '?'}`,

@@ -17,8 +17,9 @@
  *   node -r ./tools/register.js tools/benchmarks/sweep.ts --items 1000 --task-seconds 0.2
  *
  * The baselines run `sleep` directly (`--wrap`, no container); Cairn runs it inside the
- * container (`/bin/sleep`, in the workflow `sleep`, in lab/busybox:1.36, through ch-run,
- * once per item). Prints a markdown report to stdout (progress to stderr): makespan (client
+ * container (`/bin/sleep`, in the workflow `sleep`, in lab/busybox:1.36, through ch-run:
+ * once per element with the agent's item runner (ADR 0016), else once per item; the report
+ * says which, read from the attempts' directories). Prints a markdown report to stdout (progress to stderr): makespan (client
  * and Slurm clocks), its ratio to the ideal, Slurm jobs (sbatch calls, job records incl.
  * array tasks), Cairn jobs with their elements and items per element, controller RPCs from
  * sdiag deltas (submissions, queries, all), and the agent's Slurm processes, counted by
@@ -27,7 +28,7 @@
  * It reports numbers; it asserts none. Nothing in Cairn is changed to measure it.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -62,7 +63,9 @@ import {
   startCountedStack,
   stateName,
   sum,
+  treeCommit,
 } from './bench-kit';
+import { type Breakdown, breakdown, breakdownNotes, readArrayTimeline, slurmLogPaths } from './slurm-timeline';
 
 // ---------------------------------------------------------------------------------------
 // Options
@@ -85,6 +88,8 @@ const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/sweep.ts [opt
   --only LIST             phases to run, comma-separated: per-item,array,cairn,workflow
                           (default all)
   --poll-interval-ms P    baselines: one squeue --name every P ms while waiting (default 1000)
+  --agent-max-poll-ms M   Cairn: the agent's CAIRN_POLL_MAX_INTERVAL_MS, the ceiling of its
+                          back-off (default: the test harness's 1000; the agent's own default is 8000)
   --timeout-s S           per phase, first submission to all ended (default 600 + N)
   --json FILE             also write the raw measurements as JSON
   --keep                  keep the temporary directories (job output, stack logs)`;
@@ -98,6 +103,7 @@ const { values: opts } = parseArgs({
     'per-element': { type: 'string' },
     only: { type: 'string' },
     'poll-interval-ms': { type: 'string', default: '1000' },
+    'agent-max-poll-ms': { type: 'string' },
     'timeout-s': { type: 'string' },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -144,6 +150,8 @@ const PER_ELEMENT = opts['per-element'] === undefined ? undefined : positiveInt(
 const ALL_PHASES = ['per-item', 'array', 'cairn', 'workflow'] as const;
 const PHASES = list('only', opts.only ?? ALL_PHASES.join(','), ALL_PHASES);
 const POLL_INTERVAL_MS = positiveInt('poll-interval-ms', opts['poll-interval-ms']);
+/** The agent's back-off ceiling when given (else the harness's, 1000 ms). */
+const AGENT_MAX_POLL_MS = opts['agent-max-poll-ms'] === undefined ? undefined : positiveInt('agent-max-poll-ms', opts['agent-max-poll-ms']);
 const TIMEOUT_MS = positiveInt('timeout-s', opts['timeout-s'] ?? String(600 + N)) * 1000;
 const RUN_ID = randomBytes(4).toString('hex');
 const PARTITION = testEnv().partition;
@@ -159,6 +167,9 @@ const ENGINE_PASS_MS = 500;
 const WORKFLOW_POLL_MS = 500;
 /** The request every baseline job makes: the same as the one Cairn's agent sends. */
 const BASELINE_RESOURCES = [`--partition=${PARTITION}`, '--ntasks=1', '--cpus-per-task=1', '--mem=64M', '--time=0-00:02:00'];
+
+/** slurmctld's and slurmd's log files (scontrol show config), for the ms breakdown of the Cairn phases. */
+let SLURM_LOGS: { ctld?: string; slurmd?: string } = {};
 
 /** Set when the default phases had to leave out the one-job Cairn phase. */
 let cairnLeftOut: string | undefined;
@@ -512,7 +523,17 @@ interface CairnFigures {
   boundMeasuredS?: number;
   /** The agent's Slurm processes, scontrol by subcommand. */
   counts: Record<string, number>;
+  /** How the attempts started the container: once per element (item runner), once per item, or both. */
+  starts: ContainerStarts;
   notes: string[];
+}
+
+type ContainerStarts = 'per element' | 'per item' | 'per element and per item';
+
+/** An attempt launched through the item runner has an `element-launch` file (ADR 0016); else the per-item wrapper ran. */
+function containerStarts(attempts: ArrayAttempt[]): ContainerStarts {
+  const kinds = new Set(attempts.map((a) => (existsSync(join(a.attemptDir, 'element-launch')) ? 'per element' : 'per item')));
+  return kinds.size === 1 ? ([...kinds][0] as 'per element' | 'per item') : 'per element and per item';
 }
 
 /**
@@ -528,6 +549,7 @@ function cairnFigures(attempts: ArrayAttempt[], itemsPerElement: number, slots: 
     perElement.push(...read.perElement);
   }
   const counts = countCalls(calls);
+  const starts = containerStarts(attempts);
   const walls = records.map((r) => (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000);
   const okItems = records.filter((r) => r.exitCode === 0).length;
   const itemMeanS = mean(walls);
@@ -540,7 +562,7 @@ function cairnFigures(attempts: ArrayAttempt[], itemsPerElement: number, slots: 
       `with the measured mean item time (${itemMeanS.toFixed(3)} s): ${boundMeasuredS?.toFixed(1) ?? '—'} s`,
   );
   notes.push(
-    `items, as the array wrapper recorded them (${records.length} records, ${okItems} exit 0): wall time per item (ch-run start + sleep) median ${median(walls).toFixed(3)} s, ` +
+    `items, as the array wrapper recorded them (${records.length} records, ${okItems} exit 0): wall time per item (${starts === 'per item' ? 'ch-run start + sleep' : 'the runner starting the item + sleep, inside the element\'s container'}) median ${median(walls).toFixed(3)} s, ` +
       `mean ${itemMeanS.toFixed(3)} s, p99 ${quantile(walls, 0.99).toFixed(3)} s, so ${(itemMeanS - TASK_S).toFixed(3)} s per item beyond the sleep`,
   );
   if (elementSpans.length) {
@@ -553,7 +575,17 @@ function cairnFigures(attempts: ArrayAttempt[], itemsPerElement: number, slots: 
     `the agent ran ${counts['sbatch'] ?? 0} sbatch, ${counts['squeue'] ?? 0} squeue (poll interval ${AGENT_POLL_MS} ms in the harness)` +
       others.map(([k, v]) => `, ${v} ${k}`).join(''),
   );
-  return { records, perElement, okItems, boundS, ...(boundMeasuredS !== undefined ? { boundMeasuredS } : {}), counts, notes };
+  return { records, perElement, okItems, boundS, ...(boundMeasuredS !== undefined ? { boundMeasuredS } : {}), counts, starts, notes };
+}
+
+/**
+ * Where the time of one Slurm array job went, in ms (slurm-timeline.ts): undefined when the
+ * logs cannot be read. `t0Wall` and `endWall` are the client's submission and end (epoch ms).
+ */
+function timeBreakdown(slurmJobId: string | undefined, spans: ElementSpan[], t0Wall: number, endWall: number, slots: number): Breakdown | undefined {
+  if (!slurmJobId || !/^\d+$/.test(slurmJobId)) return undefined;
+  const timeline = readArrayTimeline(SLURM_LOGS, slurmJobId);
+  return timeline && timeline.tasks.size > 0 ? breakdown(timeline, spans, t0Wall, endWall, slots) : undefined;
 }
 
 /** A STALL note when Cairn reported the end long after Slurm's last EndTime (keeps the logs). */
@@ -564,9 +596,9 @@ function stallCheck(makespanS: number, timedOut: boolean, slurm: SlurmTimes, t0W
 }
 
 /** The Cairn phases' fields that do not depend on how the work was submitted. */
-function cairnCommon(program: string, counts: Record<string, number>): Pick<PhaseResult, 'runs' | 'sbatchCalls' | 'squeueCalls' | 'otherSlurmCalls' | 'partitionInfoCalls'> {
+function cairnCommon(program: string, counts: Record<string, number>, starts: ContainerStarts): Pick<PhaseResult, 'runs' | 'sbatchCalls' | 'squeueCalls' | 'otherSlurmCalls' | 'partitionInfoCalls'> {
   return {
-    runs: `${program} ${TASK_ARG} in ${IMAGE} via ch-run, one ch-run per item`,
+    runs: `${program} ${TASK_ARG} in ${IMAGE} via ch-run, one ch-run ${starts}${starts === 'per item' ? '' : ' (item runner)'}`,
     sbatchCalls: counts['sbatch'] ?? 0,
     squeueCalls: counts['squeue'] ?? 0,
     otherSlurmCalls: Object.fromEntries(Object.entries(counts).filter(([k]) => k !== 'sbatch' && k !== 'squeue')),
@@ -643,12 +675,14 @@ async function jobPhase(bins: Bins, counted: CountedStack, packing: Packing, slo
       (sbatchAt !== undefined ? `; the agent's sbatch ${(sbatchAt - uptime0).toFixed(2)} s` : '') +
       `; Slurm SubmitTime ${seconds((slurm.firstSubmitMs - t0Wall) / 1000)}`,
   );
+  const times = timeBreakdown(done.slurmJobId, figures.perElement, t0Wall, t0Wall + makespanS * 1000, slots);
+  if (times) notes.push(...breakdownNotes(times));
   const stall = stallCheck(makespanS, timedOut, slurm, t0Wall, stack.dir);
   if (stall) notes.push(stall);
   const result: PhaseResult = {
     key: `cairn-${packing.key}`,
     label: `(c) Cairn, ${packing.key} packing: ${packing.elements} × ${packing.itemsPerElement}`,
-    ...cairnCommon('/bin/sleep', figures.counts),
+    ...cairnCommon('/bin/sleep', figures.counts, figures.starts),
     slurmJobs: done.slurmJobId ? 1 : 0,
     expectedRecords: packing.elements,
     packing: {
@@ -678,6 +712,7 @@ async function jobPhase(bins: Bins, counted: CountedStack, packing: Packing, slo
       slurmJobId: done.slurmJobId,
       reason: done.reason,
       events,
+      breakdown: times,
       agentSlurmCalls: calls,
       records: slurm.jobs,
       items: figures.records,
@@ -861,12 +896,15 @@ async function workflowPhase(bins: Bins, counted: CountedStack, workflows: Workf
       `; Slurm SubmitTime ${seconds((slurm.firstSubmitMs - t0Wall) / 1000)}; the run's recorded endTime ${Number.isFinite(endTimeS) ? `${endTimeS.toFixed(2)} s` : '—'}` +
       ` (${waited.polls} GetWorkflow calls${waited.errors ? `, ${waited.errors} failed` : ''}; engine pass every ${ENGINE_PASS_MS} ms in the harness)`,
   );
+  // One Cairn job (up to 10,000 items): the same breakdown; the client's end is up to one GetWorkflow period late.
+  const times = jobs.length === 1 ? timeBreakdown(jobs[0]?.slurmJobId, figures.perElement, t0Wall, t0Wall + makespanS * 1000, slots) : undefined;
+  if (times) notes.push(...breakdownNotes(times));
   const stall = stallCheck(makespanS, waited.timedOut, slurm, t0Wall, stack.dir);
   if (stall) notes.push(stall);
   const result: PhaseResult = {
     key: 'workflow',
     label: `${label}: ${fmt(elements)} × ${perElementValues.join('/') || '?'}${jobs.length === 1 ? '' : ` in ${jobs.length} jobs`}`,
-    ...cairnCommon('sleep', figures.counts),
+    ...cairnCommon('sleep', figures.counts, figures.starts),
     slurmJobs: slurmIds.length,
     expectedRecords: elements,
     packing: {
@@ -900,6 +938,7 @@ async function workflowPhase(bins: Bins, counted: CountedStack, workflows: Workf
       runEndTime: final?.endTime?.toISOString(),
       jobs: jobs.map((j, i) => ({ jobId: j.jobId, attemptId: j.attemptId, slurmJobId: j.slurmJobId, state: stateName(j.state), ...jobPacking[i] })),
       timeline: waited.timeline,
+      breakdown: times,
       agentSlurmCalls: calls,
       records: slurm.jobs,
       items: figures.records,
@@ -920,7 +959,8 @@ async function workflowPhase(bins: Bins, counted: CountedStack, workflows: Workf
  * then (c) once per packing, then (d) the workflow.
  */
 async function cairnPhases(bins: Bins, workDir: string, slots: number, cleanups: (() => Promise<void>)[]): Promise<PhaseResult[]> {
-  const counted = await startCountedStack(workDir, bins, Boolean(opts.keep), log);
+  const agentEnv: Record<string, string> = AGENT_MAX_POLL_MS === undefined ? {} : { CAIRN_POLL_MAX_INTERVAL_MS: String(AGENT_MAX_POLL_MS) };
+  const counted = await startCountedStack(workDir, bins, Boolean(opts.keep), log, agentEnv);
   const { stack, startS: stackStartS, stop } = counted;
   cleanups.push(stop);
   const workflows = new WorkflowsClient(stack.grpcAddress, stack.clientOptions());
@@ -1031,9 +1071,10 @@ async function main(): Promise<void> {
   });
   const partition = await readPartition(bins);
   const maxArray = await maxArraySize(bins);
+  SLURM_LOGS = slurmLogPaths(await run(bins.scontrol, ['show', 'config']));
   const idealS = (N * TASK_S) / partition.slots;
   const config = await run(bins.scontrol, ['show', 'config']);
-  const commit = await run('git', ['rev-parse', '--short', 'HEAD']).catch(() => '?');
+  const commit = await treeCommit();
   const facts: Record<string, string> = {
     date: new Date().toISOString(),
     command: `node -r ./tools/register.js tools/benchmarks/sweep.ts ${process.argv.slice(2).join(' ')}`.trim(),
@@ -1046,7 +1087,7 @@ async function main(): Promise<void> {
     sweep: `${N} items × sleep ${TASK_ARG} s = ${fmt(N * TASK_S, 1)} s of task time`,
     'ideal makespan': `${fmt(N * TASK_S, 1)} s ÷ ${partition.slots} slots = ${fmt(idealS, 2)} s`,
     settings:
-      `baselines wait with one squeue --name every ${POLL_INTERVAL_MS} ms; Cairn target ${TARGET_S} s per element, agent polls every ${AGENT_POLL_MS} ms; ` +
+      `baselines wait with one squeue --name every ${POLL_INTERVAL_MS} ms; Cairn target ${TARGET_S} s per element, agent polls every ${AGENT_POLL_MS} ms (back-off ceiling ${AGENT_MAX_POLL_MS ?? 1000} ms); ` +
       `workflow engine passes every ${ENGINE_PASS_MS} ms, the benchmark reads the run every ${WORKFLOW_POLL_MS} ms`,
     phases: PHASES.join(', ') + (cairnLeftOut ? ` (${cairnLeftOut})` : ''),
   };

@@ -25,6 +25,12 @@
 # and signing keys are generated once into $STATE/idp (root only, 0600 files). It runs from
 # this checkout's node_modules (npm ci first if there is none).
 #
+# The images tests' registries (tools/dev-cluster/registries.sh): a basic-auth registry on
+# 127.0.0.1:5001, a token-auth registry on 127.0.0.1:5002 with its token server
+# (tools/dev-registry-auth) on 127.0.0.1:5003, one containers-auth.json (0600) with the
+# credentials of both (generated once), lab/busybox:1.36 in both, and a multi-platform index
+# 127.0.0.1:5000/lab/multiarch:1 (linux/amd64 and linux/arm64, different configs).
+#
 # Usage: dev-cluster.sh [up|status|down|env]
 #   up      (default) install missing Debian packages, start every part that is not
 #           already answering, write $STATE/env, print a status table. Idempotent.
@@ -56,6 +62,7 @@ PACKAGES=(slurm-wlm munge nats-server postgresql charliecloud-runtime squashfs-t
   python3-grpc-tools procps protobuf-compiler libprotobuf-dev mmdebstrap)
 PACKAGES+=(mariadb-server slurmdbd) # Slurm accounting
 PACKAGES+=(openssl) # the private CA and server certificates (tools/tls/make-certs.sh)
+PACKAGES+=(gcc libc6-dev) # the agent builds its static item runner (ADR 0016)
 # The portal's browser tests: Debian's Chromium, driven by playwright-core (never a
 # downloaded browser), and fonts for it to draw text with (--no-install-recommends leaves
 # Chromium without any).
@@ -63,6 +70,9 @@ PACKAGES+=(chromium fonts-liberation fonts-dejavu-core)
 # The provenance exports' tests: an independent PROV implementation reads every PROV-JSON
 # export (python3-prov), and rdflib parses the RO-Crate's JSON-LD.
 PACKAGES+=(python3-prov python3-rdflib)
+# The images tests' registries with authentication (tools/dev-cluster/registries.sh):
+# htpasswd -B makes the basic-auth registry's bcrypt entry.
+PACKAGES+=(apache2-utils)
 
 # Slurm
 SLURM_CONF=/etc/slurm/slurm.conf
@@ -187,6 +197,12 @@ PORTAL_URL="https://127.0.0.1:8443"
 PORTAL_REDIRECT_URIS=("$PORTAL_URL/auth/callback" "http://127.0.0.1:8080/auth/callback")
 
 ENV_FILE="$STATE/env"
+
+# The images tests' registries: basic auth on 127.0.0.1:5001, token auth on 127.0.0.1:5002
+# with its token server (tools/dev-registry-auth) on 127.0.0.1:5003, one auth file with the
+# credentials of both, and a multi-platform index in the open registry.
+# shellcheck source=tools/dev-cluster/registries.sh
+. "$CAIRN_ROOT/tools/dev-cluster/registries.sh"
 
 # ---------------------------------------------------------------------------
 # Small helpers
@@ -471,6 +487,11 @@ MaxArraySize=1001
 MaxJobCount=100000
 MinJobAge=3600
 SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
+# An epilog, even one that does nothing, makes slurmd report each job's end with
+# MESSAGE_EPILOG_COMPLETE, on which slurmctld schedules at once; without one, the end is
+# answered inside the terminate request and the freed slot waits for the controller's
+# once-a-second pass (about 0.85 s per array task here; docs/sites.md).
+Epilog=/bin/true
 
 $1
 PartitionName=$SLURM_PARTITION Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
@@ -880,8 +901,8 @@ nats_password_env() {
   done < <(nats_users)
 }
 
-# nats_write_file FILE: FILE (0600) from stdin, replaced only if its content changed.
-nats_write_file() {
+# write_private_file FILE: FILE (0600) from stdin, replaced only if its content changed.
+write_private_file() {
   local tmp
   tmp=$(umask 077 && mktemp "$1.XXXXXX")
   cat >"$tmp"
@@ -902,9 +923,9 @@ nats_write_conf() {
   while read -r user; do nats_ensure_password "$user"; done <<<"$users"
   bash "$CAIRN_ROOT/tools/nats-users/render-users.sh" "$NATS_GRANTS" "${NATS_SITES[@]}" >"$NATS_USERS.new" ||
     die "nats: could not render the users from $NATS_GRANTS"
-  nats_write_file "$NATS_USERS" <"$NATS_USERS.new"
+  write_private_file "$NATS_USERS" <"$NATS_USERS.new"
   rm -f "$NATS_USERS.new"
-  nats_write_file "$NATS_CONF" <<EOF
+  write_private_file "$NATS_CONF" <<EOF
 # Written by tools/dev-cluster/dev-cluster.sh; local edits are overwritten.
 listen: 127.0.0.1:4222
 http: 127.0.0.1:8222
@@ -1015,6 +1036,9 @@ start_postgres() {
   [[ $(pg_sql "SELECT 1 FROM pg_roles WHERE rolname = 'cairn'") == 1 ]] && verb=ALTER
   printf "%s ROLE cairn LOGIN CREATEDB PASSWORD '%s'\n" "$verb" "$pw" |
     (cd / && runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres) >/dev/null
+  # Tests drop their databases WITH (FORCE): that may have to end an autovacuum worker in
+  # them, which belongs to no role, so only pg_signal_backend may.
+  pg_sql "GRANT pg_signal_backend TO cairn" >/dev/null
   if [[ $(pg_sql "SELECT 1 FROM pg_database WHERE datname = 'cairn'") != 1 ]]; then
     pg_sql "CREATE DATABASE cairn OWNER cairn" >/dev/null
   fi
@@ -1623,6 +1647,7 @@ export CAIRN_DEV_IDP_PASSWORDS_FILE=$IDP_STATE/passwords.json
 export CAIRN_DEV_IDP_CI_SECRET_FILE=$IDP_STATE/cairn-ci.secret
 export CAIRN_DEV_PORTAL_URL=$PORTAL_URL
 EOF
+  registries_env >>"$ENV_FILE"
   local entry user
   for entry in "${PEOPLE_ASSOCS[@]}"; do
     user=${entry%%:*}
@@ -1659,6 +1684,7 @@ cmd_up() {
   ensure_python_image
   ensure_examples_image
   start_idp
+  ensure_registries
   write_env
   say up "done ($(elapsed "$t0"))"
   echo
@@ -1694,6 +1720,7 @@ cmd_status() {
   line "python image" "$PY_IMAGE" python_image_up
   line examples "$EX_IMAGE$(examples_stale)" examples_image_up
   line idp "$IDP_ISSUER (dev OpenID provider; secrets in $IDP_STATE)" idp_up
+  registries_status line
   return "$down"
 }
 
@@ -1707,6 +1734,7 @@ cmd_down() {
   stop_pidfile nats "$NATS_PID" nats-server
   stop_pidfile registry "$REGISTRY_PID" docker-registry
   stop_pidfile idp "$IDP_PID" node
+  stop_registries
   local t0
   t0=$(now_us)
   if [[ $(pg_cluster_status) == online* ]]; then

@@ -7,6 +7,10 @@
 # environment variable CAIRN_NATS_PASSWORD_<USER> (upper case, "-" as "_"), which nats-server
 # reads when it loads the file. The one renderer of Cairn's NATS users: the dev cluster, the
 # test harness and deploy/nats/users.conf all come from it (ADR 0010). Needs jq.
+# `allowResponses: true` becomes `allow_responses: { max: 1, expires: "35m" }`: one reply per
+# request received, within 35 minutes. nats-server's `allow_responses: true` allows only 2
+# minutes, and a materialisation (images.materialize, agent image-materialize) may be
+# answered after up to 30 (docs/images.md); a later reply would be refused.
 set -euo pipefail
 usage() { echo "usage: render-users.sh GRANTS [--extra USERS_JSON] SITE..." >&2; exit 2; }
 [[ $# -ge 1 ]] || usage
@@ -35,7 +39,7 @@ jq -r --argjson sites "$sites" --argjson extra "$extra_users" '
     + "    { user: " + ($user | tojson) + ", password: $" + variable + ", permissions: {\n"
     + "        publish: " + (.permissions.publish | side) + "\n"
     + "        subscribe: " + (.permissions.subscribe | side) + "\n"
-    + "        allow_responses: " + (.permissions.allowResponses == true | tostring) + "\n"
+    + "        allow_responses: " + (if .permissions.allowResponses == true then "{ max: 1, expires: \"35m\" }" else "false" end) + "\n"
     + "    } }";
   . as $doc
   | ($doc.users + [$sites[] as $site | $doc.perSite[] | walk(if type == "string" then gsub($doc.sitePlaceholder | gsub("(?<c>[{}])"; "\\\(.c)"); $site) else . end)] + $extra) as $all

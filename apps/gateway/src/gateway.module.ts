@@ -1,6 +1,7 @@
 import { auditBinding, auditSink } from '@cairn/audit-api';
 import { gatewaySettings, GrpcServerModule, WatchLimiter } from '@cairn/grpc-server';
 import { identityBinding, identityDoor, identitySettings } from '@cairn/identity';
+import { imagesBinding } from '@cairn/images-api';
 import { jobsBinding } from '@cairn/jobs-api';
 import { portalServer, portalSettings } from '@cairn/portal-server';
 import { provenanceBinding } from '@cairn/provenance-api';
@@ -11,7 +12,7 @@ import type { ServiceDefinition } from '@cairn/service-kit';
 
 const settings = { ...gatewaySettings, ...identitySettings, ...portalSettings, ...sitesSettings };
 
-/** The gateway service: the public gRPC API (JobService, WorkflowService, IdentityService, AuditService, SiteService, TemplateService, ProvenanceService) over the scheduler and the sites' agents, behind one door. */
+/** The gateway service: the public gRPC API (JobService, WorkflowService, IdentityService, AuditService, SiteService, TemplateService, ProvenanceService, ImageService) over the scheduler and the sites' agents, behind one door. */
 export const gatewayService: ServiceDefinition<typeof settings> = {
   service: 'gateway',
   settings,
@@ -27,7 +28,7 @@ export const gatewayService: ServiceDefinition<typeof settings> = {
     const grpc = GrpcServerModule.register({
       address: config.grpcAddress,
       protoDir: config.protoDir,
-      protoFiles: ['cairn/v1/job_service.proto', 'cairn/v1/workflow_service.proto', 'cairn/v1/identity_service.proto', 'cairn/v1/audit_service.proto', 'cairn/v1/site_service.proto', 'cairn/v1/template_service.proto', 'cairn/v1/provenance_service.proto'],
+      protoFiles: ['cairn/v1/job_service.proto', 'cairn/v1/workflow_service.proto', 'cairn/v1/identity_service.proto', 'cairn/v1/audit_service.proto', 'cairn/v1/site_service.proto', 'cairn/v1/template_service.proto', 'cairn/v1/provenance_service.proto', 'cairn/v1/image_service.proto'],
       maxMessageBytes: 2 * 1024 * 1024,
       tls: config,
       logger: logger.child({ context: 'GrpcServerHost' }),
@@ -40,6 +41,7 @@ export const gatewayService: ServiceDefinition<typeof settings> = {
         sitesBinding({ nats, logger, sites: sitesToList(config.sites, config.defaultSite), watchLimiter, door }),
         templatesBinding({ nats, logger, defaultSite: config.defaultSite, mappers: { plan: toPbPlan, workflow: toPbWorkflow }, watchLimiter, door }),
         provenanceBinding({ nats, logger, defaultSite: config.defaultSite, watchLimiter, door }),
+        imagesBinding({ nats, logger, defaultSite: config.defaultSite, sites: sitesToList(config.sites, config.defaultSite), watchLimiter, door }),
       ],
     });
     if (!portal) return grpc;

@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Route, Routes } from 'react-router';
-import { AdminPage, DashboardPage, ExperimentsPage, JobPage, NotFoundPage, ProvenancePage, SubmitPage, TemplatePage, TemplatesPage, WorkflowRunPage } from '@cairn/portal-views';
+import { AdminPage, DashboardPage, ExperimentsPage, ImagesPage, JobPage, NotFoundPage, ProvenancePage, SubmitPage, TemplatePage, TemplatesPage, WorkflowRunPage } from '@cairn/portal-views';
 import { Layout, SessionGate } from '@cairn/portal-ui';
 import { isRetryable } from '@cairn/portal-client';
 
@@ -23,6 +23,7 @@ export function PortalApp() {
               <Route path="jobs/:id" element={<JobPage />} />
               <Route path="experiments" element={<ExperimentsPage />} />
               <Route path="provenance/:runId" element={<ProvenancePage />} />
+              <Route path="images" element={<ImagesPage />} />
               <Route path="templates" element={<TemplatesPage />} />
               <Route path="templates/:name" element={<TemplatePage />} />
               <Route path="admin/*" element={<AdminPage />} />

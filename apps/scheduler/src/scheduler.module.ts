@@ -3,7 +3,7 @@ import type { TablesOf } from '@cairn/adapters/postgres';
 import { AuditModule } from '@cairn/audit';
 import { type AuditDb, auditMigrations } from '@cairn/audit-log';
 import { JobsModule, jobsSettings, openSchedulerDatabase, type SchedulerDb, SchedulerDatabaseCloser, schedulerMigrations } from '@cairn/jobs';
-import { retryPolicyOf, type WorkflowDb, workflowMigrations, WorkflowsModule, workflowsSettings } from '@cairn/workflows';
+import { retryPolicyOf, type WorkflowDb, workflowMigrations, WorkflowsModule, workflowRunsInfo, workflowsSettings } from '@cairn/workflows';
 import { type TemplateDb, templateMigrations, TemplatesModule } from '@cairn/templates';
 import type { ServiceDefinition } from '@cairn/service-kit';
 
@@ -35,7 +35,16 @@ export const schedulerService: ServiceDefinition<typeof schedulerSettings> = {
       // Closed last on shutdown, after every module stopped its work: PGlite gives its directory up cleanly.
       providers: [{ provide: SchedulerDatabaseCloser, useValue: new SchedulerDatabaseCloser(database) }],
       imports: [
-        JobsModule.register({ db: database.db.withTables<TablesOf<SchedulerDb>>(), nats, logger, sites: config.sites, dispatchIntervalMs: config.dispatchIntervalMs, limits }),
+        JobsModule.register({
+          db: database.db.withTables<TablesOf<SchedulerDb>>(),
+          nats,
+          logger,
+          sites: config.sites,
+          dispatchIntervalMs: config.dispatchIntervalMs,
+          limits,
+          // scheduler.runs.info answers workflow runs too.
+          otherRuns: [workflowRunsInfo(database.db.withTables<TablesOf<WorkflowDb>>())],
+        }),
         WorkflowsModule.register({
           db: database.db.withTables<TablesOf<WorkflowDb>>(),
           nats,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { CairnError, excerpt, type Principal, type Role } from '@cairn/contracts';
-import { canCancel, canRead, canReadAudit, chooseAccount, inScope, listScope } from './access-policy';
+import { canCancel, canRead, canReadAudit, chooseAccount, inScope, listScope, scopedKey } from './access-policy';
 
 const RUNS = { numRuns: 300 };
 const account = fc.constantFrom('alice-lab', 'genomics', 'ops', 'physics', 'a.b_c-1');
@@ -134,5 +134,17 @@ describe('chooseAccount', () => {
   it('refuses someone with no account, saying what to do', () => {
     expect(() => chooseAccount(person({ accounts: [] }))).toThrow(/no Slurm account to charge: ask your cluster's administrators/);
     expect(() => chooseAccount(person({ accounts: [] }), 'genomics')).toThrow(/"genomics" is not one of .*you may charge no account/);
+  });
+});
+
+describe('scopedKey', () => {
+  const alice = { issuer: 'https://idp.example.edu', subject: 'alice' };
+  it('is one key per scope and query: the accounts as a set, the fields given in any order', () => {
+    const key = scopedKey({ all: false, owner: alice, accounts: ['genomics', 'alice-lab'] }, { pageSize: 10, states: [] });
+    expect(scopedKey({ all: false, owner: alice, accounts: ['alice-lab', 'genomics'] }, { states: [], pageSize: 10, pageToken: undefined })).toBe(key);
+    expect(scopedKey({ all: false, owner: alice, accounts: ['alice-lab'] }, { pageSize: 10, states: [] })).not.toBe(key);
+    expect(scopedKey({ all: false, owner: { ...alice, subject: 'bob' }, accounts: ['genomics', 'alice-lab'] }, { pageSize: 10, states: [] })).not.toBe(key);
+    expect(scopedKey({ all: true }, { pageSize: 10, states: [] })).not.toBe(key);
+    expect(scopedKey({ all: false, owner: alice, accounts: ['genomics', 'alice-lab'] }, { pageSize: 11, states: [] })).not.toBe(key);
   });
 });

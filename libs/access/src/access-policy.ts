@@ -47,6 +47,18 @@ export function listScope(principal: Principal): ListScope {
   return { all: false, owner: { issuer: principal.issuer, subject: principal.subject }, accounts: [...new Set(memberProjects(principal))] };
 }
 
+/**
+ * One key per list scope and query, for answers kept by what they depend on: who (the
+ * accounts as a set) and every field of the query given (so a field added later keys too).
+ */
+export function scopedKey(scope: ListScope, query: Readonly<Record<string, unknown>>): string {
+  const who = scope.all ? ['all'] : [scope.owner.issuer, scope.owner.subject, [...scope.accounts].sort()];
+  const fields = Object.entries(query)
+    .filter(([, value]) => value !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([who, fields]);
+}
+
 /** Whether a record of `owner` and `account` is inside the scope (the same rule as canRead). */
 export function inScope(scope: ListScope, owner: Identity, account: string): boolean {
   return scope.all || sameIdentity(scope.owner, owner) || scope.accounts.includes(account);

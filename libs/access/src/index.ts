@@ -1,4 +1,4 @@
-export { canCancel, canRead, canReadAudit, chooseAccount, inScope, isAdmin, listScope, memberProjects } from './access-policy';
+export { canCancel, canRead, canReadAudit, chooseAccount, inScope, isAdmin, listScope, memberProjects, scopedKey } from './access-policy';
 export type { Identity, ListScope } from './access-policy';
 export { LEGACY_ACCOUNT, LEGACY_OWNER } from './legacy-owner';
 export { checkRunLimits, DEFAULT_RUN_LIMITS, RUN_LIMIT_SETTINGS } from './run-limits';

@@ -31,8 +31,9 @@ export class JetStreamAuditSink extends AuditSink {
       ids: event.ids.slice(0, 16).map((id) => cut(id, 128)),
       issuer: cut(event.issuer, 512),
       subject: cut(event.subject, 256),
-      // The door knows who only as far as the token told: its name is not mapped yet.
-      name: '',
+      // The door knows who only as far as the token told: its name is not mapped yet (a
+      // handler auditing a mapped caller's call, e.g. EvictImage, names them).
+      name: cut(event.name, 256),
       posixUser: cut(event.posixUser, 64),
       peer: cut(event.peer, 256),
       outcome: event.outcome,

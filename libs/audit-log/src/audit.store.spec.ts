@@ -1,7 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Kysely, openDatabase, sql } from '@cairn/adapters/postgres';
+import { freshEmbeddedDir } from '@cairn/testing';
 import { AuditStore } from './audit.store';
 import type { AuditDb } from './audit.tables';
 import { auditMigrations } from './migrations';
@@ -13,7 +11,7 @@ describe('AuditStore [real: PGlite]', () => {
   const who = { issuer: 'https://idp', subject: 'bob', name: 'bob', posixUser: 'bob' };
 
   beforeAll(async () => {
-    const database = await openDatabase<AuditDb>({ embeddedDir: mkdtempSync(join(tmpdir(), 'audit-')), schema: 'scheduler', migrations: [auditMigrations] });
+    const database = await openDatabase<AuditDb>({ embeddedDir: await freshEmbeddedDir('audit-'), schema: 'scheduler', migrations: [auditMigrations] });
     db = database.db;
     store = new AuditStore(db);
     close = database.close;

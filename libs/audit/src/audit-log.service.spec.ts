@@ -1,10 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openDatabase } from '@cairn/adapters/postgres';
 import { type AuditDb, AuditStore, auditMigrations } from '@cairn/audit-log';
 import { CairnError } from '@cairn/contracts';
-import { as } from '@cairn/testing';
+import { as, freshEmbeddedDir } from '@cairn/testing';
 import { AuditLogService } from './audit-log.service';
 
 describe('AuditLogService [real: PGlite]', () => {
@@ -12,7 +9,7 @@ describe('AuditLogService [real: PGlite]', () => {
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const database = await openDatabase<AuditDb>({ embeddedDir: mkdtempSync(join(tmpdir(), 'audit-svc-')), schema: 'scheduler', migrations: [auditMigrations] });
+    const database = await openDatabase<AuditDb>({ embeddedDir: await freshEmbeddedDir('audit-svc-'), schema: 'scheduler', migrations: [auditMigrations] });
     audit = new AuditLogService(new AuditStore(database.db));
     close = database.close;
   });

@@ -1,11 +1,12 @@
 import { Command, CommanderError } from 'commander';
-import { AuditClient, GatewayError, IdentityClient, JobsClient, ProvenanceClient, SitesClient, TemplatesClient, WorkflowsClient } from '@cairn/client';
+import { AuditClient, GatewayError, IdentityClient, ImagesClient, JobsClient, ProvenanceClient, SitesClient, TemplatesClient, WorkflowsClient } from '@cairn/client';
 import { auditCommand } from './audit.commands';
 import { authCommands } from './auth.commands';
 import { EXIT_NOT_LOGGED_IN, NotLoggedInError, UsageError } from './cli.errors';
 import { type CliSettings, loadCliSettings } from './cli-settings';
 import { gatewayClientOptions, oidcClientFor, sessionFor } from './cli-wiring';
 import { jobCommands } from './job.commands';
+import { imagesCommands } from './images.commands';
 import { IdpError } from './oidc-client';
 import { provenanceCommands } from './provenance.commands';
 import { sitesCommand } from './sites.commands';
@@ -42,6 +43,7 @@ export async function runCli(
   let sites: SitesClient | undefined;
   let templates: TemplatesClient | undefined;
   let provenance: ProvenanceClient | undefined;
+  let images: ImagesClient | undefined;
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
@@ -115,6 +117,7 @@ export async function runCli(
       signal: abort.signal,
     }),
   );
+  program.addCommand(imagesCommands({ out, client: () => (images ??= new ImagesClient(gateway(), clientOptions())), signal: abort.signal }));
   for (const command of authCommands({
     out,
     settings,
@@ -148,6 +151,7 @@ export async function runCli(
     sites?.close();
     templates?.close();
     provenance?.close();
+    images?.close();
   }
   return exitCode;
 }

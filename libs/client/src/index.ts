@@ -10,6 +10,7 @@ export {
 } from './client-options';
 export { AuditClient } from './audit.client';
 export { IdentityClient } from './identity.client';
+export { ImagesClient } from './images.client';
 export { JobsClient } from './jobs.client';
 export { ProvenanceClient } from './provenance.client';
 export type { ExportChunk, ExportFormatName, LineageDirectionName, LineageOptions, LineageStart, LineageWalk, RunGraph } from './provenance.client';

@@ -45,6 +45,15 @@ export {
   uuid,
   UUID_PATTERN,
 } from './validation';
+export {
+  DOCKER_HUB,
+  ImageReferenceError,
+  imageReferenceProblem,
+  MAX_IMAGE_REFERENCE_CHARS,
+  parseImageReference,
+  pinnedImageReference,
+} from './image-reference';
+export type { ImageReference, ImageReferenceOptions } from './image-reference';
 export { globSegmentMatcher, isGlobPattern, parseGlobSegment } from './glob-segment';
 export type { GlobToken, StepCounter } from './glob-segment';
 export { formatIssues, parseOrThrow } from './parse';
@@ -60,3 +69,4 @@ export type { PageCursor } from './page-token';
 export { jsonBytes, pageWithin, rowsWithin } from './page-budget';
 export * from './provenance-facts';
 export * from './provenance-messages';
+export * from './image-messages';

@@ -34,7 +34,7 @@ describe('jobSpecSchema', () => {
     [{ env: { 'BAD NAME': 'x' } }, 'spec.env["BAD NAME"]: must be a variable name: letters, digits and "_", not starting with a digit'],
     [{ env: { SLURM_JOB_ID: 'x' } }, 'spec.env.SLURM_JOB_ID: must not start with SLURM_ or CAIRN_ (reserved)'],
     [{ env: { OK: 'a\rb' } }, 'spec.env.OK: contains a carriage return; control characters are not allowed'],
-    [{ image: 'Busybox:latest' }, 'spec.image: must be an image reference such as "lab/busybox:1.36" or "host:5000/lab/model@sha256:<64 hex>"'],
+    [{ image: 'Busybox:latest' }, 'spec.image: must be an image reference: repository path component 1 "Busybox": repository names must be lower case'],
     [{ resources: { ...JOB_DEFAULTS, cpus: 0 } }, 'spec.resources.cpus: must be at least 1'],
     [{ resources: { ...JOB_DEFAULTS, partition: 'a b' } }, 'spec.resources.partition: must be a partition name: letters, digits, "-" and "_"'],
     [{ site: 'Site' }, 'spec.site: must be a site name: lower-case letters, digits and "-", starting with a letter'],

@@ -94,12 +94,40 @@ export type OutputPage = z.infer<typeof outputReply>;
 
 // --- images ----------------------------------------------------------------------------
 
-export const resolveImageQuery = z.object({ reference: imageReference }).strict();
+/** `images.resolve`: the site decides the platform and the registry allow-list (the default site when absent). */
+export const resolveImageQuery = z.object({ reference: imageReference, site: siteName.optional() }).strict();
+export type ResolveImageQuery = z.infer<typeof resolveImageQuery>;
+/**
+ * A reference pinned to a digest. The facts after `digest` are optional: events and records
+ * written before they existed lack them (docs/images.md).
+ */
 export const resolvedImageSchema = z.object({
   reference: z.string(),
   /** registry/name@sha256:..., what jobs run. */
   pinned: z.string(),
+  /** The digest of the platform's image manifest. */
   digest: z.string().regex(/^sha256:[a-f0-9]{64}$/),
+  /** registry/repository[:tag], fully qualified ("docker.io/library/python:3.12"). */
+  canonical: z.string().max(512).optional(),
+  /** The image index the manifest was chosen from, if the reference named one. */
+  indexDigest: z.string().regex(/^sha256:[a-f0-9]{64}$/).optional(),
+  platform: z
+    .object({ os: z.string().max(32), architecture: z.string().max(32), variant: z.string().max(32).optional() })
+    .strict()
+    .optional(),
+  mediaType: z.string().max(256).optional(),
+  /** Bytes of config and layers (compressed). */
+  size: z.number().int().min(0).optional(),
+  /** When the registry was last asked for the tag (ISO 8601). */
+  resolvedAt: z.string().max(64).optional(),
+  /** Answered from the tag cache. */
+  cached: z.boolean().optional(),
+  /**
+   * How long (ms, counted from when the answer arrives) the asker may reuse it for the same
+   * reference and site without asking again: what remains of the images service's tag TTL
+   * (CAIRN_IMAGE_TAG_TTL_SECONDS). Absent or 0: ask every time.
+   */
+  reuseForMs: z.number().int().min(0).max(7 * 24 * 3600 * 1000).optional(),
 });
 export type ResolvedImage = z.infer<typeof resolvedImageSchema>;
 

@@ -135,8 +135,14 @@ export function serviceGrant(service: NatsService): NatsUserGrant {
           subjects.site('*').status,
           // ProvenanceService: the provenance service's queries.
           ...Object.values(subjects.provenance),
+          // ImageService: the images service's requests (not prewarm: only the scheduler accepts runs).
+          subjects.images.resolve,
+          subjects.images.materialize,
+          subjects.images.list,
+          subjects.images.evict,
         ],
-        subscribe: [health],
+        // MaterializeImage streams the converting agent's progress.
+        subscribe: [health, subjects.imageProgress('*', '*')],
         denyPublish,
       });
     case 'scheduler':
@@ -145,6 +151,7 @@ export function serviceGrant(service: NatsService): NatsUserGrant {
           // The workflow engine calls the job service over NATS like any client.
           SCHEDULER_REQUESTS,
           subjects.images.resolve,
+          subjects.images.prewarm,
           'cairn.site.*.agent.*',
           'cairn.jobs.events.*',
           'cairn.workflows.events.*',
@@ -158,9 +165,18 @@ export function serviceGrant(service: NatsService): NatsUserGrant {
         denyPublish,
       });
     case 'images':
-      return grant(user, 'images: answers image resolution and records each one (CAIRN_IMAGE_EVENTS)', {
-        publish: [subjects.images.resolved, JS_INFO, ...streamOwner(streams.imageEvents.name)],
-        subscribe: [subjects.images.resolve, health],
+      return grant(user, "images: resolves references (recording each in CAIRN_IMAGE_EVENTS), keeps the sites' catalogues within quota through their agents, asks the scheduler which runs are live", {
+        publish: [
+          subjects.images.resolved,
+          JS_INFO,
+          ...streamOwner(streams.imageEvents.name),
+          // A site's platform and runtime come with its agent's image list.
+          subjects.site('*').imageMaterialize,
+          subjects.site('*').imageList,
+          subjects.site('*').imageEvict,
+          subjects.scheduler.runsInfo,
+        ],
+        subscribe: [subjects.images.resolve, subjects.images.materialize, subjects.images.prewarm, subjects.images.list, subjects.images.evict, health],
         denyPublish,
       });
     case 'provenance':
@@ -197,7 +213,7 @@ function siteGrant(site: string): NatsUserGrant {
   const user = `agent-${site}`;
   const own = subjects.site(site);
   return grant(user, `agent of site ${site}: its site's commands, its site's events`, {
-    publish: [own.attemptEvents],
+    publish: [own.attemptEvents, subjects.imageProgress(site, '*')],
     subscribe: [`cairn.site.${site}.agent.*`],
   });
 }

@@ -71,3 +71,20 @@ export {
   RerunResponse,
 } from './generated/cairn/v1/provenance_service';
 export type { ProvenanceServiceServer } from './generated/cairn/v1/provenance_service';
+export {
+  EvictImageRequest,
+  EvictImageResponse,
+  ImageServiceClient,
+  ImageServiceService,
+  ListImagesRequest,
+  ListImagesResponse,
+  MaterializeImageRequest,
+  MaterializeImageResponse,
+  MaterializePhase,
+  Platform,
+  ResolvedImage,
+  ResolveImageRequest,
+  ResolveImageResponse,
+  SiteImage,
+} from './generated/cairn/v1/image_service';
+export type { ImageServiceServer } from './generated/cairn/v1/image_service';

@@ -150,6 +150,15 @@ export const imageEventSchema = z
     digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
     registry: z.string().max(255),
     time: isoTime,
+    /** The facts of the resolution (issue 12), absent from events written before. registry/repository[:tag]. */
+    canonical: z.string().max(512).optional(),
+    /** The image index the platform's manifest was chosen from. */
+    indexDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(),
+    /** "linux/amd64", "linux/arm64/v8". */
+    platform: z.string().max(100).optional(),
+    mediaType: z.string().max(256).optional(),
+    /** Bytes of the layers (compressed). */
+    size: z.number().int().min(0).optional(),
   })
   .strict();
 export type ImageEvent = z.infer<typeof imageEventSchema>;

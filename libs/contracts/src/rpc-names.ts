@@ -24,4 +24,8 @@ export const RPC = {
   lineage: '/cairn.v1.ProvenanceService/Lineage',
   exportRun: '/cairn.v1.ProvenanceService/ExportRun',
   rerun: '/cairn.v1.ProvenanceService/Rerun',
+  resolveImage: '/cairn.v1.ImageService/ResolveImage',
+  materializeImage: '/cairn.v1.ImageService/MaterializeImage',
+  listImages: '/cairn.v1.ImageService/ListImages',
+  evictImage: '/cairn.v1.ImageService/EvictImage',
 } as const;

@@ -24,11 +24,20 @@ export const subjects = {
     publishTemplate: 'cairn.scheduler.templates.publish',
     deleteTemplate: 'cairn.scheduler.templates.delete',
     runTemplate: 'cairn.scheduler.templates.run',
+    /** Which runs are live and whose they are (the images service, before it evicts or lists). */
+    runsInfo: 'cairn.scheduler.runs.info',
   },
   /** Denials at the gateway's door, on their way to the audit log (stream CAIRN_AUDIT). */
   auditEvents: 'cairn.audit.events',
+  /** The images service (docs/images.md): resolution, the sites' catalogues, eviction. */
   images: {
     resolve: 'cairn.images.resolve',
+    /** Make a site hold an image; answered when it is ready (ImageService.MaterializeImage). */
+    materialize: 'cairn.images.materialize',
+    /** Start materialising an accepted run's image (a publish from the scheduler, no reply). */
+    prewarm: 'cairn.images.prewarm',
+    list: 'cairn.images.list',
+    evict: 'cairn.images.evict',
     /** Each resolution of a reference to a digest (stream CAIRN_IMAGE_EVENTS), for provenance. */
     resolved: 'cairn.images.events.resolved',
   },
@@ -52,7 +61,13 @@ export const subjects = {
     globRun: `cairn.site.${site}.agent.run-glob`,
     health: `cairn.site.${site}.agent.health`,
     attemptEvents: `cairn.site.${site}.events.attempt`,
+    /** The site's image catalogue (the images service asks; docs/images.md). */
+    imageMaterialize: `cairn.site.${site}.agent.image-materialize`,
+    imageList: `cairn.site.${site}.agent.image-list`,
+    imageEvict: `cairn.site.${site}.agent.image-evict`,
   }),
+  /** A site's conversion progress (core NATS, not kept): `hex` is the digest's 64 hex digits, or `*`. */
+  imageProgress: (site: string, hex: string) => `cairn.site.${site}.image-progress.${hex}`,
   /** Job state changes as the scheduler records them, one subject per job. */
   jobEvents: (jobId: string) => `cairn.jobs.events.${jobId}`,
   /** Workflow run changes (run, step, loop iteration), one subject per run. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { imageReferenceProblem, MAX_IMAGE_REFERENCE_CHARS } from './image-reference';
 
 /**
  * The one rule for free text at every boundary (gRPC, NATS, workflow files): no C0 control
@@ -153,14 +154,22 @@ export const siteName = token(SITE_PATTERN, 'a site name: lower-case letters, di
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const uuid = z.string().regex(UUID_PATTERN, 'must be a UUID');
 
-/** Image references as the OCI distribution spec defines them (host[:port]/path[:tag][@digest]). */
+/**
+ * Image references (Docker's grammar, docs/images.md "References"), as a pattern for the
+ * published JSON Schema; Cairn checks them with parseImageReference (image-reference.ts).
+ */
 const DOMAIN = String.raw`(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]{1,5})?/)`;
 const COMPONENT = String.raw`[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*`;
 export const IMAGE_REFERENCE = new RegExp(
-  String.raw`^${DOMAIN}?${COMPONENT}(?:/${COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
+  String.raw`^(?:docker://)?${DOMAIN}?${COMPONENT}(?:/${COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`,
 );
+/** An image reference as written; the message names the part that is wrong (parseImageReference's rules). */
 export const imageReference = z
   .string()
-  .min(1, 'is required')
-  .max(255, { message: 'is longer than 255 characters', abort: true })
-  .regex(IMAGE_REFERENCE, 'must be an image reference such as "lab/busybox:1.36" or "host:5000/lab/model@sha256:<64 hex>"');
+  .min(1, { message: 'is required', abort: true })
+  .max(MAX_IMAGE_REFERENCE_CHARS, { message: `is longer than ${MAX_IMAGE_REFERENCE_CHARS} characters`, abort: true })
+  .superRefine((value, ctx) => {
+    const problem = imageReferenceProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: `must be an image reference: ${problem}`, input: value });
+  })
+  .meta({ pattern: IMAGE_REFERENCE.source });

@@ -34,6 +34,8 @@ export interface AuditEvent {
   time: Date;
   issuer?: string;
   subject?: string;
+  /** The mapped caller's name, when a handler (not the door) records the event. */
+  name?: string;
   posixUser?: string;
 }
 

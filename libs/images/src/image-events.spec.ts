@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { CairnError, type ImageEvent, imageEventSchema, subjects } from '@cairn/contracts';
 import { createLogger } from '@cairn/logging';
-import type { OciRegistryRepository } from '@cairn/adapters/oci-registry';
 import { strictMock } from '@cairn/testing';
 import { ImageEvents, imageEventOf } from './image-events';
 import { ImagesNatsController } from './images.nats.controller';
+import type { ImageResolver } from './image-resolver';
+import type { SiteCatalogue } from './site-catalogue';
 
 const DIGEST = `sha256:${'d'.repeat(64)}`;
 const RESOLVED = { reference: 'lab/busybox:1.36', pinned: `127.0.0.1:5000/lab/busybox@${DIGEST}`, digest: DIGEST };
@@ -44,7 +45,7 @@ describe('image events (CAIRN_IMAGE_EVENTS)', () => {
     const events = new ImageEvents(async () => Promise.reject(new CairnError('UNAVAILABLE', 'no JetStream')), logger);
     await expect(events.record(RESOLVED)).resolves.toBeUndefined();
     expect(logged.map((l) => [l.msg, l.err])).toEqual([['image event not published; the resolution stands', 'no JetStream']]);
-    const registry = strictMock<OciRegistryRepository>({ resolve: async () => RESOLVED }, 'registry');
-    await expect(new ImagesNatsController(registry, events).resolve({ reference: RESOLVED.reference })).resolves.toEqual(RESOLVED);
+    const resolver = strictMock<ImageResolver>({ resolve: async () => RESOLVED }, 'resolver');
+    await expect(new ImagesNatsController(resolver, events, strictMock<SiteCatalogue>({}, 'catalogue')).resolve({ reference: RESOLVED.reference })).resolves.toEqual(RESOLVED);
   });
 });

@@ -4,7 +4,7 @@ import type { Logger } from '@cairn/logging';
 /** How an image event is published (JetStreamRepository.publish). */
 export type PublishImageEvent = (subject: string, data: ImageEvent, msgId: string) => Promise<unknown>;
 
-/** The event of one resolution: the reference as asked, the pinned reference, its digest and registry. */
+/** The event of one resolution: the reference as asked, the pinned reference, its digest and registry, and the facts known of it. */
 export function imageEventOf(resolved: ResolvedImage, at: Date): ImageEvent {
   const slash = resolved.pinned.indexOf('/');
   return {
@@ -13,6 +13,11 @@ export function imageEventOf(resolved: ResolvedImage, at: Date): ImageEvent {
     digest: resolved.digest,
     registry: slash > 0 ? resolved.pinned.slice(0, slash) : '',
     time: at.toISOString(),
+    ...(resolved.canonical ? { canonical: resolved.canonical } : {}),
+    ...(resolved.indexDigest ? { indexDigest: resolved.indexDigest } : {}),
+    ...(resolved.platform ? { platform: [resolved.platform.os, resolved.platform.architecture, ...(resolved.platform.variant ? [resolved.platform.variant] : [])].join('/') } : {}),
+    ...(resolved.mediaType ? { mediaType: resolved.mediaType } : {}),
+    ...(resolved.size !== undefined ? { size: resolved.size } : {}),
   };
 }
 

@@ -1,8 +1,10 @@
-import { type Called, isFinal, jobEventSchema, pb, type Principal, RPC, streams, subjects } from '@cairn/contracts';
+import { type Called, isFinal, jobEventSchema, type JobRecord, pb, type Principal, RPC, streams, subjects } from '@cairn/contracts';
 import { followRecord, type JetStreamRepository, type JobsClient } from '@cairn/adapters/nats';
 import { type Door, type GrpcBinding, type GrpcHandlers, grpcHandlers, type WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { toJobId, toListQuery, toOutputQuery, toPbEvent, toPbJob, toSubmitCommand } from './job.mapper';
+import { type JobListMemory, listThrough, type ListPage, type ListPageQuery } from './job-list-memory';
+import type { JobReadModel } from './job-read-model';
 import { jobServiceDefinition } from './job-service.definition';
 
 /** Binds cairn.v1.JobService: translate, delegate to the scheduler, translate back. */
@@ -16,6 +18,10 @@ export class JobsGrpcController {
     logger: Logger,
     watchLimiter: WatchLimiter,
     door: Door,
+    /** Answers GetJob (and a watch's first look) from memory when it can; the scheduler otherwise. */
+    private readonly model?: JobReadModel,
+    /** Answers ListJobs from the pages the scheduler gave while no job has changed since (ADR 0019). */
+    private readonly lists?: JobListMemory,
   ) {
     this.handlers = grpcHandlers(logger, watchLimiter, door);
   }
@@ -23,19 +29,21 @@ export class JobsGrpcController {
   binding(): GrpcBinding {
     const implementation: pb.JobServiceServer = {
       // Every call carries who calls (the door's caller) and from where (the peer): the
-      // scheduler applies the access policy and writes the audit log (libs/access).
+      // scheduler applies the access policy and writes the audit log (libs/access). A GetJob
+      // the read model answers is one the same policy lets the caller read (ADR 0017).
       submitJob: this.handlers.unary(async (req: pb.SubmitJobRequest, caller: Principal, peer: string) => {
         const { spec, requestId } = toSubmitCommand(req, this.defaultSite);
-        return { job: toPbJob(await this.scheduler.submit(spec, requestId, { caller, peer })) };
+        // Remembered before the reply: a read after this answer finds the job.
+        return { job: toPbJob(await this.changing(() => this.scheduler.submit(spec, requestId, { caller, peer }))) };
       }),
       getJob: this.handlers.unary(async (req: pb.GetJobRequest, caller: Principal, peer: string) => ({
-        job: toPbJob(await this.scheduler.get(toJobId(req.jobId), { caller, peer })),
+        job: toPbJob(await this.read(toJobId(req.jobId), { caller, peer })),
       })),
       cancelJob: this.handlers.unary(async (req: pb.CancelJobRequest, caller: Principal, peer: string) => ({
-        job: toPbJob(await this.scheduler.cancel(toJobId(req.jobId), { caller, peer })),
+        job: toPbJob(await this.changing(() => this.scheduler.cancel(toJobId(req.jobId), { caller, peer }))),
       })),
       listJobs: this.handlers.unary(async (req: pb.ListJobsRequest, caller: Principal, peer: string) => {
-        const page = await this.scheduler.list({ ...toListQuery(req), caller, peer });
+        const page = await this.list(toListQuery(req), { caller, peer });
         return { jobs: page.jobs.map(toPbJob), nextPageToken: page.nextPageToken };
       }),
       getJobOutput: this.handlers.unary(async (req: pb.GetJobOutputRequest, caller: Principal, peer: string) => {
@@ -48,6 +56,44 @@ export class JobsGrpcController {
   }
 
   /**
+   * The job from the read model when it holds it and the caller may read it; otherwise the
+   * scheduler's answer (its access policy, its NOT_FOUND and audit record), then remembered.
+   */
+  private read(jobId: string, who: Called): Promise<JobRecord> {
+    const known = this.model?.read(jobId, who.caller);
+    return known ? Promise.resolve(known) : this.remembered(() => this.scheduler.get(jobId, who));
+  }
+
+  /** The scheduler's answer, remembered by the read model (which keeps the newer of what it holds). */
+  private async remembered(ask: () => Promise<JobRecord>): Promise<JobRecord> {
+    const mark = this.model?.mark();
+    const job = await ask();
+    if (mark) this.model?.remember(job, mark);
+    return job;
+  }
+
+  /**
+   * A SubmitJob or CancelJob: the answer is remembered, and since it inserted or changed a job,
+   * no list page of a scope holding the job is current any more (dropped before the reply is
+   * sent: a list after the acknowledgement asks the scheduler, which committed the change).
+   */
+  private async changing(ask: () => Promise<JobRecord>): Promise<JobRecord> {
+    let job: JobRecord | undefined;
+    try {
+      job = await this.remembered(ask);
+      return job;
+    } finally {
+      // Also when the answer did not come (a time-out): the change may have been committed (then every page goes).
+      this.lists?.changed(job);
+    }
+  }
+
+  /** The page from memory when no job changed since the scheduler gave it for this scope and query; the scheduler otherwise. */
+  private list(query: ListPageQuery, who: Called): Promise<ListPage> {
+    return listThrough(this.lists, query, who.caller, () => this.scheduler.list({ ...query, ...who }));
+  }
+
+  /**
    * Every recorded change of the job with its sequence number, from the first, then the
    * live ones, until the final state. A finished job whose changes have expired from the
    * stream (after its max age) gets its record as one event numbered 0.
@@ -55,7 +101,7 @@ export class JobsGrpcController {
   private async *events(rawJobId: string, signal: AbortSignal, who: Called): AsyncGenerator<pb.WatchJobResponse> {
     const jobId = toJobId(rawJobId);
     // Someone else's job: NOT_FOUND before anything of its stream is read.
-    const job = await this.scheduler.get(jobId, who);
+    const job = await this.read(jobId, who);
     yield* followRecord(
       this.jetstream,
       {
@@ -65,6 +111,9 @@ export class JobsGrpcController {
         snapshot: () => [toPbEvent({ jobId, sequence: 0, state: job.state, exitCode: job.exitCode, slurmJobId: job.slurmJobId, reason: job.reason, time: job.updateTime })],
         next: (raw) => {
           const event = jobEventSchema.parse(raw);
+          // What a watch has shown, a GetJob on this gateway shows too (never an older state).
+          this.model?.apply(event);
+          this.lists?.apply(event);
           return { message: toPbEvent(event), last: isFinal(event.state) };
         },
       },

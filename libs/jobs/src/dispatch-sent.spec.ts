@@ -1,11 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type NatsRequester, NoRespondersError } from '@cairn/adapters/nats';
 import { openDatabase } from '@cairn/adapters/postgres';
 import { auditMigrations } from '@cairn/audit-log';
 import { subjects } from '@cairn/contracts';
-import { as, strictMock } from '@cairn/testing';
+import { as, freshEmbeddedDir, strictMock } from '@cairn/testing';
 import { Dispatcher } from './dispatcher';
 import { FIXTURE_PINNED, fixtureSpec, noWake, quietLogger } from './scheduler-fixtures';
 import { JobService } from './job.service';
@@ -48,7 +45,7 @@ describe('which attempts count as dispatched for their events [real: PGlite]', (
   });
 
   beforeAll(async () => {
-    const database = await openDatabase<SchedulerDb>({ embeddedDir: mkdtempSync(join(tmpdir(), 'sent-')), schema: SCHEDULER_SCHEMA, migrations: [schedulerMigrations, auditMigrations] });
+    const database = await openDatabase<SchedulerDb>({ embeddedDir: await freshEmbeddedDir('sent-'), schema: SCHEDULER_SCHEMA, migrations: [schedulerMigrations, auditMigrations] });
     store = new JobStore(database.db);
     close = database.close;
   });

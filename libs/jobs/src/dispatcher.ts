@@ -29,19 +29,19 @@ export class Dispatcher {
   ) {}
 
   async tick(): Promise<void> {
-    await this.bySite(await this.store.pendingCancels(BATCH, this.now()), (job) => this.deliverCancel(job), (job) => this.deferCancel(job, 'its site did not answer'));
-    await this.bySite(await this.store.undispatched(BATCH, this.now()), (job) => this.dispatch(job), (job) => this.defer(job, 'its site did not answer'));
+    await this.bySite(await this.store.pendingCancels(BATCH, this.now()), (job) => this.deliverCancel(job), (jobs) => this.deferRest('cancel', jobs));
+    await this.bySite(await this.store.undispatched(BATCH, this.now()), (job) => this.dispatch(job), (jobs) => this.deferRest('dispatch', jobs));
   }
 
-  /** Runs `each` on every job, sites in parallel; after a site-down failure the site's other jobs are deferred. */
-  private async bySite(jobs: JobRow[], each: (job: JobRow) => Promise<'ok' | 'site-down'>, deferRest: (job: JobRow) => Promise<void>): Promise<void> {
+  /** Runs `each` on every job, sites in parallel; after a site-down failure the site's other jobs are deferred (together). */
+  private async bySite(jobs: JobRow[], each: (job: JobRow) => Promise<'ok' | 'site-down'>, deferRest: (jobs: JobRow[]) => Promise<void>): Promise<void> {
     const sites = new Map<string, JobRow[]>();
     for (const job of jobs) sites.set(job.site, [...(sites.get(job.site) ?? []), job]);
     await Promise.all(
       [...sites.values()].map(async (siteJobs) => {
         for (const [i, job] of siteJobs.entries()) {
           if ((await each(job)) === 'site-down') {
-            for (const rest of siteJobs.slice(i + 1)) await deferRest(rest);
+            await deferRest(siteJobs.slice(i + 1));
             return;
           }
         }
@@ -87,6 +87,22 @@ export class Dispatcher {
     const next = nextTryAt(this.now(), tries);
     await this.store.deferDispatch(job.job_id, tries, next);
     this.logger.warn({ jobId: job.job_id, site: job.site, tries, next: next.toISOString(), err: reason }, 'not handed to agent; will retry');
+  }
+
+  /**
+   * The rest of a site that did not answer, each job counted and backed off as a failed try
+   * of its own (its own count, its own next try), in a few statements and one log line.
+   */
+  private async deferRest(kind: 'dispatch' | 'cancel', jobs: JobRow[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const now = this.now();
+    const deferrals = jobs.map((job) => {
+      const tries = (kind === 'dispatch' ? job.dispatch_tries : job.cancel_tries) + 1;
+      return { jobId: job.job_id, tries, nextAt: nextTryAt(now, tries) };
+    });
+    await this.store.deferMany(kind, deferrals);
+    const what = kind === 'dispatch' ? 'not handed to agent' : 'cancel not delivered';
+    this.logger.warn({ site: jobs[0]?.site, jobIds: jobs.map((j) => j.job_id), err: 'its site did not answer' }, `${jobs.length} more ${what}; will retry`);
   }
 
   private async deliverCancel(job: JobRow): Promise<'ok' | 'site-down'> {

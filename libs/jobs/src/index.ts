@@ -8,3 +8,5 @@ export type { SchedulerDb } from './jobs.tables';
 export { jobsSettings } from './jobs-settings';
 export { openSchedulerDatabase, SchedulerDatabaseCloser } from './scheduler-database';
 export type { SchedulerDatabaseOptions } from './scheduler-database';
+export { RunsInfo } from './runs-info';
+export type { RunsInfoSource } from './runs-info';

@@ -1,12 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import type { NatsRequester } from '@cairn/adapters/nats';
 import { type Kysely, openDatabase, type TablesOf } from '@cairn/adapters/postgres';
 import { type AuditDb, AuditStore, auditMigrations } from '@cairn/audit-log';
 import { CairnError, type Called, subjects } from '@cairn/contracts';
-import { as, principals, strictMock } from '@cairn/testing';
+import { as, freshEmbeddedDir, principals, strictMock } from '@cairn/testing';
 import { FIXTURE_PINNED, fixtureSpec, noWake, quietLogger } from './scheduler-fixtures';
 import { JobService } from './job.service';
 import { JobStore } from './job.store';
@@ -37,7 +34,7 @@ describe('who sees and touches which job [real: PGlite]', () => {
   } as Partial<NatsRequester>);
 
   beforeAll(async () => {
-    const database = await openDatabase<Record<never, never>>({ embeddedDir: mkdtempSync(join(tmpdir(), 'access-')), schema: SCHEDULER_SCHEMA, migrations: [schedulerMigrations, auditMigrations] });
+    const database = await openDatabase<Record<never, never>>({ embeddedDir: await freshEmbeddedDir('access-'), schema: SCHEDULER_SCHEMA, migrations: [schedulerMigrations, auditMigrations] });
     db = database.db.withTables<TablesOf<SchedulerDb>>();
     store = new JobStore(db);
     audit = new AuditStore(database.db.withTables<TablesOf<AuditDb>>());

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import type { NatsRequester } from '@cairn/adapters/nats';
 import { openDatabase } from '@cairn/adapters/postgres';
@@ -18,7 +15,7 @@ import {
   storableRunFacts,
   subjects,
 } from '@cairn/contracts';
-import { as, principals, strictMock } from '@cairn/testing';
+import { as, freshEmbeddedDir, principals, strictMock } from '@cairn/testing';
 import { FIXTURE_PINNED, fixtureSpec, noWake, quietLogger } from './scheduler-fixtures';
 import { jobFacts } from './job-facts';
 import { JobService } from './job.service';
@@ -50,7 +47,7 @@ describe('job provenance facts on the job events [real: PGlite]', () => {
 
   beforeAll(async () => {
     const database = await openDatabase<SchedulerDb>({
-      embeddedDir: mkdtempSync(join(tmpdir(), 'sched-facts-')),
+      embeddedDir: await freshEmbeddedDir('sched-facts-'),
       schema: SCHEDULER_SCHEMA,
       migrations: [schedulerMigrations, auditMigrations],
     });

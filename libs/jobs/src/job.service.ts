@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { canCancel, checkRunLimits, chooseAccount, DEFAULT_RUN_LIMITS, listScope, type RunLimits } from '@cairn/access';
+import { canCancel, chooseAccount, DEFAULT_RUN_LIMITS, listScope, type RunLimits } from '@cairn/access';
 import { type AuditEntry, type AuditOf, refusalsAudited } from '@cairn/audit-log';
 import {
   type AttemptEvent,
@@ -22,11 +22,13 @@ import {
   storableRunFacts,
   subjects,
 } from '@cairn/contracts';
-import type { NatsRequester } from '@cairn/adapters/nats';
-import { insertOnce } from '@cairn/adapters/postgres';
+import type { ImagePrewarm, NatsRequester } from '@cairn/adapters/nats';
 import type { Logger } from '@cairn/logging';
 import { eventRefusal, storableReason } from './attempt-event-check';
+import { DEFAULT_MAX_BATCH, GroupCommit } from './group-commit';
+import type { Admission, Admitted } from './job-admission';
 import { type JobRow, type JobStore, ownerOfRow, toJobRecord } from './job.store';
+import { ResolvedImages } from './resolved-images';
 import type { Wakeable } from '@cairn/service-kit';
 
 export interface JobServiceOptions {
@@ -34,22 +36,37 @@ export interface JobServiceOptions {
   sites: readonly string[];
   /** How many unfinished jobs a person and a project may have (default DEFAULT_RUN_LIMITS). */
   limits?: RunLimits;
+  /** Most submissions one group commit records (default DEFAULT_MAX_BATCH). */
+  maxBatch?: number;
 }
 
 /** The scheduler's job logic: accept, query, cancel, and apply what agents report. */
 export class JobService {
+  /** Accepted jobs waiting for their group commit. */
+  private readonly intake: GroupCommit<Admission, Admitted>;
+  /** Resolutions reused for as long as the images service allows (its tag TTL). */
+  private readonly resolved: ResolvedImages;
+
   constructor(
     private readonly store: JobStore,
     private readonly requester: NatsRequester,
     private readonly options: JobServiceOptions,
     private readonly wake: { dispatcher: Wakeable; outbox: Wakeable },
     private readonly logger: Logger,
-  ) {}
+    /** Told of each lone job accepted, so its site starts materialising the image (none: nobody is told). */
+    private readonly images?: ImagePrewarm,
+  ) {
+    this.intake = new GroupCommit((items) => this.store.admit(items), options.maxBatch ?? DEFAULT_MAX_BATCH);
+    this.resolved = new ResolvedImages((reference, site) =>
+      this.requester.request(subjects.images.resolve, { reference, site }, resolvedImageSchema, 15_000),
+    );
+  }
 
   /**
    * Accepts a job for the caller, charged to the account the spec names (one of theirs) or
-   * their default; the job and its audit record are written in one transaction. A refusal
-   * records only its audit record.
+   * their default; the job and its audit record are written in one transaction (shared with
+   * the submissions committed in the same group) before the answer. A refusal records only
+   * its audit record.
    */
   async submit(spec: JobSpec, requestId: string | undefined, who: Called): Promise<JobRecord> {
     const owner = ownerOf(who.caller);
@@ -68,42 +85,49 @@ export class JobService {
   private async accept(spec: JobSpec, requestId: string | undefined, who: Called, audit: AuditEntry): Promise<JobRecord> {
     const account = chooseAccount(who.caller, spec.account);
     const owner = ownerOf(who.caller);
-    // Once per request id and owner: a repeat (or the loser of a race) gets the first job.
-    const { row, found } = await insertOnce({
-      requestId,
-      find: (id) => this.store.byRequestId(id, owner),
-      prepare: async () => {
-        if (!this.options.sites.includes(spec.site)) {
-          throw new CairnError(
-            'INVALID_ARGUMENT',
-            `spec.site: unknown site "${spec.site}"; known sites: ${this.options.sites.join(', ')}`,
-          );
-        }
-        // A workflow's own jobs count toward its run, which was let in already.
-        if (!spec.run) {
-          const active = await this.store.activeCounts(owner, account);
-          checkRunLimits('jobs', this.options.limits ?? DEFAULT_RUN_LIMITS, { name: owner.name, active: active.owner }, { account, active: active.account });
-        }
-        return this.resolveImage(spec.image);
+    // Once per request id and owner: a repeat gets its first job, whatever became of the site
+    // or the image since, without asking anyone else. When the site is known and its image's
+    // answer is at hand, the group commit finds the first job inside its transaction and
+    // nothing is read here; otherwise it is looked up first, as it always was.
+    const lookedUp = requestId !== undefined && !(this.options.sites.includes(spec.site) && this.imageAtHand(spec));
+    const earlier = lookedUp ? await this.store.byRequestId(requestId, owner) : undefined;
+    if (earlier) return toJobRecord(earlier);
+    let image: ResolvedImage;
+    try {
+      if (!this.options.sites.includes(spec.site)) {
+        throw new CairnError('INVALID_ARGUMENT', `spec.site: unknown site "${spec.site}"; known sites: ${this.options.sites.join(', ')}`);
+      }
+      image = await this.imageOf(spec);
+    } catch (error) {
+      // The answer at hand expired meanwhile and asking again failed: a repeat still gets its job.
+      const first = requestId && !lookedUp ? await this.store.byRequestId(requestId, owner) : undefined;
+      if (first) return toJobRecord(first);
+      throw error;
+    }
+    // Committed with the submissions that arrive meanwhile (group commit), which also answers
+    // a repeated request id with its first job and checks the run limits (a workflow's own
+    // jobs count toward its run, let in already).
+    const { row, inserted } = await this.intake.add({
+      job: {
+        jobId: randomUUID(),
+        attemptId: randomUUID(),
+        requestId,
+        spec: { ...spec, account },
+        imagePinned: image.pinned,
+        imageDigest: image.digest,
+        at: new Date(),
+        owner,
+        account,
+        audit,
       },
-      insert: (image) =>
-        this.store.insert({
-          jobId: randomUUID(),
-          attemptId: randomUUID(),
-          requestId,
-          spec: { ...spec, account },
-          imagePinned: image.pinned,
-          imageDigest: image.digest,
-          at: new Date(),
-          owner,
-          account,
-          audit,
-        }),
+      ...(spec.run ? {} : { limits: this.options.limits ?? DEFAULT_RUN_LIMITS }),
     });
-    if (found) return toJobRecord(row);
+    if (!inserted) return toJobRecord(row);
     this.logger.info({ jobId: row.job_id, attemptId: row.attempt_id, site: row.site, owner: owner.name, account }, 'job accepted');
     this.wake.outbox.wake();
     this.wake.dispatcher.wake();
+    // Durable now: the site may start on the image. A workflow's jobs were pre-warmed with their run.
+    if (!spec.run) this.images?.prewarm(row.site, [image], row.job_id);
     return toJobRecord(row);
   }
 
@@ -224,14 +248,30 @@ export class JobService {
     }
   }
 
-  private async resolveImage(reference: string): Promise<ResolvedImage> {
+  /**
+   * The image the job runs. A workflow's job names the reference its run pinned when it was
+   * planned: that reference is what it runs, never resolved again. Any other reference is
+   * resolved for the job's site (its allow-list and platform); a refusal keeps its code
+   * (INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND, UNAVAILABLE) and names spec.image.
+   */
+  /** Whether imageOf would answer without asking the images service (a run's pinned reference, or an answer kept). */
+  private imageAtHand(spec: JobSpec): boolean {
+    return (spec.run !== undefined && PINNED.test(spec.image)) || this.resolved.holds(spec.image, spec.site);
+  }
+
+  private async imageOf(spec: JobSpec): Promise<ResolvedImage> {
+    const digest = spec.run ? PINNED.exec(spec.image)?.[1] : undefined;
+    if (digest) return { reference: spec.image, pinned: spec.image, digest };
     try {
-      return await this.requester.request(subjects.images.resolve, { reference }, resolvedImageSchema, 15_000);
+      return await this.resolved.resolve(spec.image, spec.site);
     } catch (error) {
-      if (error instanceof CairnError && (error.code === 'NOT_FOUND' || error.code === 'INVALID_ARGUMENT')) {
-        throw new CairnError('INVALID_ARGUMENT', `spec.image: ${error.message}`);
-      }
+      if (error instanceof CairnError && RESOLUTION_REFUSALS.has(error.code)) throw new CairnError(error.code, `spec.image: ${error.message}`);
       throw error;
     }
   }
 }
+
+/** A reference pinned to a digest (registry/repository@sha256:<hex>). */
+const PINNED = /^[^\s@]+@(sha256:[a-f0-9]{64})$/;
+/** The refusals of resolution passed on with their code, naming the field. */
+const RESOLUTION_REFUSALS: ReadonlySet<string> = new Set(['INVALID_ARGUMENT', 'PERMISSION_DENIED', 'NOT_FOUND', 'UNAVAILABLE']);

@@ -3,6 +3,7 @@ import { type KeysetKey, keysetPage, type Kysely, likePrefix, outboxTable, type 
 import { type AuditEntry, auditRow } from '@cairn/audit-log';
 import {
   canTransition,
+  isFinal,
   type JobEvent,
   type JobFacts,
   type JobRecord,
@@ -12,8 +13,10 @@ import {
   jsonBytes,
   type Owner,
   type RunFacts,
+  type RunInfo,
 } from '@cairn/contracts';
-import { jobFacts } from './job-facts';
+import type { ItemOutcome } from './group-commit';
+import { type Admission, type Admitted, admitJobs } from './job-admission';
 import type { JobsTable, JobTransitionsTable, SchedulerDb } from './jobs.tables';
 
 export type JobRow = Selectable<JobsTable>;
@@ -34,6 +37,33 @@ export interface NewJob {
   audit: AuditEntry;
 }
 
+/** A failed try of one job: its new count and when to try next. */
+export interface Deferral {
+  jobId: string;
+  tries: number;
+  nextAt: Date;
+}
+
+/**
+ * Deferrals grouped by (tries, next try), each job in one group only: a job named twice
+ * keeps its last deferral, as one UPDATE per deferral in order would leave it.
+ */
+export function deferralGroups(deferrals: readonly Deferral[]): { tries: number; nextAt: Date; jobIds: string[] }[] {
+  const last = new Map<string, Deferral>();
+  for (const d of deferrals) {
+    last.delete(d.jobId);
+    last.set(d.jobId, d);
+  }
+  const groups = new Map<string, { tries: number; nextAt: Date; jobIds: string[] }>();
+  for (const d of last.values()) {
+    const key = `${d.tries}:${d.nextAt.getTime()}`;
+    const group = groups.get(key);
+    if (group) group.jobIds.push(d.jobId);
+    else groups.set(key, { tries: d.tries, nextAt: d.nextAt, jobIds: [d.jobId] });
+  }
+  return [...groups.values()];
+}
+
 export interface StateChange {
   state: JobState;
   exitCode?: number | null;
@@ -52,42 +82,16 @@ export class JobStore {
     this.outbox = outboxTable(db, 'job_transitions');
   }
 
+  /** Records one job (see admitJobs): its row, or the one recorded earlier under its request id. */
   async insert(job: NewJob): Promise<JobRow> {
-    return this.db.transaction().execute(async (tx) => {
-      const row = await tx
-        .insertInto('jobs')
-        .values({
-          job_id: job.jobId,
-          request_id: job.requestId ?? null,
-          name: job.spec.name,
-          site: job.spec.site,
-          spec: JSON.stringify(job.spec),
-          image_pinned: job.imagePinned,
-          image_digest: job.imageDigest,
-          state: 'ACCEPTED',
-          exit_code: null,
-          slurm_job_id: '',
-          reason: '',
-          attempt_id: job.attemptId,
-          seq: 1,
-          dispatched_at: null,
-          cancel_requested_at: null,
-          cancel_delivered_at: null,
-          created_at: job.at,
-          updated_at: job.at,
-          owner_issuer: job.owner.issuer,
-          owner_subject: job.owner.subject,
-          owner_name: job.owner.name,
-          owner_posix_user: job.owner.posixUser,
-          account: job.account,
-          workflow_run: job.spec.run?.id ?? null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await this.insertTransition(tx, row.job_id, 1, { state: 'ACCEPTED', at: job.at }, '', jobFacts(job));
-      await tx.insertInto('audit_events').values(auditRow({ ...job.audit, ids: [row.job_id, ...job.audit.ids] })).execute();
-      return row;
-    });
+    const [outcome] = await this.admit([{ job }]);
+    if (outcome && 'value' in outcome) return outcome.value.row;
+    throw outcome?.error ?? new Error('job not recorded');
+  }
+
+  /** Records a batch of jobs in one transaction (group commit; see admitJobs). */
+  admit(items: readonly Admission[]): Promise<ItemOutcome<Admitted>[]> {
+    return admitJobs(this.db, items);
   }
 
   byId(jobId: string): Promise<JobRow | undefined> {
@@ -112,6 +116,23 @@ export class JobStore {
   /** Appends an audit record on its own (a refusal, which changes nothing else). */
   async audit(entry: AuditEntry): Promise<void> {
     await this.db.insertInto('audit_events').values(auditRow(entry)).execute();
+  }
+
+  /** Which of these jobs exist, whether each is live (not final), and whose it is: one query on the primary key. */
+  async runsInfo(jobIds: readonly string[]): Promise<RunInfo[]> {
+    if (jobIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['job_id', 'state', 'owner_issuer', 'owner_subject', 'owner_name', 'owner_posix_user', 'account'])
+      .where('job_id', 'in', [...jobIds])
+      .execute();
+    return rows.map((row) => ({
+      runId: row.job_id,
+      kind: 'job',
+      live: !isFinal(row.state),
+      owner: { issuer: row.owner_issuer, subject: row.owner_subject, name: row.owner_name, posixUser: row.owner_posix_user },
+      ...(row.account ? { account: row.account } : {}),
+    }));
   }
 
   async byIds(jobIds: string[]): Promise<JobRow[]> {
@@ -222,6 +243,18 @@ export class JobStore {
   /** A failed try to deliver a cancel: count it and set when to try next. */
   async deferCancel(jobId: string, tries: number, nextAt: Date): Promise<void> {
     await this.db.updateTable('jobs').set({ cancel_tries: tries, cancel_next_at: nextAt }).where('job_id', '=', jobId).execute();
+  }
+
+  /**
+   * Failed tries of several jobs at once (the rest of a site that did not answer): one
+   * UPDATE per distinct (tries, next try), not one per job. Each job gets what
+   * deferDispatch (or deferCancel) would have given it.
+   */
+  async deferMany(kind: 'dispatch' | 'cancel', deferrals: readonly Deferral[]): Promise<void> {
+    for (const group of deferralGroups(deferrals)) {
+      const set = kind === 'dispatch' ? { dispatch_tries: group.tries, dispatch_next_at: group.nextAt } : { cancel_tries: group.tries, cancel_next_at: group.nextAt };
+      await this.db.updateTable('jobs').set(set).where('job_id', 'in', group.jobIds).execute();
+    }
   }
 
   /** Records that the attempt is being sent to its agent (kept from the first send on). */

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { RunLimits } from '@cairn/access';
 import { subjects } from '@cairn/contracts';
-import { JetStreamRepository, type NatsConnection, NatsRequester, OutboxRelay } from '@cairn/adapters/nats';
+import { JetStreamRepository, type NatsConnection, NatsImagePrewarm, NatsRequester, OutboxRelay } from '@cairn/adapters/nats';
 import type { Kysely } from '@cairn/adapters/postgres';
 import type { Logger } from '@cairn/logging';
 import { PeriodicLoop } from '@cairn/service-kit';
@@ -9,6 +9,8 @@ import { Dispatcher } from './dispatcher';
 import { JobService } from './job.service';
 import { JobStore, toJobEvent } from './job.store';
 import { JobsNatsController } from './jobs.nats.controller';
+import { PrewarmOnce } from './prewarm-once';
+import { RunsInfo, type RunsInfoSource } from './runs-info';
 import type { SchedulerDb } from './jobs.tables';
 import { SchedulerRuntime } from './scheduler-runtime';
 
@@ -20,6 +22,8 @@ export interface JobsModuleOptions {
   dispatchIntervalMs: number;
   /** How much unfinished work a person and a project may have (default DEFAULT_RUN_LIMITS). */
   limits?: RunLimits;
+  /** The scheduler's other runs (workflow runs), answered beside the jobs on scheduler.runs.info. */
+  otherRuns?: readonly RunsInfoSource[];
 }
 
 /** The scheduler's job capability, wired. */
@@ -49,12 +53,15 @@ export class JobsModule {
       { sites: options.sites, ...(options.limits ? { limits: options.limits } : {}) },
       { dispatcher: dispatchLoop, outbox: outboxLoop },
       logger.child({ context: 'JobService' }),
+      // One prewarm per (site, image) per PREWARM_REPEAT_MS: a burst of jobs asks once.
+      new PrewarmOnce(imagePrewarm(options.nats, logger)),
     );
     return {
       module: JobsModule,
       controllers: [JobsNatsController],
       providers: [
         { provide: JobService, useValue: jobs },
+        { provide: RunsInfo, useValue: new RunsInfo([store, ...(options.otherRuns ?? [])]) },
         {
           provide: SchedulerRuntime,
           useValue: new SchedulerRuntime(jetstream, jobs, [outboxLoop, dispatchLoop], logger.child({ context: 'SchedulerRuntime' })),
@@ -62,4 +69,12 @@ export class JobsModule {
       ],
     };
   }
+}
+
+/** Publishes images.prewarm for accepted runs; a publish that fails is logged and changes nothing else. */
+export function imagePrewarm(nats: NatsConnection, logger: Logger): NatsImagePrewarm {
+  const log = logger.child({ context: 'ImagePrewarm' });
+  return new NatsImagePrewarm(nats, (error, message) =>
+    log.warn({ err: error, site: message.site, pinned: message.image.pinned, runId: message.runId }, 'images.prewarm not published; the job path will materialise the image'),
+  );
 }

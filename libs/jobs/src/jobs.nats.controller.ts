@@ -5,16 +5,21 @@ import {
   jobOutputQuery,
   listJobsQuery,
   parseOrThrow,
+  runsInfoQuery,
   submitJobCommand,
   jobsByIdQuery,
   subjects,
 } from '@cairn/contracts';
 import { JobService } from './job.service';
+import { RunsInfo } from './runs-info';
 
-/** The scheduler's request/reply API for jobs (used by the gateway). */
+/** The scheduler's request/reply API for jobs (used by the gateway), and which runs are live (used by the images service). */
 @Controller()
 export class JobsNatsController {
-  constructor(private readonly jobs: JobService) {}
+  constructor(
+    private readonly jobs: JobService,
+    private readonly runs: RunsInfo,
+  ) {}
 
   @MessagePattern(subjects.scheduler.submitJob)
   async submit(@Payload() payload: unknown) {
@@ -48,5 +53,10 @@ export class JobsNatsController {
   output(@Payload() payload: unknown) {
     const query = parseOrThrow(jobOutputQuery, payload);
     return this.jobs.output(query.jobId, query.stream, { maxBytes: query.maxBytes, offset: query.offset, end: query.end }, query);
+  }
+
+  @MessagePattern(subjects.scheduler.runsInfo)
+  runsInfo(@Payload() payload: unknown) {
+    return this.runs.of(parseOrThrow(runsInfoQuery, payload).runIds);
   }
 }

@@ -1,11 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { NatsRequester } from '@cairn/adapters/nats';
 import { openDatabase } from '@cairn/adapters/postgres';
 import { auditMigrations } from '@cairn/audit-log';
 import { CairnError, MAX_ROWS_REPLY_BYTES, ownerOf, subjects } from '@cairn/contracts';
-import { as, principals, strictMock } from '@cairn/testing';
+import { as, freshEmbeddedDir, principals, strictMock } from '@cairn/testing';
 import { Dispatcher } from './dispatcher';
 import { FIXTURE_PINNED, fixtureSpec, noWake, quietLogger } from './scheduler-fixtures';
 import { FIRST_RETRY_MS } from './dispatch-retry';
@@ -37,7 +34,7 @@ describe('scheduler logic [real: PGlite]', () => {
 
   beforeAll(async () => {
     const database = await openDatabase<SchedulerDb>({
-      embeddedDir: mkdtempSync(join(tmpdir(), 'sched-')),
+      embeddedDir: await freshEmbeddedDir('sched-'),
       schema: SCHEDULER_SCHEMA,
       migrations: [schedulerMigrations, auditMigrations],
     });

@@ -1,6 +1,7 @@
 export * from './transport';
 export * from './gen/cairn/v1/audit_service_pb';
 export * from './gen/cairn/v1/identity_service_pb';
+export * from './gen/cairn/v1/image_service_pb';
 export * from './gen/cairn/v1/job_service_pb';
 export * from './gen/cairn/v1/owner_pb';
 export * from './gen/cairn/v1/provenance_service_pb';

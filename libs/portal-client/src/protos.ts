@@ -3,6 +3,7 @@
 // (`@cairn/portal-client/protos`). The browser imports them from `@cairn/portal-client`.
 export * from './gen/cairn/v1/audit_service_pb';
 export * from './gen/cairn/v1/identity_service_pb';
+export * from './gen/cairn/v1/image_service_pb';
 export * from './gen/cairn/v1/job_service_pb';
 export * from './gen/cairn/v1/owner_pb';
 export * from './gen/cairn/v1/provenance_service_pb';

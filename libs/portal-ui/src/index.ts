@@ -11,6 +11,7 @@ export { Pager, type PagerProps } from './pager';
 export { TableScroll, type TableScrollProps } from './table-scroll';
 export { AccountPicker, type AccountPickerProps } from './account-picker';
 export { Dag, type DagProps } from './dag/dag';
+export { ArrowMarker, edgePath, useArrowId } from './dag/edges';
 export { layoutDag, type DagNode, type DagEdge, type DagLayout } from './dag/dag-layout';
 export { workflowToDag, planToDag, planDetail, stepDetail, stepHref, MAX_DAG_NODES, type DagModel } from './dag/workflow-dag';
 export { MetricChart, type MetricChartProps } from './metric-chart/metric-chart';

@@ -22,6 +22,9 @@ function MainNav({ admin }: { readonly admin: boolean }) {
         <li>
           <NavLink to="/templates">Templates</NavLink>
         </li>
+        <li>
+          <NavLink to="/images">Images</NavLink>
+        </li>
         {admin && (
           <li>
             <NavLink to="/admin">Admin</NavLink>

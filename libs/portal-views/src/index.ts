@@ -1,6 +1,7 @@
 export { AdminPage } from './admin/admin-page';
 export { DashboardPage } from './dashboard/dashboard-page';
 export { ExperimentsPage } from './experiments/experiments-page';
+export { ImagesPage } from './images/images-page';
 export { JobPage } from './job/job-page';
 export { NotFoundPage } from './not-found-page';
 export { ProvenancePage } from './provenance/provenance-page';

@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Database, openDatabase } from '@cairn/adapters/postgres';
 import { CairnError } from '@cairn/contracts';
-import { as } from '@cairn/testing';
+import { as, freshEmbeddedDir } from '@cairn/testing';
 import fc from 'fast-check';
 import type { ProvEvent } from './event-mapping';
 import { nodeId } from './graph-ids';
@@ -26,7 +23,7 @@ describe('the provenance graph store [real: PGlite]', () => {
   let queries: ProvenanceQueries;
 
   beforeAll(async () => {
-    database = await openDatabase<ProvenanceDb>({ embeddedDir: mkdtempSync(join(tmpdir(), 'provenance-')), schema: 'provenance', migrations: [provenanceMigrations] });
+    database = await openDatabase<ProvenanceDb>({ embeddedDir: await freshEmbeddedDir('provenance-'), schema: 'provenance', migrations: [provenanceMigrations] });
     store = new GraphStore(database.db);
     queries = new ProvenanceQueries(store);
   }, 60_000);

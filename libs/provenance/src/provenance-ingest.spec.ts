@@ -1,8 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Database, openDatabase } from '@cairn/adapters/postgres';
 import { createLogger } from '@cairn/logging';
+import { freshEmbeddedDir } from '@cairn/testing';
 import type { ProvEvent } from './event-mapping';
 import { nodeId } from './graph-ids';
 import { GraphStore } from './graph.store';
@@ -28,7 +26,7 @@ class RefusingStore extends GraphStore {
 describe('EventRecorder [real: PGlite]', () => {
   let database: Database<ProvenanceDb>;
   beforeAll(async () => {
-    database = await openDatabase<ProvenanceDb>({ embeddedDir: mkdtempSync(join(tmpdir(), 'provenance-ingest-')), schema: 'provenance', migrations: [provenanceMigrations] });
+    database = await openDatabase<ProvenanceDb>({ embeddedDir: await freshEmbeddedDir('provenance-ingest-'), schema: 'provenance', migrations: [provenanceMigrations] });
   }, 60_000);
   afterAll(() => database.close());
 

@@ -50,6 +50,12 @@ export const agentSettings = {
   ),
   configFile: setting('CAIRN_CONFIG', z.string().min(1).optional(), 'the agent config file (must not be readable by the job user)'),
   pollIntervalMs: setting('CAIRN_POLL_INTERVAL_MS', intIn(100, 600_000, 1000), 'one squeue call per this interval'),
+  maxPollIntervalMs: setting(
+    'CAIRN_POLL_MAX_INTERVAL_MS',
+    intIn(100, 3_600_000, 8000),
+    'while listings change nothing, the interval doubles up to this (a submission or cancel polls at once; at or below CAIRN_POLL_INTERVAL_MS: no back-off)',
+  ),
+  submitConcurrency: setting('CAIRN_AGENT_SUBMIT_CONCURRENCY', intIn(1, 64, 4), 'sbatch processes the agent runs at once (each attempt by one at a time)'),
   containerRuntime: setting(
     'CAIRN_CONTAINER_RUNTIME',
     z.enum(CONTAINER_RUNTIMES).default('charliecloud'),
@@ -62,6 +68,28 @@ export const agentSettings = {
       .default('')
       .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
     'registries reached over plain HTTP',
+  ),
+  registryAuthFile: setting(
+    'CAIRN_REGISTRY_AUTH_FILE',
+    z.string().startsWith('/', 'expected an absolute path').optional(),
+    'a containers-auth.json with registry credentials, given to skopeo (--src-authfile) when it pulls images (a secret: mode 0600)',
+  ),
+  sitePlatform: setting(
+    'CAIRN_SITE_PLATFORM',
+    z
+      .string()
+      .regex(/^[a-z0-9]{1,32}\/[a-z0-9_]{1,32}(\/[a-z0-9]{1,32})?$/, 'expected os/architecture[/variant], e.g. linux/amd64 or linux/arm64/v8')
+      .optional(),
+    'the platform images resolve to at this site (unset: the host\'s, linux/<architecture>)',
+  ),
+  imageDir: setting(
+    'CAIRN_AGENT_IMAGE_DIR',
+    z
+      .string()
+      .startsWith('/', 'expected an absolute path')
+      .refine((path) => !path.split('/').includes('..'), 'must not contain ".."')
+      .optional(),
+    'where converted images and their catalogue are, on a filesystem compute nodes share (default: <workDir>/images)',
   ),
   defaultPartition: setting(
     'CAIRN_SLURM_PARTITION',

@@ -1,6 +1,9 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  agentEvictCommand,
+  agentImageListQuery,
+  agentMaterializeCommand,
   attemptItemsQuery,
   attemptOutputQuery,
   cancelAttemptCommand,
@@ -14,6 +17,7 @@ import {
 } from '@cairn/contracts';
 import { PersonReads } from './person-reads';
 import { SiteAgent } from './site-agent.service';
+import { SiteImages } from './site-images';
 
 /**
  * The agent's commands. Patterns are site-relative; the agent's transport maps
@@ -24,7 +28,25 @@ export class AgentNatsController {
   constructor(
     private readonly agent: SiteAgent,
     private readonly runReads: PersonReads,
+    private readonly images: SiteImages,
   ) {}
+
+  /** The images service: make this site hold an image (docs/images.md). */
+  @MessagePattern('agent.image-materialize')
+  materializeImage(@Payload() payload: unknown) {
+    return this.images.materialize(parseOrThrow(agentMaterializeCommand, payload));
+  }
+
+  @MessagePattern('agent.image-list')
+  listImages(@Payload() payload: unknown) {
+    parseOrThrow(agentImageListQuery, payload ?? {});
+    return this.images.list();
+  }
+
+  @MessagePattern('agent.image-evict')
+  evictImage(@Payload() payload: unknown) {
+    return this.images.evict(parseOrThrow(agentEvictCommand, payload).digest);
+  }
 
   @MessagePattern('agent.submit')
   submit(@Payload() payload: unknown) {

@@ -9,7 +9,7 @@ import { createLogger } from '@cairn/logging';
 import { strictMock } from '@cairn/testing';
 import type { AttemptEvents, EventDetails } from './attempt-events';
 import { AttemptStore } from './attempt-store';
-import { AttemptSubmitter, findAdoptable, slurmJobComment, slurmJobName } from './attempt-submitter';
+import { AttemptSubmitter, findAdoptable, slurmJobComment, slurmJobName, type SubmitterOptions } from './attempt-submitter';
 import { JobFilesystem } from './job-fs';
 import type { RunAsUsers } from './run-as-user';
 import { CairnError } from '@cairn/contracts';
@@ -17,6 +17,7 @@ import type { ProcessRepository } from '@cairn/adapters/process';
 
 const statusDefaults = { submitting: false, cancelRequested: false, published: [], final: false, missing: 0 };
 const DIGEST = `sha256:${'b'.repeat(64)}`;
+type SubmitterImages = SubmitterOptions['images'];
 const command = (attemptId: string): SubmitAttemptCommand => ({
   attemptId,
   jobId: '9f1c2b4a-0000-4000-8000-000000000009',
@@ -38,7 +39,13 @@ const jobFs = new JobFilesystem(
 );
 const slurmJob = (over: Partial<SlurmJobInfo>): SlurmJobInfo => ({ jobId: '55', name: '', state: 'RUNNING', reason: 'None', nodes: 'n', user: 'cairn-job', comment: '', ...over });
 
-function setup(sbatch: (job: BatchJob) => Promise<string>, users?: RunAsUsers) {
+function setup(
+  sbatch: (job: BatchJob) => Promise<string>,
+  users?: RunAsUsers,
+  catalogue?: SubmitterImages,
+  queue: () => Promise<SlurmJobInfo[]> = async () => [],
+  itemRunner?: SubmitterOptions['itemRunner'],
+) {
   const root = mkdtempSync(join(tmpdir(), 'submitter-'));
   const store = new AttemptStore(join(root, 'attempts'));
   const runsDir = join(root, 'runs');
@@ -49,11 +56,20 @@ function setup(sbatch: (job: BatchJob) => Promise<string>, users?: RunAsUsers) {
       submitted.push(job);
       return sbatch(job);
     },
+    listJobs: queue,
   });
   const runtime = strictMock<ContainerRuntime>({
-    prepare: async () => ({ path: '/cache/img.sqfs', digest: DIGEST }),
+    toolsMount: '/tmp/.cairn-bin',
     launch: (run) => ({
-      argv: ['ch-run', ...(run.binds ?? []).map((b) => `--bind=${b.source}:${b.target}`), `--cd=${run.workDir ?? ''}`, run.image.path, '--', ...run.command],
+      argv: [
+        'ch-run',
+        ...(run.binds ?? []).map((b) => `--bind=${b.source}:${b.target}`),
+        ...(run.tools ? [`--bind=${run.tools}:/tmp/.cairn-bin`] : []),
+        `--cd=${run.workDir ?? ''}`,
+        run.image.path,
+        '--',
+        ...run.command,
+      ],
       files: [],
     }),
   });
@@ -62,8 +78,16 @@ function setup(sbatch: (job: BatchJob) => Promise<string>, users?: RunAsUsers) {
       published.push({ state, details });
     },
   });
-  const submitter = new AttemptSubmitter(store, slurm, runtime, events, { wrapperPath: '/w/cairn-wrap', arrayWrapperPath: '/w/cairn-wrap-array', jobFs, runsDir, defaultPartition: 'debug', ...(users ? { users } : {}) }, createLogger('t', 'silent'));
-  return { store, runsDir, submitted, published, submitter };
+  const imageUses: { pinned: string; runId?: string }[] = [];
+  const images = {
+    recordOf: (digest: string) => ({ digest, pinned: `reg/lab/busybox@${digest}`, size: 1, runtime: 'charliecloud' as const, materializedAt: '', lastUsed: '', runIds: [], inUse: true, conversions: 1 }),
+    materialize: async (pinned: string, digest: string, options: { runId?: string } = {}) => {
+      imageUses.push({ pinned, ...(options.runId ? { runId: options.runId } : {}) });
+      return { path: '/cache/img.sqfs', record: { digest, pinned, size: 1, runtime: 'charliecloud' as const, materializedAt: '', lastUsed: '', runIds: [], inUse: true, conversions: 1 } };
+    },
+  };
+  const submitter = new AttemptSubmitter(store, slurm, runtime, events, { wrapperPath: '/w/cairn-wrap', arrayWrapperPath: '/w/cairn-wrap-array', jobFs, runsDir, defaultPartition: 'debug', images: catalogue ?? images, ...(users ? { users } : {}), ...(itemRunner ? { itemRunner } : {}) }, createLogger('t', 'silent'));
+  return { store, runsDir, submitted, published, submitter, imageUses };
 }
 
 describe('AttemptSubmitter', () => {
@@ -104,6 +128,32 @@ describe('AttemptSubmitter', () => {
     await submitter.submit(attempt, []);
     expect(submitted).toHaveLength(1);
     expect(attempt.status.slurmJobId).toBe('77');
+  });
+
+  it('lists the queue before trying again after an sbatch that failed, and adopts the job it made after all', async () => {
+    const queue: SlurmJobInfo[] = [];
+    let listings = 0;
+    const { store, submitted, submitter } = setup(
+      async (job) => {
+        // The controller took the job, but sbatch never heard back.
+        queue.push(slurmJob({ jobId: '88', name: job.name, comment: job.comment }));
+        throw new CommandFailedError('sbatch', [], { exitCode: 1, stdout: '', stderr: 'sbatch: error: Batch job submission failed: Socket timed out on send/recv operation' });
+      },
+      undefined,
+      undefined,
+      async () => {
+        listings += 1;
+        return queue;
+      },
+    );
+    const attempt = await store.create(command('3f1c2b4a-0000-4000-8000-000000000012'));
+    expect(await submitter.submit(attempt)).toBe(false);
+    expect(attempt.status.submitting).toBe(true);
+    expect(await submitter.submit(attempt)).toBe(true);
+    expect(submitted).toHaveLength(1);
+    expect(listings).toBe(1);
+    expect(attempt.status).toMatchObject({ slurmJobId: '88', submitting: false });
+    expect((await store.load(attempt.id))?.status.slurmJobId).toBe('88');
   });
 
   it('retries later when the controller is unreachable, and fails the attempt when Slurm refuses it', async () => {
@@ -238,6 +288,16 @@ describe('AttemptSubmitter working directories', () => {
   };
   const argvOf = (dir: string) => readFileSync(join(dir, 'argv'), 'utf8').split('\u0000').slice(0, -1);
 
+  it("records the image use for the job's workflow run, or for the job itself outside any workflow", async () => {
+    const { store, submitter, imageUses } = setup(async () => '1');
+    await submitter.submit(await store.create(command('3f1c2b4a-0000-4000-8000-000000000021')));
+    await submitter.submit(await store.create(withRun('3f1c2b4a-0000-4000-8000-000000000022')));
+    expect(imageUses).toEqual([
+      { pinned: `reg/lab/busybox@${DIGEST}`, runId: command('3f1c2b4a-0000-4000-8000-000000000021').jobId },
+      { pinned: `reg/lab/busybox@${DIGEST}`, runId: RUN },
+    ]);
+  });
+
   it('runs a job without a run in its own workspace, as before, and creates no run directory', async () => {
     const { store, runsDir, submitter } = setup(async () => '1');
     const attempt = await store.create(command('3f1c2b4a-0000-4000-8000-000000000011'));
@@ -288,6 +348,32 @@ describe('AttemptSubmitter working directories', () => {
     expect(attempt.status.elements).toBe(2);
   });
 
+  it('with the item runner, an element starts the runner once in the container: each item’s index, directory and argv in its work list', async () => {
+    const runner = { dir: '/agent/item-runner', name: 'cairn-items-0123456789abcdef', wrapperPath: '/w/cairn-wrap-element' };
+    const { store, runsDir, submitter, submitted } = setup(async () => '1', undefined, undefined, undefined, runner);
+    const array = { items: ['a b', '$(id)', 'c'], itemsPerElement: 2, indices: [3, 17, 40] };
+    const base = withRun('3f1c2b4a-0000-4000-8000-000000000015', { array }, 'sweep');
+    const attempt = await store.create({ ...base, spec: { ...base.spec, command: ['/bin/echo', 'x=${{ item }}'] } });
+    await submitter.submit(attempt);
+    const fieldsOf = (file: string) => readFileSync(join(attempt.dir, file), 'utf8').split('\u0000').slice(0, -1);
+    expect([0, 1].map((k) => fieldsOf(join('elements', String(k))))).toEqual([
+      ['3', '/cairn/run/sweep/3', '2', '/bin/echo', 'x=a b', '17', '/cairn/run/sweep/17', '2', '/bin/echo', 'x=$(id)'],
+      ['40', '/cairn/run/sweep/40', '2', '/bin/echo', 'x=c'],
+    ]);
+    expect(fieldsOf('element-launch')).toEqual([
+      'ch-run',
+      `--bind=${join(attempt.dir, 'work')}:/cairn/work`,
+      `--bind=${join(runsDir, RUN)}:/cairn/run`,
+      '--bind=/agent/item-runner:/tmp/.cairn-bin',
+      '--cd=/cairn/run/sweep',
+      '/cache/img.sqfs',
+      '--',
+      '/tmp/.cairn-bin/cairn-items-0123456789abcdef',
+    ]);
+    expect(readFileSync(join(attempt.dir, 'job.sh'), 'utf8')).toContain("exec '/w/cairn-wrap-element'");
+    expect(submitted[0]?.array).toBe('0-1');
+  });
+
   it('names array items by position without indices, and keeps /cairn/work for arrays outside a run', async () => {
     const { store, runsDir, submitter } = setup(async () => '1');
     const positional = await store.create(withRun('3f1c2b4a-0000-4000-8000-000000000014', { array: { items: ['a', 'b'], itemsPerElement: 5 } }, 's'));
@@ -334,5 +420,68 @@ describe('AttemptSubmitter working directories', () => {
     const plain = await store.create(withRun('3f1c2b4a-0000-4000-8000-000000000018'));
     await submitter.submit(plain);
     expect(existsSync(join(plain.dir, 'hash-outputs')) || existsSync(join(plain.dir, 'hash-inputs'))).toBe(false);
+  });
+});
+
+describe('AttemptSubmitter while its image is converted', () => {
+  /** A catalogue whose one conversion the test ends by hand (resolve or reject). */
+  function convertingCatalogue() {
+    const held = new Set<string>();
+    let conversions = 0;
+    let end: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+    const record = (digest: string) => ({ digest, pinned: `reg/lab/busybox@${digest}`, size: 1, runtime: 'charliecloud' as const, materializedAt: '', lastUsed: '', runIds: [], inUse: true, conversions });
+    const catalogue: SubmitterImages = {
+      recordOf: (digest) => (held.has(digest) ? record(digest) : undefined),
+      materialize: async (_pinned, digest) => {
+        if (!held.has(digest)) {
+          conversions += 1;
+          await new Promise<void>((resolve, reject) => {
+            end = { resolve, reject };
+          });
+          held.add(digest);
+        }
+        return { path: '/cache/img.sqfs', record: record(digest) };
+      },
+    };
+    return { catalogue, finish: () => end?.resolve(), fail: (error: unknown) => end?.reject(error), conversions: () => conversions };
+  }
+
+  it('waits without blocking, converts once, and is handed back when the conversion ends', async () => {
+    const images = convertingCatalogue();
+    const { store, submitted, submitter } = setup(async () => '7', undefined, images.catalogue);
+    const ready: string[] = [];
+    submitter.onImageReady((id) => ready.push(id));
+    const attempt = await store.create(command('3f1c2b4a-0000-4000-8000-0000000000a1'));
+    expect(await submitter.submit(attempt)).toBe(false);
+    expect(await submitter.submit(attempt)).toBe(false);
+    expect(images.conversions()).toBe(1);
+    expect(submitted).toHaveLength(0);
+    images.finish();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ready).toEqual([attempt.id]);
+    expect(await submitter.submit(attempt)).toBe(true);
+    expect(submitted).toHaveLength(1);
+  });
+
+  it('fails the attempt when the image is refused, and retries later (no hand-back) when the registry does not answer', async () => {
+    for (const [error, outcome] of [
+      [new CairnError('FAILED_PRECONDITION', 'image refused: blob sha256:ab does not match its digest'), 'FAILED'],
+      [new CairnError('UNAVAILABLE', 'registry 127.0.0.1:5009 did not answer'), 'retry'],
+    ] as const) {
+      const images = convertingCatalogue();
+      const { store, submitted, published, submitter } = setup(async () => '7', undefined, images.catalogue);
+      const ready: string[] = [];
+      submitter.onImageReady((id) => ready.push(id));
+      const attempt = await store.create(command(outcome === 'FAILED' ? '3f1c2b4a-0000-4000-8000-0000000000a2' : '3f1c2b4a-0000-4000-8000-0000000000a3'));
+      expect(await submitter.submit(attempt)).toBe(false);
+      images.fail(error);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(ready).toEqual(outcome === 'FAILED' ? [attempt.id] : []);
+      expect(await submitter.submit(attempt)).toBe(outcome === 'FAILED');
+      expect(submitted).toHaveLength(0);
+      expect(published.map((p) => p.state)).toEqual(outcome === 'FAILED' ? ['FAILED'] : []);
+      if (outcome === 'FAILED') expect(published[0]?.details.reason).toContain('does not match its digest');
+      else expect(images.conversions()).toBe(2);
+    }
   });
 });

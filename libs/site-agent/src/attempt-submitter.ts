@@ -1,14 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerRuntime, PreparedImage } from '@cairn/adapters/container-runtime';
+import type { ContainerRuntime, ImageCatalogue, PreparedImage } from '@cairn/adapters/container-runtime';
 import { CairnError, ITEM_PLACEHOLDER, type SubmitAttemptCommand } from '@cairn/contracts';
 import { CommandFailedError } from '@cairn/adapters/process';
-import { parseArrayTaskId, type SlurmJobInfo, type SlurmRepository } from '@cairn/adapters/slurm';
+import { MAX_SQUEUE_USERS, parseArrayTaskId, type SlurmJobInfo, type SlurmRepository, type SqueueFilter } from '@cairn/adapters/slurm';
 import type { Logger } from '@cairn/logging';
 import type { AttemptEvents } from './attempt-events';
 import type { Attempt, AttemptStore } from './attempt-store';
 import { encodeElement, itemIndices } from './array-element';
 import { encodeArgv, renderBatchScript } from './batch-script';
+import { encodeWorkList, type ItemRunner } from './element-launch';
 import { hashLists } from './hashed-files';
 import type { JobFilesystem } from './job-fs';
 import type { JobUser } from './job-user';
@@ -18,6 +19,11 @@ import { createWorkspace, type Workspace, workspaceFor } from './workspace';
 export interface SubmitterOptions {
   wrapperPath: string;
   arrayWrapperPath: string;
+  /**
+   * The item runner and its element wrapper (ADR 0016): with them an array element starts its
+   * container once and runs its items in it; without, every item starts its own.
+   */
+  itemRunner?: ItemRunner & { wrapperPath: string };
   /** Who runs the jobs, and how the agent gives them their directories. */
   jobFs: JobFilesystem;
   /** Where workflow runs keep their directories: <runsDir>/<run id>, bound at /cairn/run. */
@@ -25,7 +31,12 @@ export interface SubmitterOptions {
   defaultPartition?: string;
   /** People the agent may run jobs as (a command's runAs); without it, runAs is refused. */
   users?: RunAsUsers;
+  /** The site's images: the attempt joins the conversion of its image (or finds the file) and is recorded as a use. */
+  images: Pick<ImageCatalogue, 'materialize' | 'recordOf'>;
 }
+
+/** The run an attempt's image use is recorded for: its workflow run, or its job outside any workflow. */
+export const imageRunIdOf = (command: SubmitAttemptCommand): string => command.spec.run?.id ?? command.jobId;
 
 /** Slurm job name of an attempt: how the agent finds its jobs again after a restart. */
 export const slurmJobName = (attemptId: string) => `cairn-${attemptId}`;
@@ -51,11 +62,18 @@ export function findAdoptable(jobs: readonly SlurmJobInfo[], attempt: Pick<Attem
 const TRANSIENT = /unable to contact|socket timed out|connection refused|temporarily|try again|slurm_persist/i;
 
 /**
- * Turns an accepted attempt into exactly one Slurm job: prepares the image, writes the
+ * Turns an accepted attempt into exactly one Slurm job: gets its image from the site's
+ * catalogue (joining a conversion under way, recording the run as a use), writes the
  * argv and batch script, and runs sbatch — unless a job with the attempt's name already
  * exists (the agent died between sbatch and recording its id), which is adopted instead.
  */
 export class AttemptSubmitter {
+  /** Attempts whose image is being converted (they wait without holding up the others). */
+  private readonly waitingImages = new Set<string>();
+  /** Why an attempt's image could not be prepared, until the attempt is next looked at. */
+  private readonly imageFailures = new Map<string, unknown>();
+  private imageReady: ((attemptId: string) => void) | undefined;
+
   constructor(
     private readonly store: AttemptStore,
     private readonly slurm: SlurmRepository,
@@ -74,9 +92,20 @@ export class AttemptSubmitter {
       return true;
     }
     const log = this.logger.child({ attemptId: attempt.id, jobId: command.jobId });
-    // A job submitted before a restart is adopted first, whatever the user rules say now: it runs already.
+    // A job submitted before a restart (or by an sbatch that failed after reaching the
+    // controller) is adopted first, whatever the user rules say now: it runs already. Without
+    // the snapshot taken at recovery, the queue is listed now.
     if (attempt.status.submitting) {
-      const found = findAdoptable(knownJobs ?? [], attempt, command.runAs?.posixUser ?? this.options.jobFs.user.name);
+      let jobs = knownJobs;
+      if (jobs === undefined) {
+        try {
+          jobs = await this.slurm.listJobs(this.adoptionListing([attempt]));
+        } catch (error) {
+          log.warn({ err: message(error) }, 'Slurm unreachable while looking for an earlier submission; will retry');
+          return false;
+        }
+      }
+      const found = findAdoptable(jobs, attempt, command.runAs?.posixUser ?? this.options.jobFs.user.name);
       if (found) {
         attempt.status.slurmJobId = parseArrayTaskId(found.jobId).jobId;
         attempt.status.submitting = false;
@@ -98,14 +127,9 @@ export class AttemptSubmitter {
       return true;
     }
     const jobFs = this.options.jobFs.forUser(user);
-    let image;
-    try {
-      image = await this.runtime.prepare(command.image.pinned, command.image.digest);
-    } catch (error) {
-      log.error({ err: error }, 'image preparation failed');
-      await this.events.publish(attempt, 'FAILED', { reason: `image ${command.image.pinned} could not be prepared: ${message(error)}` });
-      return true;
-    }
+    const image = await this.imageOf(attempt, command, log);
+    if (image === 'waiting') return false;
+    if (image === 'failed') return true;
     let workspace: Workspace;
     try {
       workspace = workspaceFor(attempt.dir, this.options.runsDir, command.spec.run);
@@ -158,6 +182,67 @@ export class AttemptSubmitter {
     return true;
   }
 
+  /**
+   * The listing in which the jobs of these attempts' earlier submissions would be: their
+   * users' jobs, finished ones included (a job can end before the agent is back).
+   */
+  adoptionListing(attempts: readonly Pick<Attempt, 'command'>[]): SqueueFilter | undefined {
+    const users = [...new Set([this.options.jobFs.user.name, ...attempts.map((a) => a.command?.runAs?.posixUser ?? this.options.jobFs.user.name)])];
+    // More users than one listing names: every job the controller remembers.
+    return users.length <= MAX_SQUEUE_USERS ? { users, finished: true } : undefined;
+  }
+
+  /** Called with an attempt's id when the conversion it waited for has ended (the agent submits it then). */
+  onImageReady(listener: (attemptId: string) => void): void {
+    this.imageReady = listener;
+  }
+
+  /**
+   * The attempt's image from the site's catalogue, recording the run as a use. An image the
+   * site does not hold yet is converted in the background (or the conversion under way is
+   * joined): the attempt answers 'waiting' and comes back when it ends, so one conversion
+   * never holds up the attempts of other images. A registry that does not answer is retried
+   * (by the agent's retry tick); any other failure fails the attempt ('failed').
+   */
+  private async imageOf(attempt: Attempt, command: SubmitAttemptCommand, log: Logger): Promise<PreparedImage | 'waiting' | 'failed'> {
+    const { pinned, digest } = command.image;
+    const runId = imageRunIdOf(command);
+    const failure = this.imageFailures.get(attempt.id);
+    this.imageFailures.delete(attempt.id);
+    if (failure !== undefined) {
+      if (!(failure instanceof CairnError && failure.code === 'UNAVAILABLE')) {
+        log.error({ err: failure }, 'image preparation failed');
+        await this.events.publish(attempt, 'FAILED', { reason: `image ${pinned} could not be prepared: ${message(failure)}` });
+        return 'failed';
+      }
+      log.warn({ err: message(failure) }, 'image could not be pulled; will retry');
+    }
+    if (this.waitingImages.has(attempt.id)) return 'waiting';
+    if (this.options.images.recordOf(digest) === undefined) {
+      this.waitingImages.add(attempt.id);
+      void this.options.images.materialize(pinned, digest, { runId }).then(
+        () => this.imageEnded(attempt.id, undefined),
+        (error: unknown) => this.imageEnded(attempt.id, error),
+      );
+      return 'waiting';
+    }
+    try {
+      const materialized = await this.options.images.materialize(pinned, digest, { runId });
+      return { path: materialized.path, digest };
+    } catch (error) {
+      // Evicted between the look and the use: converted again on the next look.
+      log.warn({ err: message(error) }, 'image went away before use; will retry');
+      return 'waiting';
+    }
+  }
+
+  private imageEnded(attemptId: string, error: unknown): void {
+    this.waitingImages.delete(attemptId);
+    if (error !== undefined) this.imageFailures.set(attemptId, error);
+    // A registry that does not answer waits for the retry tick, not an immediate retry.
+    if (!(error instanceof CairnError && error.code === 'UNAVAILABLE')) this.imageReady?.(attemptId);
+  }
+
   /** Whom the attempt runs as: its person (checked, see RunAsUsers), or the site's job user. */
   private async userOf(command: SubmitAttemptCommand): Promise<JobUser> {
     if (!command.runAs) return this.options.jobFs.user;
@@ -192,20 +277,32 @@ export class AttemptSubmitter {
       const indices = itemIndices(command.array);
       await mkdir(join(attempt.dir, 'elements'), { recursive: true, mode: 0o755 });
       const elements = Math.ceil(items.length / itemsPerElement);
+      const runner = this.options.itemRunner;
       for (let k = 0; k < elements; k += 1) {
         const first = k * itemsPerElement;
         const slice = items.slice(first, first + itemsPerElement);
-        const encoded = encodeElement(
-          slice.map((item, i) => {
-            const index = indices[first + i] as number;
-            return { index, argv: launch(substituteItem(command.spec.command, item), index).argv };
-          }),
-        );
+        const slots = slice.map((item, i) => ({ index: indices[first + i] as number, argv: substituteItem(command.spec.command, item) }));
+        const encoded = runner
+          ? encodeWorkList(slots.map(({ index, argv }) => ({ index, workDir: workspace.containerDir(index), argv })))
+          : encodeElement(slots.map(({ index, argv }) => ({ index, argv: launch(argv, index).argv })));
         await this.store.writeFile(attempt, join('elements', String(k)), encoded);
       }
       for (const file of launch(command.spec.command).files) await this.store.writeFile(attempt, file.path.slice(attempt.dir.length + 1), file.content, 0o644);
+      if (runner) {
+        // The element's one container start: the runner, bound from the agent's directory, is its command.
+        const plan = this.runtime.launch({
+          image,
+          command: [`${this.runtime.toolsMount}/${runner.name}`],
+          env: command.spec.env,
+          scratchDir: attempt.dir,
+          binds: workspace.binds,
+          workDir: workspace.containerDir(),
+          tools: runner.dir,
+        });
+        await this.store.writeFile(attempt, 'element-launch', encodeArgv(plan.argv));
+      }
       attempt.status.elements = elements;
-      wrapper = this.options.arrayWrapperPath;
+      wrapper = runner ? runner.wrapperPath : this.options.arrayWrapperPath;
       array = `${elements === 1 ? '0' : `0-${elements - 1}`}${throttle ? `%${Math.min(throttle, elements)}` : ''}`;
     } else {
       const plan = launch(command.spec.command);

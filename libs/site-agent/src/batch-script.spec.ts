@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { encodeArgv, renderBatchScript, WRAPPER_SCRIPT } from './batch-script';
 import { JOB_ENV_NAMES } from './job-environment';
@@ -74,6 +74,24 @@ describe('cairn-wrap [real: bash]', () => {
     const { dir, status } = runWrapped(['no-such-runtime', 'x']);
     expect(status).toBe(127);
     expect(JSON.parse(readFileSync(join(dir, 'out', 'exit.json'), 'utf8'))).toMatchObject({ exitCode: 127 });
+  });
+
+  it('finds the runtime on PATH by name as type -P does (a builtin\'s name too), records the host, and fails a path that is no program with 127', () => {
+    const before = Date.now();
+    const byName = runWrapped(['printf', '%s', 'found'], { TZ: 'America/New_York' });
+    const after = Date.now();
+    expect(byName).toMatchObject({ status: 0, stdout: 'found' });
+    const start = JSON.parse(readFileSync(join(byName.dir, 'out', 'start.json'), 'utf8')) as Record<string, unknown>;
+    expect(start['host']).toBe(hostname());
+    // UTC with milliseconds (truncated), taken while the wrapper ran: whatever the machine's time zone.
+    expect(String(start['startedAt'])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(String(start['startedAt']))).toBeGreaterThanOrEqual(before - 1);
+    expect(Date.parse(String(start['startedAt']))).toBeLessThanOrEqual(after);
+    for (const notAProgram of ['/etc/passwd', '/tmp', './no-such']) {
+      const { dir, status } = runWrapped([notAProgram]);
+      expect(status).toBe(127);
+      expect(JSON.parse(readFileSync(join(dir, 'out', 'exit.json'), 'utf8'))).toMatchObject({ exitCode: 127 });
+    }
   });
 
   it('encodes arguments NUL-separated and refuses a NUL inside one', () => {

@@ -11,8 +11,30 @@ for name in SLURM_JOB_ID SLURM_ARRAY_JOB_ID SLURM_ARRAY_TASK_ID SLURM_CPUS_PER_T
   if [[ -n ${!name:-} ]]; then job_env+=("$name=${!name}"); fi
 done
 # The runtime is found on the wrapper's PATH, then started with the job's environment.
+# find_runtime NAME: sets runtime to its path as `type -P` finds it, without a fork (bash's
+# command hash; a shell builtin's name is still looked up with type -P); fails, saying so,
+# when NAME is not an executable on PATH (a NAME with a slash is taken as it is).
+find_runtime() {
+  runtime=
+  if [[ $1 == */* ]]; then
+    [[ -f $1 && -x $1 ]] && runtime=$1
+  elif hash -- "$1" 2>/dev/null && [[ -n ${BASH_CMDS[$1]-} ]]; then
+    runtime=${BASH_CMDS[$1]}
+  else
+    runtime=$(type -P -- "$1")
+  fi
+  [[ -n $runtime ]] && return 0
+  echo "cairn-wrap: $1 not found on PATH ($PATH)" >&2
+  return 127
+}
 resolve_runtime() {
   local found
   found=$(type -P -- "$1") || { echo "cairn-wrap: $1 not found on PATH ($PATH)" >&2; return 127; }
   printf '%s' "$found"
+}
+# stamp VAR: sets VAR to the time now, UTC, as 2026-12-02T09:30:00.123Z, without a fork
+# (EPOCHREALTIME and printf's strftime; whatever the locale's decimal separator).
+stamp() {
+  local t=${EPOCHREALTIME//[!0-9]/}
+  TZ=UTC0 printf -v "$1" '%(%Y-%m-%dT%H:%M:%S)T.%sZ' "${t:0:${#t}-6}" "${t:${#t}-6:3}"
 }

@@ -13,6 +13,9 @@ set -u
 dir=$1
 out="$dir/out"
 element=${SLURM_ARRAY_TASK_ID:?cairn-wrap-array runs only as an array task}
+# When this shell ends, an empty marker tells the agent that this run of the element ended
+# (see cairn-wrap-element.sh and out-signals.ts: a hint that makes the agent list Slurm now).
+trap ': >"$out/ended-$element.${SLURM_RESTART_COUNT:-0}"' EXIT
 export PATH="${PATH:-/usr/local/bin:/usr/bin:/bin}"
 # Who the job runs as, from passwd (sbatch --export=NONE gives a root-submitted job no USER
 # and root's HOME would be wrong): ch-run needs USER.

@@ -9,21 +9,22 @@ set -u
 dir=$1
 out="$dir/out"
 export PATH="${PATH:-/usr/local/bin:/usr/bin:/bin}"
-# Who the job runs as, from passwd (sbatch --export=NONE gives a root-submitted job no USER
-# and root's HOME would be wrong): ch-run needs USER.
-USER=$(id -un)
-HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
+# Who the job runs as, from passwd, by the uid it runs with (a job submitted for another user
+# carries no USER of its own, and root's HOME would be wrong): ch-run needs USER. One getent;
+# everything else before the command is bash's own (no fork: a one-second job pays each one).
+passwd=$(getent passwd "$EUID")
+USER=${passwd%%:*}
+IFS=: read -r _ _ _ _ _ HOME _ <<<"$passwd"
 export USER HOME="${HOME:-/tmp}"
 # @include cairn-job-env.sh
 # @include cairn-hash.sh
-host=$(hostname)
-now() { date -u +%Y-%m-%dT%H:%M:%S.%3NZ; }
-started=$(now)
+read -r host </proc/sys/kernel/hostname 2>/dev/null || host=$HOSTNAME
+stamp started
 printf '{"startedAt":"%s","host":"%s","slurmJobId":"%s"}\n' "$started" "$host" "${SLURM_JOB_ID:-}" >"$out/start.json.tmp"
 mv -f "$out/start.json.tmp" "$out/start.json"
 hash_inputs "$dir"
 mapfile -d '' -t argv <"$dir/argv"
-runtime=$(resolve_runtime "${argv[0]}") || runtime=/nonexistent/${argv[0]}
+find_runtime "${argv[0]}" || runtime=/nonexistent/${argv[0]}
 env -i "${job_env[@]}" "$runtime" "${argv[@]:1}" &
 child=$!
 trap 'kill -TERM "$child" 2>/dev/null' TERM INT
@@ -33,7 +34,7 @@ while kill -0 "$child" 2>/dev/null; do
   wait "$child"
   rc=$?
 done
-ended=$(now)
+stamp ended
 hash_outputs "$dir"
 printf '{"startedAt":"%s","endedAt":"%s","host":"%s","exitCode":%d,"slurmJobId":"%s"%s%s}\n' \
   "$started" "$ended" "$host" "$rc" "${SLURM_JOB_ID:-}" "${inputs:+,\"inputs\":$inputs}" "${outputs:+,\"outputs\":$outputs}" >"$out/exit.json.tmp"

@@ -130,7 +130,7 @@ describe('runAs on sbatch (hostile names, property)', () => {
   };
   const job = { name: 'cairn-x', comment: 'cairn-x', scriptPath: '/a/job.sh', workDir: '/a/out', stdoutPath: '/a/out/stdout', stderrPath: '/a/out/stderr', cpus: 1, memoryMb: 64, timeLimitSeconds: 60 };
 
-  it('a runAs the contract accepts becomes exactly --uid, --gid, --export=NONE and one --account argument; anything else is refused before sbatch', () => {
+  it('a runAs the contract accepts becomes exactly --uid, --gid, --export=ALL and one --account argument; anything else is refused before sbatch', () => {
     const hostile = fc.oneof(
       fc.string({ maxLength: 80 }),
       fc.constantFrom('root', '0', '-u', 'a b', 'a\n#SBATCH --uid=0', '$(id)', 'alice;bob', 'alice-lab', 'x'.repeat(65), '.hidden', 'A.b_c-d'),
@@ -146,7 +146,7 @@ describe('runAs on sbatch (hostile names, property)', () => {
           accountArgs.length === 1 &&
           accountArgs[0] === `--account=${account}` &&
           args.includes(`--uid=${posixUser}`) &&
-          args.includes('--export=NONE') &&
+          args.includes('--export=ALL') &&
           args.every((a) => !/[\s;$`'"\\]/.test(a)) &&
           args[args.length - 1] === job.scriptPath
         );

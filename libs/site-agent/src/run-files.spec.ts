@@ -8,6 +8,7 @@ import { AgentNatsController } from './agent.nats.controller';
 import { RunFiles } from './run-files';
 import { globRun } from './run-glob';
 import type { SiteAgent } from './site-agent.service';
+import type { SiteImages } from './site-images';
 import { PersonReads } from './person-reads';
 import type { RunAsUsers } from './run-as-user';
 import type { ProcessRepository } from '@cairn/adapters/process';
@@ -130,7 +131,7 @@ describe('RunFiles [real: filesystem]', () => {
 });
 
 describe('AgentNatsController agent.run-file', () => {
-  const controller = (reads: PersonReads) => new AgentNatsController(strictMock<SiteAgent>({}, 'SiteAgent'), reads);
+  const controller = (reads: PersonReads) => new AgentNatsController(strictMock<SiteAgent>({}, 'SiteAgent'), reads, strictMock<SiteImages>({}, 'SiteImages'));
 
   it('validates the payload, then reads the file', async () => {
     const { files } = setup();
@@ -175,7 +176,7 @@ describe('AgentNatsController agent.run-glob', () => {
     mkdirSync(join(run, 'many'));
     // 4,000 names of 240 bytes: about 1 MB of paths, more than one reply may hold.
     for (let i = 0; i < 4000; i += 1) writeFileSync(join(run, 'many', `${String(i).padStart(4, '0')}${'n'.repeat(236)}`), '');
-    const controller = new AgentNatsController(strictMock<SiteAgent>({}, 'SiteAgent'), asAgent(files));
+    const controller = new AgentNatsController(strictMock<SiteAgent>({}, 'SiteAgent'), asAgent(files), strictMock<SiteImages>({}, 'SiteImages'));
     const pages: string[][] = [];
     for (let more = true; more; ) {
       const page = await controller.globRun({ runId: RUN, pattern: 'many/*', limit: 1_000_000, offset: pages.flat().length });
@@ -186,7 +187,8 @@ describe('AgentNatsController agent.run-glob', () => {
     expect(pages.length).toBeGreaterThan(1);
     expect(pages.flat()).toEqual(await globRun(files.root, { runId: RUN, pattern: 'many/*', limit: 1_000_000 }));
     expect(pages.flat()).toHaveLength(4000);
-  });
+    // 4,000 files written and globbed several times: more than Jest's default 5 s on a loaded machine.
+  }, 60_000);
 });
 
 /** Reads of runs the agent's own job user owns: done by the agent itself (no helper, no lookup). */

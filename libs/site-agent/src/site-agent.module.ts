@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type ContainerRuntimeKind, createContainerRuntime } from '@cairn/adapters/container-runtime';
+import { type ContainerRuntimeKind, createContainerRuntime, ImageCatalogue, ImageMaterializer } from '@cairn/adapters/container-runtime';
 import { JetStreamRepository, type NatsConnection } from '@cairn/adapters/nats';
 import { ProcessRepository } from '@cairn/adapters/process';
-import { SlurmRepository } from '@cairn/adapters/slurm';
+import { SlurmAccountingRepository, SlurmRepository } from '@cairn/adapters/slurm';
 import type { ResourceClass } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
 import { AgentNatsController } from './agent.nats.controller';
@@ -16,8 +16,14 @@ import { PersonReads } from './person-reads';
 import { RunAsUsers, type RunAsPolicy } from './run-as-user';
 import { ARRAY_WRAPPER_SCRIPT } from './array-element';
 import { WRAPPER_SCRIPT } from './batch-script';
-import { SiteAgent } from './site-agent.service';
+import { ELEMENT_WRAPPER_SCRIPT, prepareItemRunner } from './element-launch';
+import { ADOPT_GRACE_MS, DEFAULT_SUBMIT_CONCURRENCY, SiteAgent } from './site-agent.service';
+import { ImageProgressPublisher } from './image-progress';
+import { SiteImages } from './site-images';
+import { sitePlatform } from './site-platform';
+import { checkRegistryAuthFile } from './registry-auth-file';
 import { SlurmPoller } from './slurm-poller';
+import { backoffFactor } from './poll-backoff';
 import { agentDir, JobFilesystem } from './job-fs';
 import { checkNotReadableByJobs, resolveJobUser } from './job-user';
 
@@ -30,8 +36,18 @@ export interface SiteAgentOptions {
   /** Workflow runs' directories, <runsDir>/<run id>, on a filesystem compute nodes share. */
   runsDir: string;
   pollIntervalMs: number;
+  /** While listings change nothing, the poll interval doubles up to this (default: no back-off). */
+  maxPollIntervalMs?: number;
+  /** sbatch processes run at once (default DEFAULT_SUBMIT_CONCURRENCY). */
+  submitConcurrency?: number;
   containerRuntime: ContainerRuntimeKind;
   insecureRegistries: readonly string[];
+  /** containers-auth.json given to skopeo (CAIRN_REGISTRY_AUTH_FILE). */
+  registryAuthFile?: string;
+  /** os/arch[/variant] (CAIRN_SITE_PLATFORM); unset: the host's. */
+  sitePlatform?: string;
+  /** Converted images and catalogue.json (CAIRN_AGENT_IMAGE_DIR; default <workDir>/images). */
+  imageDir?: string;
   defaultPartition?: string;
   resourceClasses: Record<string, ResourceClass>;
   /** The unprivileged user jobs run as (CAIRN_AGENT_JOB_USER); never root. */
@@ -47,7 +63,7 @@ export interface SiteAgentOptions {
  * Installs the job wrappers (single job, array element) where jobs can run them but not
  * change them: the agent's files in the agent's directory (replaced atomically).
  */
-export async function installWrappers(workDir: string): Promise<{ wrapperPath: string; arrayWrapperPath: string }> {
+export async function installWrappers(workDir: string): Promise<{ wrapperPath: string; arrayWrapperPath: string; elementWrapperPath: string }> {
   const bin = join(workDir, 'bin');
   await agentDir(bin, 0o755);
   const install = async (name: string, content: string) => {
@@ -58,7 +74,11 @@ export async function installWrappers(workDir: string): Promise<{ wrapperPath: s
     await rename(tmp, path);
     return path;
   };
-  return { wrapperPath: await install('cairn-wrap', WRAPPER_SCRIPT), arrayWrapperPath: await install('cairn-wrap-array', ARRAY_WRAPPER_SCRIPT) };
+  return {
+    wrapperPath: await install('cairn-wrap', WRAPPER_SCRIPT),
+    arrayWrapperPath: await install('cairn-wrap-array', ARRAY_WRAPPER_SCRIPT),
+    elementWrapperPath: await install('cairn-wrap-element', ELEMENT_WRAPPER_SCRIPT),
+  };
 }
 
 /** The agent capability, wired for one site. */
@@ -76,22 +96,39 @@ export class SiteAgentModule {
     const users = new RunAsUsers(processes, runAs, agentId, runAs.cacheSeconds * 1000);
     await agentDir(options.workDir, 0o755);
     const slurm = new SlurmRepository(processes);
-    const cacheDir = join(options.workDir, 'images');
-    await agentDir(cacheDir, 0o755);
-    const runtime = createContainerRuntime(options.containerRuntime, processes, { cacheDir, insecureRegistries: options.insecureRegistries });
+    const platform = sitePlatform(options.sitePlatform);
+    if (options.registryAuthFile) await checkRegistryAuthFile(options.registryAuthFile);
+    const imageDir = options.imageDir ?? join(options.workDir, 'images');
+    await agentDir(imageDir, 0o755);
+    const runtime = createContainerRuntime(options.containerRuntime, processes);
+    const access = { insecureRegistries: options.insecureRegistries, ...(options.registryAuthFile ? { authFile: options.registryAuthFile } : {}) };
+    // The agent decides whether an image is in use: an attempt it follows (not final) runs it.
+    const following: { agent?: SiteAgent } = {};
+    const images = await ImageCatalogue.open({
+      dir: imageDir,
+      runtime: runtime.name,
+      materializer: new ImageMaterializer(processes, runtime.converter, access),
+      inUse: (digest) => following.agent?.tracked().some((attempt) => !attempt.status.final && attempt.command?.image.digest === digest) ?? false,
+      onProgress: ImageProgressPublisher.on(options.nats, options.site).hear,
+    });
     const store = new AttemptStore(join(options.workDir, 'attempts'));
     const events = new AttemptEvents(options.site, store, new JetStreamRepository(options.nats), logger.child({ context: 'AttemptEvents' }));
-    const wrappers = await installWrappers(options.workDir);
+    const { elementWrapperPath, ...wrappers } = await installWrappers(options.workDir);
+    const itemRunner = await prepareItemRunner(options.workDir, elementWrapperPath, processes, logger.child({ context: 'ItemRunner' }));
     await agentDir(options.runsDir, 0o755);
     const submitter = new AttemptSubmitter(
       store,
       slurm,
       runtime,
       events,
-      { ...wrappers, jobFs, users, runsDir: options.runsDir, defaultPartition: options.defaultPartition },
+      { ...wrappers, ...(itemRunner ? { itemRunner } : {}), jobFs, users, images, runsDir: options.runsDir, defaultPartition: options.defaultPartition },
       logger.child({ context: 'AttemptSubmitter' }),
     );
-    const poller = new SlurmPoller(store, slurm, events, logger.child({ context: 'SlurmPoller' }));
+    const poller = new SlurmPoller(store, slurm, events, logger.child({ context: 'SlurmPoller' }), {
+      jobUser: jobUser.name,
+      accounting: new SlurmAccountingRepository(processes),
+      backoffFactor: backoffFactor(options.pollIntervalMs, options.maxPollIntervalMs ?? options.pollIntervalMs),
+    });
     logger.info({ jobUser: jobUser.name, uid: jobUser.uid, gid: jobUser.gid, switchUser: jobUser.switchUser }, 'jobs run as the job user');
     const agent = new SiteAgent(
       options.site,
@@ -103,13 +140,17 @@ export class SiteAgentModule {
       { resourceClasses: options.resourceClasses, defaultPartition: options.defaultPartition },
       logger.child({ context: 'SiteAgent' }),
       users,
+      ADOPT_GRACE_MS,
+      options.submitConcurrency ?? DEFAULT_SUBMIT_CONCURRENCY,
     );
+    following.agent = agent;
     return {
       module: SiteAgentModule,
       controllers: [AgentNatsController],
       providers: [
         { provide: SiteAgent, useValue: agent },
         { provide: PersonReads, useValue: new PersonReads(options.runsDir, jobUser, users, processes) },
+        { provide: SiteImages, useValue: new SiteImages(images, platform, logger.child({ context: 'SiteImages' })) },
       ],
     };
   }

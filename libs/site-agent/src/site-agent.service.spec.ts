@@ -37,6 +37,7 @@ function countingAgent(store: AttemptStore, submits: string[], users?: RunAsUser
     strictMock<SlurmRepository>({}, 'SlurmRepository'),
     strictMock<AttemptSubmitter>(
       {
+        onImageReady: () => undefined,
         submit: async (attempt: Attempt) => {
           submits.push(attempt.id);
           attempt.status.slurmJobId = String(submits.length);
@@ -45,7 +46,7 @@ function countingAgent(store: AttemptStore, submits: string[], users?: RunAsUser
       },
       'AttemptSubmitter',
     ),
-    strictMock<SlurmPoller>({}, 'SlurmPoller'),
+    strictMock<SlurmPoller>({ urge: () => undefined }, 'SlurmPoller'),
     { pollMs: 60_000, retryMs: 60_000 },
     { resourceClasses: {} },
     createLogger('t', 'silent'),
@@ -158,7 +159,7 @@ function setup() {
     'dev',
     store,
     strictMock<SlurmRepository>({}, 'SlurmRepository'),
-    strictMock<AttemptSubmitter>({}, 'AttemptSubmitter'),
+    strictMock<AttemptSubmitter>({ onImageReady: () => undefined }, 'AttemptSubmitter'),
     strictMock<SlurmPoller>({}, 'SlurmPoller'),
     { pollMs: 60_000, retryMs: 60_000 },
     { resourceClasses: {} },

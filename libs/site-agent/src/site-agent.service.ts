@@ -11,6 +11,14 @@ import { type ItemResult, itemResults } from './item-results';
 import type { SlurmPoller } from './slurm-poller';
 import type { RunAsUsers } from './run-as-user';
 
+/** sbatch answers in well under a second; an orphan still running after this is assumed gone. */
+export const ADOPT_GRACE_MS = 3000;
+
+/** sbatch processes the agent runs at once by default (CAIRN_AGENT_SUBMIT_CONCURRENCY). */
+export const DEFAULT_SUBMIT_CONCURRENCY = 4;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
  * The agent of one site. Accepts attempts durably (on disk before the reply), submits
  * each to Slurm once, cancels, serves output, and after a restart picks up every attempt
@@ -20,7 +28,14 @@ import type { RunAsUsers } from './run-as-user';
 export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly open = new Map<string, Attempt>();
   private readonly queue: string[] = [];
-  private draining?: Promise<void>;
+  /** Attempts a submission worker holds now, and those asked for again meanwhile. */
+  private readonly inFlight = new Set<string>();
+  private readonly again = new Set<string>();
+  /** The submission workers running (at most submitConcurrency). */
+  private readonly workers = new Set<Promise<void>>();
+  private active = 0;
+  /** The squeue snapshot taken at recovery, and the recovered attempts not yet looked up in it. */
+  private snapshot?: { ids: Set<string>; jobs: readonly SlurmJobInfo[] };
   private stopped = false;
   /** The item records of the last final array attempt asked about (one entry: its pages). */
   private finalItems?: { attemptId: string; items: ItemRecord[] };
@@ -38,6 +53,10 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly placement: { resourceClasses: Record<string, ResourceClass>; defaultPartition?: string },
     private readonly logger: Logger,
     private readonly users?: RunAsUsers,
+    /** How long recovery waits for an orphaned sbatch before listing the queue. */
+    private readonly adoptGraceMs = ADOPT_GRACE_MS,
+    /** How many attempts are submitted at once (each attempt by one worker at a time). */
+    private readonly submitConcurrency = DEFAULT_SUBMIT_CONCURRENCY,
   ) {
     this.poller = new PeriodicLoop(
       'slurm-poller',
@@ -49,6 +68,8 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
       logger,
     );
     this.retry = new PeriodicLoop('submit-retry', intervals.retryMs, () => this.retryTick(), logger);
+    // An attempt whose image was being converted is submitted as soon as the conversion ends.
+    submitter.onImageReady((attemptId) => this.enqueue(attemptId));
   }
 
   tracked(): Attempt[] {
@@ -61,8 +82,11 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     for (const attempt of attempts) this.open.set(attempt.id, attempt);
     const unsubmitted = attempts.filter((a) => a.command && !a.status.slurmJobId);
     if (unsubmitted.length > 0) {
+      // An sbatch the previous process started may outlive it: give it time to reach the
+      // controller before the snapshot decides what was submitted.
+      if (unsubmitted.some((a) => a.status.submitting)) await sleep(this.adoptGraceMs);
       // One squeue snapshot, taken after the previous process died: the truth about what it submitted.
-      const known = await this.slurm.listJobs();
+      const known = await this.slurm.listJobs(this.submitter.adoptionListing(unsubmitted));
       await this.drain(unsubmitted.map((a) => a.id), known);
     }
     this.logger.info({ site: this.site, open: attempts.length, resubmitCandidates: unsubmitted.length }, 'agent recovered');
@@ -72,7 +96,7 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    await this.draining;
+    await this.idle();
     await this.poller.stop();
     await this.retry.stop();
   }
@@ -107,7 +131,7 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     await this.store.saveStatus(attempt);
     if (attempt.status.slurmJobId) {
       await this.scancel(attempt);
-      this.poller.wake();
+      this.pollNow();
     } else {
       this.enqueue(attempt.id);
     }
@@ -178,29 +202,84 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private enqueue(attemptId: string): void {
-    if (!this.queue.includes(attemptId)) this.queue.push(attemptId);
-    this.draining ??= this.drain([]).finally(() => {
-      this.draining = undefined;
-    });
+    // One worker holds an attempt at a time: asked again meanwhile, it is queued once that worker is done.
+    if (this.inFlight.has(attemptId)) this.again.add(attemptId);
+    else if (!this.queue.includes(attemptId)) this.queue.push(attemptId);
+    this.spawnWorkers();
   }
 
-  private async drain(ids: string[], known?: readonly SlurmJobInfo[]): Promise<void> {
-    this.queue.unshift(...ids.filter((id) => !this.queue.includes(id)));
-    while (!this.stopped && this.queue.length > 0) {
-      const id = this.queue.shift() as string;
-      const attempt = this.open.get(id);
-      if (!attempt) continue;
-      try {
-        const done = await this.submitter.submit(attempt, known);
-        if (done && attempt.status.cancelRequested && attempt.status.slurmJobId && !attempt.status.final) {
-          await this.scancel(attempt);
-        }
-      } catch (error) {
-        this.logger.error({ err: error, attemptId: id }, 'submission failed; will retry');
-      }
-      if (attempt.status.final) this.open.delete(id);
+  /**
+   * Submits the queued attempts with up to `submitConcurrency` workers, so that a burst's
+   * last attempts do not wait for every sbatch before theirs. Exactly once holds per
+   * attempt as before: one worker at a time, its nonce and `submitting` on disk before its
+   * sbatch, and an earlier submission looked up (adopted) before any new one.
+   */
+  private spawnWorkers(): void {
+    while (!this.stopped && this.queue.length > 0 && this.active < Math.max(1, this.submitConcurrency)) {
+      // Counted before it starts: work() may enqueue (and so come back here) before it first waits.
+      this.active += 1;
+      const worker: Promise<void> = this.work().finally(() => {
+        this.active -= 1;
+        this.workers.delete(worker);
+        if (this.active > 0) return;
+        // One poll after the batch, not one per submission.
+        this.pollNow();
+        if (this.queue.length > 0) this.spawnWorkers();
+      });
+      this.workers.add(worker);
     }
-    // One poll after the batch, not one per submission: each poll is a full squeue.
+  }
+
+  private async work(): Promise<void> {
+    while (!this.stopped) {
+      const id = this.queue.shift();
+      if (id === undefined) return;
+      if (this.inFlight.has(id)) {
+        this.again.add(id);
+        continue;
+      }
+      this.inFlight.add(id);
+      try {
+        // The recovery snapshot holds for each recovered attempt's first look only: later looks list afresh.
+        await this.submitOne(id, this.snapshot?.ids.delete(id) ? this.snapshot.jobs : undefined);
+      } finally {
+        this.inFlight.delete(id);
+        if (this.again.delete(id) && !this.queue.includes(id)) this.queue.push(id);
+      }
+    }
+  }
+
+  /** Recovery: the interrupted attempts first, each looked up in `known` before anything is submitted. */
+  private async drain(ids: string[], known: readonly SlurmJobInfo[]): Promise<void> {
+    this.queue.unshift(...ids.filter((id) => !this.queue.includes(id)));
+    this.snapshot = { ids: new Set(ids), jobs: known };
+    this.spawnWorkers();
+    await this.idle();
+    this.snapshot = undefined;
+  }
+
+  /** Resolves once no submission worker runs. */
+  private async idle(): Promise<void> {
+    while (this.workers.size > 0) await Promise.all([...this.workers]);
+  }
+
+  private async submitOne(id: string, known?: readonly SlurmJobInfo[]): Promise<void> {
+    const attempt = this.open.get(id);
+    if (!attempt) return;
+    try {
+      const done = await this.submitter.submit(attempt, known);
+      if (done && attempt.status.cancelRequested && attempt.status.slurmJobId && !attempt.status.final) {
+        await this.scancel(attempt);
+      }
+    } catch (error) {
+      this.logger.error({ err: error, attemptId: id }, 'submission failed; will retry');
+    }
+    if (attempt.status.final) this.open.delete(id);
+  }
+
+  /** A job was submitted or cancelled: list at once, and at the poll interval again after it (no back-off). */
+  private pollNow(): void {
+    this.slurmPoller.urge();
     this.poller.wake();
   }
 

@@ -30,7 +30,7 @@ function agent(defaultPartition?: string) {
     'dev',
     new AttemptStore(mkdtempSync(join(tmpdir(), 'status-'))),
     slurm,
-    strictMock<AttemptSubmitter>({}, 'AttemptSubmitter'),
+    strictMock<AttemptSubmitter>({ onImageReady: () => undefined }, 'AttemptSubmitter'),
     poller,
     { pollMs: 60_000, retryMs: 60_000 },
     { resourceClasses: {}, ...(defaultPartition ? { defaultPartition } : {}) },

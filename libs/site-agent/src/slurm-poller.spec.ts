@@ -3,18 +3,19 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobState, SubmitAttemptCommand } from '@cairn/contracts';
-import type { SlurmJobInfo, SlurmRepository } from '@cairn/adapters/slurm';
+import type { SacctJob, SlurmJobInfo, SlurmRepository, SqueueFilter } from '@cairn/adapters/slurm';
 import { createLogger } from '@cairn/logging';
 import { strictMock } from '@cairn/testing';
 import fc from 'fast-check';
 import type { AttemptEvents, EventDetails } from './attempt-events';
 import { type Attempt, AttemptStore, attemptStatusSchema } from './attempt-store';
 import { EXIT_RECORD_MAX_BYTES } from './exit-record';
-import { SlurmPoller } from './slurm-poller';
+import { classifySlurmState } from '@cairn/adapters/slurm';
+import { type PollerOptions, SlurmPoller } from './slurm-poller';
 
 const ATTEMPT = '3f1c2b4a-0000-4000-8000-000000000001';
 
-function setup(squeue: SlurmJobInfo[][]) {
+function setup(squeue: SlurmJobInfo[][], options?: PollerOptions) {
   const store = new AttemptStore(mkdtempSync(join(tmpdir(), 'poller-')));
   const attempt: Attempt = {
     id: ATTEMPT,
@@ -33,9 +34,15 @@ function setup(squeue: SlurmJobInfo[][]) {
     },
   });
   let call = 0;
-  const slurm = strictMock<SlurmRepository>({ listJobs: async () => squeue[Math.min(call++, squeue.length - 1)] ?? [] });
-  const poller = new SlurmPoller(store, slurm, events, createLogger('test', 'silent'));
-  return { attempt, poller: { tick: () => poller.tick([attempt]) }, published, calls: () => call };
+  const filters: (SqueueFilter | undefined)[] = [];
+  const slurm = strictMock<SlurmRepository>({
+    listJobs: async (filter?: SqueueFilter) => {
+      filters.push(filter);
+      return squeue[Math.min(call++, squeue.length - 1)] ?? [];
+    },
+  });
+  const poller = new SlurmPoller(store, slurm, events, createLogger('test', 'silent'), options);
+  return { attempt, poller: { tick: () => poller.tick([attempt]), urge: () => poller.urge(), factor: () => poller.backoffFactor() }, published, calls: () => call, filters };
 }
 
 const job = (state: string, reason = 'None'): SlurmJobInfo => ({
@@ -115,6 +122,161 @@ describe('SlurmPoller', () => {
   });
 });
 
+/** Slurm accounting that answers `records` for job 42 (and counts the questions). */
+function accounting(records: () => SacctJob[] | Error) {
+  const asked: string[] = [];
+  return {
+    asked,
+    accounting: {
+      jobRecords: async (jobId: string) => {
+        asked.push(jobId);
+        const answer = records();
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+    },
+  };
+}
+
+const sacct = (state: string, jobId = '42'): SacctJob => ({
+  jobId,
+  account: 'cairn',
+  user: 'cairn-job',
+  state,
+  stateClass: classifySlurmState(state),
+  exitCode: 0,
+  signal: 0,
+});
+
+describe('SlurmPoller listing only its users’ live jobs (the exit record and accounting say how they ended)', () => {
+  it('asks for the live jobs of the job user, or of each person an attempt runs as', async () => {
+    const { attempt, poller, filters } = setup([[job('RUNNING')]], { jobUser: 'cairn-job' });
+    await poller.tick();
+    attempt.command = { runAs: { posixUser: 'alice', account: 'alice-lab' } } as Attempt['command'];
+    await poller.tick();
+    expect(filters).toEqual([{ users: ['cairn-job'] }, { users: ['alice'] }]);
+  });
+
+  it('lists everything the controller remembers without a job user (the former listing)', async () => {
+    const { poller, filters } = setup([[job('RUNNING')]]);
+    await poller.tick();
+    expect(filters).toEqual([undefined]);
+  });
+
+  it('completes a job that left the listing with exit code 0 from its exit record, without asking accounting', async () => {
+    const acct = accounting(() => [sacct('COMPLETED')]);
+    const { attempt, poller, published } = setup([[job('RUNNING')], []], { jobUser: 'cairn-job', accounting: acct.accounting });
+    await poller.tick();
+    writeRecords(attempt, 0);
+    await poller.tick();
+    expect(published.map((p) => p.state)).toEqual(['PENDING', 'RUNNING', 'COMPLETED']);
+    expect(acct.asked).toEqual([]);
+  });
+
+  it.each([
+    ['TIMEOUT', 143, 'TIMEOUT', 'time limit reached'],
+    ['CANCELLED by 0', 143, 'CANCELLED', 'CANCELLED by 0'],
+    ['FAILED', 3, 'FAILED', 'FAILED'],
+    ['NODE_FAIL', undefined, 'FAILED', 'NODE_FAIL'],
+    ['OUT_OF_MEMORY', 137, 'FAILED', 'OUT_OF_MEMORY'],
+  ])('asks accounting how a job that left the listing ended when the exit record does not say (%s, exit %s)', async (state, exitCode, final, reason) => {
+    const acct = accounting(() => [sacct(state)]);
+    const { attempt, poller, published } = setup([[job('RUNNING')], []], { jobUser: 'cairn-job', accounting: acct.accounting });
+    await poller.tick();
+    writeRecords(attempt, exitCode);
+    await poller.tick();
+    expect(published.at(-1)).toEqual({ state: final, details: expect.objectContaining({ exitCode: exitCode ?? null, reason }) });
+    expect(acct.asked).toEqual(['42']);
+  });
+
+  it('waits for accounting to record the end (or to answer), then fails with the exit record’s code after thirty polls', async () => {
+    let answer: SacctJob[] | Error = [sacct('RUNNING')];
+    const acct = accounting(() => answer);
+    const { attempt, poller, published } = setup([[]], { jobUser: 'cairn-job', accounting: acct.accounting });
+    writeRecords(attempt, 2);
+    await poller.tick();
+    answer = new Error('slurmdbd down');
+    for (let i = 0; i < 20; i += 1) await poller.tick();
+    answer = [];
+    for (let i = 0; i < 8; i += 1) await poller.tick();
+    expect(published).toEqual([]);
+    await poller.tick();
+    expect(published.map((p) => p.state)).toEqual(['PENDING', 'RUNNING', 'FAILED']);
+    expect(published.at(-1)?.details.exitCode).toBe(2);
+    expect(acct.asked).toHaveLength(30);
+  });
+
+  it.each([
+    ['CANCELLED by 0', 'CANCELLED', 'cancelled by request'],
+    ['COMPLETED', 'COMPLETED', ''],
+  ])('asks accounting how a job cancelled on request ended, whatever its exit record says (%s)', async (state, final, reason) => {
+    const acct = accounting(() => [sacct(state)]);
+    const { attempt, poller, published } = setup([[job('RUNNING')], []], { jobUser: 'cairn-job', accounting: acct.accounting });
+    await poller.tick();
+    attempt.status.cancelRequested = true;
+    // A runtime may exit 0 on the SIGTERM of a cancel.
+    writeRecords(attempt, 0);
+    await poller.tick();
+    expect(published.at(-1)).toEqual({ state: final, details: expect.objectContaining({ exitCode: 0, reason }) });
+    expect(acct.asked).toEqual(['42']);
+  });
+
+  it('ends a job cancelled on request CANCELLED when accounting never says', async () => {
+    const acct = accounting(() => []);
+    const { attempt, poller, published } = setup([[]], { jobUser: 'cairn-job', accounting: acct.accounting });
+    attempt.status.cancelRequested = true;
+    writeRecords(attempt, 0);
+    for (let i = 0; i < 30; i += 1) await poller.tick();
+    expect(published.map((p) => [p.state, p.details.reason])).toEqual([
+      ['PENDING', undefined],
+      ['RUNNING', ''],
+      ['CANCELLED', 'cancelled by request'],
+    ]);
+  });
+
+  it('asks accounting about a job that exited 0 at its time limit (a runtime may exit 0 on that SIGTERM), not one well within it', async () => {
+    for (const [ranS, asked, final] of [
+      [55, ['42'], 'TIMEOUT'],
+      [30, [], 'COMPLETED'],
+    ] as const) {
+      const acct = accounting(() => [sacct('TIMEOUT')]);
+      const { attempt, poller, published } = setup([[]], { jobUser: 'cairn-job', accounting: acct.accounting });
+      attempt.command = { spec: { resources: { cpus: 1, memoryMb: 1, timeLimitSeconds: 60 } } } as unknown as SubmitAttemptCommand;
+      writeFileSync(
+        join(attempt.dir, 'out', 'exit.json'),
+        JSON.stringify({ startedAt: '2026-12-02T05:00:00.000Z', endedAt: new Date(Date.parse('2026-12-02T05:00:00.000Z') + ranS * 1000).toISOString(), host: 'node1', exitCode: 0, slurmJobId: '42' }),
+      );
+      await poller.tick();
+      expect({ ranS, asked: acct.asked, final: published.at(-1)?.state }).toEqual({ ranS, asked, final });
+    }
+  });
+
+  it('ends a job someone else cancelled before it started as accounting says, with no exit record', async () => {
+    const acct = accounting(() => [sacct('CANCELLED by 0')]);
+    const { poller, published } = setup([[job('PENDING')], []], { jobUser: 'cairn-job', accounting: acct.accounting });
+    await poller.tick();
+    await poller.tick();
+    expect(published.map((p) => [p.state, p.details.reason])).toEqual([
+      ['PENDING', ''],
+      ['CANCELLED', 'CANCELLED by 0'],
+    ]);
+  });
+});
+
+describe('SlurmPoller back-off', () => {
+  it('lists less often while nothing changes, at every tick again once urged, and always when a state changes', async () => {
+    const { poller, calls } = setup([[job('RUNNING')]], { jobUser: 'cairn-job', backoffFactor: 4 });
+    const listedAt: number[] = [];
+    for (let t = 0; t < 16; t += 1) if (await poller.tick()) listedAt.push(t);
+    // Changes at the first listing (PENDING, RUNNING), then quiet: 2, 4, 4 ... ticks apart.
+    expect(listedAt).toEqual([0, 1, 3, 7, 11, 15]);
+    expect(poller.factor()).toBe(4);
+    poller.urge();
+    expect(await poller.tick()).toBe(true);
+    expect(calls()).toBe(7);
+  });
+});
+
 describe('SlurmPoller with records a job forged or corrupted (the job user can write them)', () => {
   const exitPath = (attempt: Attempt) => join(attempt.dir, 'out', 'exit.json');
   const valid = { startedAt: 'x', endedAt: 'y', host: 'node1', exitCode: 0, slurmJobId: '42' };
@@ -190,6 +352,38 @@ describe('SlurmPoller with an array attempt', () => {
       ['RUNNING', '0 of 2 elements done'],
       ['COMPLETED', '3 items completed'],
     ]);
+  });
+
+  it('counts the elements done from a listing of live tasks only (ended ones are not listed), then completes from the items’ records', async () => {
+    const acct = accounting(() => new Error('accounting is not asked when every item exited 0'));
+    const { attempt, poller, published } = setup([[task('42_3', 'RUNNING'), task('42_[4-5]', 'PENDING')], []], { jobUser: 'cairn-job', accounting: acct.accounting });
+    attempt.status.elements = 6;
+    await poller.tick();
+    for (let k = 0; k < 6; k += 1) records(attempt, k, [[k, 0]]);
+    await poller.tick();
+    expect(published.map((p) => [p.state, p.details.reason ?? ''])).toEqual([
+      ['PENDING', ''],
+      ['RUNNING', '3 of 6 elements done'],
+      ['COMPLETED', '6 items completed'],
+    ]);
+    expect(acct.asked).toEqual([]);
+  });
+
+  it('says TIMEOUT when accounting says an element hit its time limit (items failed or never ran), FAILED otherwise', async () => {
+    for (const [states, final] of [
+      [['COMPLETED', 'TIMEOUT'], 'TIMEOUT'],
+      [['COMPLETED', 'FAILED'], 'FAILED'],
+    ] as const) {
+      const acct = accounting(() => states.map((state, k) => sacct(state, `42_${k}`)));
+      const { attempt, poller, published } = setup([[]], { jobUser: 'cairn-job', accounting: acct.accounting });
+      attempt.status.elements = 2;
+      attempt.command = { spec: {}, array: { items: ['a', 'b', 'c'], itemsPerElement: 2 } } as unknown as SubmitAttemptCommand;
+      records(attempt, 0, [[0, 0], [1, 0]]);
+      records(attempt, 1, [[2, 143]]);
+      await poller.tick();
+      expect(published.at(-1)).toEqual({ state: final, details: { reason: '1 of 3 items failed (2)' } });
+      expect(acct.asked).toEqual(['42']);
+    }
   });
 
   it('fails naming the failed items, and says which items never ran', async () => {
@@ -279,5 +473,142 @@ describe('SlurmPoller reports what the wrapper measured', () => {
     writeFileSync(join(attempt.dir, 'out', 'inputs.json'), JSON.stringify({ inputs: [{ i: 1, sha256: HEX, size: 2, kind: 'dir' }] }));
     await poller.tick();
     expect(published.at(-1)?.details.run).toEqual({ inputs: [{ path: '/data/b', sha256: HEX, size: 2, kind: 'dir' }], unhashed: ['/data/a'] });
+  });
+});
+
+describe('SlurmPoller learns from the wrappers’ files when to list (a sweep costs listings at its ceiling, not per element)', () => {
+  const task = (id: string, state: string): SlurmJobInfo => ({ ...job(state), jobId: id });
+  const out = (attempt: Attempt, name: string, content = '') => writeFileSync(join(attempt.dir, 'out', name), content);
+  const itemLine = (item: number, exitCode = 0) => `${JSON.stringify({ item, exitCode, startedAt: 'a', endedAt: 'b', host: 'h' })}\n`;
+  /** The listing Slurm answers now (changed in place by the test). */
+  const live = (): { now: SlurmJobInfo[] } => ({ now: [] });
+  const ticksUntil = async (poller: { tick: () => Promise<boolean> }, done: () => boolean, max: number) => {
+    for (let t = 1; t <= max; t += 1) {
+      await poller.tick();
+      if (done()) return t;
+    }
+    return undefined;
+  };
+
+  it('backs off to its ceiling while elements start and end in any order (no state of the attempt changes), whatever the listings show', async () => {
+    const elements = 6;
+    const state = fc.constantFrom('RUNNING', 'RUNNING', 'PENDING', 'COMPLETING', 'REQUEUED');
+    const listing = fc.array(fc.tuple(fc.integer({ min: 0, max: elements - 1 }), state), { minLength: 1, maxLength: elements });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 16 }), fc.array(listing, { minLength: 40, maxLength: 40 }), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), async (max, listings, ends) => {
+        const now = live();
+        const { attempt, poller } = setup([now.now], { jobUser: 'cairn-job', backoffFactor: max });
+        attempt.status.elements = elements;
+        attempt.status.published = ['PENDING', 'RUNNING'];
+        out(attempt, 'stdout-0');
+        const listedAt: number[] = [];
+        for (let t = 0; t < 40; t += 1) {
+          // Some element ends (never the last of them), another starts: what a sweep writes.
+          if (ends[t]) out(attempt, `ended-${t % (elements - 1)}.0`);
+          out(attempt, `stdout-${t % elements}`);
+          const tasks = (listings[t] ?? []).map(([k, s]) => task(`42_${k}`, s));
+          if (!tasks.some((x) => x.state === 'RUNNING')) tasks.push(task('42_0', 'RUNNING'));
+          now.now.splice(0, now.now.length, ...tasks);
+          if (await poller.tick()) listedAt.push(t);
+        }
+        const gaps = listedAt.slice(1).map((t, i) => t - (listedAt[i] as number));
+        // The pure back-off (the first listing is news): 1, 2, 4, … up to the ceiling, then the ceiling.
+        gaps.forEach((gap, i) => expect(gap).toBe(Math.min(2 ** i, max)));
+        expect(attempt.status.published).toEqual(['PENDING', 'RUNNING']);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('lists at the tick after every element’s end marker appears, even at its ceiling, and at every tick until Slurm lets the last task go', async () => {
+    const now = live();
+    const { attempt, poller, published } = setup([now.now], { jobUser: 'cairn-job', backoffFactor: 1000 });
+    attempt.status.elements = 2;
+    now.now.push(task('42_0', 'RUNNING'), task('42_1', 'RUNNING'));
+    for (let t = 0; t < 20; t += 1) await poller.tick();
+    expect(poller.factor()).toBeGreaterThanOrEqual(16);
+    out(attempt, 'items-0.jsonl', itemLine(0));
+    out(attempt, 'items-1.jsonl', itemLine(1));
+    out(attempt, 'ended-0.0');
+    out(attempt, 'ended-1.0');
+    // Slurm still shows the last task for two listings (the wrapper and the container ending).
+    now.now.splice(0, 2, task('42_1', 'COMPLETING'));
+    expect(await poller.tick()).toBe(true);
+    expect(await poller.tick()).toBe(true);
+    now.now.splice(0, 1);
+    expect(await poller.tick()).toBe(true);
+    expect(published.map((p) => p.state)).toEqual(['PENDING', 'RUNNING', 'COMPLETED']);
+  });
+
+  it('a single job: its output file lists at once for RUNNING, its exit record at once for the end, whatever the back-off', async () => {
+    const now = live();
+    const { attempt, poller, published } = setup([now.now], { jobUser: 'cairn-job', backoffFactor: 1000 });
+    now.now.push(job('PENDING'));
+    for (let t = 0; t < 20; t += 1) await poller.tick();
+    now.now.splice(0, 1, job('RUNNING'));
+    out(attempt, 'stdout');
+    expect(await poller.tick()).toBe(true);
+    expect(published.map((p) => p.state)).toEqual(['PENDING', 'RUNNING']);
+    for (let t = 0; t < 20; t += 1) await poller.tick();
+    writeRecords(attempt, 0);
+    now.now.splice(0, 1);
+    expect(await poller.tick()).toBe(true);
+    expect(published.map((p) => p.state)).toEqual(['PENDING', 'RUNNING', 'COMPLETED']);
+  });
+
+  it('a requeued element: its markers do not end the attempt while Slurm lists it again; its new run’s marker lists at once', async () => {
+    const now = live();
+    const { attempt, poller } = setup([now.now], { jobUser: 'cairn-job', backoffFactor: 1000, settleListings: 3 });
+    attempt.status.elements = 2;
+    attempt.status.published = ['PENDING', 'RUNNING'];
+    out(attempt, 'items-0.jsonl', itemLine(0));
+    out(attempt, 'items-1.jsonl', itemLine(1, 143));
+    out(attempt, 'ended-0.0');
+    out(attempt, 'ended-1.0');
+    now.now.push(task('42_1', 'PENDING'));
+    const listed: boolean[] = [];
+    for (let t = 0; t < 12; t += 1) listed.push(await poller.tick());
+    // Three listings for the end signal (the settle budget), then the back-off: 1, 2, 4 … ticks apart.
+    expect(listed.slice(0, 3)).toEqual([true, true, true]);
+    expect(listed.filter(Boolean).length).toBeLessThan(8);
+    expect(attempt.status.published).toEqual(['PENDING', 'RUNNING']);
+    out(attempt, 'items-1.jsonl', itemLine(1, 143) + itemLine(1));
+    out(attempt, 'ended-1.1');
+    now.now.splice(0, 1);
+    expect(await poller.tick()).toBe(true);
+    expect(attempt.status.published).toEqual(['PENDING', 'RUNNING', 'COMPLETED']);
+  });
+
+  it('an element killed with its node (no marker) is still caught: the back-off ceiling lists, and the attempt fails naming the items that did not run', async () => {
+    const now = live();
+    const max = 8;
+    const { attempt, poller, published } = setup([now.now], { jobUser: 'cairn-job', backoffFactor: max });
+    attempt.status.elements = 2;
+    attempt.command = { spec: {}, array: { items: ['a', 'b'], itemsPerElement: 1 } } as unknown as SubmitAttemptCommand;
+    attempt.status.published = ['PENDING', 'RUNNING'];
+    now.now.push(task('42_1', 'RUNNING'));
+    for (let t = 0; t < 30; t += 1) await poller.tick();
+    out(attempt, 'items-0.jsonl', itemLine(0));
+    out(attempt, 'ended-0.0');
+    now.now.splice(0, 1);
+    // At most the ceiling's ticks, then MISSING_LIMIT listings at every tick (the missing count changes).
+    const ticks = await ticksUntil(poller, () => attempt.status.final, max + 10);
+    expect(ticks).toBeDefined();
+    expect(published.at(-1)).toEqual({ state: 'FAILED', details: { reason: '1 item did not run' } });
+  });
+
+  it('a job that forges every end marker while it runs costs at most the settle budget of listings, and stays RUNNING', async () => {
+    const now = live();
+    const { attempt, poller } = setup([now.now], { jobUser: 'cairn-job', backoffFactor: 1000, settleListings: 5 });
+    attempt.status.elements = 3;
+    attempt.status.published = ['PENDING', 'RUNNING'];
+    now.now.push(task('42_0', 'RUNNING'));
+    for (let t = 0; t < 30; t += 1) await poller.tick();
+    let listed = 0;
+    for (const name of ['ended-0.0', 'ended-1.0', 'ended-2.0']) out(attempt, name);
+    for (let t = 0; t < 30; t += 1) if (await poller.tick()) listed += 1;
+    // The settle budget, plus the back-off's own listings once it is spent (1, 2, 4, … ticks apart).
+    expect(listed).toBeLessThanOrEqual(5 + 5);
+    expect(attempt.status.published).toEqual(['PENDING', 'RUNNING']);
   });
 });

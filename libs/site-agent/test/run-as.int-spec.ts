@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createContainerRuntime } from '@cairn/adapters/container-runtime';
+import { createContainerRuntime, ImageCatalogue, ImageMaterializer } from '@cairn/adapters/container-runtime';
 import { OciRegistryRepository } from '@cairn/adapters/oci-registry';
 import { ProcessRepository } from '@cairn/adapters/process';
 import { SlurmRepository } from '@cairn/adapters/slurm';
@@ -67,20 +67,28 @@ describe('jobs run as their owner [real: getent, setpriv, sbatch --uid --gid --e
     );
     const jobUser = await resolveJobUser(jobUserName, processes, { uid: process.getuid?.() ?? -1 });
     users = new RunAsUsers(processes, { minUid: 1000, allowed: [], denied: [] }, { uid: process.getuid?.() ?? -1 }, 60_000);
-    const runtime = createContainerRuntime('charliecloud', processes, { cacheDir: join(workDir, 'images'), insecureRegistries: [registry] });
+    const runtime = createContainerRuntime('charliecloud', processes);
+    const images = await ImageCatalogue.open({
+      dir: join(workDir, 'images'),
+      runtime: 'charliecloud',
+      materializer: new ImageMaterializer(processes, runtime.converter, { insecureRegistries: [registry] }),
+    });
     const logger = createLogger('run-as', 'silent');
     submitter = new AttemptSubmitter(
       store,
       slurm,
       runtime,
       events,
-      { ...(await installWrappers(workDir)), jobFs: new JobFilesystem(jobUser, processes), users, runsDir, defaultPartition: partition },
+      { ...(await installWrappers(workDir)), jobFs: new JobFilesystem(jobUser, processes), users, images, runsDir, defaultPartition: partition },
       logger,
     );
     poller = new SlurmPoller(store, slurm, events, logger);
     reads = new PersonReads(runsDir, jobUser, users, processes);
     const resolved = await new OciRegistryRepository({ defaultRegistry: registry, insecureRegistries: [registry] }).resolve('lab/busybox:1.36');
     image = { reference: 'lab/busybox:1.36', pinned: resolved.pinned, digest: resolved.digest };
+    // The site holds the image before any attempt (an attempt whose image is still being
+    // converted waits aside: images.int-spec covers that path).
+    await images.materialize(image.pinned, image.digest);
     const runId = randomUUID();
     alicesRun = {
       runId,

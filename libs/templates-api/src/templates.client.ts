@@ -1,4 +1,4 @@
-import type { NatsRequester } from '@cairn/adapters/nats';
+import { type NatsRequester, writingRun } from '@cairn/adapters/nats';
 import { schedulerTimeouts } from '@cairn/config';
 import {
   deleteTemplateReply,
@@ -46,6 +46,7 @@ export class TemplatesClient {
   }
 
   run(command: RunTemplateCommand): Promise<RunTemplateReply> {
-    return this.requester.request(subjects.scheduler.runTemplate, command, runTemplateReply, templateTimeouts.run);
+    // A new run: this gateway's read memory of runs forgets the pages it makes stale before the reply (ADR 0019).
+    return writingRun(undefined, () => this.requester.request(subjects.scheduler.runTemplate, command, runTemplateReply, templateTimeouts.run), (reply) => reply.workflow?.runId);
   }
 }

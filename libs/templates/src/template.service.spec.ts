@@ -1,11 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openDatabase } from '@cairn/adapters/postgres';
 import { auditMigrations } from '@cairn/audit-log';
 import { CairnError, controlIndex, type PlanWorkflowCommand, RPC, type WorkflowPlan, type WorkflowRecord } from '@cairn/contracts';
 import { createLogger } from '@cairn/logging';
-import { as } from '@cairn/testing';
+import { as, freshEmbeddedDir } from '@cairn/testing';
 import { parseWorkflow } from '@cairn/workflow-language';
 import fc from 'fast-check';
 import { templateMigrations } from './migrations';
@@ -41,7 +38,7 @@ describe('TemplateService [real: PGlite]', () => {
   let submitter: RecordingSubmitter;
 
   beforeAll(async () => {
-    database = await openDatabase<TemplateDb>({ embeddedDir: mkdtempSync(join(tmpdir(), 'templates-')), schema: 'scheduler', migrations: [auditMigrations, templateMigrations] });
+    database = await openDatabase<TemplateDb>({ embeddedDir: await freshEmbeddedDir('templates-'), schema: 'scheduler', migrations: [auditMigrations, templateMigrations] });
     submitter = new RecordingSubmitter();
     service = new TemplateService(new TemplateStore(database.db), submitter, createLogger('templates-spec', 'silent'));
   });

@@ -10,7 +10,7 @@ import { freePort } from './free-port';
 import { type NatsUser, startNats, type TestNats } from './nats-server';
 import { PORTAL_BUNDLE_DIR, requirePortalBundle, waitForPortal } from './portal-session';
 import { ServiceProcess } from './service-process';
-import { testEnv } from './test-env';
+import { type TestEnv, testEnv } from './test-env';
 
 export interface CairnStack {
   site: string;
@@ -73,6 +73,21 @@ function writeIdentityConfig(dir: string, idp: DevIdp, jwksRefetchSeconds: numbe
 }
 
 /**
+ * The images service's registry settings for the dev cluster's registries (open :5000, basic
+ * :5001, token :5002): unqualified names on the open one, all three over plain HTTP and
+ * allowed at every site, the credentials of the other two from the dev auth file.
+ */
+export function devRegistryEnv(env: TestEnv): Record<string, string> {
+  const registries = [...new Set([env.registry, env.basicRegistry, env.tokenRegistry])].join(',');
+  return {
+    CAIRN_REGISTRY: env.registry,
+    CAIRN_INSECURE_REGISTRIES: registries,
+    CAIRN_REGISTRY_ALLOW: registries,
+    ...(env.registryAuthFile ? { CAIRN_REGISTRY_AUTH_FILE: env.registryAuthFile } : {}),
+  };
+}
+
+/**
  * The whole of Cairn on this machine, as real processes: a private nats-server, a fresh
  * PostgreSQL database, and the gateway, scheduler, images service, provenance service and one agent, which
  * submits to the real Slurm and runs the real container runtime.
@@ -82,6 +97,8 @@ export async function startCairnStack(
     agentEnv?: Record<string, string>;
     /** More settings of the gateway (say, CAIRN_SITES with sites that have no agent). */
     gatewayEnv?: Record<string, string>;
+    /** More settings of the images service, over devRegistryEnv's (say, a narrower CAIRN_REGISTRY_ALLOW). */
+    imagesEnv?: Record<string, string>;
     /** More NATS users (say, another site's agent, to play a hostile one). */
     natsUsers?: NatsUser[];
     /** How often an unknown kid may refetch the IdP's keys (default 30 s; key rotation specs lower it). */
@@ -121,7 +138,8 @@ export async function startCairnStack(
     });
   const services = {
     scheduler: make('scheduler', { CAIRN_DATABASE_URL: database.url, CAIRN_SITES: site, CAIRN_DISPATCH_INTERVAL_MS: '500', CAIRN_ENGINE_INTERVAL_MS: '500' }),
-    images: make('images', { CAIRN_REGISTRY: env.registry, CAIRN_INSECURE_REGISTRIES: env.registry }),
+    // Resolution caches in its own schema of the stack's database (ADR 0015).
+    images: make('images', { CAIRN_DATABASE_URL: database.url, ...devRegistryEnv(env), ...options.imagesEnv }),
     // The provenance graph, in its own schema of the stack's database (docs/provenance.md).
     provenance: make('provenance', { CAIRN_DATABASE_URL: database.url }),
     agent: make(
@@ -131,7 +149,11 @@ export async function startCairnStack(
         CAIRN_AGENT_WORK_DIR: join(dir, 'agent'),
         CAIRN_AGENT_JOB_USER: env.jobUser,
         CAIRN_POLL_INTERVAL_MS: '500',
-        CAIRN_INSECURE_REGISTRIES: env.registry,
+        // Back-off to 1 s at most: tests wait on final states.
+        CAIRN_POLL_MAX_INTERVAL_MS: '1000',
+        // The agent pulls from the same registries with the same credentials (skopeo --src-authfile).
+        CAIRN_INSECURE_REGISTRIES: devRegistryEnv(env).CAIRN_INSECURE_REGISTRIES ?? env.registry,
+        ...(env.registryAuthFile ? { CAIRN_REGISTRY_AUTH_FILE: env.registryAuthFile } : {}),
         CAIRN_SLURM_PARTITION: env.partition,
         ...options.agentEnv,
       },
@@ -182,14 +204,34 @@ export async function startCairnStack(
     startExtraGateway,
     stop: async () => {
       for (const each of Object.values(clients)) each.close();
-      await Promise.all([...Object.values(services), ...(extra ? [extra.process] : [])].map((s) => s.kill('SIGTERM')));
-      // Every service's real code path must work with its own grant: a refused publish is
-      // silent for the client, so the server's log is the proof.
-      const violations = nats.violations([...Object.values(nats.users), nats.agent(site)]);
-      await nats.stop();
-      await database.drop();
-      await idp.stop();
-      if (violations.length > 0) throw new Error(`NATS refused Cairn's own services (a grant in libs/contracts/src/nats-permissions.ts is missing):\n${violations.join('\n')}`);
+      // Every step runs even when one fails: a part left running keeps Jest from exiting.
+      const failures = await settleInOrder([
+        () => Promise.all([...Object.values(services), ...(extra ? [extra.process] : [])].map((s) => s.kill('SIGTERM'))),
+        // Every service's real code path must work with its own grant: a refused publish is
+        // silent for the client, so the server's log is the proof.
+        () => {
+          const violations = nats.violations([...Object.values(nats.users), nats.agent(site)]);
+          if (violations.length > 0) throw new Error(`NATS refused Cairn's own services (a grant in libs/contracts/src/nats-permissions.ts is missing):\n${violations.join('\n')}`);
+        },
+        () => nats.stop(),
+        () => database.drop(),
+        () => idp.stop(),
+      ]);
+      if (failures.length === 1) throw failures[0];
+      if (failures.length > 1) throw new AggregateError(failures, `stopping the stack failed ${failures.length} times: ${failures.map((f) => (f as Error).message).join('; ')}`);
     },
   };
+}
+
+/** Runs each step after the one before, whatever it did; returns what they threw, in order. */
+async function settleInOrder(steps: readonly (() => unknown)[]): Promise<unknown[]> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  return failures;
 }

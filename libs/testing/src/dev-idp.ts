@@ -147,7 +147,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
   const stateDir = join(dir, 'state');
   const logFile = join(dir, 'idp.log');
   const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root' };
-  await run(process.execPath, devIdpArgs('init', ['--state', stateDir, ...(options.firstKid ? ['--first-kid', options.firstKid] : [])]), { cwd: WORKSPACE, env });
+  await run(process.execPath, devIdpArgs('init', ['--state', stateDir, ...(options.firstKid ? [`--first-kid=${options.firstKid}`] : [])]), { cwd: WORKSPACE, env });
 
   const serveArgs = ['--state', stateDir, '--host', '127.0.0.1', '--port', '0'];
   if (options.issuer) serveArgs.push('--issuer', options.issuer);
@@ -254,7 +254,7 @@ export async function startDevIdp(options: DevIdpOptions = {}): Promise<DevIdp> 
       const { body } = await postForm(tokenEndpoint, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'cairn-cli' });
       return toTokens(body);
     },
-    rotateKeys: (rotateOptions = {}) => kidsCommand('rotate', rotateOptions.kid ? ['--kid', rotateOptions.kid] : []),
+    rotateKeys: (rotateOptions = {}) => kidsCommand('rotate', rotateOptions.kid ? [`--kid=${rotateOptions.kid}`] : []),
     retireOldKeys: () => kidsCommand('retire', []),
     stop,
   };

@@ -6,10 +6,11 @@ export type { NatsClientOptions, NatsConnectOptions, NatsUser, TestNats } from '
 export { makeTestCa } from './test-tls';
 export type { TestCa } from './test-tls';
 export { createTestDatabase } from './database';
+export { freshEmbeddedDir } from './embedded-database-dir';
 export type { TestDatabase } from './database';
 export { ServiceProcess, WORKSPACE } from './service-process';
 export type { ServiceSpec } from './service-process';
-export { STACK_ACCOUNTS, startCairnStack } from './cairn-stack';
+export { devRegistryEnv, STACK_ACCOUNTS, startCairnStack } from './cairn-stack';
 export type { CairnStack, ExtraGateway, StackService } from './cairn-stack';
 export { http2Fetch } from './http2-fetch';
 export type { FetchFunction, Http2Fetch } from './http2-fetch';
@@ -26,3 +27,5 @@ export { approveDeviceCode, DEV_IDP_CLI_SCOPE, startDevIdp } from './dev-idp';
 export type { DeviceAuthorization, DevIdp, DevIdpOptions, DevIdpTokens, DevIdpUser, DevIdpUsername } from './dev-idp';
 export { BrowserSession, findForm } from './browser-session';
 export type { BrowserPage, HtmlForm } from './browser-session';
+export { FRESH_IMAGE_MARKER, pushFreshImage, registryBlobPath, tamperBlob } from './registry-fixtures';
+export type { FreshImage, PushFreshImageOptions } from './registry-fixtures';

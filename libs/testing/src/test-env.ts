@@ -38,6 +38,16 @@ export interface TestEnv {
   slurmServiceAccount: string;
   /** The people dev-cluster.sh creates, with the accounts Slurm lets them charge. */
   people: { alice: DevPerson; bob: DevPerson; carol: DevPerson };
+  /** A registry with basic auth (htpasswd), `host:port`; its credentials are in `registryAuthFile`. */
+  basicRegistry: string;
+  /** A registry with token auth (Bearer tokens from the dev token server), `host:port`. */
+  tokenRegistry: string;
+  /** containers-auth.json (root only, 0600) with the credentials of both; absent without the env file. */
+  registryAuthFile?: string;
+  /** The open registry's (`registry`) storage root: blobs under docker/registry/v2/blobs (see tamperBlob). */
+  registryDataDir: string;
+  /** A multi-platform OCI index in `registry`: linux/amd64 and linux/arm64 manifests with different configs. */
+  multiarchImage: string;
 }
 
 /** The dev cluster's env file (root only: it names where the secrets are). */
@@ -71,5 +81,10 @@ export function testEnv(): TestEnv {
     slurmCluster: get('CAIRN_SLURM_CLUSTER', 'cairn-dev'),
     slurmServiceAccount: get('CAIRN_SLURM_SERVICE_ACCOUNT', 'cairn'),
     people: { alice: person('alice', 'alice-lab,genomics'), bob: person('bob', 'genomics'), carol: person('carol', 'ops') },
+    basicRegistry: get('CAIRN_DEV_BASIC_REGISTRY', '127.0.0.1:5001'),
+    tokenRegistry: get('CAIRN_DEV_TOKEN_REGISTRY', '127.0.0.1:5002'),
+    registryAuthFile: find('CAIRN_DEV_REGISTRY_AUTH_FILE'),
+    registryDataDir: get('CAIRN_DEV_REGISTRY_DATA_DIR', '/var/lib/cairn-dev/registry/data'),
+    multiarchImage: get('CAIRN_DEV_MULTIARCH_IMAGE', '127.0.0.1:5000/lab/multiarch:1'),
   };
 }

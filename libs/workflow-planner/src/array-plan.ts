@@ -17,9 +17,10 @@ export interface ArrayPlanInput {
   /** At most this many elements of each array run at once. */
   throttle?: number;
   /**
-   * Elements that run at once (the throttle, at most the partition's job slots): the
-   * element count is rounded up to a multiple of it, keeping the number of waves, so the
-   * last wave leaves no slot idle and every element gets shorter.
+   * Elements that run at once (see `parallelSlots`: the throttle, at most the partition's
+   * job slots; without a throttle, the job slots): the element count is rounded up to a
+   * multiple of it, keeping the number of waves, so the last wave leaves no slot idle and
+   * every element gets shorter (balanced packing).
    */
   slots?: number;
   /** At most this many items per element (e.g. so one element's items fit a job's byte budget). */
@@ -58,7 +59,9 @@ export function planArrayShape(count: number, input: Omit<ArrayPlanInput, 'items
   if (!(input.itemSeconds > 0) || !(input.targetSeconds > 0)) throw new Error('item and target durations must be positive');
   if (!Number.isInteger(input.maxArraySize) || input.maxArraySize < 1) throw new Error(`invalid MaxArraySize ${input.maxArraySize}`);
   const byTarget = Math.max(1, Math.floor(input.targetSeconds / input.itemSeconds));
-  const itemsPerElement = Math.min(balance(count, byTarget, input.slots), Math.max(1, input.maxItemsPerElement ?? Infinity));
+  // The cap first, then the balance: balancing only shortens elements, so the cap holds and the waves stay full.
+  const capped = Math.min(byTarget, Math.max(1, Math.floor(input.maxItemsPerElement ?? Infinity)));
+  const itemsPerElement = balance(count, capped, input.slots);
   const elementCount = Math.ceil(count / itemsPerElement);
   const arraySpecs: string[] = [];
   for (let i = 0; i < elementCount; i += input.maxArraySize) {
@@ -102,9 +105,24 @@ export function rangeItems(range: { from: number; to: number; step: number }): n
   return items;
 }
 
-/** Items per element after rounding the element count up to a multiple of the slots. */
+/**
+ * How many elements of a step run at once, for balanced packing: the throttle, at most the
+ * partition's job slots for the step's CPUs (`jobSlots` counts one-CPU jobs); without a
+ * throttle, those job slots. Undefined when neither is known (no balancing).
+ */
+export function parallelSlots(throttle: number | undefined, jobSlots: number | undefined, cpus = 1): number | undefined {
+  const bySlots = jobSlots && jobSlots > 0 ? Math.max(1, Math.floor(jobSlots / Math.max(1, cpus))) : undefined;
+  if (throttle && throttle > 0) return Math.min(throttle, bySlots ?? throttle);
+  return bySlots;
+}
+
+/**
+ * Items per element after rounding the element count up to a multiple of the slots: the
+ * same number of waves as `perElement` items per element, each element as short as those
+ * waves allow (ceil(items ÷ (slots × waves))).
+ */
 function balance(items: number, perElement: number, slots?: number): number {
-  if (!slots || slots < 2) return perElement;
+  if (!slots || slots < 1) return perElement;
   const elements = Math.ceil(items / perElement);
   const balanced = Math.min(items, Math.ceil(elements / slots) * slots);
   return Math.max(1, Math.ceil(items / balanced));

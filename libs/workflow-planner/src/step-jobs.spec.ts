@@ -55,6 +55,24 @@ describe('step jobs', () => {
     // 10 items of 1 s per element: twice the estimate plus a minute, at least the item's limit.
     expect(jobs[0]?.spec.resources.timeLimitSeconds).toBe(80);
   });
+
+  it('packs balanced without a throttle, by the measured item time when there is one', () => {
+    const info = run('version: 1\nname: s\nsteps:\n  sw: { image: x:1, command: [sim, "${{ item }}"], resources: { time: 1m }, array: { range: { from: 0, to: 999 }, itemEstimate: 1s, targetDuration: 10s } }\n');
+    const items = Array.from({ length: 1000 }, (_, i) => i);
+    const shape = (measured?: number) => {
+      const array = arrayStepJobs(info, 'sw', 1, items, items, SITE, measured)[0]?.spec.array;
+      return [Math.ceil((array?.items.length ?? 0) / (array?.itemsPerElement ?? 1)), array?.itemsPerElement, array?.throttle];
+    };
+    // The estimate: 10 per element makes 100 elements in 13 waves of the partition's 8 slots; 13 full waves (104) still need 10 per element.
+    expect(shape()).toEqual([100, 10, undefined]);
+    expect(info.plan.steps[0]?.array).toMatchObject({ itemsPerElement: 10, elements: 100 });
+    // Measured 0.2 s: 50 per element makes 20 elements (waves of 8, 8, 4); balanced 24 × 42.
+    expect(shape(0.2)).toEqual([24, 42, undefined]);
+    // A 2-CPU step has 4 slots on the same partition: 20 elements stay 20 (5 full waves of 4).
+    const wide = run('version: 1\nname: s\nsteps:\n  sw: { image: x:1, command: [sim], resources: { time: 1m, cpus: 2 }, array: { range: { from: 0, to: 999 }, targetDuration: 10s } }\n');
+    const wideArray = arrayStepJobs(wide, 'sw', 1, items, items, SITE, 0.2)[0]?.spec.array;
+    expect(wideArray?.itemsPerElement).toBe(50);
+  });
 });
 
 describe('run layout', () => {

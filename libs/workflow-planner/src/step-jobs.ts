@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { JOB_LIMITS, type JobSpec, jobTextBytes, type SiteDescription, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
-import { groupElements, planArray } from './array-plan';
+import { groupElements, parallelSlots, planArray } from './array-plan';
 import { pathOfKey, renderValue, RenderError, stepDirOf, stepOf } from './run-layout';
 import { stepProvenance } from './step-provenance';
 import type { ParsedWorkflow } from '@cairn/workflow-language';
@@ -110,7 +110,8 @@ export function arrayStepJobs(
     targetSeconds: target,
     maxArraySize: Math.min(site.maxArraySize, MAX_ELEMENTS_PER_JOB),
     maxItemsPerElement: Math.floor(budget / longest),
-    ...(array.throttle ? { throttle: array.throttle, slots: Math.min(array.throttle, partition?.jobSlots || array.throttle) } : {}),
+    ...(array.throttle ? { throttle: array.throttle } : {}),
+    ...slotsOf(array.throttle, partition?.jobSlots, spec.resources.cpus),
   });
   const elementLimit = Math.min(maxTime, Math.max(itemLimit, Math.ceil(plan.itemsPerElement * itemSeconds * 2) + 60));
   const groups = plan.chunks.flatMap((chunk) => groupElements(chunk.elements, itemBytes, { maxItems: MAX_ITEMS_PER_JOB, maxBytes: budget }));
@@ -134,4 +135,10 @@ export function arrayStepJobs(
       },
     };
   });
+}
+
+/** Balanced packing, with or without a throttle: the elements that run at once (none when unknown). */
+function slotsOf(throttle: number | undefined, jobSlots: number | undefined, cpus: number): { slots?: number } {
+  const slots = parallelSlots(throttle, jobSlots, cpus);
+  return slots ? { slots } : {};
 }

@@ -1,5 +1,5 @@
 import { type ArrayStepPlan, ownValue, type PartitionInfo, type ResolvedResources, type SiteDescription, type StepPlan, type WorkflowPlan } from '@cairn/contracts';
-import { planArrayShape } from './array-plan';
+import { parallelSlots, planArrayShape } from './array-plan';
 import { dependencies, MAX_STEP_ITEMS, type ParsedResources, type ParsedStep, type ParsedWorkflow, topologicalOrder } from '@cairn/workflow-language';
 
 /** Defaults for what neither the step nor the workflow's defaults say. */
@@ -130,14 +130,15 @@ function planArrayStep(step: ParsedStep, r: ResolvedResources, site: SiteDescrip
     problems.push(`${path}: ${count} items are more than ${count > MAX_STEP_ITEMS ? `a step may have (${MAX_STEP_ITEMS})` : `site ${site.site} can hold`}`);
     return { items: count, itemSeconds, itemsPerElement: 1, elements: null, arrays: [], ...(array.throttle ? { throttle: array.throttle } : {}) };
   }
+  const slots = parallelSlots(array.throttle, partition?.jobSlots, r.cpus);
   // Counted, not listed: a step of a million items plans in constant memory.
   const plan = planArrayShape(count, {
     itemSeconds,
     targetSeconds: target,
     maxArraySize: site.maxArraySize,
     ...(array.throttle ? { throttle: array.throttle } : {}),
-    // With a throttle, fill every wave: elements become a multiple of the parallelism.
-    ...(array.throttle ? { slots: Math.min(array.throttle, partition?.jobSlots || array.throttle) } : {}),
+    // Fill every wave, with or without a throttle: elements become a multiple of the parallelism.
+    ...(slots ? { slots } : {}),
   });
   return {
     items: count,

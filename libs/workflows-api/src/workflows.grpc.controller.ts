@@ -4,6 +4,7 @@ import { type Door, type GrpcBinding, type GrpcHandlers, grpcHandlers, type Watc
 import type { Logger } from '@cairn/logging';
 import { isWatched, toAccount, toListWorkflowsQuery, toPbWorkflow, toPbWorkflowEvent, toRequestId, toRunId } from './workflow.mapper';
 import { toPbPlan, toPlanCommand } from './workflow-plan.mapper';
+import { runsPageThrough, runThrough, type WorkflowReadMemory } from './workflow-read-memory';
 
 /** Binds cairn.v1.WorkflowService: translate, delegate to the scheduler, translate back. */
 export class WorkflowsGrpcController {
@@ -16,6 +17,8 @@ export class WorkflowsGrpcController {
     logger: Logger,
     watchLimiter: WatchLimiter,
     door: Door,
+    /** Answers GetWorkflow and ListWorkflows from what the scheduler gave while nothing changed since (ADR 0019). */
+    private readonly memory?: WorkflowReadMemory,
   ) {
     this.handlers = grpcHandlers(logger, watchLimiter, door);
   }
@@ -23,24 +26,29 @@ export class WorkflowsGrpcController {
   binding(): GrpcBinding {
     const implementation: pb.WorkflowServiceServer = {
       // Every call carries who calls (the door's caller) and from where (the peer): the
-      // scheduler applies the access policy and writes the audit log (libs/access).
+      // scheduler applies the access policy and writes the audit log (libs/access). A read
+      // the memory answers is one the same policy lets the caller make (ADR 0019).
       submitWorkflow: this.handlers.unary(async (request: pb.SubmitWorkflowRequest, caller: Principal, peer: string): Promise<pb.SubmitWorkflowResponse> => {
         // A dry run checks every field a submission does (request_id and account too): one validator.
         const command = { ...toPlanCommand(request, this.defaultSite), caller, peer };
         const requestId = toRequestId(request.requestId);
         const account = toAccount(request.account);
         if (request.dryRun) return { plan: toPbPlan(await this.scheduler.plan(command)), workflow: undefined };
+        // A new run: the WorkflowsClient tells this process's read memory before it answers (onRunWrite).
         const reply = await this.scheduler.submit(command, requestId, account);
         return { plan: toPbPlan(reply.plan), workflow: toPbWorkflow(reply.workflow) };
       }),
-      getWorkflow: this.handlers.unary(async (request: pb.GetWorkflowRequest, caller: Principal, peer: string) => ({
-        workflow: toPbWorkflow(await this.scheduler.get(toRunId(request.runId), { caller, peer })),
-      })),
+      getWorkflow: this.handlers.unary(async (request: pb.GetWorkflowRequest, caller: Principal, peer: string) => {
+        const runId = toRunId(request.runId);
+        return { workflow: toPbWorkflow(await runThrough(this.memory, runId, caller, () => this.scheduler.get(runId, { caller, peer }))) };
+      }),
+      // The run is being cancelled: what was remembered of it goes before the reply (onRunWrite).
       cancelWorkflow: this.handlers.unary(async (request: pb.CancelWorkflowRequest, caller: Principal, peer: string) => ({
         workflow: toPbWorkflow(await this.scheduler.cancel(toRunId(request.runId), { caller, peer })),
       })),
       listWorkflows: this.handlers.unary(async (request: pb.ListWorkflowsRequest, caller: Principal, peer: string) => {
-        const page = await this.scheduler.list({ ...toListWorkflowsQuery(request), caller, peer });
+        const query = toListWorkflowsQuery(request);
+        const page = await runsPageThrough(this.memory, query, caller, () => this.scheduler.list({ ...query, caller, peer }));
         return { workflows: page.workflows.map(toPbWorkflow), nextPageToken: page.nextPageToken };
       }),
       watchWorkflow: this.handlers.watch((req: pb.WatchWorkflowRequest, signal, caller: Principal, peer: string) =>
@@ -72,6 +80,8 @@ export class WorkflowsGrpcController {
         snapshot: () => snapshotOf(first),
         next: (raw) => {
           const event = workflowEventSchema.parse(raw);
+          // What a watch has shown, a read on this gateway shows too (never an older record).
+          this.memory?.apply(event);
           if (event.run) state = event.run.state;
           return { message: isWatched(event) ? toPbWorkflowEvent(event, state) : undefined, last: event.kind === 'run' && isRunFinal(state) };
         },

@@ -1,4 +1,4 @@
-export { WorkflowsModule } from './workflows.module';
+export { WorkflowsModule, workflowRunsInfo } from './workflows.module';
 export type { WorkflowsModuleOptions } from './workflows.module';
 export type { WorkflowDb } from './workflow.tables';
 export { workflowMigrations } from './migrations';

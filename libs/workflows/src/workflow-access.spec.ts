@@ -2,12 +2,9 @@ import { auditMigrations, AuditStore, type AuditDb } from '@cairn/audit-log';
 import { CairnError, type Called, type PlanWorkflowCommand } from '@cairn/contracts';
 import { openDatabase, type TablesOf } from '@cairn/adapters/postgres';
 import { createLogger } from '@cairn/logging';
-import { as, principals, strictMock } from '@cairn/testing';
+import { as, freshEmbeddedDir, principals, strictMock } from '@cairn/testing';
 import { parseWorkflow } from '@cairn/workflow-language';
 import { planWorkflow } from '@cairn/workflow-planner';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SITE } from './engine-spec-kit';
 import { workflowMigrations } from './migrations';
 import type { WorkflowPlanningService } from './workflow-planning.service';
@@ -38,7 +35,7 @@ describe('who sees and touches which workflow run [real: PGlite]', () => {
         const workflow = parseWorkflow(command.source, command.fileName);
         const plan = planWorkflow(workflow, SITE);
         for (const step of plan.steps) step.imageDigest = `reg/lab/busybox@sha256:${'a'.repeat(64)}`;
-        return { workflow, plan };
+        return { workflow, plan, images: [] };
       },
     },
     'planning',
@@ -46,7 +43,7 @@ describe('who sees and touches which workflow run [real: PGlite]', () => {
   const wake = { wake: () => undefined };
 
   beforeAll(async () => {
-    const database = await openDatabase<Record<never, never>>({ embeddedDir: mkdtempSync(join(tmpdir(), 'wf-access-')), schema: 'scheduler', migrations: [workflowMigrations, auditMigrations] });
+    const database = await openDatabase<Record<never, never>>({ embeddedDir: await freshEmbeddedDir('wf-access-'), schema: 'scheduler', migrations: [workflowMigrations, auditMigrations] });
     store = new WorkflowStore(database.db.withTables<TablesOf<WorkflowDb>>());
     audit = new AuditStore(database.db.withTables<TablesOf<AuditDb>>());
     const limits = { jobsPerPerson: 10, jobsPerProject: 10, workflowsPerPerson: 3, workflowsPerProject: 4 };

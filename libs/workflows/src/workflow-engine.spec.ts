@@ -100,7 +100,8 @@ steps:
     await engine.tick();
     const first = jobs.live('arr.each');
     expect(first).toHaveLength(1);
-    expect(first[0]?.spec.array).toMatchObject({ items: ['a', 'b', 'c', 'd', 'e'], indices: [0, 1, 2, 3, 4], itemsPerElement: 2 });
+    // Balanced on the partition's 8 job slots (no throttle): 5 elements of one item, all at once, not 3 of 2.
+    expect(first[0]?.spec.array).toMatchObject({ items: ['a', 'b', 'c', 'd', 'e'], indices: [0, 1, 2, 3, 4], itemsPerElement: 1 });
     expect(first[0]?.spec.command).toEqual(['echo', '${{ item }}']);
     site.items.set(one(first).attemptId, [0, 1, 3, 4].map((item) => ({ item, exitCode: 0 })).concat([{ item: 2, exitCode: 7 }]));
     jobs.end(one(first), 'FAILED', 1);
@@ -150,19 +151,21 @@ steps:
     const runId = await submit(file);
     await engine.tick();
     const first = one(jobs.live('learned.rounds-1.sims'));
-    expect(first.spec.array?.itemsPerElement).toBe(20);
+    // 20 s / 1 s = 20 per element makes 2 elements; balanced on the partition's 8 job slots: 8 × 5.
+    expect(first.spec.array?.itemsPerElement).toBe(5);
     site.items.set(first.attemptId, Array.from({ length: 40 }, (_, item) => ({ item, exitCode: 0, seconds: 4 + (item % 3) })));
     jobs.end(first, 'COMPLETED');
     await engine.tick();
     expect(await step(runId, 'rounds[1].sims')).toMatchObject({ state: 'SUCCEEDED', itemSeconds: 5 });
-    // Iteration 2 packs by the 5 s measured, not the 1 s estimate: 20 s / 5 s = 4 items per element.
+    // Iteration 2 packs by the 5 s measured, not the 1 s estimate: 20 s / 5 s = 4 items per element,
+    // 10 elements in 2 waves of 8; balanced: 14 elements × 3 (2 waves).
     const second = one(jobs.live('learned.rounds-2.sims'));
-    expect(second.spec.array?.itemsPerElement).toBe(4);
+    expect(second.spec.array?.itemsPerElement).toBe(3);
     site.items.set(second.attemptId, Array.from({ length: 40 }, (_, item) => ({ item, exitCode: 0, seconds: 10 })));
     jobs.end(second, 'COMPLETED');
     await engine.tick();
     expect((await record(runId)).state).toBe('SUCCEEDED');
-    // The next run of the same workflow starts from the last measurement (10 s → 2 per element).
+    // The next run of the same workflow starts from the last measurement (10 s → 2 per element, 20 elements in 3 waves: balanced, still 2).
     await submit(file);
     await engine.tick();
     expect(one(jobs.live('learned.rounds-1.sims')).spec.array?.itemsPerElement).toBe(2);
@@ -442,8 +445,13 @@ steps:
     await engine.tick();
     jobs.end(one(jobs.live('ev.a')), 'COMPLETED');
     await engine.tick();
-    const events = (await store.unpublished(1000)).filter((e) => e.run_id === runId).map((e) => e.payload as { sequence: number; kind: string; step?: { state: string }; run?: { state: string } });
+    const events = (await store.unpublished(1000)).filter((e) => e.run_id === runId).map((e) => e.payload as { sequence: number; kind: string; step?: { state: string; jobIds: string[] }; run?: { state: string } });
     expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
-    expect(events.map((e) => e.run?.state ?? e.step?.state)).toEqual(['RUNNING', 'WAITING', 'RUNNING', 'SUCCEEDED', 'SUCCEEDED']);
+    // The step starts, then its job id (the job service took the job) comes with an event of its own (ADR 0019).
+    expect(events.map((e) => e.run?.state ?? e.step?.state)).toEqual(['RUNNING', 'WAITING', 'RUNNING', 'RUNNING', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(events.map((e) => e.step?.jobIds.length ?? null)).toEqual([null, 0, 0, 1, 1, null]);
+    // Every change the run's record shows came with an event: the last step event shows the record's step (and its needs).
+    const last = events.filter((e) => e.step).pop()?.step;
+    expect(last).toMatchObject((await record(runId)).steps[0] ?? {});
   });
 });

@@ -177,12 +177,16 @@ export class WorkflowEngine {
     if (pending.length === 0) return;
     const nodes = new Map((await this.store.nodes(run.run_id)).map((n) => [n.key, n]));
     const waiting = new Set<string>();
+    // Steps whose record changed with no event of their own yet (a job id, a Slurm id):
+    // every change a run's record shows comes with an event (gateways' read memory, ADR 0019).
+    const touched = new Set<string>();
     for (const link of pending) {
       const node = nodes.get(link.node_key);
       if (waiting.has(link.node_key) || (node && !transientReady(node, this.clock()))) continue;
       try {
         const job = await this.jobs.submit(link.spec, link.request_id, onBehalfOf(run));
         await this.store.updateJob(link.request_id, jobPatch(job));
+        touched.add(link.node_key);
         if (node && node.transient_tries > 0) {
           await this.store.updateNode(run.run_id, node.key, { ...TRANSIENT_CLEARED, reason: '' }, this.clock());
           nodes.set(node.key, { ...node, ...TRANSIENT_CLEARED, reason: '' });
@@ -202,6 +206,7 @@ export class WorkflowEngine {
         await this.store.updateJob(link.request_id, { state: 'FAILED', final: true, reason });
       }
     }
+    for (const key of touched) await this.store.touchNode(run.run_id, key, this.clock());
   }
 
   /**

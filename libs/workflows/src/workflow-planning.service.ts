@@ -2,6 +2,7 @@ import {
   CairnError,
   excerpt,
   type PlanWorkflowCommand,
+  type ResolvedImage,
   resolvedImageSchema,
   type SiteDescription,
   siteDescriptionSchema,
@@ -35,8 +36,8 @@ export class WorkflowPlanningService {
     return (await this.parseAndPlan(command)).plan;
   }
 
-  /** The parsed file and its plan (for a run, which needs both). */
-  async parseAndPlan(command: PlanWorkflowCommand): Promise<{ workflow: ParsedWorkflow; plan: WorkflowPlan }> {
+  /** The parsed file, its plan and every image it pins (for a run, which needs all three). */
+  async parseAndPlan(command: PlanWorkflowCommand): Promise<{ workflow: ParsedWorkflow; plan: WorkflowPlan; images: ResolvedImage[] }> {
     let workflow: ParsedWorkflow;
     try {
       workflow = parseWorkflow(command.source, command.fileName);
@@ -55,11 +56,11 @@ export class WorkflowPlanningService {
       if (error instanceof PlanError) throw new CairnError('INVALID_ARGUMENT', boundedList(error.problems.map((p) => `${command.fileName}: ${p}`)));
       throw error;
     }
-    await this.pinImages(plan.steps, command.fileName);
+    const images = await this.pinImages(plan.steps, command.fileName, site);
     checkPlanSize(plan, command.fileName);
     const problems = checkRunnable(workflow, plan);
     if (problems.length > 0) throw new CairnError('INVALID_ARGUMENT', boundedList(problems.map((p) => `${command.fileName}: ${p}`)));
-    return { workflow, plan };
+    return { workflow, plan, images };
   }
 
   async describe(site: string): Promise<SiteDescription> {
@@ -70,29 +71,40 @@ export class WorkflowPlanningService {
     return description;
   }
 
-  /** Resolves each distinct image once; every missing image is reported. */
-  private async pinImages(steps: StepPlan[], fileName: string): Promise<void> {
+  /**
+   * Resolves each distinct image once, for the run's site, before anything is submitted;
+   * every refused image is reported with the steps that use it. The refusal's code is the
+   * weightiest among them (INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND, UNAVAILABLE).
+   */
+  private async pinImages(steps: StepPlan[], fileName: string, site: string): Promise<ResolvedImage[]> {
     const all: StepPlan[] = [];
     const collect = (list: StepPlan[]) => list.forEach((s) => (s.loop ? collect(s.loop.steps) : all.push(s)));
     collect(steps);
     const refs = [...new Set(all.map((s) => s.image).filter((i): i is string => Boolean(i)))];
-    const pinned = new Map<string, string>();
+    const pinned = new Map<string, ResolvedImage>();
     const problems: string[] = [];
+    const codes = new Set<string>();
     await Promise.all(
       refs.map(async (reference) => {
         try {
-          pinned.set(reference, (await this.requester.request(subjects.images.resolve, { reference }, resolvedImageSchema, 15_000)).pinned);
+          pinned.set(reference, await this.requester.request(subjects.images.resolve, { reference, site }, resolvedImageSchema, 15_000));
         } catch (error) {
-          if (!(error instanceof CairnError) || (error.code !== 'NOT_FOUND' && error.code !== 'INVALID_ARGUMENT')) throw error;
+          if (!(error instanceof CairnError) || !(RESOLUTION_REFUSALS as readonly string[]).includes(error.code)) throw error;
+          codes.add(error.code);
           const users = all.filter((s) => s.image === reference).map((s) => s.path);
           problems.push(`${fileName}: ${users.map((u) => `steps.${u}`).join(', ')}: ${error.message}`);
         }
       }),
     );
-    if (problems.length > 0) throw new CairnError('INVALID_ARGUMENT', boundedList(problems.sort()));
-    for (const step of all) if (step.image) step.imageDigest = pinned.get(step.image);
+    const code = RESOLUTION_REFUSALS.find((c) => codes.has(c));
+    if (code) throw new CairnError(code, boundedList(problems.sort()));
+    for (const step of all) if (step.image) step.imageDigest = pinned.get(step.image)?.pinned;
+    return refs.flatMap((reference) => pinned.get(reference) ?? []);
   }
 }
+
+/** Refusals of resolution a plan reports (naming the steps), weightiest first: the plan's refusal takes the first present. */
+const RESOLUTION_REFUSALS = ['INVALID_ARGUMENT', 'PERMISSION_DENIED', 'NOT_FOUND', 'UNAVAILABLE'] as const;
 
 /** Problems one per line: the first MAX_LISTED_PROBLEMS, each cut to 300 characters, then how many more. */
 function boundedList(problems: readonly string[]): string {

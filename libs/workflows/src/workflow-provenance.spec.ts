@@ -59,7 +59,7 @@ describe('what a run tells provenance: its first event, rerunOf, items events [r
         const plan = planWorkflow(workflow, SITE);
         const pin = (steps: typeof plan.steps) => steps.forEach((s) => (s.loop ? pin(s.loop.steps) : (s.imageDigest = s.image ? pinnedOf(s.image) : undefined)));
         pin(plan.steps);
-        return { workflow, plan };
+        return { workflow, plan, images: [] };
       },
     },
     'planning',

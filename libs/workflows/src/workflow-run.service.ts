@@ -6,12 +6,14 @@ import {
   denied,
   type ListWorkflowsQuery,
   notFound,
+  type ResolvedImage,
   ownerOf,
   RPC,
   type SubmitWorkflowCommand,
   type WorkflowPlan,
   type WorkflowRecord,
 } from '@cairn/contracts';
+import type { ImagePrewarm } from '@cairn/adapters/nats';
 import { insertOnce } from '@cairn/adapters/postgres';
 import type { Logger } from '@cairn/logging';
 import type { Wakeable } from '@cairn/service-kit';
@@ -32,6 +34,8 @@ export class WorkflowRunService {
     private readonly logger: Logger,
     /** How many running workflow runs a person and a project may have. */
     private readonly limits: RunLimits = DEFAULT_RUN_LIMITS,
+    /** Told of each run accepted, so its site starts materialising the run's images (none: nobody is told). */
+    private readonly images?: ImagePrewarm,
   ) {}
 
   /**
@@ -46,6 +50,7 @@ export class WorkflowRunService {
       const account = chooseAccount(command.caller, command.account);
       const owner = ownerOf(command.caller);
       // Once per request id and owner: a repeat (or the loser of a race) gets the first run.
+      let pinned: ResolvedImage[] = [];
       const { row: run, found } = await insertOnce({
         requestId: command.requestId,
         find: (id) => this.store.runByRequestId(id, owner),
@@ -54,8 +59,9 @@ export class WorkflowRunService {
           checkRunLimits('workflows', this.limits, { name: owner.name, active: running.owner }, { account, active: running.account });
           return this.planning.parseAndPlan(command);
         },
-        insert: ({ workflow, plan }) =>
-          this.store.insertRun({
+        insert: ({ workflow, plan, images }) => {
+          pinned = images;
+          return this.store.insertRun({
             runId: randomUUID(),
             ...(command.requestId ? { requestId: command.requestId } : {}),
             workflow,
@@ -67,12 +73,15 @@ export class WorkflowRunService {
             account,
             audit: audit('OK'),
             submitted: runSubmitted({ source: command.source, fileName: command.fileName, workflow, plan, owner, account, ...(command.rerunOf ? { rerunOf: command.rerunOf } : {}) }),
-          }),
+          });
+        },
       });
       if (!found) {
         this.logger.info({ runId: run.run_id, workflow: run.name, site: run.plan.site, owner: owner.name, account }, 'workflow accepted');
         this.wake.outbox.wake();
         this.wake.engine.wake();
+        // Durable now: every image of the run was pinned before; its site may start on them.
+        this.images?.prewarm(run.plan.site, pinned, run.run_id);
       }
       return { plan: run.plan, workflow: await this.record(run) };
     });

@@ -13,9 +13,11 @@ import {
 } from '@cairn/adapters/postgres';
 import { type AuditEntry, auditRow } from '@cairn/audit-log';
 import {
+  isRunFinal,
   jsonBytes,
   type ListWorkflowsQuery,
   type Owner,
+  type RunInfo,
   type RunSubmitted,
   type StepItems,
   type WorkflowEvent,
@@ -127,6 +129,23 @@ export class WorkflowStore {
       await this.insertNodesTx(tx, input.runId, input.nodes, input.at);
       return run;
     });
+  }
+
+  /** Which of these workflow runs exist, whether each is live (not final), and whose it is: one query on the primary key. */
+  async runsInfo(runIds: readonly string[]): Promise<RunInfo[]> {
+    if (runIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('workflow_runs')
+      .select(['run_id', 'state', 'owner_issuer', 'owner_subject', 'owner_name', 'owner_posix_user', 'account'])
+      .where('run_id', 'in', [...runIds])
+      .execute();
+    return rows.map((row) => ({
+      runId: row.run_id,
+      kind: 'workflow',
+      live: !isRunFinal(row.state),
+      owner: { issuer: row.owner_issuer, subject: row.owner_subject, name: row.owner_name, posixUser: row.owner_posix_user },
+      ...(row.account ? { account: row.account } : {}),
+    }));
   }
 
   run(runId: string): Promise<RunRow | undefined> {

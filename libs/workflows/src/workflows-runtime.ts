@@ -1,11 +1,14 @@
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { streams } from '@cairn/contracts';
-import { type JetStreamRepository, type NatsConnection, onHint } from '@cairn/adapters/nats';
+import { type JetStreamRepository, type NatsConnection, onHintWhen } from '@cairn/adapters/nats';
 import type { PeriodicLoop } from '@cairn/service-kit';
+import { wakesEngine } from './engine-wake';
 
 /**
- * Starts the workflow engine and its event publisher once the scheduler is up; any job
- * event wakes the engine early (the engine also looks every interval on its own).
+ * Starts the workflow engine and its event publisher once the scheduler is up; a job's
+ * change wakes the engine early, but its ACCEPTED event (a burst of submissions would keep
+ * the engine's loop busy for nothing; see wakesEngine). The engine also looks every interval
+ * on its own.
  */
 export class WorkflowsRuntime implements OnApplicationBootstrap, OnModuleDestroy {
   private stopHints?: () => void;
@@ -19,7 +22,7 @@ export class WorkflowsRuntime implements OnApplicationBootstrap, OnModuleDestroy
 
   async onApplicationBootstrap(): Promise<void> {
     await this.jetstream.ensureStream(streams.workflowEvents);
-    this.stopHints = onHint(this.nats, 'cairn.jobs.events.>', () => this.engine.wake());
+    this.stopHints = onHintWhen(this.nats, 'cairn.jobs.events.>', wakesEngine, () => this.engine.wake());
     this.publisher.start();
     this.engine.start();
   }

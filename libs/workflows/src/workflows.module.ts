@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DEFAULT_RUN_LIMITS, type RunLimits } from '@cairn/access';
 import { subjects } from '@cairn/contracts';
-import { JetStreamRepository, JobsClient, type NatsConnection, NatsRequester, OutboxRelay } from '@cairn/adapters/nats';
+import { JetStreamRepository, JobsClient, type NatsConnection, NatsImagePrewarm, NatsRequester, OutboxRelay } from '@cairn/adapters/nats';
 import type { Kysely } from '@cairn/adapters/postgres';
 import type { Logger } from '@cairn/logging';
 import { PeriodicLoop } from '@cairn/service-kit';
@@ -60,7 +60,11 @@ export class WorkflowsModule {
       },
       logger.child({ context: 'WorkflowEngine' }),
     );
-    const runs = new WorkflowRunService(store, planning, { engine: engineLoop, outbox: publisherLoop }, logger.child({ context: 'WorkflowRunService' }), options.limits ?? DEFAULT_RUN_LIMITS);
+    const prewarmLog = logger.child({ context: 'ImagePrewarm' });
+    const prewarm = new NatsImagePrewarm(options.nats, (error, message) =>
+      prewarmLog.warn({ err: error, site: message.site, pinned: message.image.pinned, runId: message.runId }, 'images.prewarm not published; the job path will materialise the image'),
+    );
+    const runs = new WorkflowRunService(store, planning, { engine: engineLoop, outbox: publisherLoop }, logger.child({ context: 'WorkflowRunService' }), options.limits ?? DEFAULT_RUN_LIMITS, prewarm);
     return {
       module: WorkflowsModule,
       controllers: [WorkflowsNatsController],
@@ -71,4 +75,9 @@ export class WorkflowsModule {
       ],
     };
   }
+}
+
+/** The workflow runs among these ids (scheduler.runs.info, answered by the jobs capability beside its own jobs). */
+export function workflowRunsInfo(db: Kysely<WorkflowDb>): Pick<WorkflowStore, 'runsInfo'> {
+  return new WorkflowStore(db);
 }

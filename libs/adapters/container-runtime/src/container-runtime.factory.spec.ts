@@ -5,17 +5,16 @@ import { ContainerRuntime } from './container-runtime';
 import { CONTAINER_RUNTIMES, createContainerRuntime } from './container-runtime.factory';
 
 describe('createContainerRuntime', () => {
-  const options = { cacheDir: '/var/cache/cairn', insecureRegistries: [] };
-
-  it('picks the runtime the setting names, as a ContainerRuntime', () => {
-    const charliecloud = createContainerRuntime('charliecloud', new ProcessRepository(), options);
-    const apptainer = createContainerRuntime('apptainer', new ProcessRepository(), options);
+  it('picks the runtime the setting names, as a ContainerRuntime, with its converter', () => {
+    const charliecloud = createContainerRuntime('charliecloud', new ProcessRepository());
+    const apptainer = createContainerRuntime('apptainer', new ProcessRepository());
     expect(charliecloud).toBeInstanceOf(CharliecloudRuntime);
     expect(apptainer).toBeInstanceOf(ApptainerRuntime);
     for (const runtime of [charliecloud, apptainer]) expect(runtime).toBeInstanceOf(ContainerRuntime);
+    expect([charliecloud.converter.suffix, apptainer.converter.suffix]).toEqual(['.v2.sqfs', '.sif']);
   });
 
   it('has one runtime for each kind, named as the kind', () => {
-    expect(CONTAINER_RUNTIMES.map((kind) => createContainerRuntime(kind, new ProcessRepository(), options).name)).toEqual(['charliecloud', 'apptainer']);
+    expect(CONTAINER_RUNTIMES.map((kind) => createContainerRuntime(kind, new ProcessRepository()).name)).toEqual(['charliecloud', 'apptainer']);
   });
 });

@@ -6,7 +6,6 @@ import type { ContainerRuntime } from './container-runtime';
 import type { ContainerRun } from './container-runtime.types';
 import { shellQuote } from './shell-quote';
 
-const options = { cacheDir: '/var/cache/cairn/images', insecureRegistries: [] };
 const hostile = ['$(touch /tmp/pwned)', "it's; rm -rf /", '`id`', 'a,b=c', ' spaced '];
 const run: ContainerRun = {
   image: { path: '/var/cache/cairn/images/abc.sqfs', digest: `sha256:${'a'.repeat(64)}` },
@@ -18,8 +17,8 @@ const run: ContainerRun = {
 };
 
 const runtimes: ContainerRuntime[] = [
-  new CharliecloudRuntime(new ProcessRepository(), options),
-  new ApptainerRuntime(new ProcessRepository(), options),
+  new CharliecloudRuntime(new ProcessRepository()),
+  new ApptainerRuntime(new ProcessRepository()),
 ];
 
 describe.each(runtimes.map((r) => [r.name, r] as const))('%s launch contract', (_name, runtime) => {
@@ -52,7 +51,7 @@ describe.each(runtimes.map((r) => [r.name, r] as const))('%s launch contract', (
 
 describe('CharliecloudRuntime.launch', () => {
   it('sets variables without $ expansion and changes directory', () => {
-    const plan = new CharliecloudRuntime(new ProcessRepository(), options).launch(run);
+    const plan = new CharliecloudRuntime(new ProcessRepository()).launch(run);
     expect(plan.argv.slice(0, 7)).toEqual([
       'ch-run',
       '--private-tmp',
@@ -68,7 +67,7 @@ describe('CharliecloudRuntime.launch', () => {
 
 describe('ApptainerRuntime.launch', () => {
   it('renders `apptainer exec --contain --ipc --pid` with an env file that sh reads back exactly', () => {
-    const plan = new ApptainerRuntime(new ProcessRepository(), options).launch(run);
+    const plan = new ApptainerRuntime(new ProcessRepository()).launch(run);
     expect(plan.argv.slice(0, 8)).toEqual([
       'apptainer',
       'exec',
@@ -95,6 +94,20 @@ describe.each(runtimes.map((r) => [r.name, r] as const))('%s binds', (_name, run
     [{ source: '/a', target: '/etc' }],
   ])('refuses %j', (bind) => {
     expect(() => runtime.launch({ ...run, binds: [bind] })).toThrow(/invalid bind/);
+  });
+});
+
+describe.each(runtimes.map((r) => [r.name, r] as const))('%s tools (the item runner, ADR 0016)', (_name, runtime) => {
+  it('binds the agent’s tools directory at toolsMount, before the image, read-only where the runtime can say so', () => {
+    const plan = runtime.launch({ ...run, tools: '/var/lib/cairn/item-runner' });
+    const bind = plan.argv.find((arg) => arg.startsWith('--bind=/var/lib/cairn/item-runner:'));
+    expect(bind).toBe(runtime.name === 'apptainer' ? '--bind=/var/lib/cairn/item-runner:/cairn/bin:ro' : '--bind=/var/lib/cairn/item-runner:/tmp/.cairn-bin');
+    expect(plan.argv.indexOf(bind ?? '')).toBeLessThan(plan.argv.indexOf(run.image.path));
+    expect(runtime.launch(run).argv.some((arg) => arg.includes(runtime.toolsMount))).toBe(false);
+  });
+
+  it.each(['relative', '/a/../etc', '/a:b', '/a b'])('refuses the tools directory %j', (tools) => {
+    expect(() => runtime.launch({ ...run, tools })).toThrow(/invalid tools directory/);
   });
 });
 

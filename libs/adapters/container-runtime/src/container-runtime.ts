@@ -1,4 +1,5 @@
-import type { ContainerRun, LaunchPlan, PreparedImage } from './container-runtime.types';
+import type { ContainerRun, LaunchPlan } from './container-runtime.types';
+import type { ImageConverter } from './image-converter';
 
 /**
  * The contract every container runtime meets (Charliecloud here, Apptainer in
@@ -8,9 +9,11 @@ import type { ContainerRun, LaunchPlan, PreparedImage } from './container-runtim
  * plus the run's `env`, set literally.
  */
 export abstract class ContainerRuntime {
-  abstract readonly name: string;
-  /** Pulls `pinned` (registry/name@sha256:...) and converts it once; later calls hit the cache. */
-  abstract prepare(pinned: string, digest: string): Promise<PreparedImage>;
+  abstract readonly name: 'charliecloud' | 'apptainer';
+  /** Turns a pulled, verified OCI layout into the file this runtime runs (ImageMaterializer, ImageCatalogue). */
+  abstract readonly converter: ImageConverter;
+  /** Where a run's `tools` directory appears in the container (it need not exist in the image). */
+  abstract readonly toolsMount: string;
   /** The argument vector (and files) that run `run.command` in the image, without a shell. */
   abstract launch(run: ContainerRun): LaunchPlan;
 }
@@ -30,6 +33,11 @@ export function checkBind(bind: { source: string; target: string }): void {
   if (!safe(bind.source) || !(BIND_TARGETS as readonly string[]).includes(bind.target)) {
     throw new Error(`invalid bind ${JSON.stringify(bind)}`);
   }
+}
+
+/** The agent's tools directory: a host path as checkBind wants its sources. */
+export function checkTools(dir: string): void {
+  if (!/^\/[A-Za-z0-9._/@+=-]*$/.test(dir) || dir.split('/').includes('..')) throw new Error(`invalid tools directory ${JSON.stringify(dir)}`);
 }
 
 export function digestHex(digest: string): string {

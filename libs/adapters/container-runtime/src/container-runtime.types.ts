@@ -16,6 +16,11 @@ export interface ContainerRun {
   binds?: readonly { source: string; target: string }[];
   /** Where the run's own files (such as an env file) may be written. */
   scratchDir: string;
+  /**
+   * A host directory of the agent's own programs (the item runner, ADR 0016), bound
+   * read-only at the runtime's `toolsMount` so they run in any image.
+   */
+  tools?: string;
 }
 
 /** How to launch a run: an argument vector plus files it needs, written before it starts. */

@@ -1,23 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CharliecloudRuntime, type PreparedImage } from '../src';
+import { CharliecloudRuntime, ImageCatalogue, ImageMaterializer, type PreparedImage } from '../src';
 import { OciRegistryRepository } from '@cairn/adapters/oci-registry';
-import { CommandFailedError, ProcessRepository, type RunResult } from '@cairn/adapters/process';
-import { RecordingProcessRepository, testEnv } from '@cairn/testing';
+import { ProcessRepository, type RunResult } from '@cairn/adapters/process';
+import { testEnv } from '@cairn/testing';
 
-/** The real ProcessRepository, remembering which programs it started. */
 describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch-run]', () => {
   const { registry } = testEnv();
   const processes = new ProcessRepository();
   let root: string;
   let pinned: string;
   let digest: string;
-
-  const newCacheDir = () => mkdtempSync(join(root, 'cache-'));
-  const runtimeFor = (cacheDir: string, repo: ProcessRepository = processes) =>
-    new CharliecloudRuntime(repo, { cacheDir, insecureRegistries: [registry] });
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'cairn-charliecloud-int-'));
@@ -30,70 +25,18 @@ describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch
     rmSync(root, { recursive: true, force: true });
   });
 
-  describe('prepare', () => {
-    it('pulls the pinned image and packs it into <cacheDir>/<hex>.v2.sqfs, leaving no work files', async () => {
-      const cacheDir = newCacheDir();
-      const image = await runtimeFor(cacheDir).prepare(pinned, digest);
-
-      expect(image).toEqual({ path: join(cacheDir, `${digest.slice('sha256:'.length)}.v2.sqfs`), digest });
-      expect(readdirSync(cacheDir)).toEqual([`${digest.slice('sha256:'.length)}.v2.sqfs`]);
-      expect(readFileSync(image.path).subarray(0, 4).toString('latin1')).toBe('hsqs'); // SquashFS magic
-    });
-
-    it('returns the cached file on a second prepare, quickly and without starting any program', async () => {
-      const cacheDir = newCacheDir();
-      const recorder = new RecordingProcessRepository();
-      const runtime = runtimeFor(cacheDir, recorder);
-      const first = await runtime.prepare(pinned, digest);
-      const before = statSync(first.path);
-      expect(recorder.started).toEqual(['skopeo', 'umoci', 'mksquashfs']);
-
-      const startedAt = Date.now();
-      const second = await runtime.prepare(pinned, digest);
-
-      expect(Date.now() - startedAt).toBeLessThan(500);
-      expect(second).toEqual(first);
-      expect(recorder.started).toEqual(['skopeo', 'umoci', 'mksquashfs']);
-      expect(readdirSync(cacheDir)).toEqual([`${digest.slice('sha256:'.length)}.v2.sqfs`]);
-      const after = statSync(second.path);
-      expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
-    });
-
-    it('converts once when two prepares of the same digest run at the same time', async () => {
-      const cacheDir = newCacheDir();
-      const recorder = new RecordingProcessRepository();
-      const runtime = runtimeFor(cacheDir, recorder);
-
-      const [a, b] = await Promise.all([runtime.prepare(pinned, digest), runtime.prepare(pinned, digest)]);
-
-      expect(a).toEqual(b);
-      expect(recorder.started.filter((p) => p === 'skopeo')).toHaveLength(1);
-      expect(readdirSync(cacheDir)).toEqual([`${digest.slice('sha256:'.length)}.v2.sqfs`]);
-    });
-
-    it('rejects a digest the registry does not hold, and caches nothing', async () => {
-      const cacheDir = newCacheDir();
-      const missing = `sha256:${randomBytes(32).toString('hex')}`;
-      const missingPinned = `${pinned.slice(0, pinned.indexOf('@'))}@${missing}`;
-
-      await expect(runtimeFor(cacheDir).prepare(missingPinned, missing)).rejects.toThrow(CommandFailedError);
-      expect(readdirSync(cacheDir)).toEqual([]);
-    });
-
-    it('refuses a reference that is not pinned to a digest', async () => {
-      const cacheDir = newCacheDir();
-      await expect(runtimeFor(cacheDir).prepare(`${registry}/lab/busybox:1.36`, digest)).rejects.toThrow(/not a pinned image reference/);
-      expect(readdirSync(cacheDir)).toEqual([]);
-    });
-  });
-
   describe('launch, run with ch-run', () => {
     let runtime: CharliecloudRuntime;
     let image: PreparedImage;
 
     beforeAll(async () => {
-      runtime = runtimeFor(newCacheDir());
-      image = await runtime.prepare(pinned, digest);
+      runtime = new CharliecloudRuntime(processes);
+      const catalogue = await ImageCatalogue.open({
+        dir: mkdtempSync(join(root, 'images-')),
+        runtime: 'charliecloud',
+        materializer: new ImageMaterializer(processes, runtime.converter, { insecureRegistries: [registry] }),
+      });
+      image = { path: (await catalogue.materialize(pinned, digest)).path, digest };
     });
 
     /** Runs the launch plan's argument vector as the agent's wrapper would: no shell, USER set. */

@@ -7,7 +7,7 @@ export { JetStreamRepository } from './jetstream.repository';
 export type { BatchHandler, BatchMessage, DurableHandler, Outbox, StreamDef } from './jetstream.repository';
 export { decodeJson, encodeJson, errorEnvelope, okEnvelope, openEnvelope } from './envelope';
 export type { Envelope } from './envelope';
-export { onHint } from './nats-hints';
+export { onHint, onHintWhen } from './nats-hints';
 export { DEFAULT_MAX_PAYLOAD, encodeBounded, encodeReply, maxPayloadOf, payloadTooLarge } from './payload-limit';
 export { collectPages } from './paged-read';
 export type { BytePage } from './paged-read';
@@ -18,3 +18,8 @@ export type { OutboxDrain, OutboxRelayOptions, OutboxRows } from './outbox-relay
 export { followRecord } from './follow-record';
 export type { FollowRecordOptions } from './follow-record';
 export { AuditClient } from './audit.client';
+export { NatsImagePrewarm } from './image-prewarm';
+export type { ImagePrewarm } from './image-prewarm';
+export { fanOut, followLive } from './follow-live';
+export type { FollowLiveOptions, LiveSink } from './follow-live';
+export { onRunWrite, runWritten, writingRun } from './local-writes';

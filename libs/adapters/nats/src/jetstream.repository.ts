@@ -268,6 +268,29 @@ export class JetStreamRepository {
     }
   }
 
+  /**
+   * Follows the messages published on `subject` (a wildcard is fine) from now on, with an
+   * ephemeral ordered push consumer (gaps are refilled by nats.js). Resolves once the
+   * consumer exists on the server: every message stored after that is delivered, in order.
+   * `stop()` ends the iteration and deletes the consumer.
+   */
+  async followNew(subject: string): Promise<{ messages: AsyncIterable<unknown>; stop(): Promise<void> }> {
+    const opts = consumerOpts();
+    opts.orderedConsumer();
+    opts.deliverNew();
+    const sub = await this.js.subscribe(subject, opts);
+    async function* messages(): AsyncGenerator<unknown> {
+      for await (const msg of sub) yield decodeJson(msg.data);
+    }
+    return {
+      messages: messages(),
+      stop: async () => {
+        sub.unsubscribe();
+        await sub.destroy().catch(() => undefined);
+      },
+    };
+  }
+
   /** The last message on `subject` in `stream` (decoded), or undefined when it holds none. */
   async lastOn(stream: string, subject: string): Promise<unknown> {
     const jsm = await this.jsm();

@@ -14,6 +14,7 @@ import {
 } from '@cairn/contracts';
 import { z } from 'zod';
 import type { SchedulerRequester } from './jobs.client';
+import { writingRun } from './local-writes';
 
 const submitWorkflowReply = z.object({ plan: workflowPlanSchema, workflow: workflowRecordSchema });
 
@@ -35,7 +36,12 @@ export class WorkflowsClient {
    */
   submit(command: PlanWorkflowCommand, requestId?: string, account?: string, rerunOf?: string): Promise<{ plan: WorkflowPlan; workflow: WorkflowRecord }> {
     const payload = { ...command, ...(requestId ? { requestId } : {}), ...(account ? { account } : {}), ...(rerunOf ? { rerunOf } : {}) };
-    return this.requester.request(subjects.scheduler.submitWorkflow, payload, submitWorkflowReply, this.timeouts.submitWorkflow);
+    // This process's read memories forget what a new run makes stale, before the answer is used (onRunWrite).
+    return writingRun(
+      undefined,
+      () => this.requester.request(subjects.scheduler.submitWorkflow, payload, submitWorkflowReply, this.timeouts.submitWorkflow),
+      (reply) => reply.workflow.runId,
+    );
   }
 
   async get(runId: string, who: Called): Promise<WorkflowRecord> {
@@ -43,7 +49,8 @@ export class WorkflowsClient {
   }
 
   async cancel(runId: string, who: Called): Promise<WorkflowRecord> {
-    return (await this.requester.request(subjects.scheduler.cancelWorkflow, { runId, ...who }, workflowReply, this.timeouts.cancelWorkflow)).workflow;
+    const reply = await writingRun(runId, () => this.requester.request(subjects.scheduler.cancelWorkflow, { runId, ...who }, workflowReply, this.timeouts.cancelWorkflow), () => runId);
+    return reply.workflow;
   }
 
   list(query: ListWorkflowsQuery) {

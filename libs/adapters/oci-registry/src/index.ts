@@ -1,4 +1,10 @@
+export { RegistryClient, DEFAULT_REGISTRY_TIMEOUT_MS, MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES } from './registry-client';
+export type { LayerFact, ManifestFacts, RegistryClientOptions } from './registry-client';
+export { loadRegistryCredentials, MAX_AUTH_FILE_BYTES, RegistryCredential, RegistryCredentials } from './registry-credentials';
+export { parseAuthChallenges } from './auth-challenge';
+export type { AuthChallenge } from './auth-challenge';
+export { hostPlatform, platformMatches, platformText, selectPlatform } from './platform';
+export { apiHost, MAX_TOKEN_BYTES } from './registry-transport';
+export { MANIFEST_ACCEPT, MEDIA_TYPES } from './manifest-schemas';
 export { OciRegistryRepository } from './oci-registry.repository';
 export type { OciRegistryOptions, PinnedImage } from './oci-registry.repository';
-export { parseReference } from './image-reference';
-export type { ParsedReference } from './image-reference';

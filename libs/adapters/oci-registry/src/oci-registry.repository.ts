@@ -1,5 +1,7 @@
-import { CairnError } from '@cairn/contracts';
-import { parseReference } from './image-reference';
+import { parseImageReference, pinnedImageReference, type Platform } from '@cairn/contracts';
+import { hostPlatform } from './platform';
+import { RegistryClient } from './registry-client';
+import type { RegistryCredentials } from './registry-credentials';
 
 export interface OciRegistryOptions {
   /** Registry host[:port] for references without one. */
@@ -7,6 +9,9 @@ export interface OciRegistryOptions {
   /** Hosts reached over plain HTTP. */
   insecureRegistries: readonly string[];
   timeoutMs?: number;
+  credentials?: RegistryCredentials;
+  /** Platform an image index resolves to (default: this host's). */
+  platform?: Platform;
 }
 
 export interface PinnedImage {
@@ -16,47 +21,19 @@ export interface PinnedImage {
   digest: string;
 }
 
-const MANIFEST_TYPES = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
-
-/** Talks to OCI distribution registries: resolves tags to digests with a manifest HEAD. */
+/**
+ * @deprecated The pre-issue-12 shape, kept for callers not yet on RegistryClient: a
+ * reference → its pinned digest for one platform (RegistryClient.resolve underneath).
+ */
 export class OciRegistryRepository {
-  constructor(private readonly options: OciRegistryOptions) {}
+  private readonly client: RegistryClient;
+  constructor(private readonly options: OciRegistryOptions) {
+    this.client = new RegistryClient({ insecureRegistries: options.insecureRegistries, credentials: options.credentials, timeoutMs: options.timeoutMs });
+  }
 
   async resolve(reference: string): Promise<PinnedImage> {
-    const ref = parseReference(reference, this.options.defaultRegistry);
-    const scheme = this.options.insecureRegistries.includes(ref.registry) ? 'http' : 'https';
-    const url = `${scheme}://${ref.registry}/v2/${ref.repository}/manifests/${ref.digest ?? ref.tag ?? 'latest'}`;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'HEAD',
-        headers: { Accept: MANIFEST_TYPES },
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-      });
-    } catch (error) {
-      throw new CairnError('UNAVAILABLE', `registry ${ref.registry} did not answer: ${(error as Error).message}`);
-    }
-    if (response.status === 404) {
-      throw new CairnError('NOT_FOUND', `image "${reference}" not found in registry ${ref.registry}`);
-    }
-    if (response.status === 401 || response.status === 403) {
-      throw new CairnError('PERMISSION_DENIED', `registry ${ref.registry} refused access to "${reference}"`);
-    }
-    if (!response.ok) {
-      throw new CairnError('UNAVAILABLE', `registry ${ref.registry} answered ${response.status} for "${reference}"`);
-    }
-    const digest = response.headers.get('docker-content-digest') ?? '';
-    if (!/^sha256:[a-f0-9]{64}$/.test(digest)) {
-      throw new CairnError('UNAVAILABLE', `registry ${ref.registry} sent no usable digest for "${reference}"`);
-    }
-    if (ref.digest && ref.digest !== digest) {
-      throw new CairnError('INVALID_ARGUMENT', `image "${reference}" has digest ${digest}, not the one given`);
-    }
-    return { reference, pinned: `${ref.registry}/${ref.repository}@${digest}`, digest };
+    const ref = parseImageReference(reference, { unqualifiedRegistry: this.options.defaultRegistry });
+    const facts = await this.client.resolve(ref, this.options.platform ?? hostPlatform());
+    return { reference, pinned: pinnedImageReference(ref, facts.digest), digest: facts.digest };
   }
 }

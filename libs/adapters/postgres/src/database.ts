@@ -49,6 +49,10 @@ export async function openDatabase<DB>(options: DatabaseOptions): Promise<Databa
   let lock: DataDirLock | undefined;
   if (options.url) {
     const pool = new Pool({ connectionString: options.url, max: 10, options: `-c search_path=${options.schema}` });
+    // A session that dies (server restart, pg_terminate_backend) fails its queries, which their
+    // callers see; its 'error' event, idle or checked out, must not end the process. The pool drops it.
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   } else {
     // One process per data directory, or PGlite's files are corrupted (see data-dir-lock.ts).

@@ -14,3 +14,4 @@ export { outboxTable } from './outbox-table';
 export type { OutboxTable } from './outbox-table';
 export type { SharedSchema, TablesOf } from './table-views';
 export { likePrefix } from './like-prefix';
+export { grouping, groupingSets } from './grouping-sets';

@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 export interface RunOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
+  /** The child's environment made from this process's (for a filtered copy); `env` wins when both are given. */
+  envFrom?: (parent: Readonly<Record<string, string | undefined>>) => Record<string, string>;
   timeoutMs?: number;
   /** Bytes of stdout/stderr kept; more fails the run. */
   maxBuffer?: number;
@@ -38,7 +40,7 @@ export class ProcessRepository {
         [...args],
         {
           cwd: options.cwd,
-          env: options.env ? (options.env as NodeJS.ProcessEnv) : process.env,
+          env: options.env ? (options.env as NodeJS.ProcessEnv) : options.envFrom ? options.envFrom(process.env) : process.env,
           timeout: options.timeoutMs ?? 60_000,
           maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024,
           shell: false,

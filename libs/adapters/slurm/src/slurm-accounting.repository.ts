@@ -1,5 +1,5 @@
 import { ProcessRepository } from '@cairn/adapters/process';
-import { buildSacctJobArgs, buildUserAccountsArgs, parseSacctJob, parseUserAccounts, type SacctJob } from './slurm-accounting';
+import { buildSacctJobArgs, buildUserAccountsArgs, parseSacctJob, parseSacctLines, parseUserAccounts, type SacctJob } from './slurm-accounting';
 
 export interface SlurmAccountingCommands {
   sacct: string;
@@ -19,6 +19,12 @@ export class SlurmAccountingRepository {
   async job(jobId: string): Promise<SacctJob | undefined> {
     const result = await this.processes.check(this.commands.sacct, buildSacctJobArgs(jobId), { timeoutMs: 60_000 });
     return parseSacctJob(result.stdout, jobId);
+  }
+
+  /** Every record of the job: for an array job, one per task ([] until accounting has them). */
+  async jobRecords(jobId: string): Promise<SacctJob[]> {
+    const result = await this.processes.check(this.commands.sacct, buildSacctJobArgs(jobId), { timeoutMs: 60_000 });
+    return parseSacctLines(result.stdout);
   }
 
   /** The accounts the user may charge, the default first ([] for a user Slurm does not know). */

@@ -51,7 +51,18 @@ export function buildSacctJobArgs(jobId: string): string[] {
  * not exactly what those arguments print is an error, never a guess.
  */
 export function parseSacctJob(stdout: string, jobId: string): SacctJob | undefined {
-  let found: SacctJob | undefined;
+  return parseSacctLines(stdout)
+    .filter((job) => job.jobId === jobId)
+    .pop();
+}
+
+/**
+ * Every record in the output of buildSacctJobArgs: for an array job, one per task (and
+ * one "123_[5-9]" line for tasks that never started). Any line that is not exactly what
+ * those arguments print is an error, never a guess.
+ */
+export function parseSacctLines(stdout: string): SacctJob[] {
+  const found: SacctJob[] = [];
   for (const line of stdout.split('\n')) {
     if (line === '') continue;
     const fields = line.split('|');
@@ -64,8 +75,7 @@ export function parseSacctJob(stdout: string, jobId: string): SacctJob | undefin
     const exitCode = Number(code[1]);
     const signal = Number(code[2]);
     if (exitCode > 255 || signal > 255) throw bad('sacct', line);
-    if (id !== jobId) continue;
-    found = { jobId: id, account, user, state, stateClass: classifySlurmState(state), exitCode, signal };
+    found.push({ jobId: id, account, user, state, stateClass: classifySlurmState(state), exitCode, signal });
   }
   return found;
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   buildSbatchArgs,
   parseArrayTaskId,
@@ -7,6 +8,7 @@ import {
   InvalidBatchJobError,
   parseSbatchOutput,
   parseSqueueOutput,
+  sbatchEnvironment,
   SQUEUE_FORMAT,
 } from './slurm-args';
 import type { BatchJob } from './slurm.types';
@@ -54,10 +56,10 @@ describe('buildSbatchArgs', () => {
     expect(buildSbatchArgs({ ...job, gpus: 1 })).toContain('--gres=gpu:1');
   });
 
-  it('runs the job as another user with --uid, --gid and --export=NONE together, never --uid alone', () => {
+  it('runs the job as another user with --uid, --gid and --export=ALL together, never --uid alone', () => {
     const args = buildSbatchArgs({ ...job, runAs: { user: 'cairn-job', group: 'cairn-job' } });
-    expect(args.slice(-4)).toEqual(['--uid=cairn-job', '--gid=cairn-job', '--export=NONE', '/var/lib/cairn/a/job.sh']);
-    expect(buildSbatchArgs({ ...job, runAs: { user: '1001', group: '1001' } })).toEqual(expect.arrayContaining(['--uid=1001', '--gid=1001', '--export=NONE']));
+    expect(args.slice(-4)).toEqual(['--uid=cairn-job', '--gid=cairn-job', '--export=ALL', '/var/lib/cairn/a/job.sh']);
+    expect(buildSbatchArgs({ ...job, runAs: { user: '1001', group: '1001' } })).toEqual(expect.arrayContaining(['--uid=1001', '--gid=1001', '--export=ALL']));
     expect(buildSbatchArgs(job).filter((a) => /^--(uid|gid|export)/.test(a))).toEqual([]);
   });
 
@@ -166,4 +168,37 @@ describe('parseArrayTaskId', () => {
     ['123_[5-9%4]', { jobId: '123' }],
     ['77', { jobId: '77' }],
   ])('%s', (id, expected) => expect(parseArrayTaskId(id)).toEqual(expected));
+});
+
+describe('sbatchEnvironment (what --export=ALL hands a job run as another user)', () => {
+  const runAs = { user: 'cairn-job', group: 'cairn-job' };
+
+  it('keeps only PATH and SLURM_* for a job run as another user, and leaves a job of the agent\'s own user alone', () => {
+    const parent = {
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      SLURM_CONF: '/etc/slurm/slurm.conf',
+      HOME: '/root',
+      USER: 'root',
+      CAIRN_NATS_URL: 'tls://nats:4222',
+      CAIRN_DATABASE_URL: 'postgres://cairn:secret@db/cairn',
+      SBATCH_EXPORT: 'NONE',
+      SBATCH_GET_USER_ENV: '1',
+      SLURM_GET_USER_ENV: undefined,
+      LD_PRELOAD: '/tmp/x.so',
+    };
+    expect(sbatchEnvironment({ runAs }, parent)).toEqual({ PATH: '/usr/local/bin:/usr/bin:/bin', SLURM_CONF: '/etc/slurm/slurm.conf' });
+    expect(sbatchEnvironment({}, parent)).toBeUndefined();
+  });
+
+  it('passes no other variable, whatever the agent\'s environment holds', () => {
+    const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,20}$/);
+    fc.assert(
+      fc.property(fc.dictionary(name, fc.option(fc.string({ maxLength: 40 }), { nil: undefined }), { maxKeys: 30 }), (parent) => {
+        const env = sbatchEnvironment({ runAs }, parent) ?? {};
+        return Object.entries(env).every(([k, v]) => (k === 'PATH' || /^SLURM_[A-Z0-9_]*$/.test(k)) && parent[k] === v) &&
+          Object.entries(parent).every(([k, v]) => v === undefined || !(k === 'PATH' || /^SLURM_[A-Z0-9_]*$/.test(k)) || env[k] === v);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

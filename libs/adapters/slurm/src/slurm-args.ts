@@ -85,8 +85,9 @@ export function buildSbatchArgs(job: BatchJob): string[] {
   if (job.runAs !== undefined) {
     check(ACCOUNT.test(job.runAs.user), 'user', job.runAs.user);
     check(ACCOUNT.test(job.runAs.group), 'group', job.runAs.group);
-    // Never --uid alone: it keeps gid 0 and the submitter's environment (HOME, secrets).
-    args.push(`--uid=${job.runAs.user}`, `--gid=${job.runAs.group}`, '--export=NONE');
+    // Never --uid alone: it keeps gid 0. The environment exported is sbatch's own, which
+    // sbatchEnvironment() cuts down to PATH and SLURM_* (not --export=NONE: see there).
+    args.push(`--uid=${job.runAs.user}`, `--gid=${job.runAs.group}`, '--export=ALL');
   }
   if (job.account !== undefined) {
     check(SLURM_ACCOUNT.test(job.account), 'account', job.account);
@@ -94,6 +95,28 @@ export function buildSbatchArgs(job: BatchJob): string[] {
   }
   args.push(job.scriptPath);
   return args;
+}
+
+/** The variables of the agent's environment a job run as another user may see. */
+const PASSED_TO_JOBS = /^(?:PATH|SLURM_[A-Z0-9_]*)$/;
+
+/**
+ * The environment sbatch runs with, which `--export=ALL` hands to the job. For a job run as
+ * another user (runAs) only PATH and the SLURM_* variables of the agent's environment (what
+ * `--export=NONE` passed, plus PATH): no credentials, no database URLs, no HOME, no SBATCH_*
+ * input variables. Not `--export=NONE`, because that sets SLURM_GET_USER_ENV: slurmd then runs
+ * `su - <user> -c env` before every launch and, whenever su has not exited yet when its output
+ * ends, sleeps a whole second (env_array_user_default in Slurm's src/common/env.c): about one
+ * job in five started 1 s late. The wrappers take USER and HOME from passwd themselves. A job
+ * of the agent's own user (no runAs) gets the agent's environment, as before.
+ */
+export function sbatchEnvironment(job: Pick<BatchJob, 'runAs'>, parent: Readonly<Record<string, string | undefined>>): Record<string, string> | undefined {
+  if (job.runAs === undefined) return undefined;
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parent)) {
+    if (value !== undefined && PASSED_TO_JOBS.test(name)) env[name] = value;
+  }
+  return env;
 }
 
 /**
@@ -121,9 +144,68 @@ const FIELD_SEP = '\u001f';
  */
 export const SQUEUE_FORMAT = ['%i', '%j', '%T', '%r', '%N', '%u', '%k'].join(FIELD_SEP);
 
-/** One squeue call for every job the controller remembers, finished ones included. */
-export function buildSqueueArgs(): string[] {
-  return ['--noheader', '--states=all', `--format=${SQUEUE_FORMAT}`];
+/**
+ * Which jobs one squeue call lists. One user is filtered by the controller itself
+ * (REQUEST_JOB_USER_INFO: only that user's jobs are packed and sent); several users by
+ * squeue after the controller sent every job it remembers (REQUEST_JOB_INFO, Slurm 22.05).
+ */
+export interface SqueueFilter {
+  /** The users (names or uids) whose jobs are listed: 1 to MAX_SQUEUE_USERS. */
+  users: readonly string[];
+  /** Also the finished jobs the controller still remembers (MinJobAge); otherwise live ones only. */
+  finished?: boolean;
+}
+
+/** At most this many users in one listing (their names are one argument). */
+export const MAX_SQUEUE_USERS = 1000;
+
+/** The states of a job that has not ended (squeue --states): everything Cairn reads as PENDING or RUNNING. */
+export const LIVE_STATES: readonly string[] = [
+  'PENDING',
+  'CONFIGURING',
+  'REQUEUED',
+  'REQUEUE_FED',
+  'REQUEUE_HOLD',
+  'RESV_DEL_HOLD',
+  'RESIZING',
+  'RUNNING',
+  'COMPLETING',
+  'SIGNALING',
+  'STAGE_OUT',
+  'SUSPENDED',
+  'STOPPED',
+];
+
+/**
+ * One squeue call. Without a filter: every job the controller remembers, finished ones
+ * included (its cost grows with every job on the cluster and with the last MinJobAge of
+ * history). With one: only the users' jobs, live ones unless `finished`. Throws
+ * InvalidBatchJobError on a user name that is not one.
+ */
+export function buildSqueueArgs(filter?: SqueueFilter): string[] {
+  if (!filter) return ['--noheader', '--states=all', `--format=${SQUEUE_FORMAT}`];
+  check(filter.users.length >= 1 && filter.users.length <= MAX_SQUEUE_USERS, 'user count', filter.users.length);
+  for (const user of filter.users) check(ACCOUNT.test(user), 'user', user);
+  const users = [...new Set(filter.users)].sort();
+  return ['--noheader', `--user=${users.join(',')}`, `--states=${filter.finished ? 'all' : LIVE_STATES.join(',')}`, `--format=${SQUEUE_FORMAT}`];
+}
+
+/**
+ * How many array tasks one squeue id stands for: "123_4" one, the pending rest
+ * "123_[5-9%4]" or "123_[1,3,7-9]" each index in it, a plain job one.
+ */
+export function countArrayTasks(id: string): number {
+  const rest = /^\d+_\[([0-9,-]+)(?:%\d+)?\]$/.exec(id);
+  if (!rest?.[1]) return 1;
+  let count = 0;
+  for (const part of rest[1].split(',')) {
+    const range = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!range?.[1]) continue;
+    const first = Number(range[1]);
+    const last = range[2] === undefined ? first : Number(range[2]);
+    count += last >= first ? last - first + 1 : 0;
+  }
+  return Math.max(count, 1);
 }
 
 export function parseSqueueOutput(stdout: string): SlurmJobInfo[] {

@@ -1,5 +1,5 @@
 import { ProcessRepository } from '@cairn/adapters/process';
-import { buildSbatchArgs, buildSqueueArgs, type ClusterLimits, parseClusterLimits, parseSbatchOutput, parseSqueueOutput } from './slurm-args';
+import { buildSbatchArgs, buildSqueueArgs, type ClusterLimits, parseClusterLimits, parseSbatchOutput, parseSqueueOutput, sbatchEnvironment, type SqueueFilter } from './slurm-args';
 import { type PartitionInfo, parsePartitionSlots, parseSinfo, SINFO_ARGS } from './sinfo';
 import type { BatchJob, SlurmJobInfo } from './slurm.types';
 
@@ -32,14 +32,20 @@ export class SlurmRepository {
   async submit(job: BatchJob): Promise<string> {
     const args = buildSbatchArgs(job);
     this.calls.sbatch += 1;
-    const result = await this.processes.check(this.commands.sbatch, args, { timeoutMs: 60_000 });
+    // A job run as another user gets only PATH and SLURM_* of the agent's environment (sbatchEnvironment).
+    const envFrom = job.runAs ? (parent: Readonly<Record<string, string | undefined>>) => sbatchEnvironment(job, parent) ?? {} : undefined;
+    const result = await this.processes.check(this.commands.sbatch, args, { timeoutMs: 60_000, ...(envFrom ? { envFrom } : {}) });
     return parseSbatchOutput(result.stdout);
   }
 
-  /** Every job the controller remembers, in one squeue call. */
-  async listJobs(): Promise<SlurmJobInfo[]> {
+  /**
+   * One squeue call: without a filter every job the controller remembers, with one only
+   * the given users' jobs (see SqueueFilter for who applies the filter).
+   */
+  async listJobs(filter?: SqueueFilter): Promise<SlurmJobInfo[]> {
+    const args = buildSqueueArgs(filter);
     this.calls.squeue += 1;
-    const result = await this.processes.check(this.commands.squeue, buildSqueueArgs(), { timeoutMs: 60_000 });
+    const result = await this.processes.check(this.commands.squeue, args, { timeoutMs: 60_000 });
     return parseSqueueOutput(result.stdout);
   }
 

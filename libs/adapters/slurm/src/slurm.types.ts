@@ -26,9 +26,9 @@ export interface BatchJob {
   array?: string;
   /**
    * Run the job as this user and group (numeric ids or names): sbatch gets
-   * `--uid --gid --export=NONE`, so the job starts with a clean environment of that user and
-   * nothing of the submitter's (only root may submit for another user). Unset: the job
-   * runs as whoever runs sbatch.
+   * `--uid --gid --export=ALL` and runs with only PATH and SLURM_* of the submitter's
+   * environment (sbatchEnvironment), so nothing else of the submitter's reaches the job
+   * (only root may submit for another user). Unset: the job runs as whoever runs sbatch.
    */
   runAs?: { user: string; group: string };
   /**

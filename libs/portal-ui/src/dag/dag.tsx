@@ -1,6 +1,7 @@
-import { useId, useMemo, type MouseEvent } from 'react';
+import { useMemo, type MouseEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { type DagEdge, type DagLayout, type DagLayoutOptions, type DagNode, layoutDag, layoutKey, type PlacedNode, shorten } from './dag-layout';
+import { ArrowMarker, edgePath, useArrowId } from './edges';
 import { stateLook } from './state-look';
 import './dag.css';
 
@@ -26,7 +27,7 @@ export function Dag({ nodes, edges, ariaLabel, direction }: DagProps) {
   const key = layoutKey(nodes, edges, direction);
   const shape = useMemo(() => layoutDag(nodes, edges, direction === undefined ? {} : { direction }), [key]);
   const layout = useMemo(() => withCurrent(shape, nodes), [shape, nodes]);
-  const marker = `dag-arrow-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
+  const marker = useArrowId('dag');
   const needs = useMemo(() => {
     const byNode = new Map<string, string[]>();
     const labels = new Map(layout.nodes.map((n) => [n.id, n.label]));
@@ -40,13 +41,9 @@ export function Dag({ nodes, edges, ariaLabel, direction }: DagProps) {
     <div className="cairn-dag">
       <div className="cairn-dag-scroll" tabIndex={0} role="group" aria-label={`${ariaLabel} (drawing; scrolls sideways when wider than the window)`}>
         <svg role={linked ? 'group' : 'img'} aria-label={ariaLabel} data-testid="dag" width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`}>
-          <defs>
-            <marker id={marker} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-              <path d="M 0 0 L 10 5 L 0 10 z" fill="#3d4150" />
-            </marker>
-          </defs>
+          <ArrowMarker id={marker} />
           {layout.edges.map((edge) => (
-            <path key={`${edge.from}\u0000${edge.to}`} className="cairn-dag-edge" d={pathOf(edge.points)} markerEnd={`url(#${marker})`} />
+            <path key={`${edge.from}\u0000${edge.to}`} className="cairn-dag-edge" d={edgePath(edge.points)} markerEnd={`url(#${marker})`} />
           ))}
           {layout.nodes.map((node) => (
             <NodeBox key={node.id} node={node} />
@@ -64,10 +61,6 @@ export function Dag({ nodes, edges, ariaLabel, direction }: DagProps) {
       </ul>
     </div>
   );
-}
-
-function pathOf(points: readonly { x: number; y: number }[]): string {
-  return points.map((p, i) => `${i === 0 ? 'M' : 'L'} ${p.x.toFixed(1)} ${p.y.toFixed(1)}`).join(' ');
 }
 
 function NodeBox({ node }: { readonly node: PlacedNode }) {

@@ -1,5 +1,5 @@
-import { useId, useMemo, type KeyboardEvent } from 'react';
-import { layoutDag, type DagLayout } from '@cairn/portal-ui';
+import { useMemo, type KeyboardEvent } from 'react';
+import { ArrowMarker, edgePath, layoutDag, useArrowId, type DagLayout } from '@cairn/portal-ui';
 import type { Drawing } from './drawing';
 import type { ViewNode } from './collapse';
 
@@ -33,10 +33,6 @@ function Outline({ node, kind, className }: { readonly node: Placed; readonly ki
   return <rect className={className} x={x} y={y} width={w} height={h} rx={3} />;
 }
 
-function pathOf(points: readonly { x: number; y: number }[]): string {
-  return points.map((p, i) => `${i === 0 ? 'M' : 'L'} ${p.x.toFixed(1)} ${p.y.toFixed(1)}`).join(' ');
-}
-
 /**
  * A provenance graph drawn as SVG, laid out by portal-ui's dagre layout from cause to
  * effect: each node is shaped by its PROV class (oval entity, rectangle activity, house
@@ -48,7 +44,7 @@ function pathOf(points: readonly { x: number; y: number }[]): string {
  */
 export function ProvGraph({ drawing, ariaLabel, selected, start, onSelect }: ProvGraphProps) {
   const layout = useMemo(() => layoutDag(drawing.nodes, drawing.edges), [drawing]);
-  const marker = `prov-arrow-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
+  const marker = useArrowId('prov');
   const starts = new Set(start);
   const key = (id: string) => (e: KeyboardEvent<SVGGElement>) => {
     if (e.key === 'Enter' || e.key === ' ') {
@@ -59,13 +55,9 @@ export function ProvGraph({ drawing, ariaLabel, selected, start, onSelect }: Pro
   return (
     <div className="prov-graph-scroll" tabIndex={0} role="group" aria-label={`${ariaLabel} (drawing; scrolls sideways when wider than its box)`}>
       <svg role="group" aria-label={ariaLabel} data-testid="prov-graph" data-nodes={layout.nodes.length} width={layout.width} height={layout.height} viewBox={`0 0 ${layout.width} ${layout.height}`}>
-        <defs>
-          <marker id={marker} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-            <path d="M 0 0 L 10 5 L 0 10 z" fill="#3d4150" />
-          </marker>
-        </defs>
+        <ArrowMarker id={marker} />
         {layout.edges.map((edge) => (
-          <path key={`${edge.from}\u0000${edge.to}`} className="prov-edge" d={pathOf(edge.points)} markerStart={`url(#${marker})`} />
+          <path key={`${edge.from}\u0000${edge.to}`} className="prov-edge" d={edgePath(edge.points)} markerStart={`url(#${marker})`} />
         ))}
         {layout.nodes.map((node) => {
           const view = drawing.byId.get(node.id);

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'images-api', preset: '../../jest.preset.js', rootDir: __dirname };

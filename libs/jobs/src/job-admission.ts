@@ -1,0 +1,194 @@
+import { checkRunLimits, type RunLimits } from '@cairn/access';
+import { grouping, groupingSets, type Kysely, type Transaction } from '@cairn/adapters/postgres';
+import { auditRow } from '@cairn/audit-log';
+import type { Owner } from '@cairn/contracts';
+import type { ItemOutcome } from './group-commit';
+import { jobFacts } from './job-facts';
+import type { JobRow, NewJob } from './job.store';
+import type { SchedulerDb } from './jobs.tables';
+
+/** A job to record: with `limits`, it counts toward its owner's and account's run limits (a job submitted directly). */
+export interface Admission {
+  job: NewJob;
+  limits?: RunLimits;
+}
+
+/** The recorded job; `inserted` false: the one recorded earlier (or by an earlier item of the batch) under the same request id. */
+export interface Admitted {
+  row: JobRow;
+  inserted: boolean;
+}
+
+const ACTIVE = ['ACCEPTED', 'PENDING', 'RUNNING'] as const;
+const ownerKey = (o: Pick<Owner, 'issuer' | 'subject'>) => JSON.stringify([o.issuer, o.subject]);
+const requestKey = (o: Pick<Owner, 'issuer' | 'subject'>, requestId: string) => JSON.stringify([o.issuer, o.subject, requestId]);
+
+/**
+ * Records a batch of jobs in ONE transaction (group commit): each job, its ACCEPTED
+ * transition (the outbox) and its audit record. Inside it, per item in order: a request id
+ * the owner used before (or an earlier item of the batch used) gets that job; a job over
+ * its owner's or account's run limit is refused alone (RESOURCE_EXHAUSTED), counting the
+ * committed jobs and those accepted earlier in the batch, so the limits hold exactly when
+ * batches are committed one at a time. A throw (the commit failing) records nothing.
+ */
+export function admitJobs(db: Kysely<SchedulerDb>, items: readonly Admission[]): Promise<ItemOutcome<Admitted>[]> {
+  return db.transaction().execute((tx) => admitIn(tx, items));
+}
+
+async function admitIn(tx: Transaction<SchedulerDb>, items: readonly Admission[]): Promise<ItemOutcome<Admitted>[]> {
+  const earlier = await byRequestIds(tx, items);
+  const counts = await activeCounts(tx, items.filter((a) => a.limits));
+  const outcomes: (ItemOutcome<Admitted> | { sameAs: string } | { insert: NewJob })[] = [];
+  const claimed = new Set<string>();
+  for (const { job, limits } of items) {
+    const key = job.requestId ? requestKey(job.owner, job.requestId) : undefined;
+    const found = key ? earlier.get(key) : undefined;
+    if (found) {
+      outcomes.push({ value: { row: found, inserted: false } });
+      continue;
+    }
+    if (key && claimed.has(key)) {
+      outcomes.push({ sameAs: key });
+      continue;
+    }
+    if (limits) {
+      const mine = counts.owners.get(ownerKey(job.owner)) ?? 0;
+      const shared = counts.accounts.get(job.account) ?? 0;
+      try {
+        checkRunLimits('jobs', limits, { name: job.owner.name, active: mine }, { account: job.account, active: shared });
+      } catch (error) {
+        outcomes.push({ error });
+        continue;
+      }
+      counts.owners.set(ownerKey(job.owner), mine + 1);
+      counts.accounts.set(job.account, shared + 1);
+    }
+    if (key) claimed.add(key);
+    outcomes.push({ insert: job });
+  }
+  const toInsert = outcomes.flatMap((o) => ('insert' in o ? [o.insert] : []));
+  const inserted = new Map((await insertJobs(tx, toInsert)).map((row) => [row.job_id, row]));
+  // A request id recorded meanwhile by another writer (ON CONFLICT DO NOTHING): that job is the answer.
+  const lost = toInsert.filter((job) => !inserted.has(job.jobId));
+  const winners = lost.length > 0 ? await byRequestIds(tx, lost.map((job) => ({ job }))) : new Map<string, JobRow>();
+  const rowOf = new Map<string, Admitted>();
+  for (const job of toInsert) {
+    const row = inserted.get(job.jobId);
+    const key = job.requestId ? requestKey(job.owner, job.requestId) : undefined;
+    const winner = key ? winners.get(key) : undefined;
+    const admitted = row ? { row, inserted: true } : winner ? { row: winner, inserted: false } : undefined;
+    if (!admitted) throw new Error(`job ${job.jobId} was neither recorded nor found by its request id`);
+    if (key) rowOf.set(key, { row: admitted.row, inserted: false });
+    rowOf.set(job.jobId, admitted);
+  }
+  await recordAccepted(tx, toInsert.filter((job) => inserted.has(job.jobId)));
+  return outcomes.map((o) => {
+    if (!('insert' in o) && !('sameAs' in o)) return o;
+    const admitted = rowOf.get('insert' in o ? o.insert.jobId : o.sameAs);
+    if (!admitted) throw new Error('an admitted job has no row');
+    return { value: admitted };
+  });
+}
+
+/** The jobs recorded earlier under the items' request ids, by owner and request id. */
+async function byRequestIds(tx: Transaction<SchedulerDb>, items: readonly Pick<Admission, 'job'>[]): Promise<Map<string, JobRow>> {
+  const keyed = items.flatMap(({ job }) => (job.requestId ? [{ owner: job.owner, requestId: job.requestId }] : []));
+  if (keyed.length === 0) return new Map();
+  const rows = await tx
+    .selectFrom('jobs')
+    .selectAll()
+    .where((eb) =>
+      eb.or(keyed.map((k) => eb.and([eb('owner_issuer', '=', k.owner.issuer), eb('owner_subject', '=', k.owner.subject), eb('request_id', '=', k.requestId)]))),
+    )
+    .execute();
+  return new Map(rows.map((row) => [requestKey({ issuer: row.owner_issuer, subject: row.owner_subject }, row.request_id ?? ''), row]));
+}
+
+/**
+ * Unfinished jobs submitted directly, of the items' owners and of their accounts, in one
+ * statement (one round trip inside the batch's transaction): grouping sets count per owner
+ * and per account over the jobs of either. Every owner and account of the batch gets its
+ * whole count (a job of an owner of the batch matches the filter whatever its account, and
+ * the other way round); the groups of other owners and accounts it also returns are unused.
+ */
+async function activeCounts(tx: Transaction<SchedulerDb>, items: readonly Admission[]): Promise<{ owners: Map<string, number>; accounts: Map<string, number> }> {
+  if (items.length === 0) return { owners: new Map(), accounts: new Map() };
+  const owners = [...new Map(items.map(({ job }) => [ownerKey(job.owner), job.owner])).values()];
+  const accounts = [...new Set(items.map(({ job }) => job.account))];
+  const rows = await tx
+    .selectFrom('jobs')
+    .where('state', 'in', [...ACTIVE])
+    .where('workflow_run', 'is', null)
+    .where((eb) => eb.or([...owners.map((o) => eb.and([eb('owner_issuer', '=', o.issuer), eb('owner_subject', '=', o.subject)])), eb('account', 'in', accounts)]))
+    .select(['owner_issuer', 'owner_subject', 'account'])
+    .select((eb) => [eb.fn.countAll<string>().as('n'), grouping('account').as('by_owner')])
+    .groupBy(groupingSets([['owner_issuer', 'owner_subject'], ['account']]))
+    .execute();
+  const counts = { owners: new Map<string, number>(), accounts: new Map<string, number>() };
+  for (const row of rows) {
+    if (Number(row.by_owner) === 1) counts.owners.set(ownerKey({ issuer: row.owner_issuer, subject: row.owner_subject }), Number(row.n));
+    else counts.accounts.set(row.account, Number(row.n));
+  }
+  return counts;
+}
+
+async function insertJobs(tx: Transaction<SchedulerDb>, jobs: readonly NewJob[]): Promise<JobRow[]> {
+  if (jobs.length === 0) return [];
+  return tx
+    .insertInto('jobs')
+    .values(
+      jobs.map((job) => ({
+        job_id: job.jobId,
+        request_id: job.requestId ?? null,
+        name: job.spec.name,
+        site: job.spec.site,
+        spec: JSON.stringify(job.spec),
+        image_pinned: job.imagePinned,
+        image_digest: job.imageDigest,
+        state: 'ACCEPTED' as const,
+        exit_code: null,
+        slurm_job_id: '',
+        reason: '',
+        attempt_id: job.attemptId,
+        seq: 1,
+        dispatched_at: null,
+        cancel_requested_at: null,
+        cancel_delivered_at: null,
+        created_at: job.at,
+        updated_at: job.at,
+        owner_issuer: job.owner.issuer,
+        owner_subject: job.owner.subject,
+        owner_name: job.owner.name,
+        owner_posix_user: job.owner.posixUser,
+        account: job.account,
+        workflow_run: job.spec.run?.id ?? null,
+      })),
+    )
+    .onConflict((oc) => oc.columns(['owner_issuer', 'owner_subject', 'request_id']).doNothing())
+    .returningAll()
+    .execute();
+}
+
+/** The recorded jobs' ACCEPTED transitions (with their facts) and audit records, in the batch's order, in one statement. */
+async function recordAccepted(tx: Transaction<SchedulerDb>, jobs: readonly NewJob[]): Promise<void> {
+  if (jobs.length === 0) return;
+  await tx
+    .with('transitions', (db) =>
+      db.insertInto('job_transitions').values(
+        jobs.map((job) => ({
+          job_id: job.jobId,
+          seq: 1,
+          state: 'ACCEPTED' as const,
+          exit_code: null,
+          slurm_job_id: '',
+          reason: '',
+          at: job.at,
+          facts: JSON.stringify(jobFacts(job)),
+          run: null,
+        })),
+      ),
+    )
+    .insertInto('audit_events')
+    .values(jobs.map((job) => auditRow({ ...job.audit, ids: [job.jobId, ...job.audit.ids] })))
+    .execute();
+}
