@@ -30,7 +30,7 @@ const asUser = (user: string, argv: string[]) => {
  * The agent's pieces as the module wires them, with attempt events recorded in memory (the
  * NATS side has its own suites); everything that runs, checks users and reads files is real.
  */
-describe('jobs run as their owner [real: getent, setpriv, sbatch --uid --gid --export=NONE --account, slurmctld, slurmd, slurmdbd, sacct, registry, skopeo, ch-run; recorded: attempt events]', () => {
+describe('jobs run as their owner [real: getent, setpriv, sbatch --uid --gid --export=ALL --account, slurmctld, slurmd, slurmdbd, sacct, registry, skopeo, ch-run; recorded: attempt events]', () => {
   const processes = new ProcessRepository();
   const slurm = new SlurmRepository(processes);
   const { registry, partition, jobUser: jobUserName } = testEnv();
