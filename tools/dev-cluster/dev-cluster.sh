@@ -31,12 +31,16 @@
 # credentials of both (generated once), lab/busybox:1.36 in both, and a multi-platform index
 # 127.0.0.1:5000/lab/multiarch:1 (linux/amd64 and linux/arm64, different configs).
 #
-# Usage: dev-cluster.sh [up|status|down|env]
+# Usage: dev-cluster.sh [up|status|down|env|clear-jobs]
 #   up      (default) install missing Debian packages, start every part that is not
 #           already answering, write $STATE/env, print a status table. Idempotent.
 #   status  one line per part, up or down; exit 0 only if every part is up.
 #   down    stop everything up started; keeps all data. Idempotent.
 #   env     print $STATE/env (source it: `. <(dev-cluster.sh env)`).
+#   clear-jobs  cancel every job Slurm still holds and wait until its queue is empty and
+#           the node idle. slurmctld keeps jobs across restarts (StateSaveLocation), so a
+#           machine used before (a benchmark's sweep, a run left going) would start them
+#           again under the next test run; CI calls this after up.
 #
 # Environment:
 #   CAIRN_DEV_STATE    state directory (default /var/lib/cairn-dev)
@@ -1751,6 +1755,30 @@ cmd_down() {
   return 0
 }
 
+cmd_clear_jobs() {
+  need_root clear-jobs
+  slurmctld_up || die "slurm: slurmctld does not answer; run '$0 up' first"
+  local t0 ids left i
+  t0=$(now_us)
+  mapfile -t ids < <(squeue --noheader --all --format=%A)
+  if ((${#ids[@]} == 0)); then
+    say slurm "queue empty"
+    return 0
+  fi
+  scancel --quiet "${ids[@]}" || true
+  for ((i = 0; i < TIMEOUT * 4; i++)); do
+    left=$(squeue --noheader --all --format=%A | wc -l)
+    if ((left == 0)) && [[ $(slurm_node_state) == idle ]]; then
+      say slurm "cancelled ${#ids[@]} job(s) left from before; queue empty, node idle ($(elapsed "$t0"))"
+      return 0
+    fi
+    slurm_node_ready || true # resumes a node that a killed job left drained
+    sleep 0.25
+  done
+  die "slurm: $left job(s) still listed ${TIMEOUT}s after scancel (node $(slurm_node_state)); see $SLURM_LOG_DIR/slurmctld.log" \
+    "$SLURM_LOG_DIR/slurmctld.log"
+}
+
 cmd_env() {
   [[ -r $ENV_FILE ]] || die "no $ENV_FILE yet; run '$0 up' first"
   cat "$ENV_FILE"
@@ -1763,8 +1791,9 @@ main() {
   status) cmd_status ;;
   down) cmd_down ;;
   env) cmd_env ;;
+  clear-jobs) cmd_clear_jobs ;;
   -h | --help | help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" ;;
-  *) die "unknown subcommand '$cmd' (use up, status, down or env)" ;;
+  *) die "unknown subcommand '$cmd' (use up, status, down, env or clear-jobs)" ;;
   esac
 }
 
