@@ -35,4 +35,9 @@ module.exports = {
   // The embedded database (PGlite) template the specs copy (freshEmbeddedDir): made once per
   // machine before any spec, so no spec's hook waits for PGlite's initdb.
   globalSetup: join(__dirname, 'libs/testing/src/jest-global-setup.ts'),
+  // Some unit specs start real processes (bash, gcc, the mapping command) for each of a
+  // property's runs. Jest's 5 s default is a wall-clock limit that a loaded 2-core machine
+  // (CI's two suites at once, beside anything else running) can exceed with nothing wrong;
+  // this is a hang detector, not a performance check.
+  testTimeout: 30_000,
 };
