@@ -12,7 +12,7 @@ const provenanceService: ServiceDefinition<typeof provenanceSettings> = {
   settings: provenanceSettings,
   module: async ({ config, nats, logger }) => {
     const database = await openProvenanceDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
-    return { module: ProvenanceServiceModule, imports: [ProvenanceModule.register({ database, nats, logger, ingestBatch: config.ingestBatch })] };
+    return { module: ProvenanceServiceModule, imports: [ProvenanceModule.register({ database, nats, logger, ingestBatch: config.ingestBatch, ingestGatherMs: config.ingestGatherMs })] };
   },
 };
 

@@ -14,6 +14,12 @@ const SOURCES: Array<{ stream: ProvStream; def: { name: string; subjects: readon
 
 export interface IngestOptions {
   maxBatch: number;
+  /**
+   * How long the oldest event of a batch waits for more before the batch is recorded (ms;
+   * default 0): a trickle of events (a burst of submissions) then costs a transaction per
+   * this interval, not one per event or two, on the cores the acknowledgements need.
+   */
+  gatherMs?: number;
   /** How long to wait before trying again to set up a stream's consumer (ms). */
   retryMs?: number;
 }
@@ -124,7 +130,7 @@ export class ProvenanceIngest implements OnApplicationBootstrap, OnModuleDestroy
             this.logger.debug({ stream: source.def.name, messages: batch.length, recorded }, 'events recorded');
           },
           (error) => this.logger.error({ err: error, stream: source.def.name }, 'batch not recorded; it will be redelivered'),
-          { maxBatch: this.options.maxBatch },
+          { maxBatch: this.options.maxBatch, gatherMs: this.options.gatherMs },
         );
         if (this.stopping) await stop();
         else this.stops.push(stop);

@@ -15,6 +15,8 @@ export interface ProvenanceModuleOptions {
   nats: NatsConnection;
   logger: Logger;
   ingestBatch: number;
+  /** How long an event waits for others to share its transaction (ms). */
+  ingestGatherMs?: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export class ProvenanceDatabaseCloser implements OnApplicationShutdown {
 export class ProvenanceModule {
   static register(options: ProvenanceModuleOptions): DynamicModule {
     const store = new GraphStore(options.database.db);
-    const ingest = new ProvenanceIngest(new JetStreamRepository(options.nats), store, options.logger.child({ context: 'ProvenanceIngest' }), { maxBatch: options.ingestBatch });
+    const ingest = new ProvenanceIngest(new JetStreamRepository(options.nats), store, options.logger.child({ context: 'ProvenanceIngest' }), { maxBatch: options.ingestBatch, gatherMs: options.ingestGatherMs });
     return {
       module: ProvenanceModule,
       controllers: [ProvenanceNatsController],

@@ -11,6 +11,7 @@ import {
   StorageType,
 } from 'nats';
 import { CairnError } from '@cairn/contracts';
+import { BatchQueue } from './batch-queue';
 import { decodeJson } from './envelope';
 import { encodeBounded, HEADER_ROOM, maxPayloadOf } from './payload-limit';
 
@@ -171,18 +172,21 @@ export class JetStreamRepository {
   /**
    * Consumes a stream with a durable consumer in batches: the messages that arrived while
    * the previous batch was handled (at most `maxBatch`) go to the handler together, and are
-   * acked only after it resolved, so a crash redelivers them all. A handler that throws has
-   * the batch redelivered (after `retryDelayMs`). Returns a stop function, which lets the
-   * batch in hand finish.
+   * acked only after it resolved, so a crash redelivers them all. With `gatherMs`, a batch
+   * waits until its oldest message has waited that long (or `maxBatch` are in hand), so a
+   * trickle of messages makes few batches, not one each (see BatchQueue). A handler that
+   * throws has the batch redelivered (after `retryDelayMs`). Returns a stop function, which
+   * lets the batch in hand finish (messages in hand are handed on at once).
    */
   async consumeDurableBatches(
     stream: string,
     durable: string,
     handler: BatchHandler,
     onError: (e: unknown) => void,
-    options: { maxBatch?: number; ackWaitMs?: number; retryDelayMs?: number } = {},
+    options: { maxBatch?: number; gatherMs?: number; ackWaitMs?: number; retryDelayMs?: number } = {},
   ): Promise<() => Promise<void>> {
     const maxBatch = options.maxBatch ?? 1000;
+    const queue = new BatchQueue<JsMsg>(maxBatch, options.gatherMs ?? 0);
     const jsm = await this.jsm();
     const config = {
       durable_name: durable,
@@ -197,29 +201,15 @@ export class JetStreamRepository {
     else await jsm.consumers.add(stream, config);
     const consumer = await this.js.consumers.get(stream, durable);
     const messages: ConsumerMessages = await consumer.consume({ max_messages: maxBatch * 2 });
-    const queue: JsMsg[] = [];
-    let ended = false;
-    let wake: (() => void) | undefined;
     const pump = (async () => {
       try {
-        for await (const msg of messages) {
-          queue.push(msg);
-          wake?.();
-        }
+        for await (const msg of messages) queue.push(msg);
       } finally {
-        ended = true;
-        wake?.();
+        queue.end();
       }
     })();
     const work = (async () => {
-      for (;;) {
-        if (queue.length === 0) {
-          if (ended) return;
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-          continue;
-        }
-        const batch = queue.splice(0, maxBatch);
+      for (let batch = await queue.next(); batch; batch = await queue.next()) {
         const decoded = batch.map((msg): BatchMessage => {
           try {
             return { subject: msg.subject, seq: msg.seq, data: decodeJson(msg.data) };

@@ -119,6 +119,41 @@ describe('JetStreamRepository [real: nats-server 2.9 with JetStream]', () => {
     }
   });
 
+  it('consumeDurableBatches with a gather hands a trickle of messages on in few batches, in order, each acked once after its handler', async () => {
+    const { stream, prefix } = await newStream();
+    const durable = `d_${id()}`;
+    const batches: number[][] = [];
+    const stop = await js.consumeDurableBatches(
+      stream,
+      durable,
+      (batch) => {
+        batches.push(batch.map((m) => (m.data as { n: number }).n));
+        return Promise.resolve();
+      },
+      (error) => {
+        throw error;
+      },
+      { maxBatch: 100, gatherMs: 1500 },
+    );
+    try {
+      // 10 messages a few ms apart: without the gather each would be a batch of its own.
+      for (let n = 1; n <= 10; n += 1) {
+        await js.publish(`${prefix}.e`, { n }, `${prefix}-${n}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await waitFor('ten messages handled', async () => (batches.flat().length >= 10 ? true : undefined), 20_000);
+      expect(batches.flat()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(batches.length).toBeLessThanOrEqual(2);
+      const jsm = await nc.jetstreamManager();
+      await waitFor('every ack to reach the server', async () => {
+        const info = await jsm.consumers.info(stream, durable);
+        return info.num_ack_pending === 0 && info.ack_floor.stream_seq === 10 ? true : undefined;
+      });
+    } finally {
+      await stop();
+    }
+  });
+
   it('follow replays the subject in order, then delivers new messages live, and ends when the signal aborts', async () => {
     const { prefix } = await newStream();
     const subject = `${prefix}.job.1`;
