@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARRAY_WRAPPER_SCRIPT, JOB_ENV_NAMES, WRAPPER_SCRIPT } from '@cairn/site-agent';
-import { type CairnStack, startCairnStack } from '@cairn/testing';
+import { type CairnStack, startCairnStack, testEnv } from '@cairn/testing';
 import { spec, stateOf, submit, watchAll } from './job-helpers';
 
 /**
@@ -122,6 +122,21 @@ describe('job containment [real: gateway, scheduler, images, agent, nats-server,
     expect(stateOf((await watchAll(stack.client, jobId)).at(-1)?.state ?? 0)).toBe('COMPLETED');
     const attempt = join(stack.dir, 'agent', 'attempts', (await stack.client.getJob(jobId)).attemptId);
     const agentBin = join(stack.dir, 'agent', 'bin');
+    // The job ran from the image in the site's form (ADR 0021): the dev cluster's is a directory.
+    const images = join(stack.dir, 'agent', 'images');
+    const imageName = readdirSync(images).find((name) => /^[a-f0-9]{64}\.v2\.(dir|sqfs)$/.test(name)) ?? '';
+    const image = join(images, imageName);
+    expect(imageName.endsWith(testEnv().charliecloudImageForm === 'directory' ? '.v2.dir' : '.v2.sqfs')).toBe(true);
+    const intoImage: (readonly [string, string, string])[] = statSync(image).isDirectory()
+      ? [
+          ['append to a program of the image directory', 'echo x >> "$1/bin/busybox"', image],
+          ['append to a file of the image directory', 'echo x >> "$1/etc/passwd"', image],
+          ['add a file to the image directory', 'echo x > "$1/planted"', image],
+          ['add a file to the image’s /tmp', 'echo x > "$1/tmp/planted"', image],
+          ['make a file of the image writable', 'chmod u+w "$1/etc/passwd"', image],
+          ['replace a directory of the image', 'mv "$1/etc" "$1/etc2"', image],
+        ]
+      : [['write the converted image', 'echo x >> "$1"', image]];
     const denied = [
       ['append to the wrapper', 'echo x >> "$1"', join(agentBin, 'cairn-wrap')],
       ['replace the wrapper', 'echo x > "$1.new" && mv -f "$1.new" "$1"', join(agentBin, 'cairn-wrap')],
@@ -132,7 +147,8 @@ describe('job containment [real: gateway, scheduler, images, agent, nats-server,
       ['read the command', 'cat "$1"', join(attempt, 'command.json')],
       ['list the attempts', 'ls "$1"', join(stack.dir, 'agent', 'attempts')],
       ['add a file beside the launch files', 'echo x > "$1"', join(attempt, 'planted')],
-      ['write a converted image', 'for f in "$1"/*.sqfs; do echo x >> "$f" || exit 1; done', join(stack.dir, 'agent', 'images')],
+      ['add an image beside the converted ones', 'echo x > "$1/planted.v2.dir"', images],
+      ...intoImage,
       ['append to the element wrapper', 'echo x >> "$1"', join(agentBin, 'cairn-wrap-element')],
       ['write the item runner (ADR 0016)', 'for f in "$1"/cairn-items-*; do echo x >> "$f" || exit 1; done', join(stack.dir, 'agent', 'item-runner')],
       ['add a program beside the item runner', 'echo x > "$1/planted"', join(stack.dir, 'agent', 'item-runner')],

@@ -24,6 +24,7 @@ export const agentService: ServiceDefinition<typeof agentSettings> = {
       maxPollIntervalMs: config.maxPollIntervalMs,
       submitConcurrency: config.submitConcurrency,
       containerRuntime: config.containerRuntime,
+      charliecloudImageForm: config.charliecloudImageForm,
       insecureRegistries: config.insecureRegistries,
       ...(config.registryAuthFile ? { registryAuthFile: config.registryAuthFile } : {}),
       ...(config.sitePlatform ? { sitePlatform: config.sitePlatform } : {}),

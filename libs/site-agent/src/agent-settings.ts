@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONTAINER_RUNTIMES } from '@cairn/adapters/container-runtime';
+import { CHARLIECLOUD_IMAGE_FORMS, CONTAINER_RUNTIMES } from '@cairn/adapters/container-runtime';
 import { intIn, setting } from '@cairn/config';
 import { resourceClassSchema, siteName } from '@cairn/contracts';
 
@@ -60,6 +60,11 @@ export const agentSettings = {
     'CAIRN_CONTAINER_RUNTIME',
     z.enum(CONTAINER_RUNTIMES).default('charliecloud'),
     'container runtime on the cluster',
+  ),
+  charliecloudImageForm: setting(
+    'CAIRN_CHARLIECLOUD_IMAGE_FORM',
+    z.enum(CHARLIECLOUD_IMAGE_FORMS).default('squashfs'),
+    'how Charliecloud images are kept (ADR 0021): squashfs (one file per image, for an image directory on a shared filesystem) or directory (unpacked, read-only to jobs; no squashfuse mount per job, for local disk)',
   ),
   insecureRegistries: setting(
     'CAIRN_INSECURE_REGISTRIES',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type ContainerRuntimeKind, createContainerRuntime, ImageCatalogue, ImageMaterializer } from '@cairn/adapters/container-runtime';
+import { type CharliecloudImageForm, type ContainerRuntimeKind, createContainerRuntime, ImageCatalogue, ImageMaterializer } from '@cairn/adapters/container-runtime';
 import { JetStreamRepository, type NatsConnection } from '@cairn/adapters/nats';
 import { ProcessRepository } from '@cairn/adapters/process';
 import { SlurmAccountingRepository, SlurmRepository } from '@cairn/adapters/slurm';
@@ -41,6 +41,8 @@ export interface SiteAgentOptions {
   /** sbatch processes run at once (default DEFAULT_SUBMIT_CONCURRENCY). */
   submitConcurrency?: number;
   containerRuntime: ContainerRuntimeKind;
+  /** How Charliecloud images are kept (CAIRN_CHARLIECLOUD_IMAGE_FORM, ADR 0021; default squashfs). */
+  charliecloudImageForm?: CharliecloudImageForm;
   insecureRegistries: readonly string[];
   /** containers-auth.json given to skopeo (CAIRN_REGISTRY_AUTH_FILE). */
   registryAuthFile?: string;
@@ -100,7 +102,7 @@ export class SiteAgentModule {
     if (options.registryAuthFile) await checkRegistryAuthFile(options.registryAuthFile);
     const imageDir = options.imageDir ?? join(options.workDir, 'images');
     await agentDir(imageDir, 0o755);
-    const runtime = createContainerRuntime(options.containerRuntime, processes);
+    const runtime = createContainerRuntime(options.containerRuntime, processes, options.charliecloudImageForm ? { charliecloudImageForm: options.charliecloudImageForm } : {});
     const access = { insecureRegistries: options.insecureRegistries, ...(options.registryAuthFile ? { authFile: options.registryAuthFile } : {}) };
     // The agent decides whether an image is in use: an attempt it follows (not final) runs it.
     const following: { agent?: SiteAgent } = {};

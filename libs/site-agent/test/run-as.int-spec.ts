@@ -67,7 +67,7 @@ describe('jobs run as their owner [real: getent, setpriv, sbatch --uid --gid --e
     );
     const jobUser = await resolveJobUser(jobUserName, processes, { uid: process.getuid?.() ?? -1 });
     users = new RunAsUsers(processes, { minUid: 1000, allowed: [], denied: [] }, { uid: process.getuid?.() ?? -1 }, 60_000);
-    const runtime = createContainerRuntime('charliecloud', processes);
+    const runtime = createContainerRuntime('charliecloud', processes, { charliecloudImageForm: testEnv().charliecloudImageForm });
     const images = await ImageCatalogue.open({
       dir: join(workDir, 'images'),
       runtime: 'charliecloud',

@@ -77,7 +77,7 @@ describe('the agent follows only its own jobs [real: sbatch --uid, squeue --user
       'AttemptEvents',
     );
     const jobUser = await resolveJobUser(jobUserName, processes, { uid: process.getuid?.() ?? -1 });
-    const runtime = createContainerRuntime('charliecloud', processes);
+    const runtime = createContainerRuntime('charliecloud', processes, { charliecloudImageForm: testEnv().charliecloudImageForm });
     const images = await ImageCatalogue.open({
       dir: join(workDir, 'images'),
       runtime: 'charliecloud',

@@ -148,6 +148,7 @@ export async function startCairnStack(
         CAIRN_SITE: site,
         CAIRN_AGENT_WORK_DIR: join(dir, 'agent'),
         CAIRN_AGENT_JOB_USER: env.jobUser,
+        CAIRN_CHARLIECLOUD_IMAGE_FORM: env.charliecloudImageForm,
         CAIRN_POLL_INTERVAL_MS: '500',
         // Back-off to 1 s at most: tests wait on final states.
         CAIRN_POLL_MAX_INTERVAL_MS: '1000',

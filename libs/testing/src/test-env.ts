@@ -24,6 +24,11 @@ export interface TestEnv {
   partition: string;
   /** The unprivileged user the agent runs jobs as (dev-cluster.sh creates it). */
   jobUser: string;
+  /**
+   * The form of the agents' Charliecloud images (ADR 0021): `directory` on the dev cluster,
+   * whose one node keeps them on local disk (CAIRN_CHARLIECLOUD_IMAGE_FORM to test the other).
+   */
+  charliecloudImageForm: 'squashfs' | 'directory';
   /** The dev cluster's NATS; it takes only the users below. */
   natsUrl: string;
   /** The CA of the dev cluster's NATS (it speaks TLS only); absent without its env file. */
@@ -74,6 +79,7 @@ export function testEnv(): TestEnv {
     testImage: get('CAIRN_TEST_IMAGE', '127.0.0.1:5000/lab/busybox:1.36'),
     partition: get('CAIRN_SLURM_PARTITION', 'debug'),
     jobUser: get('CAIRN_AGENT_JOB_USER', 'cairn-job'),
+    charliecloudImageForm: get('CAIRN_CHARLIECLOUD_IMAGE_FORM', 'directory') === 'squashfs' ? 'squashfs' : 'directory',
     natsUrl: get('CAIRN_NATS_URL', 'nats://127.0.0.1:4222'),
     natsCa: find('CAIRN_NATS_CA'),
     natsPasswordDir: find('CAIRN_DEV_NATS_PASSWORD_DIR'),

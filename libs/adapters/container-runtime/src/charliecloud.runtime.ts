@@ -1,25 +1,27 @@
 import type { ProcessRepository } from '@cairn/adapters/process';
 import { checkBind, checkTools, ContainerRuntime } from './container-runtime';
 import type { ContainerRun, LaunchPlan } from './container-runtime.types';
-import { SquashfsConverter } from './image-converter';
+import { type CharliecloudImageForm, DirectoryConverter, type ImageConverter, SquashfsConverter } from './image-converter';
 
 /**
  * Charliecloud: images (pulled and verified by ImageMaterializer) are unpacked rootless
- * with umoci, packed into SquashFS with mksquashfs, and run with `ch-run image.sqfs -- cmd`.
+ * with umoci and either packed into SquashFS with mksquashfs (`ch-run image.v2.sqfs -- cmd`)
+ * or kept as that directory, sealed read-only (`ch-run image.v2.dir -- cmd`), as the site's
+ * `form` says (ADR 0021). ch-run mounts either read-only.
  */
 export class CharliecloudRuntime extends ContainerRuntime {
   readonly name = 'charliecloud';
-  readonly converter: SquashfsConverter;
+  readonly converter: ImageConverter;
   /**
-   * In the container's private /tmp: ch-run creates a bind's target there, where a SquashFS
-   * image (read-only) has no directory for it. The host directory is the agent's (0755), so
-   * the job cannot change what is in it.
+   * In the container's private /tmp: ch-run creates a bind's target there, where a read-only
+   * image has no directory for it. The host directory is the agent's (0755), so the job
+   * cannot change what is in it.
    */
   readonly toolsMount = '/tmp/.cairn-bin';
 
-  constructor(processes: ProcessRepository) {
+  constructor(processes: ProcessRepository, form: CharliecloudImageForm = 'squashfs') {
     super();
-    this.converter = new SquashfsConverter(processes);
+    this.converter = form === 'directory' ? new DirectoryConverter(processes) : new SquashfsConverter(processes);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -235,5 +235,82 @@ describe('ImageCatalogue.evict', () => {
     materializer.release();
     await converting;
     expect(catalogue.recordOf(digestOf(22))).toBeDefined();
+  });
+});
+
+/** Converts into a directory as umoci would unpack one: a world-writable /tmp, a set-user-id program, a closed directory. */
+class UnpackingMaterializer implements Materializer {
+  readonly converter = { suffix: '.v2.dir' };
+  runs = 0;
+
+  materialize(_pinned: string, _digest: string, workDir: string, onProgress: (progress: ImageProgress) => void): Promise<string> {
+    this.runs += 1;
+    onProgress({ phase: 'converting', bytesDone: 0, bytesTotal: 0 });
+    const rootfs = join(workDir, 'bundle', 'rootfs');
+    mkdirSync(join(rootfs, 'tmp'), { recursive: true });
+    mkdirSync(join(rootfs, 'bin'));
+    mkdirSync(join(rootfs, 'root'));
+    writeFileSync(join(rootfs, 'bin', 'tool'), 'x'.repeat(300));
+    chmodSync(join(rootfs, 'bin', 'tool'), 0o4755);
+    writeFileSync(join(rootfs, 'root', 'note'), 'y'.repeat(20));
+    chmodSync(join(rootfs, 'root', 'note'), 0o600);
+    chmodSync(join(rootfs, 'root'), 0o700);
+    chmodSync(join(rootfs, 'tmp'), 0o1777);
+    return Promise.resolve(rootfs);
+  }
+}
+
+describe('ImageCatalogue with directory images (Charliecloud, ADR 0021)', () => {
+  const modesBelow = (path: string): Record<string, number> =>
+    Object.fromEntries(['', 'tmp', 'bin', 'bin/tool', 'root', 'root/note'].map((entry) => [entry, lstatSync(join(path, entry)).mode & 0o7777]));
+
+  it('puts the unpacked tree in place as <hex>.v2.dir, sealed (nothing writable but by the agent, no set-id bit), its size the bytes of its files', async () => {
+    const materializer = new UnpackingMaterializer();
+    const { dir, catalogue } = await openCatalogue({ materializer });
+
+    const results = await Promise.all(Array.from({ length: 5 }, () => catalogue.materialize(pinnedOf(30), digestOf(30), { runId: randomUUID() })));
+
+    expect(materializer.runs).toBe(1);
+    const path = join(dir, `${hex(30)}.v2.dir`);
+    expect(new Set(results.map((r) => r.path))).toEqual(new Set([path]));
+    expect(readdirSync(dir).sort()).toEqual([`${hex(30)}.v2.dir`, CATALOGUE_FILE].sort());
+    expect(modesBelow(path)).toEqual({ '': 0o755, tmp: 0o755, bin: 0o755, 'bin/tool': 0o755, root: 0o755, 'root/note': 0o644 });
+    expect(catalogue.recordOf(digestOf(30))).toMatchObject({ size: 320, conversions: 1 });
+    expect(catalogue.list().usedBytes).toBe(320);
+  });
+
+  it('takes a directory already in place (an earlier agent’s) without converting, counting its files', async () => {
+    const materializer = new UnpackingMaterializer();
+    const dir = mkdtempSync(join(root, 'images-'));
+    mkdirSync(join(dir, `${hex(31)}.v2.dir`, 'etc'), { recursive: true });
+    writeFileSync(join(dir, `${hex(31)}.v2.dir`, 'etc', 'passwd'), 'p'.repeat(42));
+    const { catalogue } = await openCatalogue({ dir, materializer });
+    await expect(catalogue.materialize(pinnedOf(31), digestOf(31))).resolves.toMatchObject({ record: { size: 42, conversions: 0 } });
+    expect(materializer.runs).toBe(0);
+  });
+
+  it('evicts the whole tree, freeing its size; an eviction a crash interrupted leaves nothing found again at open', async () => {
+    const { dir, catalogue } = await openCatalogue({ materializer: new UnpackingMaterializer() });
+    await catalogue.materialize(pinnedOf(32), digestOf(32));
+    await expect(catalogue.evict(digestOf(32))).resolves.toEqual({ freedBytes: 320 });
+    expect(readdirSync(dir)).toEqual([CATALOGUE_FILE]);
+
+    mkdirSync(join(dir, `.evict-${hex(33).slice(0, 12)}-0a0b0c0d0e0f`, 'bin'), { recursive: true });
+    const reopened = (await openCatalogue({ dir, materializer: new UnpackingMaterializer() })).catalogue;
+    expect(readdirSync(dir)).toEqual([CATALOGUE_FILE]);
+    expect(reopened.list().images).toEqual([]);
+  });
+
+  it('after the site changed its form: the record whose file is not in the new form is dropped, and the old form’s file removed', async () => {
+    const { dir, catalogue } = await openCatalogue();
+    await catalogue.materialize(pinnedOf(34), digestOf(34));
+    expect(readdirSync(dir).sort()).toEqual([`${hex(34)}.v2.sqfs`, CATALOGUE_FILE].sort());
+
+    const materializer = new UnpackingMaterializer();
+    const reopened = (await openCatalogue({ dir, materializer })).catalogue;
+    expect(reopened.list().images).toEqual([]);
+    expect(readdirSync(dir)).toEqual([CATALOGUE_FILE]);
+    await expect(reopened.materialize(pinnedOf(34), digestOf(34))).resolves.toMatchObject({ path: join(dir, `${hex(34)}.v2.dir`), record: { conversions: 2 } });
+    expect(materializer.runs).toBe(1);
   });
 });

@@ -15,6 +15,7 @@ import {
 import { z } from 'zod';
 import { digestHex } from './container-runtime';
 import type { ImageProgress } from './image-materializer';
+import { imageTreeBytes, sealImageTree } from './image-tree';
 
 export type ImageRuntimeName = (typeof IMAGE_RUNTIMES)[number];
 
@@ -59,8 +60,11 @@ const catalogueFile = z
   .strict();
 
 export const CATALOGUE_FILE = 'catalogue.json';
-/** Temporary directories of conversions (`.build-` was Apptainer's before the catalogue). */
-const WORK_PREFIXES = ['.pull-', '.build-', `${CATALOGUE_FILE}.tmp-`];
+/**
+ * Temporary directories of conversions (`.build-` was Apptainer's before the catalogue) and
+ * images being evicted (`.evict-`: moved aside at once, removed after).
+ */
+const WORK_PREFIXES = ['.pull-', '.build-', '.evict-', `${CATALOGUE_FILE}.tmp-`];
 
 interface Conversion {
   pinned: string;
@@ -69,14 +73,16 @@ interface Conversion {
   done: Promise<void>;
 }
 
-/** What materialize gives: the record and the file the runtime runs. */
+/** What materialize gives: the record and the file (or directory) the runtime runs. */
 export interface MaterializedImage {
   record: SiteImageRecord;
   path: string;
 }
 
 /**
- * The site's images: one runtime file per digest (`<hex><suffix>`, 0644: jobs read it) and
+ * The site's images: one runtime file per digest (`<hex><suffix>`, 0644: jobs read it), or
+ * one directory (Charliecloud's directory form, ADR 0021: sealed by sealImageTree, every
+ * entry readable and none writable by jobs; its size the bytes of its files) and
  * catalogue.json beside them (0600: the runs it names are the agent's to tell; replaced atomically: written to a temporary file, fsynced,
  * renamed, the directory fsynced), holding each image's pinned reference, size, runtime,
  * times, the runs that used it (most recent first, at most MAX_IMAGE_RUN_IDS) and how many
@@ -186,7 +192,16 @@ export class ImageCatalogue {
     const removal = (async () => {
       this.images.delete(digest);
       await this.persist();
-      await rm(this.pathOf(digest), { force: true });
+      // Moved aside first (one rename): a directory image half removed is never found again as an image.
+      const aside = join(this.options.dir, `.evict-${digestHex(digest).slice(0, 12)}-${randomBytes(6).toString('hex')}`);
+      const moved = await rename(this.pathOf(digest), aside).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return false;
+          throw error;
+        },
+      );
+      if (moved) await rm(aside, { recursive: true, force: true });
     })();
     this.evicting.set(digest, removal);
     try {
@@ -231,18 +246,25 @@ export class ImageCatalogue {
     const target = this.pathOf(digest);
     const found = await stat(target).catch(() => undefined);
     if (found) {
-      // A file in place without a record (an earlier agent's, or a crash before the record): no conversion.
-      this.record(digest, pinned, found.size, found.mtime);
+      // A file in place without a record (an earlier agent's, or a crash before the record): no
+      // conversion. A directory is only ever renamed into place sealed and whole.
+      const size = found.isDirectory() ? await imageTreeBytes(target) : found.size;
+      this.record(digest, pinned, size, found.mtime);
       await this.persist();
-      return { digest, phase: 'ready', bytesDone: found.size, bytesTotal: found.size };
+      return { digest, phase: 'ready', bytesDone: size, bytesTotal: size };
     }
     const work = await mkdtemp(join(this.options.dir, `.pull-${digestHex(digest).slice(0, 12)}-`));
     try {
       const file = await this.options.materializer.materialize(pinned, digest, work, (progress) => this.emit(conversion, { digest, ...progress }));
       // Jobs run as the job user: the image must be readable by it (never writable).
-      await chmod(file, 0o644);
+      let size: number;
+      if ((await stat(file)).isDirectory()) {
+        size = await sealImageTree(file);
+      } else {
+        await chmod(file, 0o644);
+        size = (await stat(file)).size;
+      }
       await rename(file, target);
-      const size = (await stat(target)).size;
       this.conversions.set(digest, (this.conversions.get(digest) ?? 0) + 1);
       this.record(digest, pinned, size, this.now());
       await this.persist();
@@ -280,12 +302,18 @@ export class ImageCatalogue {
       return;
     }
     for (const [digest, count] of Object.entries(parsed.conversions)) this.conversions.set(digest, count);
-    let dropped = false;
+    const dropped: string[] = [];
     for (const image of parsed.images) {
       if (await stat(this.pathOf(image.digest)).then(() => true, () => false)) this.images.set(image.digest, image);
-      else dropped = true;
+      else dropped.push(digestHex(image.digest));
     }
-    if (dropped) await this.persist();
+    if (dropped.length === 0) return;
+    await this.persist();
+    // What another form left of a dropped image (the site changed CAIRN_CHARLIECLOUD_IMAGE_FORM
+    // or its runtime, ADR 0021): removed, so the bytes are not held unrecorded.
+    for (const name of await readdir(dir)) {
+      if (dropped.some((hex) => name.startsWith(`${hex}.`))) await rm(join(dir, name), { recursive: true, force: true });
+    }
   }
 
   /** Writes the catalogue as it is now; writes run one after another. */

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandFailedError, ProcessRepository, type RunOptions, type RunResult } from '@cairn/adapters/process';
-import { apptainerBuildArgv, SifConverter } from './image-converter';
+import { apptainerBuildArgv, DirectoryConverter, SifConverter } from './image-converter';
 import { pullRefusal } from './image-pull';
 import { skopeoCopyArgv, skopeoInspectArgv } from './registry-source';
 
@@ -14,6 +14,7 @@ class ArgvRecorder extends ProcessRepository {
   override run(file: string, args: readonly string[], _options?: RunOptions): Promise<RunResult> {
     this.calls.push({ file, args });
     if (file === 'apptainer') writeFileSync(args[4] ?? '', 'SIF');
+    if (file === 'umoci') mkdirSync(join(args[4] ?? '', 'rootfs'), { recursive: true });
     return Promise.resolve({ exitCode: 0, stdout: '', stderr: '' });
   }
 }
@@ -39,6 +40,23 @@ describe('Apptainer conversion (the argument vectors it renders, ADR 0007)', () 
       expect(file).toBe(join(work, 'image.sif'));
       expect(phases).toEqual(['converting']);
       expect(processes.calls.map((c) => [c.file, ...c.args])).toEqual([['apptainer', 'build', '--force', '--tmpdir', work, join(work, 'image.sif'), `oci:${join(work, 'layout')}:img`]]);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Charliecloud directory conversion (ADR 0021)', () => {
+  it('unpacks once with umoci, adds the /cairn bind targets, and returns the root filesystem to seal (no mksquashfs)', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'cairn-dir-'));
+    try {
+      const processes = new ArgvRecorder();
+      const phases: string[] = [];
+      const rootfs = await new DirectoryConverter(processes).convert(join(work, 'layout'), work, (phase) => phases.push(phase));
+      expect(rootfs).toBe(join(work, 'bundle', 'rootfs'));
+      expect(phases).toEqual(['unpacking', 'converting']);
+      expect(processes.calls.map((c) => [c.file, ...c.args])).toEqual([['umoci', 'unpack', '--rootless', '--image', `${join(work, 'layout')}:img`, join(work, 'bundle')]]);
+      for (const target of ['cairn/work', 'cairn/run', 'cairn/data']) expect(existsSync(join(rootfs, target))).toBe(true);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

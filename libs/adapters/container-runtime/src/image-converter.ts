@@ -10,14 +10,14 @@ export type ConvertPhase = 'unpacking' | 'converting';
 export const CONVERT_STEP_TIMEOUT_MS = 1_800_000;
 
 /**
- * Turns a verified OCI layout (tag LAYOUT_TAG) into the one file its runtime runs. One
+ * Turns a verified OCI layout (tag LAYOUT_TAG) into the one file (or directory) its runtime runs. One
  * contract for every runtime: the pull and the verification before it are shared
  * (ImageMaterializer); only this step differs.
  */
 export abstract class ImageConverter {
   /** The file name of a converted image: <hex><suffix>. */
   abstract readonly suffix: string;
-  /** Writes the runtime's file into `workDir` (a private temporary directory) and returns its path. */
+  /** Writes the runtime's file (or directory) into `workDir` (a private temporary directory) and returns its path. */
   abstract convert(layoutDir: string, workDir: string, onPhase: (phase: ConvertPhase) => void): Promise<string>;
 }
 
@@ -39,6 +39,19 @@ export function apptainerBuildArgv(sif: string, layoutDir: string, tmpDir: strin
   return ['build', '--force', '--tmpdir', tmpDir, sif, `oci:${layoutDir}:${LAYOUT_TAG}`];
 }
 
+/** The forms a Charliecloud image takes on a site (CAIRN_CHARLIECLOUD_IMAGE_FORM, ADR 0021). */
+export const CHARLIECLOUD_IMAGE_FORMS = ['squashfs', 'directory'] as const;
+export type CharliecloudImageForm = (typeof CHARLIECLOUD_IMAGE_FORMS)[number];
+
+/** The layout unpacked rootless with umoci into `<workDir>/bundle`, the /cairn bind targets added; returns the root filesystem. */
+async function unpackRootfs(processes: ProcessRepository, layoutDir: string, workDir: string): Promise<string> {
+  const bundle = join(workDir, 'bundle');
+  await processes.check('umoci', umociUnpackArgv(layoutDir, bundle), { timeoutMs: CONVERT_STEP_TIMEOUT_MS });
+  const rootfs = join(bundle, 'rootfs');
+  for (const dir of BIND_TARGETS) await mkdir(join(rootfs, dir), { recursive: true });
+  return rootfs;
+}
+
 /**
  * Charliecloud: the layout unpacked rootless with umoci, the /cairn bind targets added,
  * packed into one SquashFS file. "v2": images carry the bind targets (the file names of
@@ -52,14 +65,33 @@ export class SquashfsConverter extends ImageConverter {
   }
 
   async convert(layoutDir: string, workDir: string, onPhase: (phase: ConvertPhase) => void): Promise<string> {
-    const bundle = join(workDir, 'bundle');
     onPhase('unpacking');
-    await this.processes.check('umoci', umociUnpackArgv(layoutDir, bundle), { timeoutMs: CONVERT_STEP_TIMEOUT_MS });
-    for (const dir of BIND_TARGETS) await mkdir(join(bundle, 'rootfs', dir), { recursive: true });
+    const rootfs = await unpackRootfs(this.processes, layoutDir, workDir);
     onPhase('converting');
     const file = join(workDir, 'image.sqfs');
-    await this.processes.check('mksquashfs', mksquashfsArgv(join(bundle, 'rootfs'), file), { timeoutMs: CONVERT_STEP_TIMEOUT_MS });
+    await this.processes.check('mksquashfs', mksquashfsArgv(rootfs, file), { timeoutMs: CONVERT_STEP_TIMEOUT_MS });
     return file;
+  }
+}
+
+/**
+ * Charliecloud's directory form (ADR 0021): the layout unpacked rootless with umoci, the
+ * /cairn bind targets added, and that root filesystem is the image (`ch-run <dir>`: no
+ * squashfuse mount and unmount per container start). Its converting phase is the sealing
+ * (sealImageTree), which the catalogue does for every directory before it is put in place.
+ */
+export class DirectoryConverter extends ImageConverter {
+  readonly suffix = '.v2.dir';
+
+  constructor(private readonly processes: ProcessRepository) {
+    super();
+  }
+
+  async convert(layoutDir: string, workDir: string, onPhase: (phase: ConvertPhase) => void): Promise<string> {
+    onPhase('unpacking');
+    const rootfs = await unpackRootfs(this.processes, layoutDir, workDir);
+    onPhase('converting');
+    return rootfs;
   }
 }
 

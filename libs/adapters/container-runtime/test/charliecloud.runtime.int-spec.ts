@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CharliecloudRuntime, ImageCatalogue, ImageMaterializer, type PreparedImage } from '../src';
+import { CHARLIECLOUD_IMAGE_FORMS, CharliecloudRuntime, ImageCatalogue, ImageMaterializer, type PreparedImage } from '../src';
 import { OciRegistryRepository } from '@cairn/adapters/oci-registry';
 import { ProcessRepository, type RunResult } from '@cairn/adapters/process';
 import { testEnv } from '@cairn/testing';
 
-describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch-run]', () => {
-  const { registry } = testEnv();
+describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch-run, the job user]', () => {
+  const { registry, jobUser } = testEnv();
   const processes = new ProcessRepository();
   let root: string;
   let pinned: string;
@@ -16,6 +16,8 @@ describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'cairn-charliecloud-int-'));
+    // The job user reaches the images below it, as it reaches an agent's image directory.
+    chmodSync(root, 0o755);
     const image = await new OciRegistryRepository({ defaultRegistry: registry, insecureRegistries: [registry] }).resolve('lab/busybox:1.36');
     pinned = image.pinned;
     digest = image.digest;
@@ -25,14 +27,16 @@ describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch
     rmSync(root, { recursive: true, force: true });
   });
 
-  describe('launch, run with ch-run', () => {
+  describe.each(CHARLIECLOUD_IMAGE_FORMS)('launch, run with ch-run (%s image, ADR 0021)', (form) => {
     let runtime: CharliecloudRuntime;
     let image: PreparedImage;
 
     beforeAll(async () => {
-      runtime = new CharliecloudRuntime(processes);
+      runtime = new CharliecloudRuntime(processes, form);
+      const dir = mkdtempSync(join(root, 'images-'));
+      chmodSync(dir, 0o755);
       const catalogue = await ImageCatalogue.open({
-        dir: mkdtempSync(join(root, 'images-')),
+        dir,
         runtime: 'charliecloud',
         materializer: new ImageMaterializer(processes, runtime.converter, { insecureRegistries: [registry] }),
       });
@@ -111,6 +115,25 @@ describe('CharliecloudRuntime [real: OCI registry, skopeo, umoci, mksquashfs, ch
       const [program, ...args] = plan.argv;
       const result = await processes.check(program ?? '', args, { env: { USER: 'root', PATH: '/usr/bin:/bin' }, timeoutMs: 60_000 });
       expect(result.stdout.trim().split(' ').filter((name) => !['PWD', 'SHLVL', '_'].includes(name))).toEqual(['CH_RUNNING', 'GREETING', 'PATH', 'USER']);
+    });
+
+    it('runs as the job user, who reads the image but cannot change it: not through the container, nor on the host', async () => {
+      const asJobUser = (argv: string[]) =>
+        processes.run('setpriv', [`--reuid=${jobUser}`, `--regid=${jobUser}`, '--clear-groups', '--', 'env', '-i', `USER=${jobUser}`, 'PATH=/usr/bin:/bin', ...argv], { cwd: '/', timeoutMs: 60_000 });
+      const plan = runtime.launch({ image, command: ['/bin/sh', '-c', 'cat /etc/passwd >/dev/null && echo read; touch /bin/planted /etc/planted 2>/dev/null || echo refused'], env: {}, scratchDir: root });
+      const inside = await asJobUser(plan.argv);
+      expect(inside).toMatchObject({ exitCode: 0, stdout: 'read\nrefused\n' });
+      if (form === 'directory') {
+        expect(statSync(image.path).isDirectory()).toBe(true);
+        // On the host: no file of the image to append to, no directory to add to (its /tmp included), no mode to change.
+        for (const script of ['echo x >> "$1/bin/busybox"', 'echo x >> "$1/etc/passwd"', 'echo x > "$1/tmp/planted"', 'echo x > "$1/planted"', 'chmod u+w "$1/etc/passwd"', 'mv "$1/etc" "$1/etc2"']) {
+          expect({ script, exitCode: (await asJobUser(['/bin/sh', '-c', script, 'sh', image.path])).exitCode }).not.toEqual({ script, exitCode: 0 });
+        }
+        expect(existsSync(join(image.path, 'planted'))).toBe(false);
+      } else {
+        expect(readFileSync(image.path).subarray(0, 4).toString('latin1')).toBe('hsqs');
+        expect((await asJobUser(['/bin/sh', '-c', 'echo x >> "$1"', 'sh', image.path])).exitCode).not.toBe(0);
+      }
     });
 
     it('reports the command exit status', async () => {

@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CairnError, type ImageProgressMessage } from '@cairn/contracts';
 import { ProcessRepository } from '@cairn/adapters/process';
 import { errorCode, pushFreshImage, RecordingProcessRepository, tamperBlob, testEnv } from '@cairn/testing';
-import { CharliecloudRuntime, ImageCatalogue, ImageMaterializer, type RegistryAccess } from '../src';
+import { type CharliecloudImageForm, CharliecloudRuntime, ImageCatalogue, ImageMaterializer, type RegistryAccess } from '../src';
 
 /**
  * The one pull path and the site catalogue, for real: skopeo from the dev registries (open,
@@ -17,9 +17,9 @@ describe('ImageCatalogue [real: OCI registries (open, token auth), skopeo, umoci
   const processes = new ProcessRepository();
   let root: string;
 
-  const open = async (access: RegistryAccess = { insecureRegistries }, repo: ProcessRepository = processes, onProgress?: (m: ImageProgressMessage) => void) => {
+  const open = async (access: RegistryAccess = { insecureRegistries }, repo: ProcessRepository = processes, onProgress?: (m: ImageProgressMessage) => void, form: CharliecloudImageForm = 'squashfs') => {
     const dir = mkdtempSync(join(root, 'images-'));
-    const runtime = new CharliecloudRuntime(repo);
+    const runtime = new CharliecloudRuntime(repo, form);
     const catalogue = await ImageCatalogue.open({ dir, runtime: 'charliecloud', materializer: new ImageMaterializer(repo, runtime.converter, access), ...(onProgress ? { onProgress } : {}) });
     return { dir, catalogue, runtime };
   };
@@ -55,6 +55,36 @@ describe('ImageCatalogue [real: OCI registries (open, token auth), skopeo, umoci
     const [program, ...args] = plan.argv;
     const ran = await processes.check(program ?? '', args, { env: { ...process.env, USER: 'root' }, timeoutMs: 60_000 });
     expect(ran.stdout.length).toBeGreaterThan(0);
+  });
+
+  it('materialises busybox in the directory form into <hex>.v2.dir: unpacked once (no mksquashfs), sealed, its files counted, and it runs', async () => {
+    const image = await fresh();
+    const heard: ImageProgressMessage[] = [];
+    const recorder = new RecordingProcessRepository();
+    const { dir, catalogue, runtime } = await open({ insecureRegistries }, recorder, (m) => heard.push(m), 'directory');
+
+    const results = await Promise.all(Array.from({ length: 5 }, () => catalogue.materialize(image.pinned, image.digest, { runId: randomUUID() })));
+
+    const hex = image.digest.slice('sha256:'.length);
+    const path = join(dir, `${hex}.v2.dir`);
+    expect(new Set(results.map((r) => r.path))).toEqual(new Set([path]));
+    expect(readdirSync(dir).sort()).toEqual([`${hex}.v2.dir`, 'catalogue.json'].sort());
+    expect(recorder.started.sort()).toEqual(['skopeo', 'skopeo', 'umoci']);
+    expect([...new Set(heard.map((m) => m.phase))]).toEqual(['pulling', 'verifying', 'unpacking', 'converting', 'ready']);
+    expect(statSync(path).mode & 0o7777).toBe(0o755);
+    expect(statSync(join(path, 'tmp')).mode & 0o7777).toBe(0o755);
+    // busybox is one ~1 MB program and a few small files.
+    expect(catalogue.recordOf(image.digest)?.size).toBeGreaterThan(500_000);
+    expect(catalogue.list().usedBytes).toBe(catalogue.recordOf(image.digest)?.size);
+
+    const plan = runtime.launch({ image: { path, digest: image.digest }, command: ['/bin/cat', '/cairn-fixture-marker'], env: {}, scratchDir: root });
+    const [program, ...args] = plan.argv;
+    const ran = await processes.check(program ?? '', args, { env: { ...process.env, USER: 'root' }, timeoutMs: 60_000 });
+    expect(ran.stdout.length).toBeGreaterThan(0);
+
+    const size = catalogue.list().usedBytes;
+    await expect(catalogue.evict(image.digest)).resolves.toEqual({ freedBytes: size });
+    expect(readdirSync(dir)).toEqual(['catalogue.json']);
   });
 
   it('converts once for 20 concurrent requests of a new image; all get it; the catalogue says 1 conversion', async () => {
