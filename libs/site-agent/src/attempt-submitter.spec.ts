@@ -10,6 +10,8 @@ import { strictMock } from '@cairn/testing';
 import type { AttemptEvents, EventDetails } from './attempt-events';
 import { AttemptStore } from './attempt-store';
 import { AttemptSubmitter, findAdoptable, slurmJobComment, slurmJobName, type SubmitterOptions } from './attempt-submitter';
+import { renderBatchScript, WRAPPER_SCRIPT } from './batch-script';
+import { ELEMENT_WRAPPER_SCRIPT } from './element-launch';
 import { JobFilesystem } from './job-fs';
 import type { RunAsUsers } from './run-as-user';
 import { CairnError } from '@cairn/contracts';
@@ -86,7 +88,7 @@ function setup(
       return { path: '/cache/img.sqfs', record: { digest, pinned, size: 1, runtime: 'charliecloud' as const, materializedAt: '', lastUsed: '', runIds: [], inUse: true, conversions: 1 } };
     },
   };
-  const submitter = new AttemptSubmitter(store, slurm, runtime, events, { wrapperPath: '/w/cairn-wrap', arrayWrapperPath: '/w/cairn-wrap-array', jobFs, runsDir, defaultPartition: 'debug', images: catalogue ?? images, ...(users ? { users } : {}), ...(itemRunner ? { itemRunner } : {}) }, createLogger('t', 'silent'));
+  const submitter = new AttemptSubmitter(store, slurm, runtime, events, { jobFs, runsDir, defaultPartition: 'debug', images: catalogue ?? images, ...(users ? { users } : {}), ...(itemRunner ? { itemRunner } : {}) }, createLogger('t', 'silent'));
   return { store, runsDir, submitted, published, submitter, imageUses };
 }
 
@@ -108,6 +110,8 @@ describe('AttemptSubmitter', () => {
       partition: 'debug',
       scriptPath: join(attempt.dir, 'job.sh'),
     });
+    // The batch script is the job wrapper itself, run with the attempt's directory (one bash start).
+    expect(readFileSync(join(attempt.dir, 'job.sh'), 'utf8')).toBe(renderBatchScript({ wrapper: WRAPPER_SCRIPT, attemptDir: attempt.dir, attemptId: attempt.id }));
     expect((await store.load(attempt.id))?.status).toMatchObject({ slurmJobId: '101', submitting: false });
   });
 
@@ -370,7 +374,7 @@ describe('AttemptSubmitter working directories', () => {
       '--',
       '/tmp/.cairn-bin/cairn-items-0123456789abcdef',
     ]);
-    expect(readFileSync(join(attempt.dir, 'job.sh'), 'utf8')).toContain("exec '/w/cairn-wrap-element'");
+    expect(readFileSync(join(attempt.dir, 'job.sh'), 'utf8')).toBe(renderBatchScript({ wrapper: ELEMENT_WRAPPER_SCRIPT, attemptDir: attempt.dir, attemptId: attempt.id }));
     expect(submitted[0]?.array).toBe('0-1');
   });
 

@@ -7,9 +7,9 @@ import { MAX_SQUEUE_USERS, parseArrayTaskId, type SlurmJobInfo, type SlurmReposi
 import type { Logger } from '@cairn/logging';
 import type { AttemptEvents } from './attempt-events';
 import type { Attempt, AttemptStore } from './attempt-store';
-import { encodeElement, itemIndices } from './array-element';
-import { encodeArgv, renderBatchScript } from './batch-script';
-import { encodeWorkList, type ItemRunner } from './element-launch';
+import { ARRAY_WRAPPER_SCRIPT, encodeElement, itemIndices } from './array-element';
+import { encodeArgv, renderBatchScript, WRAPPER_SCRIPT } from './batch-script';
+import { ELEMENT_WRAPPER_SCRIPT, encodeWorkList, type ItemRunner } from './element-launch';
 import { hashLists } from './hashed-files';
 import type { JobFilesystem } from './job-fs';
 import type { JobUser } from './job-user';
@@ -17,13 +17,11 @@ import type { RunAsUsers } from './run-as-user';
 import { createWorkspace, type Workspace, workspaceFor } from './workspace';
 
 export interface SubmitterOptions {
-  wrapperPath: string;
-  arrayWrapperPath: string;
   /**
-   * The item runner and its element wrapper (ADR 0016): with them an array element starts its
-   * container once and runs its items in it; without, every item starts its own.
+   * The item runner (ADR 0016): with it an array element starts its container once and runs
+   * its items in it (the element wrapper); without, every item starts its own (the array wrapper).
    */
-  itemRunner?: ItemRunner & { wrapperPath: string };
+  itemRunner?: ItemRunner;
   /** Who runs the jobs, and how the agent gives them their directories. */
   jobFs: JobFilesystem;
   /** Where workflow runs keep their directories: <runsDir>/<run id>, bound at /cairn/run. */
@@ -270,7 +268,7 @@ export class AttemptSubmitter {
         binds: workspace.binds,
         workDir: workspace.containerDir(index),
       });
-    let wrapper = this.options.wrapperPath;
+    let wrapper = WRAPPER_SCRIPT;
     let array: string | undefined;
     if (command.array) {
       const { items, itemsPerElement, throttle } = command.array;
@@ -302,7 +300,7 @@ export class AttemptSubmitter {
         await this.store.writeFile(attempt, 'element-launch', encodeArgv(plan.argv));
       }
       attempt.status.elements = elements;
-      wrapper = runner ? runner.wrapperPath : this.options.arrayWrapperPath;
+      wrapper = runner ? ELEMENT_WRAPPER_SCRIPT : ARRAY_WRAPPER_SCRIPT;
       array = `${elements === 1 ? '0' : `0-${elements - 1}`}${throttle ? `%${Math.min(throttle, elements)}` : ''}`;
     } else {
       const plan = launch(command.spec.command);
@@ -314,7 +312,7 @@ export class AttemptSubmitter {
     const scriptPath = await this.store.writeFile(
       attempt,
       'job.sh',
-      renderBatchScript({ wrapperPath: wrapper, attemptDir: attempt.dir, attemptId: attempt.id }),
+      renderBatchScript({ wrapper, attemptDir: attempt.dir, attemptId: attempt.id }),
       0o755,
     );
     return { scriptPath, ...(array ? { array } : {}) };

@@ -10,11 +10,15 @@ dir=$1
 out="$dir/out"
 export PATH="${PATH:-/usr/local/bin:/usr/bin:/bin}"
 # Who the job runs as, from passwd, by the uid it runs with (a job submitted for another user
-# carries no USER of its own, and root's HOME would be wrong): ch-run needs USER. One getent;
-# everything else before the command is bash's own (no fork: a one-second job pays each one).
-passwd=$(getent passwd "$EUID")
-USER=${passwd%%:*}
-IFS=: read -r _ _ _ _ _ HOME _ <<<"$passwd"
+# carries no USER of its own, and root's HOME would be wrong): ch-run needs USER. bash asks
+# passwd itself (getpwuid): its prompt escape \u is the user's name, and ~ with HOME unset is
+# the user's home. Everything before the command is bash's own (no fork: a one-second job
+# pays each one).
+user_escape='\u'
+USER=${user_escape@P}
+[[ $USER == 'I have no name!' ]] && USER=
+unset HOME
+HOME=~
 export USER HOME="${HOME:-/tmp}"
 # @include cairn-job-env.sh
 # @include cairn-hash.sh

@@ -63,7 +63,9 @@ export interface SiteAgentOptions {
 
 /**
  * Installs the job wrappers (single job, array element) where jobs can run them but not
- * change them: the agent's files in the agent's directory (replaced atomically).
+ * change them: the agent's files in the agent's directory (replaced atomically). A job's
+ * batch script is its wrapper's text (renderBatchScript); these files are the same text, to
+ * read and to run by hand.
  */
 export async function installWrappers(workDir: string): Promise<{ wrapperPath: string; arrayWrapperPath: string; elementWrapperPath: string }> {
   const bin = join(workDir, 'bin');
@@ -115,7 +117,7 @@ export class SiteAgentModule {
     });
     const store = new AttemptStore(join(options.workDir, 'attempts'));
     const events = new AttemptEvents(options.site, store, new JetStreamRepository(options.nats), logger.child({ context: 'AttemptEvents' }));
-    const { elementWrapperPath, ...wrappers } = await installWrappers(options.workDir);
+    const { elementWrapperPath } = await installWrappers(options.workDir);
     const itemRunner = await prepareItemRunner(options.workDir, elementWrapperPath, processes, logger.child({ context: 'ItemRunner' }));
     await agentDir(options.runsDir, 0o755);
     const submitter = new AttemptSubmitter(
@@ -123,7 +125,7 @@ export class SiteAgentModule {
       slurm,
       runtime,
       events,
-      { ...wrappers, ...(itemRunner ? { itemRunner } : {}), jobFs, users, images, runsDir: options.runsDir, defaultPartition: options.defaultPartition },
+      { ...(itemRunner ? { itemRunner } : {}), jobFs, users, images, runsDir: options.runsDir, defaultPartition: options.defaultPartition },
       logger.child({ context: 'AttemptSubmitter' }),
     );
     const poller = new SlurmPoller(store, slurm, events, logger.child({ context: 'SlurmPoller' }), {
