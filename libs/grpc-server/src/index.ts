@@ -9,7 +9,7 @@ export { pageRequest } from './page-request';
 export { byPeerAddress, peerHost, personKey, WatchLimiter } from './watch-limiter';
 export type { ClientKey, WatchCaller, WatchLimits } from './watch-limiter';
 export { serveWatch } from './watch-stream';
-export { answerThrough, KeptAnswers } from './kept-answers';
+export { answerThrough, Flights, KeptAnswers } from './kept-answers';
 export type { AnswerMemory, KeptAnswersLimits } from './kept-answers';
 export { gatewaySettings } from './gateway-settings';
 export { grpcHandlers } from './grpc-handlers';

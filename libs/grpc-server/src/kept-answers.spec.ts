@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { answerThrough, KeptAnswers } from './kept-answers';
+import { answerThrough, Flights, KeptAnswers } from './kept-answers';
 
 const limits = { maxEntries: 100, maxChars: 1_000_000, confirmMs: 2000 };
 /** Keys and values whose JSON plus key is exactly 10 characters: `"abcdef"` (8) + a 2-character key. */
@@ -166,5 +166,63 @@ describe('answerThrough', () => {
     expect(order).toHaveLength(3);
     await expect(answerThrough(undefined, ask)).resolves.toBe('asked');
     expect(order).toEqual(['mark', 'ask', 'remember asked 7', 'ask']);
+  });
+});
+
+describe('answerThrough with a request under way (single flight)', () => {
+  it('joins the flight the memory offers, otherwise asks and offers its own answer to others, with the mark taken before asking', async () => {
+    const order: string[] = [];
+    const flights = new Flights<string, number>();
+    let joinable = true;
+    let version = 7;
+    const memory = {
+      read: (): string | undefined => undefined,
+      join: () => flights.join('k', (mark) => (order.push(`joinable ${mark}`), joinable)),
+      mark: () => (order.push('mark'), version),
+      flying: (answer: Promise<string>, mark: number) => (order.push(`flying ${mark}`), flights.start('k', mark, answer)),
+      remember: (answer: string, mark: number) => order.push(`remember ${answer} ${mark}`),
+    };
+    const gates: ((answer: string) => void)[] = [];
+    const ask = () => (order.push('ask'), new Promise<string>((resolve) => gates.push(resolve)));
+    const first = answerThrough(memory, ask);
+    const second = answerThrough(memory, ask);
+    joinable = false;
+    version = 8;
+    const third = answerThrough(memory, ask);
+    expect(gates).toHaveLength(2);
+    gates[1]?.('newer');
+    await expect(third).resolves.toBe('newer');
+    gates[0]?.('older');
+    await expect(first).resolves.toBe('older');
+    await expect(second).resolves.toBe('older');
+    expect(flights.size).toBe(0);
+    expect(order).toEqual(['mark', 'ask', 'flying 7', 'joinable 7', 'joinable 7', 'mark', 'ask', 'flying 8', 'remember newer 8', 'remember older 7']);
+  });
+});
+
+describe('Flights', () => {
+  it('offers a flight only while it is under way and joinable; the newest flight of a key is the one offered; a failure settles it too', async () => {
+    const flights = new Flights<string, number>();
+    let openA: (v: string) => void = () => undefined;
+    let failB: (e: Error) => void = () => undefined;
+    const a = new Promise<string>((resolve) => (openA = resolve));
+    const b = new Promise<string>((_, reject) => (failB = reject));
+    flights.start('k', 1, a);
+    expect(flights.join('k', () => true)).toBe(a);
+    expect(flights.join('k', (mark) => mark > 1)).toBeUndefined();
+    expect(flights.join('other', () => true)).toBeUndefined();
+    flights.start('k', 2, b);
+    expect(flights.join('k', () => true)).toBe(b);
+    openA('a');
+    await a;
+    // The older flight landing does not take the newer one's place away.
+    expect(flights.join('k', () => true)).toBe(b);
+    failB(new Error('no answer'));
+    await expect(b).rejects.toThrow('no answer');
+    expect(flights.join('k', () => true)).toBeUndefined();
+    expect(flights.size).toBe(0);
+    flights.start('k', 3, new Promise<string>(() => undefined));
+    flights.clear();
+    expect(flights.size).toBe(0);
   });
 });

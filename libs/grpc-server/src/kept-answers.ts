@@ -143,22 +143,72 @@ export class KeptAnswers<V> {
   }
 }
 
+/**
+ * Requests under way, by key, whose answer an identical request begun later may take instead
+ * of asking again (single flight). Each flight carries the mark taken before it was sent;
+ * whether a later request may take its answer is the caller's to say (`join`'s `joinable`):
+ * for a memory of answers, exactly when that answer could still be kept. A flight is
+ * forgotten when it settles; the newest flight of a key is the one joined.
+ */
+export class Flights<T, M> {
+  private readonly flying = new Map<string, { answer: Promise<T>; mark: M }>();
+
+  /** The answer of the flight under way for `key`, if there is one and `joinable(its mark)`. */
+  join(key: string, joinable: (mark: M) => boolean): Promise<T> | undefined {
+    const flight = this.flying.get(key);
+    return flight && joinable(flight.mark) ? flight.answer : undefined;
+  }
+
+  /** `answer` was asked for `key` after `mark` (it replaces any flight of the key until it settles). */
+  start(key: string, mark: M, answer: Promise<T>): void {
+    const flight = { answer, mark };
+    this.flying.set(key, flight);
+    const landed = (): void => {
+      if (this.flying.get(key) === flight) this.flying.delete(key);
+    };
+    answer.then(landed, landed);
+  }
+
+  /** Forget every flight (their answers still reach those who asked or joined). */
+  clear(): void {
+    this.flying.clear();
+  }
+
+  /** How many keys have a flight under way. */
+  get size(): number {
+    return this.flying.size;
+  }
+}
+
 /** What `answerThrough` asks of a memory, for one request. */
 export interface AnswerMemory<T, M> {
   /** The answer it holds, if current (and the caller may see it). */
   read(): T | undefined;
+  /** The answer of an identical request under way that this one may take (single flight), if any. */
+  join?(): Promise<T> | undefined;
   /** Taken before asking. */
   mark(): M;
+  /** This request's answer is under way, asked after `mark` (others may join it). */
+  flying?(answer: Promise<T>, mark: M): void;
   /** The answer asked for after `mark` (kept unless something changed since). */
   remember(answer: T, mark: M): void;
 }
 
-/** A request through a memory: the answer it holds when it has one; otherwise `ask`'s (the scheduler's), remembered. */
+/**
+ * A request through a memory: the answer it holds when it has one; else the answer of an
+ * identical request under way that the memory lets it join; otherwise `ask`'s (the
+ * scheduler's), which others may join while it is under way, then remembered. A joined
+ * request gets what the one it joined gets, its failure too.
+ */
 export async function answerThrough<T, M>(memory: AnswerMemory<T, M> | undefined, ask: () => Promise<T>): Promise<T> {
   const known = memory?.read();
   if (known) return known;
+  const joined = memory?.join?.();
+  if (joined) return joined;
   const mark = memory?.mark();
-  const answer = await ask();
+  const asked = ask();
+  if (memory && mark !== undefined) memory.flying?.(asked, mark);
+  const answer = await asked;
   if (memory && mark !== undefined) memory.remember(answer, mark);
   return answer;
 }

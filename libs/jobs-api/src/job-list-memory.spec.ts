@@ -124,10 +124,21 @@ interface InFlight {
   answer: Promise<ListPage>;
   release: () => void;
   who: Principal;
+  q: ListPageQuery;
+  /** The caller's acknowledged jobs when the list began: its answer must have them. */
+  acknowledged: JobRecord[];
+}
+
+/** A list that joined a request under way: answered when that one is. */
+interface Joined {
+  answer: Promise<ListPage>;
+  who: Principal;
+  q: ListPageQuery;
+  acknowledged: JobRecord[];
 }
 
 describe('JobListMemory', () => {
-  it("answers exactly the scheduler's page once every committed change reached the stream, shows each caller only what the access policy lets them read, and a list after an acknowledged submission always has it (property: any events, any readers)", async () => {
+  it("answers exactly the scheduler's page once every committed change reached the stream, shows each caller only what the access policy lets them read, and a list after an acknowledged submission always has it, also when it joined a request under way (property: any events, any readers)", async () => {
     await fc.assert(
       // A few queries per run, asked again and again (by index): the memory gets to answer.
       fc.asyncProperty(fc.array(query, { minLength: 3, maxLength: 3 }), fc.array(op, { minLength: 1, maxLength: 80 }), async (queries, ops) => {
@@ -138,18 +149,22 @@ describe('JobListMemory', () => {
         const scheduler = new Scheduler();
         const unpublished: JobEvent[] = [];
         const inFlight: InFlight[] = [];
+        const joined: Joined[] = [];
         /** Per submitter, the jobs acknowledged to them through this gateway. */
         const acknowledged = new Map<Principal, JobRecord[]>();
         let sequence = 0;
         const list = (who: Principal, q: ListPageQuery, asked: () => Promise<ListPage>) => listThrough(memory, q, who, asked);
-        const check = (who: Principal, q: ListPageQuery, page: ListPage) => {
+        /** Only what the caller may read; read after acknowledged write: the first page, large enough, filters matching. */
+        const checkSeen = (who: Principal, q: ListPageQuery, page: ListPage, mine: readonly JobRecord[]) => {
           for (const job of page.jobs) expect([job.jobId, canRead(who, job.owner, job.account)]).toEqual([job.jobId, true]);
-          if (unpublished.length === 0) expect(page).toEqual(scheduler.list(q, who));
-          // Read after acknowledged write: the first page, large enough, filters matching.
           if (!q.pageToken && q.pageSize === 50)
-            for (const job of acknowledged.get(who) ?? [])
+            for (const job of mine)
               if (q.states.length === 0 && (!q.site || q.site === job.spec.site) && (!q.namePrefix || job.spec.name.startsWith(q.namePrefix)))
                 expect(page.jobs.map((j) => j.jobId)).toContain(job.jobId);
+        };
+        const check = (who: Principal, q: ListPageQuery, page: ListPage) => {
+          checkSeen(who, q, page, acknowledged.get(who) ?? []);
+          if (unpublished.length === 0) expect(page).toEqual(scheduler.list(q, who));
         };
         for (const o of ops) {
           switch (o.kind) {
@@ -180,7 +195,12 @@ describe('JobListMemory', () => {
             case 'list': {
               const who = READERS[o.who] ?? dave;
               const q = queryOf(o.query);
-              check(who, q, await list(who, q, () => Promise.resolve(scheduler.list(q, who))));
+              const held = memory.read(q, who) !== undefined;
+              let asked = false;
+              const answer = list(who, q, () => ((asked = true), Promise.resolve(scheduler.list(q, who))));
+              // Neither held nor asked: it joined a request under way, answered at its 'end'.
+              if (!held && !asked) joined.push({ answer, who, q, acknowledged: [...(acknowledged.get(who) ?? [])] });
+              else check(who, q, await answer);
               break;
             }
             case 'begin': {
@@ -190,14 +210,14 @@ describe('JobListMemory', () => {
               const page = scheduler.list(q, who);
               let release: () => void = () => undefined;
               const gate = new Promise<void>((resolve) => (release = resolve));
-              inFlight.push({ answer: list(who, q, () => gate.then(() => page)), release, who });
+              inFlight.push({ answer: list(who, q, () => gate.then(() => page)), release, who, q, acknowledged: [...(acknowledged.get(who) ?? [])] });
               break;
             }
             case 'end': {
               const first = inFlight.shift();
               if (!first) break;
               first.release();
-              for (const job of (await first.answer).jobs) expect(canRead(first.who, job.owner, job.account)).toBe(true);
+              checkSeen(first.who, first.q, await first.answer, first.acknowledged);
               break;
             }
             case 'tick':
@@ -212,8 +232,9 @@ describe('JobListMemory', () => {
         // Once everything was published and every answer is in, lists are the scheduler's.
         for (const f of inFlight.splice(0)) {
           f.release();
-          await f.answer;
+          checkSeen(f.who, f.q, await f.answer, f.acknowledged);
         }
+        for (const j of joined.splice(0)) checkSeen(j.who, j.q, await j.answer, j.acknowledged);
         for (const event of unpublished.splice(0)) memory.apply(event);
         for (const who of READERS) {
           const q: ListPageQuery = { pageSize: 50, states: [] };
@@ -333,6 +354,85 @@ describe('JobListMemory', () => {
     await listThrough(memory, q, projects, ask);
     await listThrough(memory, q, { ...projects, projects: ['genomics', 'ops', 'genomics'] }, ask);
     expect(asked).toBe(5);
+  });
+
+  it('joins identical lists at the same moment into one scheduler request per scope and query, each caller getting its own scope\'s page (property: any readers, any queries)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.record({ who: fc.nat({ max: READERS.length - 1 }), query: fc.nat({ max: 2 }) }), { minLength: 1, maxLength: 40 }), fc.array(query, { minLength: 3, maxLength: 3 }), async (lists, queries) => {
+        const memory = new JobListMemory();
+        memory.open();
+        const scheduler = new Scheduler();
+        for (const who of SUBMITTERS) for (const account of who.accounts) scheduler.insert(who, account, 'a1', 'dev');
+        let release: () => void = () => undefined;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        const asked: string[] = [];
+        const answers = lists.map(({ who: w, query: n }) => {
+          const who = READERS[w] ?? dave;
+          const q = queries[n] ?? { pageSize: 50, states: [] };
+          const answer = listThrough(memory, q, who, () => {
+            asked.push(JSON.stringify([listScope(who), q]));
+            return gate.then(() => scheduler.list(q, who));
+          });
+          return { who, q, answer };
+        });
+        release();
+        for (const { who, q, answer } of answers) expect(await answer).toEqual(scheduler.list(q, who));
+        // One request per distinct scope and query (the scope, not the person: carol and erin share one).
+        const distinct = new Set(lists.map(({ who, query: n }) => JSON.stringify([listScope(READERS[who] ?? dave), queries[n] ?? {}])));
+        expect(asked).toHaveLength(distinct.size);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('does not join a request sent before a change of the scope (one the caller made, or an unknown job), nor while closed; joins one after changes outside the scope; a joined list shares the failure', async () => {
+    const memory = new JobListMemory();
+    memory.open();
+    const scheduler = new Scheduler();
+    const q: ListPageQuery = { pageSize: 50, states: [] };
+    let asked = 0;
+    const gates: (() => void)[] = [];
+    const ask = (who: Principal) => () => {
+      asked += 1;
+      return new Promise<void>((resolve) => gates.push(resolve)).then(() => scheduler.list(q, who));
+    };
+    const first = listThrough(memory, q, principals.alice, ask(principals.alice));
+    const joined = listThrough(memory, q, principals.alice, ask(principals.alice));
+    expect(asked).toBe(1);
+    // Dave's job is outside alice's scope: the request under way still answers her lists.
+    memory.changed(scheduler.insert(dave, 'ops', 'd', 'dev'));
+    const afterOthers = listThrough(memory, q, principals.alice, ask(principals.alice));
+    expect(asked).toBe(1);
+    // Alice submits (acknowledged): a list begun now asks again, and later ones join that request.
+    const hers = scheduler.insert(principals.alice, 'alice-lab', 'a', 'dev');
+    memory.changed(hers);
+    const afterHers = listThrough(memory, q, principals.alice, ask(principals.alice));
+    const joinsNewer = listThrough(memory, q, principals.alice, ask(principals.alice));
+    expect(asked).toBe(2);
+    // A change of a job it does not know may be anyone's.
+    memory.apply({ jobId: '00000000-0000-4000-8000-00000000ffff', sequence: 2, state: 'PENDING', exitCode: null, slurmJobId: '9', reason: '', time: hers.updateTime });
+    const afterUnknown = listThrough(memory, q, principals.alice, ask(principals.alice));
+    expect(asked).toBe(3);
+    for (const open of gates.splice(0)) open();
+    const ids = async (answer: Promise<ListPage>) => (await answer).jobs.map((j) => j.jobId);
+    for (const answer of [afterHers, joinsNewer, afterUnknown]) expect(await ids(answer)).toContain(hers.jobId);
+    expect(await first).toEqual(await joined);
+    expect(await afterOthers).toBe(await first);
+    // Closed: every list asks.
+    memory.close();
+    const closed = [listThrough(memory, q, principals.alice, ask(principals.alice)), listThrough(memory, q, principals.alice, ask(principals.alice))];
+    expect(asked).toBe(5);
+    for (const open of gates.splice(0)) open();
+    await Promise.all(closed);
+    // A failure reaches the list that joined it; the next list asks again.
+    memory.open();
+    let fail: (e: Error) => void = () => undefined;
+    const failing = listThrough(memory, q, principals.bob, () => new Promise<ListPage>((_, reject) => (fail = reject)));
+    const joinedFailing = listThrough(memory, q, principals.bob, () => Promise.resolve(scheduler.list(q, principals.bob)));
+    fail(new Error('scheduler did not answer'));
+    await expect(failing).rejects.toThrow('scheduler did not answer');
+    await expect(joinedFailing).rejects.toThrow('scheduler did not answer');
+    await expect(listThrough(memory, q, principals.bob, () => Promise.resolve(scheduler.list(q, principals.bob)))).resolves.toEqual(scheduler.list(q, principals.bob));
   });
 
   it('answers nothing before the stream is followed, after it stopped, after any job changed, or past the confirmation window', () => {

@@ -1,6 +1,6 @@
 import { inScope, type ListScope, listScope, scopedKey } from '@cairn/access';
 import type { JobEvent, JobRecord, ListJobsQuery, Principal } from '@cairn/contracts';
-import { answerThrough, KeptAnswers } from '@cairn/grpc-server';
+import { answerThrough, Flights, KeptAnswers } from '@cairn/grpc-server';
 
 /** A ListJobs request as the scheduler gets it, without who asks (the scope stands for that). */
 export type ListPageQuery = Omit<ListJobsQuery, 'caller' | 'peer' | 'rpc'>;
@@ -65,12 +65,21 @@ const RECENT_CHANGES = 4096;
  * before such a change are not kept (their mark is checked against the recent changes).
  * While the event stream is not followed, nothing is answered.
  *
+ * Identical misses at the same moment are joined (single flight): a list for a scope and query
+ * whose scheduler request is under way takes that request's answer instead of asking again,
+ * exactly when that answer could still be kept (the same check as `remember`: no job of the
+ * scope, nor an unknown one, changed since it was sent). So the answer a list joins is as
+ * current as one it would have asked for: a list begun after a change the caller made through
+ * this gateway (dropped before the acknowledgement) never joins a request sent before it.
+ *
  * Under a steady stream of changes of its scope a list goes to the scheduler, as before;
  * the lists of someone whose jobs do not change (a portal or a CLI polling) come from memory
  * whatever others run (but an admin's, whose scope is everything).
  */
 export class JobListMemory {
   private readonly pages: KeptAnswers<Kept>;
+  /** Scheduler requests under way, by scope and query, that an identical list may join. */
+  private readonly flights = new Flights<ListPage, ListMark>();
   /** Owner and account of the jobs seen (facts of ACCEPTED events, records the scheduler answered). */
   private readonly known = new Map<string, Whose>();
   /** The latest changes, oldest first: `undefined` whose when the job was not known. */
@@ -121,19 +130,36 @@ export class JobListMemory {
     return this.pages.get(scopedKey(listScope(caller), query))?.page;
   }
 
+  /** The answer of the scheduler request under way for this scope and query, if it could still be kept; undefined: ask the scheduler. */
+  join(query: ListPageQuery, caller: Principal): Promise<ListPage> | undefined {
+    if (!this.pages.live) return undefined;
+    const scope = listScope(caller);
+    return this.flights.join(scopedKey(scope, query), (mark) => this.current(scope, mark));
+  }
+
+  /** A scheduler request for this scope and query, sent after `mark`, is under way: identical lists may join it. */
+  flying(query: ListPageQuery, caller: Principal, answer: Promise<ListPage>, mark: ListMark): void {
+    if (this.pages.live) this.flights.start(scopedKey(listScope(caller), query), mark, answer);
+  }
+
   /** The scheduler's answer to a request sent after `mark`; ignored when a job of the caller's scope (or an unknown one) changed since. */
   remember(query: ListPageQuery, caller: Principal, page: ListPage, mark: ListMark): void {
     // Whose the listed jobs are is true whenever the answer was given.
     for (const job of page.jobs) this.learn(job.jobId, { issuer: job.owner.issuer, subject: job.owner.subject, account: job.account });
-    if (!this.pages.live || mark.version < this.floor) return;
     const scope = listScope(caller);
-    for (const change of this.recent) if (change.version > mark.version && touches(scope, change.whose)) return;
+    if (!this.current(scope, mark)) return;
     const key = scopedKey(scope, query);
     this.pages.set(key, { page, scope }, JSON.stringify(page).length + key.length);
   }
 
   get size(): number {
     return this.pages.size;
+  }
+
+  /** Whether an answer for `scope` asked after `mark` is still current: open, and no job of the scope (or an unknown one) changed since. */
+  private current(scope: ListScope, mark: ListMark): boolean {
+    if (!this.pages.live || mark.version < this.floor) return false;
+    return !this.recent.some((change) => change.version > mark.version && touches(scope, change.whose));
   }
 
   private change(whose: Whose | undefined): void {
@@ -158,6 +184,7 @@ export class JobListMemory {
 
   private forget(): void {
     this.pages.clear();
+    this.flights.clear();
     this.recent = [];
     this.version += 1;
     this.floor = this.version;
@@ -169,9 +196,19 @@ const touches = (scope: ListScope, whose: Whose | undefined): boolean => !whose 
 
 /**
  * A ListJobs answered by the memory when it holds a current page for the caller's scope and
- * this query; otherwise `ask` (the scheduler), whose answer is remembered unless a job
- * changed while it was under way.
+ * this query; else by the scheduler request under way for them, if its answer could still be
+ * kept; otherwise `ask` (the scheduler), whose answer is remembered unless a job changed
+ * while it was under way.
  */
 export function listThrough(memory: JobListMemory | undefined, query: ListPageQuery, caller: Principal, ask: () => Promise<ListPage>): Promise<ListPage> {
-  return answerThrough(memory && { read: () => memory.read(query, caller), mark: () => memory.mark(), remember: (page: ListPage, mark: ListMark) => memory.remember(query, caller, page, mark) }, ask);
+  return answerThrough(
+    memory && {
+      read: () => memory.read(query, caller),
+      join: () => memory.join(query, caller),
+      mark: () => memory.mark(),
+      flying: (answer: Promise<ListPage>, mark: ListMark) => memory.flying(query, caller, answer, mark),
+      remember: (page: ListPage, mark: ListMark) => memory.remember(query, caller, page, mark),
+    },
+    ask,
+  );
 }
