@@ -17,7 +17,10 @@
  *
  * SIGTERM or SIGINT is passed on to the running item; no further item starts; the runner
  * exits 128+N once the item ended. It reaps every process that ends (it may be PID 1).
- * Exits 0 when every item exited 0, 1 when one did not, 70 for a malformed work list.
+ * Exits 0 when every item exited 0, 1 when one did not, 70 before running anything when the
+ * work list is malformed or empty (the wrapper never starts a container for no item, so an
+ * empty list means standard input did not reach the runner) or file descriptor 3 is not open:
+ * then no item runs and none is reported, so the element's items count as not run.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -119,6 +122,7 @@ int main(void) {
     if (argc > max_argc) max_argc = argc;
     items++;
   }
+  if (items == 0) fail("the work list is empty (standard input did not reach the runner)");
   int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null >= 0) {
     dup2(null, 0);

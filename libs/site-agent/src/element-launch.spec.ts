@@ -204,6 +204,34 @@ describe('the item runner: one container start runs an element’s items [real: 
     }
   });
 
+  // A runtime that did not pass a channel through (ADR 0016: Apptainer's passing is verified
+  // from its source, not at run time): the element fails, no item runs, none has a record.
+  it.each([
+    ['closes file descriptor 3 (the records)', '3>&-', 'file descriptor 3 (the records) is not open'],
+    ['gives the runner an empty standard input', '</dev/null', 'the work list is empty'],
+    ['closes standard input', '<&-', 'cannot read the work list'],
+  ])('reports no item as run, let alone succeeded, when the runtime %s', (_what, redirection, said) => {
+    const dir = mkdtempSync(join(tmpdir(), 'channel-'));
+    const { attempt } = attemptWith([0, 1].map((index) => ({ index, workDir: dir, argv: ['/bin/sh', '-c', 'touch "ran-$CAIRN_ITEM_INDEX"'] })));
+    writeFileSync(join(attempt, 'element-launch'), ['/bin/sh', '-c', `exec "$0" ${redirection}`, runner].map((a) => `${a}\u0000`).join(''));
+    const { status, stderr } = runElement(attempt);
+    expect(status).toBe(1);
+    expect(stderr).toContain(`cairn-items: ${said}`);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(existsSync(join(attempt, 'out', 'items-0.jsonl'))).toBe(false);
+    // The runner alone, as any runtime would start it: exit code 70 before running anything.
+    const alone = (() => {
+      try {
+        execFileSync('/bin/sh', ['-c', `exec "$0" ${redirection}`, runner], { input: encodeWorkList([{ index: 0, workDir: dir, argv: ['/usr/bin/touch', 'ran'] }]), stdio: ['pipe', 'ignore', 'ignore'] });
+        return 0;
+      } catch (error) {
+        return (error as { status: number }).status;
+      }
+    })();
+    expect(alone).toBe(70);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('takes a work list of a job’s whole 128 KiB of items, more than a pipe holds', () => {
     const dir = mkdtempSync(join(tmpdir(), 'big-'));
     const { attempt } = attemptWith(Array.from({ length: 32 }, (_, index) => ({ index, workDir: dir, argv: ['/bin/sh', '-c', 'test "${#0}" = 4096', 'x'.repeat(4096)] })));

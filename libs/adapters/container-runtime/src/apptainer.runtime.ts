@@ -9,6 +9,8 @@ import { shellQuote } from './shell-quote';
  * Apptainer (production): images become one SIF per digest (`apptainer build` from the
  * OCI layout ImageMaterializer pulled and verified), run with `apptainer exec --contain --ipc --pid`. The spec's environment goes
  * through an env file with every value single-quoted, because `--env` splits on commas.
+ * The command gets the caller's standard input and file descriptor 3 (the item runner's work
+ * list and records): verified from Apptainer's source, not at run time (ADR 0016).
  */
 export class ApptainerRuntime extends ContainerRuntime {
   readonly name = 'apptainer';

@@ -84,6 +84,27 @@ describe('ApptainerRuntime.launch', () => {
     });
     expect(printed).toBe("hello, world|$HOME `id` it's");
   });
+
+  // ADR 0016: the item runner reads its work list on standard input and reports on file
+  // descriptor 3. That `apptainer exec` passes both through was verified from Apptainer's
+  // source for exactly this form: `exec` (not an instance, not --fakeroot or --sharens),
+  // --pid (the runner is the child of Apptainer's init) or not.
+  it('starts the item runner with `apptainer exec` in the form whose descriptor passing ADR 0016 verified', () => {
+    const plan = new ApptainerRuntime(new ProcessRepository()).launch({ ...run, command: ['/cairn/bin/cairn-items-0123456789abcdef'], tools: '/var/lib/cairn/item-runner' });
+    expect(plan.argv).toEqual([
+      'apptainer',
+      'exec',
+      '--contain',
+      '--ipc',
+      '--pid',
+      '--env-file=/var/lib/cairn/attempt/container.env',
+      '--bind=/var/lib/cairn/attempt/work:/cairn/work',
+      '--bind=/var/lib/cairn/item-runner:/cairn/bin:ro',
+      '--pwd=/cairn/work',
+      run.image.path,
+      '/cairn/bin/cairn-items-0123456789abcdef',
+    ]);
+  });
 });
 
 describe.each(runtimes.map((r) => [r.name, r] as const))('%s binds', (_name, runtime) => {
