@@ -244,6 +244,26 @@ steps:
     await waitFor('the submissions in Slurm accounting', async () => (cairnSlurmSubmissionsSince(since) >= 2 ? true : undefined), 30_000, 500);
     expect(cairnSlurmSubmissionsSince(since)).toBe(2);
     expect(readFileSync(runDir(runId, 'after', 'count.txt'), 'utf8').trim()).toBe('8');
+    // Across the restart (and the engine acting on the jobs' final events), every transition
+    // once: one items event for the array, each step's and the run's end once, nothing lost.
+    const nc = await connect(stack.nats.connectOptionsFor(stack.nats.users.gateway));
+    try {
+      const events = await waitFor(
+        "the run's last event in the stream",
+        async () => {
+          const all = (await eventsOn(nc, streams.workflowEvents.name, subjects.workflowEvents(runId))).map((e) => workflowEventSchema.parse(e));
+          return all.some((e) => e.run?.state === 'SUCCEEDED') ? all : undefined;
+        },
+        30_000,
+        500,
+      );
+      expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+      expect(events.filter((e) => e.kind === 'items').map((e) => e.items?.stepKey)).toEqual(['each']);
+      expect(events.filter((e) => e.step?.state === 'SUCCEEDED').map((e) => e.step?.key)).toEqual(['each', 'after']);
+      expect(events.filter((e) => e.run?.state === 'SUCCEEDED')).toHaveLength(1);
+    } finally {
+      await nc.close();
+    }
   });
 
   it('requeues a step stopped by its time limit, and it resumes from its checkpoint', async () => {

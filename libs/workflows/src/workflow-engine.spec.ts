@@ -1,4 +1,4 @@
-import type { JobRecord } from '@cairn/contracts';
+import { CairnError, type JobEvent, type JobRecord } from '@cairn/contracts';
 import { createLogger } from '@cairn/logging';
 import { CANCEL_AUDIT, openSpecStore, SPEC_OWNER, ScriptedJobs, ScriptedSite, type SpecStore } from './engine-spec-kit';
 import { WorkflowEngine } from './workflow-engine';
@@ -410,6 +410,60 @@ steps:
     const done = await record(runId);
     expect(done.state).toBe('CANCELLED');
     expect(done.steps.map((s) => s.state)).toEqual(['CANCELLED', 'CANCELLED']);
+  });
+
+  it("acts on a job's final event at once: the end is recorded from the event (the job is not read), its run is advanced first and reported, once; without the event a pass reads the job", async () => {
+    const file = (name: string) => `
+version: 1
+name: ${name}
+defaults: { image: lab/busybox:1.36 }
+steps:
+  each:
+    command: [echo, "\${{ item }}"]
+    array: { items: [a, b, c] }
+  after: { command: [echo], needs: [each] }
+`;
+    const older = await submit(file('fin-older'));
+    const runId = await submit(file('fin'));
+    await engine.tick();
+    const job = one(jobs.live('fin.each'));
+    site.items.set(job.attemptId, [0, 1, 2].map((item) => ({ item, exitCode: 0 })));
+    jobs.end(job, 'COMPLETED');
+    // The job service does not answer now: only the event can tell the engine the job ended.
+    jobs.refusals.set('byIds', new CairnError('UNAVAILABLE', 'restarting'));
+    const event: JobEvent = { jobId: job.jobId, sequence: 4, state: 'COMPLETED', exitCode: 0, slurmJobId: job.slurmJobId, reason: '', time: new Date().toISOString() };
+    engine.noteEnded(event);
+    engine.noteEnded(event);
+    // A plain job's end (no workflow's) changes nothing.
+    engine.noteEnded({ ...event, jobId: '00000000-0000-4000-8000-0000000fffff' });
+    const advanced: string[] = [];
+    const order = jest.spyOn(engine, 'advance');
+    await engine.tick((id) => advanced.push(id));
+    expect(order.mock.calls[0]?.[0]).toBe(runId);
+    expect(order.mock.calls.map(([id]) => id)).toContain(older);
+    order.mockRestore();
+    expect(advanced).toEqual([runId]);
+    expect(await step(runId, 'each')).toMatchObject({ state: 'SUCCEEDED', items: { total: 3, succeeded: 3, failed: 0 } });
+    expect(jobs.live('fin.after')).toHaveLength(1);
+    expect(await step(older, 'each')).toMatchObject({ state: 'RUNNING' });
+    // The same event again (a redelivery): nothing is recorded twice.
+    const events = async () => (await store.unpublished(10_000)).filter((e) => e.run_id === runId).length;
+    const before = await events();
+    engine.noteEnded(event);
+    await engine.tick((id) => advanced.push(id));
+    expect(advanced).toEqual([runId]);
+    expect(await events()).toBe(before);
+    // No event (lost, or a restarted engine): a pass reads the job once the service answers.
+    jobs.refusals.set('byIds', undefined);
+    jobs.end(one(jobs.live('fin.after')), 'COMPLETED');
+    await new WorkflowEngine(store, jobs, site, logger).tick();
+    expect((await record(runId)).state).toBe('SUCCEEDED');
+    expect(jobs.submissions).toBe(3);
+    // The other run ends here (the specs share one database).
+    await store.requestCancel(older, new Date(), CANCEL_AUDIT);
+    await engine.tick();
+    await engine.tick();
+    expect((await record(older)).state).toBe('CANCELLED');
   });
 
   it('a new engine on the same database continues without submitting anything twice', async () => {

@@ -1,4 +1,4 @@
-import { isFinal, isStepFinal, type ItemFacts, type JobRecord, type StepState } from '@cairn/contracts';
+import { isFinal, isStepFinal, type ItemFacts, type JobEvent, type JobRecord, type StepState } from '@cairn/contracts';
 import type { Logger } from '@cairn/logging';
 import { classifyRefusal, type ItemResult, type JobsPort, type SitePort } from './engine-ports';
 import { itemFactsOf, itemsEvents } from './item-facts';
@@ -15,6 +15,8 @@ export const MAX_REQUEUES = 5;
 /** How often running array items are counted, per step. */
 const ITEM_POLL_MS = 2000;
 const FAILED_STATES: readonly StepState[] = ['FAILED', 'SKIPPED', 'CANCELLED'];
+/** At most this many final job events wait for the next pass (past it they are dropped: the pass reads the jobs itself). */
+const MAX_ENDED_HINTS = 10_000;
 
 /**
  * Runs workflows: expands each run's graph as results arrive. Every pass reads the run's
@@ -23,11 +25,22 @@ const FAILED_STATES: readonly StepState[] = ['FAILED', 'SKIPPED', 'CANCELLED'];
  * the failed items only, checkpoint requeue, failure), settles loop iterations, and starts
  * every step whose needs are met. Nothing lives only in memory: a restarted scheduler
  * continues where the last one stopped and submits nothing twice.
+ *
+ * A job's final event (`noteEnded`, from CAIRN_JOB_EVENTS) is acted on at once: the next pass
+ * (the event wakes it) records the job's end from the event, as reading the job would, and
+ * advances that job's run before any other. The event is a hint only: the end is recorded
+ * once whoever sees it first (`endJob` changes a job that is not final yet), every step
+ * transition is still made by a pass from what the database holds, and a hint lost (a
+ * restart, a dropped message) only means the pass reads the job itself, as before.
  */
 export class WorkflowEngine {
   private readonly loops: LoopSettler;
   private readonly transient: TransientRetries;
   private readonly itemPolls = new Map<string, number>();
+  /** Final job events not yet applied, by job id. */
+  private readonly ended = new Map<string, JobEvent>();
+  /** Runs a final job event of which was applied and that no pass has advanced since. */
+  private readonly dueRuns = new Set<string>();
 
   constructor(
     private readonly store: WorkflowStore,
@@ -41,13 +54,54 @@ export class WorkflowEngine {
     this.loops = new LoopSettler(store, site, logger, clock, this.transient);
   }
 
-  async tick(): Promise<void> {
-    for (const runId of await this.store.activeRunIds()) {
+  /** A job's final event arrived: the next pass records it and advances the job's run first (nothing happens here). */
+  noteEnded(event: JobEvent): void {
+    if (isFinal(event.state) && (this.ended.size < MAX_ENDED_HINTS || this.ended.has(event.jobId))) this.ended.set(event.jobId, event);
+  }
+
+  /**
+   * One pass over every running run. Runs with a job whose final event arrived go first,
+   * also those whose event arrives during the pass (checked before each run); `advanced` is
+   * told after each of them (the caller publishes its events at once).
+   */
+  async tick(advanced?: (runId: string) => void): Promise<void> {
+    const active = await this.store.activeRunIds();
+    // A run that ended since its job's event was applied needs nothing more.
+    for (const runId of this.dueRuns) if (!active.includes(runId)) this.dueRuns.delete(runId);
+    const done = new Set<string>();
+    for (;;) {
+      await this.applyEnded();
+      const runId = [...this.dueRuns].find((id) => active.includes(id) && !done.has(id)) ?? active.find((id) => !done.has(id));
+      if (runId === undefined) return;
+      done.add(runId);
+      const due = this.dueRuns.delete(runId);
       try {
         await this.advance(runId);
       } catch (error) {
         this.logger.error({ runId, err: error }, 'workflow pass failed; will try again');
       }
+      if (due) advanced?.(runId);
+    }
+  }
+
+  /**
+   * Records the ends the final job events gave (what followJobs would record from the job's
+   * record: final states are never left) and marks their runs due. A job already final, or
+   * not a running run's, is left alone; a failure leaves the ends to the passes.
+   */
+  private async applyEnded(): Promise<void> {
+    if (this.ended.size === 0) return;
+    const events = new Map(this.ended);
+    this.ended.clear();
+    try {
+      for (const link of await this.store.liveLinksOfJobs([...events.keys()])) {
+        const event = events.get(link.job_id ?? '');
+        if (!event || !(await this.store.endJob(link.request_id, eventPatch(event)))) continue;
+        if (event.slurmJobId !== link.slurm_job_id) await this.store.touchNode(link.run_id, link.node_key, this.clock());
+        this.dueRuns.add(link.run_id);
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'final job events not applied; the passes read the jobs');
     }
   }
 
@@ -268,7 +322,8 @@ export class WorkflowEngine {
   private async followItems(run: RunRow): Promise<void> {
     const now = this.clock().getTime();
     if (this.itemPolls.size > 10_000) this.itemPolls.clear();
-    const jobs = (await this.store.jobs(run.run_id)).filter((j) => j.state === 'RUNNING' && j.attempt_id && j.item_indices);
+    // A job whose final event is waiting is settled on the next pass: its progress is moot.
+    const jobs = (await this.store.jobs(run.run_id)).filter((j) => j.state === 'RUNNING' && j.attempt_id && j.item_indices && !this.ended.has(j.job_id ?? ''));
     if (jobs.length === 0) return;
     const nodes = new Map((await this.store.nodes(run.run_id)).map((n) => [n.key, n]));
     for (const key of new Set(jobs.map((j) => j.node_key))) {
@@ -456,6 +511,11 @@ function jobPatch(job: JobRecord) {
     reason: job.reason,
     final: isFinal(job.state),
   };
+}
+
+/** A job's end as its final event says it: the same columns followJobs takes from the job's record (jobPatch). */
+function eventPatch(event: JobEvent) {
+  return { state: event.state, exit_code: event.exitCode, slurm_job_id: event.slurmJobId, reason: event.reason };
 }
 
 function describeJob(job: JobLinkRow): string {

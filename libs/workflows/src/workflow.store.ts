@@ -299,6 +299,24 @@ export class WorkflowStore {
     await this.db.updateTable('workflow_jobs').set(patch).where('request_id', '=', requestId).execute();
   }
 
+  /** The links of these jobs that are not final yet, in running runs (for the engine's final job events). */
+  liveLinksOfJobs(jobIds: readonly string[]): Promise<JobLinkRow[]> {
+    if (jobIds.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('workflow_jobs')
+      .selectAll()
+      .where('run_id', 'in', (q) => q.selectFrom('workflow_runs').select('run_id').where('state', '=', 'RUNNING'))
+      .where('job_id', 'in', [...jobIds])
+      .where('final', '=', false)
+      .execute();
+  }
+
+  /** Records a job's end (final) unless it is final already; true when this call recorded it. */
+  async endJob(requestId: string, patch: Updateable<WorkflowJobsTable>): Promise<boolean> {
+    const done = await this.db.updateTable('workflow_jobs').set({ ...patch, final: true }).where('request_id', '=', requestId).where('final', '=', false).executeTakeFirst();
+    return Number(done.numUpdatedRows) === 1;
+  }
+
   /** Re-emits a step's event after its jobs changed (Slurm ids, states). */
   async touchNode(runId: string, key: string, at: Date): Promise<void> {
     await this.db.transaction().execute((tx) => this.emitStep(tx, runId, key, at));

@@ -55,7 +55,8 @@ export class WorkflowsModule {
       'workflow-engine',
       options.engineIntervalMs,
       async () => {
-        await engine.tick();
+        // A run whose job just ended is advanced first and its events published at once.
+        await engine.tick(() => publisherLoop.wake());
         publisherLoop.wake();
       },
       logger.child({ context: 'WorkflowEngine' }),
@@ -71,7 +72,7 @@ export class WorkflowsModule {
       providers: [
         { provide: WorkflowPlanningService, useValue: planning },
         { provide: WorkflowRunService, useValue: runs },
-        { provide: WorkflowsRuntime, useValue: new WorkflowsRuntime(options.nats, jetstream, engineLoop, publisherLoop) },
+        { provide: WorkflowsRuntime, useValue: new WorkflowsRuntime(options.nats, jetstream, engineLoop, publisherLoop, (event) => engine.noteEnded(event)) },
       ],
     };
   }

@@ -7,7 +7,7 @@ export { JetStreamRepository } from './jetstream.repository';
 export type { BatchHandler, BatchMessage, DurableHandler, Outbox, StreamDef } from './jetstream.repository';
 export { decodeJson, encodeJson, errorEnvelope, okEnvelope, openEnvelope } from './envelope';
 export type { Envelope } from './envelope';
-export { onHint, onHintWhen } from './nats-hints';
+export { onHint, onHintRead } from './nats-hints';
 export { DEFAULT_MAX_PAYLOAD, encodeBounded, encodeReply, maxPayloadOf, payloadTooLarge } from './payload-limit';
 export { collectPages } from './paged-read';
 export type { BytePage } from './paged-read';

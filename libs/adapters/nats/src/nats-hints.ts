@@ -10,8 +10,13 @@ export function onHint(nc: NatsConnection, subject: string, onMessage: () => voi
   return () => sub.unsubscribe();
 }
 
-/** As onHint, but `wanted` looks at the message's bytes first: only the messages it wants wake. */
-export function onHintWhen(nc: NatsConnection, subject: string, wanted: (data: Uint8Array) => boolean, onMessage: () => void): () => void {
-  const sub = nc.subscribe(subject, { callback: (error, msg) => (error || !wanted(msg.data) ? undefined : onMessage()) });
+/** As onHint, but `read` looks at the message's bytes first: only what it reads (not undefined) reaches `onMessage`. */
+export function onHintRead<T>(nc: NatsConnection, subject: string, read: (data: Uint8Array) => T | undefined, onMessage: (hint: T) => void): () => void {
+  const sub = nc.subscribe(subject, {
+    callback: (error, msg) => {
+      const hint = error ? undefined : read(msg.data);
+      if (hint !== undefined) onMessage(hint);
+    },
+  });
   return () => sub.unsubscribe();
 }
