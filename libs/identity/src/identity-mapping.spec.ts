@@ -125,7 +125,7 @@ else process.stdout.write(who + '\\n' + (args[3] || '') + '\\n');
         // The command prints the claim back, so the user Cairn takes is its first line without
         // the whitespace around it (" _" prints as the valid name "_"): exactly that name when
         // it is a POSIX user name, never anything else.
-        const printedUser = name.split('\n')[0].trim();
+        const printedUser = (name.split('\n')[0] ?? '').trim();
         if (POSIX_USER.test(printedUser)) {
           expect(mapped).toMatchObject({ posixUser: printedUser });
           if (!name.includes('\n')) expect(mapped).toEqual({ posixUser: printedUser, accounts: ['genomics', 'alice-lab'] });
