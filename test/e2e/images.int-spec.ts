@@ -35,6 +35,9 @@ describe('ImageService and images in jobs end to end [real: gateway, scheduler, 
     closedPort = await freePort();
     const registries = `${devRegistryEnv(env).CAIRN_REGISTRY_ALLOW},127.0.0.1:${closedPort}`;
     stack = await startCairnStack({
+      // This suite's quota and sizes are those of SquashFS images (the production form); the
+      // directory form (ADR 0021) is bigger on disk and is tested in container-runtime's suites.
+      agentEnv: { CAIRN_CHARLIECLOUD_IMAGE_FORM: 'squashfs' },
       imagesEnv: {
         CAIRN_IMAGE_TAG_TTL_SECONDS: String(TAG_TTL_SECONDS),
         CAIRN_IMAGE_QUOTA_BYTES: String(QUOTA_BYTES),
