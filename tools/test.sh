@@ -15,7 +15,8 @@ if [[ "${CI:-}" == true ]]; then export NX_SKIP_NX_CACHE=true; fi
 # which Jest's sandbox allows only with this flag.
 export NODE_OPTIONS="--experimental-vm-modules ${NODE_OPTIONS:-}"
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step prints the seconds since the start, so a run's log shows where its time went.
+step() { printf '\n==> [%ds] %s\n' "$SECONDS" "$*"; }
 
 step "dev cluster and npm packages (idempotent: quick when already there)"
 bash tools/dev-cluster/dev-cluster.sh up
@@ -44,3 +45,4 @@ npx nx run portal:build --outputStyle=static
 
 step "integration and end-to-end tests (nx run-many -t integration: real Slurm, Charliecloud, NATS, PostgreSQL, registry)"
 npx nx run-many -t integration --outputStyle=static --parallel=1
+step "done"
