@@ -1,25 +1,12 @@
 import { Events, type Status } from 'nats';
-import type { JobEvent, JobRecord } from '@cairn/contracts';
+import type { JobEvent } from '@cairn/contracts';
 import { createLogger } from '@cairn/logging';
-import { principals, waitFor } from '@cairn/testing';
+import { acceptedJobRecord, principals, waitFor } from '@cairn/testing';
 import { followJobEvents } from './job-events-follower';
 import { JobReadModel } from './job-read-model';
 
 const JOB = '6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5';
-const record: JobRecord = {
-  jobId: JOB,
-  spec: { name: 'j', image: 'lab/busybox:1.36', command: ['/bin/true'], env: {}, resources: { cpus: 1, memoryMb: 64, timeLimitSeconds: 60 }, site: 'dev' },
-  imageDigest: 'lab/busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000',
-  state: 'ACCEPTED',
-  exitCode: null,
-  slurmJobId: '',
-  reason: '',
-  attemptId: 'a-1',
-  createTime: '2026-12-02T05:00:00.000Z',
-  updateTime: '2026-12-02T05:00:00.000Z',
-  owner: { issuer: principals.alice.issuer, subject: 'alice', name: 'alice', posixUser: 'alice' },
-  account: 'alice-lab',
-};
+const record = acceptedJobRecord(JOB);
 const pending: JobEvent = { jobId: JOB, sequence: 2, state: 'PENDING', exitCode: null, slurmJobId: '7', reason: '', time: '2026-12-02T05:00:01.000Z' };
 
 /** A channel a test pushes into and a for-await reads from; `end()` finishes it. */

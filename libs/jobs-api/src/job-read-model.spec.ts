@@ -1,26 +1,13 @@
 import fc from 'fast-check';
 import { canRead } from '@cairn/access';
 import { canTransition, type JobEvent, type JobRecord, type JobState, JOB_STATES, type Principal } from '@cairn/contracts';
-import { principals } from '@cairn/testing';
+import { acceptedJobRecord, principals } from '@cairn/testing';
 import { JobReadModel } from './job-read-model';
 
 const JOB = '6f1c2d3e-4a5b-4c6d-8e7f-8091a2b3c4d5';
 const OTHER = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 
-const accepted = (jobId = JOB, owner: Principal = principals.alice, account = 'alice-lab'): JobRecord => ({
-  jobId,
-  spec: { name: 'j', image: 'lab/busybox:1.36', command: ['/bin/true'], env: {}, resources: { cpus: 1, memoryMb: 64, timeLimitSeconds: 60 }, site: 'dev' },
-  imageDigest: 'lab/busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000',
-  state: 'ACCEPTED',
-  exitCode: null,
-  slurmJobId: '',
-  reason: '',
-  attemptId: 'a-1',
-  createTime: '2026-12-02T05:00:00.000Z',
-  updateTime: '2026-12-02T05:00:00.000Z',
-  owner: { issuer: owner.issuer, subject: owner.subject, name: owner.name, posixUser: owner.posixUser },
-  account,
-});
+const accepted = (jobId = JOB, owner: Principal = principals.alice, account = 'alice-lab'): JobRecord => acceptedJobRecord(jobId, owner, account);
 
 /** A transition as the scheduler is asked to apply it (JobStore.transition's StateChange). */
 interface RawChange {

@@ -1,6 +1,18 @@
-# cairn-job-env.sh: included in both wrappers (see job-environment.ts). Sets job_env, the
-# whole environment a job's container runtime starts with: Cairn's documented job
-# variables (docs/configuration.md, "What a job sees"), nothing else of the host's.
+# cairn-job-env.sh: included in all the wrappers (see job-environment.ts). First sets USER and
+# HOME of the user the job runs as, then job_env, the whole environment a job's container
+# runtime starts with: Cairn's documented job variables (docs/configuration.md, "What a job
+# sees"), nothing else of the host's.
+# Who the job runs as, from passwd, by the uid it runs with (a job root submits for another
+# user gets only PATH and SLURM_* of the agent's environment, sbatchEnvironment in
+# slurm-args.ts: no USER, and root's HOME would be wrong): ch-run needs USER. bash asks
+# passwd itself (getpwuid), with no fork (a one-second job pays each one): its prompt escape
+# \u is the user's name, and ~ with HOME unset is the user's home.
+user_escape='\u'
+USER=${user_escape@P}
+[[ $USER == 'I have no name!' ]] && USER=
+unset HOME
+HOME=~
+export USER HOME="${HOME:-/tmp}"
 job_env=(
   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
   "HOME=/tmp"

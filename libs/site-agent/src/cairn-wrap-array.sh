@@ -17,12 +17,7 @@ element=${SLURM_ARRAY_TASK_ID:?cairn-wrap-array runs only as an array task}
 # (see cairn-wrap-element.sh and out-signals.ts: a hint that makes the agent list Slurm now).
 trap ': >"$out/ended-$element.${SLURM_RESTART_COUNT:-0}"' EXIT
 export PATH="${PATH:-/usr/local/bin:/usr/bin:/bin}"
-# Who the job runs as, from passwd (a job root submits for another user gets only PATH and
-# SLURM_* of the agent's environment, sbatchEnvironment in slurm-args.ts: no USER, and root's
-# HOME would be wrong): ch-run needs USER.
-USER=$(id -un)
-HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
-export USER HOME="${HOME:-/tmp}"
+# USER and HOME of the job user: cairn-job-env.sh.
 # @include cairn-job-env.sh
 # @include cairn-hash.sh
 host=$(hostname)

@@ -9,17 +9,7 @@ set -u
 dir=$1
 out="$dir/out"
 export PATH="${PATH:-/usr/local/bin:/usr/bin:/bin}"
-# Who the job runs as, from passwd, by the uid it runs with (a job submitted for another user
-# carries no USER of its own, and root's HOME would be wrong): ch-run needs USER. bash asks
-# passwd itself (getpwuid): its prompt escape \u is the user's name, and ~ with HOME unset is
-# the user's home. Everything before the command is bash's own (no fork: a one-second job
-# pays each one).
-user_escape='\u'
-USER=${user_escape@P}
-[[ $USER == 'I have no name!' ]] && USER=
-unset HOME
-HOME=~
-export USER HOME="${HOME:-/tmp}"
+# USER and HOME of the job user: cairn-job-env.sh.
 # @include cairn-job-env.sh
 # @include cairn-hash.sh
 read -r host </proc/sys/kernel/hostname 2>/dev/null || host=$HOSTNAME

@@ -29,3 +29,4 @@ export { BrowserSession, findForm } from './browser-session';
 export type { BrowserPage, HtmlForm } from './browser-session';
 export { FRESH_IMAGE_MARKER, pushFreshImage, registryBlobPath, tamperBlob } from './registry-fixtures';
 export type { FreshImage, PushFreshImageOptions } from './registry-fixtures';
+export { acceptedJobRecord, TEST_IMAGE_DIGEST } from './job-records';

@@ -1,7 +1,7 @@
 import type { ProcessRepository } from '@cairn/adapters/process';
 import { checkBind, checkTools, ContainerRuntime } from './container-runtime';
 import type { ContainerRun, LaunchPlan } from './container-runtime.types';
-import { type CharliecloudImageForm, DirectoryConverter, type ImageConverter, SquashfsConverter } from './image-converter';
+import { CharliecloudConverter, type CharliecloudImageForm, type ImageConverter } from './image-converter';
 
 /**
  * Charliecloud: images (pulled and verified by ImageMaterializer) are unpacked rootless
@@ -21,7 +21,7 @@ export class CharliecloudRuntime extends ContainerRuntime {
 
   constructor(processes: ProcessRepository, form: CharliecloudImageForm = 'squashfs') {
     super();
-    this.converter = form === 'directory' ? new DirectoryConverter(processes) : new SquashfsConverter(processes);
+    this.converter = new CharliecloudConverter(processes, form);
   }
 
   /**

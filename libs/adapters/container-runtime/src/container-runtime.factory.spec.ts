@@ -3,7 +3,7 @@ import { ApptainerRuntime } from './apptainer.runtime';
 import { CharliecloudRuntime } from './charliecloud.runtime';
 import { ContainerRuntime } from './container-runtime';
 import { CONTAINER_RUNTIMES, createContainerRuntime } from './container-runtime.factory';
-import { DirectoryConverter, SquashfsConverter } from './image-converter';
+import { CharliecloudConverter } from './image-converter';
 
 describe('createContainerRuntime', () => {
   it('picks the runtime the setting names, as a ContainerRuntime, with its converter', () => {
@@ -17,10 +17,9 @@ describe('createContainerRuntime', () => {
 
   it('gives Charliecloud the image form the site chose: SquashFS unless it says directory (ADR 0021)', () => {
     const converterOf = (form?: 'squashfs' | 'directory') => createContainerRuntime('charliecloud', new ProcessRepository(), form ? { charliecloudImageForm: form } : {}).converter;
-    expect(converterOf()).toBeInstanceOf(SquashfsConverter);
-    expect(converterOf('squashfs')).toBeInstanceOf(SquashfsConverter);
-    expect(converterOf('directory')).toBeInstanceOf(DirectoryConverter);
-    expect(converterOf('directory').suffix).toBe('.v2.dir');
+    for (const form of [undefined, 'squashfs', 'directory'] as const) expect(converterOf(form)).toBeInstanceOf(CharliecloudConverter);
+    expect([converterOf().suffix, converterOf('squashfs').suffix, converterOf('directory').suffix]).toEqual(['.v2.sqfs', '.v2.sqfs', '.v2.dir']);
+    expect((converterOf('directory') as CharliecloudConverter).form).toBe('directory');
     // Apptainer has one form (SIF) whatever the Charliecloud setting says.
     expect(createContainerRuntime('apptainer', new ProcessRepository(), { charliecloudImageForm: 'directory' }).converter.suffix).toBe('.sif');
   });

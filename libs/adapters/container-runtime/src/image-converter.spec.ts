@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandFailedError, ProcessRepository, type RunOptions, type RunResult } from '@cairn/adapters/process';
-import { apptainerBuildArgv, DirectoryConverter, SifConverter } from './image-converter';
+import { apptainerBuildArgv, CharliecloudConverter, SifConverter } from './image-converter';
 import { pullRefusal } from './image-pull';
 import { skopeoCopyArgv, skopeoInspectArgv } from './registry-source';
 
@@ -52,7 +52,7 @@ describe('Charliecloud directory conversion (ADR 0021)', () => {
     try {
       const processes = new ArgvRecorder();
       const phases: string[] = [];
-      const rootfs = await new DirectoryConverter(processes).convert(join(work, 'layout'), work, (phase) => phases.push(phase));
+      const rootfs = await new CharliecloudConverter(processes, 'directory').convert(join(work, 'layout'), work, (phase) => phases.push(phase));
       expect(rootfs).toBe(join(work, 'bundle', 'rootfs'));
       expect(phases).toEqual(['unpacking', 'converting']);
       expect(processes.calls.map((c) => [c.file, ...c.args])).toEqual([['umoci', 'unpack', '--rootless', '--image', `${join(work, 'layout')}:img`, join(work, 'bundle')]]);

@@ -43,55 +43,36 @@ export function apptainerBuildArgv(sif: string, layoutDir: string, tmpDir: strin
 export const CHARLIECLOUD_IMAGE_FORMS = ['squashfs', 'directory'] as const;
 export type CharliecloudImageForm = (typeof CHARLIECLOUD_IMAGE_FORMS)[number];
 
-/** The layout unpacked rootless with umoci into `<workDir>/bundle`, the /cairn bind targets added; returns the root filesystem. */
-async function unpackRootfs(processes: ProcessRepository, layoutDir: string, workDir: string): Promise<string> {
-  const bundle = join(workDir, 'bundle');
-  await processes.check('umoci', umociUnpackArgv(layoutDir, bundle), { timeoutMs: CONVERT_STEP_TIMEOUT_MS });
-  const rootfs = join(bundle, 'rootfs');
-  for (const dir of BIND_TARGETS) await mkdir(join(rootfs, dir), { recursive: true });
-  return rootfs;
-}
-
 /**
- * Charliecloud: the layout unpacked rootless with umoci, the /cairn bind targets added,
- * packed into one SquashFS file. "v2": images carry the bind targets (the file names of
- * earlier agents are kept, so their files are found again).
+ * Charliecloud: the layout unpacked rootless with umoci into `<workDir>/bundle` and the /cairn
+ * bind targets added; then, by the site's form (ADR 0021), either packed into one SquashFS
+ * file, or that root filesystem is the image itself (`ch-run <dir>`: no squashfuse mount and
+ * unmount per container start; its converting phase is the sealing, sealImageTree, which the
+ * catalogue does for every directory before it is put in place). "v2": images carry the bind
+ * targets (the file names of earlier agents are kept, so their files are found again).
  */
-export class SquashfsConverter extends ImageConverter {
-  readonly suffix = '.v2.sqfs';
+export class CharliecloudConverter extends ImageConverter {
+  readonly suffix: string;
 
-  constructor(private readonly processes: ProcessRepository) {
+  constructor(
+    private readonly processes: ProcessRepository,
+    readonly form: CharliecloudImageForm = 'squashfs',
+  ) {
     super();
+    this.suffix = form === 'directory' ? '.v2.dir' : '.v2.sqfs';
   }
 
   async convert(layoutDir: string, workDir: string, onPhase: (phase: ConvertPhase) => void): Promise<string> {
     onPhase('unpacking');
-    const rootfs = await unpackRootfs(this.processes, layoutDir, workDir);
+    const bundle = join(workDir, 'bundle');
+    await this.processes.check('umoci', umociUnpackArgv(layoutDir, bundle), { timeoutMs: CONVERT_STEP_TIMEOUT_MS });
+    const rootfs = join(bundle, 'rootfs');
+    for (const dir of BIND_TARGETS) await mkdir(join(rootfs, dir), { recursive: true });
     onPhase('converting');
+    if (this.form === 'directory') return rootfs;
     const file = join(workDir, 'image.sqfs');
     await this.processes.check('mksquashfs', mksquashfsArgv(rootfs, file), { timeoutMs: CONVERT_STEP_TIMEOUT_MS });
     return file;
-  }
-}
-
-/**
- * Charliecloud's directory form (ADR 0021): the layout unpacked rootless with umoci, the
- * /cairn bind targets added, and that root filesystem is the image (`ch-run <dir>`: no
- * squashfuse mount and unmount per container start). Its converting phase is the sealing
- * (sealImageTree), which the catalogue does for every directory before it is put in place.
- */
-export class DirectoryConverter extends ImageConverter {
-  readonly suffix = '.v2.dir';
-
-  constructor(private readonly processes: ProcessRepository) {
-    super();
-  }
-
-  async convert(layoutDir: string, workDir: string, onPhase: (phase: ConvertPhase) => void): Promise<string> {
-    onPhase('unpacking');
-    const rootfs = await unpackRootfs(this.processes, layoutDir, workDir);
-    onPhase('converting');
-    return rootfs;
   }
 }
 

@@ -5,7 +5,7 @@ export { shellQuote } from './shell-quote';
 export type { ContainerRun, LaunchPlan, PreparedImage } from './container-runtime.types';
 export { CONTAINER_RUNTIMES, createContainerRuntime } from './container-runtime.factory';
 export type { ContainerRuntimeKind } from './container-runtime.factory';
-export { apptainerBuildArgv, CHARLIECLOUD_IMAGE_FORMS, DirectoryConverter, ImageConverter, mksquashfsArgv, SifConverter, SquashfsConverter, umociUnpackArgv } from './image-converter';
+export { apptainerBuildArgv, CHARLIECLOUD_IMAGE_FORMS, CharliecloudConverter, ImageConverter, mksquashfsArgv, SifConverter, umociUnpackArgv } from './image-converter';
 export type { CharliecloudImageForm, ConvertPhase } from './image-converter';
 export { imageTreeBytes, sealedMode, sealImageTree } from './image-tree';
 export { layoutRefusal, MAX_INDEX_DEPTH, MAX_LAYOUT_BLOBS, MAX_LAYOUT_JSON_BYTES, verifyLayout } from './oci-layout-verify';
