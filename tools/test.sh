@@ -4,7 +4,8 @@
 # every project, then the portal's
 # production bundle, then every project's `integration` target (its test/*.int-spec.ts, and
 # test/e2e for project e2e) through the real parts that tools/dev-cluster/dev-cluster.sh starts (this script brings it
-# up first). One integration target at a time: they share Slurm, NATS and the registry.
+# up first). The libraries' integration targets run one at a time, beside the end-to-end
+# suites (two at a time, each with a stack of its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false FORCE_COLOR=0
@@ -43,6 +44,23 @@ npx nx run-many -t test --outputStyle=static --parallel=2
 step "the portal's production bundle (npx nx run portal:build: dist/apps/portal, which the gateway serves and the browser suites load)"
 npx nx run portal:build --outputStyle=static
 
-step "integration and end-to-end tests (nx run-many -t integration: real Slurm, Charliecloud, NATS, PostgreSQL, registry)"
-npx nx run-many -t integration --outputStyle=static --parallel=1
+# The end-to-end suites (two at a time, each with its own stack) and the libraries'
+# integration targets (one at a time) run side by side: most of their time is spent waiting
+# on Slurm, so the 2-core machine has room for both (docs/benchmarks.md, "CI: run time").
+# The libraries' output is shown after the end-to-end suites', whole.
+step "integration and end-to-end tests (nx run-many -t integration: real Slurm, Charliecloud, NATS, PostgreSQL, registry): the libraries' targets, beside the end-to-end suites"
+libs_log=$(mktemp /tmp/cairn-int-libs.XXXXXX)
+npx nx run-many -t integration --exclude e2e --outputStyle=static --parallel=1 >"$libs_log" 2>&1 &
+libs_pid=$!
+e2e_rc=0
+npx nx run e2e:integration --outputStyle=static || e2e_rc=$?
+libs_rc=0
+wait "$libs_pid" || libs_rc=$?
+step "the libraries' integration targets (ran beside the end-to-end suites; exit $libs_rc)"
+cat "$libs_log"
+rm -f "$libs_log"
+if ((e2e_rc != 0 || libs_rc != 0)); then
+  step "failed: end-to-end exit $e2e_rc, libraries' integration exit $libs_rc"
+  exit 1
+fi
 step "done"

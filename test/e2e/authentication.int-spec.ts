@@ -173,7 +173,7 @@ describe('authentication at the gateway [real: dev IdP (oidc-provider), gateway,
     try {
       const rows = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM scheduler.jobs')).rows[0]?.n);
       const listed = async () => (await stack.client.listJobs({ pageSize: 500 })).jobs.length;
-      const before = { rows: await rows(), alice: await listed(), slurm: cairnSlurmJobCount(), attempts: readdirSync(stack.dir).length };
+      const before = { rows: await rows(), alice: await listed(), slurm: cairnSlurmJobCount(stack.dir), attempts: readdirSync(stack.dir).length };
 
       for (const [what, token] of cases) {
         const client = new JobsClient(stack.grpcAddress, { ...stack.clientOptions(), token });
@@ -189,7 +189,7 @@ describe('authentication at the gateway [real: dev IdP (oidc-provider), gateway,
         expect({ what, who: (await whoAmI(token)).error?.code }).toEqual({ what, who: status.UNAUTHENTICATED });
       }
 
-      expect({ rows: await rows(), alice: await listed(), slurm: cairnSlurmJobCount(), attempts: readdirSync(stack.dir).length }).toEqual(before);
+      expect({ rows: await rows(), alice: await listed(), slurm: cairnSlurmJobCount(stack.dir), attempts: readdirSync(stack.dir).length }).toEqual(before);
     } finally {
       await db.end();
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { connectNats, NatsRequester } from '@cairn/adapters/nats';
 import { pb, runsInfoReply, subjects } from '@cairn/contracts';
 import { ImagesClient, WorkflowsClient } from '@cairn/client';
-import { type CairnStack, devRegistryEnv, type FreshImage, freePort, pushFreshImage, ServiceProcess, startCairnStack, tamperBlob, testEnv } from '@cairn/testing';
+import { type CairnStack, devRegistryEnv, type FreshImage, pushFreshImage, ServiceProcess, startCairnStack, tamperBlob, testEnv } from '@cairn/testing';
 import { refusal } from './gateway-refusal';
 import { completed, finished, hostArchitecture, MARKER_PATH, markerOf, materialize, readIndex, resolveUntil } from './image-helpers';
 import { cairnSlurmJobCount, spec, stateOf, submit, waitForState } from './job-helpers';
@@ -16,6 +16,9 @@ const TAG_TTL_SECONDS = 6;
 /** About two fresh busybox images (SquashFS ~1.05 MB each): a third makes the site evict. */
 const QUOTA_BYTES = 2_621_440;
 const REPOSITORY = 'e2e/images';
+
+/** A port nothing listens on (see beforeAll). */
+const CLOSED_PORT = 1;
 
 describe('ImageService and images in jobs end to end [real: gateway, scheduler, images, agent, nats-server, PostgreSQL, registries :5000 :5001 :5002 and the token server, skopeo, umoci, mksquashfs, slurmctld, slurmd, ch-run]', () => {
   const env = testEnv();
@@ -32,7 +35,11 @@ describe('ImageService and images in jobs end to end [real: gateway, scheduler, 
   let pinnedRunId = '';
 
   beforeAll(async () => {
-    closedPort = await freePort();
+    // Port 1 (tcpmux): privileged, outside the kernel's ephemeral range, so no process of this
+    // run (which all take ports from the kernel) can be listening there when the test asks.
+    // A port found free at the start could be handed to another service before the test runs
+    // (a NOT_FOUND from that service instead of the refusal).
+    closedPort = CLOSED_PORT;
     const registries = `${devRegistryEnv(env).CAIRN_REGISTRY_ALLOW},127.0.0.1:${closedPort}`;
     stack = await startCairnStack({
       // This suite's quota and sizes are those of SquashFS images (the production form); the
@@ -148,11 +155,11 @@ steps:
 
   describe('refusals: a clear error, and nothing recorded or run', () => {
     const refusedSubmission = async (image: string) => {
-      const slurm = cairnSlurmJobCount();
+      const slurm = cairnSlurmJobCount(stack.dir);
       const listed = (await stack.client.listJobs({ pageSize: 500 })).jobs.length;
       const error = await refusal(() => stack.client.submitJob({ spec: spec({ image, command: ['/bin/true'] }), requestId: '' }));
       expect((await stack.client.listJobs({ pageSize: 500 })).jobs.length).toBe(listed);
-      expect(cairnSlurmJobCount()).toBe(slurm);
+      expect(cairnSlurmJobCount(stack.dir)).toBe(slurm);
       return error;
     };
 
@@ -194,13 +201,13 @@ steps:
       const image = await fresh('tampered');
       const restore = tamperBlob(env.registryDataDir, image.markerLayerDigest);
       try {
-        const slurm = cairnSlurmJobCount();
+        const slurm = cairnSlurmJobCount(stack.dir);
         const jobId = await submit(stack.client, spec({ image: image.reference, command: ['/bin/cat', MARKER_PATH] }));
         const { job } = await finished(stack.client, jobId);
         expect(stateOf(job.state)).toBe('FAILED');
         expect(job.slurmJobId).toBe('');
         expect(job.reason).toMatch(/digest/i);
-        expect(cairnSlurmJobCount()).toBe(slurm);
+        expect(cairnSlurmJobCount(stack.dir)).toBe(slurm);
         expect(await entryOf(image.digest)).toBeUndefined();
       } finally {
         restore();

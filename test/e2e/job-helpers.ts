@@ -46,11 +46,20 @@ export function slurmJobsNamed(name: string): string[] {
   return out.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
-/** How many Cairn-tagged jobs Slurm knows of, in any state. */
-export function cairnSlurmJobCount(): number {
-  const out = execFileSync('squeue', ['--noheader', '--states=all', '--format=%j'], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.startsWith('cairn-')).length;
+/**
+ * How many Cairn-tagged jobs Slurm knows of, in any state, of the stack whose directory is
+ * `scope` (its agent's jobs run in directories under it): other suites' stacks may be using
+ * Slurm at the same time.
+ */
+export function cairnSlurmJobCount(scope: string): number {
+  const out = execFileSync('squeue', ['--noheader', '--states=all', '--format=%j|%Z'], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => line.split('|'))
+    .filter(([name, workDir]) => name?.startsWith('cairn-') && inScope(workDir, scope)).length;
 }
+
+const inScope = (workDir: string | undefined, scope: string) => workDir !== undefined && (workDir === scope || workDir.startsWith(`${scope}/`));
 
 /** The next whole second (waited for), as Slurm's accounting writes times (the machine's local time). */
 export async function slurmClock(): Promise<string> {
@@ -65,15 +74,16 @@ export async function slurmClock(): Promise<string> {
 
 /**
  * How many Slurm submissions Cairn made since `since` (slurmClock()), from Slurm's
- * accounting (slurmdbd), which remembers every job: an array job counts once. squeue
+ * accounting (slurmdbd), which remembers every job: an array job counts once; only the
+ * stack's whose directory is `scope` (see cairnSlurmJobCount). squeue
  * forgets finished jobs after MinJobAge, so counting there drifts while a test runs.
  */
-export function cairnSlurmSubmissionsSince(since: string): number {
-  const out = execFileSync('sacct', ['-X', '--noheader', '--parsable2', '--allusers', '-S', since, '--format=JobID,JobName%80,Submit'], { encoding: 'utf8' });
+export function cairnSlurmSubmissionsSince(since: string, scope: string): number {
+  const out = execFileSync('sacct', ['-X', '--noheader', '--parsable2', '--allusers', '-S', since, '--format=JobID,JobName,Submit,WorkDir'], { encoding: 'utf8' });
   const ids = out
     .split('\n')
     .map((line) => line.split('|'))
-    .filter(([, name, submit]) => name?.startsWith('cairn-') && submit !== undefined && submit >= since)
+    .filter(([, name, submit, workDir]) => name?.startsWith('cairn-') && submit !== undefined && submit >= since && inScope(workDir, scope))
     .map(([id]) => (id ?? '').split('_')[0]);
   return new Set(ids).size;
 }

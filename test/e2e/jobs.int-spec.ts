@@ -132,7 +132,7 @@ describe('JobService end to end [real: gateway, scheduler, images, agent, nats-s
     ];
 
     it.each(cases)('%s', async (_what, badSpec, message) => {
-      const before = cairnSlurmJobCount();
+      const before = cairnSlurmJobCount(stack.dir);
       const listed = (await stack.client.listJobs({ pageSize: 500 })).jobs.length;
       const error = await stack.client.submitJob({ spec: badSpec, requestId: '' }).then(
         () => undefined,
@@ -142,7 +142,7 @@ describe('JobService end to end [real: gateway, scheduler, images, agent, nats-s
       expect((error as GatewayError).codeName).toBe('INVALID_ARGUMENT');
       expect((error as GatewayError).message).toMatch(message);
       expect((await stack.client.listJobs({ pageSize: 500 })).jobs.length).toBe(listed);
-      expect(cairnSlurmJobCount()).toBe(before);
+      expect(cairnSlurmJobCount(stack.dir)).toBe(before);
     });
 
     it('a hostile request id', async () => {

@@ -241,8 +241,8 @@ steps:
     expect(await slurmJobsOf(stepOf(run, 'each'))).toHaveLength(1);
     expect(await slurmJobsOf(stepOf(run, 'after'))).toHaveLength(1);
     // slurmdbd records submissions a moment after they happen.
-    await waitFor('the submissions in Slurm accounting', async () => (cairnSlurmSubmissionsSince(since) >= 2 ? true : undefined), 30_000, 500);
-    expect(cairnSlurmSubmissionsSince(since)).toBe(2);
+    await waitFor('the submissions in Slurm accounting', async () => (cairnSlurmSubmissionsSince(since, stack.dir) >= 2 ? true : undefined), 30_000, 500);
+    expect(cairnSlurmSubmissionsSince(since, stack.dir)).toBe(2);
     expect(readFileSync(runDir(runId, 'after', 'count.txt'), 'utf8').trim()).toBe('8');
     // Across the restart (and the engine acting on the jobs' final events), every transition
     // once: one items event for the array, each step's and the run's end once, nothing lost.
@@ -321,12 +321,12 @@ steps:
     expect(readFileSync(runDir(runId, 'per-line', '1', 'line.txt'), 'utf8')).toBe('green blue\n');
     expect(stepOf(run, 'per-file').items?.total).toBe(3);
     expect(readFileSync(runDir(runId, 'per-file', '2', 'copy.txt'), 'utf8')).toBe('shard 3\n');
-    await waitFor('the submissions in Slurm accounting', async () => (cairnSlurmSubmissionsSince(since) >= 3 ? true : undefined), 30_000, 500);
-    expect(cairnSlurmSubmissionsSince(since)).toBe(3);
+    await waitFor('the submissions in Slurm accounting', async () => (cairnSlurmSubmissionsSince(since, stack.dir) >= 3 ? true : undefined), 30_000, 500);
+    expect(cairnSlurmSubmissionsSince(since, stack.dir)).toBe(3);
   });
 
   it('refuses invalid files with precise messages and submits nothing', async () => {
-    const before = cairnSlurmJobCount();
+    const before = cairnSlurmJobCount(stack.dir);
     // gRPC codes: 3 INVALID_ARGUMENT; 5 NOT_FOUND (a missing image keeps the code of its resolution).
     const cases: [string, RegExp, number?][] = [
       ['version: 1\nname: x\nsteps: {a: {command: ["true"], image: lab/busybox:1.36}\n', /wf\.yaml:/],
@@ -343,7 +343,7 @@ steps:
     }
     const listed = await client.listWorkflows({ namePrefix: 'x' });
     expect(listed.workflows).toHaveLength(0);
-    expect(cairnSlurmJobCount()).toBe(before);
+    expect(cairnSlurmJobCount(stack.dir)).toBe(before);
   });
 
   it('lists runs newest first by name, and a request id makes submission idempotent', async () => {

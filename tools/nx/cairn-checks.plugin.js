@@ -2,7 +2,8 @@
 // - typecheck: `tsc --noEmit` over the project's own files with the workspace compiler options
 //   (tools/nx/typecheck.js), cached on the project's files and its dependencies' sources.
 // - integration: for a project with a jest.int.config.js, its integration and end-to-end specs
-//   (`test/**/*.int-spec.ts`) through the real parts, in one worker (`--runInBand`).
+//   (`test/**/*.int-spec.ts`) through the real parts, with the workers its config sets
+//   (jest.int.preset.js: one; the end-to-end suites two, each with a stack of its own).
 // (@nx/jest/plugin only reads files named jest.config.*, so it cannot infer this second target.)
 // Inputs and caching of both are in nx.json's targetDefaults.
 const { existsSync } = require('node:fs');
@@ -22,9 +23,9 @@ const createNodesV2 = [
       };
       if (existsSync(join(context.workspaceRoot, root, 'jest.int.config.js'))) {
         targets.integration = {
-          command: 'jest --config jest.int.config.js --runInBand',
+          command: 'jest --config jest.int.config.js',
           options: { cwd: root, env: { NODE_OPTIONS: '--experimental-vm-modules' } },
-          metadata: { description: 'Integration and end-to-end specs through the real parts (one worker)' },
+          metadata: { description: 'Integration and end-to-end specs through the real parts (workers: as the config sets)' },
         };
       }
       return [projectFile, { projects: { [root]: { targets } } }];
