@@ -3,7 +3,11 @@ import type { ProcessRepository } from '@cairn/adapters/process';
 import type { JobUser } from './job-user';
 
 /** Paths per `mkdir -p` run: bounded argument vectors, however many items an array has. */
-const MKDIR_BATCH = 256;
+/**
+ * Bytes of paths one `mkdir -p` is given: far below Linux's 2 MiB for argv and environment
+ * (ARG_MAX), so a 1,000-item step's directories take one process instead of four.
+ */
+const MKDIR_BATCH_BYTES = 256 * 1024;
 
 /**
  * Who owns what on disk. The agent's own files (wrappers, launch files, attempt state) stay
@@ -52,12 +56,11 @@ export class JobFilesystem {
       for (const path of paths) await mkdir(path, { recursive: true });
       return;
     }
-    for (let i = 0; i < paths.length; i += MKDIR_BATCH) {
-      await this.processes.check(
-        'setpriv',
-        [`--reuid=${this.user.uid}`, `--regid=${this.user.gid}`, '--clear-groups', '--', 'mkdir', '-p', '--', ...paths.slice(i, i + MKDIR_BATCH)],
-        { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, timeoutMs: 60_000 },
-      );
+    for (const batch of byteBatches(paths, MKDIR_BATCH_BYTES)) {
+      await this.processes.check('setpriv', [`--reuid=${this.user.uid}`, `--regid=${this.user.gid}`, '--clear-groups', '--', 'mkdir', '-p', '--', ...batch], {
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+        timeoutMs: 60_000,
+      });
     }
   }
 }
@@ -68,4 +71,23 @@ export async function agentDir(path: string, mode = 0o755): Promise<void> {
   const stats = await lstat(path);
   if (!stats.isDirectory()) throw new Error(`${path} is not a directory`);
   if (stats.uid === process.getuid?.()) await chmod(path, mode);
+}
+
+/** `items` in order, cut into runs of at most `maxBytes` (each item's bytes and its NUL); an item longer than that goes alone. */
+export function byteBatches(items: readonly string[], maxBytes: number): string[][] {
+  const batches: string[][] = [];
+  let batch: string[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = Buffer.byteLength(item) + 1;
+    if (batch.length > 0 && bytes + size > maxBytes) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(item);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }

@@ -71,6 +71,19 @@ describe('createWorkspace [real: filesystem]', () => {
     expect(readdirSync(outside)).toEqual([]);
   });
 
+  it('checks every item of a big step, past the first batch: a link at item 150 of 200 is refused before any directory is made', async () => {
+    const { attemptDir, runs, root } = setup();
+    const outside = join(root, 'outside');
+    mkdirSync(outside);
+    mkdirSync(join(runs, RUN, 'sweep'), { recursive: true });
+    symlinkSync(outside, join(runs, RUN, 'sweep', '150'));
+    const ws = workspaceFor(attemptDir, runs, { id: RUN, stepDir: 'sweep' });
+    const items = Array.from({ length: 200 }, (_, i) => i);
+    await expect(createWorkspace(ws, attemptDir, fs, items)).rejects.toThrow(`${join(runs, RUN, 'sweep', '150')} is a symbolic link, not a directory`);
+    expect(readdirSync(join(runs, RUN, 'sweep'))).toEqual(['150']);
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
   it('refuses a step directory below a symbolic link', async () => {
     const { attemptDir, runs, root } = setup();
     mkdirSync(join(root, 'elsewhere'));

@@ -70,24 +70,48 @@ export async function createWorkspace(workspace: Workspace, attemptDir: string, 
   await fs.jobDir(topDir);
   const paths = [below, ...(indices ?? []).map((index) => workspace.segments(index).slice(1))];
   // Refuse links and files before creating anything through them, and check again after.
-  for (const segments of paths) await checkBelow(topDir, segments);
+  await checkBelow(topDir, paths);
   await fs.mkdirsAsJob(paths.filter((segments) => segments.length > 0).map((segments) => join(topDir, ...segments)));
-  for (const segments of paths) await checkBelow(topDir, segments, true);
+  await checkBelow(topDir, paths, true);
 }
 
-/** Every existing segment below `base` is a real directory (with `complete`, every segment exists). */
-async function checkBelow(base: string, segments: readonly string[], complete = false): Promise<void> {
-  let dir = base;
-  for (const segment of segments) {
-    dir = join(dir, segment);
-    const stats = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' && !complete) return undefined;
-      throw error;
-    });
-    if (!stats) return;
-    if (stats.isSymbolicLink()) throw new Error(`${dir} is a symbolic link, not a directory`);
-    if (!stats.isDirectory()) throw new Error(`${dir} exists and is not a directory`);
-  }
+/** Paths walked at once by checkBelow (the directories they share are looked at once). */
+const CHECK_BATCH = 64;
+
+/**
+ * For each path, every existing segment below `base` is a real directory (with `complete`,
+ * every segment exists). Each directory is looked at once however many paths share it (the
+ * step directory above a sweep's 10,000 item directories), and paths are walked a batch at
+ * a time: sequential awaited lstat calls cost 60-90 µs each here, 0.3 s for a 1,000-item step.
+ */
+async function checkBelow(base: string, paths: readonly (readonly string[])[], complete = false): Promise<void> {
+  const looked = new Map<string, Promise<boolean>>();
+  const isDirectory = (dir: string): Promise<boolean> => {
+    let found = looked.get(dir);
+    if (!found) {
+      found = lstat(dir).then(
+        (stats) => {
+          if (stats.isSymbolicLink()) throw new Error(`${dir} is a symbolic link, not a directory`);
+          if (!stats.isDirectory()) throw new Error(`${dir} exists and is not a directory`);
+          return true;
+        },
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT' && !complete) return false;
+          throw error;
+        },
+      );
+      looked.set(dir, found);
+    }
+    return found;
+  };
+  const walk = async (segments: readonly string[]): Promise<void> => {
+    let dir = base;
+    for (const segment of segments) {
+      dir = join(dir, segment);
+      if (!(await isDirectory(dir))) return;
+    }
+  };
+  for (let i = 0; i < paths.length; i += CHECK_BATCH) await Promise.all(paths.slice(i, i + CHECK_BATCH).map(walk));
 }
 
 function checkIndex(index: number): number {
