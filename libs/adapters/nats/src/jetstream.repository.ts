@@ -50,6 +50,9 @@ export interface Outbox<Row extends { id: string }> {
   message(row: Row): { subject: string; data: unknown; msgId: string };
 }
 
+/** Outbox rows published before their acks are awaited (drainOutbox). */
+const PUBLISH_WINDOW = 128;
+
 export class JetStreamRepository {
   private readonly js: JetStreamClient;
   private jsmPromise?: Promise<JetStreamManager>;
@@ -98,20 +101,31 @@ export class JetStreamRepository {
    * Publishes an outbox's rows in order, then marks them, until none is left. A crash
    * between the two republishes with the same message id, which the stream drops. A row
    * too large to ever publish is reported to `onDropped` and marked, never retried forever.
+   *
+   * Rows go out a window at a time (publishWindows: up to PUBLISH_WINDOW rows, no subject
+   * twice), each window's acks awaited together: the client writes a window to the socket at
+   * once (one write for many, instead of a write and an ack's wake-up per row) and the stream
+   * stores it in the order sent. A failure marks none of the batch and sends no later window:
+   * the rows sent meanwhile are sent again by the next drain and dropped by the stream by
+   * their message ids, and as a subject appears once per window, each subject's rows (one
+   * job's or one run's events) stay in order even then.
    */
   async drainOutbox<Row extends { id: string }>(outbox: Outbox<Row>, batch = 500, onDropped: (row: Row, error: CairnError) => void = () => undefined): Promise<void> {
     for (;;) {
       const rows = await outbox.unpublished(batch);
       if (rows.length === 0) return;
-      for (const row of rows) {
-        const { subject, data, msgId } = outbox.message(row);
-        try {
-          await this.publish(subject, data, msgId);
-        } catch (error) {
+      const messages = rows.map((row) => ({ row, ...outbox.message(row) }));
+      for (const window of publishWindows(messages, PUBLISH_WINDOW)) {
+        const results = await Promise.allSettled(window.map(({ subject, data, msgId }) => this.publish(subject, data, msgId)));
+        let failure: { error: unknown } | undefined;
+        results.forEach((result, k) => {
+          if (result.status === 'fulfilled') return;
+          const error: unknown = result.reason;
           // A row that can never be sent must not hold back every row after it.
-          if (!(error instanceof CairnError && error.code === 'RESOURCE_EXHAUSTED')) throw error;
-          onDropped(row, error);
-        }
+          if (error instanceof CairnError && error.code === 'RESOURCE_EXHAUSTED') onDropped((window[k] as { row: Row }).row, error);
+          else failure ??= { error };
+        });
+        if (failure) throw failure.error;
       }
       await outbox.markPublished(rows.map((r) => r.id));
     }
@@ -291,4 +305,22 @@ export class JetStreamRepository {
       throw error;
     }
   }
+}
+
+/** Messages in order, cut into windows of at most `size` in which no subject appears twice (JetStreamRepository.drainOutbox). */
+export function publishWindows<M extends { subject: string }>(messages: readonly M[], size: number): M[][] {
+  const windows: M[][] = [];
+  let window: M[] = [];
+  let subjects = new Set<string>();
+  for (const message of messages) {
+    if (window.length >= size || subjects.has(message.subject)) {
+      windows.push(window);
+      window = [];
+      subjects = new Set();
+    }
+    window.push(message);
+    subjects.add(message.subject);
+  }
+  if (window.length > 0) windows.push(window);
+  return windows;
 }
