@@ -40,9 +40,16 @@ export async function waitForState(client: JobsClient, jobId: string, state: pb.
   }
 }
 
+/**
+ * Options for reading a whole Slurm listing. slurmctld keeps finished jobs for MinJobAge and
+ * a benchmark can leave tens of thousands of them (20,000 records with their directories
+ * are several MiB); Node's default 1 MiB buffer then fails the read with ENOBUFS.
+ */
+const slurmListing = { encoding: 'utf8', maxBuffer: 1 << 30 } as const;
+
 /** Every Slurm job (finished ones too) with this name, straight from squeue. */
 export function slurmJobsNamed(name: string): string[] {
-  const out = execFileSync('squeue', ['--noheader', '--states=all', `--name=${name}`, '--format=%i'], { encoding: 'utf8' });
+  const out = execFileSync('squeue', ['--noheader', '--states=all', `--name=${name}`, '--format=%i'], slurmListing);
   return out.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
@@ -52,7 +59,7 @@ export function slurmJobsNamed(name: string): string[] {
  * Slurm at the same time.
  */
 export function cairnSlurmJobCount(scope: string): number {
-  const out = execFileSync('squeue', ['--noheader', '--states=all', '--format=%j|%Z'], { encoding: 'utf8' });
+  const out = execFileSync('squeue', ['--noheader', '--states=all', '--format=%j|%Z'], slurmListing);
   return out
     .split('\n')
     .map((line) => line.split('|'))
@@ -79,7 +86,7 @@ export async function slurmClock(): Promise<string> {
  * forgets finished jobs after MinJobAge, so counting there drifts while a test runs.
  */
 export function cairnSlurmSubmissionsSince(since: string, scope: string): number {
-  const out = execFileSync('sacct', ['-X', '--noheader', '--parsable2', '--allusers', '-S', since, '--format=JobID,JobName,Submit,WorkDir'], { encoding: 'utf8' });
+  const out = execFileSync('sacct', ['-X', '--noheader', '--parsable2', '--allusers', '-S', since, '--format=JobID,JobName,Submit,WorkDir'], slurmListing);
   const ids = out
     .split('\n')
     .map((line) => line.split('|'))
