@@ -1,5 +1,6 @@
 /**
- * SubmitJob acknowledgement latency through Cairn's whole stack, at 1 and C calls in flight.
+ * SubmitJob acknowledgement latency through Cairn's whole stack, at 1 and 16 calls in flight
+ * (`--in-flight`).
  *
  *   node -r ./tools/register.js tools/benchmarks/submit-latency.ts --submits 200 --rounds 2
  *
@@ -18,13 +19,13 @@ import { fmt, measureCalls, positiveOption, progressLog, quantile, usageOnHelp }
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/submit-latency.ts [options]
   --submits N      SubmitJob calls per concurrency and round (default 200)
   --rounds R       rounds (default 2)
-  --concurrency C  the loaded setting's calls in flight (default 16; the other is 1)`;
+  --in-flight LIST calls in flight, comma-separated (default 1,16): rounds alternate their order`;
 
 const { values: opts } = parseArgs({
   options: {
     submits: { type: 'string', default: '200' },
     rounds: { type: 'string', default: '2' },
-    concurrency: { type: 'string', default: '16' },
+    'in-flight': { type: 'string', default: '1,16' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -32,13 +33,14 @@ const { values: opts } = parseArgs({
 usageOnHelp(opts.help, USAGE);
 const SUBMITS = positiveOption('submits', opts.submits);
 const ROUNDS = positiveOption('rounds', opts.rounds);
-const CONCURRENCY = positiveOption('concurrency', opts.concurrency);
+const IN_FLIGHT = opts['in-flight'].split(',').map((each) => positiveOption('in-flight', each.trim()));
+const CONCURRENCY = Math.max(...IN_FLIGHT);
 const log = progressLog('submit-latency');
 // Every measured job stays unfinished (the agent is stopped); one person may have at most this many.
 const MAX_ACTIVE_JOBS_PER_PERSON = 1000;
 const WARM_UP = 1 + 20;
-if (2 * SUBMITS * ROUNDS + WARM_UP > MAX_ACTIVE_JOBS_PER_PERSON) {
-  throw new Error(`--submits ${SUBMITS} x 2 settings x --rounds ${ROUNDS} (+${WARM_UP} warm-up jobs) is over the ${MAX_ACTIVE_JOBS_PER_PERSON} unfinished jobs one person may have`);
+if (IN_FLIGHT.length * SUBMITS * ROUNDS + WARM_UP > MAX_ACTIVE_JOBS_PER_PERSON) {
+  throw new Error(`--submits ${SUBMITS} x ${IN_FLIGHT.length} settings x --rounds ${ROUNDS} (+${WARM_UP} warm-up jobs) is over the ${MAX_ACTIVE_JOBS_PER_PERSON} unfinished jobs one person may have`);
 }
 
 async function main(): Promise<void> {
@@ -51,12 +53,9 @@ async function main(): Promise<void> {
     await submit();
     await stack.services.agent.kill('SIGTERM');
     await measureCalls(WARM_UP - 1, CONCURRENCY, submit);
-    const results = new Map<number, { latencies: number[]; seconds: number }>([
-      [1, { latencies: [], seconds: 0 }],
-      [CONCURRENCY, { latencies: [], seconds: 0 }],
-    ]);
+    const results = new Map<number, { latencies: number[]; seconds: number }>(IN_FLIGHT.map((c) => [c, { latencies: [], seconds: 0 }]));
     for (let round = 1; round <= ROUNDS; round += 1) {
-      for (const c of round % 2 === 1 ? [1, CONCURRENCY] : [CONCURRENCY, 1]) {
+      for (const c of round % 2 === 1 ? IN_FLIGHT : [...IN_FLIGHT].reverse()) {
         log(`round ${round}/${ROUNDS}: ${SUBMITS} SubmitJob, ${c} in flight`);
         const m = await measureCalls(SUBMITS, c, submit);
         const into = results.get(c);

@@ -39,6 +39,9 @@ export const imageRunIdOf = (command: SubmitAttemptCommand): string => command.s
 /** Slurm job name of an attempt: how the agent finds its jobs again after a restart. */
 export const slurmJobName = (attemptId: string) => `cairn-${attemptId}`;
 
+/** Element files written at the same time (each written, synced and renamed on its own). */
+const ELEMENT_FILES_AT_ONCE = 32;
+
 /** Slurm comment of an attempt: its name and the nonce recorded before sbatch ran. */
 export const slurmJobComment = (attempt: Pick<Attempt, 'id' | 'status'>) =>
   attempt.status.nonce ? `${slurmJobName(attempt.id)}.${attempt.status.nonce}` : slurmJobName(attempt.id);
@@ -132,7 +135,11 @@ export class AttemptSubmitter {
     try {
       workspace = workspaceFor(attempt.dir, this.options.runsDir, command.spec.run);
       await jobFs.jobDir(this.store.outDir(attempt));
-      await createWorkspace(workspace, attempt.dir, jobFs, command.spec.run && command.array ? itemIndices(command.array) : undefined);
+      // A workflow step's items each start in their own directory below the step's: the item
+      // runner makes each as it starts the item (as the job's user); without it, every item's
+      // own container start needs its directory there first, so the agent makes them all.
+      const itemDirs = command.spec.run && command.array && !this.options.itemRunner ? itemIndices(command.array) : undefined;
+      await createWorkspace(workspace, attempt.dir, jobFs, itemDirs);
     } catch (error) {
       log.error({ err: error, run: command.spec.run }, 'working directories could not be created');
       await this.events.publish(attempt, 'FAILED', { reason: `working directory could not be created: ${message(error)}` });
@@ -251,7 +258,7 @@ export class AttemptSubmitter {
   /**
    * Writes what the batch script runs: for a job, its argv; for an array, one element file
    * per array task, each item's argv with `${{ item }}` replaced and its own working
-   * directory (see Workspace). The directories already exist (createWorkspace).
+   * directory (see Workspace). The step directory exists (createWorkspace); item directories too unless the item runner makes them.
    */
   private async writeLaunchFiles(
     attempt: Attempt,
@@ -276,14 +283,19 @@ export class AttemptSubmitter {
       await mkdir(join(attempt.dir, 'elements'), { recursive: true, mode: 0o755 });
       const elements = Math.ceil(items.length / itemsPerElement);
       const runner = this.options.itemRunner;
-      for (let k = 0; k < elements; k += 1) {
+      const element = (k: number) => {
         const first = k * itemsPerElement;
         const slice = items.slice(first, first + itemsPerElement);
         const slots = slice.map((item, i) => ({ index: indices[first + i] as number, argv: substituteItem(command.spec.command, item) }));
-        const encoded = runner
+        return runner
           ? encodeWorkList(slots.map(({ index, argv }) => ({ index, workDir: workspace.containerDir(index), argv })))
           : encodeElement(slots.map(({ index, argv }) => ({ index, argv: launch(argv, index).argv })));
-        await this.store.writeFile(attempt, join('elements', String(k)), encoded);
+      };
+      // Written (and synced) a window at a time: one after another, a 200-element sweep's
+      // files took a second and more before its sbatch.
+      for (let from = 0; from < elements; from += ELEMENT_FILES_AT_ONCE) {
+        const window = Array.from({ length: Math.min(ELEMENT_FILES_AT_ONCE, elements - from) }, (_, i) => from + i);
+        await Promise.all(window.map((k) => this.store.writeFile(attempt, join('elements', String(k)), element(k))));
       }
       for (const file of launch(command.spec.command).files) await this.store.writeFile(attempt, file.path.slice(attempt.dir.length + 1), file.content, 0o644);
       if (runner) {

@@ -6,7 +6,10 @@
  * after another. It reads its whole work list from standard input before running anything:
  * NUL-terminated fields, for each item its index, its working directory (absolute), its
  * argument count, then its arguments. Each item runs with its own argument vector (execvp,
- * never a shell), in its own directory, with the runner's environment (the job variables
+ * never a shell), in its own directory (created by the runner when missing, one level below
+ * a directory that exists; a symbolic link or a file in its place fails the item: the agent
+ * no longer makes a sweep's thousands of item directories before sbatch), with the runner's
+ * environment (the job variables
  * the container was started with) plus CAIRN_ITEM_INDEX=<index>, standard input /dev/null,
  * standard output and error the runner's. When an item ends the runner writes one line to
  * file descriptor 3: "<index> <exit code> <startedAt> <endedAt>\n" (UTC, milliseconds);
@@ -29,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -172,10 +176,21 @@ int main(void) {
       sigaction(SIGINT, &dfl, NULL);
       sigaction(SIGPIPE, &dfl, NULL);
       sigprocmask(SIG_SETMASK, &before, NULL);
-      if (chdir(dir) != 0) {
-        fprintf(stderr, "cairn-items: can't cd to %s: %s\n", dir, strerror(errno));
+      /* The item's own directory, made here as the job's user when missing (the agent made
+         the step's directory above it); a link or a file in its place is refused. */
+      if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "cairn-items: can't create the item's directory %s: %s\n", dir, strerror(errno));
         _exit(1);
       }
+      int cwd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (cwd < 0 || fchdir(cwd) != 0) {
+        int error = errno;
+        struct stat st;
+        int link = lstat(dir, &st) == 0 && S_ISLNK(st.st_mode);
+        fprintf(stderr, "cairn-items: can't cd to %s: %s\n", dir, link ? "it is a symbolic link, not a directory" : strerror(error));
+        _exit(1);
+      }
+      close(cwd);
       environ = env;
       execvp(argv[0], argv);
       fprintf(stderr, "cairn-items: can't execve(2): %s: %s\n", argv[0], strerror(errno));

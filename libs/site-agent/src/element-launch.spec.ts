@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessRepository } from '@cairn/adapters/process';
@@ -23,14 +23,14 @@ beforeAll(async () => {
 }, 120_000);
 
 /** An attempt directory with the element's work list and launch vector, as the agent writes them. */
-function attemptWith(items: readonly WorkItem[], element = 0, outputs?: string[]): { attempt: string; step: string } {
+function attemptWith(items: readonly WorkItem[], element = 0, outputs?: string[], itemDirs = true): { attempt: string; step: string } {
   const root = mkdtempSync(join(tmpdir(), 'element-'));
   const attempt = join(root, 'attempt');
   const step = join(root, 'runs', RUN_ID, 'sweep');
   mkdirSync(join(attempt, 'elements'), { recursive: true });
   mkdirSync(join(attempt, 'out'));
   mkdirSync(step, { recursive: true });
-  for (const item of items) mkdirSync(item.workDir, { recursive: true });
+  if (itemDirs) for (const item of items) mkdirSync(item.workDir, { recursive: true });
   if (outputs) for (const list of hashLists({ id: RUN_ID, stepDir: 'sweep', outputs }, join(root, 'runs'), step)) writeFileSync(join(attempt, list.name), list.content);
   writeFileSync(join(attempt, 'elements', String(element)), encodeWorkList(items));
   writeFileSync(join(attempt, 'element-launch'), `${runner}\u0000`);
@@ -119,6 +119,35 @@ describe('the item runner: one container start runs an element’s items [real: 
       expect(Date.parse(record.endedAt)).toBeGreaterThanOrEqual(Date.parse(record.startedAt));
       expect(record.host).toBe(execFileSync('hostname', { encoding: 'utf8' }).trim());
     }
+  });
+
+  it('makes each item’s directory when it is missing, and fails alone an item whose directory is a symbolic link or a file', () => {
+    const step = mkdtempSync(join(tmpdir(), 'step-'));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'elsewhere-'));
+    symlinkSync(elsewhere, join(step, '1'));
+    writeFileSync(join(step, '2'), 'a file');
+    mkdirSync(join(step, '3'));
+    writeFileSync(join(step, '3', 'kept'), 'from an earlier attempt');
+    const pwd = ['/bin/sh', '-c', 'pwd -P; ls'];
+    const { attempt } = attemptWith(
+      [0, 1, 2, 3].map((index) => ({ index, workDir: join(step, String(index)), argv: pwd })),
+      0,
+      undefined,
+      false,
+    );
+    const { status, stdout, stderr } = runElement(attempt);
+    expect(status).toBe(1);
+    // Item 0's directory was made for it; item 3's was kept as it was.
+    expect(stdout).toBe(`${join(step, '0')}\n${join(step, '3')}\nkept\n`);
+    expect(stderr).toContain(`cairn-items: can't cd to ${join(step, '1')}: it is a symbolic link, not a directory`);
+    expect(stderr).toContain(`cairn-items: can't cd to ${join(step, '2')}: Not a directory`);
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect([...records(attempt).values()].map((r) => [r.item, r.exitCode])).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 1],
+      [3, 0],
+    ]);
   });
 
   it('gives items the name passwd has for the uid the element runs as (USER, LOGNAME), whatever the environment said', () => {

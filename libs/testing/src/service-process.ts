@@ -17,6 +17,15 @@ export interface ServiceSpec {
 }
 
 /**
+ * V8's sampling profiler for the benchmarks: with CAIRN_BENCH_CPU_PROF set to a directory,
+ * every service the stack starts writes a `.cpuprofile` there when it exits (a clean stop).
+ */
+function profiling(app: string): string[] {
+  const dir = process.env['CAIRN_BENCH_CPU_PROF'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${app}.${Date.now()}.cpuprofile`] : [];
+}
+
+/**
  * One Cairn service as a real process (`node -r tools/register.js apps/<app>/src/main.ts`),
  * started, health-checked over NATS, killed (any signal) and restarted by tests.
  */
@@ -31,7 +40,7 @@ export class ServiceProcess {
 
   async start(): Promise<void> {
     const log = openSync(this.spec.logFile, 'a');
-    const child = spawn(process.execPath, ['-r', join(WORKSPACE, 'tools', 'register.js'), join(WORKSPACE, 'apps', this.spec.app, 'src', 'main.ts')], {
+    const child = spawn(process.execPath, [...profiling(this.spec.app), '-r', join(WORKSPACE, 'tools', 'register.js'), join(WORKSPACE, 'apps', this.spec.app, 'src', 'main.ts')], {
       cwd: WORKSPACE,
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root', ...this.spec.env },
       stdio: ['ignore', log, log],
