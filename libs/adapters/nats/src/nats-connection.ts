@@ -36,6 +36,9 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     timeout: 10_000,
+    // No Error (and stack trace) made in advance for every request and JetStream publish, in
+    // case it times out: Cairn turns NATS failures into its own errors (NatsRequester).
+    noAsyncTraces: true,
   });
   const max = maxPayloadOf(nc);
   const needed = options.minMaxPayload ?? DEFAULT_MAX_PAYLOAD;
