@@ -17,12 +17,14 @@ export interface ServiceSpec {
 }
 
 /**
- * V8's sampling profiler for the benchmarks: with CAIRN_BENCH_CPU_PROF set to a directory,
- * every service the stack starts writes a `.cpuprofile` there when it exits (a clean stop).
+ * For looking into the benchmarks: with CAIRN_BENCH_CPU_PROF set to a directory, every
+ * service the stack starts writes a V8 `.cpuprofile` there when it exits (a clean stop);
+ * CAIRN_BENCH_NODE_FLAGS adds Node options (space-separated, e.g. `--trace-deopt`).
  */
 function profiling(app: string): string[] {
   const dir = process.env['CAIRN_BENCH_CPU_PROF'];
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${app}.${Date.now()}.cpuprofile`] : [];
+  const extra = process.env['CAIRN_BENCH_NODE_FLAGS']?.split(' ').filter(Boolean) ?? [];
+  return [...extra, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${app}.${Date.now()}.cpuprofile`] : [])];
 }
 
 /**
