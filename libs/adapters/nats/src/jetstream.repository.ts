@@ -128,6 +128,9 @@ export class JetStreamRepository {
         if (failure) throw failure.error;
       }
       await outbox.markPublished(rows.map((r) => r.id));
+      // Fewer rows than asked for: there were no more when they were read. A row recorded
+      // since then was recorded with a wake of its relay, which runs the drain again.
+      if (rows.length < batch) return;
     }
   }
 

@@ -12,17 +12,22 @@ interface Row {
 }
 
 /** An outbox in memory over `rows`, sending each row to `subjectOf(row)`. */
-function memoryOutbox(rows: readonly Row[], subjectOf: (row: Row) => string): Outbox<Row> & { published: string[] } {
+function memoryOutbox(rows: readonly Row[], subjectOf: (row: Row) => string): Outbox<Row> & { published: string[]; reads: number } {
   const published: string[] = [];
-  return {
+  const outbox = {
     published,
-    unpublished: (limit) => Promise.resolve(rows.filter((r) => !published.includes(r.id)).slice(0, limit)),
+    reads: 0,
+    unpublished: (limit: number) => {
+      outbox.reads += 1;
+      return Promise.resolve(rows.filter((r) => !published.includes(r.id)).slice(0, limit));
+    },
     markPublished: (ids) => {
       published.push(...ids);
       return Promise.resolve();
     },
-    message: (row) => ({ subject: subjectOf(row), data: row, msgId: `row-${row.id}` }),
+    message: (row: Row) => ({ subject: subjectOf(row), data: row, msgId: `row-${row.id}` }),
   };
+  return outbox;
 }
 
 describe('outbox drain, rows sent a window at a time [real: nats-server 2.9, JetStream file storage]', () => {
@@ -55,7 +60,7 @@ describe('outbox drain, rows sent a window at a time [real: nats-server 2.9, Jet
   const perJob = (rows: readonly Row[]) => rows.reduce((m, r) => m.set(r.job, [...(m.get(r.job) ?? []), r.seq]), new Map<number, number[]>());
   const inOrder = Array.from({ length: 10 }, (_, i) => i + 1);
 
-  it('stores 300 rows of 30 subjects once each, every subject in order, and marks them all (batches of 500 and of 64)', async () => {
+  it('stores 300 rows of 30 subjects once each, every subject in order, and marks them all (batches of 500 and of 64), reading until a page is not full', async () => {
     for (const batch of [500, 64]) {
       const name = `D_${id()}`;
       await js.ensureStream({ name, subjects: [`test.${name}.>`] });
@@ -63,6 +68,8 @@ describe('outbox drain, rows sent a window at a time [real: nats-server 2.9, Jet
       const outbox = memoryOutbox(rows, (r) => `test.${name}.${r.job}`);
       await js.drainOutbox(outbox, batch);
       expect(outbox.published.sort((a, b) => Number(a) - Number(b))).toEqual(rows.map((r) => r.id));
+      // 500: one page of 300, not full, so no second read; 64: four full pages, then 44.
+      expect(outbox.reads).toBe(batch === 500 ? 1 : 5);
       const got = await stored(name);
       expect(got).toHaveLength(300);
       expect(new Set(got.map((r) => r.id)).size).toBe(300);
