@@ -1,7 +1,7 @@
 /** What one item of a batch came to: its value, or its own refusal (the batch's other items stand). */
 export type ItemOutcome<Result> = { value: Result } | { error: unknown };
 
-/** Commits a batch in one transaction: one outcome per item, in the items' order; a throw fails the whole batch. */
+/** Commits a batch atomically (one statement or one transaction): one outcome per item, in the items' order; a throw fails the whole batch. */
 export type CommitBatch<Item, Result> = (items: readonly Item[]) => Promise<readonly ItemOutcome<Result>[]>;
 
 /** Most items one commit takes (the rest wait for the next). */
@@ -15,7 +15,7 @@ interface Waiting<Item, Result> {
 
 /**
  * Group commit: items that arrive while a commit runs are committed together in the next one,
- * so concurrent submissions share one transaction (and one WAL flush) instead of queueing for
+ * so concurrent submissions share one commit (and one WAL flush) instead of queueing for
  * one each. One commit runs at a time, batches keep the arrival order and take at most
  * `maxBatch` items. An item's promise settles only once the commit of its batch has returned:
  * with its own outcome when the commit succeeded, with the commit's error for every item of

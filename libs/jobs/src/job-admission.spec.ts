@@ -34,7 +34,7 @@ function newJob(who: Called, name: string, requestId?: string, account = 'alice-
 
 const code = (o: ItemOutcome<Admitted> | undefined) => (o && 'error' in o ? (o.error instanceof CairnError ? o.error.code : 'other') : 'OK');
 
-describe('admitJobs: a batch of jobs in one transaction [real: PGlite]', () => {
+describe('admitJobs: a batch of jobs recorded atomically (one statement, or one transaction with request ids) [real: PGlite]', () => {
   let store: JobStore;
   let db: Awaited<ReturnType<typeof openDatabase<SchedulerDb>>>;
 
@@ -50,7 +50,7 @@ describe('admitJobs: a batch of jobs in one transaction [real: PGlite]', () => {
     return { jobs: Number(jobs.n), audits: Number(audits.rows[0]?.n) };
   };
 
-  it('records the whole batch in one transaction: each job, its ACCEPTED transition and its audit record', async () => {
+  it('records the whole batch in one transaction (one statement without request ids): each job, its ACCEPTED transition and its audit record', async () => {
     const items: Admission[] = Array.from({ length: 12 }, (_, i) => ({ job: newJob(i % 2 ? as.alice : as.bob, `one-tx-${i}`, undefined, i % 2 ? 'alice-lab' : 'genomics') }));
     const outcomes = await store.admit(items);
     expect(outcomes.map(code)).toEqual(items.map(() => 'OK'));
@@ -96,12 +96,24 @@ describe('admitJobs: a batch of jobs in one transaction [real: PGlite]', () => {
     expect(await countNamed('lim-')).toEqual({ jobs: 4, audits: 4 });
   });
 
-  it('a batch whose transaction fails records nothing of it', async () => {
+  it('a batch whose statement fails records nothing of it: no job, transition or audit record', async () => {
     const good = newJob(as.alice, 'fail-0');
-    // The same job id twice: the second insert breaks the primary key, the transaction rolls back.
+    // The same job id twice: the second row breaks the primary key, and the one statement that
+    // inserts jobs, transitions and audit records fails as a whole.
     const clash = { ...newJob(as.alice, 'fail-1'), jobId: good.jobId };
     await expect(store.admit([{ job: good }, { job: clash }])).rejects.toThrow();
     expect(await countNamed('fail-')).toEqual({ jobs: 0, audits: 0 });
+    const transitions = await db.db.selectFrom('job_transitions').select('job_id').where('job_id', '=', good.jobId).execute();
+    expect(transitions).toEqual([]);
+  });
+
+  it('a batch with request ids whose transaction fails records nothing of it', async () => {
+    const good = newJob(as.alice, 'failrid-0', 'failrid-a');
+    const clash = { ...newJob(as.alice, 'failrid-1', 'failrid-b'), jobId: good.jobId };
+    await expect(store.admit([{ job: good }, { job: clash }])).rejects.toThrow();
+    expect(await countNamed('failrid-')).toEqual({ jobs: 0, audits: 0 });
+    const transitions = await db.db.selectFrom('job_transitions').select('job_id').where('job_id', '=', good.jobId).execute();
+    expect(transitions).toEqual([]);
   });
 
   it('through JobService: concurrent submissions share commits, and the run limit holds exactly however many arrive at once', async () => {

@@ -1,5 +1,5 @@
 import { checkRunLimits, type RunLimits } from '@cairn/access';
-import { grouping, groupingSets, type Kysely, type Transaction } from '@cairn/adapters/postgres';
+import { grouping, groupingSets, type Kysely } from '@cairn/adapters/postgres';
 import { auditRow } from '@cairn/audit-log';
 import type { Owner } from '@cairn/contracts';
 import type { ItemOutcome } from './group-commit';
@@ -24,18 +24,28 @@ const ownerKey = (o: Pick<Owner, 'issuer' | 'subject'>) => JSON.stringify([o.iss
 const requestKey = (o: Pick<Owner, 'issuer' | 'subject'>, requestId: string) => JSON.stringify([o.issuer, o.subject, requestId]);
 
 /**
- * Records a batch of jobs in ONE transaction (group commit): each job, its ACCEPTED
- * transition (the outbox) and its audit record. Inside it, per item in order: a request id
- * the owner used before (or an earlier item of the batch used) gets that job; a job over
- * its owner's or account's run limit is refused alone (RESOURCE_EXHAUSTED), counting the
- * committed jobs and those accepted earlier in the batch, so the limits hold exactly when
- * batches are committed one at a time. A throw (the commit failing) records nothing.
+ * Records a batch of jobs atomically (group commit): each job, its ACCEPTED transition (the
+ * outbox) and its audit record, in one statement, or in one transaction when the batch has
+ * request ids. Per item in order: a request id the owner used before (or an earlier item of
+ * the batch used) gets that job; a job over its owner's or account's run limit is refused
+ * alone (RESOURCE_EXHAUSTED), counting the committed jobs and those accepted earlier in the
+ * batch, so the limits hold exactly when batches are committed one at a time. A throw (the statement or the commit failing) records
+ * nothing.
  */
 export function admitJobs(db: Kysely<SchedulerDb>, items: readonly Admission[]): Promise<ItemOutcome<Admitted>[]> {
-  return db.transaction().execute((tx) => admitIn(tx, items));
+  // Without request ids nothing can conflict (job and attempt ids are new): the jobs, their
+  // transitions and audit records go in as ONE statement, atomic without a transaction (2
+  // statements a batch with the count instead of 5). The count before it is read at READ
+  // COMMITTED either way, so a transaction around both never protected the limits from a
+  // second writer; batches are committed one at a time by the group commit.
+  if (items.every(({ job }) => job.requestId === undefined)) return admitIn(db, items, insertAndRecord);
+  return db.transaction().execute((tx) => admitIn(tx, items, insertThenRecord));
 }
 
-async function admitIn(tx: Transaction<SchedulerDb>, items: readonly Admission[]): Promise<ItemOutcome<Admitted>[]> {
+/** Inserts the jobs (skipping a request id recorded meanwhile) with their ACCEPTED transitions and audit records; returns the rows inserted. */
+type RecordJobs = (db: Kysely<SchedulerDb>, jobs: readonly NewJob[]) => Promise<JobRow[]>;
+
+async function admitIn(tx: Kysely<SchedulerDb>, items: readonly Admission[], record: RecordJobs): Promise<ItemOutcome<Admitted>[]> {
   const earlier = await byRequestIds(tx, items);
   const counts = await activeCounts(tx, items.filter((a) => a.limits));
   const outcomes: (ItemOutcome<Admitted> | { sameAs: string } | { insert: NewJob })[] = [];
@@ -67,7 +77,7 @@ async function admitIn(tx: Transaction<SchedulerDb>, items: readonly Admission[]
     outcomes.push({ insert: job });
   }
   const toInsert = outcomes.flatMap((o) => ('insert' in o ? [o.insert] : []));
-  const inserted = new Map((await insertJobs(tx, toInsert)).map((row) => [row.job_id, row]));
+  const inserted = new Map((await record(tx, toInsert)).map((row) => [row.job_id, row]));
   // A request id recorded meanwhile by another writer (ON CONFLICT DO NOTHING): that job is the answer.
   const lost = toInsert.filter((job) => !inserted.has(job.jobId));
   const winners = lost.length > 0 ? await byRequestIds(tx, lost.map((job) => ({ job }))) : new Map<string, JobRow>();
@@ -81,7 +91,6 @@ async function admitIn(tx: Transaction<SchedulerDb>, items: readonly Admission[]
     if (key) rowOf.set(key, { row: admitted.row, inserted: false });
     rowOf.set(job.jobId, admitted);
   }
-  await recordAccepted(tx, toInsert.filter((job) => inserted.has(job.jobId)));
   return outcomes.map((o) => {
     if (!('insert' in o) && !('sameAs' in o)) return o;
     const admitted = rowOf.get('insert' in o ? o.insert.jobId : o.sameAs);
@@ -91,7 +100,7 @@ async function admitIn(tx: Transaction<SchedulerDb>, items: readonly Admission[]
 }
 
 /** The jobs recorded earlier under the items' request ids, by owner and request id. */
-async function byRequestIds(tx: Transaction<SchedulerDb>, items: readonly Pick<Admission, 'job'>[]): Promise<Map<string, JobRow>> {
+async function byRequestIds(tx: Kysely<SchedulerDb>, items: readonly Pick<Admission, 'job'>[]): Promise<Map<string, JobRow>> {
   const keyed = items.flatMap(({ job }) => (job.requestId ? [{ owner: job.owner, requestId: job.requestId }] : []));
   if (keyed.length === 0) return new Map();
   const rows = await tx
@@ -111,7 +120,7 @@ async function byRequestIds(tx: Transaction<SchedulerDb>, items: readonly Pick<A
  * whole count (a job of an owner of the batch matches the filter whatever its account, and
  * the other way round); the groups of other owners and accounts it also returns are unused.
  */
-async function activeCounts(tx: Transaction<SchedulerDb>, items: readonly Admission[]): Promise<{ owners: Map<string, number>; accounts: Map<string, number> }> {
+async function activeCounts(tx: Kysely<SchedulerDb>, items: readonly Admission[]): Promise<{ owners: Map<string, number>; accounts: Map<string, number> }> {
   if (items.length === 0) return { owners: new Map(), accounts: new Map() };
   const owners = [...new Map(items.map(({ job }) => [ownerKey(job.owner), job.owner])).values()];
   const accounts = [...new Set(items.map(({ job }) => job.account))];
@@ -132,63 +141,90 @@ async function activeCounts(tx: Transaction<SchedulerDb>, items: readonly Admiss
   return counts;
 }
 
-async function insertJobs(tx: Transaction<SchedulerDb>, jobs: readonly NewJob[]): Promise<JobRow[]> {
+/** The jobs' rows as inserted. */
+function jobValues(jobs: readonly NewJob[]) {
+  return jobs.map((job) => ({
+    job_id: job.jobId,
+    request_id: job.requestId ?? null,
+    name: job.spec.name,
+    site: job.spec.site,
+    spec: JSON.stringify(job.spec),
+    image_pinned: job.imagePinned,
+    image_digest: job.imageDigest,
+    state: 'ACCEPTED' as const,
+    exit_code: null,
+    slurm_job_id: '',
+    reason: '',
+    attempt_id: job.attemptId,
+    seq: 1,
+    dispatched_at: null,
+    cancel_requested_at: null,
+    cancel_delivered_at: null,
+    created_at: job.at,
+    updated_at: job.at,
+    owner_issuer: job.owner.issuer,
+    owner_subject: job.owner.subject,
+    owner_name: job.owner.name,
+    owner_posix_user: job.owner.posixUser,
+    account: job.account,
+    workflow_run: job.spec.run?.id ?? null,
+  }));
+}
+
+/** The jobs' ACCEPTED transitions (with their facts), in the batch's order. */
+function transitionValues(jobs: readonly NewJob[]) {
+  return jobs.map((job) => ({
+    job_id: job.jobId,
+    seq: 1,
+    state: 'ACCEPTED' as const,
+    exit_code: null,
+    slurm_job_id: '',
+    reason: '',
+    at: job.at,
+    facts: JSON.stringify(jobFacts(job)),
+    run: null,
+  }));
+}
+
+const auditValues = (jobs: readonly NewJob[]) => jobs.map((job) => auditRow({ ...job.audit, ids: [job.jobId, ...job.audit.ids] }));
+
+/**
+ * A batch with request ids, inside its transaction: the insert skips a request id another
+ * writer recorded meanwhile (ON CONFLICT DO NOTHING), and only the jobs inserted get their
+ * transition and audit record (one statement for both).
+ */
+async function insertThenRecord(tx: Kysely<SchedulerDb>, jobs: readonly NewJob[]): Promise<JobRow[]> {
   if (jobs.length === 0) return [];
-  return tx
+  const rows = await tx
     .insertInto('jobs')
-    .values(
-      jobs.map((job) => ({
-        job_id: job.jobId,
-        request_id: job.requestId ?? null,
-        name: job.spec.name,
-        site: job.spec.site,
-        spec: JSON.stringify(job.spec),
-        image_pinned: job.imagePinned,
-        image_digest: job.imageDigest,
-        state: 'ACCEPTED' as const,
-        exit_code: null,
-        slurm_job_id: '',
-        reason: '',
-        attempt_id: job.attemptId,
-        seq: 1,
-        dispatched_at: null,
-        cancel_requested_at: null,
-        cancel_delivered_at: null,
-        created_at: job.at,
-        updated_at: job.at,
-        owner_issuer: job.owner.issuer,
-        owner_subject: job.owner.subject,
-        owner_name: job.owner.name,
-        owner_posix_user: job.owner.posixUser,
-        account: job.account,
-        workflow_run: job.spec.run?.id ?? null,
-      })),
-    )
+    .values(jobValues(jobs))
     .onConflict((oc) => oc.columns(['owner_issuer', 'owner_subject', 'request_id']).doNothing())
     .returningAll()
     .execute();
+  const recorded = new Set(rows.map((row) => row.job_id));
+  const fresh = jobs.filter((job) => recorded.has(job.jobId));
+  if (fresh.length > 0) {
+    await tx
+      .with('transitions', (db) => db.insertInto('job_transitions').values(transitionValues(fresh)))
+      .insertInto('audit_events')
+      .values(auditValues(fresh))
+      .execute();
+  }
+  return rows;
 }
 
-/** The recorded jobs' ACCEPTED transitions (with their facts) and audit records, in the batch's order, in one statement. */
-async function recordAccepted(tx: Transaction<SchedulerDb>, jobs: readonly NewJob[]): Promise<void> {
-  if (jobs.length === 0) return;
-  await tx
-    .with('transitions', (db) =>
-      db.insertInto('job_transitions').values(
-        jobs.map((job) => ({
-          job_id: job.jobId,
-          seq: 1,
-          state: 'ACCEPTED' as const,
-          exit_code: null,
-          slurm_job_id: '',
-          reason: '',
-          at: job.at,
-          facts: JSON.stringify(jobFacts(job)),
-          run: null,
-        })),
-      ),
-    )
-    .insertInto('audit_events')
-    .values(jobs.map((job) => auditRow({ ...job.audit, ids: [job.jobId, ...job.audit.ids] })))
+/**
+ * A batch without request ids (nothing can conflict): the jobs, their transitions and audit
+ * records in one statement. Its sub-statements share one snapshot; the transitions' foreign
+ * key to the jobs is checked at the statement's end, when the jobs are there.
+ */
+async function insertAndRecord(db: Kysely<SchedulerDb>, jobs: readonly NewJob[]): Promise<JobRow[]> {
+  if (jobs.length === 0) return [];
+  return db
+    .with('inserted', (q) => q.insertInto('jobs').values(jobValues(jobs)).returningAll())
+    .with('transitions', (q) => q.insertInto('job_transitions').values(transitionValues(jobs)))
+    .with('audit', (q) => q.insertInto('audit_events').values(auditValues(jobs)))
+    .selectFrom('inserted')
+    .selectAll()
     .execute();
 }

@@ -64,7 +64,7 @@ export class JobService {
 
   /**
    * Accepts a job for the caller, charged to the account the spec names (one of theirs) or
-   * their default; the job and its audit record are written in one transaction (shared with
+   * their default; the job and its audit record are written atomically (shared with
    * the submissions committed in the same group) before the answer. A refusal records only
    * its audit record.
    */

@@ -89,7 +89,7 @@ export class JobStore {
     throw outcome?.error ?? new Error('job not recorded');
   }
 
-  /** Records a batch of jobs in one transaction (group commit; see admitJobs). */
+  /** Records a batch of jobs atomically (group commit; see admitJobs). */
   admit(items: readonly Admission[]): Promise<ItemOutcome<Admitted>[]> {
     return admitJobs(this.db, items);
   }
