@@ -21,7 +21,7 @@ function memoryOutbox(rows: readonly Row[], subjectOf: (row: Row) => string): Ou
       outbox.reads += 1;
       return Promise.resolve(rows.filter((r) => !published.includes(r.id)).slice(0, limit));
     },
-    markPublished: (ids) => {
+    markPublished: (ids: string[]) => {
       published.push(...ids);
       return Promise.resolve();
     },
