@@ -42,7 +42,7 @@ const CONCURRENCY = Math.max(...IN_FLIGHT);
 const log = progressLog('submit-latency');
 // Every measured job stays unfinished (the agent is stopped); one person may have at most this many.
 const MAX_ACTIVE_JOBS_PER_PERSON = 1000;
-// Warm-up calls are bob's and carol's (each up to the limit less alice's first job's share), so alice's count only the measured ones.
+// Warm-up calls are bob's, then carol's (at most 999 each), so alice's limit holds only her first job and the measured ones.
 const WARM_UP = positiveOption('warm-up', opts['warm-up']);
 if (WARM_UP > 2 * (MAX_ACTIVE_JOBS_PER_PERSON - 1)) throw new Error(`--warm-up ${WARM_UP} is over the ${2 * (MAX_ACTIVE_JOBS_PER_PERSON - 1)} unfinished jobs bob and carol may have`);
 if (IN_FLIGHT.length * SUBMITS * ROUNDS + 1 > MAX_ACTIVE_JOBS_PER_PERSON) {

@@ -45,9 +45,9 @@ export function admitJobs(db: Kysely<SchedulerDb>, items: readonly Admission[]):
 /** Inserts the jobs (skipping a request id recorded meanwhile) with their ACCEPTED transitions and audit records; returns the rows inserted. */
 type RecordJobs = (db: Kysely<SchedulerDb>, jobs: readonly NewJob[]) => Promise<JobRow[]>;
 
-async function admitIn(tx: Kysely<SchedulerDb>, items: readonly Admission[], record: RecordJobs): Promise<ItemOutcome<Admitted>[]> {
-  const earlier = await byRequestIds(tx, items);
-  const counts = await activeCounts(tx, items.filter((a) => a.limits));
+async function admitIn(db: Kysely<SchedulerDb>, items: readonly Admission[], record: RecordJobs): Promise<ItemOutcome<Admitted>[]> {
+  const earlier = await byRequestIds(db, items);
+  const counts = await activeCounts(db, items.filter((a) => a.limits));
   const outcomes: (ItemOutcome<Admitted> | { sameAs: string } | { insert: NewJob })[] = [];
   const claimed = new Set<string>();
   for (const { job, limits } of items) {
@@ -77,10 +77,10 @@ async function admitIn(tx: Kysely<SchedulerDb>, items: readonly Admission[], rec
     outcomes.push({ insert: job });
   }
   const toInsert = outcomes.flatMap((o) => ('insert' in o ? [o.insert] : []));
-  const inserted = new Map((await record(tx, toInsert)).map((row) => [row.job_id, row]));
+  const inserted = new Map((await record(db, toInsert)).map((row) => [row.job_id, row]));
   // A request id recorded meanwhile by another writer (ON CONFLICT DO NOTHING): that job is the answer.
   const lost = toInsert.filter((job) => !inserted.has(job.jobId));
-  const winners = lost.length > 0 ? await byRequestIds(tx, lost.map((job) => ({ job }))) : new Map<string, JobRow>();
+  const winners = lost.length > 0 ? await byRequestIds(db, lost.map((job) => ({ job }))) : new Map<string, JobRow>();
   const rowOf = new Map<string, Admitted>();
   for (const job of toInsert) {
     const row = inserted.get(job.jobId);
@@ -100,10 +100,10 @@ async function admitIn(tx: Kysely<SchedulerDb>, items: readonly Admission[], rec
 }
 
 /** The jobs recorded earlier under the items' request ids, by owner and request id. */
-async function byRequestIds(tx: Kysely<SchedulerDb>, items: readonly Pick<Admission, 'job'>[]): Promise<Map<string, JobRow>> {
+async function byRequestIds(db: Kysely<SchedulerDb>, items: readonly Pick<Admission, 'job'>[]): Promise<Map<string, JobRow>> {
   const keyed = items.flatMap(({ job }) => (job.requestId ? [{ owner: job.owner, requestId: job.requestId }] : []));
   if (keyed.length === 0) return new Map();
-  const rows = await tx
+  const rows = await db
     .selectFrom('jobs')
     .selectAll()
     .where((eb) =>
@@ -120,11 +120,11 @@ async function byRequestIds(tx: Kysely<SchedulerDb>, items: readonly Pick<Admiss
  * whole count (a job of an owner of the batch matches the filter whatever its account, and
  * the other way round); the groups of other owners and accounts it also returns are unused.
  */
-async function activeCounts(tx: Kysely<SchedulerDb>, items: readonly Admission[]): Promise<{ owners: Map<string, number>; accounts: Map<string, number> }> {
+async function activeCounts(db: Kysely<SchedulerDb>, items: readonly Admission[]): Promise<{ owners: Map<string, number>; accounts: Map<string, number> }> {
   if (items.length === 0) return { owners: new Map(), accounts: new Map() };
   const owners = [...new Map(items.map(({ job }) => [ownerKey(job.owner), job.owner])).values()];
   const accounts = [...new Set(items.map(({ job }) => job.account))];
-  const rows = await tx
+  const rows = await db
     .selectFrom('jobs')
     .where('state', 'in', [...ACTIVE])
     .where('workflow_run', 'is', null)

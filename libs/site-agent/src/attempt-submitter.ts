@@ -258,7 +258,8 @@ export class AttemptSubmitter {
   /**
    * Writes what the batch script runs: for a job, its argv; for an array, one element file
    * per array task, each item's argv with `${{ item }}` replaced and its own working
-   * directory (see Workspace). The step directory exists (createWorkspace); item directories too unless the item runner makes them.
+   * directory (see Workspace). The step directory exists (createWorkspace); the item
+   * directories too, unless the item runner makes them.
    */
   private async writeLaunchFiles(
     attempt: Attempt,
@@ -294,8 +295,10 @@ export class AttemptSubmitter {
       // Written (and synced) a window at a time: one after another, a 200-element sweep's
       // files took a second and more before its sbatch.
       for (let from = 0; from < elements; from += ELEMENT_FILES_AT_ONCE) {
-        const window = Array.from({ length: Math.min(ELEMENT_FILES_AT_ONCE, elements - from) }, (_, i) => from + i);
-        await Promise.all(window.map((k) => this.store.writeFile(attempt, join('elements', String(k)), element(k))));
+        const to = Math.min(from + ELEMENT_FILES_AT_ONCE, elements);
+        const writes: Promise<string>[] = [];
+        for (let k = from; k < to; k += 1) writes.push(this.store.writeFile(attempt, join('elements', String(k)), element(k)));
+        await Promise.all(writes);
       }
       for (const file of launch(command.spec.command).files) await this.store.writeFile(attempt, file.path.slice(attempt.dir.length + 1), file.content, 0o644);
       if (runner) {
