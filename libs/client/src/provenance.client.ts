@@ -70,7 +70,11 @@ export class ProvenanceClient {
     return this.call(this.client.getRunProvenance as UnaryMethod<pb.GetRunProvenanceRequest, pb.GetRunProvenanceResponse>, full, 30_000);
   }
 
-  /** The whole graph of a run: every page, merged (`complete` and `rerunOf` from the last). */
+  /**
+   * The whole graph of a run: every page, merged (`rerunOf` from the last). `complete` only
+   * if every page said so: pages are read one after another while events may still be
+   * recorded, and only a graph complete from its first page on is the whole run.
+   */
   async getRunGraph(runId: string, page: { pageSize?: number } = {}): Promise<RunGraph> {
     const graph: RunGraph = { runId, nodes: [], edges: [], complete: false, rerunOf: '' };
     let pageToken = '';
@@ -78,7 +82,7 @@ export class ProvenanceClient {
       const reply = await this.getRunProvenance(runId, { ...page, pageToken });
       graph.nodes.push(...reply.nodes);
       graph.edges.push(...reply.edges);
-      graph.complete = reply.complete;
+      graph.complete = (pages === 0 || graph.complete) && reply.complete;
       graph.rerunOf = reply.rerunOf;
       pageToken = reply.nextPageToken;
       if (!pageToken) break;

@@ -127,6 +127,35 @@ describe('the provenance graph store [real: PGlite]', () => {
     expect(runs).toEqual([]);
   }, 120_000);
 
+  it('says a page is complete only when all it could hold was recorded before it was read (events recorded between its reads)', async () => {
+    await empty();
+    const events = worldEvents();
+    // The run has ended, but the sweep's end and its items are recorded after the page's
+    // nodes are read and before its relations are.
+    const isLate = (e: ProvEvent) => (e.stream === 'workflows' && e.event.items !== undefined) || (e.stream === 'jobs' && e.event.jobId === J_SWEEP && e.event.state === 'COMPLETED');
+    await store.record(events.filter((e) => !isLate(e)));
+    class LateStore extends GraphStore {
+      late = events.filter(isLate);
+      override async runEdges(...args: Parameters<GraphStore['runEdges']>) {
+        const late = this.late.splice(0);
+        if (late.length > 0) await store.record(late);
+        return super.runEdges(...args);
+      }
+    }
+    const racing = new ProvenanceQueries(new LateStore(database.db));
+    const dangling = (page: { nodes: Array<{ id: string }>; edges: Array<{ from: string; to: string }> }) => {
+      const ids = new Set(page.nodes.map((n) => n.id));
+      return page.edges.filter((e) => !ids.has(e.from) || !ids.has(e.to));
+    };
+    const first = await racing.runGraph({ ...as.alice, runId: RUN, pageSize: 5000 });
+    expect(dangling(first).length).toBeGreaterThan(0);
+    expect(first.complete).toBe(false);
+    const again = await racing.runGraph({ ...as.alice, runId: RUN, pageSize: 5000 });
+    expect(again.complete).toBe(true);
+    expect(dangling(again)).toEqual([]);
+    expect(again.nodes.map((n) => n.id)).toContain(nodeId.item(RUN, 'sweep', 2));
+  }, 120_000);
+
   describe('queries', () => {
     beforeAll(async () => {
       await empty();

@@ -89,6 +89,9 @@ export class ProvenanceQueries {
 
   async runGraph(query: RunProvenanceQuery): Promise<RunProvenanceReply> {
     const run = await this.visibleRun(query.runId, listScope(query.caller));
+    // Asked before the page is read: a page that says complete holds everything recorded
+    // then, and a complete run's graph no longer changes.
+    const complete = await this.store.complete(run);
     const cursor: RunCursor = query.pageToken ? decodeRunCursor(query.pageToken, query.runId) : { runId: query.runId, node: '' };
     let nodes: ProvNode[] = [];
     let edges: ProvEdge[] = [];
@@ -125,7 +128,7 @@ export class ProvenanceQueries {
       nodes,
       edges,
       nextPageToken: next,
-      complete: await this.store.complete(run),
+      complete,
       ...(run.rerun_of ? { rerunOf: run.rerun_of } : {}),
     };
   }

@@ -37,7 +37,7 @@ async function read(step: WalkStep, signal: AbortSignal, progress: (load: GraphL
   if (step.kind === 'run') {
     do {
       const page = await api.getRunProvenance({ runId: step.runId, pageSize: RUN_PAGE_SIZE, pageToken }, { signal });
-      load = { ...load, graph: addPage(load.graph, page.nodes, page.edges), pages: load.pages + 1, complete: page.complete, rerunOf: page.rerunOf };
+      load = { ...load, graph: addPage(load.graph, page.nodes, page.edges), pages: load.pages + 1, complete: (load.pages === 0 || load.complete) && page.complete, rerunOf: page.rerunOf };
       pageToken = page.nextPageToken;
       if (pageToken !== '') progress(load);
     } while (pageToken !== '');

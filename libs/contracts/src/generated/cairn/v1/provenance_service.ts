@@ -128,7 +128,11 @@ export interface GetRunProvenanceResponse {
   edges: ProvEdge[];
   /** Empty on the last page. */
   nextPageToken: string;
-  /** The run has ended and every one of its events has been recorded. */
+  /**
+   * The run had ended and every one of its events had been recorded before this page was
+   * read (so the page holds all of them within its range). A graph read over several pages
+   * is whole when its first page says complete: a complete run's graph no longer changes.
+   */
   complete: boolean;
   /** If this run is a re-run: the run it re-ran. */
   rerunOf: string;

@@ -180,7 +180,9 @@ export type GetRunProvenanceResponse = Message<"cairn.v1.GetRunProvenanceRespons
   nextPageToken: string;
 
   /**
-   * The run has ended and every one of its events has been recorded.
+   * The run had ended and every one of its events had been recorded before this page was
+   * read (so the page holds all of them within its range). A graph read over several pages
+   * is whole when its first page says complete: a complete run's graph no longer changes.
    *
    * @generated from field: bool complete = 5;
    */
