@@ -1,4 +1,4 @@
-import { Server, ServerCredentials, status } from '@grpc/grpc-js';
+import { type sendUnaryData, Server, ServerCredentials, type ServerUnaryCall, status } from '@grpc/grpc-js';
 import { pb } from '@cairn/contracts';
 import { ProvenanceClient } from './provenance.client';
 
@@ -13,9 +13,9 @@ describe('ProvenanceClient.getRunGraph [real: grpc-js server in this process]', 
 
   beforeAll(async () => {
     server = new Server();
-    const unimplemented = (_call: unknown, callback: (e: unknown) => void) => callback({ code: status.UNIMPLEMENTED, details: 'not in this test' });
+    const unimplemented = (_call: unknown, callback: sendUnaryData<unknown>) => callback({ code: status.UNIMPLEMENTED, details: 'not in this test' });
     server.addService(pb.ProvenanceServiceService, {
-      getRunProvenance: ({ request }: { request: pb.GetRunProvenanceRequest }, callback: (e: unknown, r?: pb.GetRunProvenanceResponse) => void) => {
+      getRunProvenance: ({ request }: ServerUnaryCall<pb.GetRunProvenanceRequest, pb.GetRunProvenanceResponse>, callback: sendUnaryData<pb.GetRunProvenanceResponse>) => {
         asked.push(request.pageToken);
         const index = request.pageToken === '' ? 0 : Number(request.pageToken);
         callback(null, pages[index]);
