@@ -22,6 +22,7 @@ export const agentService: ServiceDefinition<typeof agentSettings> = {
       runsDir: config.runsDir ?? join(workDir, 'runs'),
       pollIntervalMs: config.pollIntervalMs,
       maxPollIntervalMs: config.maxPollIntervalMs,
+      glanceMs: config.glanceMs,
       submitConcurrency: config.submitConcurrency,
       containerRuntime: config.containerRuntime,
       charliecloudImageForm: config.charliecloudImageForm,

@@ -55,6 +55,11 @@ export const agentSettings = {
     intIn(100, 3_600_000, 8000),
     'while listings change nothing, the interval doubles up to this (a submission or cancel polls at once; at or below CAIRN_POLL_INTERVAL_MS: no back-off)',
   ),
+  glanceMs: setting(
+    'CAIRN_POLL_GLANCE_MS',
+    intIn(0, 600_000, 100),
+    'between polls, the files the job wrappers write are looked at this often (one lstat of each followed job\'s directory, 64 at most each time): a job\'s start or end then lists at once once the last listing is a poll interval old (0, or at or above CAIRN_POLL_INTERVAL_MS: only at each poll)',
+  ),
   submitConcurrency: setting('CAIRN_AGENT_SUBMIT_CONCURRENCY', intIn(1, 64, 4), 'sbatch processes the agent runs at once (each attempt by one at a time)'),
   containerRuntime: setting(
     'CAIRN_CONTAINER_RUNTIME',

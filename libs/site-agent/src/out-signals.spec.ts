@@ -199,3 +199,56 @@ describe('OutSignals: when the files ask the poller for a listing', () => {
     expect(asked.filter(Boolean).length).toBeLessThanOrEqual(1);
   });
 });
+
+describe('OutSignals.glance: a look between ticks', () => {
+  it('says yes once for a new end or first start, keeps what it learned for the tick, and never repeats a signal', async () => {
+    const { attempt, signals: outSignals, write } = fixture(2, 3);
+    const signals = { glance: async (a: Attempt[]) => (await outSignals.glance(a)) !== undefined, look: (a: Attempt[]) => outSignals.look(a), listed: () => outSignals.listed() };
+    expect(await signals.glance([attempt])).toBe(false);
+    write('stdout-0');
+    expect(await signals.glance([attempt])).toBe(true);
+    // Seen already: glancing again asks nothing, however often.
+    expect([await signals.glance([attempt]), await signals.glance([attempt])]).toEqual([false, false]);
+    // The tick still asks for its listing (the signal is kept), then no more.
+    expect(await signals.look([attempt])).toBe(true);
+    signals.listed();
+    attempt.status.published.push('RUNNING');
+    expect(await signals.look([attempt])).toBe(false);
+    write('ended-0.0');
+    expect(await signals.glance([attempt])).toBe(false);
+    write('ended-1.0');
+    expect([await signals.glance([attempt]), await signals.glance([attempt])]).toEqual([true, false]);
+    // The end buys its SETTLE listings at the ticks, as if the tick had seen it.
+    const wanted: boolean[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      const w = await signals.look([attempt]);
+      if (w) signals.listed();
+      wanted.push(w);
+    }
+    expect(wanted).toEqual([true, true, true, false]);
+  });
+
+  it('looks at most `limit` directories a glance, the next ones in turn, so every followed attempt is looked at', async () => {
+    const jobs = Array.from({ length: 5 }, (_, i) => {
+      const root = mkdtempSync(join(tmpdir(), 'out-glance-'));
+      mkdirSync(join(root, 'out'));
+      const attempt: Attempt = { id: `3f1c2b4a-0000-4000-8000-00000000001${i}`, dir: root, status: attemptStatusSchema.parse({ slurmJobId: String(40 + i), published: ['PENDING', 'RUNNING'] }) };
+      return attempt;
+    });
+    const looked: string[] = [];
+    const signals = new OutSignals((attempt) => {
+      looked.push(attempt.id);
+      return join(attempt.dir, 'out');
+    });
+    for (const attempt of jobs) writeFileSync(join(attempt.dir, 'out', 'exit.json'), '{}');
+    const before = Date.now();
+    const fresh = [await signals.glance(jobs, 2), await signals.glance(jobs, 2), await signals.glance(jobs, 2)];
+    // Each says when its news appeared: the directory's time, never later than the look.
+    for (const at of fresh) expect(at).toBeGreaterThanOrEqual(before - 1000);
+    for (const at of fresh) expect(at).toBeLessThanOrEqual(Date.now());
+    expect(looked).toEqual([0, 1, 2, 3, 4, 0].map((i) => jobs[i]?.id));
+    // Every end was seen once: the next round of glances finds nothing new.
+    expect(await signals.glance(jobs, 5)).toBeUndefined();
+    for (const attempt of jobs) rmSync(attempt.dir, { recursive: true, force: true });
+  });
+});

@@ -15,6 +15,9 @@ export const SETTLE_LISTINGS = 20;
  */
 export const COARSE_MTIME_MS = 2000;
 
+/** Directories one glance looks at, at most (the next ones in turn when more are followed). */
+export const GLANCE_LIMIT = 64;
+
 /** What an attempt's out directory says about its job, from the names of its entries alone. */
 export interface OutLook {
   /** The job (some element) started: slurmd created its output file (or the wrapper its start record). */
@@ -78,7 +81,8 @@ interface Seen {
  * Cheap: one lstat of each followed attempt's out directory per tick, and a bounded readdir
  * only when the directory changed (entries added or removed: appending to a file does not).
  * Polled, not watched: inotify does not see files written on other nodes of a shared file
- * system. The files are hints only, which a job can forge or remove: what the agent publishes
+ * system. Looked at at every tick (`look`), and between ticks by `glance`, so that an end is
+ * seen within the glance period rather than the tick's while the poller has backed off. The files are hints only, which a job can forge or remove: what the agent publishes
  * still comes from Slurm's listing and the records, so a forged hint costs at most
  * SETTLE_LISTINGS listings (a job that keeps adding new marker names keeps the poll at one
  * listing per tick, never more: as before the back-off), and a missing one leaves the
@@ -86,6 +90,8 @@ interface Seen {
  */
 export class OutSignals {
   private seen = new Map<string, Seen>();
+  /** Where the next glance starts among the followed attempts (round robin). */
+  private cursor = 0;
 
   constructor(
     private readonly outDir: (attempt: Attempt) => string,
@@ -106,6 +112,31 @@ export class OutSignals {
     }
     this.seen = next;
     return wanted;
+  }
+
+  /**
+   * A look between ticks at up to `limit` of the followed attempts (the next ones in turn):
+   * when one of them shows a signal it did not show before (a first start, or its end), the
+   * time it appeared (its directory's modification time, at most now); undefined otherwise.
+   * What it learns stays for the next tick's look, which asks for the listings as always;
+   * only a new signal counts here, so glancing often never asks for more listings than the
+   * signals buy. Costs one lstat a directory, and a bounded readdir of one that changed.
+   */
+  async glance(attempts: readonly Attempt[], limit = GLANCE_LIMIT): Promise<number | undefined> {
+    const count = Math.min(limit, attempts.length);
+    let fresh: number | undefined;
+    for (let i = 0; i < count; i += 1) {
+      const attempt = attempts[(this.cursor + i) % attempts.length];
+      if (!attempt) continue;
+      const before = this.seen.get(attempt.id);
+      const seen = await this.lookAt(attempt, before);
+      if (!seen) continue;
+      this.seen.set(attempt.id, seen);
+      // Another node's clock may run ahead: never later than when it was looked at.
+      if (seen.settle > (before?.settle ?? 0)) fresh = Math.max(fresh ?? 0, Math.min(seen.mtimeMs, seen.lookedAt));
+    }
+    this.cursor = count > 0 ? (this.cursor + count) % attempts.length : 0;
+    return fresh;
   }
 
   /** A listing was made: each end signal has one listing less to ask for. */

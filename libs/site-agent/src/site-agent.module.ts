@@ -38,6 +38,8 @@ export interface SiteAgentOptions {
   pollIntervalMs: number;
   /** While listings change nothing, the poll interval doubles up to this (default: no back-off). */
   maxPollIntervalMs?: number;
+  /** How often the wrappers' files are looked at between polls (default 0: only at each poll). */
+  glanceMs?: number;
   /** sbatch processes run at once (default DEFAULT_SUBMIT_CONCURRENCY). */
   submitConcurrency?: number;
   containerRuntime: ContainerRuntimeKind;
@@ -140,7 +142,7 @@ export class SiteAgentModule {
       slurm,
       submitter,
       poller,
-      { pollMs: options.pollIntervalMs, retryMs: 5000 },
+      { pollMs: options.pollIntervalMs, retryMs: 5000, glanceMs: options.glanceMs ?? 0 },
       { resourceClasses: options.resourceClasses, defaultPartition: options.defaultPartition },
       logger.child({ context: 'SiteAgent' }),
       users,

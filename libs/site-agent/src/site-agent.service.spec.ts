@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import type { SlurmRepository } from '@cairn/adapters/slurm';
 import type { SubmitAttemptCommand } from '@cairn/contracts';
 import { createLogger } from '@cairn/logging';
-import { errorCode, strictMock } from '@cairn/testing';
+import { errorCode, strictMock, waitFor } from '@cairn/testing';
 import fc from 'fast-check';
 import { type Attempt, AttemptStore } from './attempt-store';
 import type { AttemptSubmitter } from './attempt-submitter';
-import { SiteAgent } from './site-agent.service';
+import { END_SETTLE_MS, SiteAgent } from './site-agent.service';
 import type { SlurmPoller } from './slurm-poller';
 import type { RunAsUsers } from './run-as-user';
 import { CairnError } from '@cairn/contracts';
@@ -223,5 +223,91 @@ describe('SiteAgent with item indices', () => {
       { item: 3, exitCode: 1, seconds: 1 },
       { item: 17, exitCode: 0, seconds: 1 },
     ]);
+  });
+});
+
+describe('SiteAgent between polls: the glance', () => {
+  /** An agent with nothing open whose poller counts its ticks and answers glances as told. */
+  async function glancingAgent(glanceMs: number, answer: { signal: boolean; listedAt: number; seenAt: number }) {
+    const dir = mkdtempSync(join(tmpdir(), 'agent-glance-'));
+    const counts = { ticks: 0, glances: 0 };
+    const agent = new SiteAgent(
+      'dev',
+      new AttemptStore(dir),
+      strictMock<SlurmRepository>({}, 'SlurmRepository'),
+      strictMock<AttemptSubmitter>({ onImageReady: () => undefined }, 'AttemptSubmitter'),
+      strictMock<SlurmPoller>(
+        {
+          urge: () => undefined,
+          tick: async () => {
+            counts.ticks += 1;
+            return true;
+          },
+          glance: async () => {
+            counts.glances += 1;
+            return answer.signal ? answer.seenAt : undefined;
+          },
+          lastListedAt: () => answer.listedAt,
+        },
+        'SlurmPoller',
+      ),
+      { pollMs: 60_000, retryMs: 60_000, glanceMs },
+      { resourceClasses: {} },
+      createLogger('t', 'silent'),
+    );
+    await agent.onApplicationBootstrap();
+    return { agent, counts };
+  }
+
+  it('a start or end the files show lists at once when the last listing is a poll interval old, long before the next poll', async () => {
+    const answer = { signal: false, listedAt: 0, seenAt: 0 };
+    const { agent, counts } = await glancingAgent(5, answer);
+    try {
+      await waitFor('a few glances', async () => (counts.glances >= 3 ? true : undefined), 10_000, 5);
+      // Only the poll at start so far: nothing to see.
+      expect(counts.ticks).toBe(1);
+      answer.signal = true;
+      await waitFor('the listing the glance asks for', async () => (counts.ticks >= 2 ? true : undefined), 10_000, 5);
+    } finally {
+      await agent.onModuleDestroy();
+    }
+  });
+
+  it('never lists twice within a poll interval for what a glance saw (the next poll does)', async () => {
+    const answer = { signal: true, listedAt: Date.now(), seenAt: 0 };
+    const { agent, counts } = await glancingAgent(5, answer);
+    try {
+      await waitFor('twenty glances that each see a signal', async () => (counts.glances >= 20 ? true : undefined), 10_000, 5);
+      expect(counts.ticks).toBe(1);
+    } finally {
+      await agent.onModuleDestroy();
+    }
+  });
+
+  it('lists news that appeared just now only once Slurm has had END_SETTLE_MS to let the task go', async () => {
+    const answer = { signal: false, listedAt: 0, seenAt: 0 };
+    const { agent, counts } = await glancingAgent(5, answer);
+    try {
+      // News from the future (a clock ahead, or a marker this instant): not listed before its time.
+      Object.assign(answer, { signal: true, seenAt: Date.now() + 60_000 });
+      await waitFor('twenty glances', async () => (counts.glances >= 20 ? true : undefined), 10_000, 5);
+      expect(counts.ticks).toBe(1);
+      Object.assign(answer, { seenAt: Date.now() - END_SETTLE_MS });
+      await waitFor('the listing once the news is old enough', async () => (counts.ticks >= 2 ? true : undefined), 10_000, 5);
+    } finally {
+      await agent.onModuleDestroy();
+    }
+  });
+
+  it('does not glance when its period is 0 or not below the poll interval', async () => {
+    for (const glanceMs of [0, 60_000]) {
+      const { agent, counts } = await glancingAgent(glanceMs, { signal: true, listedAt: 0, seenAt: 0 });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect({ glanceMs, ...counts }).toEqual({ glanceMs, ticks: 1, glances: 0 });
+      } finally {
+        await agent.onModuleDestroy();
+      }
+    }
   });
 });

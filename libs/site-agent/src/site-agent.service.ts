@@ -14,6 +14,9 @@ import type { RunAsUsers } from './run-as-user';
 /** sbatch answers in well under a second; an orphan still running after this is assumed gone. */
 export const ADOPT_GRACE_MS = 3000;
 
+/** How long after a job's start or end appears in its files a glance lists it, at the earliest (see glanceTick). */
+export const END_SETTLE_MS = 100;
+
 /** sbatch processes the agent runs at once by default (CAIRN_AGENT_SUBMIT_CONCURRENCY). */
 export const DEFAULT_SUBMIT_CONCURRENCY = 4;
 
@@ -42,6 +45,10 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
 
   private readonly poller: PeriodicLoop;
   private readonly retry: PeriodicLoop;
+  /** Looks at the wrappers' files between polls (none when glanceMs is 0 or not below pollMs). */
+  private readonly glance?: PeriodicLoop;
+  /** When the listing a glance asked for is due (epoch ms), while it is not made yet. */
+  private listAt?: number;
 
   constructor(
     private readonly site: string,
@@ -49,7 +56,11 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly slurm: SlurmRepository,
     private readonly submitter: AttemptSubmitter,
     private readonly slurmPoller: SlurmPoller,
-    intervals: { pollMs: number; retryMs: number },
+    /**
+     * pollMs: the poller's tick (at most one squeue listing each); glanceMs: how often the
+     * wrappers' files are looked at between ticks (0: only at the ticks).
+     */
+    intervals: { pollMs: number; retryMs: number; glanceMs?: number },
     private readonly placement: { resourceClasses: Record<string, ResourceClass>; defaultPartition?: string },
     private readonly logger: Logger,
     private readonly users?: RunAsUsers,
@@ -68,6 +79,8 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
       logger,
     );
     this.retry = new PeriodicLoop('submit-retry', intervals.retryMs, () => this.retryTick(), logger);
+    const { pollMs, glanceMs = 0 } = intervals;
+    if (glanceMs > 0 && glanceMs < pollMs) this.glance = new PeriodicLoop('out-glance', glanceMs, () => this.glanceTick(pollMs), logger);
     // An attempt whose image was being converted is submitted as soon as the conversion ends.
     submitter.onImageReady((attemptId) => this.enqueue(attemptId));
   }
@@ -92,11 +105,13 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     this.logger.info({ site: this.site, open: attempts.length, resubmitCandidates: unsubmitted.length }, 'agent recovered');
     this.poller.start();
     this.retry.start();
+    this.glance?.start();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     await this.idle();
+    await this.glance?.stop();
     await this.poller.stop();
     await this.retry.stop();
   }
@@ -278,6 +293,25 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** A job was submitted or cancelled: list at once, and at the poll interval again after it (no back-off). */
+  /**
+   * A job's start or end seen in its files lists soon: once Slurm has had END_SETTLE_MS to let
+   * the task go (it is COMPLETING until its epilog ends, some tens of milliseconds after the
+   * wrapper's end marker: a listing at once could still show it live and wait a whole tick
+   * for the next), and never less than a poll interval after the last listing (then the next
+   * poll lists it): still at most one listing a poll interval.
+   */
+  private async glanceTick(pollMs: number): Promise<void> {
+    const seenAt = await this.slurmPoller.glance(this.tracked());
+    if (seenAt !== undefined) {
+      const due = Math.max(seenAt + END_SETTLE_MS, this.slurmPoller.lastListedAt() + pollMs);
+      this.listAt = Math.min(this.listAt ?? due, due);
+    }
+    const now = Date.now();
+    if (this.listAt === undefined || now < this.listAt) return;
+    this.listAt = undefined;
+    if (now - this.slurmPoller.lastListedAt() >= pollMs) this.pollNow();
+  }
+
   private pollNow(): void {
     this.slurmPoller.urge();
     this.poller.wake();

@@ -612,3 +612,45 @@ describe('SlurmPoller learns from the wrappers’ files when to list (a sweep co
     expect(attempt.status.published).toEqual(['PENDING', 'RUNNING']);
   });
 });
+
+describe('SlurmPoller.glance', () => {
+  it('sees a followed job’s end in its files between ticks, answers no while a tick runs, and keeps when it last listed', async () => {
+    const store = new AttemptStore(mkdtempSync(join(tmpdir(), 'poller-glance-')));
+    const attempt: Attempt = { id: ATTEMPT, dir: store.dirOf(ATTEMPT), command: undefined, status: attemptStatusSchema.parse({ slurmJobId: '42', published: ['PENDING', 'RUNNING'] }) };
+    mkdirSync(join(attempt.dir, 'out'), { recursive: true });
+    let release: () => void = () => undefined;
+    let listingStarted: () => void = () => undefined;
+    const listing = new Promise<void>((resolve) => (release = resolve));
+    const started = new Promise<void>((resolve) => (listingStarted = resolve));
+    const slurm = strictMock<SlurmRepository>({
+      listJobs: async () => {
+        listingStarted();
+        await listing;
+        return [job('RUNNING')];
+      },
+    });
+    const events = strictMock<AttemptEvents>({ publish: async () => undefined });
+    const slurmPoller = new SlurmPoller(store, slurm, events, createLogger('test', 'silent'), { jobUser: 'cairn-job' });
+    const poller = { tick: (a: Attempt[]) => slurmPoller.tick(a), lastListedAt: () => slurmPoller.lastListedAt(), glance: async (a: Attempt[]) => (await slurmPoller.glance(a)) !== undefined };
+    expect(poller.lastListedAt()).toBe(0);
+    expect(await poller.glance([attempt])).toBe(false);
+    const before = Date.now();
+    const ticking = poller.tick([attempt]);
+    await started;
+    // The job ends while the tick is listing: a glance leaves the files to the tick.
+    writeFileSync(join(attempt.dir, 'out', 'exit.json'), '{}');
+    expect(await poller.glance([attempt])).toBe(false);
+    release();
+    expect(await ticking).toBe(true);
+    expect(poller.lastListedAt()).toBeGreaterThanOrEqual(before);
+    // Between ticks, the end is news once.
+    expect([await poller.glance([attempt]), await poller.glance([attempt])]).toEqual([true, false]);
+    // A job not submitted yet, or final, is not glanced at; a followed one's new end is, once.
+    const other: Attempt = { id: '3f1c2b4a-0000-4000-8000-000000000003', dir: store.dirOf('3f1c2b4a-0000-4000-8000-000000000003'), command: undefined, status: attemptStatusSchema.parse({ published: ['PENDING'] }) };
+    mkdirSync(join(other.dir, 'out'), { recursive: true });
+    writeFileSync(join(other.dir, 'out', 'exit.json'), '{}');
+    expect(await poller.glance([other])).toBe(false);
+    other.status.slurmJobId = '43';
+    expect([await poller.glance([other]), await poller.glance([other])]).toEqual([true, false]);
+  });
+});

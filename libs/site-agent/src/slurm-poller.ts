@@ -57,6 +57,9 @@ export class SlurmPoller {
   private readonly signals: OutSignals;
   /** What the last listing saw of each attempt (to tell whether anything changed). */
   private seen = new Map<string, string>();
+  /** When the last listing was made (0: none yet), and whether a tick runs now. */
+  private listedAt = 0;
+  private ticking = false;
 
   constructor(
     private readonly store: AttemptStore,
@@ -79,6 +82,31 @@ export class SlurmPoller {
    * one is due (see PollBackoff). Returns whether it listed.
    */
   async tick(open: readonly Attempt[]): Promise<boolean> {
+    this.ticking = true;
+    try {
+      return await this.tickNow(open);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /**
+   * Between ticks: when the wrappers' files show a followed attempt's first start or its end
+   * that no tick has seen yet, the time it appeared (OutSignals.glance), so that the agent can
+   * list soon rather than at its next tick. Lists nothing itself; undefined while a tick runs
+   * (it looks anyway).
+   */
+  async glance(open: readonly Attempt[]): Promise<number | undefined> {
+    if (this.ticking) return undefined;
+    return this.signals.glance(open.filter((a) => a.status.slurmJobId && !a.status.final));
+  }
+
+  /** When the last listing was made (epoch ms; 0 before the first). */
+  lastListedAt(): number {
+    return this.listedAt;
+  }
+
+  private async tickNow(open: readonly Attempt[]): Promise<boolean> {
     const attempts = open.filter((a) => a.status.slurmJobId && !a.status.final);
     if (attempts.length === 0) {
       this.queue = { pending: 0, running: 0 };
@@ -90,6 +118,7 @@ export class SlurmPoller {
     if (await this.signals.look(attempts)) this.backoff.urge();
     if (!this.backoff.due()) return false;
     this.signals.listed();
+    this.listedAt = Date.now();
     const jobs = indexByName(await this.slurm.listJobs(this.filterFor(attempts)));
     this.queue = countQueue(attempts.map((attempt) => jobs.get(slurmJobName(attempt.id)) ?? []));
     for (const attempt of attempts) {
