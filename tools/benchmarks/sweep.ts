@@ -91,6 +91,8 @@ const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/sweep.ts [opt
   --poll-interval-ms P    baselines: one squeue --name every P ms while waiting (default 1000)
   --agent-max-poll-ms M   Cairn: the agent's CAIRN_POLL_MAX_INTERVAL_MS, the ceiling of its
                           back-off (default: the test harness's 1000; the agent's own default is 8000)
+  --agent-glance-ms G     Cairn: the agent's CAIRN_POLL_GLANCE_MS, how often it looks at the
+                          wrappers' files between polls (default: the agent's, 100; 0: only at polls)
   --timeout-s S           per phase, first submission to all ended (default 600 + N)
   --json FILE             also write the raw measurements as JSON
   --keep                  keep the temporary directories (job output, stack logs)`;
@@ -105,6 +107,7 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     'poll-interval-ms': { type: 'string', default: '1000' },
     'agent-max-poll-ms': { type: 'string' },
+    'agent-glance-ms': { type: 'string' },
     'timeout-s': { type: 'string' },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
@@ -121,6 +124,12 @@ function usageError(message: string): never {
 function positiveInt(name: string, value: string | undefined): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) usageError(`--${name} must be a positive integer, not ${JSON.stringify(value)}`);
+  return n;
+}
+
+function nonNegativeInt(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value ?? '') || !Number.isSafeInteger(n)) usageError(`--${name} must be a whole number, not ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -153,6 +162,8 @@ const PHASES = list('only', opts.only ?? ALL_PHASES.join(','), ALL_PHASES);
 const POLL_INTERVAL_MS = positiveInt('poll-interval-ms', opts['poll-interval-ms']);
 /** The agent's back-off ceiling when given (else the harness's, 1000 ms). */
 const AGENT_MAX_POLL_MS = opts['agent-max-poll-ms'] === undefined ? undefined : positiveInt('agent-max-poll-ms', opts['agent-max-poll-ms']);
+/** The agent's glance period when given (0 turns it off; else the agent's default). */
+const AGENT_GLANCE_MS = opts['agent-glance-ms'] === undefined ? undefined : nonNegativeInt('agent-glance-ms', opts['agent-glance-ms']);
 const TIMEOUT_MS = positiveInt('timeout-s', opts['timeout-s'] ?? String(600 + N)) * 1000;
 const RUN_ID = randomBytes(4).toString('hex');
 const PARTITION = testEnv().partition;
@@ -980,7 +991,10 @@ async function workflowPhase(bins: Bins, counted: CountedStack, workflows: Workf
  * then (c) once per packing, then (d) the workflow.
  */
 async function cairnPhases(bins: Bins, workDir: string, slots: number, cleanups: (() => Promise<void>)[]): Promise<PhaseResult[]> {
-  const agentEnv: Record<string, string> = AGENT_MAX_POLL_MS === undefined ? {} : { CAIRN_POLL_MAX_INTERVAL_MS: String(AGENT_MAX_POLL_MS) };
+  const agentEnv: Record<string, string> = {
+    ...(AGENT_MAX_POLL_MS === undefined ? {} : { CAIRN_POLL_MAX_INTERVAL_MS: String(AGENT_MAX_POLL_MS) }),
+    ...(AGENT_GLANCE_MS === undefined ? {} : { CAIRN_POLL_GLANCE_MS: String(AGENT_GLANCE_MS) }),
+  };
   const counted = await startCountedStack(workDir, bins, Boolean(opts.keep), log, agentEnv);
   const { stack, startS: stackStartS, stop } = counted;
   cleanups.push(stop);
@@ -1108,7 +1122,7 @@ async function main(): Promise<void> {
     sweep: `${N} items × sleep ${TASK_ARG} s = ${fmt(N * TASK_S, 1)} s of task time`,
     'ideal makespan': `${fmt(N * TASK_S, 1)} s ÷ ${partition.slots} slots = ${fmt(idealS, 2)} s`,
     settings:
-      `baselines wait with one squeue --name every ${POLL_INTERVAL_MS} ms; Cairn target ${TARGET_S} s per element, agent polls every ${AGENT_POLL_MS} ms (back-off ceiling ${AGENT_MAX_POLL_MS ?? 1000} ms); ` +
+      `baselines wait with one squeue --name every ${POLL_INTERVAL_MS} ms; Cairn target ${TARGET_S} s per element, agent polls every ${AGENT_POLL_MS} ms (back-off ceiling ${AGENT_MAX_POLL_MS ?? 1000} ms, glances at the wrappers' files every ${AGENT_GLANCE_MS ?? 100} ms); ` +
       `workflow engine passes every ${ENGINE_PASS_MS} ms, the benchmark reads the run every ${WORKFLOW_POLL_MS} ms`,
     phases: PHASES.join(', ') + (cairnLeftOut ? ` (${cairnLeftOut})` : ''),
   };
