@@ -82,7 +82,8 @@ interface Seen {
  * only when the directory changed (entries added or removed: appending to a file does not).
  * Polled, not watched: inotify does not see files written on other nodes of a shared file
  * system. Looked at at every tick (`look`), and between ticks by `glance`, so that an end is
- * seen within the glance period rather than the tick's while the poller has backed off. The files are hints only, which a job can forge or remove: what the agent publishes
+ * seen within the glance period rather than the tick's while the poller has backed off.
+ * The files are hints only, which a job can forge or remove: what the agent publishes
  * still comes from Slurm's listing and the records, so a forged hint costs at most
  * SETTLE_LISTINGS listings (a job that keeps adding new marker names keeps the poll at one
  * listing per tick, never more: as before the back-off), and a missing one leaves the

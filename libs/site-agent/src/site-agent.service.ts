@@ -292,7 +292,6 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     if (attempt.status.final) this.open.delete(id);
   }
 
-  /** A job was submitted or cancelled: list at once, and at the poll interval again after it (no back-off). */
   /**
    * A job's start or end seen in its files lists soon: once Slurm has had END_SETTLE_MS to let
    * the task go (it is COMPLETING until its epilog ends, some tens of milliseconds after the
@@ -312,6 +311,7 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
     if (now - this.slurmPoller.lastListedAt() >= pollMs) this.pollNow();
   }
 
+  /** A job was submitted or cancelled: list at once, and at the poll interval again after it (no back-off). */
   private pollNow(): void {
     this.slurmPoller.urge();
     this.poller.wake();

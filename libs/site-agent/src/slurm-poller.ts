@@ -98,7 +98,7 @@ export class SlurmPoller {
    */
   async glance(open: readonly Attempt[]): Promise<number | undefined> {
     if (this.ticking) return undefined;
-    return this.signals.glance(open.filter((a) => a.status.slurmJobId && !a.status.final));
+    return this.signals.glance(followed(open));
   }
 
   /** When the last listing was made (epoch ms; 0 before the first). */
@@ -107,7 +107,7 @@ export class SlurmPoller {
   }
 
   private async tickNow(open: readonly Attempt[]): Promise<boolean> {
-    const attempts = open.filter((a) => a.status.slurmJobId && !a.status.final);
+    const attempts = followed(open);
     if (attempts.length === 0) {
       this.queue = { pending: 0, running: 0 };
       this.seen = new Map();
@@ -335,6 +335,11 @@ export function countQueue(perAttempt: readonly (readonly SlurmJobInfo[])[]): Sl
     else if (classes.includes('PENDING')) queue.pending += 1;
   }
   return queue;
+}
+
+/** The attempts the poller follows: submitted to Slurm and not final. */
+function followed(open: readonly Attempt[]): Attempt[] {
+  return open.filter((a) => a.status.slurmJobId && !a.status.final);
 }
 
 function indexByName(jobs: SlurmJobInfo[]): Map<string, SlurmJobInfo[]> {
