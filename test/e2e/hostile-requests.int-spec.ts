@@ -189,6 +189,55 @@ describe('hostile gRPC requests get a clear status and the services stay up [rea
     );
   });
 
+  it('SubmitJobs made together by three people, refusals among them, go to the scheduler together and each gets its own answer and access', async () => {
+    // The scheduler's own user may listen on its subjects: count the submit-many requests and their items.
+    const listener = await connectNats({ ...stack.nats.clientFor(stack.nats.users.scheduler), name: 'submit-many-listener' });
+    const batchSizes: number[] = [];
+    const sub = listener.subscribe(subjects.scheduler.submitJobs);
+    void (async () => {
+      for await (const msg of sub) batchSizes.push((JSON.parse(new TextDecoder().decode(msg.data)) as { items: unknown[] }).items.length);
+    })();
+    await listener.flush();
+    const people = ['alice', 'bob', 'carol'] as const;
+    const calls = people.flatMap((who) =>
+      [0, 1, 2].flatMap((k) => [
+        { who, kind: 'ok', spec: spec({ name: `together-${who}-${k}`, command: ['/bin/true'] }) },
+        { who, kind: 'site', spec: spec({ name: `nowhere-${who}-${k}`, command: ['/bin/true'], site: 'atlantis' }) },
+        { who, kind: 'image', spec: spec({ name: `absent-${who}-${k}`, command: ['/bin/true'], image: 'lab/absent-image:0' }) },
+      ]),
+    );
+    const answers = await Promise.all(calls.map((call) => stack.clients[call.who].submitJob({ spec: call.spec, requestId: '' }).then((reply) => reply.job, (error: unknown) => error)));
+    await listener.flush();
+    sub.unsubscribe();
+    await listener.close();
+    for (const [k, call] of calls.entries()) {
+      const answer = answers[k];
+      if (call.kind !== 'ok') {
+        expect(answer).toBeInstanceOf(GatewayError);
+        if (call.kind === 'site') expect(answer).toMatchObject({ codeName: 'INVALID_ARGUMENT', message: expect.stringContaining('atlantis') });
+        else expect(answer).toMatchObject({ codeName: 'NOT_FOUND', message: expect.stringContaining('repository lab/absent-image not found') });
+        continue;
+      }
+      const job = answer as pb.Job;
+      expect(job.spec?.name).toBe(call.spec.name);
+      accepted.push(job.jobId);
+      expect(job.owner?.name).toBe(call.who);
+      // Who may read it is decided for its own caller: alice's goes to alice-lab, bob's to
+      // genomics (alice is a member), carol's to ops; carol is an admin. The rest are told it does not exist.
+      const readers = { alice: ['alice', 'carol'], bob: ['alice', 'bob', 'carol'], carol: ['carol'] }[call.who];
+      for (const reader of people) {
+        const read = stack.clients[reader].getJob(job.jobId);
+        if (readers.includes(reader)) expect((await read).spec?.name).toBe(call.spec.name);
+        else await expect(read).rejects.toMatchObject({ codeName: 'NOT_FOUND' });
+      }
+      await stack.clients[call.who].cancelJob(job.jobId);
+    }
+    // At least one request carried several people's submissions (27 calls made at once).
+    expect(Math.max(0, ...batchSizes)).toBeGreaterThan(1);
+    // The refused submissions recorded nothing.
+    for (const who of people) for (const namePrefix of ['nowhere-', 'absent-']) expect((await stack.clients[who].listJobs({ pageSize: 100, namePrefix })).jobs).toEqual([]);
+  });
+
   it('GetJob, GetJobOutput, ListJobs, WatchJob, GetWorkflow, ListWorkflows and WatchWorkflow with odd ids, page tokens and name prefixes', async () => {
     await fc.assert(
       fc.asyncProperty(oddId, oddToken, oddPrefix, fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.constantFrom(500, 501, 2 ** 31 - 1)), async (id, token, prefix, pageSize) => {

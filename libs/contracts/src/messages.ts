@@ -38,6 +38,23 @@ export type JobRecord = z.infer<typeof jobRecordSchema>;
 
 export const submitJobCommand = z.object({ spec: jobSpecSchema, requestId: requestIdSchema.optional(), ...callerFields }).strict();
 export const jobReply = z.object({ job: jobRecordSchema });
+/** Most SubmitJobs one scheduler.jobs.submit-many request carries. */
+export const MAX_SUBMIT_BATCH = 64;
+/**
+ * Bytes by which an accepted item's answer on scheduler.jobs.submit-many (its reply envelope
+ * with the job record) may be larger than the item's JSON: the record repeats the spec and
+ * the caller's name fields and adds ids, times, the account and the pinned image (at most
+ * 255 characters). A client that keeps a request's items plus this much for each within
+ * half of max_payload gets an answer that fits (without request ids: a repeated request id
+ * is answered with its first job, whose spec may be larger, so those items go alone).
+ */
+export const SUBMIT_REPLY_ALLOWANCE = 4096;
+/**
+ * Several SubmitJobs at once: each item is a submitJobCommand, checked alone, so a malformed
+ * or refused item fails alone; the answer has one reply envelope per item, in order.
+ */
+export const submitJobsCommand = z.object({ items: z.array(z.unknown()).min(1).max(MAX_SUBMIT_BATCH) }).strict();
+export const submitJobsReply = z.object({ results: z.array(z.unknown()).max(MAX_SUBMIT_BATCH) });
 export const jobIdQuery = z.object({ jobId: uuid, ...callerFields }).strict();
 
 export const listJobsQuery = z

@@ -6,6 +6,8 @@ export const subjects = {
   health: (service: string) => `cairn.health.${service}`,
   scheduler: {
     submitJob: 'cairn.scheduler.jobs.submit',
+    /** Several SubmitJobs in one request, each with its own caller and its own answer (JobsClient batches those made together). */
+    submitJobs: 'cairn.scheduler.jobs.submit-many',
     getJob: 'cairn.scheduler.jobs.get',
     listJobs: 'cairn.scheduler.jobs.list',
     cancelJob: 'cairn.scheduler.jobs.cancel',

@@ -13,6 +13,7 @@ import { PrewarmOnce } from './prewarm-once';
 import { RunsInfo, type RunsInfoSource } from './runs-info';
 import type { SchedulerDb } from './jobs.tables';
 import { SchedulerRuntime } from './scheduler-runtime';
+import { SubmitMany } from './submit-many';
 
 export interface JobsModuleOptions {
   db: Kysely<SchedulerDb>;
@@ -61,6 +62,7 @@ export class JobsModule {
       controllers: [JobsNatsController],
       providers: [
         { provide: JobService, useValue: jobs },
+        { provide: SubmitMany, useValue: new SubmitMany(jobs, logger.child({ context: 'JobsNatsController' })) },
         { provide: RunsInfo, useValue: new RunsInfo([store, ...(options.otherRuns ?? [])]) },
         {
           provide: SchedulerRuntime,

@@ -7,11 +7,13 @@ import {
   parseOrThrow,
   runsInfoQuery,
   submitJobCommand,
+  submitJobsCommand,
   jobsByIdQuery,
   subjects,
 } from '@cairn/contracts';
 import { JobService } from './job.service';
 import { RunsInfo } from './runs-info';
+import { SubmitMany } from './submit-many';
 
 /** The scheduler's request/reply API for jobs (used by the gateway), and which runs are live (used by the images service). */
 @Controller()
@@ -19,12 +21,18 @@ export class JobsNatsController {
   constructor(
     private readonly jobs: JobService,
     private readonly runs: RunsInfo,
+    private readonly many: SubmitMany,
   ) {}
 
   @MessagePattern(subjects.scheduler.submitJob)
   async submit(@Payload() payload: unknown) {
     const command = parseOrThrow(submitJobCommand, payload);
     return { job: await this.jobs.submit(command.spec, command.requestId, command) };
+  }
+
+  @MessagePattern(subjects.scheduler.submitJobs)
+  async submitMany(@Payload() payload: unknown) {
+    return { results: await this.many.answer(parseOrThrow(submitJobsCommand, payload).items) };
   }
 
   @MessagePattern(subjects.scheduler.getJob)

@@ -18,6 +18,11 @@ export class NoRespondersError extends CairnError {
 export class NatsRequester {
   constructor(private readonly nc: NatsConnection) {}
 
+  /** The largest request body the server accepts. */
+  maxPayload(): number {
+    return maxPayloadOf(this.nc);
+  }
+
   async request<S extends z.ZodType>(subject: string, payload: unknown, reply: S, timeoutMs = 10_000): Promise<z.output<S>> {
     const body = encodeBounded(payload, maxPayloadOf(this.nc), `the request on ${subject}`);
     let data: Uint8Array;
