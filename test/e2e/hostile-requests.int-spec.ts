@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { connectNats, type NatsConnection } from '@cairn/adapters/nats';
-import { GatewayError, WorkflowsClient } from '@cairn/client';
+import { GatewayError, type JobsClient, WorkflowsClient } from '@cairn/client';
 import { pb, subjects } from '@cairn/contracts';
 import { type CairnStack, startCairnStack } from '@cairn/testing';
 import { spec, stateOf, waitForState } from './job-helpers';
@@ -125,7 +125,8 @@ describe('hostile gRPC requests get a clear status and the services stay up [rea
   let stack: CairnStack;
   let workflows: WorkflowsClient;
   let nc: NatsConnection;
-  const accepted: string[] = [];
+  /** Jobs accepted on the way, each with a client that may read it. */
+  const accepted: { jobId: string; reader: JobsClient }[] = [];
 
   beforeAll(async () => {
     stack = await startCairnStack();
@@ -181,7 +182,7 @@ describe('hostile gRPC requests get a clear status and the services stay up [rea
         let jobId = '';
         await codeOf(stack.client.submitJob({ spec: jobSpec, requestId: '' }).then((reply) => (jobId = reply.job?.jobId ?? '')));
         if (jobId) {
-          accepted.push(jobId);
+          accepted.push({ jobId, reader: stack.client });
           await stack.client.cancelJob(jobId);
         }
       }),
@@ -220,7 +221,7 @@ describe('hostile gRPC requests get a clear status and the services stay up [rea
       }
       const job = answer as pb.Job;
       expect(job.spec?.name).toBe(call.spec.name);
-      accepted.push(job.jobId);
+      accepted.push({ jobId: job.jobId, reader: stack.clients[call.who] });
       expect(job.owner?.name).toBe(call.who);
       // Who may read it is decided for its own caller: alice's goes to alice-lab, bob's to
       // genomics (alice is a member), carol's to ops; carol is an admin. The rest are told it does not exist.
@@ -274,7 +275,7 @@ describe('hostile gRPC requests get a clear status and the services stay up [rea
     for (const service of Object.values(stack.services)) expect(service.pid && isAlive(service.pid)).toBe(true);
     await expect(stack.client.listJobs({ pageSize: 1 })).resolves.toBeDefined();
     await expect(workflows.listWorkflows({ pageSize: 1 })).resolves.toBeDefined();
-    for (const jobId of accepted) expect(['CANCELLED', 'COMPLETED', 'FAILED']).toContain(stateOf((await waitForFinal(stack, jobId)).state));
+    for (const { jobId, reader } of accepted) expect(['CANCELLED', 'COMPLETED', 'FAILED']).toContain(stateOf((await waitForFinal(reader, jobId)).state));
   });
 });
 
@@ -292,10 +293,10 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function waitForFinal(stack: CairnStack, jobId: string): Promise<pb.Job> {
+async function waitForFinal(reader: JobsClient, jobId: string): Promise<pb.Job> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const job = await stack.client.getJob(jobId);
+    const job = await reader.getJob(jobId);
     if (['CANCELLED', 'COMPLETED', 'FAILED', 'TIMEOUT'].includes(stateOf(job.state)) || Date.now() > deadline) return job;
     await new Promise((r) => setTimeout(r, 500));
   }
