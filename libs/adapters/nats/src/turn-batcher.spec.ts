@@ -119,4 +119,28 @@ describe('TurnBatcher', () => {
       { error: '1 answers for 2 items' },
     ]);
   });
+
+  it('a call it cannot measure goes alone, and a send that throws at once rejects its calls instead of escaping', async () => {
+    const sent: number[][] = [];
+    const batcher = new TurnBatcher<Item, number>({
+      one: (item) => {
+        sent.push([item.id]);
+        if (item.id === 1) throw new Error('not serialisable');
+        return Promise.resolve(item.id);
+      },
+      many: (items) => {
+        sent.push(items.map((item) => item.id));
+        throw new Error('cannot send');
+      },
+      maxItems: 10,
+      maxBytes: () => 100,
+      size: (item) => {
+        if (item.id === 1) throw new TypeError('cannot measure');
+        return item.bytes;
+      },
+    });
+    const answers = await Promise.all([0, 1, 2, 3].map((id) => settle(batcher.add({ id, bytes: 1 }))));
+    expect(answers).toEqual([{ value: 0 }, { error: 'not serialisable' }, { error: 'cannot send' }, { error: 'cannot send' }]);
+    expect(sent).toEqual([[0], [1], [2, 3]]);
+  });
 });

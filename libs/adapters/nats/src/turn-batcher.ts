@@ -46,25 +46,34 @@ export class TurnBatcher<Item, Result> {
   private flush(): void {
     const gathered = this.queue;
     this.queue = [];
-    for (const group of this.groups(gathered)) {
+    let groups: Waiting<Item, Result>[][];
+    try {
+      groups = this.groups(gathered);
+    } catch (error) {
+      for (const waiting of gathered) waiting.reject(error);
+      return;
+    }
+    for (const group of groups) {
       if (group.length === 1) {
         const [only] = group as [Waiting<Item, Result>];
-        this.options.one(only.item).then(only.resolve, only.reject);
+        // A send that throws at once rejects like one that fails later (never an uncaught throw here).
+        Promise.resolve()
+          .then(() => this.options.one(only.item))
+          .then(only.resolve, only.reject);
         continue;
       }
-      this.options.many(group.map((w) => w.item)).then(
-        (outcomes) => {
-          group.forEach((waiting, i) => {
-            const outcome = outcomes[i];
-            if (outcomes.length !== group.length || !outcome) waiting.reject(new Error(`${outcomes.length} answers for ${group.length} items`));
-            else if ('value' in outcome) waiting.resolve(outcome.value);
-            else waiting.reject(outcome.error);
-          });
-        },
-        (error: unknown) => {
+      const settle = (outcomes: readonly ItemOutcome<Result>[]) =>
+        group.forEach((waiting, i) => {
+          const outcome = outcomes[i];
+          if (outcomes.length !== group.length || !outcome) waiting.reject(new Error(`${outcomes.length} answers for ${group.length} items`));
+          else if ('value' in outcome) waiting.resolve(outcome.value);
+          else waiting.reject(outcome.error);
+        });
+      Promise.resolve()
+        .then(() => this.options.many(group.map((w) => w.item)))
+        .then(settle, (error: unknown) => {
           for (const waiting of group) waiting.reject(error);
-        },
-      );
+        });
     }
   }
 
@@ -75,8 +84,14 @@ export class TurnBatcher<Item, Result> {
     let current: Waiting<Item, Result>[] = [];
     let bytes = 0;
     for (const waiting of gathered) {
-      const alone = this.options.alone?.(waiting.item) === true;
-      const size = alone ? 0 : this.options.size(waiting.item);
+      let size = 0;
+      let alone = this.options.alone?.(waiting.item) === true;
+      try {
+        if (!alone) size = this.options.size(waiting.item);
+      } catch {
+        // Not measurable (say, not serialisable): alone, so its own send reports why.
+        alone = true;
+      }
       if (current.length > 0 && (alone || current.length >= this.options.maxItems || bytes + size > maxBytes)) {
         groups.push(current);
         current = [];
