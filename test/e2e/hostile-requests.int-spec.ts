@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { connectNats, type NatsConnection } from '@cairn/adapters/nats';
 import { GatewayError, type JobsClient, WorkflowsClient } from '@cairn/client';
 import { pb, subjects } from '@cairn/contracts';
-import { type CairnStack, startCairnStack } from '@cairn/testing';
+import { as, type CairnStack, startCairnStack } from '@cairn/testing';
 import { spec, stateOf, waitForState } from './job-helpers';
 
 /**
@@ -237,6 +237,32 @@ describe('hostile gRPC requests get a clear status and the services stay up [rea
     expect(Math.max(0, ...batchSizes)).toBeGreaterThan(1);
     // The refused submissions recorded nothing.
     for (const who of people) for (const namePrefix of ['nowhere-', 'absent-']) expect((await stack.clients[who].listJobs({ pageSize: 100, namePrefix })).jobs).toEqual([]);
+  });
+
+  it('scheduler.jobs.submit-many with generated hostile bodies: INVALID_ARGUMENT for the request or for each item, never INTERNAL, and no job recorded', async () => {
+    const sender = await connectNats({ ...stack.nats.clientFor(stack.nats.users.gateway), name: 'submit-many-hostile' });
+    const before = (await stack.clients.carol.listJobs({ pageSize: 500 })).jobs.length;
+    const item = fc.oneof(fc.anything(), fc.record({ spec: fc.anything(), caller: fc.anything() }), fc.constant({ spec: {}, ...as.alice }));
+    const body = fc.oneof(
+      fc.anything(),
+      fc.record({ items: fc.array(item, { maxLength: 8 }) }),
+      fc.record({ items: fc.array(item, { minLength: 65, maxLength: 70 }) }),
+      fc.record({ items: fc.array(item, { minLength: 1, maxLength: 3 }), extra: fc.anything() }),
+    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(body, async (payload) => {
+          const reply = await sender.request(subjects.scheduler.submitJobs, new TextEncoder().encode(JSON.stringify(payload) ?? 'null'), { timeout: PER_REQUEST_MS });
+          const answer = JSON.parse(new TextDecoder().decode(reply.data)) as { ok: boolean; error?: { code: string }; data?: { results: { ok: boolean; error?: { code: string } }[] } };
+          if (!answer.ok) return expect(answer.error?.code).toBe('INVALID_ARGUMENT');
+          for (const result of answer.data?.results ?? []) expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+        }),
+        { numRuns: 60 },
+      );
+    } finally {
+      await sender.close();
+    }
+    expect((await stack.clients.carol.listJobs({ pageSize: 500 })).jobs.length).toBe(before);
   });
 
   it('GetJob, GetJobOutput, ListJobs, WatchJob, GetWorkflow, ListWorkflows and WatchWorkflow with odd ids, page tokens and name prefixes', async () => {
