@@ -6,7 +6,6 @@ import {
   listJobsQuery,
   parseOrThrow,
   runsInfoQuery,
-  submitJobCommand,
   submitJobsCommand,
   jobsByIdQuery,
   subjects,
@@ -25,9 +24,8 @@ export class JobsNatsController {
   ) {}
 
   @MessagePattern(subjects.scheduler.submitJob)
-  async submit(@Payload() payload: unknown) {
-    const command = parseOrThrow(submitJobCommand, payload);
-    return { job: await this.jobs.submit(command.spec, command.requestId, command) };
+  submit(@Payload() payload: unknown) {
+    return this.many.one(payload);
   }
 
   @MessagePattern(subjects.scheduler.submitJobs)

@@ -24,6 +24,21 @@ export function errorEnvelope(error: unknown): Envelope<never> {
   return { ok: false, error: { code: 'INTERNAL', message: 'internal error' } };
 }
 
+/**
+ * The envelope of what `work` gives: ok with its value, or the error envelope of what it
+ * threw; an unexpected error (INTERNAL, whose detail the envelope hides) is passed to
+ * `onUnexpected` first, for the log.
+ */
+export async function envelopeOf<T>(work: () => Promise<T>, onUnexpected: (error: unknown) => void): Promise<Envelope<T>> {
+  try {
+    return okEnvelope(await work());
+  } catch (error) {
+    const envelope = errorEnvelope(error);
+    if (!envelope.ok && envelope.error.code === 'INTERNAL') onUnexpected(error);
+    return envelope;
+  }
+}
+
 /** Reads a reply envelope; an error envelope is thrown back as the CairnError it was. */
 export function openEnvelope(raw: unknown): unknown {
   if (typeof raw === 'object' && raw !== null && 'ok' in raw) {

@@ -5,7 +5,7 @@ export type { NatsRpcTransportOptions } from './nats-rpc.transport';
 export { NatsRequester, NoRespondersError } from './nats-requester';
 export { JetStreamRepository } from './jetstream.repository';
 export type { BatchHandler, BatchMessage, DurableHandler, Outbox, StreamDef } from './jetstream.repository';
-export { decodeJson, encodeJson, errorEnvelope, okEnvelope, openEnvelope } from './envelope';
+export { decodeJson, encodeJson, envelopeOf, errorEnvelope, okEnvelope, openEnvelope } from './envelope';
 export type { Envelope } from './envelope';
 export { onHint, onHintRead } from './nats-hints';
 export { DEFAULT_MAX_PAYLOAD, encodeBounded, encodeReply, maxPayloadOf, payloadTooLarge } from './payload-limit';

@@ -3,7 +3,7 @@ import type { Logger } from '@cairn/logging';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import { lastValueFrom } from 'rxjs';
 import { CairnError } from '@cairn/contracts';
-import { decodeJson, errorEnvelope, okEnvelope } from './envelope';
+import { decodeJson, envelopeOf } from './envelope';
 import { encodeReply, maxPayloadOf } from './payload-limit';
 import { RequestSlots } from './request-slots';
 
@@ -76,15 +76,10 @@ export class NatsRpcTransport extends Server implements CustomTransportStrategy 
   }
 
   private async handleOne(msg: Msg, handle: (data: unknown) => Promise<unknown>): Promise<void> {
-    let reply;
-    try {
-      reply = okEnvelope(await handle(decodeRequest(msg.data)));
-    } catch (error) {
-      reply = errorEnvelope(error);
-      if (reply.ok === false && reply.error.code === 'INTERNAL') {
-        this.options.logger.error({ err: error, subject: msg.subject }, 'handler failed');
-      }
-    }
+    const reply = await envelopeOf(
+      () => handle(decodeRequest(msg.data)),
+      (error) => this.options.logger.error({ err: error, subject: msg.subject }, 'handler failed'),
+    );
     if (msg.reply) this.respond(msg, reply);
   }
 
