@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { connectNats, type NatsConnection } from '@cairn/adapters/nats';
 import { GatewayError, type JobsClient, WorkflowsClient } from '@cairn/client';
-import { pb, subjects } from '@cairn/contracts';
+import { MAX_SUBMIT_BATCH, pb, subjects } from '@cairn/contracts';
 import { as, type CairnStack, startCairnStack } from '@cairn/testing';
 import { spec, stateOf, waitForState } from './job-helpers';
 
@@ -263,6 +263,27 @@ describe('hostile gRPC requests get a clear status and the services stay up [rea
       await sender.close();
     }
     expect((await stack.clients.carol.listJobs({ pageSize: 500 })).jobs.length).toBe(before);
+  });
+
+  it('scheduler.jobs.submit-many at its limit of MAX_SUBMIT_BATCH items: every one accepted, answered in order (each cancelled at once)', async () => {
+    const sender = await connectNats({ ...stack.nats.clientFor(stack.nats.users.gateway), name: 'submit-many-limit' });
+    const spec = (k: number) => ({ name: `limit-${k}`, image: 'lab/busybox:1.36', command: ['/bin/true'], env: {}, resources: { cpus: 1, memoryMb: 64, timeLimitSeconds: 60 }, site: stack.site });
+    const items = Array.from({ length: MAX_SUBMIT_BATCH }, (_, k) => ({ spec: spec(k), ...as.carol }));
+    try {
+      const reply = await sender.request(subjects.scheduler.submitJobs, new TextEncoder().encode(JSON.stringify({ items })), { timeout: PER_REQUEST_MS });
+      const answer = JSON.parse(new TextDecoder().decode(reply.data)) as { ok: boolean; data?: { results: { ok: boolean; data?: { job: { jobId: string; spec: { name: string } } } }[] } };
+      expect(answer.ok).toBe(true);
+      const results = answer.data?.results ?? [];
+      expect(results.map((r) => r.data?.job.spec.name)).toEqual(items.map((item) => item.spec.name));
+      for (const result of results) {
+        const jobId = result.data?.job.jobId ?? '';
+        // carol is an admin: her stack self may cancel the jobs of the harness's carol.
+        await stack.clients.carol.cancelJob(jobId);
+        accepted.push({ jobId, reader: stack.clients.carol });
+      }
+    } finally {
+      await sender.close();
+    }
   });
 
   it('GetJob, GetJobOutput, ListJobs, WatchJob, GetWorkflow, ListWorkflows and WatchWorkflow with odd ids, page tokens and name prefixes', async () => {
