@@ -39,6 +39,9 @@ const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/api-load.ts [
   --list-jobs N     jobs in the listed page (seeded first; default 50)
   --rounds R        rounds (default 2), alternating which server goes first
   --in-flight LIST  calls in flight, comma-separated (default 1,16)
+  --warm-up-submits N  SubmitJob calls on each server before the measured ones, at the largest
+                    calls in flight (default 1000; Cairn's are bob's and carol's, so alice's
+                    limit holds only hers); 5 measures a freshly started stack
   --json FILE       also write every latency as JSON`;
 
 const { values: opts } = parseArgs({
@@ -49,6 +52,7 @@ const { values: opts } = parseArgs({
     'list-jobs': { type: 'string', default: '50' },
     rounds: { type: 'string', default: '2' },
     'in-flight': { type: 'string', default: '1,16' },
+    'warm-up-submits': { type: 'string', default: '1000' },
     json: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -61,15 +65,18 @@ const SUBMITS = positiveOption('submits', opts.submits);
 const LIST_JOBS = positiveOption('list-jobs', opts['list-jobs']);
 const ROUNDS = positiveOption('rounds', opts.rounds);
 const IN_FLIGHT = opts['in-flight'].split(',').map((each) => positiveOption('in-flight', each.trim()));
-const WARM_UP_SUBMITS = 5;
-// Every SubmitJob through Cairn stays unfinished (its agent is stopped); alice may have at most this many.
+const WARM_UP_SUBMITS = positiveOption('warm-up-submits', opts['warm-up-submits']);
+const WARM_UP_IN_FLIGHT = Math.max(...IN_FLIGHT);
+// Every SubmitJob through Cairn stays unfinished (its agent is stopped); one person may have at most this many.
 const MAX_ACTIVE_JOBS_PER_PERSON = 1000;
-const cairnJobs = 1 + LIST_JOBS + WARM_UP_SUBMITS + SUBMITS * IN_FLIGHT.length * ROUNDS;
+const cairnJobs = 1 + LIST_JOBS + SUBMITS * IN_FLIGHT.length * ROUNDS;
 if (cairnJobs > MAX_ACTIVE_JOBS_PER_PERSON) {
   throw new Error(
-    `1 + --list-jobs ${LIST_JOBS} + ${WARM_UP_SUBMITS} warm-up + --submits ${SUBMITS} x ${IN_FLIGHT.length} in-flight settings x --rounds ${ROUNDS} = ${cairnJobs} unfinished jobs, over the ${MAX_ACTIVE_JOBS_PER_PERSON} one person may have`,
+    `1 + --list-jobs ${LIST_JOBS} + --submits ${SUBMITS} x ${IN_FLIGHT.length} in-flight settings x --rounds ${ROUNDS} = ${cairnJobs} unfinished jobs of alice's, over the ${MAX_ACTIVE_JOBS_PER_PERSON} one person may have`,
   );
 }
+// Cairn's warm-up submissions are bob's, then carol's.
+if (WARM_UP_SUBMITS > 2 * MAX_ACTIVE_JOBS_PER_PERSON) throw new Error(`--warm-up-submits ${WARM_UP_SUBMITS} is over the ${2 * MAX_ACTIVE_JOBS_PER_PERSON} unfinished jobs bob and carol may have`);
 const RUN_ID = randomBytes(4).toString('hex');
 const log = progressLog('api-load');
 
@@ -204,7 +211,7 @@ async function machineFacts(): Promise<Record<string, string>> {
     commit: await treeCommit(),
     'CPUs (nproc)': String(availableParallelism()),
     'Node.js': process.version,
-    settings: `${CALLS} GetJob, ${LIST_CALLS} ListJobs (a page of ${LIST_JOBS} jobs), ${SUBMITS} SubmitJob per server, calls in flight and round; ${ROUNDS} rounds; in flight ${IN_FLIGHT.join(' and ')}`,
+    settings: `${CALLS} GetJob, ${LIST_CALLS} ListJobs (a page of ${LIST_JOBS} jobs), ${SUBMITS} SubmitJob per server, calls in flight and round; ${ROUNDS} rounds; in flight ${IN_FLIGHT.join(' and ')}; warm-up per server 200 GetJob and 20 ListJobs at 16 in flight, ${WARM_UP_SUBMITS} SubmitJob at ${WARM_UP_IN_FLIGHT} (Cairn's by bob and carol)`,
   };
 }
 
@@ -265,11 +272,16 @@ async function main(): Promise<void> {
     // The answers must be the same records on both sides.
     const [cairnGet, bareGet] = await Promise.all([cairn.getJob(gotten.jobId), bareClient.getJob(gotten.jobId)]);
     if (cairnGet.jobId !== bareGet.jobId || (await bareClient.listJobs(listRequest)).jobs.length !== LIST_JOBS) throw new Error('the bare server does not answer the seeded jobs');
-    log('warm-up: 200 GetJob, 20 ListJobs and 5 SubmitJob on each server');
+    log(`warm-up: 200 GetJob, 20 ListJobs and ${WARM_UP_SUBMITS} SubmitJob on each server (Cairn's submissions by bob, then carol)`);
+    const bobs = Math.min(WARM_UP_SUBMITS, MAX_ACTIVE_JOBS_PER_PERSON);
+    const warmSubmit: Record<Target, (i: number) => Promise<unknown>> = {
+      bare: (i) => call.SubmitJob('bare', i, 'warm'),
+      cairn: (i) => (i < bobs ? stack.clients.bob : stack.clients.carol).submitJob({ spec: spec(`api-load-${RUN_ID}-warm`), requestId: `api-load-${RUN_ID}-warm-${i}` }),
+    };
     for (const target of ['bare', 'cairn'] as const) {
       await measure(200, 16, () => call.GetJob(target, 0, 'warm'));
       await measure(20, 16, () => call.ListJobs(target, 0, 'warm'));
-      await measure(WARM_UP_SUBMITS, 1, (i) => call.SubmitJob(target, i, 'warm'));
+      await measure(WARM_UP_SUBMITS, WARM_UP_IN_FLIGHT, warmSubmit[target]);
     }
 
     const cells: Cell[] = [];
