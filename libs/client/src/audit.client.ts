@@ -1,5 +1,5 @@
 import { pb } from '@cairn/contracts';
-import { channelCredentials, type ClientOptions, callMetadata } from './client-options';
+import { channelCredentials, channelOptions, type ClientOptions, callMetadata } from './client-options';
 import { callUnary, type UnaryMethod } from './gateway-call';
 
 /** Cairn's TypeScript client for cairn.v1.AuditService: the audit log, for admins. */
@@ -10,7 +10,7 @@ export class AuditClient {
     address: string,
     private readonly options: ClientOptions = {},
   ) {
-    this.client = new pb.AuditServiceClient(address, channelCredentials(options));
+    this.client = new pb.AuditServiceClient(address, channelCredentials(options), channelOptions());
   }
 
   async list(request: Partial<pb.ListAuditEventsRequest> = {}): Promise<pb.ListAuditEventsResponse> {

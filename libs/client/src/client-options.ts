@@ -1,4 +1,4 @@
-import { type CallCredentials, type ChannelCredentials, credentials, Metadata, status } from '@grpc/grpc-js';
+import { type CallCredentials, type ChannelCredentials, type ChannelOptions, credentials, Metadata, status } from '@grpc/grpc-js';
 
 /** Gives the bearer token for the next call; asked before every call, so it may refresh. */
 export type TokenProvider = () => string | Promise<string>;
@@ -47,6 +47,22 @@ export async function callMetadata(token: TokenSource | undefined): Promise<Meta
 /** The channel's credentials: TLS verified with `ca` when it is given, else plaintext. */
 export function channelCredentials(options: ClientOptions): ChannelCredentials {
   return options.ca === undefined ? credentials.createInsecure() : credentials.createSsl(options.ca);
+}
+
+/**
+ * How many bytes of answers the gateway may send ahead of what the client has read, on each
+ * call and on the connection as a whole (the HTTP/2 flow-control windows the client
+ * advertises): the gateway's largest answer (its grpc.max_send_message_length, 4 MiB), so
+ * one answer never waits for the client to make room. HTTP/2's default is 64 KiB, and grpc-js,
+ * unlike gRPC's C core, never grows it: a page of a few hundred jobs then crosses the link in
+ * several round trips, and the gateway stalls whenever the client is busy for a moment (a
+ * garbage collection) rather than reading. docs/benchmarks.md, "Public API under load".
+ */
+export const RECEIVE_WINDOW_BYTES = 4 * 1024 * 1024;
+
+/** The options of every client's channel: the receive windows above. */
+export function channelOptions(): ChannelOptions {
+  return { 'grpc-node.flow_control_window': RECEIVE_WINDOW_BYTES };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { pb } from '@cairn/contracts';
-import { channelCredentials, type ClientOptions, callMetadata } from './client-options';
+import { channelCredentials, channelOptions, type ClientOptions, callMetadata } from './client-options';
 import { callUnary, type UnaryMethod } from './gateway-call';
 
 /** Cairn's TypeScript client for cairn.v1.IdentityService: who the gateway takes the caller for. */
@@ -10,7 +10,7 @@ export class IdentityClient {
     address: string,
     private readonly options: ClientOptions = {},
   ) {
-    this.client = new pb.IdentityServiceClient(address, channelCredentials(options));
+    this.client = new pb.IdentityServiceClient(address, channelCredentials(options), channelOptions());
   }
 
   async whoAmI(): Promise<pb.WhoAmIResponse> {

@@ -1,5 +1,5 @@
 import { pb } from '@cairn/contracts';
-import { channelCredentials, type ClientOptions, callMetadata } from './client-options';
+import { channelCredentials, channelOptions, type ClientOptions, callMetadata } from './client-options';
 import { callUnary, readStream, required, type UnaryMethod } from './gateway-call';
 
 /** How long the client waits for each call, in ms (a materialisation streams progress for as long as it takes). */
@@ -13,7 +13,7 @@ export class ImagesClient {
     address: string,
     private readonly options: ClientOptions = {},
   ) {
-    this.client = new pb.ImageServiceClient(address, channelCredentials(options));
+    this.client = new pb.ImageServiceClient(address, channelCredentials(options), channelOptions());
   }
 
   private async call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {

@@ -1,5 +1,5 @@
 import { pb } from '@cairn/contracts';
-import { channelCredentials, type ClientOptions, callMetadata } from './client-options';
+import { channelCredentials, channelOptions, type ClientOptions, callMetadata } from './client-options';
 import { callUnary, readStream, type UnaryMethod } from './gateway-call';
 
 /** Where a lineage walk starts: exactly one of a node id, a file's sha256, an image digest ("sha256:<hex>"). */
@@ -57,7 +57,7 @@ export class ProvenanceClient {
     address: string,
     private readonly options: ClientOptions = {},
   ) {
-    this.client = new pb.ProvenanceServiceClient(address, channelCredentials(options));
+    this.client = new pb.ProvenanceServiceClient(address, channelCredentials(options), channelOptions());
   }
 
   private async call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {

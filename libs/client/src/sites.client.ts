@@ -1,5 +1,5 @@
 import { pb } from '@cairn/contracts';
-import { channelCredentials, type ClientOptions, callMetadata } from './client-options';
+import { channelCredentials, channelOptions, type ClientOptions, callMetadata } from './client-options';
 import { callUnary, type UnaryMethod } from './gateway-call';
 
 /** Cairn's TypeScript client for cairn.v1.SiteService: the sites and how each is doing, for everyone signed in. */
@@ -10,7 +10,7 @@ export class SitesClient {
     address: string,
     private readonly options: ClientOptions = {},
   ) {
-    this.client = new pb.SiteServiceClient(address, channelCredentials(options));
+    this.client = new pb.SiteServiceClient(address, channelCredentials(options), channelOptions());
   }
 
   /** Every configured site, sorted by name (the gateway waits a few seconds at most for each agent). */

@@ -1,5 +1,5 @@
 import { pb } from '@cairn/contracts';
-import { channelCredentials, type ClientOptions, callMetadata } from './client-options';
+import { channelCredentials, channelOptions, type ClientOptions, callMetadata } from './client-options';
 import { callUnary, required, type UnaryMethod } from './gateway-call';
 
 /** Cairn's TypeScript client for cairn.v1.TemplateService: workflow templates (admins publish, everyone runs). */
@@ -10,7 +10,7 @@ export class TemplatesClient {
     address: string,
     private readonly options: ClientOptions = {},
   ) {
-    this.client = new pb.TemplateServiceClient(address, channelCredentials(options));
+    this.client = new pb.TemplateServiceClient(address, channelCredentials(options), channelOptions());
   }
 
   private async call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {

@@ -1,5 +1,5 @@
 import { pb } from '@cairn/contracts';
-import { channelCredentials, type ClientOptions, callMetadata } from './client-options';
+import { channelCredentials, channelOptions, type ClientOptions, callMetadata } from './client-options';
 import { callUnary, readStream, required, type UnaryMethod } from './gateway-call';
 
 /**
@@ -13,7 +13,7 @@ export class WorkflowsClient {
     address: string,
     private readonly options: ClientOptions = {},
   ) {
-    this.client = new pb.WorkflowServiceClient(address, channelCredentials(options));
+    this.client = new pb.WorkflowServiceClient(address, channelCredentials(options), channelOptions());
   }
 
   private async call<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
