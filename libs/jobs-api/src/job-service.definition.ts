@@ -1,5 +1,6 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { pb } from '@cairn/contracts';
+import { serializeListAnswer } from './list-answers';
 
 /** Field numbers in proto/cairn/v1/job_service.proto. */
 const SUBMIT_JOB_REQUEST_SPEC = 1;
@@ -41,11 +42,18 @@ function envOf(bytes: Uint8Array): Record<string, string> {
   return env;
 }
 
-/** cairn.v1.JobService as the gateway serves it: the generated definition, SubmitJob decoded as above. */
+/**
+ * cairn.v1.JobService as the gateway serves it: the generated definition, SubmitJob decoded as
+ * above, and a ListJobs answer made from a kept page encoded once (list-answers.ts).
+ */
 export const jobServiceDefinition: typeof pb.JobServiceService = {
   ...pb.JobServiceService,
   submitJob: {
     ...pb.JobServiceService.submitJob,
     requestDeserialize: (value: Buffer): pb.SubmitJobRequest => decodeSubmitJobRequest(value),
+  },
+  listJobs: {
+    ...pb.JobServiceService.listJobs,
+    responseSerialize: serializeListAnswer,
   },
 };
