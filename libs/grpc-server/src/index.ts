@@ -10,6 +10,7 @@ export { byPeerAddress, peerHost, personKey, WatchLimiter } from './watch-limite
 export type { ClientKey, WatchCaller, WatchLimits } from './watch-limiter';
 export { serveWatch } from './watch-stream';
 export { answerThrough, Flights, KeptAnswers } from './kept-answers';
+export { EncodedOnce } from './encoded-once';
 export type { AnswerMemory, KeptAnswersLimits } from './kept-answers';
 export { gatewaySettings } from './gateway-settings';
 export { grpcHandlers } from './grpc-handlers';

@@ -1,6 +1,6 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { pb } from '@cairn/contracts';
-import { serializeListAnswer } from './list-answers';
+import { listAnswers } from './list-answers';
 
 /** Field numbers in proto/cairn/v1/job_service.proto. */
 const SUBMIT_JOB_REQUEST_SPEC = 1;
@@ -54,6 +54,6 @@ export const jobServiceDefinition: typeof pb.JobServiceService = {
   },
   listJobs: {
     ...pb.JobServiceService.listJobs,
-    responseSerialize: serializeListAnswer,
+    responseSerialize: listAnswers.serialize,
   },
 };

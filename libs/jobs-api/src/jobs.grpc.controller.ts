@@ -6,7 +6,7 @@ import { toJobId, toListQuery, toOutputQuery, toPbEvent, toPbJob, toSubmitComman
 import { type JobListMemory, listThrough, type ListPage, type ListPageQuery } from './job-list-memory';
 import type { JobReadModel } from './job-read-model';
 import { jobServiceDefinition } from './job-service.definition';
-import { listAnswer } from './list-answers';
+import { listAnswers } from './list-answers';
 
 /** Binds cairn.v1.JobService: translate, delegate to the scheduler, translate back. */
 export class JobsGrpcController {
@@ -44,7 +44,7 @@ export class JobsGrpcController {
         job: toPbJob(await this.changing(() => this.scheduler.cancel(toJobId(req.jobId), { caller, peer }))),
       })),
       listJobs: this.handlers.unary(async (req: pb.ListJobsRequest, caller: Principal, peer: string) => {
-        return listAnswer(await this.list(toListQuery(req), { caller, peer }));
+        return listAnswers.answer(await this.list(toListQuery(req), { caller, peer }));
       }),
       getJobOutput: this.handlers.unary(async (req: pb.GetJobOutputRequest, caller: Principal, peer: string) => {
         const out = await this.scheduler.output({ ...toOutputQuery(req), caller, peer });

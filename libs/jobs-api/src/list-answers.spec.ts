@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import { JOB_STATES, type JobRecord, pb } from '@cairn/contracts';
 import { toPbJob } from './job.mapper';
 import type { ListPage } from './job-list-memory';
-import { listAnswer, serializeListAnswer } from './list-answers';
+import { listAnswers } from './list-answers';
+
+const listAnswer = (page: ListPage) => listAnswers.answer(page);
+const serializeListAnswer = listAnswers.serialize;
 
 const text = fc.string({ maxLength: 20 });
 

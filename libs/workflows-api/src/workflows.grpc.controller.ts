@@ -3,6 +3,7 @@ import { followRecord, type JetStreamRepository, type WorkflowsClient } from '@c
 import { type Door, type GrpcBinding, type GrpcHandlers, grpcHandlers, type WatchLimiter } from '@cairn/grpc-server';
 import type { Logger } from '@cairn/logging';
 import { isWatched, toAccount, toListWorkflowsQuery, toPbWorkflow, toPbWorkflowEvent, toRequestId, toRunId } from './workflow.mapper';
+import { runAnswers, runsPageAnswers, workflowServiceDefinition } from './workflow-answers';
 import { toPbPlan, toPlanCommand } from './workflow-plan.mapper';
 import { runsPageThrough, runThrough, type WorkflowReadMemory } from './workflow-read-memory';
 
@@ -40,7 +41,7 @@ export class WorkflowsGrpcController {
       }),
       getWorkflow: this.handlers.unary(async (request: pb.GetWorkflowRequest, caller: Principal, peer: string) => {
         const runId = toRunId(request.runId);
-        return { workflow: toPbWorkflow(await runThrough(this.memory, runId, caller, () => this.scheduler.get(runId, { caller, peer }))) };
+        return runAnswers.answer(await runThrough(this.memory, runId, caller, () => this.scheduler.get(runId, { caller, peer })));
       }),
       // The run is being cancelled: what was remembered of it goes before the reply (onRunWrite).
       cancelWorkflow: this.handlers.unary(async (request: pb.CancelWorkflowRequest, caller: Principal, peer: string) => ({
@@ -48,14 +49,13 @@ export class WorkflowsGrpcController {
       })),
       listWorkflows: this.handlers.unary(async (request: pb.ListWorkflowsRequest, caller: Principal, peer: string) => {
         const query = toListWorkflowsQuery(request);
-        const page = await runsPageThrough(this.memory, query, caller, () => this.scheduler.list({ ...query, caller, peer }));
-        return { workflows: page.workflows.map(toPbWorkflow), nextPageToken: page.nextPageToken };
+        return runsPageAnswers.answer(await runsPageThrough(this.memory, query, caller, () => this.scheduler.list({ ...query, caller, peer })));
       }),
       watchWorkflow: this.handlers.watch((req: pb.WatchWorkflowRequest, signal, caller: Principal, peer: string) =>
         this.events(req.runId, signal, { caller, peer, rpc: RPC.watchWorkflow }),
       ),
     };
-    return { name: 'cairn.v1.WorkflowService', definition: pb.WorkflowServiceService, implementation };
+    return { name: 'cairn.v1.WorkflowService', definition: workflowServiceDefinition, implementation };
   }
 
   /**
