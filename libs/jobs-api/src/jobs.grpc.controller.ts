@@ -4,6 +4,7 @@ import { type Door, type GrpcBinding, type GrpcHandlers, grpcHandlers, type Watc
 import type { Logger } from '@cairn/logging';
 import { toJobId, toListQuery, toOutputQuery, toPbEvent, toPbJob, toSubmitCommand } from './job.mapper';
 import { type JobListMemory, listThrough, type ListPage, type ListPageQuery } from './job-list-memory';
+import { JobReadJoins } from './job-read-joins';
 import type { JobReadModel } from './job-read-model';
 import { jobServiceDefinition } from './job-service.definition';
 import { listAnswers } from './list-answers';
@@ -11,6 +12,8 @@ import { listAnswers } from './list-answers';
 /** Binds cairn.v1.JobService: translate, delegate to the scheduler, translate back. */
 export class JobsGrpcController {
   private readonly handlers: GrpcHandlers;
+  /** GetJob through the read model, misses of the same job at the same moment joined (one scheduler request). */
+  private readonly joins?: JobReadJoins;
 
   constructor(
     private readonly scheduler: JobsClient,
@@ -25,6 +28,7 @@ export class JobsGrpcController {
     private readonly lists?: JobListMemory,
   ) {
     this.handlers = grpcHandlers(logger, watchLimiter, door);
+    this.joins = model ? new JobReadJoins(model) : undefined;
   }
 
   binding(): GrpcBinding {
@@ -57,11 +61,13 @@ export class JobsGrpcController {
 
   /**
    * The job from the read model when it holds it and the caller may read it; otherwise the
-   * scheduler's answer (its access policy, its NOT_FOUND and audit record), then remembered.
+   * scheduler's answer (its access policy, its NOT_FOUND and audit record), then remembered;
+   * a miss while the scheduler's answer for the job is under way waits for it and reads the
+   * model again (JobReadJoins).
    */
   private read(jobId: string, who: Called): Promise<JobRecord> {
-    const known = this.model?.read(jobId, who.caller);
-    return known ? Promise.resolve(known) : this.remembered(() => this.scheduler.get(jobId, who));
+    const ask = () => this.scheduler.get(jobId, who);
+    return this.joins ? this.joins.read(jobId, who.caller, ask) : ask();
   }
 
   /** The scheduler's answer, remembered by the read model (which keeps the newer of what it holds). */
