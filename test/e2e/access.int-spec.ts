@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pb } from '@cairn/contracts';
+import { READ_MODEL_CONFIRM_MS } from '@cairn/jobs-api';
 import { AuditClient, JobsClient, WorkflowsClient } from '@cairn/client';
 import { type CairnStack, startCairnStack, waitFor } from '@cairn/testing';
 import { runCli } from './cli-login-helpers';
@@ -151,6 +152,29 @@ describe('who sees and touches what, end to end [real: gateway, scheduler, agent
       expect(await jobs.alice.getJob(job.jobId)).toEqual(job);
     }
   }, 180_000);
+
+  it('answers GetJobs in flight together on records the read model must confirm again (unfinished, over READ_MODEL_CONFIRM_MS old) as one at a time: each person exactly what they may read', async () => {
+    const { job: lab } = made.aliceLab;
+    const { job: gen } = made.aliceGenomics;
+    // Nothing confirms a running job's record meanwhile: the first reads below miss the model together (JobReadJoins).
+    await new Promise((resolve) => setTimeout(resolve, READ_MODEL_CONFIRM_MS + 300));
+    // alice asks first for each job, so bob's reads of her alice-lab job join a request of hers.
+    const people: Person[] = ['alice', 'bob', 'carol'];
+    const calls = Array.from({ length: 30 }, (_, n) => ({ who: people[n % 3] as Person, jobId: n % 2 === 0 ? lab : gen }));
+    const answers = await Promise.all(
+      calls.map(({ who, jobId }) =>
+        jobs[who].getJob(jobId).then(
+          (job) => ({ jobId: job.jobId, owner: job.owner?.posixUser, account: job.account, live: [pb.JobState.JOB_STATE_PENDING, pb.JobState.JOB_STATE_RUNNING].includes(job.state) }),
+          (error: unknown) => ({ refused: (error as { codeName?: string }).codeName }),
+        ),
+      ),
+    );
+    calls.forEach(({ who, jobId }, n) => {
+      // bob is no member of alice-lab: NOT_FOUND, as alone; genomics is his project.
+      if (who === 'bob' && jobId === lab) expect([who, jobId, answers[n]]).toEqual([who, jobId, { refused: 'NOT_FOUND' }]);
+      else expect([who, jobId, answers[n]]).toEqual([who, jobId, { jobId, owner: 'alice', account: jobId === lab ? 'alice-lab' : 'genomics', live: true }]);
+    });
+  });
 
   it('lists for bob his own work and his project\'s (genomics), never alice\'s alice-lab work; carol sees everything', async () => {
     // (Jobs named `${tag}-j-*`: the runs' own jobs, `${tag}-w-*.wait`, follow the same rule.)
