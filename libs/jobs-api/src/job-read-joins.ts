@@ -1,5 +1,6 @@
 import type { JobRecord, Principal } from '@cairn/contracts';
-import type { JobReadModel } from './job-read-model';
+import { Flights } from '@cairn/grpc-server';
+import type { JobReadModel, ReadMark } from './job-read-model';
 
 const settled = (): void => undefined;
 
@@ -28,7 +29,7 @@ const MAX_JOINS = 2;
  */
 export class JobReadJoins {
   /** Scheduler requests under way, by job id (the newest for a job is the one joined). */
-  private readonly flying = new Map<string, Promise<JobRecord>>();
+  private readonly flights = new Flights<JobRecord, ReadMark>();
 
   constructor(private readonly model: JobReadModel) {}
 
@@ -36,12 +37,17 @@ export class JobReadJoins {
   read(jobId: string, caller: Principal, ask: () => Promise<JobRecord>): Promise<JobRecord> {
     const known = this.model.read(jobId, caller);
     if (known) return Promise.resolve(known);
-    return this.after(this.flying.get(jobId), jobId, caller, ask, MAX_JOINS);
+    return this.after(this.underWay(jobId), jobId, caller, ask, MAX_JOINS);
   }
 
   /** How many jobs have a scheduler request under way. */
   get size(): number {
-    return this.flying.size;
+    return this.flights.size;
+  }
+
+  /** The request under way for the job. Any may be joined: a joined call reads the model again for its own caller. */
+  private underWay(jobId: string): Promise<JobRecord> | undefined {
+    return this.flights.join(jobId, () => true);
   }
 
   /** Once `under` settled (none: at once), the model's record for `caller`; else a newer request under way (`joins` left), else `ask`. */
@@ -50,7 +56,7 @@ export class JobReadJoins {
     return under.then(settled, settled).then(() => {
       const known = this.model.read(jobId, caller);
       if (known) return known;
-      const next = this.flying.get(jobId);
+      const next = this.underWay(jobId);
       return this.after(next === under ? undefined : next, jobId, caller, ask, joins - 1);
     });
   }
@@ -61,11 +67,7 @@ export class JobReadJoins {
       this.model.remember(job, mark);
       return job;
     });
-    this.flying.set(jobId, answer);
-    const landed = (): void => {
-      if (this.flying.get(jobId) === answer) this.flying.delete(jobId);
-    };
-    answer.then(landed, landed);
+    this.flights.start(jobId, mark, answer);
     return answer;
   }
 }
