@@ -1,5 +1,5 @@
 import { checkRunLimits, type RunLimits } from '@cairn/access';
-import { grouping, groupingSets, type Kysely } from '@cairn/adapters/postgres';
+import type { Kysely } from '@cairn/adapters/postgres';
 import { auditRow } from '@cairn/audit-log';
 import type { Owner } from '@cairn/contracts';
 import type { ItemOutcome } from './group-commit';
@@ -19,7 +19,6 @@ export interface Admitted {
   inserted: boolean;
 }
 
-const ACTIVE = ['ACCEPTED', 'PENDING', 'RUNNING'] as const;
 const ownerKey = (o: Pick<Owner, 'issuer' | 'subject'>) => JSON.stringify([o.issuer, o.subject]);
 const requestKey = (o: Pick<Owner, 'issuer' | 'subject'>, requestId: string) => JSON.stringify([o.issuer, o.subject, requestId]);
 
@@ -114,28 +113,28 @@ async function byRequestIds(db: Kysely<SchedulerDb>, items: readonly Pick<Admiss
 }
 
 /**
- * Unfinished jobs submitted directly, of the items' owners and of their accounts, in one
- * statement (one round trip inside the batch's transaction): grouping sets count per owner
- * and per account over the jobs of either. Every owner and account of the batch gets its
- * whole count (a job of an owner of the batch matches the filter whatever its account, and
- * the other way round); the groups of other owners and accounts it also returns are unused.
+ * Unfinished jobs submitted directly, of the items' owners and of their accounts: read from
+ * the counters the triggers on jobs keep (migration 0010), one statement whatever the counts
+ * (one round trip inside the batch's transaction). An owner or account without a row has none.
  */
 async function activeCounts(db: Kysely<SchedulerDb>, items: readonly Admission[]): Promise<{ owners: Map<string, number>; accounts: Map<string, number> }> {
   if (items.length === 0) return { owners: new Map(), accounts: new Map() };
   const owners = [...new Map(items.map(({ job }) => [ownerKey(job.owner), job.owner])).values()];
   const accounts = [...new Set(items.map(({ job }) => job.account))];
   const rows = await db
-    .selectFrom('jobs')
-    .where('state', 'in', [...ACTIVE])
-    .where('workflow_run', 'is', null)
-    .where((eb) => eb.or([...owners.map((o) => eb.and([eb('owner_issuer', '=', o.issuer), eb('owner_subject', '=', o.subject)])), eb('account', 'in', accounts)]))
-    .select(['owner_issuer', 'owner_subject', 'account'])
-    .select((eb) => [eb.fn.countAll<string>().as('n'), grouping('account').as('by_owner')])
-    .groupBy(groupingSets([['owner_issuer', 'owner_subject'], ['account']]))
+    .selectFrom('active_jobs_by_owner')
+    .where((eb) => eb.or(owners.map((o) => eb.and([eb('owner_issuer', '=', o.issuer), eb('owner_subject', '=', o.subject)]))))
+    .select((eb) => [eb.lit<boolean>(true).as('by_owner'), 'owner_issuer', 'owner_subject', eb.cast<string>(eb.val(''), 'text').as('account'), 'n'])
+    .unionAll((eb) =>
+      eb
+        .selectFrom('active_jobs_by_account')
+        .where('account', 'in', accounts)
+        .select((eb2) => [eb2.lit<boolean>(false).as('by_owner'), eb2.cast<string>(eb2.val(''), 'text').as('owner_issuer'), eb2.cast<string>(eb2.val(''), 'text').as('owner_subject'), 'account', 'n']),
+    )
     .execute();
   const counts = { owners: new Map<string, number>(), accounts: new Map<string, number>() };
   for (const row of rows) {
-    if (Number(row.by_owner) === 1) counts.owners.set(ownerKey({ issuer: row.owner_issuer, subject: row.owner_subject }), Number(row.n));
+    if (row.by_owner) counts.owners.set(ownerKey({ issuer: row.owner_issuer, subject: row.owner_subject }), Number(row.n));
     else counts.accounts.set(row.account, Number(row.n));
   }
   return counts;

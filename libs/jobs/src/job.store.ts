@@ -103,14 +103,13 @@ export class JobStore {
     return inScope(this.db.selectFrom('jobs').selectAll().where('job_id', '=', jobId), scope).executeTakeFirst();
   }
 
-  /** How many jobs submitted directly (not a workflow's) are not yet finished: the owner's, and the account's. */
+  /** How many jobs submitted directly (not a workflow's) are not yet finished: the owner's, and the account's (the counters of migration 0010). */
   async activeCounts(owner: Pick<Owner, 'issuer' | 'subject'>, account: string): Promise<{ owner: number; account: number }> {
-    const active = this.db.selectFrom('jobs').where('state', 'in', ['ACCEPTED', 'PENDING', 'RUNNING']).where('workflow_run', 'is', null);
     const [mine, shared] = await Promise.all([
-      active.where('owner_issuer', '=', owner.issuer).where('owner_subject', '=', owner.subject).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-      active.where('account', '=', account).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+      this.db.selectFrom('active_jobs_by_owner').select('n').where('owner_issuer', '=', owner.issuer).where('owner_subject', '=', owner.subject).executeTakeFirst(),
+      this.db.selectFrom('active_jobs_by_account').select('n').where('account', '=', account).executeTakeFirst(),
     ]);
-    return { owner: Number(mine.n), account: Number(shared.n) };
+    return { owner: Number(mine?.n ?? 0), account: Number(shared?.n ?? 0) };
   }
 
   /** Appends an audit record on its own (a refusal, which changes nothing else). */

@@ -59,10 +59,25 @@ export interface JobTransitionsTable {
   run: ColumnType<RunFacts | null, string | null, string | null>;
 }
 
+/** Per owner: how many of their jobs submitted directly are not yet finished (kept by triggers on jobs: migration 0010). */
+export interface ActiveJobsByOwnerTable {
+  owner_issuer: string;
+  owner_subject: string;
+  n: number;
+}
+
+/** Per Slurm account: the same count (migration 0010). */
+export interface ActiveJobsByAccountTable {
+  account: string;
+  n: number;
+}
+
 /** The job capability's tables, and the audit log it appends to in the same transactions. */
 export interface SchedulerDb extends AuditDb {
   jobs: JobsTable;
   job_transitions: JobTransitionsTable;
+  active_jobs_by_owner: ActiveJobsByOwnerTable;
+  active_jobs_by_account: ActiveJobsByAccountTable;
 }
 
 export const SCHEDULER_SCHEMA = 'scheduler';

@@ -5,6 +5,7 @@ import { m0006DispatchSent } from './0006-dispatch-sent';
 import { m0007OwnerAccount } from './0007-owner-account';
 import { m0008ActiveCounts } from './0008-active-counts';
 import { m0009ProvenanceFacts } from './0009-provenance-facts';
+import { m0010ActiveJobCounters } from './0010-active-job-counters';
 
 /**
  * The job capability's migrations, recorded in its own table: the next one takes the next
@@ -20,5 +21,6 @@ export const schedulerMigrations: MigrationSet = {
     '0007-owner-account': m0007OwnerAccount,
     '0008-active-counts': m0008ActiveCounts,
     '0009-provenance-facts': m0009ProvenanceFacts,
+    '0010-active-job-counters': m0010ActiveJobCounters,
   },
 };

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { type Database, openDatabase, sql } from '@cairn/adapters/postgres';
+import { auditMigrations } from '@cairn/audit-log';
+import { type Called, type JobState, ownerOf } from '@cairn/contracts';
+import { as, createTestDatabase, type TestDatabase } from '@cairn/testing';
+import { GroupCommit } from '../src/group-commit';
+import type { Admission, Admitted } from '../src/job-admission';
+import { JobStore, type NewJob } from '../src/job.store';
+import { SCHEDULER_SCHEMA, type SchedulerDb } from '../src/jobs.tables';
+import { schedulerMigrations } from '../src/migrations';
+import { FIXTURE_PINNED, fixtureSpec } from '../src/scheduler-fixtures';
+
+const PEOPLE = [as.alice, as.bob, as.carol];
+const ACCOUNTS = ['alice-lab', 'genomics'];
+const LIMITS = { jobsPerPerson: 60, jobsPerProject: 100, workflowsPerPerson: 1, workflowsPerProject: 1 };
+const FINAL: JobState[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'];
+
+function newJob(who: Called, account: string): NewJob {
+  const owner = ownerOf(who.caller);
+  const at = new Date();
+  return {
+    jobId: randomUUID(),
+    attemptId: randomUUID(),
+    spec: { ...fixtureSpec, name: 'counted', account },
+    imagePinned: FIXTURE_PINNED.pinned,
+    imageDigest: FIXTURE_PINNED.digest,
+    at,
+    owner,
+    account,
+    audit: { at, rpc: '/cairn.v1.JobService/SubmitJob', ids: [], who: owner, outcome: 'OK' },
+  };
+}
+
+describe('run-limit counters under concurrent submissions and transitions [real: PostgreSQL 15 server]', () => {
+  let database: TestDatabase;
+  let opened: Database<SchedulerDb>;
+  let store: JobStore;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    opened = await openDatabase<SchedulerDb>({ url: database.url, embeddedDir: '/nonexistent', schema: SCHEDULER_SCHEMA, migrations: [schedulerMigrations, auditMigrations] });
+    store = new JobStore(opened.db);
+  });
+  afterAll(async () => {
+    await opened?.close();
+    await database?.drop();
+  });
+
+  it('stay exact, without a deadlock, while group commits of several people and accounts race jobs of the same people ending; the limits hold', async () => {
+    const batcher = new GroupCommit<Admission, Admitted>((items) => store.admit(items));
+    const admitted: string[] = [];
+    const refused: string[] = [];
+    const submit = async (i: number) => {
+      const who = PEOPLE[i % PEOPLE.length] ?? as.alice;
+      try {
+        const { row } = await batcher.add({ job: newJob(who, ACCOUNTS[i % ACCOUNTS.length] ?? 'ops'), limits: LIMITS });
+        admitted.push(row.job_id);
+      } catch (error) {
+        refused.push((error as { code?: string }).code ?? String(error));
+      }
+    };
+    // Jobs end while others are submitted: each transition is its own transaction (as the
+    // scheduler's event handling runs them), eight at a time, on jobs of every owner and account.
+    let ended = 0;
+    let submitting = true;
+    const endSome = async () => {
+      while (submitting || ended < admitted.length) {
+        const live = admitted.slice(ended, ended + 8);
+        ended += live.length;
+        await Promise.all(live.map((id, k) => store.transition(id, { state: k % 3 === 0 ? 'RUNNING' : (FINAL[k % FINAL.length] ?? 'COMPLETED'), at: new Date() })));
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    };
+    const submitWaves = async () => {
+      for (let wave = 0; wave < 30; wave += 1) {
+        await Promise.all(Array.from({ length: 20 }, (_, i) => submit(wave * 20 + i)));
+        // Time for some of them to end before the next wave.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      submitting = false;
+    };
+    await Promise.all([submitWaves(), endSome()]);
+
+    // Admissions counted what the endings freed: more jobs got in than the people's limits
+    // together allow at once, and some were still refused.
+    expect(admitted.length).toBeGreaterThan(PEOPLE.length * LIMITS.jobsPerPerson);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(new Set(refused)).toEqual(new Set(['RESOURCE_EXHAUSTED']));
+    const counters = await sql<{ key: string; n: number }>`
+      SELECT 'owner ' || owner_subject AS key, n FROM active_jobs_by_owner WHERE n > 0
+      UNION ALL SELECT 'account ' || account, n FROM active_jobs_by_account WHERE n > 0 ORDER BY key`.execute(opened.db);
+    const recount = await sql<{ key: string; n: string }>`
+      SELECT 'owner ' || owner_subject AS key, count(*) AS n FROM jobs WHERE state IN ('ACCEPTED', 'PENDING', 'RUNNING') AND workflow_run IS NULL GROUP BY owner_subject
+      UNION ALL SELECT 'account ' || account, count(*) FROM jobs WHERE state IN ('ACCEPTED', 'PENDING', 'RUNNING') AND workflow_run IS NULL GROUP BY account ORDER BY key`.execute(opened.db);
+    expect(counters.rows.map((r) => [r.key, Number(r.n)])).toEqual(recount.rows.map((r) => [r.key, Number(r.n)]));
+    // The limits held: what is unfinished now is within them.
+    for (const row of recount.rows) expect(Number(row.n)).toBeLessThanOrEqual(row.key.startsWith('owner') ? LIMITS.jobsPerPerson : LIMITS.jobsPerProject);
+  }, 120_000);
+});
