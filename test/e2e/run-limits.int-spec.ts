@@ -1,0 +1,71 @@
+import { pb } from '@cairn/contracts';
+import type { JobsClient } from '@cairn/client';
+import { type CairnStack, startCairnStack } from '@cairn/testing';
+import { spec, waitForState } from './job-helpers';
+
+const S = pb.JobState;
+const PER_PERSON = 3;
+const PER_PROJECT = 4;
+
+describe('run limits on unfinished jobs, counted by the scheduler’s counters [real: gateway, scheduler, images, agent, nats-server, PostgreSQL, registry, slurmctld, slurmd, ch-run]', () => {
+  let stack: CairnStack;
+  const submitted: { client: JobsClient; jobId: string }[] = [];
+
+  beforeAll(async () => {
+    stack = await startCairnStack();
+    await stack.services.scheduler.kill('SIGTERM');
+    Object.assign(stack.services.scheduler.spec.env, { CAIRN_MAX_ACTIVE_JOBS_PER_PERSON: String(PER_PERSON), CAIRN_MAX_ACTIVE_JOBS_PER_PROJECT: String(PER_PROJECT) });
+    await stack.services.scheduler.start();
+  });
+  afterAll(async () => {
+    // Nothing of this suite left in Slurm: every job still unfinished is cancelled, and the
+    // stack stops only once Slurm has done it (the agent delivers a cancel after CancelJob answers).
+    await Promise.all(
+      submitted.map(async ({ client, jobId }) => {
+        await client.cancelJob(jobId).catch(() => undefined);
+        await waitForState(client, jobId, S.JOB_STATE_CANCELLED, 30_000).catch(() => undefined);
+      }),
+    );
+    await stack?.stop();
+  });
+
+  /** A job that runs until cancelled (its time limit at most), charged to `account`. */
+  const submitLong = async (client: JobsClient, account: string): Promise<string> => {
+    const { job } = await client.submitJob(pb.SubmitJobRequest.fromPartial({ spec: spec({ name: 'held-place', command: ['/bin/sleep', '110'] }), account }));
+    if (!job) throw new Error('no job in SubmitJobResponse');
+    submitted.push({ client, jobId: job.jobId });
+    return job.jobId;
+  };
+  const refusal = (client: JobsClient, account: string) => submitLong(client, account).then(() => 'accepted', (error: unknown) => error);
+
+  it('refuses the job over a person’s or a project’s limit, naming the count, the limit and the setting; a job that ends frees its place; the counts survive a crash of the scheduler', async () => {
+    const alice = stack.clients.alice;
+    const bob = stack.clients.bob;
+    const aliceJobs = [await submitLong(alice, 'genomics'), await submitLong(alice, 'genomics'), await submitLong(alice, 'genomics')];
+    expect(await refusal(alice, 'alice-lab')).toMatchObject({
+      codeName: 'RESOURCE_EXHAUSTED',
+      message: `alice has ${PER_PERSON} jobs not yet finished, the most one person may have (${PER_PERSON}, CAIRN_MAX_ACTIVE_JOBS_PER_PERSON): wait for some to finish, or cancel some`,
+    });
+    await submitLong(bob, 'genomics');
+    expect(await refusal(bob, 'genomics')).toMatchObject({
+      codeName: 'RESOURCE_EXHAUSTED',
+      message: `account genomics has ${PER_PROJECT} jobs not yet finished, the most one project may have (${PER_PROJECT}, CAIRN_MAX_ACTIVE_JOBS_PER_PROJECT): wait for some to finish, or charge another of your accounts`,
+    });
+
+    // One of alice's ends (cancelled through Slurm; the agent reports it): bob's project and alice have a place again.
+    const first = aliceJobs[0] ?? '';
+    await waitForState(alice, first, S.JOB_STATE_RUNNING);
+    await alice.cancelJob(first);
+    await waitForState(alice, first, S.JOB_STATE_CANCELLED);
+    await submitLong(bob, 'genomics');
+    await submitLong(alice, 'alice-lab');
+
+    // The scheduler is killed and started again: the counts are what was committed.
+    await stack.services.scheduler.kill('SIGKILL');
+    await stack.services.scheduler.start();
+    expect(await refusal(alice, 'alice-lab')).toMatchObject({ codeName: 'RESOURCE_EXHAUSTED', message: expect.stringContaining(`alice has ${PER_PERSON} jobs not yet finished`) });
+    expect(await refusal(bob, 'genomics')).toMatchObject({ codeName: 'RESOURCE_EXHAUSTED', message: expect.stringContaining(`account genomics has ${PER_PROJECT} jobs not yet finished`) });
+    // carol's project is another's: her job is let in.
+    await submitLong(stack.clients.carol, 'ops');
+  });
+});
