@@ -8,7 +8,7 @@ import { AuditClient, JobsClient, WorkflowsClient } from '@cairn/client';
 import { type CairnStack, startCairnStack, waitFor } from '@cairn/testing';
 import { runCli } from './cli-login-helpers';
 import { refusal } from './gateway-refusal';
-import { spec } from './job-helpers';
+import { spec, untilNoLiveSlurmJobs } from './job-helpers';
 
 type Person = 'alice' | 'bob' | 'carol';
 
@@ -70,6 +70,8 @@ describe('who sees and touches what, end to end [real: gateway, scheduler, agent
       if (job) await jobs.carol.cancelJob(job).catch(() => undefined);
       if (run) await flows.carol.cancelWorkflow(run).catch(() => undefined);
     }
+    // The agent delivers the cancels after the calls answer: the stack stops once Slurm has done them.
+    if (stack) await untilNoLiveSlurmJobs(stack.dir);
     for (const client of [...Object.values(jobs ?? {}), ...Object.values(flows ?? {}), ...Object.values(audit ?? {})]) client.close();
     await stack?.stop();
   }, 120_000);

@@ -66,6 +66,26 @@ export function cairnSlurmJobCount(scope: string): number {
     .filter(([name, workDir]) => name?.startsWith('cairn-') && inScope(workDir, scope)).length;
 }
 
+/**
+ * Waits (at most `timeoutMs`) until Slurm runs or queues no Cairn-tagged job of the stack
+ * whose directory is `scope`: a suite that cancels its jobs calls it before stopping its
+ * stack, since the agent delivers a cancel after CancelJob has answered.
+ */
+export async function untilNoLiveSlurmJobs(scope: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    // squeue's default states: pending, running, completing, configuring, suspended.
+    const out = execFileSync('squeue', ['--noheader', '--format=%j|%Z'], slurmListing);
+    const live = out
+      .split('\n')
+      .map((line) => line.split('|'))
+      .filter(([name, workDir]) => name?.startsWith('cairn-') && inScope(workDir, scope)).length;
+    if (live === 0) return;
+    if (Date.now() > deadline) throw new Error(`${live} Slurm jobs of ${scope} still live after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 const inScope = (workDir: string | undefined, scope: string) => workDir !== undefined && (workDir === scope || workDir.startsWith(`${scope}/`));
 
 /** The next whole second (waited for), as Slurm's accounting writes times (the machine's local time). */

@@ -1,7 +1,7 @@
 import { pb } from '@cairn/contracts';
 import type { JobsClient } from '@cairn/client';
 import { type CairnStack, startCairnStack } from '@cairn/testing';
-import { spec, waitForState } from './job-helpers';
+import { spec, untilNoLiveSlurmJobs, waitForState } from './job-helpers';
 
 const S = pb.JobState;
 const PER_PERSON = 3;
@@ -20,12 +20,8 @@ describe('run limits on unfinished jobs, counted by the scheduler’s counters [
   afterAll(async () => {
     // Nothing of this suite left in Slurm: every job still unfinished is cancelled, and the
     // stack stops only once Slurm has done it (the agent delivers a cancel after CancelJob answers).
-    await Promise.all(
-      submitted.map(async ({ client, jobId }) => {
-        await client.cancelJob(jobId).catch(() => undefined);
-        await waitForState(client, jobId, S.JOB_STATE_CANCELLED, 30_000).catch(() => undefined);
-      }),
-    );
+    await Promise.all(submitted.map(({ client, jobId }) => client.cancelJob(jobId).catch(() => undefined)));
+    if (stack) await untilNoLiveSlurmJobs(stack.dir);
     await stack?.stop();
   });
 
