@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@cairn/adapters/postgres';
 import { auditMigrations } from '@cairn/audit-log';
-import { type Called, isFinal, type JobRecord, type JobSpec, type JobState, ownerOf, type SiteDescription } from '@cairn/contracts';
+import { type Called, isFinal, type JobRecord, type JobSpec, type JobState, ownerOf, type PlanWorkflowCommand, type SiteDescription } from '@cairn/contracts';
 import { type ItemResult, JobsPort, SitePort } from './engine-ports';
 import { workflowMigrations } from './migrations';
 import { parseWorkflow } from '@cairn/workflow-language';
 import { planWorkflow, scopeNodes } from '@cairn/workflow-planner';
+import type { WorkflowPlanningService } from './workflow-planning.service';
 import { toWorkflowRecord } from './workflow-record.mapper';
 import { type RunRow, WorkflowStore } from './workflow.store';
 
@@ -140,6 +141,19 @@ export class ScriptedSite extends SitePort {
     return SITE;
   }
 }
+
+/** The planning service as the specs need it: the file parsed and planned for SITE, every image pinned to one digest. */
+export const specPlanning = (): WorkflowPlanningService => {
+  const planning: Pick<WorkflowPlanningService, 'parseAndPlan'> = {
+    parseAndPlan: async (command: PlanWorkflowCommand) => {
+      const workflow = parseWorkflow(command.source, command.fileName);
+      const plan = planWorkflow(workflow, SITE);
+      for (const step of plan.steps) step.imageDigest = `reg/lab/busybox@sha256:${'a'.repeat(64)}`;
+      return { workflow, plan, images: [] };
+    },
+  };
+  return planning as WorkflowPlanningService;
+};
 
 /** A workflow store on a fresh embedded PostgreSQL, and how to add runs and read them back. */
 export async function openSpecStore(prefix: string) {

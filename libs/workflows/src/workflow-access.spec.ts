@@ -1,13 +1,10 @@
 import { auditMigrations, AuditStore, type AuditDb } from '@cairn/audit-log';
-import { CairnError, type Called, type PlanWorkflowCommand } from '@cairn/contracts';
+import { CairnError, type Called } from '@cairn/contracts';
 import { openDatabase, type TablesOf } from '@cairn/adapters/postgres';
 import { createLogger } from '@cairn/logging';
-import { as, freshEmbeddedDir, principals, strictMock } from '@cairn/testing';
-import { parseWorkflow } from '@cairn/workflow-language';
-import { planWorkflow } from '@cairn/workflow-planner';
-import { SITE } from './engine-spec-kit';
+import { as, freshEmbeddedDir, principals } from '@cairn/testing';
+import { SITE, specPlanning } from './engine-spec-kit';
 import { workflowMigrations } from './migrations';
-import type { WorkflowPlanningService } from './workflow-planning.service';
 import { WorkflowRunService } from './workflow-run.service';
 import { WorkflowStore } from './workflow.store';
 import type { WorkflowDb } from './workflow.tables';
@@ -29,17 +26,7 @@ describe('who sees and touches which workflow run [real: PGlite]', () => {
   let audit: AuditStore;
   let runs: WorkflowRunService;
   let close: () => Promise<void>;
-  const planning = strictMock<WorkflowPlanningService>(
-    {
-      parseAndPlan: async (command: PlanWorkflowCommand) => {
-        const workflow = parseWorkflow(command.source, command.fileName);
-        const plan = planWorkflow(workflow, SITE);
-        for (const step of plan.steps) step.imageDigest = `reg/lab/busybox@sha256:${'a'.repeat(64)}`;
-        return { workflow, plan, images: [] };
-      },
-    },
-    'planning',
-  );
+  const planning = specPlanning();
   const wake = { wake: () => undefined };
 
   beforeAll(async () => {
@@ -104,5 +91,17 @@ describe('who sees and touches which workflow run [real: PGlite]', () => {
     await submit('g1', gina);
     const project = await refusal(submit('g2', gina));
     expect(project.message).toContain('account chem has 4 workflow runs still running, the most one project may have (4, CAIRN_MAX_RUNNING_WORKFLOWS_PER_PROJECT)');
+  });
+
+  it('holds the limits exactly when submissions arrive together: of 8 at once by one person, 3 run and 5 are refused; a project\'s limit the same', async () => {
+    const hana = { caller: { ...principals.bob, subject: 'hana', name: 'hana', accounts: ['phys'], projects: ['phys'] }, peer: 'p' };
+    const ivan = { caller: { ...principals.bob, subject: 'ivan', name: 'ivan', accounts: ['phys'], projects: ['phys'] }, peer: 'p' };
+    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => submit(`h${i}`, hana)));
+    const codes = (all: PromiseSettledResult<unknown>[]) => all.map((o) => (o.status === 'fulfilled' ? 'OK' : o.reason instanceof CairnError ? o.reason.code : String(o.reason))).sort();
+    expect(codes(outcomes)).toEqual(['OK', 'OK', 'OK', ...Array.from({ length: 5 }, () => 'RESOURCE_EXHAUSTED')]);
+    // The project (limit 4) has 3 of hana's: of ivan's 6 at once, one runs.
+    expect(codes(await Promise.allSettled(Array.from({ length: 6 }, (_, i) => submit(`i${i}`, ivan))))).toEqual(['OK', ...Array.from({ length: 5 }, () => 'RESOURCE_EXHAUSTED')]);
+    const running = await store.runningCounts({ issuer: hana.caller.issuer, subject: 'hana' }, 'phys');
+    expect(running).toEqual({ owner: 3, account: 4 });
   });
 });

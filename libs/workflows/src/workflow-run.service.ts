@@ -49,14 +49,17 @@ export class WorkflowRunService {
     return this.refusalsAudited(audit, async () => {
       const account = chooseAccount(command.caller, command.account);
       const owner = ownerOf(command.caller);
+      const checkLimits = (running: { owner: number; account: number }) =>
+        checkRunLimits('workflows', this.limits, { name: owner.name, active: running.owner }, { account, active: running.account });
       // Once per request id and owner: a repeat (or the loser of a race) gets the first run.
       let pinned: ResolvedImage[] = [];
       const { row: run, found } = await insertOnce({
         requestId: command.requestId,
         find: (id) => this.store.runByRequestId(id, owner),
+        // Checked before planning (a refusal costs no plan), and again inside the insert's
+        // transaction, which counts submissions that arrive together exactly.
         prepare: async () => {
-          const running = await this.store.runningCounts(owner, account);
-          checkRunLimits('workflows', this.limits, { name: owner.name, active: running.owner }, { account, active: running.account });
+          checkLimits(await this.store.runningCounts(owner, account));
           return this.planning.parseAndPlan(command);
         },
         insert: ({ workflow, plan, images }) => {
@@ -71,6 +74,7 @@ export class WorkflowRunService {
             at: new Date(),
             owner,
             account,
+            limit: checkLimits,
             audit: audit('OK'),
             submitted: runSubmitted({ source: command.source, fileName: command.fileName, workflow, plan, owner, account, ...(command.rerunOf ? { rerunOf: command.rerunOf } : {}) }),
           });

@@ -95,6 +95,13 @@ export class WorkflowStore {
     audit: AuditEntry;
     /** What was submitted, for provenance: carried by the run's first event. */
     submitted?: RunSubmitted;
+    /**
+     * The run limits: called inside the transaction, once the run is inserted, with the
+     * owner's and account's other running runs; a throw records nothing. The inserted run
+     * holds its counters' rows until the commit, so submissions that arrive together are
+     * counted one after another, exactly.
+     */
+    limit?: (others: { owner: number; account: number }) => void;
   }): Promise<RunRow> {
     return this.db.transaction().execute(async (tx) => {
       const run = await tx
@@ -123,6 +130,10 @@ export class WorkflowStore {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      if (input.limit) {
+        const running = await this.runningCounts(input.owner, input.account, tx);
+        input.limit({ owner: running.owner - 1, account: running.account - 1 });
+      }
       await tx.insertInto('audit_events').values(auditRow({ ...input.audit, ids: [input.runId, ...input.audit.ids] })).execute();
       // The run's first event says what was submitted (provenance); its steps' events follow.
       await this.emit(tx, input.runId, { kind: 'run', run: { state: 'RUNNING', reason: '' }, ...(input.submitted ? { submitted: input.submitted } : {}) }, input.at);
@@ -168,14 +179,13 @@ export class WorkflowStore {
       .executeTakeFirst();
   }
 
-  /** How many runs are still running: the owner's, and the account's. */
-  async runningCounts(owner: Pick<Owner, 'issuer' | 'subject'>, account: string): Promise<{ owner: number; account: number }> {
-    const running = this.db.selectFrom('workflow_runs').where('state', '=', 'RUNNING');
+  /** How many runs are still running: the owner's, and the account's (the counters of migration 0009; `db`: a transaction's). */
+  async runningCounts(owner: Pick<Owner, 'issuer' | 'subject'>, account: string, db: Kysely<WorkflowDb> = this.db): Promise<{ owner: number; account: number }> {
     const [mine, shared] = await Promise.all([
-      running.where('owner_issuer', '=', owner.issuer).where('owner_subject', '=', owner.subject).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
-      running.where('account', '=', account).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+      db.selectFrom('running_runs_by_owner').select('n').where('owner_issuer', '=', owner.issuer).where('owner_subject', '=', owner.subject).executeTakeFirst(),
+      db.selectFrom('running_runs_by_account').select('n').where('account', '=', account).executeTakeFirst(),
     ]);
-    return { owner: Number(mine.n), account: Number(shared.n) };
+    return { owner: Number(mine?.n ?? 0), account: Number(shared?.n ?? 0) };
   }
 
   /** Appends an audit record on its own (a refusal, which changes nothing else). */

@@ -111,7 +111,22 @@ export interface WorkflowEventsTable {
 }
 
 /** The workflow engine's tables, and the audit log it appends to in the same transactions. */
+/** Per owner: how many of their runs are RUNNING (kept by triggers on workflow_runs: migration 0009). */
+export interface RunningRunsByOwnerTable {
+  owner_issuer: string;
+  owner_subject: string;
+  n: number;
+}
+
+/** Per Slurm account: the same count (migration 0009). */
+export interface RunningRunsByAccountTable {
+  account: string;
+  n: number;
+}
+
 export interface WorkflowDb extends AuditDb {
+  running_runs_by_owner: RunningRunsByOwnerTable;
+  running_runs_by_account: RunningRunsByAccountTable;
   workflow_runs: WorkflowRunsTable;
   workflow_nodes: WorkflowNodesTable;
   workflow_jobs: WorkflowJobsTable;

@@ -14,4 +14,5 @@ export { outboxTable } from './outbox-table';
 export type { OutboxTable } from './outbox-table';
 export type { SharedSchema, TablesOf } from './table-views';
 export { likePrefix } from './like-prefix';
-export { grouping, groupingSets } from './grouping-sets';
+export { createRowCounters } from './row-counters';
+export type { CounterTable, RowCounters } from './row-counters';

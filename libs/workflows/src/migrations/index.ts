@@ -5,6 +5,7 @@ import { m0005TransientRetries } from './0005-transient-retries';
 import { m0006OwnerAccount } from './0006-owner-account';
 import { m0007RunningCounts } from './0007-running-counts';
 import { m0008RerunOf } from './0008-rerun-of';
+import { m0009RunningRunCounters } from './0009-running-run-counters';
 
 /**
  * The workflow engine's migrations (tables in the scheduler's schema), recorded in its own
@@ -21,5 +22,6 @@ export const workflowMigrations: MigrationSet = {
     '0006-owner-account': m0006OwnerAccount,
     '0007-running-counts': m0007RunningCounts,
     '0008-rerun-of': m0008RerunOf,
+    '0009-running-run-counters': m0009RunningRunCounters,
   },
 };
