@@ -8,7 +8,7 @@ import type { Admission } from './job-admission';
 import { JobStore, type NewJob } from './job.store';
 import { SCHEDULER_SCHEMA, type SchedulerDb } from './jobs.tables';
 import { schedulerMigrations } from './migrations';
-import { FIXTURE_PINNED, fixtureSpec } from './scheduler-fixtures';
+import { fixtureJob } from './scheduler-fixtures';
 
 type Db = Awaited<ReturnType<typeof openDatabase<SchedulerDb>>>['db'];
 const PEOPLE = { alice: as.alice, bob: as.bob, carol: as.carol } as const;
@@ -16,23 +16,7 @@ type Person = keyof typeof PEOPLE;
 const ACCOUNTS = ['alice-lab', 'genomics', 'ops'] as const;
 const LIMITS = { jobsPerPerson: 1_000, jobsPerProject: 1_000, workflowsPerPerson: 1, workflowsPerProject: 1 };
 
-function newJob(who: Called, account: string, workflow: boolean, requestId?: string): NewJob {
-  const owner = ownerOf(who.caller);
-  const at = new Date();
-  const spec = { ...fixtureSpec, name: 'counted', account, ...(workflow ? { run: { id: randomUUID(), stepDir: 'steps/a' } } : {}) };
-  return {
-    jobId: randomUUID(),
-    attemptId: randomUUID(),
-    ...(requestId ? { requestId } : {}),
-    spec,
-    imagePinned: FIXTURE_PINNED.pinned,
-    imageDigest: FIXTURE_PINNED.digest,
-    at,
-    owner,
-    account,
-    audit: { at, rpc: '/cairn.v1.JobService/SubmitJob', ids: [], who: owner, outcome: 'OK' },
-  };
-}
+const newJob = (who: Called, account: string, workflow: boolean, requestId?: string): NewJob => fixtureJob(who, { name: 'counted', account, run: workflow, ...(requestId ? { requestId } : {}) });
 
 /** The counters as the triggers keep them, without zero rows: `owner issuer|subject` or `account` → n. */
 async function counters(db: Db): Promise<Record<string, number>> {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { openDatabase, sql } from '@cairn/adapters/postgres';
 import { auditMigrations } from '@cairn/audit-log';
 import type { NatsRequester } from '@cairn/adapters/nats';
-import { CairnError, type Called, ownerOf, subjects } from '@cairn/contracts';
+import { CairnError, type Called, subjects } from '@cairn/contracts';
 import { as, freshEmbeddedDir, strictMock } from '@cairn/testing';
 import type { ItemOutcome } from './group-commit';
 import type { Admission, Admitted } from './job-admission';
@@ -11,26 +11,11 @@ import { JobStore, type NewJob } from './job.store';
 import { SCHEDULER_SCHEMA, type SchedulerDb } from './jobs.tables';
 import { schedulerMigrations } from './migrations';
 import { JobService } from './job.service';
-import { FIXTURE_PINNED, fixtureSpec, noWake, quietLogger } from './scheduler-fixtures';
+import { FIXTURE_PINNED, fixtureJob, fixtureSpec, noWake, quietLogger } from './scheduler-fixtures';
 
 const LIMITS = { jobsPerPerson: 3, jobsPerProject: 4, workflowsPerPerson: 1, workflowsPerProject: 1 };
 
-function newJob(who: Called, name: string, requestId?: string, account = 'alice-lab'): NewJob {
-  const owner = ownerOf(who.caller);
-  const at = new Date();
-  return {
-    jobId: randomUUID(),
-    attemptId: randomUUID(),
-    ...(requestId ? { requestId } : {}),
-    spec: { ...fixtureSpec, name, account },
-    imagePinned: FIXTURE_PINNED.pinned,
-    imageDigest: FIXTURE_PINNED.digest,
-    at,
-    owner,
-    account,
-    audit: { at, rpc: '/cairn.v1.JobService/SubmitJob', ids: requestId ? [requestId] : [], who: owner, outcome: 'OK' },
-  };
-}
+const newJob = (who: Called, name: string, requestId?: string, account = 'alice-lab'): NewJob => fixtureJob(who, { name, account, ...(requestId ? { requestId } : {}) });
 
 const code = (o: ItemOutcome<Admitted> | undefined) => (o && 'error' in o ? (o.error instanceof CairnError ? o.error.code : 'other') : 'OK');
 

@@ -1,35 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import { type Database, openDatabase, sql } from '@cairn/adapters/postgres';
 import { auditMigrations } from '@cairn/audit-log';
-import { type Called, type JobState, ownerOf } from '@cairn/contracts';
+import type { Called, JobState } from '@cairn/contracts';
 import { as, createTestDatabase, type TestDatabase } from '@cairn/testing';
 import { GroupCommit } from '../src/group-commit';
 import type { Admission, Admitted } from '../src/job-admission';
 import { JobStore, type NewJob } from '../src/job.store';
 import { SCHEDULER_SCHEMA, type SchedulerDb } from '../src/jobs.tables';
 import { schedulerMigrations } from '../src/migrations';
-import { FIXTURE_PINNED, fixtureSpec } from '../src/scheduler-fixtures';
+import { fixtureJob } from '../src/scheduler-fixtures';
 
 const PEOPLE = [as.alice, as.bob, as.carol];
 const ACCOUNTS = ['alice-lab', 'genomics'];
 const LIMITS = { jobsPerPerson: 60, jobsPerProject: 100, workflowsPerPerson: 1, workflowsPerProject: 1 };
 const FINAL: JobState[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'];
 
-function newJob(who: Called, account: string): NewJob {
-  const owner = ownerOf(who.caller);
-  const at = new Date();
-  return {
-    jobId: randomUUID(),
-    attemptId: randomUUID(),
-    spec: { ...fixtureSpec, name: 'counted', account },
-    imagePinned: FIXTURE_PINNED.pinned,
-    imageDigest: FIXTURE_PINNED.digest,
-    at,
-    owner,
-    account,
-    audit: { at, rpc: '/cairn.v1.JobService/SubmitJob', ids: [], who: owner, outcome: 'OK' },
-  };
-}
+const newJob = (who: Called, account: string): NewJob => fixtureJob(who, { name: 'counted', account });
 
 describe('run-limit counters under concurrent submissions and transitions [real: PostgreSQL 15 server]', () => {
   let database: TestDatabase;

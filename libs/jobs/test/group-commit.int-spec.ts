@@ -2,31 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { type Database, openDatabase, sql } from '@cairn/adapters/postgres';
 import { auditMigrations } from '@cairn/audit-log';
-import { type Called, ownerOf } from '@cairn/contracts';
+import type { Called } from '@cairn/contracts';
 import { as, createTestDatabase, type TestDatabase } from '@cairn/testing';
 import { GroupCommit } from '../src/group-commit';
 import type { Admission, Admitted } from '../src/job-admission';
 import { JobStore, type NewJob } from '../src/job.store';
 import { SCHEDULER_SCHEMA, type SchedulerDb } from '../src/jobs.tables';
 import { schedulerMigrations } from '../src/migrations';
-import { FIXTURE_PINNED, fixtureSpec } from '../src/scheduler-fixtures';
+import { fixtureJob } from '../src/scheduler-fixtures';
 
-function newJob(who: Called, name: string): NewJob {
-  const owner = ownerOf(who.caller);
-  const at = new Date();
-  return {
-    jobId: randomUUID(),
-    attemptId: randomUUID(),
-    requestId: randomUUID(),
-    spec: { ...fixtureSpec, name, account: 'alice-lab' },
-    imagePinned: FIXTURE_PINNED.pinned,
-    imageDigest: FIXTURE_PINNED.digest,
-    at,
-    owner,
-    account: 'alice-lab',
-    audit: { at, rpc: '/cairn.v1.JobService/SubmitJob', ids: [], who: owner, outcome: 'OK' },
-  };
-}
+const newJob = (who: Called, name: string): NewJob => fixtureJob(who, { name, requestId: randomUUID() });
 
 describe('group commit of submissions [real: PostgreSQL 15 server]', () => {
   let database: TestDatabase;
