@@ -1,26 +1,42 @@
 import { pb } from '@cairn/contracts';
-import type { JobsClient } from '@cairn/client';
+import { type JobsClient, WorkflowsClient } from '@cairn/client';
 import { type CairnStack, startCairnStack } from '@cairn/testing';
 import { spec, untilNoLiveSlurmJobs, waitForState } from './job-helpers';
 
 const S = pb.JobState;
 const PER_PERSON = 3;
 const PER_PROJECT = 4;
+const RUNS_PER_PERSON = 2;
+const holding = (name: string) => `version: 1
+name: ${name}
+defaults: { image: lab/busybox:1.36, resources: { time: 2m } }
+steps:
+  hold: { command: [sleep, "110"] }
+`;
 
-describe('run limits on unfinished jobs, counted by the scheduler’s counters [real: gateway, scheduler, images, agent, nats-server, PostgreSQL, registry, slurmctld, slurmd, ch-run]', () => {
+describe('run limits on unfinished jobs and running workflow runs, counted by the scheduler’s counters [real: gateway, scheduler, images, agent, nats-server, PostgreSQL, registry, slurmctld, slurmd, ch-run]', () => {
   let stack: CairnStack;
+  let flows: WorkflowsClient;
   const submitted: { client: JobsClient; jobId: string }[] = [];
+  const runs: string[] = [];
 
   beforeAll(async () => {
     stack = await startCairnStack();
     await stack.services.scheduler.kill('SIGTERM');
-    Object.assign(stack.services.scheduler.spec.env, { CAIRN_MAX_ACTIVE_JOBS_PER_PERSON: String(PER_PERSON), CAIRN_MAX_ACTIVE_JOBS_PER_PROJECT: String(PER_PROJECT) });
+    Object.assign(stack.services.scheduler.spec.env, {
+      CAIRN_MAX_ACTIVE_JOBS_PER_PERSON: String(PER_PERSON),
+      CAIRN_MAX_ACTIVE_JOBS_PER_PROJECT: String(PER_PROJECT),
+      CAIRN_MAX_RUNNING_WORKFLOWS_PER_PERSON: String(RUNS_PER_PERSON),
+    });
     await stack.services.scheduler.start();
+    flows = new WorkflowsClient(stack.grpcAddress, stack.clientOptions('carol'));
   });
   afterAll(async () => {
     // Nothing of this suite left in Slurm: every job still unfinished is cancelled, and the
     // stack stops only once Slurm has done it (the agent delivers a cancel after CancelJob answers).
     await Promise.all(submitted.map(({ client, jobId }) => client.cancelJob(jobId).catch(() => undefined)));
+    await Promise.all(runs.map((runId) => flows.cancelWorkflow(runId).catch(() => undefined)));
+    flows?.close();
     if (stack) await untilNoLiveSlurmJobs(stack.dir);
     await stack?.stop();
   });
@@ -63,5 +79,18 @@ describe('run limits on unfinished jobs, counted by the scheduler’s counters [
     expect(await refusal(bob, 'genomics')).toMatchObject({ codeName: 'RESOURCE_EXHAUSTED', message: expect.stringContaining(`account genomics has ${PER_PROJECT} jobs not yet finished`) });
     // carol's project is another's: her job is let in.
     await submitLong(stack.clients.carol, 'ops');
+  });
+
+  it('runs exactly as many of one person’s workflow runs as the limit when their SubmitWorkflows arrive together, and refuses the rest naming the limit', async () => {
+    const settled = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => flows.submitWorkflow({ source: holding(`held-run-${i}`), fileName: 'w.yaml', requestId: '' })));
+    for (const o of settled) if (o.status === 'fulfilled' && o.value.workflow) runs.push(o.value.workflow.runId);
+    const refused = settled.flatMap((o) => (o.status === 'rejected' ? [o.reason as { codeName?: string; message?: string }] : []));
+    expect(runs).toHaveLength(RUNS_PER_PERSON);
+    expect(refused.map((e) => [e.codeName, e.message])).toEqual(
+      Array.from({ length: 6 - RUNS_PER_PERSON }, () => [
+        'RESOURCE_EXHAUSTED',
+        `carol has ${RUNS_PER_PERSON} workflow runs still running, the most one person may have (${RUNS_PER_PERSON}, CAIRN_MAX_RUNNING_WORKFLOWS_PER_PERSON): wait for some to finish, or cancel some`,
+      ]),
+    );
   });
 });
