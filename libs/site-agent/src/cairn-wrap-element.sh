@@ -12,7 +12,8 @@
 # ATTEMPT_DIR/out/items-<element>.jsonl, as cairn-wrap-array did. Element 0 hashes the job's
 # declared inputs once, before the container starts. SIGTERM is passed on to the runner,
 # which passes it on to the running item and starts no other. Exits 0 only when every item
-# succeeded. No user string is parsed by this shell.
+# succeeded; 70 when no item ran because the work list was malformed or did not reach the
+# runner whole (empty, or standard input closed). No user string is parsed by this shell.
 set -u
 dir=$1
 out="$dir/out"
@@ -32,7 +33,6 @@ malformed() {
   echo "cairn-wrap-element: malformed element file $dir/elements/$element" >&2
   exit 70
 }
-mapfile -d '' -t fields <"$dir/elements/$element"
 mapfile -d '' -t launch <"$dir/element-launch"
 ((${#launch[@]} > 0)) || malformed
 if ((element == 0)) && [[ -f $dir/hash-inputs ]]; then
@@ -40,23 +40,30 @@ if ((element == 0)) && [[ -f $dir/hash-inputs ]]; then
   printf '{"inputs":%s}\n' "$inputs" >"$out/inputs.json.tmp"
   mv -f "$out/inputs.json.tmp" "$out/inputs.json"
 fi
-# The items recorded with exit code 0 by an earlier run of this element.
-declare -A succeeded=()
+# A first run of the element (no records yet: nothing to skip) hands its element file to the
+# runner as it is: the runner checks the whole list before running anything (exit 70 when it
+# is malformed or empty), and 8 elements starting at once on 2 cores do not each spend tens of
+# milliseconds walking it in bash. A later run (a requeue) checks it here and drops the items
+# recorded with exit code 0 by an earlier run.
+todo=()
 if [[ -f $results ]]; then
+  mapfile -d '' -t fields <"$dir/elements/$element"
+  declare -A succeeded=()
   while IFS= read -r line; do
     [[ $line =~ ^\{\"item\":([0-9]+),\"exitCode\":0, ]] && succeeded[${BASH_REMATCH[1]}]=1
   done <"$results"
+  i=0
+  while ((i < ${#fields[@]})); do
+    item=${fields[i]}
+    argc=${fields[i + 2]:-x}
+    [[ $item =~ ^[0-9]+$ && $argc =~ ^[0-9]+$ ]] && ((argc > 0 && i + 3 + argc <= ${#fields[@]})) || malformed
+    [[ -n ${succeeded[$item]:-} ]] || todo+=("${fields[@]:i:3+argc}")
+    i=$((i + 3 + argc))
+  done
+  ((${#todo[@]} > 0)) || exit 0
+else
+  [[ -s $dir/elements/$element ]] || exit 0
 fi
-todo=()
-i=0
-while ((i < ${#fields[@]})); do
-  item=${fields[i]}
-  argc=${fields[i + 2]:-x}
-  [[ $item =~ ^[0-9]+$ && $argc =~ ^[0-9]+$ ]] && ((argc > 0 && i + 3 + argc <= ${#fields[@]})) || malformed
-  [[ -n ${succeeded[$item]:-} ]] || todo+=("${fields[@]:i:3+argc}")
-  i=$((i + 3 + argc))
-done
-((${#todo[@]} > 0)) || exit 0
 # Turns the runner's reports into records; it outlives a SIGTERM to write the last one, and
 # ends at the runner's "end" line (or when no process holds the pipe any more).
 record() {
@@ -75,7 +82,11 @@ record() {
 find_runtime "${launch[0]}" || runtime=/nonexistent/${launch[0]}
 # The work list is fed by a child of this shell: a process substitution in the runtime's own
 # redirections would be a child of the runtime (ch-run takes any child's end for its command's).
-exec {list}< <(printf '%s\0' "${todo[@]}")
+if ((${#todo[@]} > 0)); then
+  exec {list}< <(printf '%s\0' "${todo[@]}")
+else
+  exec {list}<"$dir/elements/$element"
+fi
 exec {reports}> >(exec {list}<&- && record)
 recorder=$!
 child=
@@ -92,5 +103,7 @@ done
 while kill -0 "$recorder" 2>/dev/null; do
   wait "$recorder"
 done
-((rc == 0)) || exit 1
-exit 0
+# 70: the runner ran nothing, its work list being malformed or not reaching it (as above).
+((rc == 0)) && exit 0
+((rc == 70)) && exit 70
+exit 1

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessRepository } from '@cairn/adapters/process';
@@ -244,7 +244,7 @@ describe('the item runner: one container start runs an element’s items [real: 
     const { attempt } = attemptWith([0, 1].map((index) => ({ index, workDir: dir, argv: ['/bin/sh', '-c', 'touch "ran-$CAIRN_ITEM_INDEX"'] })));
     writeFileSync(join(attempt, 'element-launch'), ['/bin/sh', '-c', `exec "$0" ${redirection}`, runner].map((a) => `${a}\u0000`).join(''));
     const { status, stderr } = runElement(attempt);
-    expect(status).toBe(1);
+    expect(status).toBe(70);
     expect(stderr).toContain(`cairn-items: ${said}`);
     expect(readdirSync(dir)).toEqual([]);
     expect(existsSync(join(attempt, 'out', 'items-0.jsonl'))).toBe(false);
@@ -268,13 +268,40 @@ describe('the item runner: one container start runs an element’s items [real: 
     expect([...records(attempt).values()].filter((r) => r.exitCode === 0)).toHaveLength(32);
   });
 
-  it('refuses a malformed work list before running anything', () => {
+  it.each([
+    ['a first run (the runner checks the element file it is handed)', false, 'cairn-items: malformed work list'],
+    ['a requeued run (the wrapper checks it while dropping the items done)', true, 'cairn-wrap-element: malformed element file'],
+  ])('refuses a malformed work list before running anything: %s', (_run, requeued, said) => {
+    const dir = mkdtempSync(join(tmpdir(), 'malformed-'));
     const { attempt } = attemptWith([]);
-    writeFileSync(join(attempt, 'elements', '0'), Buffer.from('x\u0000/\u00001\u0000/bin/true\u0000'));
-    expect(runElement(attempt).status).toBe(70);
-    writeFileSync(join(attempt, 'elements', '0'), Buffer.from('1\u0000/\u00003\u0000/bin/true\u0000'));
-    expect(runElement(attempt).status).toBe(70);
-    // The runner checks its list too (the wrapper is not its only caller in principle).
+    const earlier = '{"item":7,"exitCode":0,"startedAt":"2026-12-03T00:00:00.000Z","endedAt":"2026-12-03T00:00:01.000Z","host":"h"}\n';
+    const touch = (index: string) => [index, dir, '3', '/bin/sh', '-c', 'touch "ran-$CAIRN_ITEM_INDEX"'];
+    for (const fields of [
+      [...touch('0'), 'x', '/', '1', '/bin/true'],
+      [...touch('0'), '1', '/', '3', '/bin/true'],
+      ['x', '/', '1', '/bin/true', ...touch('1')],
+    ]) {
+      writeFileSync(join(attempt, 'out', 'items-0.jsonl'), requeued ? earlier : '');
+      if (!requeued) rmSync(join(attempt, 'out', 'items-0.jsonl'));
+      writeFileSync(join(attempt, 'elements', '0'), fields.map((f) => `${f}\u0000`).join(''));
+      const { status, stderr } = runElement(attempt);
+      expect(status).toBe(70);
+      expect(stderr).toContain(said);
+      expect(readdirSync(dir)).toEqual([]);
+      expect(requeued ? readFileSync(join(attempt, 'out', 'items-0.jsonl'), 'utf8') : existsSync(join(attempt, 'out', 'items-0.jsonl'))).toBe(requeued ? earlier : false);
+    }
+  });
+
+  it('starts nothing for an empty element file, first run or not', () => {
+    const { attempt } = attemptWith([]);
+    writeFileSync(join(attempt, 'element-launch'), ['/bin/sh', '-c', 'touch "$0"', join(attempt, 'started')].map((a) => `${a}\u0000`).join(''));
+    expect(runElement(attempt).status).toBe(0);
+    writeFileSync(join(attempt, 'out', 'items-0.jsonl'), '');
+    expect(runElement(attempt).status).toBe(0);
+    expect(existsSync(join(attempt, 'started'))).toBe(false);
+  });
+
+  it('checks the work list in the runner too (the wrapper is not its only caller in principle)', () => {
     for (const list of ['1\u0000relative\u00001\u0000/bin/true\u0000', '1\u0000/\u00000\u0000', '1\u0000/\u00001\u0000/bin/true', '99999999999\u0000/\u00001\u0000/bin/true\u0000']) {
       const status = (() => {
         try {
