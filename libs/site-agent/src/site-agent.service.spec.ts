@@ -228,7 +228,7 @@ describe('SiteAgent with item indices', () => {
 
 describe('SiteAgent between polls: the glance', () => {
   /** An agent with nothing open whose poller counts its ticks and answers glances as told. */
-  async function glancingAgent(glanceMs: number, answer: { signal: boolean; listedAt: number; seenAt: number }) {
+  async function glancingAgent(glanceMs: number, answer: { signal: boolean; listedAt: number; seenAt: number }, pollMs = 60_000) {
     const dir = mkdtempSync(join(tmpdir(), 'agent-glance-'));
     const counts = { ticks: 0, glances: 0 };
     const agent = new SiteAgent(
@@ -251,7 +251,7 @@ describe('SiteAgent between polls: the glance', () => {
         },
         'SlurmPoller',
       ),
-      { pollMs: 60_000, retryMs: 60_000, glanceMs },
+      { pollMs, retryMs: 60_000, glanceMs },
       { resourceClasses: {} },
       createLogger('t', 'silent'),
     );
@@ -294,6 +294,18 @@ describe('SiteAgent between polls: the glance', () => {
       expect(counts.ticks).toBe(1);
       Object.assign(answer, { seenAt: Date.now() - END_SETTLE_MS });
       await waitFor('the listing once the news is old enough', async () => (counts.ticks >= 2 ? true : undefined), 10_000, 5);
+    } finally {
+      await agent.onModuleDestroy();
+    }
+  });
+
+  it('makes the listing when the news has had END_SETTLE_MS, not at the first glance after it', async () => {
+    const answer = { signal: false, listedAt: 0, seenAt: 0 };
+    // Glances 10 minutes apart: the first, at start, sees the news of this instant; no other comes during the test.
+    const { agent, counts } = await glancingAgent(600_000, { ...answer, signal: true, seenAt: Date.now() }, 1_200_000);
+    try {
+      await waitFor('the listing END_SETTLE_MS after the news', async () => (counts.ticks >= 2 ? true : undefined), 10_000, 5);
+      expect(counts.glances).toBe(2);
     } finally {
       await agent.onModuleDestroy();
     }

@@ -49,6 +49,8 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly glance?: PeriodicLoop;
   /** When the listing a glance asked for is due (epoch ms), while it is not made yet. */
   private listAt?: number;
+  /** Wakes the glance at `listAt`, so that the listing is made then, not at the first glance after it. */
+  private listTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly site: string,
@@ -111,6 +113,7 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     await this.idle();
+    clearTimeout(this.listTimer);
     await this.glance?.stop();
     await this.poller.stop();
     await this.retry.stop();
@@ -306,7 +309,14 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
       this.listAt = Math.min(this.listAt ?? due, due);
     }
     const now = Date.now();
-    if (this.listAt === undefined || now < this.listAt) return;
+    if (this.listAt === undefined) return;
+    if (now < this.listAt) {
+      // A glance at that moment makes the listing (up to a glance period sooner than the next one would).
+      clearTimeout(this.listTimer);
+      this.listTimer = setTimeout(() => this.glance?.wake(), this.listAt - now);
+      this.listTimer.unref();
+      return;
+    }
     this.listAt = undefined;
     if (now - this.slurmPoller.lastListedAt() >= pollMs) this.pollNow();
   }
