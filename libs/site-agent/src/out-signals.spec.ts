@@ -228,6 +228,26 @@ describe('OutSignals.glance: a look between ticks', () => {
     expect(wanted).toEqual([true, true, true, false]);
   });
 
+  it('tells when the newest end still asking for listings appeared (its directory’s time, never later than its look), until its listings are spent', async () => {
+    const { attempt, signals, write } = fixture(2, 2);
+    write('stdout-0');
+    await signals.look([attempt]);
+    signals.listed();
+    expect(signals.freshestEnd()).toBeUndefined();
+    write('ended-0.0');
+    write('ended-1.0');
+    const before = Date.now();
+    await signals.glance([attempt]);
+    const seen = signals.freshestEnd();
+    expect(seen).toBeDefined();
+    expect(seen).toBeLessThanOrEqual(Date.now());
+    expect(seen).toBeGreaterThanOrEqual(before - 2_000);
+    signals.listed();
+    expect(signals.freshestEnd()).toBe(seen);
+    signals.listed();
+    expect(signals.freshestEnd()).toBeUndefined();
+  });
+
   it('looks at most `limit` directories a glance, the next ones in turn, so every followed attempt is looked at', async () => {
     const jobs = Array.from({ length: 5 }, (_, i) => {
       const root = mkdtempSync(join(tmpdir(), 'out-glance-'));

@@ -15,6 +15,14 @@ export const SETTLE_LISTINGS = 20;
  */
 export const COARSE_MTIME_MS = 2000;
 
+/**
+ * How long after a job's start or end appears in its files Slurm is given before a listing is
+ * spent on it: for an end, to let its last task go (the wrapper writes its marker just before
+ * its shell exits; slurmd, the epilog and slurmctld take 15–80 ms more here). A listing made
+ * sooner would see the job still live, and the next may come only a poll interval later.
+ */
+export const END_SETTLE_MS = 100;
+
 /** Directories one glance looks at, at most (the next ones in turn when more are followed). */
 export const GLANCE_LIMIT = 64;
 
@@ -69,6 +77,8 @@ interface Seen {
   lookedAt: number;
   /** Listings left that this attempt's end signal asks for. */
   settle: number;
+  /** When its end appeared (its directory's modification time, at most when it was looked at). */
+  endedAt?: number;
 }
 
 /**
@@ -140,6 +150,13 @@ export class OutSignals {
     return fresh;
   }
 
+  /** When the newest end still asking for listings appeared (epoch ms), if one does. */
+  freshestEnd(): number | undefined {
+    let freshest: number | undefined;
+    for (const seen of this.seen.values()) if (seen.settle > 0 && seen.endedAt !== undefined) freshest = Math.max(freshest ?? 0, seen.endedAt);
+    return freshest;
+  }
+
   /** A listing was made: each end signal has one listing less to ask for. */
   listed(): void {
     for (const seen of this.seen.values()) seen.settle = Math.max(0, seen.settle - 1);
@@ -162,12 +179,16 @@ export class OutSignals {
     if (!names) return undefined;
     const look = lookAtNames(names, elements);
     let settle = before?.settle ?? 0;
+    let endedAt = before?.endedAt;
     if (look.key !== before?.key) {
       // The end: list until the listing agrees. A first start: one listing, for RUNNING.
-      if (look.ended) settle = this.settleListings;
-      else if (look.started && !attempt.status.published.includes('RUNNING')) settle = Math.max(settle, 1);
+      if (look.ended) {
+        settle = this.settleListings;
+        // Another node's clock may run ahead: never later than when it was looked at.
+        endedAt = Math.min(stats.mtimeMs, now);
+      } else if (look.started && !attempt.status.published.includes('RUNNING')) settle = Math.max(settle, 1);
     }
-    return { key: look.key, mtimeMs: stats.mtimeMs, lookedAt: now, settle };
+    return { key: look.key, mtimeMs: stats.mtimeMs, lookedAt: now, settle, endedAt };
   }
 }
 

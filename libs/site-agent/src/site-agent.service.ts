@@ -8,14 +8,13 @@ import type { Attempt, AttemptStore } from './attempt-store';
 import type { AttemptSubmitter } from './attempt-submitter';
 import { checkAttemptCommand } from './attempt-command';
 import { type ItemResult, itemResults } from './item-results';
+import { END_SETTLE_MS } from './out-signals';
 import type { SlurmPoller } from './slurm-poller';
 import type { RunAsUsers } from './run-as-user';
 
 /** sbatch answers in well under a second; an orphan still running after this is assumed gone. */
 export const ADOPT_GRACE_MS = 3000;
 
-/** How long after a job's start or end appears in its files a glance lists it, at the earliest (see glanceTick). */
-export const END_SETTLE_MS = 100;
 
 /** sbatch processes the agent runs at once by default (CAIRN_AGENT_SUBMIT_CONCURRENCY). */
 export const DEFAULT_SUBMIT_CONCURRENCY = 4;

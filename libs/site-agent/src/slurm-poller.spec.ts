@@ -540,6 +540,27 @@ describe('SlurmPoller learns from the wrappers’ files when to list (a sweep co
     expect(published.map((p) => p.state)).toEqual(['PENDING', 'RUNNING', 'COMPLETED']);
   });
 
+  it('a tick right after the end markers appear spends its listing once Slurm has had endSettleMs to let the last task go', async () => {
+    const now = live();
+    const { attempt, poller, published, calls } = setup([now.now], { jobUser: 'cairn-job', backoffFactor: 1000, endSettleMs: 400 });
+    attempt.status.elements = 2;
+    attempt.status.published = ['PENDING', 'RUNNING'];
+    now.now.push(task('42_0', 'RUNNING'), task('42_1', 'RUNNING'));
+    for (let t = 0; t < 20; t += 1) await poller.tick();
+    out(attempt, 'items-0.jsonl', itemLine(0));
+    out(attempt, 'items-1.jsonl', itemLine(1));
+    out(attempt, 'ended-0.0');
+    out(attempt, 'ended-1.0');
+    // Slurm lets the tasks go a moment after the markers (the wrappers' shells and slurmd ending).
+    const gone = new Promise<void>((resolve) => setTimeout(() => resolve(void now.now.splice(0, 2)), 100));
+    const listings = calls();
+    expect(await poller.tick()).toBe(true);
+    await gone;
+    // One listing, made after Slurm let them go: it sees the end.
+    expect(calls() - listings).toBe(1);
+    expect(published.map((p) => p.state)).toEqual(['COMPLETED']);
+  });
+
   it('a single job: its output file lists at once for RUNNING, its exit record at once for the end, whatever the back-off', async () => {
     const now = live();
     const { attempt, poller, published } = setup([now.now], { jobUser: 'cairn-job', backoffFactor: 1000 });

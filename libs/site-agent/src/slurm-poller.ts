@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   classifySlurmState,
   countArrayTasks,
@@ -17,7 +18,7 @@ import { itemIndices } from './array-element';
 import { slurmJobName } from './attempt-submitter';
 import type { ExitRecord } from './exit-record';
 import { runFactsOf } from './hashed-files';
-import { OutSignals } from './out-signals';
+import { END_SETTLE_MS, OutSignals } from './out-signals';
 import { PollBackoff } from './poll-backoff';
 
 /** Polls in a row without the job in squeue and without an exit record before it counts as lost. */
@@ -38,6 +39,8 @@ export interface PollerOptions {
   backoffFactor?: number;
   /** Listings an end learned from the files buys at most (OutSignals; SETTLE_LISTINGS by default). */
   settleListings?: number;
+  /** How long a tick's listing waits for an end the files showed a moment ago to settle in Slurm (END_SETTLE_MS by default). */
+  endSettleMs?: number;
 }
 
 /**
@@ -117,6 +120,12 @@ export class SlurmPoller {
     // What the wrappers' files say may urge this tick's listing (a job started or ended).
     if (await this.signals.look(attempts)) this.backoff.urge();
     if (!this.backoff.due()) return false;
+    // An end the files showed a moment ago: the listing waits until Slurm has had endSettleMs to
+    // let the task go, rather than seeing it still live and leaving the end to a poll interval later.
+    const settleMs = this.options.endSettleMs ?? END_SETTLE_MS;
+    const end = this.signals.freshestEnd();
+    const wait = end === undefined ? 0 : Math.min(settleMs, end + settleMs - Date.now());
+    if (wait > 0) await sleep(wait);
     this.signals.listed();
     this.listedAt = Date.now();
     const jobs = indexByName(await this.slurm.listJobs(this.filterFor(attempts)));
