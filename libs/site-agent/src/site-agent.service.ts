@@ -15,7 +15,6 @@ import type { RunAsUsers } from './run-as-user';
 /** sbatch answers in well under a second; an orphan still running after this is assumed gone. */
 export const ADOPT_GRACE_MS = 3000;
 
-
 /** sbatch processes the agent runs at once by default (CAIRN_AGENT_SUBMIT_CONCURRENCY). */
 export const DEFAULT_SUBMIT_CONCURRENCY = 4;
 
@@ -112,8 +111,9 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     await this.idle();
-    clearTimeout(this.listTimer);
     await this.glance?.stop();
+    // After the glance stopped: a glance still running could have set it again.
+    clearTimeout(this.listTimer);
     await this.poller.stop();
     await this.retry.stop();
   }

@@ -110,7 +110,6 @@ export interface WorkflowEventsTable {
   published: Generated<boolean>;
 }
 
-/** The workflow engine's tables, and the audit log it appends to in the same transactions. */
 /** Per owner: how many of their runs are RUNNING (kept by triggers on workflow_runs: migration 0009). */
 export interface RunningRunsByOwnerTable {
   owner_issuer: string;
@@ -124,6 +123,7 @@ export interface RunningRunsByAccountTable {
   n: number;
 }
 
+/** The workflow engine's tables, and the audit log it appends to in the same transactions. */
 export interface WorkflowDb extends AuditDb {
   running_runs_by_owner: RunningRunsByOwnerTable;
   running_runs_by_account: RunningRunsByAccountTable;
