@@ -19,7 +19,7 @@ const newJob = (who: Called, name: string, requestId?: string, account = 'alice-
 
 const code = (o: ItemOutcome<Admitted> | undefined) => (o && 'error' in o ? (o.error instanceof CairnError ? o.error.code : 'other') : 'OK');
 
-describe('admitJobs: a batch of jobs recorded atomically (one statement, or one transaction with request ids) [real: PGlite]', () => {
+describe('admitJobs: a batch of jobs recorded atomically (one statement, or one transaction with request ids or run limits) [real: PGlite]', () => {
   let store: JobStore;
   let db: Awaited<ReturnType<typeof openDatabase<SchedulerDb>>>;
 
@@ -35,7 +35,7 @@ describe('admitJobs: a batch of jobs recorded atomically (one statement, or one 
     return { jobs: Number(jobs.n), audits: Number(audits.rows[0]?.n) };
   };
 
-  it('records the whole batch in one transaction (one statement without request ids): each job, its ACCEPTED transition and its audit record', async () => {
+  it('records the whole batch in one transaction (one statement without request ids or limits): each job, its ACCEPTED transition and its audit record', async () => {
     const items: Admission[] = Array.from({ length: 12 }, (_, i) => ({ job: newJob(i % 2 ? as.alice : as.bob, `one-tx-${i}`, undefined, i % 2 ? 'alice-lab' : 'genomics') }));
     const outcomes = await store.admit(items);
     expect(outcomes.map(code)).toEqual(items.map(() => 'OK'));
@@ -99,6 +99,18 @@ describe('admitJobs: a batch of jobs recorded atomically (one statement, or one 
     expect(await countNamed('failrid-')).toEqual({ jobs: 0, audits: 0 });
     const transitions = await db.db.selectFrom('job_transitions').select('job_id').where('job_id', '=', good.jobId).execute();
     expect(transitions).toEqual([]);
+  });
+
+  it('a batch with run limits whose transaction fails records nothing of it, and the counters (a new account\'s too) stay as they were', async () => {
+    const before = await store.activeCounts(as.alice.caller, 'alice-lab');
+    const good = newJob(as.alice, 'faillim-0', undefined, 'alice-lab');
+    const fresh = newJob(as.alice, 'faillim-1', undefined, 'faillim-new-account');
+    const clash = { ...newJob(as.alice, 'faillim-2', undefined, 'alice-lab'), jobId: good.jobId };
+    await expect(store.admit([good, fresh, clash].map((job) => ({ job, limits: { ...LIMITS, jobsPerPerson: 1_000, jobsPerProject: 1_000 } })))).rejects.toThrow();
+    expect(await countNamed('faillim-')).toEqual({ jobs: 0, audits: 0 });
+    expect(await store.activeCounts(as.alice.caller, 'alice-lab')).toEqual(before);
+    const made = await sql<{ n: string }>`SELECT count(*) AS n FROM active_jobs_by_account WHERE account = 'faillim-new-account'`.execute(db.db);
+    expect(Number(made.rows[0]?.n)).toBe(0);
   });
 
   it('through JobService: concurrent submissions share commits, and the run limit holds exactly however many arrive at once', async () => {

@@ -19,26 +19,29 @@ export interface Admitted {
   inserted: boolean;
 }
 
+/** Code-unit order: the same in every process, whatever the database's collation. */
+const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 const ownerKey = (o: Pick<Owner, 'issuer' | 'subject'>) => JSON.stringify([o.issuer, o.subject]);
 const requestKey = (o: Pick<Owner, 'issuer' | 'subject'>, requestId: string) => JSON.stringify([o.issuer, o.subject, requestId]);
 
 /**
  * Records a batch of jobs atomically (group commit): each job, its ACCEPTED transition (the
  * outbox) and its audit record, in one statement, or in one transaction when the batch has
- * request ids. Per item in order: a request id the owner used before (or an earlier item of
- * the batch used) gets that job; a job over its owner's or account's run limit is refused
- * alone (RESOURCE_EXHAUSTED), counting the committed jobs and those accepted earlier in the
- * batch, so the limits hold exactly when batches are committed one at a time. A throw (the statement or the commit failing) records
- * nothing.
+ * request ids or run limits. Per item in order: a request id the owner used before (or an
+ * earlier item of the batch used) gets that job; a job over its owner's or account's run limit
+ * is refused alone (RESOURCE_EXHAUSTED), counting the committed jobs and those accepted earlier
+ * in the batch. The counters of the batch's owners and accounts are locked before they are
+ * read, until the commit, so the limits hold exactly whatever else commits jobs at the same
+ * time (another scheduler process on the same database). A throw (the statement or the commit
+ * failing) records nothing.
  */
 export function admitJobs(db: Kysely<SchedulerDb>, items: readonly Admission[]): Promise<ItemOutcome<Admitted>[]> {
-  // Without request ids nothing can conflict (job and attempt ids are new): the jobs, their
-  // transitions and audit records go in as ONE statement, atomic without a transaction (2
-  // statements a batch with the count instead of 5). The count before it is read at READ
-  // COMMITTED either way, so a transaction around both never protected the limits from a
-  // second writer; batches are committed one at a time by the group commit.
-  if (items.every(({ job }) => job.requestId === undefined)) return admitIn(db, items, insertAndRecord);
-  return db.transaction().execute((tx) => admitIn(tx, items, insertThenRecord));
+  const record = items.every(({ job }) => job.requestId === undefined) ? insertAndRecord : insertThenRecord;
+  // Without request ids or limits nothing can conflict (job and attempt ids are new): the
+  // jobs, their transitions and audit records go in as ONE statement, atomic without a
+  // transaction (the workflow engine's jobs).
+  if (record === insertAndRecord && !items.some((a) => a.limits)) return admitIn(db, items, record);
+  return db.transaction().execute((tx) => admitIn(tx, items, record));
 }
 
 /** Inserts the jobs (skipping a request id recorded meanwhile) with their ACCEPTED transitions and audit records; returns the rows inserted. */
@@ -46,7 +49,7 @@ type RecordJobs = (db: Kysely<SchedulerDb>, jobs: readonly NewJob[]) => Promise<
 
 async function admitIn(db: Kysely<SchedulerDb>, items: readonly Admission[], record: RecordJobs): Promise<ItemOutcome<Admitted>[]> {
   const earlier = await byRequestIds(db, items);
-  const counts = await activeCounts(db, items.filter((a) => a.limits));
+  const counts = await lockedCounts(db, items.filter((a) => a.limits));
   const outcomes: (ItemOutcome<Admitted> | { sameAs: string } | { insert: NewJob })[] = [];
   const claimed = new Set<string>();
   for (const { job, limits } of items) {
@@ -113,26 +116,45 @@ async function byRequestIds(db: Kysely<SchedulerDb>, items: readonly Pick<Admiss
 }
 
 /**
- * Unfinished jobs submitted directly, of the items' owners and of their accounts: read from
- * the counters the triggers on jobs keep (migration 0010), one statement whatever the counts
- * (one round trip inside the batch's transaction). An owner or account without a row has none.
+ * Unfinished jobs submitted directly, of the items' owners and of their accounts, from the
+ * counters the triggers on jobs keep (migration 0010), in one statement whatever the counts.
+ * Inside the batch's transaction: each counter row is locked (made, at 0, when it is the
+ * first of its owner or account) and read as last committed, owners before accounts and each
+ * in key order, the order the triggers lock them in, so two writers never wait on each other
+ * in opposite orders. A writer that counted before commits before this reads.
  */
-async function activeCounts(db: Kysely<SchedulerDb>, items: readonly Admission[]): Promise<{ owners: Map<string, number>; accounts: Map<string, number> }> {
-  if (items.length === 0) return { owners: new Map(), accounts: new Map() };
+async function lockedCounts(db: Kysely<SchedulerDb>, items: readonly Admission[]): Promise<{ owners: Map<string, number>; accounts: Map<string, number> }> {
+  const counts = { owners: new Map<string, number>(), accounts: new Map<string, number>() };
+  if (items.length === 0) return counts;
   const owners = [...new Map(items.map(({ job }) => [ownerKey(job.owner), job.owner])).values()];
   const accounts = [...new Set(items.map(({ job }) => job.account))];
+  // Sorted the same way by every writer. The CTEs are read in the order of the UNION ALL, each to its end: owners first.
+  owners.sort((x, y) => compare(x.issuer, y.issuer) || compare(x.subject, y.subject));
+  accounts.sort(compare);
   const rows = await db
-    .selectFrom('active_jobs_by_owner')
-    .where((eb) => eb.or(owners.map((o) => eb.and([eb('owner_issuer', '=', o.issuer), eb('owner_subject', '=', o.subject)]))))
+    .with('o', (q) =>
+      q
+        .insertInto('active_jobs_by_owner')
+        .values(owners.map((o) => ({ owner_issuer: o.issuer, owner_subject: o.subject, n: 0 })))
+        // The row as last committed (waiting for a writer that holds it), now locked: n stays n.
+        .onConflict((oc) => oc.columns(['owner_issuer', 'owner_subject']).doUpdateSet((eb) => ({ n: eb.ref('active_jobs_by_owner.n') })))
+        .returning(['owner_issuer', 'owner_subject', 'n']),
+    )
+    .with('a', (q) =>
+      q
+        .insertInto('active_jobs_by_account')
+        .values(accounts.map((account) => ({ account, n: 0 })))
+        .onConflict((oc) => oc.column('account').doUpdateSet((eb) => ({ n: eb.ref('active_jobs_by_account.n') })))
+        .returning(['account', 'n']),
+    )
+    .selectFrom('o')
     .select((eb) => [eb.lit<boolean>(true).as('by_owner'), 'owner_issuer', 'owner_subject', eb.cast<string>(eb.val(''), 'text').as('account'), 'n'])
     .unionAll((eb) =>
       eb
-        .selectFrom('active_jobs_by_account')
-        .where('account', 'in', accounts)
+        .selectFrom('a')
         .select((eb2) => [eb2.lit<boolean>(false).as('by_owner'), eb2.cast<string>(eb2.val(''), 'text').as('owner_issuer'), eb2.cast<string>(eb2.val(''), 'text').as('owner_subject'), 'account', 'n']),
     )
     .execute();
-  const counts = { owners: new Map<string, number>(), accounts: new Map<string, number>() };
   for (const row of rows) {
     if (row.by_owner) counts.owners.set(ownerKey({ issuer: row.owner_issuer, subject: row.owner_subject }), Number(row.n));
     else counts.accounts.set(row.account, Number(row.n));

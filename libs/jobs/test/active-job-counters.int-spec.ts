@@ -81,4 +81,32 @@ describe('run-limit counters under concurrent submissions and transitions [real:
     // The limits held: what is unfinished now is within them.
     for (const row of recount.rows) expect(Number(row.n)).toBeLessThanOrEqual(row.key.startsWith('owner') ? LIMITS.jobsPerPerson : LIMITS.jobsPerProject);
   }, 120_000);
+
+  it('hold exactly when two scheduler processes (two pools, two group commits) admit jobs of the same person and project at once', async () => {
+    const second = await openDatabase<SchedulerDb>({ url: database.url, embeddedDir: '/nonexistent', schema: SCHEDULER_SCHEMA, migrations: [schedulerMigrations, auditMigrations] });
+    try {
+      const limits = { jobsPerPerson: 12, jobsPerProject: 20, workflowsPerPerson: 1, workflowsPerProject: 1 };
+      const commits = [store, new JobStore(second.db)].map((s) => new GroupCommit<Admission, Admitted>((items) => s.admit(items), 4));
+      // Someone with no counter row yet (the first job of a person or project takes the same path).
+      const who = { ...as.carol, caller: { ...as.carol.caller, subject: 'carol-two-processes' } };
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 80 }, (_, i) => {
+          const commit = commits[i % 2] ?? commits[0];
+          // Half carol's (her limit 12), half dave's in the same project (the project's limit 20).
+          const owner = i % 4 < 2 ? who : { ...as.bob, caller: { ...as.bob.caller, subject: 'dave-two-processes' } };
+          return commit?.add({ job: newJob(owner, 'two-processes-lab'), limits });
+        }),
+      );
+      const admitted = outcomes.filter((o) => o.status === 'fulfilled').length;
+      const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [(o.reason as { code?: string }).code] : []));
+      expect(admitted).toBe(limits.jobsPerProject);
+      expect(new Set(refused)).toEqual(new Set(['RESOURCE_EXHAUSTED']));
+      const unfinished = await sql<{ owner: string; n: string }>`
+        SELECT owner_subject AS owner, count(*) AS n FROM jobs WHERE account = 'two-processes-lab' AND state IN ('ACCEPTED', 'PENDING', 'RUNNING') GROUP BY owner_subject ORDER BY owner_subject`.execute(opened.db);
+      expect(unfinished.rows.map((r) => Number(r.n)).reduce((a, b) => a + b, 0)).toBe(limits.jobsPerProject);
+      for (const row of unfinished.rows) expect(Number(row.n)).toBeLessThanOrEqual(limits.jobsPerPerson);
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
 });
