@@ -122,14 +122,22 @@ describe('cairn CLI [real: gateway, scheduler, images, agent, nats-server, Postg
     expect(bad.stderr).toContain('"9..1" is not a range such as 1..100');
   });
 
-  it('cancels a job', async () => {
+  it('cancels a job; `cairn limits` counts it toward alice and her account while it is unfinished', async () => {
+    const usedByAlice = async () => (JSON.parse((await cairn('limits', '--json')).stdout) as { jobs: { person: { used: number } } }).jobs.person.used;
+    const before = await usedByAlice();
     const submitted = await cairn('job', 'submit', '-i', 'lab/busybox:1.36', '--', '/bin/sleep', '300');
     const jobId = /^submitted ([0-9a-f-]{36})/.exec(submitted.stdout)?.[1] ?? '';
+    const limits = await cairn('limits');
+    expect(limits.code).toBe(0);
+    expect(limits.stdout).toMatch(new RegExp(`^jobs +you \\(alice\\) +${before + 1} / 1000 +\\S+ +CAIRN_MAX_ACTIVE_JOBS_PER_PERSON$`, 'm'));
+    expect(limits.stdout).toMatch(/^jobs +account alice-lab +[1-9]\d* \/ 5000 +\S+ +CAIRN_MAX_ACTIVE_JOBS_PER_PROJECT$/m);
+    expect(limits.stdout).toMatch(/^workflow runs +account genomics +\d+ \/ 500 /m);
     const cancelled = await cairn('job', 'cancel', jobId);
     expect(cancelled.stdout).toMatch(new RegExp(`^cancel requested for ${jobId}`));
     const watched = await cairn('job', 'watch', jobId);
     expect(watched.stdout).toContain('CANCELLED');
     expect(watched.code).toBe(1);
+    expect(await usedByAlice()).toBe(before);
   });
 
   it('provenance: shows, walks, exports and re-runs alice\'s run (changed parameter, same image digest); bob gets NOT_FOUND', async () => {

@@ -284,6 +284,36 @@ describe('the portal in a real browser', () => {
     await close();
   });
 
+  it("the dashboard shows each person's run limits as meters, as GetJobUsage and GetWorkflowUsage say: alice's job counts toward her and her account; bob sees only his own and genomics'", async () => {
+    const alice = suite.stack().clients.alice;
+    const jobId = await submit(alice, spec({ name: 'portal-limits', command: ['/bin/sh', '-c', 'sleep 600'] }));
+    try {
+      const usage = await alice.getJobUsage();
+      expect(usage.person?.used).toBeGreaterThanOrEqual(1);
+      const { page, problems, close } = await suite.open('alice', '/');
+      const meter = (name: string) => page.getByRole('meter', { name, exact: true });
+      await waitFor('her jobs counted on the page', async () => ((await meter('jobs not yet finished: you (alice)').getAttribute('aria-valuenow')) === String(usage.person?.used) ? true : undefined), 30_000, 100);
+      expect(await meter('jobs not yet finished: you (alice)').getAttribute('aria-valuemax')).toBe(String(usage.person?.limit));
+      for (const project of usage.projects) {
+        expect(await meter(`jobs not yet finished: account ${project.name}`).getAttribute('aria-valuetext')).toBe(`${project.used} of ${project.limit}`);
+      }
+      expect(usage.projects.map((p) => p.name)).toEqual(['alice-lab', 'genomics']);
+      expect(await meter('workflow runs running: you (alice)').getAttribute('aria-valuemax')).toBe('100');
+      await screenshot(page, 'dashboard-limits');
+      problems.check();
+      await close();
+
+      const bob = await suite.open('bob', '/');
+      await bob.page.getByRole('meter').first().waitFor();
+      const names = await bob.page.getByRole('meter').evaluateAll((meters) => meters.map((m) => m.getAttribute('aria-label')));
+      expect(names).toEqual(['jobs not yet finished: you (bob)', 'jobs not yet finished: account genomics', 'workflow runs running: you (bob)', 'workflow runs running: account genomics']);
+      bob.problems.check();
+      await bob.close();
+    } finally {
+      await alice.cancelJob(jobId);
+    }
+  });
+
   it('Cancel run in the portal cancels the run and its running step\'s Slurm job', async () => {
     const source = ['version: 1', 'name: portal-cancel-run', 'defaults:', '  image: lab/busybox:1.36', 'steps:', '  wait:', '    command: [sleep, "600"]', ''].join('\n');
     const { workflow } = await suite.workflows('alice').submitWorkflow({ source, fileName: 'cancel.yaml', requestId: '' });

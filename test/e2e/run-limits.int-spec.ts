@@ -1,6 +1,6 @@
 import { pb } from '@cairn/contracts';
 import { type JobsClient, WorkflowsClient } from '@cairn/client';
-import { type CairnStack, startCairnStack } from '@cairn/testing';
+import { type CairnStack, startCairnStack, waitFor } from '@cairn/testing';
 import { spec, untilNoLiveSlurmJobs, waitForState } from './job-helpers';
 
 const S = pb.JobState;
@@ -77,8 +77,17 @@ describe('run limits on unfinished jobs and running workflow runs, counted by th
     await stack.services.scheduler.start();
     expect(await refusal(alice, 'alice-lab')).toMatchObject({ codeName: 'RESOURCE_EXHAUSTED', message: expect.stringContaining(`alice has ${PER_PERSON} jobs not yet finished`) });
     expect(await refusal(bob, 'genomics')).toMatchObject({ codeName: 'RESOURCE_EXHAUSTED', message: expect.stringContaining(`account genomics has ${PER_PROJECT} jobs not yet finished`) });
+    // What each is told of the limits is what the scheduler checks: alice 3 of 3 (2 in genomics,
+    // 1 in alice-lab), genomics 4 of 4 (alice's 2 and bob's 2); bob sees his own and genomics only.
+    const jobs = (name: string, used: number, limit: number, per: 'PERSON' | 'PROJECT') => ({ name, used, limit, setting: `CAIRN_MAX_ACTIVE_JOBS_PER_${per}` });
+    expect(await alice.getJobUsage()).toEqual({
+      person: jobs('alice', 3, PER_PERSON, 'PERSON'),
+      projects: [jobs('alice-lab', 1, PER_PROJECT, 'PROJECT'), jobs('genomics', 4, PER_PROJECT, 'PROJECT')],
+    });
+    expect(await bob.getJobUsage()).toEqual({ person: jobs('bob', 2, PER_PERSON, 'PERSON'), projects: [jobs('genomics', 4, PER_PROJECT, 'PROJECT')] });
     // carol's project is another's: her job is let in.
     await submitLong(stack.clients.carol, 'ops');
+    expect(await stack.clients.carol.getJobUsage()).toEqual({ person: jobs('carol', 1, PER_PERSON, 'PERSON'), projects: [jobs('ops', 1, PER_PROJECT, 'PROJECT')] });
   });
 
   it('runs exactly as many of one person’s workflow runs as the limit when their SubmitWorkflows arrive together, and refuses the rest naming the limit', async () => {
@@ -92,5 +101,13 @@ describe('run limits on unfinished jobs and running workflow runs, counted by th
         `carol has ${RUNS_PER_PERSON} workflow runs still running, the most one person may have (${RUNS_PER_PERSON}, CAIRN_MAX_RUNNING_WORKFLOWS_PER_PERSON): wait for some to finish, or cancel some`,
       ]),
     );
+    // The project's limit is the default (500): not set in this suite.
+    expect(await flows.getWorkflowUsage()).toEqual({
+      person: { name: 'carol', used: RUNS_PER_PERSON, limit: RUNS_PER_PERSON, setting: 'CAIRN_MAX_RUNNING_WORKFLOWS_PER_PERSON' },
+      projects: [{ name: 'ops', used: RUNS_PER_PERSON, limit: 500, setting: 'CAIRN_MAX_RUNNING_WORKFLOWS_PER_PROJECT' }],
+    });
+    // One ends: its place is free again, as the next submission would find.
+    await flows.cancelWorkflow(runs[0] ?? '');
+    await waitFor('the cancelled run to end', async () => ((await flows.getWorkflowUsage()).person?.used === RUNS_PER_PERSON - 1 ? true : undefined), 60_000, 200);
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { CairnError } from '@cairn/contracts';
-import { checkRunLimits, type RunLimits } from './run-limits';
+import { CairnError, usageReply } from '@cairn/contracts';
+import { principals } from '@cairn/testing';
+import { checkRunLimits, type RunLimits, runUsage } from './run-limits';
 
 const limits: fc.Arbitrary<RunLimits> = fc.record({
   jobsPerPerson: fc.integer({ min: 1, max: 1_000_000 }),
@@ -45,5 +46,39 @@ describe('checkRunLimits', () => {
     expect(() => checkRunLimits('workflows', l, { name: 'bob', active: 0 }, { account: 'g', active: 10 })).toThrow(
       'account g has 10 workflow runs still running, the most one project may have (10, CAIRN_MAX_RUNNING_WORKFLOWS_PER_PROJECT)',
     );
+  });
+});
+
+describe('runUsage: what the caller is told of the limits', () => {
+  it('is, for any counts, exactly what checkRunLimits decides on: the next one is refused when and only when some usage is at its limit', () => {
+    fc.assert(
+      fc.property(limits, fc.constantFrom('jobs' as const, 'workflows' as const), fc.nat(2_000_000), fc.dictionary(fc.constantFrom('alice-lab', 'genomics', 'elsewhere'), fc.nat(2_000_000)), (l, kind, mine, byAccount) => {
+        const usage = runUsage(kind, l, principals.alice, { owner: mine, accounts: new Map(Object.entries(byAccount)) });
+        expect(usageReply.parse(usage)).toEqual(usage);
+        // alice's accounts, in her order; an account she may not charge is never told.
+        expect(usage.projects.map((p) => p.name)).toEqual(['alice-lab', 'genomics']);
+        for (const project of usage.projects) {
+          const refused = (() => {
+            try {
+              checkRunLimits(kind, l, { name: 'alice', active: usage.person.used }, { account: project.name, active: project.used });
+              return false;
+            } catch {
+              return true;
+            }
+          })();
+          expect(refused).toBe(usage.person.used >= usage.person.limit || project.used >= project.limit);
+        }
+        expect(usage.person).toEqual({ name: 'alice', used: mine, limit: kind === 'jobs' ? l.jobsPerPerson : l.workflowsPerPerson, setting: kind === 'jobs' ? 'CAIRN_MAX_ACTIVE_JOBS_PER_PERSON' : 'CAIRN_MAX_RUNNING_WORKFLOWS_PER_PERSON' });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('counts an account without a counter as 0', () => {
+    const usage = runUsage('jobs', { jobsPerPerson: 3, jobsPerProject: 4, workflowsPerPerson: 1, workflowsPerProject: 1 }, principals.bob, { owner: 2, accounts: new Map() });
+    expect(usage).toEqual({
+      person: { name: 'bob', used: 2, limit: 3, setting: 'CAIRN_MAX_ACTIVE_JOBS_PER_PERSON' },
+      projects: [{ name: 'genomics', used: 0, limit: 4, setting: 'CAIRN_MAX_ACTIVE_JOBS_PER_PROJECT' }],
+    });
   });
 });

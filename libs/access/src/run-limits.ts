@@ -1,4 +1,4 @@
-import { exhausted } from '@cairn/contracts';
+import { exhausted, type Principal, type Usage } from '@cairn/contracts';
 
 /**
  * How much unfinished work one person and one project (Slurm account) may have at once:
@@ -43,4 +43,18 @@ export function checkRunLimits(
       `account ${project.account} has ${project.active} ${what}, the most one project may have (${limits[perProject]}, ${RUN_LIMIT_SETTINGS[perProject]}): wait for some to finish, or charge another of your accounts`,
     );
   }
+}
+
+/**
+ * The caller's usage of the limits `checkRunLimits` applies: their own count against the
+ * limit per person, and each account they may charge (in their order) against the limit per
+ * project. `counts` holds what is counted now; a missing account has none.
+ */
+export function runUsage(kind: 'jobs' | 'workflows', limits: RunLimits, caller: Principal, counts: { owner: number; accounts: ReadonlyMap<string, number> }): Usage {
+  const perPerson = kind === 'jobs' ? 'jobsPerPerson' : 'workflowsPerPerson';
+  const perProject = kind === 'jobs' ? 'jobsPerProject' : 'workflowsPerProject';
+  return {
+    person: { name: caller.name, used: counts.owner, limit: limits[perPerson], setting: RUN_LIMIT_SETTINGS[perPerson] },
+    projects: caller.accounts.map((account) => ({ name: account, used: counts.accounts.get(account) ?? 0, limit: limits[perProject], setting: RUN_LIMIT_SETTINGS[perProject] })),
+  };
 }

@@ -6,6 +6,7 @@ import { EXIT_NOT_LOGGED_IN, NotLoggedInError, UsageError } from './cli.errors';
 import { type CliSettings, loadCliSettings } from './cli-settings';
 import { gatewayClientOptions, oidcClientFor, sessionFor } from './cli-wiring';
 import { jobCommands } from './job.commands';
+import { usageCommand } from './usage.commands';
 import { imagesCommands } from './images.commands';
 import { IdpError } from './oidc-client';
 import { provenanceCommands } from './provenance.commands';
@@ -103,6 +104,13 @@ export async function runCli(
       },
       setExitCode,
       signal: abort.signal,
+    }),
+  );
+  program.addCommand(
+    usageCommand({
+      out,
+      jobs: () => (client ??= new JobsClient(gateway(), clientOptions())),
+      workflows: () => (workflows ??= new WorkflowsClient(gateway(), clientOptions())),
     }),
   );
   program.addCommand(auditCommand({ out, client: () => (audit ??= new AuditClient(gateway(), clientOptions())) }));

@@ -44,6 +44,11 @@ export class JobsClient {
     return this.call(this.client.getJobOutput as UnaryMethod<pb.GetJobOutputRequest, pb.GetJobOutputResponse>, full, 30_000);
   }
 
+  /** Your unfinished jobs, and each of your accounts', against the run limits (docs/limits.md). */
+  getJobUsage(): Promise<pb.GetJobUsageResponse> {
+    return this.call(this.client.getJobUsage as UnaryMethod<pb.GetJobUsageRequest, pb.GetJobUsageResponse>, {}, 30_000);
+  }
+
   /** Every state change of the job, until its final state; ends quietly when `signal` aborts. */
   watchJob(jobId: string, signal?: AbortSignal): AsyncGenerator<pb.WatchJobResponse> {
     return readStream(async () => this.client.watchJob({ jobId }, await callMetadata(this.options.token)), signal);

@@ -35,6 +35,11 @@ export class WorkflowsClient {
       (r) => required(r.workflow, 'workflow'),
     );
   }
+  /** Your running workflow runs, and each of your accounts', against the run limits (docs/limits.md). */
+  getWorkflowUsage(): Promise<pb.GetWorkflowUsageResponse> {
+    return this.call(this.client.getWorkflowUsage as UnaryMethod<pb.GetWorkflowUsageRequest, pb.GetWorkflowUsageResponse>, {}, 30_000);
+  }
+
   listWorkflows(request: Partial<pb.ListWorkflowsRequest>): Promise<pb.ListWorkflowsResponse> {
     const full: pb.ListWorkflowsRequest = { pageSize: 0, pageToken: '', states: [], namePrefix: '', ...request };
     return this.call(this.client.listWorkflows as UnaryMethod<pb.ListWorkflowsRequest, pb.ListWorkflowsResponse>, full, 30_000);

@@ -10,12 +10,14 @@ export const schedulerTimeouts = {
   jobsById: 10_000,
   listJobs: 10_000,
   cancelJob: 10_000,
+  jobUsage: 10_000,
   jobOutputPage: 15_000,
   planWorkflow: 30_000,
   submitWorkflow: 60_000,
   getWorkflow: 10_000,
   listWorkflows: 10_000,
   cancelWorkflow: 10_000,
+  workflowUsage: 10_000,
   listAudit: 10_000,
 } as const;
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { jobFactsSchema, runFactsSchema } from './provenance-facts';
 import { JOB_LIMITS, jobSpecSchema, jobTextBytes } from './job-spec';
 import { jobStateSchema } from './job-state';
-import { ownerSchema, posixUserName, slurmAccountName } from './identity';
+import { MAX_ACCOUNTS, ownerSchema, posixUserName, slurmAccountName } from './identity';
 import { callerFields } from './caller';
 import { imageReference, safeText, shortText, siteName, token, userRecord, uuid } from './validation';
 
@@ -74,6 +74,16 @@ export const jobsByIdQuery = z.object({ jobIds: z.array(uuid).max(1000) }).stric
 export const jobsReply = z.object({ jobs: z.array(jobRecordSchema), remaining: z.array(uuid).optional() });
 
 export const listJobsReply = z.object({ jobs: z.array(jobRecordSchema), nextPageToken: z.string() });
+
+/** The caller's usage of the run limits (JobService.GetJobUsage, WorkflowService.GetWorkflowUsage): who asks is all there is to it. */
+export const usageQuery = z.object({ ...callerFields }).strict();
+const count = z.number().int().min(0).max(2 ** 32 - 1);
+/** How much of one limit is taken: the person's (their name) or a project's (its account). */
+export const runUsageSchema = z.object({ name: z.string().max(256), used: count, limit: count, setting: z.string().max(64) }).strict();
+export type RunUsage = z.infer<typeof runUsageSchema>;
+/** A person's usage and, in the order of their accounts, each project's. */
+export const usageReply = z.object({ person: runUsageSchema, projects: z.array(runUsageSchema).max(MAX_ACCOUNTS) }).strict();
+export type Usage = z.infer<typeof usageReply>;
 
 // --- size limits of messages (every message must fit NATS's max_payload, 1 MiB by default) ----
 

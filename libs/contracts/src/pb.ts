@@ -7,6 +7,8 @@ export {
   CancelWorkflowResponse,
   GetWorkflowRequest,
   GetWorkflowResponse,
+  GetWorkflowUsageRequest,
+  GetWorkflowUsageResponse,
   ItemCounts,
   ListWorkflowsRequest,
   ListWorkflowsResponse,
@@ -30,7 +32,7 @@ export {
 export type { WorkflowServiceServer } from './generated/cairn/v1/workflow_service';
 export { WhoAmIRequest, WhoAmIResponse, IdentityServiceClient, IdentityServiceService } from './generated/cairn/v1/identity_service';
 export type { IdentityServiceServer } from './generated/cairn/v1/identity_service';
-export { Owner } from './generated/cairn/v1/owner';
+export { Owner, RunUsage } from './generated/cairn/v1/owner';
 export { AuditEvent, AuditServiceClient, AuditServiceService, ListAuditEventsRequest, ListAuditEventsResponse } from './generated/cairn/v1/audit_service';
 export type { AuditServiceServer } from './generated/cairn/v1/audit_service';
 export {

@@ -13,11 +13,15 @@ export const subjects = {
     cancelJob: 'cairn.scheduler.jobs.cancel',
     jobOutput: 'cairn.scheduler.jobs.output',
     jobsById: 'cairn.scheduler.jobs.by-id',
+    /** The caller's unfinished jobs, and their accounts', against the run limits (JobService.GetJobUsage). */
+    jobUsage: 'cairn.scheduler.jobs.usage',
     planWorkflow: 'cairn.scheduler.workflows.plan',
     submitWorkflow: 'cairn.scheduler.workflows.submit',
     getWorkflow: 'cairn.scheduler.workflows.get',
     listWorkflows: 'cairn.scheduler.workflows.list',
     cancelWorkflow: 'cairn.scheduler.workflows.cancel',
+    /** The caller's running runs, and their accounts', against the run limits (WorkflowService.GetWorkflowUsage). */
+    workflowUsage: 'cairn.scheduler.workflows.usage',
     /** The audit log, for admins (AuditService.ListAuditEvents). */
     listAudit: 'cairn.scheduler.audit.list',
     /** Workflow templates (TemplateService): published by admins, run by everyone signed in. */

@@ -54,6 +54,8 @@ export class JobsGrpcController {
         const out = await this.scheduler.output({ ...toOutputQuery(req), caller, peer });
         return { data: out.data, truncated: out.truncated };
       }),
+      // What the scheduler counts now (never kept: a submission or an ending changes it).
+      getJobUsage: this.handlers.unary((_req: pb.GetJobUsageRequest, caller: Principal, peer: string): Promise<pb.GetJobUsageResponse> => this.scheduler.usage({ caller, peer })),
       watchJob: this.handlers.watch((req: pb.WatchJobRequest, signal, caller: Principal, peer: string) => this.events(req.jobId, signal, { caller, peer, rpc: RPC.watchJob })),
     };
     return { name: 'cairn.v1.JobService', definition: jobServiceDefinition, implementation };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { canCancel, chooseAccount, DEFAULT_RUN_LIMITS, listScope, type RunLimits } from '@cairn/access';
+import { canCancel, chooseAccount, DEFAULT_RUN_LIMITS, listScope, type RunLimits, runUsage } from '@cairn/access';
 import { type AuditEntry, type AuditOf, refusalsAudited } from '@cairn/audit-log';
 import {
   type AttemptEvent,
@@ -21,6 +21,7 @@ import {
   rowsWithin,
   storableRunFacts,
   subjects,
+  type Usage,
 } from '@cairn/contracts';
 import type { ImagePrewarm, NatsRequester } from '@cairn/adapters/nats';
 import type { Logger } from '@cairn/logging';
@@ -60,6 +61,11 @@ export class JobService {
     this.resolved = new ResolvedImages((reference, site) =>
       this.requester.request(subjects.images.resolve, { reference, site }, resolvedImageSchema, 15_000),
     );
+  }
+
+  /** The caller's unfinished jobs, and those of each account they may charge, against the run limits a submission is checked against. */
+  async usage(who: Called): Promise<Usage> {
+    return runUsage('jobs', this.options.limits ?? DEFAULT_RUN_LIMITS, who.caller, await this.store.activeCountsOf(who.caller, who.caller.accounts));
   }
 
   /**

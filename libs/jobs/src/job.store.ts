@@ -105,11 +105,17 @@ export class JobStore {
 
   /** How many jobs submitted directly (not a workflow's) are not yet finished: the owner's, and the account's (the counters of migration 0010). */
   async activeCounts(owner: Pick<Owner, 'issuer' | 'subject'>, account: string): Promise<{ owner: number; account: number }> {
+    const counts = await this.activeCountsOf(owner, [account]);
+    return { owner: counts.owner, account: counts.accounts.get(account) ?? 0 };
+  }
+
+  /** The same for several accounts at once (GetJobUsage); an account with no counter is left out (it has none). */
+  async activeCountsOf(owner: Pick<Owner, 'issuer' | 'subject'>, accounts: readonly string[]): Promise<{ owner: number; accounts: Map<string, number> }> {
     const [mine, shared] = await Promise.all([
       this.db.selectFrom('active_jobs_by_owner').select('n').where('owner_issuer', '=', owner.issuer).where('owner_subject', '=', owner.subject).executeTakeFirst(),
-      this.db.selectFrom('active_jobs_by_account').select('n').where('account', '=', account).executeTakeFirst(),
+      accounts.length === 0 ? [] : this.db.selectFrom('active_jobs_by_account').select(['account', 'n']).where('account', 'in', [...accounts]).execute(),
     ]);
-    return { owner: Number(mine?.n ?? 0), account: Number(shared?.n ?? 0) };
+    return { owner: Number(mine?.n ?? 0), accounts: new Map(shared.map((row) => [row.account, Number(row.n)])) };
   }
 
   /** Appends an audit record on its own (a refusal, which changes nothing else). */

@@ -9,6 +9,7 @@ import {
   submitJobsCommand,
   jobsByIdQuery,
   subjects,
+  usageQuery,
 } from '@cairn/contracts';
 import { JobService } from './job.service';
 import { RunsInfo } from './runs-info';
@@ -59,6 +60,11 @@ export class JobsNatsController {
   output(@Payload() payload: unknown) {
     const query = parseOrThrow(jobOutputQuery, payload);
     return this.jobs.output(query.jobId, query.stream, { maxBytes: query.maxBytes, offset: query.offset, end: query.end }, query);
+  }
+
+  @MessagePattern(subjects.scheduler.jobUsage)
+  usage(@Payload() payload: unknown) {
+    return this.jobs.usage(parseOrThrow(usageQuery, payload));
   }
 
   @MessagePattern(subjects.scheduler.runsInfo)

@@ -51,6 +51,10 @@ export class WorkflowsGrpcController {
         const query = toListWorkflowsQuery(request);
         return runsPageAnswers.answer(await runsPageThrough(this.memory, query, caller, () => this.scheduler.list({ ...query, caller, peer })));
       }),
+      // What the scheduler counts now (never kept: a submission or a run's end changes it).
+      getWorkflowUsage: this.handlers.unary((_req: pb.GetWorkflowUsageRequest, caller: Principal, peer: string): Promise<pb.GetWorkflowUsageResponse> =>
+        this.scheduler.usage({ caller, peer }),
+      ),
       watchWorkflow: this.handlers.watch((req: pb.WatchWorkflowRequest, signal, caller: Principal, peer: string) =>
         this.events(req.runId, signal, { caller, peer, rpc: RPC.watchWorkflow }),
       ),

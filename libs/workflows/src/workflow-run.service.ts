@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { canCancel, checkRunLimits, chooseAccount, DEFAULT_RUN_LIMITS, listScope, type RunLimits } from '@cairn/access';
+import { canCancel, checkRunLimits, chooseAccount, DEFAULT_RUN_LIMITS, listScope, type RunLimits, runUsage } from '@cairn/access';
 import { type AuditOf, refusalsAudited } from '@cairn/audit-log';
 import {
   type Called,
@@ -10,6 +10,7 @@ import {
   ownerOf,
   RPC,
   type SubmitWorkflowCommand,
+  type Usage,
   type WorkflowPlan,
   type WorkflowRecord,
 } from '@cairn/contracts';
@@ -93,6 +94,11 @@ export class WorkflowRunService {
 
   async get(runId: string, who: Called): Promise<WorkflowRecord> {
     return this.record(await this.visible(runId, who, RPC.getWorkflow));
+  }
+
+  /** The caller's running runs, and those of each account they may charge, against the run limits a submission is checked against. */
+  async usage(who: Called): Promise<Usage> {
+    return runUsage('workflows', this.limits, who.caller, await this.store.runningCountsOf(who.caller, who.caller.accounts));
   }
 
   /** A page of the runs the caller may read (own, their projects', or all for an admin), filtered in SQL. */

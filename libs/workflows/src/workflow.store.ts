@@ -181,12 +181,19 @@ export class WorkflowStore {
 
   /** How many runs are still running: the owner's, and the account's (the counters of migration 0009; `db`: a transaction's). */
   async runningCounts(owner: Pick<Owner, 'issuer' | 'subject'>, account: string, db: Kysely<WorkflowDb> = this.db): Promise<{ owner: number; account: number }> {
+    const counts = await this.runningCountsOf(owner, [account], db);
+    return { owner: counts.owner, account: counts.accounts.get(account) ?? 0 };
+  }
+
+  /** The same for several accounts at once (GetWorkflowUsage); an account with no counter is left out (it has none). */
+  async runningCountsOf(owner: Pick<Owner, 'issuer' | 'subject'>, accounts: readonly string[], db: Kysely<WorkflowDb> = this.db): Promise<{ owner: number; accounts: Map<string, number> }> {
     const [mine, shared] = await Promise.all([
       db.selectFrom('running_runs_by_owner').select('n').where('owner_issuer', '=', owner.issuer).where('owner_subject', '=', owner.subject).executeTakeFirst(),
-      db.selectFrom('running_runs_by_account').select('n').where('account', '=', account).executeTakeFirst(),
+      accounts.length === 0 ? [] : db.selectFrom('running_runs_by_account').select(['account', 'n']).where('account', 'in', [...accounts]).execute(),
     ]);
-    return { owner: Number(mine?.n ?? 0), account: Number(shared?.n ?? 0) };
+    return { owner: Number(mine?.n ?? 0), accounts: new Map(shared.map((row) => [row.account, Number(row.n)])) };
   }
+
 
   /** Appends an audit record on its own (a refusal, which changes nothing else). */
   async audit(entry: AuditEntry): Promise<void> {

@@ -6,6 +6,7 @@ import {
   planWorkflowCommand,
   subjects,
   submitWorkflowCommand,
+  usageQuery,
   workflowIdQuery,
 } from '@cairn/contracts';
 import { WorkflowPlanningService } from './workflow-planning.service';
@@ -38,6 +39,11 @@ export class WorkflowsNatsController {
   @MessagePattern(subjects.scheduler.listWorkflows)
   list(@Payload() payload: unknown) {
     return this.runs.list(parseOrThrow(listWorkflowsQuery, payload));
+  }
+
+  @MessagePattern(subjects.scheduler.workflowUsage)
+  usage(@Payload() payload: unknown) {
+    return this.runs.usage(parseOrThrow(usageQuery, payload));
   }
 
   @MessagePattern(subjects.scheduler.cancelWorkflow)

@@ -15,6 +15,8 @@ import {
   subjects,
   SUBMIT_REPLY_ALLOWANCE,
   submitJobsReply,
+  type Usage,
+  usageReply,
 } from '@cairn/contracts';
 import { openEnvelope } from './envelope';
 import { type NatsRequester, NoRespondersError } from './nats-requester';
@@ -109,6 +111,11 @@ export class JobsClient {
 
   async cancel(jobId: string, who: Called): Promise<JobRecord> {
     return (await this.requester.request(subjects.scheduler.cancelJob, { jobId, ...who }, jobReply, this.timeouts.cancelJob)).job;
+  }
+
+  /** The caller's unfinished jobs and their accounts' against the run limits. */
+  usage(who: Called): Promise<Usage> {
+    return this.requester.request(subjects.scheduler.jobUsage, { ...who }, usageReply, this.timeouts.jobUsage);
   }
 
   list(query: ListJobsQuery) {

@@ -11,6 +11,8 @@ import {
   workflowRecordSchema,
   workflowReply,
   subjects,
+  type Usage,
+  usageReply,
 } from '@cairn/contracts';
 import { z } from 'zod';
 import type { SchedulerRequester } from './jobs.client';
@@ -51,6 +53,11 @@ export class WorkflowsClient {
   async cancel(runId: string, who: Called): Promise<WorkflowRecord> {
     const reply = await writingRun(runId, () => this.requester.request(subjects.scheduler.cancelWorkflow, { runId, ...who }, workflowReply, this.timeouts.cancelWorkflow), () => runId);
     return reply.workflow;
+  }
+
+  /** The caller's running runs and their accounts' against the run limits. */
+  usage(who: Called): Promise<Usage> {
+    return this.requester.request(subjects.scheduler.workflowUsage, { ...who }, usageReply, this.timeouts.workflowUsage);
   }
 
   list(query: ListWorkflowsQuery) {

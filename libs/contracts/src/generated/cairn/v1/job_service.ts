@@ -22,7 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp";
 import { Int32Value } from "../../google/protobuf/wrappers";
-import { Owner } from "./owner";
+import { Owner, RunUsage } from "./owner";
 
 export const protobufPackage = "cairn.v1";
 
@@ -258,6 +258,23 @@ export interface CancelJobRequest {
 export interface CancelJobResponse {
   /** The job; its state turns CANCELLED once the site confirms. */
   job: Job | undefined;
+}
+
+/** GetJobUsageRequest has no fields: the usage is the caller's. */
+export interface GetJobUsageRequest {
+}
+
+/** GetJobUsageResponse is the caller's jobs against the run limits. */
+export interface GetJobUsageResponse {
+  /** The caller's unfinished jobs, against the limit per person. */
+  person:
+    | RunUsage
+    | undefined;
+  /**
+   * Each account the caller may charge (their default first): its unfinished jobs,
+   * everyone's, against the limit per project.
+   */
+  projects: RunUsage[];
 }
 
 /** ListJobsRequest pages through jobs. */
@@ -1425,6 +1442,118 @@ export const CancelJobResponse: MessageFns<CancelJobResponse> = {
   },
 };
 
+function createBaseGetJobUsageRequest(): GetJobUsageRequest {
+  return {};
+}
+
+export const GetJobUsageRequest: MessageFns<GetJobUsageRequest> = {
+  encode(_: GetJobUsageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetJobUsageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetJobUsageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GetJobUsageRequest>): GetJobUsageRequest {
+    return GetJobUsageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetJobUsageRequest>): GetJobUsageRequest {
+    const message = createBaseGetJobUsageRequest();
+    return message;
+  },
+};
+
+function createBaseGetJobUsageResponse(): GetJobUsageResponse {
+  return { person: undefined, projects: [] };
+}
+
+export const GetJobUsageResponse: MessageFns<GetJobUsageResponse> = {
+  encode(message: GetJobUsageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.person !== undefined) {
+      RunUsage.encode(message.person, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.projects) {
+      RunUsage.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetJobUsageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetJobUsageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.person = RunUsage.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.projects.push(RunUsage.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GetJobUsageResponse>): GetJobUsageResponse {
+    return GetJobUsageResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetJobUsageResponse>): GetJobUsageResponse {
+    const message = createBaseGetJobUsageResponse();
+    message.person = (object.person !== undefined && object.person !== null)
+      ? RunUsage.fromPartial(object.person)
+      : undefined;
+    message.projects = object.projects?.map((e) => RunUsage.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseListJobsRequest(): ListJobsRequest {
   return { pageSize: 0, pageToken: "", states: [], site: "", namePrefix: "" };
 }
@@ -1835,6 +1964,20 @@ export const JobServiceService = {
       Buffer.from(GetJobOutputResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetJobOutputResponse => GetJobOutputResponse.decode(value),
   },
+  /**
+   * GetJobUsage returns how many unfinished jobs the caller has against their own limit,
+   * and each project (Slurm account) they may charge against the project's limit: what a
+   * SubmitJob checks before it accepts a job.
+   */
+  getJobUsage: {
+    path: "/cairn.v1.JobService/GetJobUsage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetJobUsageRequest): Buffer => Buffer.from(GetJobUsageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetJobUsageRequest => GetJobUsageRequest.decode(value),
+    responseSerialize: (value: GetJobUsageResponse): Buffer => Buffer.from(GetJobUsageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetJobUsageResponse => GetJobUsageResponse.decode(value),
+  },
 } as const;
 
 export interface JobServiceServer extends UntypedServiceImplementation {
@@ -1866,6 +2009,12 @@ export interface JobServiceServer extends UntypedServiceImplementation {
    * has been submitted to Slurm.
    */
   getJobOutput: handleUnaryCall<GetJobOutputRequest, GetJobOutputResponse>;
+  /**
+   * GetJobUsage returns how many unfinished jobs the caller has against their own limit,
+   * and each project (Slurm account) they may charge against the project's limit: what a
+   * SubmitJob checks before it accepts a job.
+   */
+  getJobUsage: handleUnaryCall<GetJobUsageRequest, GetJobUsageResponse>;
 }
 
 export interface JobServiceClient extends Client {
@@ -1971,6 +2120,26 @@ export interface JobServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetJobOutputResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * GetJobUsage returns how many unfinished jobs the caller has against their own limit,
+   * and each project (Slurm account) they may charge against the project's limit: what a
+   * SubmitJob checks before it accepts a job.
+   */
+  getJobUsage(
+    request: GetJobUsageRequest,
+    callback: (error: ServiceError | null, response: GetJobUsageResponse) => void,
+  ): ClientUnaryCall;
+  getJobUsage(
+    request: GetJobUsageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetJobUsageResponse) => void,
+  ): ClientUnaryCall;
+  getJobUsage(
+    request: GetJobUsageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetJobUsageResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -27,6 +27,25 @@ export interface Owner {
   posixUser: string;
 }
 
+/**
+ * RunUsage is how much of one run limit is taken now (docs/limits.md): a person's or a
+ * project's. Submissions over a limit are refused with RESOURCE_EXHAUSTED until some of
+ * the work counted here ends.
+ */
+export interface RunUsage {
+  /** Whose: the caller's name for a person's limit, the Slurm account for a project's. */
+  name: string;
+  /**
+   * How much counts now: jobs not yet finished (submitted directly; a workflow's own
+   * jobs count toward its run), or workflow runs still running.
+   */
+  used: number;
+  /** The most that may count at once. */
+  limit: number;
+  /** The scheduler setting the limit comes from, e.g. CAIRN_MAX_ACTIVE_JOBS_PER_PERSON. */
+  setting: string;
+}
+
 function createBaseOwner(): Owner {
   return { issuer: "", subject: "", name: "", posixUser: "" };
 }
@@ -114,6 +133,97 @@ export const Owner: MessageFns<Owner> = {
     message.subject = object.subject ?? "";
     message.name = object.name ?? "";
     message.posixUser = object.posixUser ?? "";
+    return message;
+  },
+};
+
+function createBaseRunUsage(): RunUsage {
+  return { name: "", used: 0, limit: 0, setting: "" };
+}
+
+export const RunUsage: MessageFns<RunUsage> = {
+  encode(message: RunUsage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.used !== 0) {
+      writer.uint32(16).uint32(message.used);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).uint32(message.limit);
+    }
+    if (message.setting !== "") {
+      writer.uint32(34).string(message.setting);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RunUsage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRunUsage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.used = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.setting = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<RunUsage>): RunUsage {
+    return RunUsage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RunUsage>): RunUsage {
+    const message = createBaseRunUsage();
+    message.name = object.name ?? "";
+    message.used = object.used ?? 0;
+    message.limit = object.limit ?? 0;
+    message.setting = object.setting ?? "";
     return message;
   },
 };

@@ -22,7 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp";
 import { UInt32Value } from "../../google/protobuf/wrappers";
-import { Owner } from "./owner";
+import { Owner, RunUsage } from "./owner";
 
 export const protobufPackage = "cairn.v1";
 
@@ -73,6 +73,23 @@ export enum StepKind {
   /** STEP_KIND_LOOP - A sub-workflow repeated until its condition holds or its budget runs out. */
   STEP_KIND_LOOP = 3,
   UNRECOGNIZED = -1,
+}
+
+/** GetWorkflowUsageRequest has no fields: the usage is the caller's. */
+export interface GetWorkflowUsageRequest {
+}
+
+/** GetWorkflowUsageResponse is the caller's workflow runs against the run limits. */
+export interface GetWorkflowUsageResponse {
+  /** The caller's running workflow runs, against the limit per person. */
+  person:
+    | RunUsage
+    | undefined;
+  /**
+   * Each account the caller may charge (their default first): its running workflow
+   * runs, everyone's, against the limit per project.
+   */
+  projects: RunUsage[];
 }
 
 /** SubmitWorkflowRequest carries a workflow file. */
@@ -427,6 +444,118 @@ export interface LoopPlan {
   /** The body's steps. */
   steps: StepPlan[];
 }
+
+function createBaseGetWorkflowUsageRequest(): GetWorkflowUsageRequest {
+  return {};
+}
+
+export const GetWorkflowUsageRequest: MessageFns<GetWorkflowUsageRequest> = {
+  encode(_: GetWorkflowUsageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetWorkflowUsageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetWorkflowUsageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GetWorkflowUsageRequest>): GetWorkflowUsageRequest {
+    return GetWorkflowUsageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetWorkflowUsageRequest>): GetWorkflowUsageRequest {
+    const message = createBaseGetWorkflowUsageRequest();
+    return message;
+  },
+};
+
+function createBaseGetWorkflowUsageResponse(): GetWorkflowUsageResponse {
+  return { person: undefined, projects: [] };
+}
+
+export const GetWorkflowUsageResponse: MessageFns<GetWorkflowUsageResponse> = {
+  encode(message: GetWorkflowUsageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.person !== undefined) {
+      RunUsage.encode(message.person, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.projects) {
+      RunUsage.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetWorkflowUsageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetWorkflowUsageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.person = RunUsage.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.projects.push(RunUsage.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create(base?: DeepPartial<GetWorkflowUsageResponse>): GetWorkflowUsageResponse {
+    return GetWorkflowUsageResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetWorkflowUsageResponse>): GetWorkflowUsageResponse {
+    const message = createBaseGetWorkflowUsageResponse();
+    message.person = (object.person !== undefined && object.person !== null)
+      ? RunUsage.fromPartial(object.person)
+      : undefined;
+    message.projects = object.projects?.map((e) => RunUsage.fromPartial(e)) || [];
+    return message;
+  },
+};
 
 function createBaseSubmitWorkflowRequest(): SubmitWorkflowRequest {
   return { source: "", fileName: "", dryRun: false, site: "", requestId: "", account: "" };
@@ -2732,6 +2861,22 @@ export const WorkflowServiceService = {
       Buffer.from(ListWorkflowsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListWorkflowsResponse => ListWorkflowsResponse.decode(value),
   },
+  /**
+   * GetWorkflowUsage returns how many workflow runs the caller has running against their
+   * own limit, and each project (Slurm account) they may charge against the project's
+   * limit: what a SubmitWorkflow checks before it starts a run.
+   */
+  getWorkflowUsage: {
+    path: "/cairn.v1.WorkflowService/GetWorkflowUsage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetWorkflowUsageRequest): Buffer =>
+      Buffer.from(GetWorkflowUsageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetWorkflowUsageRequest => GetWorkflowUsageRequest.decode(value),
+    responseSerialize: (value: GetWorkflowUsageResponse): Buffer =>
+      Buffer.from(GetWorkflowUsageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetWorkflowUsageResponse => GetWorkflowUsageResponse.decode(value),
+  },
 } as const;
 
 export interface WorkflowServiceServer extends UntypedServiceImplementation {
@@ -2771,6 +2916,12 @@ export interface WorkflowServiceServer extends UntypedServiceImplementation {
    * by name prefix (runs of one workflow form an experiment).
    */
   listWorkflows: handleUnaryCall<ListWorkflowsRequest, ListWorkflowsResponse>;
+  /**
+   * GetWorkflowUsage returns how many workflow runs the caller has running against their
+   * own limit, and each project (Slurm account) they may charge against the project's
+   * limit: what a SubmitWorkflow checks before it starts a run.
+   */
+  getWorkflowUsage: handleUnaryCall<GetWorkflowUsageRequest, GetWorkflowUsageResponse>;
 }
 
 export interface WorkflowServiceClient extends Client {
@@ -2873,6 +3024,26 @@ export interface WorkflowServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListWorkflowsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * GetWorkflowUsage returns how many workflow runs the caller has running against their
+   * own limit, and each project (Slurm account) they may charge against the project's
+   * limit: what a SubmitWorkflow checks before it starts a run.
+   */
+  getWorkflowUsage(
+    request: GetWorkflowUsageRequest,
+    callback: (error: ServiceError | null, response: GetWorkflowUsageResponse) => void,
+  ): ClientUnaryCall;
+  getWorkflowUsage(
+    request: GetWorkflowUsageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetWorkflowUsageResponse) => void,
+  ): ClientUnaryCall;
+  getWorkflowUsage(
+    request: GetWorkflowUsageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetWorkflowUsageResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -8,7 +8,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Owner } from "./owner_pb";
+import type { Owner, RunUsage } from "./owner_pb";
 import { file_cairn_v1_owner } from "./owner_pb";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file cairn/v1/job_service.proto.
  */
 export const file_cairn_v1_job_service: GenFile = /*@__PURE__*/
-  fileDesc("ChpjYWlybi92MS9qb2Jfc2VydmljZS5wcm90bxIIY2Fpcm4udjEiWwoJUmVzb3VyY2VzEgwKBGNwdXMYASABKA0SEQoJbWVtb3J5X21iGAIgASgNEhoKEnRpbWVfbGltaXRfc2Vjb25kcxgDIAEoDRIRCglwYXJ0aXRpb24YBCABKAki5gEKB0pvYlNwZWMSDAoEbmFtZRgBIAEoCRINCgVpbWFnZRgCIAEoCRIPCgdjb21tYW5kGAMgAygJEicKA2VudhgEIAMoCzIaLmNhaXJuLnYxLkpvYlNwZWMuRW52RW50cnkSJgoJcmVzb3VyY2VzGAUgASgLMhMuY2Fpcm4udjEuUmVzb3VyY2VzEgwKBHNpdGUYBiABKAkSIgoFYXJyYXkYByABKAsyEy5jYWlybi52MS5JdGVtQXJyYXkaKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJHCglJdGVtQXJyYXkSDQoFaXRlbXMYASADKAkSGQoRaXRlbXNfcGVyX2VsZW1lbnQYAiABKA0SEAoIdGhyb3R0bGUYAyABKA0i7AIKA0pvYhIOCgZqb2JfaWQYASABKAkSHwoEc3BlYxgCIAEoCzIRLmNhaXJuLnYxLkpvYlNwZWMSFAoMaW1hZ2VfZGlnZXN0GAMgASgJEiEKBXN0YXRlGAQgASgOMhIuY2Fpcm4udjEuSm9iU3RhdGUSLgoJZXhpdF9jb2RlGAUgASgLMhsuZ29vZ2xlLnByb3RvYnVmLkludDMyVmFsdWUSFAoMc2x1cm1fam9iX2lkGAYgASgJEg4KBnJlYXNvbhgHIAEoCRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmF0dGVtcHRfaWQYCiABKAkSHgoFb3duZXIYCyABKAsyDy5jYWlybi52MS5Pd25lchIPCgdhY2NvdW50GAwgASgJIlgKEFN1Ym1pdEpvYlJlcXVlc3QSHwoEc3BlYxgBIAEoCzIRLmNhaXJuLnYxLkpvYlNwZWMSEgoKcmVxdWVzdF9pZBgCIAEoCRIPCgdhY2NvdW50GAMgASgJIi8KEVN1Ym1pdEpvYlJlc3BvbnNlEhoKA2pvYhgBIAEoCzINLmNhaXJuLnYxLkpvYiIfCg1HZXRKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCSIsCg5HZXRKb2JSZXNwb25zZRIaCgNqb2IYASABKAsyDS5jYWlybi52MS5Kb2IiIQoPV2F0Y2hKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCSLXAQoQV2F0Y2hKb2JSZXNwb25zZRIOCgZqb2JfaWQYASABKAkSEAoIc2VxdWVuY2UYAiABKA0SIQoFc3RhdGUYAyABKA4yEi5jYWlybi52MS5Kb2JTdGF0ZRIuCglleGl0X2NvZGUYBCABKAsyGy5nb29nbGUucHJvdG9idWYuSW50MzJWYWx1ZRIUCgxzbHVybV9qb2JfaWQYBSABKAkSDgoGcmVhc29uGAYgASgJEigKBHRpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiIKEENhbmNlbEpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgJIi8KEUNhbmNlbEpvYlJlc3BvbnNlEhoKA2pvYhgBIAEoCzINLmNhaXJuLnYxLkpvYiJ/Cg9MaXN0Sm9ic1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgNEhIKCnBhZ2VfdG9rZW4YAiABKAkSIgoGc3RhdGVzGAMgAygOMhIuY2Fpcm4udjEuSm9iU3RhdGUSDAoEc2l0ZRgEIAEoCRITCgtuYW1lX3ByZWZpeBgFIAEoCSJIChBMaXN0Sm9ic1Jlc3BvbnNlEhsKBGpvYnMYASADKAsyDS5jYWlybi52MS5Kb2ISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJImAKE0dldEpvYk91dHB1dFJlcXVlc3QSDgoGam9iX2lkGAEgASgJEiYKBnN0cmVhbRgCIAEoDjIWLmNhaXJuLnYxLk91dHB1dFN0cmVhbRIRCgltYXhfYnl0ZXMYAyABKA0iNwoUR2V0Sm9iT3V0cHV0UmVzcG9uc2USDAoEZGF0YRgBIAEoDBIRCgl0cnVuY2F0ZWQYAiABKAgqygEKCEpvYlN0YXRlEhkKFUpPQl9TVEFURV9VTlNQRUNJRklFRBAAEhYKEkpPQl9TVEFURV9BQ0NFUFRFRBABEhUKEUpPQl9TVEFURV9QRU5ESU5HEAISFQoRSk9CX1NUQVRFX1JVTk5JTkcQAxIXChNKT0JfU1RBVEVfQ09NUExFVEVEEAQSFAoQSk9CX1NUQVRFX0ZBSUxFRBAFEhcKE0pPQl9TVEFURV9DQU5DRUxMRUQQBhIVChFKT0JfU1RBVEVfVElNRU9VVBAHKmEKDE91dHB1dFN0cmVhbRIdChlPVVRQVVRfU1RSRUFNX1VOU1BFQ0lGSUVEEAASGAoUT1VUUFVUX1NUUkVBTV9TVERPVVQQARIYChRPVVRQVVRfU1RSRUFNX1NUREVSUhACMqwDCgpKb2JTZXJ2aWNlEkQKCVN1Ym1pdEpvYhIaLmNhaXJuLnYxLlN1Ym1pdEpvYlJlcXVlc3QaGy5jYWlybi52MS5TdWJtaXRKb2JSZXNwb25zZRI7CgZHZXRKb2ISFy5jYWlybi52MS5HZXRKb2JSZXF1ZXN0GhguY2Fpcm4udjEuR2V0Sm9iUmVzcG9uc2USQwoIV2F0Y2hKb2ISGS5jYWlybi52MS5XYXRjaEpvYlJlcXVlc3QaGi5jYWlybi52MS5XYXRjaEpvYlJlc3BvbnNlMAESRAoJQ2FuY2VsSm9iEhouY2Fpcm4udjEuQ2FuY2VsSm9iUmVxdWVzdBobLmNhaXJuLnYxLkNhbmNlbEpvYlJlc3BvbnNlEkEKCExpc3RKb2JzEhkuY2Fpcm4udjEuTGlzdEpvYnNSZXF1ZXN0GhouY2Fpcm4udjEuTGlzdEpvYnNSZXNwb25zZRJNCgxHZXRKb2JPdXRwdXQSHS5jYWlybi52MS5HZXRKb2JPdXRwdXRSZXF1ZXN0Gh4uY2Fpcm4udjEuR2V0Sm9iT3V0cHV0UmVzcG9uc2ViBnByb3RvMw", [file_cairn_v1_owner, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
+  fileDesc("ChpjYWlybi92MS9qb2Jfc2VydmljZS5wcm90bxIIY2Fpcm4udjEiWwoJUmVzb3VyY2VzEgwKBGNwdXMYASABKA0SEQoJbWVtb3J5X21iGAIgASgNEhoKEnRpbWVfbGltaXRfc2Vjb25kcxgDIAEoDRIRCglwYXJ0aXRpb24YBCABKAki5gEKB0pvYlNwZWMSDAoEbmFtZRgBIAEoCRINCgVpbWFnZRgCIAEoCRIPCgdjb21tYW5kGAMgAygJEicKA2VudhgEIAMoCzIaLmNhaXJuLnYxLkpvYlNwZWMuRW52RW50cnkSJgoJcmVzb3VyY2VzGAUgASgLMhMuY2Fpcm4udjEuUmVzb3VyY2VzEgwKBHNpdGUYBiABKAkSIgoFYXJyYXkYByABKAsyEy5jYWlybi52MS5JdGVtQXJyYXkaKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJHCglJdGVtQXJyYXkSDQoFaXRlbXMYASADKAkSGQoRaXRlbXNfcGVyX2VsZW1lbnQYAiABKA0SEAoIdGhyb3R0bGUYAyABKA0i7AIKA0pvYhIOCgZqb2JfaWQYASABKAkSHwoEc3BlYxgCIAEoCzIRLmNhaXJuLnYxLkpvYlNwZWMSFAoMaW1hZ2VfZGlnZXN0GAMgASgJEiEKBXN0YXRlGAQgASgOMhIuY2Fpcm4udjEuSm9iU3RhdGUSLgoJZXhpdF9jb2RlGAUgASgLMhsuZ29vZ2xlLnByb3RvYnVmLkludDMyVmFsdWUSFAoMc2x1cm1fam9iX2lkGAYgASgJEg4KBnJlYXNvbhgHIAEoCRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmF0dGVtcHRfaWQYCiABKAkSHgoFb3duZXIYCyABKAsyDy5jYWlybi52MS5Pd25lchIPCgdhY2NvdW50GAwgASgJIlgKEFN1Ym1pdEpvYlJlcXVlc3QSHwoEc3BlYxgBIAEoCzIRLmNhaXJuLnYxLkpvYlNwZWMSEgoKcmVxdWVzdF9pZBgCIAEoCRIPCgdhY2NvdW50GAMgASgJIi8KEVN1Ym1pdEpvYlJlc3BvbnNlEhoKA2pvYhgBIAEoCzINLmNhaXJuLnYxLkpvYiIfCg1HZXRKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCSIsCg5HZXRKb2JSZXNwb25zZRIaCgNqb2IYASABKAsyDS5jYWlybi52MS5Kb2IiIQoPV2F0Y2hKb2JSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCSLXAQoQV2F0Y2hKb2JSZXNwb25zZRIOCgZqb2JfaWQYASABKAkSEAoIc2VxdWVuY2UYAiABKA0SIQoFc3RhdGUYAyABKA4yEi5jYWlybi52MS5Kb2JTdGF0ZRIuCglleGl0X2NvZGUYBCABKAsyGy5nb29nbGUucHJvdG9idWYuSW50MzJWYWx1ZRIUCgxzbHVybV9qb2JfaWQYBSABKAkSDgoGcmVhc29uGAYgASgJEigKBHRpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiIKEENhbmNlbEpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgJIi8KEUNhbmNlbEpvYlJlc3BvbnNlEhoKA2pvYhgBIAEoCzINLmNhaXJuLnYxLkpvYiIUChJHZXRKb2JVc2FnZVJlcXVlc3QiXwoTR2V0Sm9iVXNhZ2VSZXNwb25zZRIiCgZwZXJzb24YASABKAsyEi5jYWlybi52MS5SdW5Vc2FnZRIkCghwcm9qZWN0cxgCIAMoCzISLmNhaXJuLnYxLlJ1blVzYWdlIn8KD0xpc3RKb2JzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCRIiCgZzdGF0ZXMYAyADKA4yEi5jYWlybi52MS5Kb2JTdGF0ZRIMCgRzaXRlGAQgASgJEhMKC25hbWVfcHJlZml4GAUgASgJIkgKEExpc3RKb2JzUmVzcG9uc2USGwoEam9icxgBIAMoCzINLmNhaXJuLnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiYAoTR2V0Sm9iT3V0cHV0UmVxdWVzdBIOCgZqb2JfaWQYASABKAkSJgoGc3RyZWFtGAIgASgOMhYuY2Fpcm4udjEuT3V0cHV0U3RyZWFtEhEKCW1heF9ieXRlcxgDIAEoDSI3ChRHZXRKb2JPdXRwdXRSZXNwb25zZRIMCgRkYXRhGAEgASgMEhEKCXRydW5jYXRlZBgCIAEoCCrKAQoISm9iU3RhdGUSGQoVSk9CX1NUQVRFX1VOU1BFQ0lGSUVEEAASFgoSSk9CX1NUQVRFX0FDQ0VQVEVEEAESFQoRSk9CX1NUQVRFX1BFTkRJTkcQAhIVChFKT0JfU1RBVEVfUlVOTklORxADEhcKE0pPQl9TVEFURV9DT01QTEVURUQQBBIUChBKT0JfU1RBVEVfRkFJTEVEEAUSFwoTSk9CX1NUQVRFX0NBTkNFTExFRBAGEhUKEUpPQl9TVEFURV9USU1FT1VUEAcqYQoMT3V0cHV0U3RyZWFtEh0KGU9VVFBVVF9TVFJFQU1fVU5TUEVDSUZJRUQQABIYChRPVVRQVVRfU1RSRUFNX1NURE9VVBABEhgKFE9VVFBVVF9TVFJFQU1fU1RERVJSEAIy+AMKCkpvYlNlcnZpY2USRAoJU3VibWl0Sm9iEhouY2Fpcm4udjEuU3VibWl0Sm9iUmVxdWVzdBobLmNhaXJuLnYxLlN1Ym1pdEpvYlJlc3BvbnNlEjsKBkdldEpvYhIXLmNhaXJuLnYxLkdldEpvYlJlcXVlc3QaGC5jYWlybi52MS5HZXRKb2JSZXNwb25zZRJDCghXYXRjaEpvYhIZLmNhaXJuLnYxLldhdGNoSm9iUmVxdWVzdBoaLmNhaXJuLnYxLldhdGNoSm9iUmVzcG9uc2UwARJECglDYW5jZWxKb2ISGi5jYWlybi52MS5DYW5jZWxKb2JSZXF1ZXN0GhsuY2Fpcm4udjEuQ2FuY2VsSm9iUmVzcG9uc2USQQoITGlzdEpvYnMSGS5jYWlybi52MS5MaXN0Sm9ic1JlcXVlc3QaGi5jYWlybi52MS5MaXN0Sm9ic1Jlc3BvbnNlEk0KDEdldEpvYk91dHB1dBIdLmNhaXJuLnYxLkdldEpvYk91dHB1dFJlcXVlc3QaHi5jYWlybi52MS5HZXRKb2JPdXRwdXRSZXNwb25zZRJKCgtHZXRKb2JVc2FnZRIcLmNhaXJuLnYxLkdldEpvYlVzYWdlUmVxdWVzdBodLmNhaXJuLnYxLkdldEpvYlVzYWdlUmVzcG9uc2ViBnByb3RvMw", [file_cairn_v1_owner, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
 
 /**
  * Resources a job asks for. Zero values take the site's defaults.
@@ -504,6 +504,50 @@ export const CancelJobResponseSchema: GenMessage<CancelJobResponse> = /*@__PURE_
   messageDesc(file_cairn_v1_job_service, 11);
 
 /**
+ * GetJobUsageRequest has no fields: the usage is the caller's.
+ *
+ * @generated from message cairn.v1.GetJobUsageRequest
+ */
+export type GetJobUsageRequest = Message<"cairn.v1.GetJobUsageRequest"> & {
+};
+
+/**
+ * Describes the message cairn.v1.GetJobUsageRequest.
+ * Use `create(GetJobUsageRequestSchema)` to create a new message.
+ */
+export const GetJobUsageRequestSchema: GenMessage<GetJobUsageRequest> = /*@__PURE__*/
+  messageDesc(file_cairn_v1_job_service, 12);
+
+/**
+ * GetJobUsageResponse is the caller's jobs against the run limits.
+ *
+ * @generated from message cairn.v1.GetJobUsageResponse
+ */
+export type GetJobUsageResponse = Message<"cairn.v1.GetJobUsageResponse"> & {
+  /**
+   * The caller's unfinished jobs, against the limit per person.
+   *
+   * @generated from field: cairn.v1.RunUsage person = 1;
+   */
+  person?: RunUsage | undefined;
+
+  /**
+   * Each account the caller may charge (their default first): its unfinished jobs,
+   * everyone's, against the limit per project.
+   *
+   * @generated from field: repeated cairn.v1.RunUsage projects = 2;
+   */
+  projects: RunUsage[];
+};
+
+/**
+ * Describes the message cairn.v1.GetJobUsageResponse.
+ * Use `create(GetJobUsageResponseSchema)` to create a new message.
+ */
+export const GetJobUsageResponseSchema: GenMessage<GetJobUsageResponse> = /*@__PURE__*/
+  messageDesc(file_cairn_v1_job_service, 13);
+
+/**
  * ListJobsRequest pages through jobs.
  *
  * @generated from message cairn.v1.ListJobsRequest
@@ -551,7 +595,7 @@ export type ListJobsRequest = Message<"cairn.v1.ListJobsRequest"> & {
  * Use `create(ListJobsRequestSchema)` to create a new message.
  */
 export const ListJobsRequestSchema: GenMessage<ListJobsRequest> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_job_service, 12);
+  messageDesc(file_cairn_v1_job_service, 14);
 
 /**
  * ListJobsResponse is one page of jobs.
@@ -580,7 +624,7 @@ export type ListJobsResponse = Message<"cairn.v1.ListJobsResponse"> & {
  * Use `create(ListJobsResponseSchema)` to create a new message.
  */
 export const ListJobsResponseSchema: GenMessage<ListJobsResponse> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_job_service, 13);
+  messageDesc(file_cairn_v1_job_service, 15);
 
 /**
  * GetJobOutputRequest asks for the end of a job's output.
@@ -617,7 +661,7 @@ export type GetJobOutputRequest = Message<"cairn.v1.GetJobOutputRequest"> & {
  * Use `create(GetJobOutputRequestSchema)` to create a new message.
  */
 export const GetJobOutputRequestSchema: GenMessage<GetJobOutputRequest> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_job_service, 14);
+  messageDesc(file_cairn_v1_job_service, 16);
 
 /**
  * GetJobOutputResponse carries output bytes.
@@ -645,7 +689,7 @@ export type GetJobOutputResponse = Message<"cairn.v1.GetJobOutputResponse"> & {
  * Use `create(GetJobOutputResponseSchema)` to create a new message.
  */
 export const GetJobOutputResponseSchema: GenMessage<GetJobOutputResponse> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_job_service, 15);
+  messageDesc(file_cairn_v1_job_service, 17);
 
 /**
  * JobState is the life cycle of a job. ACCEPTED -> PENDING -> RUNNING -> one of the
@@ -825,6 +869,18 @@ export const JobService: GenService<{
     methodKind: "unary";
     input: typeof GetJobOutputRequestSchema;
     output: typeof GetJobOutputResponseSchema;
+  },
+  /**
+   * GetJobUsage returns how many unfinished jobs the caller has against their own limit,
+   * and each project (Slurm account) they may charge against the project's limit: what a
+   * SubmitJob checks before it accepts a job.
+   *
+   * @generated from rpc cairn.v1.JobService.GetJobUsage
+   */
+  getJobUsage: {
+    methodKind: "unary";
+    input: typeof GetJobUsageRequestSchema;
+    output: typeof GetJobUsageResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_cairn_v1_job_service, 0);

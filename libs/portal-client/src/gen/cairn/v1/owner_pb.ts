@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file cairn/v1/owner.proto.
  */
 export const file_cairn_v1_owner: GenFile = /*@__PURE__*/
-  fileDesc("ChRjYWlybi92MS9vd25lci5wcm90bxIIY2Fpcm4udjEiSgoFT3duZXISDgoGaXNzdWVyGAEgASgJEg8KB3N1YmplY3QYAiABKAkSDAoEbmFtZRgDIAEoCRISCgpwb3NpeF91c2VyGAQgASgJYgZwcm90bzM");
+  fileDesc("ChRjYWlybi92MS9vd25lci5wcm90bxIIY2Fpcm4udjEiSgoFT3duZXISDgoGaXNzdWVyGAEgASgJEg8KB3N1YmplY3QYAiABKAkSDAoEbmFtZRgDIAEoCRISCgpwb3NpeF91c2VyGAQgASgJIkYKCFJ1blVzYWdlEgwKBG5hbWUYASABKAkSDAoEdXNlZBgCIAEoDRINCgVsaW1pdBgDIAEoDRIPCgdzZXR0aW5nGAQgASgJYgZwcm90bzM");
 
 /**
  * Owner is the person (or service account) a job or workflow run belongs to: the identity
@@ -57,4 +57,49 @@ export type Owner = Message<"cairn.v1.Owner"> & {
  */
 export const OwnerSchema: GenMessage<Owner> = /*@__PURE__*/
   messageDesc(file_cairn_v1_owner, 0);
+
+/**
+ * RunUsage is how much of one run limit is taken now (docs/limits.md): a person's or a
+ * project's. Submissions over a limit are refused with RESOURCE_EXHAUSTED until some of
+ * the work counted here ends.
+ *
+ * @generated from message cairn.v1.RunUsage
+ */
+export type RunUsage = Message<"cairn.v1.RunUsage"> & {
+  /**
+   * Whose: the caller's name for a person's limit, the Slurm account for a project's.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * How much counts now: jobs not yet finished (submitted directly; a workflow's own
+   * jobs count toward its run), or workflow runs still running.
+   *
+   * @generated from field: uint32 used = 2;
+   */
+  used: number;
+
+  /**
+   * The most that may count at once.
+   *
+   * @generated from field: uint32 limit = 3;
+   */
+  limit: number;
+
+  /**
+   * The scheduler setting the limit comes from, e.g. CAIRN_MAX_ACTIVE_JOBS_PER_PERSON.
+   *
+   * @generated from field: string setting = 4;
+   */
+  setting: string;
+};
+
+/**
+ * Describes the message cairn.v1.RunUsage.
+ * Use `create(RunUsageSchema)` to create a new message.
+ */
+export const RunUsageSchema: GenMessage<RunUsage> = /*@__PURE__*/
+  messageDesc(file_cairn_v1_owner, 1);
 

@@ -7,7 +7,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Owner } from "./owner_pb";
+import type { Owner, RunUsage } from "./owner_pb";
 import { file_cairn_v1_owner } from "./owner_pb";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
@@ -17,7 +17,51 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file cairn/v1/workflow_service.proto.
  */
 export const file_cairn_v1_workflow_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch9jYWlybi92MS93b3JrZmxvd19zZXJ2aWNlLnByb3RvEghjYWlybi52MSJ+ChVTdWJtaXRXb3JrZmxvd1JlcXVlc3QSDgoGc291cmNlGAEgASgJEhEKCWZpbGVfbmFtZRgCIAEoCRIPCgdkcnlfcnVuGAMgASgIEgwKBHNpdGUYBCABKAkSEgoKcmVxdWVzdF9pZBgFIAEoCRIPCgdhY2NvdW50GAYgASgJImQKFlN1Ym1pdFdvcmtmbG93UmVzcG9uc2USJAoEcGxhbhgBIAEoCzIWLmNhaXJuLnYxLldvcmtmbG93UGxhbhIkCgh3b3JrZmxvdxgCIAEoCzISLmNhaXJuLnYxLldvcmtmbG93Ij4KCkl0ZW1Db3VudHMSDQoFdG90YWwYASABKA0SEQoJc3VjY2VlZGVkGAIgASgNEg4KBmZhaWxlZBgDIAEoDSKsAwoMV29ya2Zsb3dTdGVwEgsKA2tleRgBIAEoCRIMCgRwYXRoGAIgASgJEhEKCWl0ZXJhdGlvbhgDIAEoDRIgCgRraW5kGAQgASgOMhIuY2Fpcm4udjEuU3RlcEtpbmQSIgoFc3RhdGUYBSABKA4yEy5jYWlybi52MS5TdGVwU3RhdGUSDwoHYXR0ZW1wdBgGIAEoDRIQCghyZXF1ZXVlcxgHIAEoDRIjCgVpdGVtcxgIIAEoCzIULmNhaXJuLnYxLkl0ZW1Db3VudHMSFAoMZmFpbGVkX2l0ZW1zGAkgAygNEg8KB2pvYl9pZHMYCiADKAkSFQoNc2x1cm1fam9iX2lkcxgLIAMoCRIOCgZyZWFzb24YDCABKAkSLgoKc3RhcnRfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGl0ZW1fc2Vjb25kcxgPIAEoARIeChZmYWlsZWRfaXRlbV9leGl0X2NvZGVzGBAgAygFIrkCCg1Mb29wSXRlcmF0aW9uEgwKBGxvb3AYASABKAkSEQoJaXRlcmF0aW9uGAIgASgNEiIKBXN0YXRlGAMgASgOMhMuY2Fpcm4udjEuU3RlcFN0YXRlEjUKB21ldHJpY3MYBCADKAsyJC5jYWlybi52MS5Mb29wSXRlcmF0aW9uLk1ldHJpY3NFbnRyeRIQCghkZWNpc2lvbhgFIAEoCRIMCgRzdG9wGAYgASgJEi4KCnN0YXJ0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBouCgxNZXRyaWNzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4ASKBBAoIV29ya2Zsb3cSDgoGcnVuX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEc2l0ZRgDIAEoCRIRCglmaWxlX25hbWUYBCABKAkSJgoFc3RhdGUYBSABKA4yFy5jYWlybi52MS5Xb3JrZmxvd1N0YXRlEg4KBnJlYXNvbhgGIAEoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIlCgVzdGVwcxgKIAMoCzIWLmNhaXJuLnYxLldvcmtmbG93U3RlcBIrCgppdGVyYXRpb25zGAsgAygLMhcuY2Fpcm4udjEuTG9vcEl0ZXJhdGlvbhIkCgRwbGFuGAwgASgLMhYuY2Fpcm4udjEuV29ya2Zsb3dQbGFuEhUKDW9taXR0ZWRfc3RlcHMYDSABKA0SGgoSb21pdHRlZF9pdGVyYXRpb25zGA4gASgNEh4KBW93bmVyGA8gASgLMg8uY2Fpcm4udjEuT3duZXISDwoHYWNjb3VudBgQIAEoCRIQCghyZXJ1bl9vZhgRIAEoCSIkChJHZXRXb3JrZmxvd1JlcXVlc3QSDgoGcnVuX2lkGAEgASgJIjsKE0dldFdvcmtmbG93UmVzcG9uc2USJAoId29ya2Zsb3cYASABKAsyEi5jYWlybi52MS5Xb3JrZmxvdyImChRXYXRjaFdvcmtmbG93UmVxdWVzdBIOCgZydW5faWQYASABKAki6wEKFVdhdGNoV29ya2Zsb3dSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBIMCgRraW5kGAIgASgJEiYKBXN0YXRlGAMgASgOMhcuY2Fpcm4udjEuV29ya2Zsb3dTdGF0ZRIOCgZyZWFzb24YBCABKAkSJAoEc3RlcBgFIAEoCzIWLmNhaXJuLnYxLldvcmtmbG93U3RlcBIqCglpdGVyYXRpb24YBiABKAsyFy5jYWlybi52MS5Mb29wSXRlcmF0aW9uEigKBHRpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIicKFUNhbmNlbFdvcmtmbG93UmVxdWVzdBIOCgZydW5faWQYASABKAkiPgoWQ2FuY2VsV29ya2Zsb3dSZXNwb25zZRIkCgh3b3JrZmxvdxgBIAEoCzISLmNhaXJuLnYxLldvcmtmbG93InsKFExpc3RXb3JrZmxvd3NSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoDRISCgpwYWdlX3Rva2VuGAIgASgJEicKBnN0YXRlcxgDIAMoDjIXLmNhaXJuLnYxLldvcmtmbG93U3RhdGUSEwoLbmFtZV9wcmVmaXgYBCABKAkiVwoVTGlzdFdvcmtmbG93c1Jlc3BvbnNlEiUKCXdvcmtmbG93cxgBIAMoCzISLmNhaXJuLnYxLldvcmtmbG93EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJhCgxXb3JrZmxvd1BsYW4SDAoEbmFtZRgBIAEoCRIMCgRzaXRlGAIgASgJEiEKBXN0ZXBzGAMgAygLMhIuY2Fpcm4udjEuU3RlcFBsYW4SEgoKc2x1cm1fam9icxgEIAEoDSLjAQoIU3RlcFBsYW4SDAoEcGF0aBgBIAEoCRIgCgRraW5kGAIgASgOMhIuY2Fpcm4udjEuU3RlcEtpbmQSDQoFbmVlZHMYAyADKAkSDQoFaW1hZ2UYBCABKAkSFAoMaW1hZ2VfZGlnZXN0GAUgASgJEi0KCXJlc291cmNlcxgGIAEoCzIaLmNhaXJuLnYxLlBsYW5uZWRSZXNvdXJjZXMSIgoFYXJyYXkYByABKAsyEy5jYWlybi52MS5BcnJheVBsYW4SIAoEbG9vcBgIIAEoCzISLmNhaXJuLnYxLkxvb3BQbGFuIqkBChBQbGFubmVkUmVzb3VyY2VzEhEKCXBhcnRpdGlvbhgBIAEoCRIMCgRjcHVzGAIgASgNEhEKCW1lbW9yeV9tYhgDIAEoDRIaChJ0aW1lX2xpbWl0X3NlY29uZHMYBCABKA0SDAoEZ3B1cxgFIAEoDRIQCghncHVfdHlwZRgGIAEoCRINCgVub2RlcxgHIAEoDRIWCg5yZXNvdXJjZV9jbGFzcxgIIAEoCSK7AQoJQXJyYXlQbGFuEisKBWl0ZW1zGAEgASgLMhwuZ29vZ2xlLnByb3RvYnVmLlVJbnQzMlZhbHVlEhQKDGl0ZW1fc2Vjb25kcxgCIAEoDRIZChFpdGVtc19wZXJfZWxlbWVudBgDIAEoDRIuCghlbGVtZW50cxgEIAEoCzIcLmdvb2dsZS5wcm90b2J1Zi5VSW50MzJWYWx1ZRIOCgZhcnJheXMYBSADKAkSEAoIdGhyb3R0bGUYBiABKA0icwoITG9vcFBsYW4SFgoObWF4X2l0ZXJhdGlvbnMYASABKA0SHQoVbWF4X3dhbGxfdGltZV9zZWNvbmRzGAIgASgNEg0KBXVudGlsGAMgASgJEiEKBXN0ZXBzGAQgAygLMhIuY2Fpcm4udjEuU3RlcFBsYW4qogEKDVdvcmtmbG93U3RhdGUSHgoaV09SS0ZMT1dfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZXT1JLRkxPV19TVEFURV9SVU5OSU5HEAESHAoYV09SS0ZMT1dfU1RBVEVfU1VDQ0VFREVEEAISGQoVV09SS0ZMT1dfU1RBVEVfRkFJTEVEEAMSHAoYV09SS0ZMT1dfU1RBVEVfQ0FOQ0VMTEVEEAQqugEKCVN0ZXBTdGF0ZRIaChZTVEVQX1NUQVRFX1VOU1BFQ0lGSUVEEAASFgoSU1RFUF9TVEFURV9XQUlUSU5HEAESFgoSU1RFUF9TVEFURV9SVU5OSU5HEAISGAoUU1RFUF9TVEFURV9TVUNDRUVERUQQAxIVChFTVEVQX1NUQVRFX0ZBSUxFRBAEEhgKFFNURVBfU1RBVEVfQ0FOQ0VMTEVEEAUSFgoSU1RFUF9TVEFURV9TS0lQUEVEEAYqYQoIU3RlcEtpbmQSGQoVU1RFUF9LSU5EX1VOU1BFQ0lGSUVEEAASEQoNU1RFUF9LSU5EX1JVThABEhMKD1NURVBfS0lORF9BUlJBWRACEhIKDlNURVBfS0lORF9MT09QEAMyrQMKD1dvcmtmbG93U2VydmljZRJTCg5TdWJtaXRXb3JrZmxvdxIfLmNhaXJuLnYxLlN1Ym1pdFdvcmtmbG93UmVxdWVzdBogLmNhaXJuLnYxLlN1Ym1pdFdvcmtmbG93UmVzcG9uc2USSgoLR2V0V29ya2Zsb3cSHC5jYWlybi52MS5HZXRXb3JrZmxvd1JlcXVlc3QaHS5jYWlybi52MS5HZXRXb3JrZmxvd1Jlc3BvbnNlElIKDVdhdGNoV29ya2Zsb3cSHi5jYWlybi52MS5XYXRjaFdvcmtmbG93UmVxdWVzdBofLmNhaXJuLnYxLldhdGNoV29ya2Zsb3dSZXNwb25zZTABElMKDkNhbmNlbFdvcmtmbG93Eh8uY2Fpcm4udjEuQ2FuY2VsV29ya2Zsb3dSZXF1ZXN0GiAuY2Fpcm4udjEuQ2FuY2VsV29ya2Zsb3dSZXNwb25zZRJQCg1MaXN0V29ya2Zsb3dzEh4uY2Fpcm4udjEuTGlzdFdvcmtmbG93c1JlcXVlc3QaHy5jYWlybi52MS5MaXN0V29ya2Zsb3dzUmVzcG9uc2ViBnByb3RvMw", [file_cairn_v1_owner, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
+  fileDesc("Ch9jYWlybi92MS93b3JrZmxvd19zZXJ2aWNlLnByb3RvEghjYWlybi52MSIZChdHZXRXb3JrZmxvd1VzYWdlUmVxdWVzdCJkChhHZXRXb3JrZmxvd1VzYWdlUmVzcG9uc2USIgoGcGVyc29uGAEgASgLMhIuY2Fpcm4udjEuUnVuVXNhZ2USJAoIcHJvamVjdHMYAiADKAsyEi5jYWlybi52MS5SdW5Vc2FnZSJ+ChVTdWJtaXRXb3JrZmxvd1JlcXVlc3QSDgoGc291cmNlGAEgASgJEhEKCWZpbGVfbmFtZRgCIAEoCRIPCgdkcnlfcnVuGAMgASgIEgwKBHNpdGUYBCABKAkSEgoKcmVxdWVzdF9pZBgFIAEoCRIPCgdhY2NvdW50GAYgASgJImQKFlN1Ym1pdFdvcmtmbG93UmVzcG9uc2USJAoEcGxhbhgBIAEoCzIWLmNhaXJuLnYxLldvcmtmbG93UGxhbhIkCgh3b3JrZmxvdxgCIAEoCzISLmNhaXJuLnYxLldvcmtmbG93Ij4KCkl0ZW1Db3VudHMSDQoFdG90YWwYASABKA0SEQoJc3VjY2VlZGVkGAIgASgNEg4KBmZhaWxlZBgDIAEoDSKsAwoMV29ya2Zsb3dTdGVwEgsKA2tleRgBIAEoCRIMCgRwYXRoGAIgASgJEhEKCWl0ZXJhdGlvbhgDIAEoDRIgCgRraW5kGAQgASgOMhIuY2Fpcm4udjEuU3RlcEtpbmQSIgoFc3RhdGUYBSABKA4yEy5jYWlybi52MS5TdGVwU3RhdGUSDwoHYXR0ZW1wdBgGIAEoDRIQCghyZXF1ZXVlcxgHIAEoDRIjCgVpdGVtcxgIIAEoCzIULmNhaXJuLnYxLkl0ZW1Db3VudHMSFAoMZmFpbGVkX2l0ZW1zGAkgAygNEg8KB2pvYl9pZHMYCiADKAkSFQoNc2x1cm1fam9iX2lkcxgLIAMoCRIOCgZyZWFzb24YDCABKAkSLgoKc3RhcnRfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGl0ZW1fc2Vjb25kcxgPIAEoARIeChZmYWlsZWRfaXRlbV9leGl0X2NvZGVzGBAgAygFIrkCCg1Mb29wSXRlcmF0aW9uEgwKBGxvb3AYASABKAkSEQoJaXRlcmF0aW9uGAIgASgNEiIKBXN0YXRlGAMgASgOMhMuY2Fpcm4udjEuU3RlcFN0YXRlEjUKB21ldHJpY3MYBCADKAsyJC5jYWlybi52MS5Mb29wSXRlcmF0aW9uLk1ldHJpY3NFbnRyeRIQCghkZWNpc2lvbhgFIAEoCRIMCgRzdG9wGAYgASgJEi4KCnN0YXJ0X3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBouCgxNZXRyaWNzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4ASKBBAoIV29ya2Zsb3cSDgoGcnVuX2lkGAEgASgJEgwKBG5hbWUYAiABKAkSDAoEc2l0ZRgDIAEoCRIRCglmaWxlX25hbWUYBCABKAkSJgoFc3RhdGUYBSABKA4yFy5jYWlybi52MS5Xb3JrZmxvd1N0YXRlEg4KBnJlYXNvbhgGIAEoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIlCgVzdGVwcxgKIAMoCzIWLmNhaXJuLnYxLldvcmtmbG93U3RlcBIrCgppdGVyYXRpb25zGAsgAygLMhcuY2Fpcm4udjEuTG9vcEl0ZXJhdGlvbhIkCgRwbGFuGAwgASgLMhYuY2Fpcm4udjEuV29ya2Zsb3dQbGFuEhUKDW9taXR0ZWRfc3RlcHMYDSABKA0SGgoSb21pdHRlZF9pdGVyYXRpb25zGA4gASgNEh4KBW93bmVyGA8gASgLMg8uY2Fpcm4udjEuT3duZXISDwoHYWNjb3VudBgQIAEoCRIQCghyZXJ1bl9vZhgRIAEoCSIkChJHZXRXb3JrZmxvd1JlcXVlc3QSDgoGcnVuX2lkGAEgASgJIjsKE0dldFdvcmtmbG93UmVzcG9uc2USJAoId29ya2Zsb3cYASABKAsyEi5jYWlybi52MS5Xb3JrZmxvdyImChRXYXRjaFdvcmtmbG93UmVxdWVzdBIOCgZydW5faWQYASABKAki6wEKFVdhdGNoV29ya2Zsb3dSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBIMCgRraW5kGAIgASgJEiYKBXN0YXRlGAMgASgOMhcuY2Fpcm4udjEuV29ya2Zsb3dTdGF0ZRIOCgZyZWFzb24YBCABKAkSJAoEc3RlcBgFIAEoCzIWLmNhaXJuLnYxLldvcmtmbG93U3RlcBIqCglpdGVyYXRpb24YBiABKAsyFy5jYWlybi52MS5Mb29wSXRlcmF0aW9uEigKBHRpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIicKFUNhbmNlbFdvcmtmbG93UmVxdWVzdBIOCgZydW5faWQYASABKAkiPgoWQ2FuY2VsV29ya2Zsb3dSZXNwb25zZRIkCgh3b3JrZmxvdxgBIAEoCzISLmNhaXJuLnYxLldvcmtmbG93InsKFExpc3RXb3JrZmxvd3NSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoDRISCgpwYWdlX3Rva2VuGAIgASgJEicKBnN0YXRlcxgDIAMoDjIXLmNhaXJuLnYxLldvcmtmbG93U3RhdGUSEwoLbmFtZV9wcmVmaXgYBCABKAkiVwoVTGlzdFdvcmtmbG93c1Jlc3BvbnNlEiUKCXdvcmtmbG93cxgBIAMoCzISLmNhaXJuLnYxLldvcmtmbG93EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJhCgxXb3JrZmxvd1BsYW4SDAoEbmFtZRgBIAEoCRIMCgRzaXRlGAIgASgJEiEKBXN0ZXBzGAMgAygLMhIuY2Fpcm4udjEuU3RlcFBsYW4SEgoKc2x1cm1fam9icxgEIAEoDSLjAQoIU3RlcFBsYW4SDAoEcGF0aBgBIAEoCRIgCgRraW5kGAIgASgOMhIuY2Fpcm4udjEuU3RlcEtpbmQSDQoFbmVlZHMYAyADKAkSDQoFaW1hZ2UYBCABKAkSFAoMaW1hZ2VfZGlnZXN0GAUgASgJEi0KCXJlc291cmNlcxgGIAEoCzIaLmNhaXJuLnYxLlBsYW5uZWRSZXNvdXJjZXMSIgoFYXJyYXkYByABKAsyEy5jYWlybi52MS5BcnJheVBsYW4SIAoEbG9vcBgIIAEoCzISLmNhaXJuLnYxLkxvb3BQbGFuIqkBChBQbGFubmVkUmVzb3VyY2VzEhEKCXBhcnRpdGlvbhgBIAEoCRIMCgRjcHVzGAIgASgNEhEKCW1lbW9yeV9tYhgDIAEoDRIaChJ0aW1lX2xpbWl0X3NlY29uZHMYBCABKA0SDAoEZ3B1cxgFIAEoDRIQCghncHVfdHlwZRgGIAEoCRINCgVub2RlcxgHIAEoDRIWCg5yZXNvdXJjZV9jbGFzcxgIIAEoCSK7AQoJQXJyYXlQbGFuEisKBWl0ZW1zGAEgASgLMhwuZ29vZ2xlLnByb3RvYnVmLlVJbnQzMlZhbHVlEhQKDGl0ZW1fc2Vjb25kcxgCIAEoDRIZChFpdGVtc19wZXJfZWxlbWVudBgDIAEoDRIuCghlbGVtZW50cxgEIAEoCzIcLmdvb2dsZS5wcm90b2J1Zi5VSW50MzJWYWx1ZRIOCgZhcnJheXMYBSADKAkSEAoIdGhyb3R0bGUYBiABKA0icwoITG9vcFBsYW4SFgoObWF4X2l0ZXJhdGlvbnMYASABKA0SHQoVbWF4X3dhbGxfdGltZV9zZWNvbmRzGAIgASgNEg0KBXVudGlsGAMgASgJEiEKBXN0ZXBzGAQgAygLMhIuY2Fpcm4udjEuU3RlcFBsYW4qogEKDVdvcmtmbG93U3RhdGUSHgoaV09SS0ZMT1dfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZXT1JLRkxPV19TVEFURV9SVU5OSU5HEAESHAoYV09SS0ZMT1dfU1RBVEVfU1VDQ0VFREVEEAISGQoVV09SS0ZMT1dfU1RBVEVfRkFJTEVEEAMSHAoYV09SS0ZMT1dfU1RBVEVfQ0FOQ0VMTEVEEAQqugEKCVN0ZXBTdGF0ZRIaChZTVEVQX1NUQVRFX1VOU1BFQ0lGSUVEEAASFgoSU1RFUF9TVEFURV9XQUlUSU5HEAESFgoSU1RFUF9TVEFURV9SVU5OSU5HEAISGAoUU1RFUF9TVEFURV9TVUNDRUVERUQQAxIVChFTVEVQX1NUQVRFX0ZBSUxFRBAEEhgKFFNURVBfU1RBVEVfQ0FOQ0VMTEVEEAUSFgoSU1RFUF9TVEFURV9TS0lQUEVEEAYqYQoIU3RlcEtpbmQSGQoVU1RFUF9LSU5EX1VOU1BFQ0lGSUVEEAASEQoNU1RFUF9LSU5EX1JVThABEhMKD1NURVBfS0lORF9BUlJBWRACEhIKDlNURVBfS0lORF9MT09QEAMyiAQKD1dvcmtmbG93U2VydmljZRJTCg5TdWJtaXRXb3JrZmxvdxIfLmNhaXJuLnYxLlN1Ym1pdFdvcmtmbG93UmVxdWVzdBogLmNhaXJuLnYxLlN1Ym1pdFdvcmtmbG93UmVzcG9uc2USSgoLR2V0V29ya2Zsb3cSHC5jYWlybi52MS5HZXRXb3JrZmxvd1JlcXVlc3QaHS5jYWlybi52MS5HZXRXb3JrZmxvd1Jlc3BvbnNlElIKDVdhdGNoV29ya2Zsb3cSHi5jYWlybi52MS5XYXRjaFdvcmtmbG93UmVxdWVzdBofLmNhaXJuLnYxLldhdGNoV29ya2Zsb3dSZXNwb25zZTABElMKDkNhbmNlbFdvcmtmbG93Eh8uY2Fpcm4udjEuQ2FuY2VsV29ya2Zsb3dSZXF1ZXN0GiAuY2Fpcm4udjEuQ2FuY2VsV29ya2Zsb3dSZXNwb25zZRJQCg1MaXN0V29ya2Zsb3dzEh4uY2Fpcm4udjEuTGlzdFdvcmtmbG93c1JlcXVlc3QaHy5jYWlybi52MS5MaXN0V29ya2Zsb3dzUmVzcG9uc2USWQoQR2V0V29ya2Zsb3dVc2FnZRIhLmNhaXJuLnYxLkdldFdvcmtmbG93VXNhZ2VSZXF1ZXN0GiIuY2Fpcm4udjEuR2V0V29ya2Zsb3dVc2FnZVJlc3BvbnNlYgZwcm90bzM", [file_cairn_v1_owner, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
+
+/**
+ * GetWorkflowUsageRequest has no fields: the usage is the caller's.
+ *
+ * @generated from message cairn.v1.GetWorkflowUsageRequest
+ */
+export type GetWorkflowUsageRequest = Message<"cairn.v1.GetWorkflowUsageRequest"> & {
+};
+
+/**
+ * Describes the message cairn.v1.GetWorkflowUsageRequest.
+ * Use `create(GetWorkflowUsageRequestSchema)` to create a new message.
+ */
+export const GetWorkflowUsageRequestSchema: GenMessage<GetWorkflowUsageRequest> = /*@__PURE__*/
+  messageDesc(file_cairn_v1_workflow_service, 0);
+
+/**
+ * GetWorkflowUsageResponse is the caller's workflow runs against the run limits.
+ *
+ * @generated from message cairn.v1.GetWorkflowUsageResponse
+ */
+export type GetWorkflowUsageResponse = Message<"cairn.v1.GetWorkflowUsageResponse"> & {
+  /**
+   * The caller's running workflow runs, against the limit per person.
+   *
+   * @generated from field: cairn.v1.RunUsage person = 1;
+   */
+  person?: RunUsage | undefined;
+
+  /**
+   * Each account the caller may charge (their default first): its running workflow
+   * runs, everyone's, against the limit per project.
+   *
+   * @generated from field: repeated cairn.v1.RunUsage projects = 2;
+   */
+  projects: RunUsage[];
+};
+
+/**
+ * Describes the message cairn.v1.GetWorkflowUsageResponse.
+ * Use `create(GetWorkflowUsageResponseSchema)` to create a new message.
+ */
+export const GetWorkflowUsageResponseSchema: GenMessage<GetWorkflowUsageResponse> = /*@__PURE__*/
+  messageDesc(file_cairn_v1_workflow_service, 1);
 
 /**
  * SubmitWorkflowRequest carries a workflow file.
@@ -78,7 +122,7 @@ export type SubmitWorkflowRequest = Message<"cairn.v1.SubmitWorkflowRequest"> & 
  * Use `create(SubmitWorkflowRequestSchema)` to create a new message.
  */
 export const SubmitWorkflowRequestSchema: GenMessage<SubmitWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 0);
+  messageDesc(file_cairn_v1_workflow_service, 2);
 
 /**
  * SubmitWorkflowResponse carries the plan and, unless dry_run, the run.
@@ -106,7 +150,7 @@ export type SubmitWorkflowResponse = Message<"cairn.v1.SubmitWorkflowResponse"> 
  * Use `create(SubmitWorkflowResponseSchema)` to create a new message.
  */
 export const SubmitWorkflowResponseSchema: GenMessage<SubmitWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 1);
+  messageDesc(file_cairn_v1_workflow_service, 3);
 
 /**
  * ItemCounts counts an array step's items.
@@ -141,7 +185,7 @@ export type ItemCounts = Message<"cairn.v1.ItemCounts"> & {
  * Use `create(ItemCountsSchema)` to create a new message.
  */
 export const ItemCountsSchema: GenMessage<ItemCounts> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 2);
+  messageDesc(file_cairn_v1_workflow_service, 4);
 
 /**
  * WorkflowStep is one instance of a step: a step inside a loop has one per iteration.
@@ -270,7 +314,7 @@ export type WorkflowStep = Message<"cairn.v1.WorkflowStep"> & {
  * Use `create(WorkflowStepSchema)` to create a new message.
  */
 export const WorkflowStepSchema: GenMessage<WorkflowStep> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 3);
+  messageDesc(file_cairn_v1_workflow_service, 5);
 
 /**
  * LoopIteration is one pass of a loop, with its metrics and decision.
@@ -341,7 +385,7 @@ export type LoopIteration = Message<"cairn.v1.LoopIteration"> & {
  * Use `create(LoopIterationSchema)` to create a new message.
  */
 export const LoopIterationSchema: GenMessage<LoopIteration> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 4);
+  messageDesc(file_cairn_v1_workflow_service, 6);
 
 /**
  * Workflow is a run of a workflow file.
@@ -476,7 +520,7 @@ export type Workflow = Message<"cairn.v1.Workflow"> & {
  * Use `create(WorkflowSchema)` to create a new message.
  */
 export const WorkflowSchema: GenMessage<Workflow> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 5);
+  messageDesc(file_cairn_v1_workflow_service, 7);
 
 /**
  * GetWorkflowRequest names a run.
@@ -497,7 +541,7 @@ export type GetWorkflowRequest = Message<"cairn.v1.GetWorkflowRequest"> & {
  * Use `create(GetWorkflowRequestSchema)` to create a new message.
  */
 export const GetWorkflowRequestSchema: GenMessage<GetWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 6);
+  messageDesc(file_cairn_v1_workflow_service, 8);
 
 /**
  * GetWorkflowResponse carries the run.
@@ -518,7 +562,7 @@ export type GetWorkflowResponse = Message<"cairn.v1.GetWorkflowResponse"> & {
  * Use `create(GetWorkflowResponseSchema)` to create a new message.
  */
 export const GetWorkflowResponseSchema: GenMessage<GetWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 7);
+  messageDesc(file_cairn_v1_workflow_service, 9);
 
 /**
  * WatchWorkflowRequest names the run to follow.
@@ -539,7 +583,7 @@ export type WatchWorkflowRequest = Message<"cairn.v1.WatchWorkflowRequest"> & {
  * Use `create(WatchWorkflowRequestSchema)` to create a new message.
  */
 export const WatchWorkflowRequestSchema: GenMessage<WatchWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 8);
+  messageDesc(file_cairn_v1_workflow_service, 10);
 
 /**
  * WatchWorkflowResponse is one change; exactly one of step, iteration and the run
@@ -606,7 +650,7 @@ export type WatchWorkflowResponse = Message<"cairn.v1.WatchWorkflowResponse"> & 
  * Use `create(WatchWorkflowResponseSchema)` to create a new message.
  */
 export const WatchWorkflowResponseSchema: GenMessage<WatchWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 9);
+  messageDesc(file_cairn_v1_workflow_service, 11);
 
 /**
  * CancelWorkflowRequest names the run to cancel.
@@ -627,7 +671,7 @@ export type CancelWorkflowRequest = Message<"cairn.v1.CancelWorkflowRequest"> & 
  * Use `create(CancelWorkflowRequestSchema)` to create a new message.
  */
 export const CancelWorkflowRequestSchema: GenMessage<CancelWorkflowRequest> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 10);
+  messageDesc(file_cairn_v1_workflow_service, 12);
 
 /**
  * CancelWorkflowResponse carries the run after the request was recorded.
@@ -648,7 +692,7 @@ export type CancelWorkflowResponse = Message<"cairn.v1.CancelWorkflowResponse"> 
  * Use `create(CancelWorkflowResponseSchema)` to create a new message.
  */
 export const CancelWorkflowResponseSchema: GenMessage<CancelWorkflowResponse> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 11);
+  messageDesc(file_cairn_v1_workflow_service, 13);
 
 /**
  * ListWorkflowsRequest filters and pages runs.
@@ -691,7 +735,7 @@ export type ListWorkflowsRequest = Message<"cairn.v1.ListWorkflowsRequest"> & {
  * Use `create(ListWorkflowsRequestSchema)` to create a new message.
  */
 export const ListWorkflowsRequestSchema: GenMessage<ListWorkflowsRequest> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 12);
+  messageDesc(file_cairn_v1_workflow_service, 14);
 
 /**
  * ListWorkflowsResponse is one page of runs.
@@ -719,7 +763,7 @@ export type ListWorkflowsResponse = Message<"cairn.v1.ListWorkflowsResponse"> & 
  * Use `create(ListWorkflowsResponseSchema)` to create a new message.
  */
 export const ListWorkflowsResponseSchema: GenMessage<ListWorkflowsResponse> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 13);
+  messageDesc(file_cairn_v1_workflow_service, 15);
 
 /**
  * WorkflowPlan is how a workflow will run on one site.
@@ -761,7 +805,7 @@ export type WorkflowPlan = Message<"cairn.v1.WorkflowPlan"> & {
  * Use `create(WorkflowPlanSchema)` to create a new message.
  */
 export const WorkflowPlanSchema: GenMessage<WorkflowPlan> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 14);
+  messageDesc(file_cairn_v1_workflow_service, 16);
 
 /**
  * StepPlan is how one step runs.
@@ -831,7 +875,7 @@ export type StepPlan = Message<"cairn.v1.StepPlan"> & {
  * Use `create(StepPlanSchema)` to create a new message.
  */
 export const StepPlanSchema: GenMessage<StepPlan> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 15);
+  messageDesc(file_cairn_v1_workflow_service, 17);
 
 /**
  * PlannedResources is a step's placement on the site.
@@ -901,7 +945,7 @@ export type PlannedResources = Message<"cairn.v1.PlannedResources"> & {
  * Use `create(PlannedResourcesSchema)` to create a new message.
  */
 export const PlannedResourcesSchema: GenMessage<PlannedResources> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 16);
+  messageDesc(file_cairn_v1_workflow_service, 18);
 
 /**
  * ArrayPlan is how an array step becomes Slurm array jobs.
@@ -957,7 +1001,7 @@ export type ArrayPlan = Message<"cairn.v1.ArrayPlan"> & {
  * Use `create(ArrayPlanSchema)` to create a new message.
  */
 export const ArrayPlanSchema: GenMessage<ArrayPlan> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 17);
+  messageDesc(file_cairn_v1_workflow_service, 19);
 
 /**
  * LoopPlan is a loop's budget, condition and body.
@@ -999,7 +1043,7 @@ export type LoopPlan = Message<"cairn.v1.LoopPlan"> & {
  * Use `create(LoopPlanSchema)` to create a new message.
  */
 export const LoopPlanSchema: GenMessage<LoopPlan> = /*@__PURE__*/
-  messageDesc(file_cairn_v1_workflow_service, 18);
+  messageDesc(file_cairn_v1_workflow_service, 20);
 
 /**
  * WorkflowState is a run's state.
@@ -1223,6 +1267,18 @@ export const WorkflowService: GenService<{
     methodKind: "unary";
     input: typeof ListWorkflowsRequestSchema;
     output: typeof ListWorkflowsResponseSchema;
+  },
+  /**
+   * GetWorkflowUsage returns how many workflow runs the caller has running against their
+   * own limit, and each project (Slurm account) they may charge against the project's
+   * limit: what a SubmitWorkflow checks before it starts a run.
+   *
+   * @generated from rpc cairn.v1.WorkflowService.GetWorkflowUsage
+   */
+  getWorkflowUsage: {
+    methodKind: "unary";
+    input: typeof GetWorkflowUsageRequestSchema;
+    output: typeof GetWorkflowUsageResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_cairn_v1_workflow_service, 0);
