@@ -24,13 +24,15 @@ const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/admission.ts 
   --unfinished LIST  unfinished jobs of the person (and account) before the measured batches,
                      comma-separated (default 1000,5000,50000); 0 is always measured first
   --batch N          jobs a group commit (default 16: the gateway's 16 calls in flight)
-  --batches N        measured batches at each count (default 200)`;
+  --batches N        measured batches at each count (default 200)
+  --request-ids      each measured job carries a new request id (as api-load's SubmitJobs do)`;
 
 const { values: opts } = parseArgs({
   options: {
     unfinished: { type: 'string', default: '1000,5000,50000' },
     batch: { type: 'string', default: '16' },
     batches: { type: 'string', default: '200' },
+    'request-ids': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -60,6 +62,7 @@ function admission(withLimits: boolean): Admission {
     owner,
     account: ACCOUNT,
     audit: { at, rpc: '/cairn.v1.JobService/SubmitJob', ids: [], who: owner, outcome: 'OK' as const },
+    ...(withLimits && opts['request-ids'] ? { requestId: randomUUID() } : {}),
   };
   return withLimits ? { job, limits: LIMITS } : { job };
 }

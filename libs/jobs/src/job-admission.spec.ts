@@ -175,4 +175,43 @@ describe('admitJobs: a batch of jobs recorded atomically (one statement, or one 
       { numRuns: 25 },
     );
   });
+
+  it('request ids with run limits, for any batch of repeats (used before, twice in the batch, by either person) on top of any unfinished jobs: exactly what taking the items one by one gives', async () => {
+    const who = { alice: as.alice, bob: as.bob } as const;
+    type Person = keyof typeof who;
+    const entry = fc.record({ person: fc.constantFrom<Person>('alice', 'bob'), account: fc.constantFrom('alice-lab', 'genomics'), rid: fc.option(fc.constantFrom('r1', 'r2', 'r3', 'r4'), { nil: undefined }) });
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(entry, { maxLength: 6 }), fc.array(entry, { minLength: 1, maxLength: 12 }), async (before, batch) => {
+        round += 1;
+        // A fresh start: nobody has unfinished jobs, and this round's request ids are new.
+        await db.db.updateTable('jobs').set({ state: 'COMPLETED' }).where('state', 'in', ['ACCEPTED', 'PENDING', 'RUNNING']).execute();
+        const rid = (r: string | undefined) => (r === undefined ? undefined : `rr${round}-${r}`);
+        const wide = { ...LIMITS, jobsPerPerson: 100, jobsPerProject: 100 };
+        for (const [i, e] of before.entries()) await store.admit([{ job: newJob(who[e.person], `rr-before-${i}`, rid(e.rid), e.account), limits: wide }]);
+        // The model, one item at a time: a request id its owner used is answered with that job
+        // (no place taken); otherwise the limits decide, and an admitted one records its id.
+        const used = new Map<string, string>();
+        const people = new Map<string, number>();
+        const accounts = new Map<string, number>();
+        const take = (e: (typeof before)[number], name: string, limits: typeof LIMITS): [string, string] => {
+          const key = e.rid === undefined ? undefined : `${e.person} ${e.rid}`;
+          const first = key === undefined ? undefined : used.get(key);
+          if (first !== undefined) return ['OK', first];
+          const mine = people.get(e.person) ?? 0;
+          const shared = accounts.get(e.account) ?? 0;
+          if (mine >= limits.jobsPerPerson || shared >= limits.jobsPerProject) return ['RESOURCE_EXHAUSTED', ''];
+          people.set(e.person, mine + 1);
+          accounts.set(e.account, shared + 1);
+          if (key !== undefined) used.set(key, name);
+          return ['OK', name];
+        };
+        for (const [i, e] of before.entries()) take(e, `rr-before-${i}`, wide);
+        const expected = batch.map((e, i) => take(e, `rr-batch-${i}`, LIMITS));
+        const outcomes = await store.admit(batch.map((e, i) => ({ job: newJob(who[e.person], `rr-batch-${i}`, rid(e.rid), e.account), limits: LIMITS })));
+        expect(outcomes.map((o) => [code(o), o && 'value' in o ? o.value.row.name : ''])).toEqual(expected);
+      }),
+      { numRuns: 40 },
+    );
+  });
 });

@@ -34,21 +34,45 @@ const requestKey = (o: Pick<Owner, 'issuer' | 'subject'>, requestId: string) => 
  * read, until the commit, so the limits hold exactly whatever else commits jobs at the same
  * time (another scheduler process on the same database). A throw (the statement or the commit
  * failing) records nothing.
+ *
+ * A batch with request ids is first tried as if none of them was used before, the way a batch
+ * without them goes (the request ids are not looked up, one statement inserts everything).
+ * When one was used before, the insert fails on the unique index of (owner, request id), and
+ * when a limit refuses an item (a repeat among the items would not have taken a place), that
+ * try is given up. Both undo the try's transaction whole. The batch then goes again with the
+ * request ids looked up first. A repeated request id is the rare case (a client retrying), so
+ * most batches pay for one statement, as without request ids.
  */
-export function admitJobs(db: Kysely<SchedulerDb>, items: readonly Admission[]): Promise<ItemOutcome<Admitted>[]> {
-  const record = items.every(({ job }) => job.requestId === undefined) ? insertAndRecord : insertThenRecord;
+export async function admitJobs(db: Kysely<SchedulerDb>, items: readonly Admission[]): Promise<ItemOutcome<Admitted>[]> {
+  const keyed = items.some(({ job }) => job.requestId !== undefined);
   // Without request ids or limits nothing can conflict (job and attempt ids are new): the
   // jobs, their transitions and audit records go in as ONE statement, atomic without a
   // transaction (the workflow engine's jobs).
-  if (record === insertAndRecord && !items.some((a) => a.limits)) return admitIn(db, items, record);
-  return db.transaction().execute((tx) => admitIn(tx, items, record));
+  if (!keyed && !items.some((a) => a.limits)) return admitIn(db, items, false);
+  try {
+    return await db.transaction().execute((tx) => admitIn(tx, items, false));
+  } catch (error) {
+    if (!keyed || !(error instanceof LookUpFirst || isUniqueViolation(error))) throw error;
+  }
+  return db.transaction().execute((tx) => admitIn(tx, items, true));
 }
 
-/** Inserts the jobs (skipping a request id recorded meanwhile) with their ACCEPTED transitions and audit records; returns the rows inserted. */
-type RecordJobs = (db: Kysely<SchedulerDb>, jobs: readonly NewJob[]) => Promise<JobRow[]>;
+/** A try without looking the request ids up refused an item: with them looked up, a repeat would take no place. */
+class LookUpFirst extends Error {}
 
-async function admitIn(db: Kysely<SchedulerDb>, items: readonly Admission[], record: RecordJobs): Promise<ItemOutcome<Admitted>[]> {
-  const earlier = await byRequestIds(db, items);
+/** PostgreSQL's unique_violation: here, a request id its owner used before (the index of migration 0007). */
+const isUniqueViolation = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+
+/**
+ * The batch inside its transaction (or, with neither request ids nor limits, its one
+ * statement). `lookUp`: the request ids used before are read first and their jobs are the
+ * answers (the insert skips one recorded meanwhile); otherwise none is expected, and a limit
+ * refusal in a batch with request ids throws LookUpFirst.
+ */
+async function admitIn(db: Kysely<SchedulerDb>, items: readonly Admission[], lookUp: boolean): Promise<ItemOutcome<Admitted>[]> {
+  const keyed = items.some(({ job }) => job.requestId !== undefined);
+  const record = lookUp ? insertThenRecord : insertAndRecord;
+  const earlier = lookUp ? await byRequestIds(db, items) : new Map<string, JobRow>();
   const counts = await lockedCounts(db, items.filter((a) => a.limits));
   const outcomes: (ItemOutcome<Admitted> | { sameAs: string } | { insert: NewJob })[] = [];
   const claimed = new Set<string>();
@@ -69,6 +93,7 @@ async function admitIn(db: Kysely<SchedulerDb>, items: readonly Admission[], rec
       try {
         checkRunLimits('jobs', limits, { name: job.owner.name, active: mine }, { account: job.account, active: shared });
       } catch (error) {
+        if (keyed && !lookUp) throw new LookUpFirst();
         outcomes.push({ error });
         continue;
       }
@@ -210,7 +235,7 @@ function transitionValues(jobs: readonly NewJob[]) {
 const auditValues = (jobs: readonly NewJob[]) => jobs.map((job) => auditRow({ ...job.audit, ids: [job.jobId, ...job.audit.ids] }));
 
 /**
- * A batch with request ids, inside its transaction: the insert skips a request id another
+ * A batch with request ids looked up, inside its transaction: the insert skips a request id another
  * writer recorded meanwhile (ON CONFLICT DO NOTHING), and only the jobs inserted get their
  * transition and audit record (one statement for both).
  */
@@ -235,8 +260,8 @@ async function insertThenRecord(tx: Kysely<SchedulerDb>, jobs: readonly NewJob[]
 }
 
 /**
- * A batch without request ids (nothing can conflict): the jobs, their transitions and audit
- * records in one statement. Its sub-statements share one snapshot; the transitions' foreign
+ * A batch without request ids, or with request ids none expected to be used before: the jobs,
+ * their transitions and audit records in one statement (a request id used before fails it). Its sub-statements share one snapshot; the transitions' foreign
  * key to the jobs is checked at the statement's end, when the jobs are there.
  */
 async function insertAndRecord(db: Kysely<SchedulerDb>, jobs: readonly NewJob[]): Promise<JobRow[]> {

@@ -109,4 +109,28 @@ describe('run-limit counters under concurrent submissions and transitions [real:
       await second.close();
     }
   }, 60_000);
+
+  it('give one job per request id when two scheduler processes take the same request ids at once (each tries first without looking them up)', async () => {
+    const second = await openDatabase<SchedulerDb>({ url: database.url, embeddedDir: '/nonexistent', schema: SCHEDULER_SCHEMA, migrations: [schedulerMigrations, auditMigrations] });
+    try {
+      const commits = [store, new JobStore(second.db)].map((s) => new GroupCommit<Admission, Admitted>((items) => s.admit(items), 8));
+      const who = { ...as.alice, caller: { ...as.alice.caller, subject: 'alice-two-processes' } };
+      // 20 request ids, each sent four times: twice to each process, all at once.
+      const ids = Array.from({ length: 20 }, (_, i) => `two-processes-${i}`);
+      const answers = await Promise.all(
+        ids.flatMap((id) => [0, 1, 2, 3].map((k) => commits[k % 2]?.add({ job: fixtureJob(who, { name: id, account: 'rid-lab', requestId: id }), limits: LIMITS }))),
+      );
+      const jobOf = new Map<string, Set<string>>();
+      for (const answer of answers) {
+        if (!answer) throw new Error('no answer');
+        jobOf.set(answer.row.name, (jobOf.get(answer.row.name) ?? new Set()).add(answer.row.job_id));
+      }
+      expect([...jobOf.values()].map((jobs) => jobs.size)).toEqual(ids.map(() => 1));
+      const rows = await sql<{ n: string }>`SELECT count(*) AS n FROM jobs WHERE owner_subject = 'alice-two-processes'`.execute(opened.db);
+      expect(Number(rows.rows[0]?.n)).toBe(ids.length);
+      expect(await store.activeCounts(who.caller, 'rid-lab')).toEqual({ owner: ids.length, account: ids.length });
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
 });
