@@ -78,6 +78,26 @@ describe('watch streams are capped and free their consumers; agent refusals end 
     }
     return count;
   }
+  /**
+   * The consumer count once it has stayed the same for 6 s: after a gateway restart its read
+   * models subscribe a moment later (ordered consumers), and the stopped gateway's ephemeral
+   * consumers go only after the server's inactivity threshold (5 s), so a count taken at once
+   * can be off by either.
+   */
+  async function settledConsumers(): Promise<number> {
+    let last = await consumers();
+    let since = Date.now();
+    return waitFor(
+      'the consumer count to settle',
+      async () => {
+        const now = await consumers();
+        if (now !== last) [last, since] = [now, Date.now()];
+        return Date.now() - since >= 6000 ? now : undefined;
+      },
+      60_000,
+      200,
+    );
+  }
   const consumersAre = (n: number) => waitFor(`${n} consumers`, async () => ((await consumers()) === n ? true : undefined), 5000, 50);
 
   const LONG_RUN = `
@@ -90,7 +110,7 @@ steps:
 `;
 
   it(`gives a client ${PER_CLIENT} watch streams (jobs and workflows together), refuses the next with RESOURCE_EXHAUSTED, and frees each consumer when its stream ends`, async () => {
-    const before = await consumers();
+    const before = await settledConsumers();
     const jobId = await submit(stack.client, spec({ name: 'e2e-watched', command: ['sleep', '120'] }));
     const runId = await startRun(workflows, LONG_RUN);
     const jobWatches = [await open((s) => stack.client.watchJob(jobId, s)), await open((s) => stack.client.watchJob(jobId, s))];
@@ -237,7 +257,7 @@ steps:
   });
 
   it('answers a watch of an unknown job or run with NOT_FOUND at once, holding no slot', async () => {
-    const before = await consumers();
+    const before = await settledConsumers();
     for (let i = 0; i <= PER_CLIENT; i += 1) {
       await expect(stack.client.watchJob(randomUUID()).next()).rejects.toMatchObject({ codeName: 'NOT_FOUND' });
       await expect(workflows.watchWorkflow(randomUUID()).next()).rejects.toMatchObject({ codeName: 'NOT_FOUND' });
@@ -247,7 +267,7 @@ steps:
 
   it('caps the gateway\'s streams in all, whoever holds them', async () => {
     await restartWith(stack.services.gateway, { CAIRN_WATCH_MAX_STREAMS_PER_CLIENT: '10', CAIRN_WATCH_MAX_STREAMS: '2' });
-    const before = await consumers();
+    const before = await settledConsumers();
     const runId = await startRun(workflows, LONG_RUN);
     const held = [await open((s) => workflows.watchWorkflow(runId, s)), await open((s) => workflows.watchWorkflow(runId, s))];
     await expect(workflows.watchWorkflow(runId).next()).rejects.toMatchObject({ codeName: 'RESOURCE_EXHAUSTED', message: 'the gateway holds its maximum of 2 watch streams; try again later' });
