@@ -22,6 +22,12 @@ export const RUN_LIMIT_SETTINGS: Record<keyof RunLimits, string> = {
   workflowsPerProject: 'CAIRN_MAX_RUNNING_WORKFLOWS_PER_PROJECT',
 };
 
+/** Which of the limits apply to jobs and which to workflow runs. */
+const LIMITS_OF = {
+  jobs: { perPerson: 'jobsPerPerson', perProject: 'jobsPerProject' },
+  workflows: { perPerson: 'workflowsPerPerson', perProject: 'workflowsPerProject' },
+} as const;
+
 /**
  * Refuses one more job (or run) when the person or the project already has as many
  * unfinished as their limit, saying which limit, how many they have, and what to do.
@@ -33,8 +39,7 @@ export function checkRunLimits(
   project: { account: string; active: number },
 ): void {
   const what = kind === 'jobs' ? 'jobs not yet finished' : 'workflow runs still running';
-  const perPerson = kind === 'jobs' ? 'jobsPerPerson' : 'workflowsPerPerson';
-  const perProject = kind === 'jobs' ? 'jobsPerProject' : 'workflowsPerProject';
+  const { perPerson, perProject } = LIMITS_OF[kind];
   if (who.active >= limits[perPerson]) {
     throw exhausted(`${who.name} has ${who.active} ${what}, the most one person may have (${limits[perPerson]}, ${RUN_LIMIT_SETTINGS[perPerson]}): wait for some to finish, or cancel some`);
   }
@@ -51,8 +56,7 @@ export function checkRunLimits(
  * project. `counts` holds what is counted now; a missing account has none.
  */
 export function runUsage(kind: 'jobs' | 'workflows', limits: RunLimits, caller: Principal, counts: { owner: number; accounts: ReadonlyMap<string, number> }): Usage {
-  const perPerson = kind === 'jobs' ? 'jobsPerPerson' : 'workflowsPerPerson';
-  const perProject = kind === 'jobs' ? 'jobsPerProject' : 'workflowsPerProject';
+  const { perPerson, perProject } = LIMITS_OF[kind];
   return {
     person: { name: caller.name, used: counts.owner, limit: limits[perPerson], setting: RUN_LIMIT_SETTINGS[perPerson] },
     projects: caller.accounts.map((account) => ({ name: account, used: counts.accounts.get(account) ?? 0, limit: limits[perProject], setting: RUN_LIMIT_SETTINGS[perProject] })),

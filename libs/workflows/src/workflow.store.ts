@@ -194,7 +194,6 @@ export class WorkflowStore {
     return { owner: Number(mine?.n ?? 0), accounts: new Map(shared.map((row) => [row.account, Number(row.n)])) };
   }
 
-
   /** Appends an audit record on its own (a refusal, which changes nothing else). */
   async audit(entry: AuditEntry): Promise<void> {
     await this.db.insertInto('audit_events').values(auditRow(entry)).execute();
