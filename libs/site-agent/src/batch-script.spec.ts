@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { encodeArgv, renderBatchScript, WRAPPER_SCRIPT } from './batch-script';
@@ -52,6 +52,9 @@ describe('cairn-wrap [real: bash]', () => {
     expect(start).toMatchObject({ slurmJobId: '77' });
     expect(exit).toMatchObject({ exitCode: 0, slurmJobId: '77', startedAt: start['startedAt'] });
     expect(String(exit['endedAt'])).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    // Each record is one line written in place (no temporary file left beside it): whole, as the agent reads it, once it ends.
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['exit.json', 'start.json']);
+    for (const name of ['start.json', 'exit.json']) expect(readFileSync(join(dir, 'out', name), 'utf8')).toMatch(/^\{[^\n]*\}\n$/);
   });
 
   it('passes the exit status through and records it', () => {

@@ -26,8 +26,8 @@ results="$out/items-$element.jsonl"
 mapfile -d '' -t fields <"$dir/elements/$element"
 if ((element == 0)) && [[ -f $dir/hash-inputs ]]; then
   hash_inputs "$dir"
-  printf '{"inputs":%s}\n' "$inputs" >"$out/inputs.json.tmp"
-  mv -f "$out/inputs.json.tmp" "$out/inputs.json"
+  # One line written in place: whole once it has ended (as cairn-wrap.sh's records).
+  printf '{"inputs":%s}\n' "$inputs" >"$out/inputs.json"
 fi
 child=
 trap '[[ -n "$child" ]] && kill -TERM "$child" 2>/dev/null' TERM INT

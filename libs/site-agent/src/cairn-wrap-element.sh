@@ -37,8 +37,8 @@ mapfile -d '' -t launch <"$dir/element-launch"
 ((${#launch[@]} > 0)) || malformed
 if ((element == 0)) && [[ -f $dir/hash-inputs ]]; then
   hash_inputs "$dir"
-  printf '{"inputs":%s}\n' "$inputs" >"$out/inputs.json.tmp"
-  mv -f "$out/inputs.json.tmp" "$out/inputs.json"
+  # One line written in place: whole once it has ended (as cairn-wrap.sh's records).
+  printf '{"inputs":%s}\n' "$inputs" >"$out/inputs.json"
 fi
 # A first run of the element (no records yet: nothing to skip) hands its element file to the
 # runner as it is: the runner checks the whole list before running anything (exit 70 when it

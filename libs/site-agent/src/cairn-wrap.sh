@@ -14,8 +14,9 @@ export PATH="${PATH:-/usr/local/bin:/usr/bin:/bin}"
 # @include cairn-hash.sh
 read -r host </proc/sys/kernel/hostname 2>/dev/null || host=$HOSTNAME
 stamp started
-printf '{"startedAt":"%s","host":"%s","slurmJobId":"%s"}\n' "$started" "$host" "${SLURM_JOB_ID:-}" >"$out/start.json.tmp"
-mv -f "$out/start.json.tmp" "$out/start.json"
+# Each record is written in place as one line, not renamed into place: the agent takes a record
+# as there once its line has ended (readJsonRecord), and a job saves the two `mv` starts.
+printf '{"startedAt":"%s","host":"%s","slurmJobId":"%s"}\n' "$started" "$host" "${SLURM_JOB_ID:-}" >"$out/start.json"
 hash_inputs "$dir"
 mapfile -d '' -t argv <"$dir/argv"
 find_runtime "${argv[0]}" || runtime=/nonexistent/${argv[0]}
@@ -31,6 +32,5 @@ done
 stamp ended
 hash_outputs "$dir"
 printf '{"startedAt":"%s","endedAt":"%s","host":"%s","exitCode":%d,"slurmJobId":"%s"%s%s}\n' \
-  "$started" "$ended" "$host" "$rc" "${SLURM_JOB_ID:-}" "${inputs:+,\"inputs\":$inputs}" "${outputs:+,\"outputs\":$outputs}" >"$out/exit.json.tmp"
-mv -f "$out/exit.json.tmp" "$out/exit.json"
+  "$started" "$ended" "$host" "$rc" "${SLURM_JOB_ID:-}" "${inputs:+,\"inputs\":$inputs}" "${outputs:+,\"outputs\":$outputs}" >"$out/exit.json"
 exit "$rc"

@@ -65,11 +65,24 @@ export async function readJobFile(path: string, maxBytes: number, owner?: number
   }
 }
 
-/** Reads and validates a one-object JSON record (exit.json). */
+/**
+ * Reads and validates a one-object JSON record (exit.json, start.json, inputs.json). The
+ * wrappers write each record in place as one line (no temporary file and rename: two
+ * process starts a job saved), so a record is whole once its line has ended: a file that
+ * is empty or does not end in a newline is one being written, or cut short by a SIGKILL,
+ * and reads as absent, as an unrenamed temporary file did. (Item records follow the same
+ * rule, line by line: parseItemRecords.)
+ */
 export async function readJsonRecord<T>(path: string, schema: z.ZodType<T>, maxBytes: number, owner?: number): Promise<RecordRead<T>> {
   const file = await readJobFile(path, maxBytes, owner);
   if (file.kind !== 'ok') return file;
+  if (!isWholeLine(file.data)) return { kind: 'absent' };
   return parseJsonRecord(file.data.toString('utf8'), schema);
+}
+
+/** Whether a record's bytes end its line: written whole, not being written or cut short. */
+export function isWholeLine(data: Buffer): boolean {
+  return data.length > 0 && data[data.length - 1] === 0x0a;
 }
 
 export function parseJsonRecord<T>(text: string, schema: z.ZodType<T>): RecordRead<T> {

@@ -55,13 +55,13 @@ const job = (state: string, reason = 'None'): SlurmJobInfo => ({
   comment: `cairn-${ATTEMPT}`,
 });
 
+/** A record as the wrappers write it: one line, whole once it ends in a newline. */
+const recordLine = (value: unknown): string => `${JSON.stringify(value)}\n`;
+
 function writeRecords(attempt: Attempt, exitCode?: number): void {
-  writeFileSync(join(attempt.dir, 'out', 'start.json'), JSON.stringify({ startedAt: 'x', host: 'node1', slurmJobId: '42' }));
+  writeFileSync(join(attempt.dir, 'out', 'start.json'), recordLine({ startedAt: 'x', host: 'node1', slurmJobId: '42' }));
   if (exitCode !== undefined) {
-    writeFileSync(
-      join(attempt.dir, 'out', 'exit.json'),
-      JSON.stringify({ startedAt: 'x', endedAt: 'y', host: 'node1', exitCode, slurmJobId: '42' }),
-    );
+    writeFileSync(join(attempt.dir, 'out', 'exit.json'), recordLine({ startedAt: 'x', endedAt: 'y', host: 'node1', exitCode, slurmJobId: '42' }));
   }
 }
 
@@ -244,7 +244,7 @@ describe('SlurmPoller listing only its users’ live jobs (the exit record and a
       attempt.command = { spec: { resources: { cpus: 1, memoryMb: 1, timeLimitSeconds: 60 } } } as unknown as SubmitAttemptCommand;
       writeFileSync(
         join(attempt.dir, 'out', 'exit.json'),
-        JSON.stringify({ startedAt: '2026-12-02T05:00:00.000Z', endedAt: new Date(Date.parse('2026-12-02T05:00:00.000Z') + ranS * 1000).toISOString(), host: 'node1', exitCode: 0, slurmJobId: '42' }),
+        recordLine({ startedAt: '2026-12-02T05:00:00.000Z', endedAt: new Date(Date.parse('2026-12-02T05:00:00.000Z') + ranS * 1000).toISOString(), host: 'node1', exitCode: 0, slurmJobId: '42' }),
       );
       await poller.tick();
       expect({ ranS, asked: acct.asked, final: published.at(-1)?.state }).toEqual({ ranS, asked, final });
@@ -293,7 +293,7 @@ describe('SlurmPoller with records a job forged or corrupted (the job user can w
     ['null', () => 'null', /record/],
   ])('fails the attempt with the reason, never crashing, when exit.json is %s (Slurm says COMPLETED)', async (_what, content, reason) => {
     const { attempt, poller, published } = setup([[job('COMPLETED')]]);
-    writeFileSync(exitPath(attempt), content());
+    writeFileSync(exitPath(attempt), `${content()}\n`);
     await poller.tick();
     expect(published.at(-1)?.state).toBe('FAILED');
     expect(published.at(-1)?.details.reason).toMatch(/^the job's exit record is invalid: /);
@@ -310,6 +310,27 @@ describe('SlurmPoller with records a job forged or corrupted (the job user can w
     await poller.tick();
     expect(published.map((p) => p.state)).toEqual(['PENDING', 'FAILED']);
     expect(published.at(-1)?.details.reason).toMatch(reason);
+  });
+
+  it('takes an exit record whose line has not ended (being written, or cut short by a SIGKILL) as not there, never as invalid: Slurm’s word decides', async () => {
+    const line = recordLine({ ...valid, exitCode: 3 });
+    for (let cut = 0; cut < line.length; cut += 1) {
+      const { attempt, poller, published } = setup([[job('COMPLETED')]]);
+      writeFileSync(exitPath(attempt), line.slice(0, cut));
+      await poller.tick();
+      expect({ cut, final: published.at(-1) }).toMatchObject({ cut, final: { state: 'COMPLETED', details: { exitCode: null, reason: '' } } });
+    }
+    // Slurm has forgotten the job: accounting's word (a time limit), where a cut record would once have failed it.
+    const acct = accounting(() => [sacct('TIMEOUT')]);
+    const { attempt, poller, published } = setup([[]], { jobUser: 'cairn-job', accounting: acct.accounting });
+    writeFileSync(exitPath(attempt), line.slice(0, -1));
+    await poller.tick();
+    expect(published.at(-1)).toMatchObject({ state: 'TIMEOUT', details: { exitCode: null, reason: 'time limit reached' } });
+    // The whole line is read: its exit code is the wrapper's.
+    const whole = setup([[job('COMPLETED')]]);
+    writeFileSync(exitPath(whole.attempt), line);
+    await whole.poller.tick();
+    expect(whole.published.at(-1)).toMatchObject({ state: 'COMPLETED', details: { exitCode: 3 } });
   });
 
   it('takes whatever a property-generated exit.json holds without throwing: valid ones by their code, the rest FAILED with a reason', async () => {
@@ -434,7 +455,7 @@ describe('SlurmPoller reports what the wrapper measured', () => {
     const { attempt, poller, published } = setup([[job('RUNNING')], [job('COMPLETED')]]);
     attempt.command = withRun({ ...RUN, outputs: ['model.npz', 'plots'], inputs: ['/data/pool.csv'] });
     const startedAt = '2026-12-01T23:00:00.000Z';
-    writeFileSync(join(attempt.dir, 'out', 'start.json'), JSON.stringify({ startedAt, host: 'node1', slurmJobId: '42' }));
+    writeFileSync(join(attempt.dir, 'out', 'start.json'), recordLine({ startedAt, host: 'node1', slurmJobId: '42' }));
     await poller.tick();
     expect(published.at(-1)).toMatchObject({ state: 'RUNNING', details: { run: { host: 'node1', startTime: startedAt } } });
     const record = {
@@ -446,7 +467,7 @@ describe('SlurmPoller reports what the wrapper measured', () => {
       outputs: [{ i: 0, sha256: HEX, size: 10, kind: 'file' }, { i: 9, sha256: HEX, size: 1, kind: 'file' }, { i: 1, sha256: 'not-a-hash', size: 1, kind: 'dir' }],
       inputs: [{ i: 0, sha256: HEX, size: 3, kind: 'file' }],
     };
-    writeFileSync(exitPath(attempt), JSON.stringify(record));
+    writeFileSync(exitPath(attempt), recordLine(record));
     await poller.tick();
     expect(published.at(-1)).toEqual({
       state: 'COMPLETED',
@@ -470,7 +491,7 @@ describe('SlurmPoller reports what the wrapper measured', () => {
     attempt.status.elements = 1;
     attempt.command = withRun({ ...RUN, outputs: ['r.json'], inputs: ['/data/a', '/data/b'] }, { items: ['x'], itemsPerElement: 1 });
     writeFileSync(join(attempt.dir, 'out', 'items-0.jsonl'), `${JSON.stringify({ item: 0, exitCode: 0, startedAt: 'a', endedAt: 'b', host: 'h' })}\n`);
-    writeFileSync(join(attempt.dir, 'out', 'inputs.json'), JSON.stringify({ inputs: [{ i: 1, sha256: HEX, size: 2, kind: 'dir' }] }));
+    writeFileSync(join(attempt.dir, 'out', 'inputs.json'), recordLine({ inputs: [{ i: 1, sha256: HEX, size: 2, kind: 'dir' }] }));
     await poller.tick();
     expect(published.at(-1)?.details.run).toEqual({ inputs: [{ path: '/data/b', sha256: HEX, size: 2, kind: 'dir' }], unhashed: ['/data/a'] });
   });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ClientOptions, JobsClient } from '@cairn/client';
@@ -217,6 +218,9 @@ export async function startCairnStack(
         () => nats.stop(),
         () => database.drop(),
         () => idp.stop(),
+        // The agent's converted images (a few hundred MB a stack, made again by the next one):
+        // logs and job records stay in `dir` for reading after a failed test.
+        () => rm(join(dir, 'agent', 'images'), { recursive: true, force: true }),
       ]);
       if (failures.length === 1) throw failures[0];
       if (failures.length > 1) throw new AggregateError(failures, `stopping the stack failed ${failures.length} times: ${failures.map((f) => (f as Error).message).join('; ')}`);

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '@cairn/adapters/postgres';
@@ -157,12 +157,17 @@ export const specPlanning = (): WorkflowPlanningService => {
 
 /** A workflow store on a fresh embedded PostgreSQL, and how to add runs and read them back. */
 export async function openSpecStore(prefix: string) {
-  const database = await openDatabase<WorkflowDb>({ embeddedDir: mkdtempSync(join(tmpdir(), prefix)), schema: 'scheduler', migrations: [workflowMigrations, auditMigrations] });
+  const embeddedDir = mkdtempSync(join(tmpdir(), prefix));
+  const database = await openDatabase<WorkflowDb>({ embeddedDir, schema: 'scheduler', migrations: [workflowMigrations, auditMigrations] });
   const store = new WorkflowStore(database.db);
   let runs = 0;
   return {
     store,
-    close: database.close,
+    /** Closes the database and removes its files (tens of MB a suite). */
+    async close(): Promise<void> {
+      await database.close();
+      rmSync(embeddedDir, { recursive: true, force: true });
+    },
     /** Records a run of the workflow (images pinned), as SubmitWorkflow would. */
     async submit(yaml: string): Promise<string> {
       runs += 1;
