@@ -9,6 +9,6 @@ export { ARRAY_WRAPPER_SCRIPT, encodeElement, parseItemRecords } from './array-e
 export type { ElementItem, ItemRecord } from './array-element';
 export { buildItemRunner, ELEMENT_WRAPPER_SCRIPT, encodeWorkList, ITEM_RUNNER_NAME } from './element-launch';
 export type { ItemRunner, WorkItem } from './element-launch';
-export { JOB_ENV_NAMES } from './job-environment';
+export { expandWrapper, JOB_ENV_NAMES } from './job-environment';
 export { digestsOf, hashLists, runFactsOf } from './hashed-files';
 export { itemResults } from './item-results';

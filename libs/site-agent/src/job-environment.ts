@@ -27,7 +27,12 @@ const INCLUDE = /^# @include (cairn-[a-z-]+\.sh)\n/gm;
  * environment (cairn-job-env.sh, required) and the hashing of declared files (cairn-hash.sh).
  */
 export function loadWrapper(file: string): string {
-  const text = readFileSync(join(__dirname, file), 'utf8');
+  return expandWrapper(file, (name) => readFileSync(join(__dirname, name), 'utf8'));
+}
+
+/** A wrapper with its included parts put in, each file's text from `read` (say, at another commit). */
+export function expandWrapper(file: string, read: (name: string) => string): string {
+  const text = read(file);
   if (!text.includes('# @include cairn-job-env.sh\n')) throw new Error(`${file} does not include cairn-job-env.sh`);
-  return text.replace(INCLUDE, (_line, part: string) => readFileSync(join(__dirname, part), 'utf8'));
+  return text.replace(INCLUDE, (_line, part: string) => read(part));
 }
