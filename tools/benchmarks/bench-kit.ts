@@ -91,6 +91,29 @@ export const median = (values: number[]) => quantile(values, 0.5);
 export const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 export const mean = (values: number[]) => (values.length === 0 ? NaN : sum(values) / values.length);
 
+/** Clock ticks a second in /proc (USER_HZ: 100 on Linux for every architecture Cairn runs on). */
+const USER_HZ = 100;
+
+/** The machine's CPU time so far (all CPUs, seconds): busy (user, nice, system, irq, softirq) and stolen by the hypervisor. */
+export function machineCpu(): { busyS: number; stealS: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return { busyS: (user + nice + system + irq + softirq) / USER_HZ, stealS: steal / USER_HZ };
+}
+
+/** CPU seconds a process has used so far, with the children it waited for (the agent's sbatch and squeue); undefined once it is gone. */
+export function processCpuS(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), from field 3: utime, stime, cutime, cstime are fields 14–17.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    return ((rest[11] ?? 0) + (rest[12] ?? 0) + (rest[13] ?? 0) + (rest[14] ?? 0)) / USER_HZ;
+  } catch {
+    return undefined;
+  }
+}
+
 export const FINAL_SLURM = /^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE|PREEMPTED|REVOKED|SPECIAL_EXIT)\b/;
 
 export const stateName = (s: pb.JobState) => (pb.JobState[s] ?? String(s)).replace('JOB_STATE_', '');

@@ -12,8 +12,8 @@
  *
  *   node -r ./tools/register.js tools/benchmarks/job-wrapper.ts --image <converted image> [--jobs 200] [--rounds 5] [--compare-rev ee0edb5]
  *
- * (A converted image: any `<hex>.v2.dir` or `.v2.sqfs` an agent made, e.g. under a stack's
- * agent/images while it runs, or /var/lib/cairn/agent/images after `cairn up`.)
+ * (A converted image: any `<hex>.v2.dir` or `.v2.sqfs` an agent made, in its
+ * `<workDir>/images` (docs/configuration.md), or a test stack's `agent/images` while it runs.)
  * Prints a markdown report to stdout (medians over the rounds of the wall and CPU time a job
  * took, and each column's extra time over the plain script), progress to stderr; asserts
  * nothing, but fails when a job's exit record is missing or not exit code 0.

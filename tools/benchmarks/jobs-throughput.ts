@@ -27,9 +27,11 @@ import {
   FINAL_SLURM,
   findBins,
   fmt,
+  machineCpu,
   mean,
   median,
   now,
+  processCpuS,
   processes,
   progressLog,
   quantile,
@@ -201,6 +203,14 @@ interface PhaseResult {
   controllerAtStart: { remembered: number; open: number };
   loadavgStart: number[];
   loadavgEnd: number[];
+  /** The machine's CPU over the phase (both CPUs), and (Cairn) what its service processes used of it. */
+  cpu: { busyS: number; stealS: number; services?: Record<string, number> };
+}
+
+/** CPU used between two readings of machineCpu(). */
+function cpuDelta(before: { busyS: number; stealS: number }): { busyS: number; stealS: number } {
+  const after = machineCpu();
+  return { busyS: after.busyS - before.busyS, stealS: after.stealS - before.stealS };
 }
 
 
@@ -211,6 +221,7 @@ async function baselinePhase(bins: Bins, workDir: string): Promise<PhaseResult> 
   const notes: string[] = [];
   const controllerAtStart = await controllerJobs(bins.squeue);
   const loadStart = loadavg();
+  const cpuStart = machineCpu();
   const before = await sdiag(bins.sdiag);
 
   // 1. N sbatch processes, one after the other, each timed.
@@ -284,6 +295,7 @@ async function baselinePhase(bins: Bins, workDir: string): Promise<PhaseResult> 
   };
   await Promise.all(Array.from({ length: POLL_PARALLEL }, worker));
   const makespanS = (lastFinalAt - t0) / 1000;
+  const cpu = cpuDelta(cpuStart);
   const after = await sdiag(bins.sdiag);
   const loadEnd = loadavg();
 
@@ -318,6 +330,7 @@ async function baselinePhase(bins: Bins, workDir: string): Promise<PhaseResult> 
     controllerAtStart,
     loadavgStart: loadStart,
     loadavgEnd: loadEnd,
+    cpu,
   };
 }
 
@@ -389,6 +402,8 @@ async function cairnPhase(bins: Bins, workDir: string, cleanups: (() => Promise<
 
     const controllerAtStart = await controllerJobs(bins.squeue);
     const loadStart = loadavg();
+    const cpuStart = machineCpu();
+    const servicesStart = Object.fromEntries(Object.entries(stack.services).map(([name, s]) => [name, processCpuS(s.pid)]));
     const before = await sdiag(bins.sdiag);
 
     // 1. N SubmitJob calls, CONCURRENCY in flight, each timed.
@@ -424,6 +439,8 @@ async function cairnPhase(bins: Bins, workDir: string, cleanups: (() => Promise<
       await sleep(WATCH_INTERVAL_MS - (now() - tick));
     }
     const makespanS = (now() - t0) / 1000;
+    const cpu = cpuDelta(cpuStart);
+    const services = Object.fromEntries(Object.entries(stack.services).map(([name, s]) => [name, (processCpuS(s.pid) ?? NaN) - (servicesStart[name] ?? NaN)]));
     const after = await sdiag(bins.sdiag);
     const loadEnd = loadavg();
     const agent = agentCalls(shims.calls().slice(shimBefore));
@@ -480,6 +497,7 @@ async function cairnPhase(bins: Bins, workDir: string, cleanups: (() => Promise<
       controllerAtStart,
       loadavgStart: loadStart,
       loadavgEnd: loadEnd,
+      cpu: { ...cpu, services },
     };
   } catch (error) {
     log(`cairn: failed; service logs are in ${stack.dir} (kept)`);
@@ -534,6 +552,9 @@ function report(facts: Record<string, string>, results: PhaseResult[]): string {
   row('controller RPCs, all types (sdiag)', (r) => Object.values(r.sdiag.rpcs).reduce((a, x) => a + x.count, 0));
   for (const t of sortedTypes) row(`&nbsp;&nbsp;${t}`, (r) => r.sdiag.rpcs[t]?.count ?? 0);
   row('controller time in RPCs, all types (ms, sdiag total_time)', (r) => Object.values(r.sdiag.rpcs).reduce((a, x) => a + x.totalMs, 0), 0);
+  row(`machine CPU busy over the makespan (s, of ${availableParallelism()} CPUs × makespan)`, (r) => r.cpu.busyS, 1);
+  row('of it, Cairn\'s services (gateway, scheduler, images, agent with its sbatch and squeue, provenance; s)', (r) => (r.cpu.services ? Object.values(r.cpu.services).reduce((a, x) => a + x, 0) : undefined), 1);
+  row('CPU stolen by the hypervisor over the makespan (s)', (r) => r.cpu.stealS, 1);
   lines.push('');
   for (const r of results) {
     lines.push(`**${r.name}**`, '');
@@ -552,6 +573,7 @@ function report(facts: Record<string, string>, results: PhaseResult[]): string {
     }
     if (r.sdiag.resetDuringPhase) lines.push('- WARNING: sdiag was reset during the phase; its counts are a lower bound');
     for (const [k, v] of Object.entries(r.otherCalls)) lines.push(`- ${k}: ${v}`);
+    if (r.cpu.services) lines.push(`- CPU of Cairn's services over the makespan (s): ${Object.entries(r.cpu.services).map(([name, s]) => `${name} ${fmt(s, 1)}`).join(', ')}; PostgreSQL and NATS are in the machine's total only`);
     lines.push(`- load average (1, 5, 15 min) at start ${r.loadavgStart.map((x) => x.toFixed(2)).join(' ')}, at end ${r.loadavgEnd.map((x) => x.toFixed(2)).join(' ')}`);
     for (const note of r.notes) lines.push(`- ${note}`);
     lines.push('');
