@@ -18,13 +18,13 @@
  * took, and each column's extra time over the plain script), progress to stderr; asserts
  * nothing, but fails when a job's exit record is missing or not exit code 0.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CharliecloudRuntime } from '@cairn/adapters/container-runtime';
-import { encodeArgv, expandWrapper, renderBatchScript, WRAPPER_SCRIPT } from '@cairn/site-agent';
-import { fmt, median, now, positiveOption, processes, progressLog, run, treeCommit, usageOnHelp } from './bench-kit';
+import { WRAPPER_SCRIPT } from '@cairn/site-agent';
+import { fmt, median, now, positiveOption, processes, progressLog, treeCommit, usageOnHelp } from './bench-kit';
+import { wrapperAt, writeCairnAttempt, writePlainScript } from './wrapper-scripts';
 
 const USAGE = 'node -r ./tools/register.js tools/benchmarks/job-wrapper.ts --image <converted image> [--jobs 200] [--rounds 5] [--command /bin/true] [--compare-rev REV]';
 const { values } = parseArgs({
@@ -43,8 +43,6 @@ const jobs = positiveOption('jobs', values.jobs);
 const rounds = positiveOption('rounds', values.rounds);
 const command = values.command.split(' ').filter(Boolean);
 const log = progressLog('job-wrapper');
-const runtime = new CharliecloudRuntime(processes);
-const ATTEMPT_ID = '3f1c2b4a-0000-4000-8000-000000000001';
 
 interface Measure {
   wallMs: number;
@@ -57,41 +55,22 @@ interface Variant {
   prepare(root: string): { script: string; attempt?: string };
 }
 
-/** The wrapper at commit `rev`, with its parts at that commit. */
-async function wrapperAt(rev: string): Promise<string> {
-  const files = new Map<string, string>();
-  for (const name of ['cairn-wrap.sh', 'cairn-job-env.sh', 'cairn-hash.sh']) files.set(name, await run('git', ['show', `${rev}:libs/site-agent/src/${name}`]));
-  return expandWrapper('cairn-wrap.sh', (name) => {
-    const text = files.get(name);
-    if (text === undefined) throw new Error(`cairn-wrap.sh at ${rev} includes ${name}, which this script does not read`);
-    return text;
-  });
-}
-
 function cairnVariant(name: string, wrapper: string, inContainer: boolean): Variant {
   return {
     name,
     prepare(root) {
       const attempt = join(root, 'attempt');
-      mkdirSync(join(attempt, 'out'), { recursive: true });
-      mkdirSync(join(attempt, 'work'));
-      const argv = inContainer
-        ? runtime.launch({ image: { path: values.image ?? '', digest: `sha256:${'0'.repeat(64)}` }, command, env: {}, scratchDir: attempt, binds: [{ source: join(attempt, 'work'), target: '/cairn/work' }], workDir: '/cairn/work' }).argv
-        : command;
-      writeFileSync(join(attempt, 'argv'), encodeArgv(argv));
-      const script = join(root, 'batch');
-      writeFileSync(script, renderBatchScript({ wrapper, attemptDir: attempt, attemptId: ATTEMPT_ID }), { mode: 0o755 });
-      return { script, attempt };
+      return { script: writeCairnAttempt(attempt, wrapper, command, inContainer ? values.image : undefined), attempt };
     },
   };
 }
 
 const plain: Variant = {
-    name: 'plain `#!/bin/sh` (sbatch --wrap)',
-    prepare(root) {
-      const script = join(root, 'batch');
-      writeFileSync(script, `#!/bin/sh\n# This script was created by sbatch --wrap.\n\n${command.join(' ')}\n`, { mode: 0o755 });
-      return { script };
+  name: 'plain `#!/bin/sh` (sbatch --wrap)',
+  prepare(root) {
+    const script = join(root, 'batch');
+    writePlainScript(script, command);
+    return { script };
   },
 };
 
