@@ -18,7 +18,7 @@ import { auditMigrations } from '@cairn/audit-log';
 import { ownerOf } from '@cairn/contracts';
 import { JobStore, SCHEDULER_SCHEMA, type SchedulerDb, schedulerMigrations } from '@cairn/jobs';
 import { as, createTestDatabase } from '@cairn/testing';
-import { fmt, now, positiveOption, progressLog, quantile, run, treeCommit, usageOnHelp } from './bench-kit';
+import { fmt, now, positiveOption, progressLog, quantile, run, runMain, treeCommit, usageOnHelp } from './bench-kit';
 
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/admission.ts [options]
   --unfinished LIST  unfinished jobs of the person (and account) before the measured batches,
@@ -129,7 +129,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

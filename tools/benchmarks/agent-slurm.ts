@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BatchJob, buildSqueueArgs, SlurmRepository } from '@cairn/adapters/slurm';
 import { testEnv } from '@cairn/testing';
-import { fmt, median, now, positiveOption, processes, progressLog, run, sdiag, sdiagDelta, sleep, treeCommit, usageOnHelp, which } from './bench-kit';
+import { fmt, median, now, positiveOption, processes, progressLog, run, runMain, sdiag, sdiagDelta, sleep, treeCommit, usageOnHelp, which } from './bench-kit';
 
 const log = progressLog('agent-slurm');
 
@@ -241,7 +241,4 @@ function printReport(out: { startedAt: string; commit: string; listings: Record<
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -25,7 +25,7 @@ import { IdentityAuthenticator, identityConfigSchema, mappingFileSchema, TokenVe
 import { jobsBinding } from '@cairn/jobs-api';
 import { createLogger } from '@cairn/logging';
 import { STACK_ACCOUNTS, startCairnStack, WORKSPACE } from '@cairn/testing';
-import { fmt, measureCalls, now, positiveOption, progressLog, quantile, usageOnHelp } from './bench-kit';
+import { fmt, measureCalls, now, positiveOption, progressLog, quantile, runMain, usageOnHelp } from './bench-kit';
 
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/auth-overhead.ts [options]
   --calls N        GetJob calls per mode and round (default 2000)
@@ -171,7 +171,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`auth-overhead: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

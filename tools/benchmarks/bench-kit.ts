@@ -46,6 +46,20 @@ export function usageOnHelp(help: boolean | undefined, usage: string): void {
   process.exit(0);
 }
 
+/** Runs a benchmark's main: its error's stack to stderr and exit code 1 when it fails. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}
+
+/** Writes a markdown report to stdout: its title line, then the table (header row, separator, rows; with 'right', every column but the first right-aligned). */
+export function writeReport(title: string, header: readonly string[], rows: readonly string[], align: 'left' | 'right' = 'left'): void {
+  const rule = header.map((_, i) => (align === 'right' && i > 0 ? '---:' : '---'));
+  process.stdout.write([title, '', `| ${header.join(' | ')} |`, `| ${rule.join(' | ')} |`, ...rows, ''].join('\n'));
+}
+
 export const progressLog = (prefix: string) => (message: string) =>
   process.stderr.write(`[${prefix} ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 

@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { connectNats, NatsRequester } from '@cairn/adapters/nats';
 import { pb, resolvedImageSchema, subjects } from '@cairn/contracts';
 import { ServiceProcess, startCairnStack, testEnv } from '@cairn/testing';
-import { fmt, median, now, positiveOption, progressLog, quantile, usageOnHelp, which } from './bench-kit';
+import { fmt, median, now, positiveOption, progressLog, quantile, runMain, usageOnHelp, which } from './bench-kit';
 import { bareManifestGet, type ByHand, ImageServiceCaller, materializeByHand, pushVariant, readImage } from './image-kit';
 
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/images.ts [options]
@@ -257,7 +257,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`images: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CharliecloudRuntime } from '@cairn/adapters/container-runtime';
 import { ARRAY_WRAPPER_SCRIPT, buildItemRunner, ELEMENT_WRAPPER_SCRIPT, encodeArgv, encodeElement, encodeWorkList, parseItemRecords } from '@cairn/site-agent';
-import { fmt, median, now, positiveOption, processes, progressLog, treeCommit, usageOnHelp } from './bench-kit';
+import { fmt, median, now, positiveOption, processes, progressLog, runMain, treeCommit, usageOnHelp, writeReport } from './bench-kit';
 
 const USAGE = 'node -r ./tools/register.js tools/benchmarks/item-runner.ts --image <file.sqfs> [--items 200] [--seconds 0,0.02,0.2] [--rounds 3]';
 const { values } = parseArgs({
@@ -118,19 +118,11 @@ async function main(): Promise<void> {
     rows.push(`| ${seconds} s | ${cell('per-item')} | ${cell('per-element')} | ${fmt(med('per-item', 'wallMs') / med('per-element', 'wallMs'), 1)}× |`);
   }
   rmSync(runnerDir, { recursive: true, force: true });
-  process.stdout.write(
-    [
-      `Item runner vs one ch-run per item: one element of ${items} items, ${rounds} rounds (medians), commit ${await treeCommit()}, ${new Date().toISOString().slice(0, 16)}Z`,
-      '',
-      '| item | per item: wall ms/item | CPU ms/item | wall ÷ ideal | per element: wall ms/item | CPU ms/item | wall ÷ ideal | per item ÷ per element (wall) |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
-      ...rows,
-      '',
-    ].join('\n'),
+  writeReport(
+    `Item runner vs one ch-run per item: one element of ${items} items, ${rounds} rounds (medians), commit ${await treeCommit()}, ${new Date().toISOString().slice(0, 16)}Z`,
+    ['item', 'per item: wall ms/item', 'CPU ms/item', 'wall ÷ ideal', 'per element: wall ms/item', 'CPU ms/item', 'wall ÷ ideal', 'per item ÷ per element (wall)'],
+    rows,
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { buildSbatchArgs, type BatchJob, sbatchEnvironment } from '@cairn/adapters/slurm';
 import { WRAPPER_SCRIPT } from '@cairn/site-agent';
 import { testEnv } from '@cairn/testing';
-import { findBins, fmt, positiveOption, processes, progressLog, run, sleep, treeCommit, usageOnHelp } from './bench-kit';
+import { findBins, fmt, positiveOption, processes, progressLog, run, runMain, sleep, treeCommit, usageOnHelp, writeReport } from './bench-kit';
 import { launchTimesFromLogs } from './job-launch-times';
 import { BENCH_ATTEMPT_ID, wrapperAt, writeCairnAttempt, writePlainScript } from './wrapper-scripts';
 
@@ -163,15 +163,11 @@ async function main(): Promise<void> {
       const d = t.launchToDoneMs;
       return `| ${variant.name} | ${t.jobs} | ${fmt(t.allocToLaunchMs.mean, 1)} | ${fmt(d.median, 0)} (${fmt(d.mean, 1)}) | ${k === 0 ? '–' : `${signed(d.median - base.median, 0)} (${signed(d.mean - base.mean, 1)})`} | ${fmt(d.mean / base.mean, 3)}× |`;
     });
-    process.stdout.write(
-      [
-        `Job slot time: ${jobs} jobs of \`${command.join(' ')}\` per script, interleaved, partition ${env.partition}, commit ${await treeCommit()}, ${new Date().toISOString().slice(0, 16)}Z`,
-        '',
-        '| batch script | jobs found in the logs | allocation → launch, mean (ms) | launch → batch step done, median (mean) ms | over plain root, median (mean) ms | mean ÷ plain root |',
-        '| --- | ---: | ---: | ---: | ---: | ---: |',
-        ...rows,
-        '',
-      ].join('\n'),
+    writeReport(
+      `Job slot time: ${jobs} jobs of \`${command.join(' ')}\` per script, interleaved, partition ${env.partition}, commit ${await treeCommit()}, ${new Date().toISOString().slice(0, 16)}Z`,
+      ['batch script', 'jobs found in the logs', 'allocation → launch, mean (ms)', 'launch → batch step done, median (mean) ms', 'over plain root, median (mean) ms', 'mean ÷ plain root'],
+      rows,
+      'right',
     );
   } finally {
     const open = ids.flat();
@@ -180,7 +176,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

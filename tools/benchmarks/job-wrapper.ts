@@ -23,7 +23,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WRAPPER_SCRIPT } from '@cairn/site-agent';
-import { fmt, median, now, positiveOption, processes, progressLog, treeCommit, usageOnHelp } from './bench-kit';
+import { fmt, median, now, positiveOption, processes, progressLog, runMain, treeCommit, usageOnHelp, writeReport } from './bench-kit';
 import { wrapperAt, writeCairnAttempt, writePlainScript } from './wrapper-scripts';
 
 const USAGE = 'node -r ./tools/register.js tools/benchmarks/job-wrapper.ts --image <converted image> [--jobs 200] [--rounds 5] [--command /bin/true] [--compare-rev REV]';
@@ -125,19 +125,11 @@ async function main(): Promise<void> {
     const range = (got[i] ?? []).map((m) => m.wallMs);
     return `| ${variant.name} | ${fmt(wall, 2)} (${fmt(Math.min(...range), 2)}–${fmt(Math.max(...range), 2)}) | ${fmt(cpu, 2)} | ${i === 0 ? '–' : `+${fmt(wall - base.wall, 2)}`} | ${fmt(wall / base.wall, 2)}× |`;
   });
-  process.stdout.write(
-    [
-      `Job wrapper cost: ${jobs} jobs of \`${command.join(' ')}\` a round, ${rounds} rounds in alternating order (medians), commit ${await treeCommit()}, ${new Date().toISOString().slice(0, 16)}Z`,
-      '',
-      '| batch script | wall ms a job (range of rounds) | CPU ms a job | wall over plain (ms) | wall ÷ plain |',
-      '| --- | --- | --- | --- | --- |',
-      ...rows,
-      '',
-    ].join('\n'),
+  writeReport(
+    `Job wrapper cost: ${jobs} jobs of \`${command.join(' ')}\` a round, ${rounds} rounds in alternating order (medians), commit ${await treeCommit()}, ${new Date().toISOString().slice(0, 16)}Z`,
+    ['batch script', 'wall ms a job (range of rounds)', 'CPU ms a job', 'wall over plain (ms)', 'wall ÷ plain'],
+    rows,
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

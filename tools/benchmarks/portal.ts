@@ -31,7 +31,7 @@ import type { WorkflowDb } from '@cairn/workflows';
 import { startCairnStack, WORKSPACE } from '@cairn/testing';
 import { launchChromium, logIn, newContext, serverCertificate } from '@cairn/testing/browser';
 import type { Browser, Page } from 'playwright-core';
-import { fmt, median, now, positiveOption, progressLog, run, usageOnHelp, which } from './bench-kit';
+import { fmt, median, now, positiveOption, progressLog, run, runMain, usageOnHelp, which } from './bench-kit';
 
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/portal.ts [options]
   --runs N     cold loads and page turns measured per figure (default 7; medians reported)
@@ -299,7 +299,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -27,7 +27,7 @@ import { connectNats } from '@cairn/adapters/nats';
 import { ProvenanceClient, WorkflowsClient } from '@cairn/client';
 import { natsInboxPrefix, pb, provenanceConsumers, streams } from '@cairn/contracts';
 import { type NatsUser, startCairnStack, WORKSPACE } from '@cairn/testing';
-import { fmt, positiveOption, progressLog, quantile, sleep, usageOnHelp } from './bench-kit';
+import { fmt, positiveOption, progressLog, quantile, runMain, sleep, usageOnHelp } from './bench-kit';
 
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/provenance-sweep-lag.ts [options]
   --items N        items of the sweep (default 10000, the example's own size)
@@ -211,7 +211,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -26,7 +26,7 @@ import { jobsBinding } from '@cairn/jobs-api';
 import { createLogger } from '@cairn/logging';
 import { STACK_ACCOUNTS, startCairnStack, WORKSPACE } from '@cairn/testing';
 import { workflowsBinding } from '@cairn/workflows-api';
-import { fmt, measureCalls, positiveOption, progressLog, quantile, usageOnHelp } from './bench-kit';
+import { fmt, measureCalls, positiveOption, progressLog, quantile, runMain, usageOnHelp } from './bench-kit';
 
 const READS = ['GetJob', 'ListJobs', 'GetWorkflow', 'ListWorkflows'] as const;
 type Read = (typeof READS)[number];
@@ -170,7 +170,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`read-model: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);

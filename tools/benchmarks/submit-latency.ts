@@ -15,7 +15,7 @@
 import { parseArgs } from 'node:util';
 import { pb } from '@cairn/contracts';
 import { startCairnStack } from '@cairn/testing';
-import { fmt, measureCalls, positiveOption, progressLog, quantile, usageOnHelp } from './bench-kit';
+import { fmt, measureCalls, positiveOption, progressLog, quantile, runMain, usageOnHelp } from './bench-kit';
 
 const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/submit-latency.ts [options]
   --submits N      SubmitJob calls per concurrency and round (default 200)
@@ -99,7 +99,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

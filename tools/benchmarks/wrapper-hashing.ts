@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ARRAY_WRAPPER_SCRIPT, encodeElement, hashLists, itemResults, parseItemRecords } from '@cairn/site-agent';
-import { fmt, median, now, processes, progressLog } from './bench-kit';
+import { fmt, median, now, processes, progressLog, runMain } from './bench-kit';
 
 const { values } = parseArgs({
   options: { items: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '3' }, bytes: { type: 'string', default: '4096' } },
@@ -106,7 +106,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`wrapper-hashing: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+runMain(main);
