@@ -34,7 +34,10 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   // The embedded database (PGlite) template the specs copy (freshEmbeddedDir): made once per
   // machine before any spec, so no spec's hook waits for PGlite's initdb.
+  // And the run's own temporary directory (TMPDIR), removed whole when the run ends
+  // (libs/testing/src/test-temp.ts): what a spec leaves in it goes with it.
   globalSetup: join(__dirname, 'libs/testing/src/jest-global-setup.ts'),
+  globalTeardown: join(__dirname, 'libs/testing/src/jest-global-teardown.ts'),
   // Some unit specs start real processes (bash, gcc, the mapping command) for each of a
   // property's runs. Jest's 5 s default is a wall-clock limit that a loaded 2-core machine
   // (CI's two suites at once, beside anything else running) can exceed with nothing wrong;

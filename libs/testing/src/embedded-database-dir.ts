@@ -2,10 +2,11 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } fro
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { testCacheDir } from './test-temp';
 
 /**
  * A fresh directory for an embedded database (PGlite) that already holds an initialised,
- * empty cluster: a copy of one made once per machine and PGlite version. PGlite's initdb
+ * empty cluster: a copy of one made once per machine and PGlite version (in testCacheDir). PGlite's initdb
  * costs about 5 s of CPU; the copy about half a second. `openDatabase({ embeddedDir })` then
  * opens it exactly as it would a cluster it had made itself (same schemas, same migrations).
  */
@@ -30,10 +31,10 @@ export function embeddedTemplate(): Promise<string> {
 async function makeTemplate(): Promise<string> {
   const packageJson = join(dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
   const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
-  const path = join(tmpdir(), `cairn-pglite-template-${version}`);
+  const path = join(testCacheDir(), `cairn-pglite-template-${version}`);
   if (existsSync(join(path, 'PG_VERSION'))) return path;
   // Made aside and renamed into place: two test processes may race, and neither sees half of one.
-  const work = mkdtempSync(join(tmpdir(), 'cairn-pglite-template-work-'));
+  const work = mkdtempSync(join(testCacheDir(), 'cairn-pglite-template-work-'));
   const pglite = await PGlite.create(work);
   await pglite.close();
   try {

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { tarArchive } from './oci-tar';
 import { testEnv } from './test-env';
+import { testCacheDir } from './test-temp';
 
 const run = promisify(execFile);
 
@@ -83,7 +84,7 @@ let base: Promise<BaseImage> | undefined;
 function baseImage(): Promise<BaseImage> {
   base ??= (async () => {
     const image = testEnv().testImage;
-    const root = join(tmpdir(), 'cairn-registry-fixtures');
+    const root = join(testCacheDir(), 'cairn-registry-fixtures');
     const layout = join(root, `base-${sha256(image).slice(7, 23)}`);
     if (!existsSync(join(layout, 'index.json'))) {
       await fs.mkdir(root, { recursive: true });
