@@ -58,6 +58,9 @@ const USAGE = `usage: node -r ./tools/register.js tools/benchmarks/jobs-throughp
   --only baseline|cairn  run one phase
   --timeout-s S          per phase, submit to all final (default 300 + 2*N)
   --json FILE            also write the raw measurements as JSON
+  --pairs K              run K pairs of phases, alternating which goes first (default 1), and
+                         report each pair's makespan ratio and their median before the pairs'
+                         reports (an odd K: the median is then one pair's, bench-kit's nearest rank)
   --services-nice N      Cairn: run its service processes at this nice value (0-19; default 0),
                          as a site would where they share a node's CPUs with the jobs
   --keep                 keep the temporary directories (job output, stack logs)`;
@@ -73,6 +76,7 @@ const { values: opts } = parseArgs({
     'timeout-s': { type: 'string' },
     json: { type: 'string' },
     'services-nice': { type: 'string', default: '0' },
+    pairs: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -100,6 +104,7 @@ const N = positiveInt('jobs', opts.jobs);
 const CONCURRENCY = positiveInt('concurrency', opts.concurrency);
 const POLL_INTERVAL_MS = positiveInt('poll-interval-ms', opts['poll-interval-ms']);
 const POLL_PARALLEL = positiveInt('poll-parallel', opts['poll-parallel']);
+const PAIRS = positiveInt('pairs', opts.pairs);
 const WATCH_INTERVAL_MS = positiveInt('watch-interval-ms', opts['watch-interval-ms']);
 const TIMEOUT_MS = positiveInt('timeout-s', opts['timeout-s'] ?? String(300 + 2 * N)) * 1000;
 const SERVICES_NICE = Number(opts['services-nice']);
@@ -600,6 +605,28 @@ function report(facts: Record<string, string>, results: PhaseResult[]): string {
 // ---------------------------------------------------------------------------------------
 // Main
 
+/** With --pairs: one row a pair (makespans, their ratio, a job's slot time, CPU stolen), and the median ratio. */
+function pairsReport(facts: Record<string, string>, pairs: PhaseResult[][]): string {
+  const lines = [`## jobs-throughput: ${N} one-second jobs per approach, ${pairs.length} pairs`, ''];
+  for (const [k, v] of Object.entries(facts)) lines.push(`- ${k}: ${v}`);
+  lines.push(
+    '',
+    '| pair | first | baseline makespan (s) | Cairn makespan (s) | Cairn ÷ baseline | a job\'s slot, launch → batch step done, mean (ms): baseline / Cairn | CPU stolen (s): baseline / Cairn |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+  );
+  const ratios: number[] = [];
+  pairs.forEach((results, k) => {
+    const b = results.find((r) => r.name === 'baseline');
+    const c = results.find((r) => r.name === 'cairn');
+    if (b && c) ratios.push(c.makespanS / b.makespanS);
+    const slot = (r: PhaseResult | undefined) => fmt(r?.slurm.launch?.launchToDoneMs.mean, 0);
+    lines.push(`| ${k + 1} | ${results[0]?.name ?? '—'} | ${fmt(b?.makespanS, 1)} | ${fmt(c?.makespanS, 1)} | ${ratio(c?.makespanS, b?.makespanS)} | ${slot(b)} / ${slot(c)} | ${fmt(b?.cpu.stealS, 1)} / ${fmt(c?.cpu.stealS, 1)} |`);
+  });
+  if (ratios.length > 0) lines.push('', `Median of the pairs' ratios (makespan: first submit → client sees all COMPLETED): **${median(ratios).toFixed(3)}×** (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}×).`);
+  lines.push('');
+  return lines.join('\n');
+}
+
 async function machineFacts(): Promise<Record<string, string>> {
   const partition = await run('scontrol', ['show', 'partition', PARTITION]).catch(() => '');
   const config = await run('scontrol', ['show', 'config']).catch(() => '');
@@ -637,17 +664,26 @@ async function main(): Promise<void> {
     })();
   });
 
-  const results: PhaseResult[] = [];
+  // Pairs alternate which phase goes first, so that neither always runs on a fresher machine.
+  const pairs: PhaseResult[][] = [];
   try {
-    if (opts.only !== 'cairn') results.push(await baselinePhase(bins, workDir));
-    if (opts.only !== 'baseline' && !interrupted) results.push(await cairnPhase(bins, workDir, cleanups));
+    for (let k = 0; k < PAIRS && !interrupted; k += 1) {
+      const order: PhaseResult['name'][] = k % 2 === 0 ? ['baseline', 'cairn'] : ['cairn', 'baseline'];
+      const results: PhaseResult[] = [];
+      for (const name of order) {
+        if (interrupted || opts.only === (name === 'baseline' ? 'cairn' : 'baseline')) continue;
+        if (PAIRS > 1) log(`pair ${k + 1} of ${PAIRS}: ${name}`);
+        results.push(name === 'baseline' ? await baselinePhase(bins, workDir) : await cairnPhase(bins, workDir, cleanups));
+      }
+      pairs.push(results);
+    }
   } finally {
     for (const c of cleanups) await c().catch((e: unknown) => log(`cleanup: ${(e as Error).message}`));
   }
-  const text = report(facts, results);
+  const text = pairs.length === 1 ? report(facts, pairs[0] ?? []) : [pairsReport(facts, pairs), ...pairs.map((results, k) => report({ pair: `${k + 1} of ${pairs.length}, ${results.map((r) => r.name).join(' then ')}` }, results))].join('\n');
   process.stdout.write(`${text}\n`);
   if (opts.json) {
-    writeFileSync(opts.json, `${JSON.stringify({ facts, results }, null, 2)}\n`);
+    writeFileSync(opts.json, `${JSON.stringify(pairs.length === 1 ? { facts, results: pairs[0] } : { facts, pairs }, null, 2)}\n`);
     log(`raw measurements: ${opts.json}`);
   }
   if (opts.keep) log(`kept ${workDir}`);
