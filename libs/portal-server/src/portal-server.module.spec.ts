@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '@cairn/config';
@@ -48,6 +48,15 @@ describe('the portal settings', () => {
     preparePortalSocket(dir);
     expect(() => statSync(socket)).toThrow();
     expect(() => preparePortalSocket(join(dir, 'x'.repeat(100)))).toThrow(/too long/);
+  });
+
+  it('leave a data directory it creates at the default mode, so the agent\'s directory under it stays reachable by the jobs', () => {
+    const reference = join(dir, 'reference');
+    mkdirSync(reference);
+    const dataDir = join(dir, 'fresh', 'data');
+    preparePortalSocket(dataDir);
+    expect(statSync(join(dataDir, 'portal')).mode & 0o777).toBe(0o700);
+    for (const created of [dataDir, join(dir, 'fresh')]) expect(statSync(created).mode & 0o777).toBe(statSync(reference).mode & 0o777);
   });
 
   it('with plaintext, configure the portal at the address\'s http origin', () => {

@@ -48,11 +48,17 @@ class PortalLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
 @Module({})
 export class PortalServerModule {}
 
-/** The portal's socket directory (0700) under the data directory, emptied of a stale socket; returns the socket path. */
+/**
+ * The portal's socket directory (0700) under the data directory, emptied of a stale socket;
+ * returns the socket path. Only that directory is 0700: the data directory itself, when this
+ * creates it, gets the default mode, since the agent's directory may live under it too
+ * (`<dataDir>/agent/<site>`) and the jobs, running as their owners, must reach it.
+ */
 export function preparePortalSocket(dataDir: string): string {
   const dir = join(dataDir, 'portal');
   const socket = join(dir, 'grpc.sock');
   if (socket.length > MAX_SOCKET_PATH) throw new ConfigError(`CAIRN_DATA_DIR is too long for the portal's local socket (${socket}: at most ${MAX_SOCKET_PATH} characters)`);
+  mkdirSync(dataDir, { recursive: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   rmSync(socket, { force: true });
