@@ -57,6 +57,25 @@ describe('service start-up and shutdown [real: nats-server, service processes]',
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('the agent refuses a work directory its jobs could not reach (under a 0700 directory), with one line naming it and the fix (exit 2)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifecycle-'));
+    const result = await runService('agent', { CAIRN_SITE: 'a', CAIRN_AGENT_JOB_USER: 'cairn-job', ...nats.envFor(nats.agent('a')), CAIRN_DATA_DIR: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `cairn-agent: CAIRN_AGENT_WORK_DIR: the job user cairn-job cannot reach ${join(dir, 'agent', 'a')}: ${dir} is mode 700 (owner uid 0, group 0), so no job could open its output there (chmod o+x ${dir}, or choose another directory)\n`,
+    );
+    chmodSync(dir, 0o711);
+    const started = new ServiceProcess({
+      app: 'agent',
+      env: { CAIRN_SITE: 'a', CAIRN_AGENT_JOB_USER: 'cairn-job', ...nats.envFor(nats.agent('a')), CAIRN_DATA_DIR: dir },
+      healthSubject: subjects.site('a').health,
+      nats: nats.connectOptionsFor(nats.users.monitor),
+      logFile: join(dir, 'agent.log'),
+    });
+    await started.start();
+    expect(await started.kill('SIGTERM')).toBe(0);
+  });
+
   it('refuses a NATS password file others may read, and a wrong CA, with one line and no secret (exit 2, exit 1)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lifecycle-'));
     const user = nats.users.images;

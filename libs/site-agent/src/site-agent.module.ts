@@ -25,6 +25,7 @@ import { checkRegistryAuthFile } from './registry-auth-file';
 import { SlurmPoller } from './slurm-poller';
 import { backoffFactor } from './poll-backoff';
 import { agentDir, JobFilesystem } from './job-fs';
+import { checkReachableByJobs, jobUserGroups } from './job-reach';
 import { checkNotReadableByJobs, resolveJobUser } from './job-user';
 
 export interface SiteAgentOptions {
@@ -106,6 +107,12 @@ export class SiteAgentModule {
     if (options.registryAuthFile) await checkRegistryAuthFile(options.registryAuthFile);
     const imageDir = options.imageDir ?? join(options.workDir, 'images');
     await agentDir(imageDir, 0o755);
+    await agentDir(options.runsDir, 0o755);
+    // Jobs run as the job user (or their owners) and open their output under these.
+    const groups = await jobUserGroups(jobUser, processes);
+    await checkReachableByJobs('CAIRN_AGENT_WORK_DIR', options.workDir, jobUser, groups);
+    await checkReachableByJobs('CAIRN_AGENT_IMAGE_DIR', imageDir, jobUser, groups);
+    await checkReachableByJobs('CAIRN_AGENT_RUNS_DIR', options.runsDir, jobUser, groups);
     const runtime = createContainerRuntime(options.containerRuntime, processes, options.charliecloudImageForm ? { charliecloudImageForm: options.charliecloudImageForm } : {});
     const access = { insecureRegistries: options.insecureRegistries, ...(options.registryAuthFile ? { authFile: options.registryAuthFile } : {}) };
     // The agent decides whether an image is in use: an attempt it follows (not final) runs it.
@@ -121,7 +128,6 @@ export class SiteAgentModule {
     const events = new AttemptEvents(options.site, store, new JetStreamRepository(options.nats), logger.child({ context: 'AttemptEvents' }));
     const { elementWrapperPath } = await installWrappers(options.workDir);
     const itemRunner = await prepareItemRunner(options.workDir, elementWrapperPath, processes, logger.child({ context: 'ItemRunner' }));
-    await agentDir(options.runsDir, 0o755);
     const submitter = new AttemptSubmitter(
       store,
       slurm,

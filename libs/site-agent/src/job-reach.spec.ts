@@ -1,0 +1,73 @@
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { ProcessRepository } from '@cairn/adapters/process';
+import { canSearch, checkReachableByJobs, jobUserGroups } from './job-reach';
+import { JobUserError } from './job-user';
+
+const user = { name: 'cairn-job', uid: 999, group: 'cairn-job', gid: 995, switchUser: true };
+
+describe('canSearch (the kernel\'s rule for passing through a directory)', () => {
+  it('uses exactly one class of bits: the owner\'s, else the group\'s, else the others\'; root always passes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0o777 }), fc.constantFrom('owner', 'group', 'other'), (mode, relation) => {
+        const dir = { uid: relation === 'owner' ? 999 : 0, gid: relation === 'group' ? 4242 : 0, mode };
+        const bit = relation === 'owner' ? 0o100 : relation === 'group' ? 0o010 : 0o001;
+        expect(canSearch(dir, { uid: 999, groups: [995, 4242].filter((g) => relation === 'group' || g !== 4242) })).toBe((mode & bit) !== 0);
+        expect(canSearch(dir, { uid: 0, groups: [0] })).toBe(true);
+      }),
+    );
+  });
+
+  it('does not let the others\' bits help an owner or a group member the narrower class shuts out', () => {
+    expect(canSearch({ uid: 999, gid: 0, mode: 0o071 }, { uid: 999, groups: [995] })).toBe(false);
+    expect(canSearch({ uid: 0, gid: 995, mode: 0o701 }, { uid: 999, groups: [995] })).toBe(false);
+  });
+});
+
+describe('checkReachableByJobs [real: filesystem]', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'job-reach-'));
+    chmodSync(dir, 0o711);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('accepts a work directory every directory above which the job user may pass through, and one not made yet', async () => {
+    const work = join(dir, 'data', 'agent', 'dev');
+    mkdirSync(work, { recursive: true, mode: 0o755 });
+    await expect(checkReachableByJobs('CAIRN_AGENT_WORK_DIR', work, user, [995])).resolves.toBeUndefined();
+    await expect(checkReachableByJobs('CAIRN_AGENT_RUNS_DIR', join(work, 'runs', 'later'), user, [995])).resolves.toBeUndefined();
+  });
+
+  it('refuses one under a 0700 directory (a data directory made private), naming the directory and the fix', async () => {
+    const data = join(dir, 'data');
+    const work = join(data, 'agent', 'dev');
+    mkdirSync(work, { recursive: true, mode: 0o755 });
+    chmodSync(data, 0o700);
+    const refusal = checkReachableByJobs('CAIRN_AGENT_WORK_DIR', work, user, [995]);
+    await expect(refusal).rejects.toThrow(JobUserError);
+    await expect(checkReachableByJobs('CAIRN_AGENT_WORK_DIR', work, user, [995])).rejects.toThrow(
+      `CAIRN_AGENT_WORK_DIR: the job user cairn-job cannot reach ${work}: ${data} is mode 700 (owner uid 0, group 0), so no job could open its output there (chmod o+x ${data}, or choose another directory)`,
+    );
+  });
+
+  it('lets a group the job user is in open the way, and not a group it is not in', async () => {
+    const shared = join(dir, 'shared');
+    const work = join(shared, 'cairn');
+    mkdirSync(work, { recursive: true, mode: 0o755 });
+    chownSync(shared, 0, 4242);
+    chmodSync(shared, 0o750);
+    await expect(checkReachableByJobs('CAIRN_AGENT_WORK_DIR', work, user, [995, 4242])).resolves.toBeUndefined();
+    await expect(checkReachableByJobs('CAIRN_AGENT_WORK_DIR', work, user, [995])).rejects.toThrow(/shared is mode 750 \(owner uid 0, group 4242\)/);
+  });
+});
+
+describe('jobUserGroups [real: id]', () => {
+  it('lists the user\'s groups with its primary group, and falls back to the primary group alone', async () => {
+    const processes = new ProcessRepository();
+    expect(await jobUserGroups({ ...user, name: 'root', uid: 0, gid: 0 }, processes)).toContain(0);
+    expect(await jobUserGroups({ ...user, name: 'no-such-user-here' }, processes)).toEqual([995]);
+  });
+});

@@ -1,0 +1,53 @@
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { ProcessRepository } from '@cairn/adapters/process';
+import { type JobUser, JobUserError } from './job-user';
+
+/** What decides whether a user may pass through a directory: its owner, group and mode. */
+export interface DirectoryAccess {
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
+/**
+ * Whether a user (uid and every group it is in) may search a directory, as the kernel
+ * decides it: the owner's bits when the user owns it, else the group's when it is in the
+ * group, else the others' (each class alone, never the best of them). Root always may.
+ */
+export function canSearch(dir: DirectoryAccess, user: { uid: number; groups: readonly number[] }): boolean {
+  if (user.uid === 0) return true;
+  if (dir.uid === user.uid) return (dir.mode & 0o100) !== 0;
+  if (user.groups.includes(dir.gid)) return (dir.mode & 0o010) !== 0;
+  return (dir.mode & 0o001) !== 0;
+}
+
+/** The job user's groups (`id -G`, so NSS groups count); its primary group alone if `id` cannot tell. */
+export async function jobUserGroups(user: JobUser, processes: ProcessRepository): Promise<number[]> {
+  const result = await processes.run('id', ['-G', '--', user.name], { timeoutMs: 30_000 }).catch(() => undefined);
+  const groups = result?.exitCode === 0 ? result.stdout.trim().split(/\s+/).filter((id) => /^\d+$/.test(id)).map(Number) : [];
+  return groups.includes(user.gid) ? groups : [user.gid, ...groups];
+}
+
+/**
+ * Refuses a directory of the agent's that the job user cannot reach: Slurm opens each job's
+ * output there as the job's user, so every job would fail to launch (JobLaunchFailure) with
+ * nothing in Cairn to say why. Checks the nearest existing directory and each one above it.
+ */
+export async function checkReachableByJobs(setting: string, path: string, user: JobUser, groups: readonly number[]): Promise<void> {
+  let dir = resolve(path);
+  while ((await stat(dir).catch(() => undefined)) === undefined) {
+    if (dirname(dir) === dir) return;
+    dir = dirname(dir);
+  }
+  for (;;) {
+    const stats = await stat(dir);
+    if (!canSearch(stats, { uid: user.uid, groups })) {
+      throw new JobUserError(
+        `${setting}: the job user ${user.name} cannot reach ${path}: ${dir} is mode ${(stats.mode & 0o777).toString(8).padStart(3, '0')} (owner uid ${stats.uid}, group ${stats.gid}), so no job could open its output there (chmod o+x ${dir}, or choose another directory)`,
+      );
+    }
+    if (dirname(dir) === dir) return;
+    dir = dirname(dir);
+  }
+}
