@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pb } from '@cairn/contracts';
 import { GatewayError } from '@cairn/client';
@@ -81,6 +81,24 @@ describe('JobService end to end [real: gateway, scheduler, images, agent, nats-s
     expect(last?.exitCode).toBe(3);
     const stderr = await stack.client.getJobOutput({ jobId, stream: pb.OutputStream.OUTPUT_STREAM_STDERR });
     expect(Buffer.from(stderr.data).toString()).toBe('bad\n');
+  });
+
+  it('says why when Slurm cannot start a job\'s script (its directory out of the job user\'s reach): FAILED with the reason, and jobs run again once it is fixed', async () => {
+    const attempts = join(stack.dir, 'agent', 'attempts');
+    const mode = statSync(attempts).mode & 0o777;
+    chmodSync(attempts, 0o700);
+    try {
+      const jobId = await submit(stack.client, spec({ command: ['/bin/echo', 'never printed'] }));
+      const events = await watchAll(stack.client, jobId);
+      expect(events.map((e) => stateOf(e.state))).toEqual(['ACCEPTED', 'PENDING', 'FAILED']);
+      const job = await stack.client.getJob(jobId);
+      expect(job.reason).toMatch(/^FAILED(: \w+)?: Slurm could not start the job's script \(it wrote no start record\); slurmd's log on the node says why, often a directory the job's user cannot reach$/);
+      expect(job.exitCode).toBeUndefined();
+    } finally {
+      chmodSync(attempts, mode);
+    }
+    const after = await submit(stack.client, spec({ command: ['/bin/echo', 'reachable again'] }));
+    expect(stateOf((await watchAll(stack.client, after)).at(-1)?.state ?? 0)).toBe('COMPLETED');
   });
 
   it('cancels a running job: CANCELLED', async () => {

@@ -11,7 +11,7 @@ import type { AttemptEvents, EventDetails } from './attempt-events';
 import { type Attempt, AttemptStore, attemptStatusSchema } from './attempt-store';
 import { EXIT_RECORD_MAX_BYTES } from './exit-record';
 import { classifySlurmState } from '@cairn/adapters/slurm';
-import { type PollerOptions, SlurmPoller } from './slurm-poller';
+import { NEVER_STARTED, type PollerOptions, SlurmPoller } from './slurm-poller';
 
 const ATTEMPT = '3f1c2b4a-0000-4000-8000-000000000001';
 
@@ -187,6 +187,24 @@ describe('SlurmPoller listing only its users’ live jobs (the exit record and a
     await poller.tick();
     expect(published.at(-1)).toEqual({ state: final, details: expect.objectContaining({ exitCode: exitCode ?? null, reason }) });
     expect(acct.asked).toEqual(['42']);
+  });
+
+  it('says Slurm could not start the script when a job failed before its wrapper wrote a start record, from the listing or from accounting', async () => {
+    const listed = setup([[job('FAILED', 'JobLaunchFailure')]]);
+    await listed.poller.tick();
+    expect(listed.published).toEqual([
+      { state: 'PENDING', details: {} },
+      { state: 'FAILED', details: expect.objectContaining({ exitCode: null, reason: `FAILED: JobLaunchFailure: ${NEVER_STARTED}` }) },
+    ]);
+    const acct = accounting(() => [sacct('FAILED')]);
+    const accounted = setup([[]], { jobUser: 'cairn-job', accounting: acct.accounting });
+    await accounted.poller.tick();
+    expect(accounted.published.at(-1)).toEqual({ state: 'FAILED', details: expect.objectContaining({ exitCode: null, reason: `FAILED: ${NEVER_STARTED}` }) });
+    // Once the wrapper has started, a failure is the job's own: Slurm's word alone.
+    const started = setup([[job('FAILED', 'NonZeroExitCode')]]);
+    writeFileSync(join(started.attempt.dir, 'out', 'start.json'), recordLine({ startedAt: 'x', host: 'node1', slurmJobId: '42' }));
+    await started.poller.tick();
+    expect(started.published.at(-1)).toEqual({ state: 'FAILED', details: expect.objectContaining({ exitCode: null, reason: 'FAILED: NonZeroExitCode' }) });
   });
 
   it('waits for accounting to record the end (or to answer), then fails with the exit record’s code after thirty polls', async () => {

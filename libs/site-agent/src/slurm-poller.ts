@@ -21,6 +21,13 @@ import { runFactsOf } from './hashed-files';
 import { END_SETTLE_MS, OutSignals } from './out-signals';
 import { PollBackoff } from './poll-backoff';
 
+/**
+ * Why a job Slurm failed before its wrapper wrote anything: slurmd could not launch its
+ * script (sacct then says only FAILED, with no reason). Its log on the node says which cause.
+ */
+export const NEVER_STARTED =
+  "Slurm could not start the job's script (it wrote no start record); slurmd's log on the node says why, often a directory the job's user cannot reach";
+
 /** Polls in a row without the job in squeue and without an exit record before it counts as lost. */
 const MISSING_LIMIT = 5;
 /** With accounting: polls in a row it may take slurmdbd to record how a job that left squeue ended. */
@@ -224,6 +231,7 @@ export class SlurmPoller {
       case 'COMPLETED':
       case 'FAILED':
         if (bad) return this.finish(attempt, 'FAILED', null, bad);
+        if (cls === 'FAILED' && !exit && !(await this.store.hasStarted(attempt))) return this.finish(attempt, 'FAILED', null, `${described}: ${NEVER_STARTED}`);
         return this.finish(attempt, cls, exit?.exitCode ?? null, cls === 'FAILED' ? described : '', exit);
       case 'TIMEOUT':
         return this.finish(attempt, 'TIMEOUT', exit?.exitCode ?? null, 'time limit reached', exit);
