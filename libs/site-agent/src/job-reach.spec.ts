@@ -48,7 +48,7 @@ describe('checkReachableByJobs [real: filesystem]', () => {
     chmodSync(data, 0o700);
     const refusal = checkReachableByJobs('CAIRN_AGENT_WORK_DIR', work, user, [995]);
     await expect(refusal).rejects.toThrow(JobUserError);
-    await expect(checkReachableByJobs('CAIRN_AGENT_WORK_DIR', work, user, [995])).rejects.toThrow(
+    await expect(refusal).rejects.toThrow(
       `CAIRN_AGENT_WORK_DIR: the job user cairn-job cannot reach ${work}: ${data} is mode 700 (owner uid 0, group 0), so no job could open its output there (chmod o+x ${data}, or choose another directory)`,
     );
   });

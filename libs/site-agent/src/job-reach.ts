@@ -32,22 +32,17 @@ export async function jobUserGroups(user: JobUser, processes: ProcessRepository)
 /**
  * Refuses a directory of the agent's that the job user cannot reach: Slurm opens each job's
  * output there as the job's user, so every job would fail to launch (JobLaunchFailure) with
- * nothing in Cairn to say why. Checks the nearest existing directory and each one above it.
+ * nothing in Cairn to say why. Checks the path (when it exists) and each directory above it.
  */
 export async function checkReachableByJobs(setting: string, path: string, user: JobUser, groups: readonly number[]): Promise<void> {
-  let dir = resolve(path);
-  while ((await stat(dir).catch(() => undefined)) === undefined) {
-    if (dirname(dir) === dir) return;
-    dir = dirname(dir);
-  }
-  for (;;) {
-    const stats = await stat(dir);
-    if (!canSearch(stats, { uid: user.uid, groups })) {
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    // Not made yet (the agent makes it later): the directories above it decide.
+    const stats = await stat(dir).catch(() => undefined);
+    if (stats && !canSearch(stats, { uid: user.uid, groups })) {
       throw new JobUserError(
         `${setting}: the job user ${user.name} cannot reach ${path}: ${dir} is mode ${(stats.mode & 0o777).toString(8).padStart(3, '0')} (owner uid ${stats.uid}, group ${stats.gid}), so no job could open its output there (chmod o+x ${dir}, or choose another directory)`,
       );
     }
     if (dirname(dir) === dir) return;
-    dir = dirname(dir);
   }
 }
