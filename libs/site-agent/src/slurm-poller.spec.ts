@@ -200,6 +200,12 @@ describe('SlurmPoller listing only its users’ live jobs (the exit record and a
     const accounted = setup([[]], { jobUser: 'cairn-job', accounting: acct.accounting });
     await accounted.poller.tick();
     expect(accounted.published.at(-1)).toEqual({ state: 'FAILED', details: expect.objectContaining({ exitCode: null, reason: `FAILED: ${NEVER_STARTED}` }) });
+    // Slurm lists a job RUNNING from its allocation, before the launch fails: seen there first, the same reason.
+    const seenRunning = setup([[job('RUNNING')], []], { jobUser: 'cairn-job', accounting: acct.accounting });
+    await seenRunning.poller.tick();
+    await seenRunning.poller.tick();
+    expect(seenRunning.published.map((p) => p.state)).toEqual(['PENDING', 'RUNNING', 'FAILED']);
+    expect(seenRunning.published.at(-1)).toEqual({ state: 'FAILED', details: expect.objectContaining({ exitCode: null, reason: `FAILED: ${NEVER_STARTED}` }) });
     // Once the wrapper has started, a failure is the job's own: Slurm's word alone.
     const started = setup([[job('FAILED', 'NonZeroExitCode')]]);
     writeFileSync(join(started.attempt.dir, 'out', 'start.json'), recordLine({ startedAt: 'x', host: 'node1', slurmJobId: '42' }));
