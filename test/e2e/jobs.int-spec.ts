@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pb } from '@cairn/contracts';
 import { GatewayError } from '@cairn/client';
@@ -101,6 +102,32 @@ describe('JobService end to end [real: gateway, scheduler, images, agent, nats-s
     }
     const after = await submit(stack.client, spec({ command: ['/bin/echo', 'reachable again'] }));
     expect(stateOf((await watchAll(stack.client, after)).at(-1)?.state ?? 0)).toBe('COMPLETED');
+  });
+
+  it("refuses a person's job when their jobs could not reach the agent's directory (only alice's group may pass): FAILED naming the directory, nothing in Slurm; alice's jobs still run", async () => {
+    const agentDir = join(stack.dir, 'agent');
+    const before = statSync(agentDir);
+    const aliceGroup = Number(execFileSync('id', ['-g', 'alice'], { encoding: 'utf8' }).trim());
+    chownSync(agentDir, 0, aliceGroup);
+    chmodSync(agentDir, 0o750);
+    try {
+      // bob has run nothing on this stack yet: the agent checks him now (then keeps the answer a while).
+      const inSlurm = cairnSlurmJobCount(stack.dir);
+      const refused = await submit(stack.clients.bob, spec({ name: 'out-of-reach', command: ['/bin/echo', 'never run'] }));
+      const events = await watchAll(stack.clients.bob, refused);
+      expect(events.map((e) => stateOf(e.state))).toEqual(['ACCEPTED', 'FAILED']);
+      const job = await stack.clients.bob.getJob(refused);
+      expect(job.reason).toBe(
+        `the job could not be handed to site ${stack.site}: jobs cannot run as bob on this site: CAIRN_AGENT_WORK_DIR: bob cannot reach ${agentDir}: ${agentDir} is mode 750 (owner uid 0, group ${aliceGroup}), so no job could open its output there (chmod o+x ${agentDir}, or choose another directory)`,
+      );
+      expect(job.slurmJobId).toBe('');
+      expect(cairnSlurmJobCount(stack.dir)).toBe(inSlurm);
+      const passing = await submit(stack.client, spec({ name: 'in-reach', command: ['/bin/echo', 'alice passes'] }));
+      expect(stateOf((await watchAll(stack.client, passing)).at(-1)?.state ?? 0)).toBe('COMPLETED');
+    } finally {
+      chownSync(agentDir, before.uid, before.gid);
+      chmodSync(agentDir, before.mode & 0o777);
+    }
   });
 
   it('cancels a running job: CANCELLED', async () => {

@@ -191,7 +191,7 @@ describe('AttemptSubmitter', () => {
 describe('AttemptSubmitter with runAs (a person’s job)', () => {
   // Not switching users (the directories are made directly), but a person's ids.
   const me = { name: 'alice', uid: 1001, gid: 1001, group: 'alice', switchUser: false, home: '/home/alice' };
-  const people = (resolve: (name: string) => Promise<typeof me>) => strictMock<RunAsUsers>({ resolve }, 'RunAsUsers');
+  const people = (resolve: (name: string) => Promise<typeof me>) => strictMock<RunAsUsers>({ resolveForJob: resolve }, 'RunAsUsers');
   const asAlice = (id: string, account = 'alice-lab'): SubmitAttemptCommand => ({ ...command(id), runAs: { posixUser: 'alice', account } });
 
   it('submits as the person with their account, and records their uid as the owner of the attempt’s files', async () => {

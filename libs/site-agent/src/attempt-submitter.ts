@@ -252,7 +252,7 @@ export class AttemptSubmitter {
   private async userOf(command: SubmitAttemptCommand): Promise<JobUser> {
     if (!command.runAs) return this.options.jobFs.user;
     if (!this.options.users) throw new CairnError('FAILED_PRECONDITION', 'this agent does not run jobs as people (no user rules configured)');
-    return this.options.users.resolve(command.runAs.posixUser);
+    return this.options.users.resolveForJob(command.runAs.posixUser);
   }
 
   /**

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { ProcessRepository } from '@cairn/adapters/process';
-import { canSearch, checkReachableByJobs, jobUserGroups } from './job-reach';
+import { CairnError } from '@cairn/contracts';
+import { canSearch, checkReachableByJobs, jobUserGroups, PersonReach } from './job-reach';
 import { JobUserError } from './job-user';
 
 const user = { name: 'cairn-job', uid: 999, group: 'cairn-job', gid: 995, switchUser: true };
@@ -69,5 +70,44 @@ describe('jobUserGroups [real: id]', () => {
     const processes = new ProcessRepository();
     expect(await jobUserGroups({ ...user, name: 'root', uid: 0, gid: 0 }, processes)).toContain(0);
     expect(await jobUserGroups({ ...user, name: 'no-such-user-here' }, processes)).toEqual([995]);
+  });
+});
+
+describe('PersonReach (each person a job runs as) [real: filesystem, id]', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'person-reach-'));
+    chmodSync(dir, 0o711);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Not on this machine: `id` cannot tell, so the primary group alone counts (jobUserGroups).
+  const member = { name: 'no-such-user-here', uid: 2001, group: 'lab', gid: 4242, switchUser: true };
+  const outsider = { ...member, uid: 2002, gid: 4243 };
+
+  it('refuses a person outside the group a directory lets through (FAILED_PRECONDITION naming it), lets a member through, and keeps each answer for the TTL', async () => {
+    const shared = join(dir, 'shared');
+    const work = join(shared, 'agent');
+    mkdirSync(work, { recursive: true, mode: 0o755 });
+    chownSync(shared, 0, 4242);
+    chmodSync(shared, 0o750);
+    const clock = { now: 0 };
+    const reach = new PersonReach(new ProcessRepository(), [{ setting: 'CAIRN_AGENT_RUNS_DIR', path: join(dir, 'runs') }, { setting: 'CAIRN_AGENT_WORK_DIR', path: work }], 60_000, () => clock.now);
+    await expect(reach.check(member)).resolves.toBeUndefined();
+    const refused = reach.check(outsider);
+    await expect(refused).rejects.toThrow(CairnError);
+    await expect(refused).rejects.toMatchObject({
+      code: 'FAILED_PRECONDITION',
+      message: `jobs cannot run as no-such-user-here on this site: CAIRN_AGENT_WORK_DIR: no-such-user-here cannot reach ${work}: ${shared} is mode 750 (owner uid 0, group 4242), so no job could open its output there (chmod o+x ${shared}, or choose another directory)`,
+    });
+    // Fixed, then broken for the member: both seen only once the TTL has passed.
+    chmodSync(shared, 0o751);
+    await expect(reach.check(outsider)).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    chmodSync(shared, 0o700);
+    await expect(reach.check(member)).resolves.toBeUndefined();
+    clock.now = 60_000;
+    await expect(reach.check(member)).rejects.toThrow(/cannot run as no-such-user-here on this site: CAIRN_AGENT_WORK_DIR: .* is mode 700/);
+    chmodSync(shared, 0o751);
+    await expect(reach.check(outsider)).resolves.toBeUndefined();
   });
 });

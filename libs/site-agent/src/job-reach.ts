@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ProcessRepository } from '@cairn/adapters/process';
+import { CairnError } from '@cairn/contracts';
 import { type JobUser, JobUserError } from './job-user';
 
 /** What decides whether a user may pass through a directory: its owner, group and mode. */
@@ -34,15 +35,73 @@ export async function jobUserGroups(user: JobUser, processes: ProcessRepository)
  * output there as the job's user, so every job would fail to launch (JobLaunchFailure) with
  * nothing in Cairn to say why. Checks the path (when it exists) and each directory above it.
  */
-export async function checkReachableByJobs(setting: string, path: string, user: JobUser, groups: readonly number[]): Promise<void> {
+export async function checkReachableByJobs(
+  setting: string,
+  path: string,
+  user: JobUser,
+  groups: readonly number[],
+  who = `the job user ${user.name}`,
+): Promise<void> {
   for (let dir = resolve(path); ; dir = dirname(dir)) {
     // Not made yet (the agent makes it later): the directories above it decide.
     const stats = await stat(dir).catch(() => undefined);
     if (stats && !canSearch(stats, { uid: user.uid, groups })) {
       throw new JobUserError(
-        `${setting}: the job user ${user.name} cannot reach ${path}: ${dir} is mode ${(stats.mode & 0o777).toString(8).padStart(3, '0')} (owner uid ${stats.uid}, group ${stats.gid}), so no job could open its output there (chmod o+x ${dir}, or choose another directory)`,
+        `${setting}: ${who} cannot reach ${path}: ${dir} is mode ${(stats.mode & 0o777).toString(8).padStart(3, '0')} (owner uid ${stats.uid}, group ${stats.gid}), so no job could open its output there (chmod o+x ${dir}, or choose another directory)`,
       );
     }
     if (dirname(dir) === dir) return;
   }
 }
+
+/** One of the agent's directories jobs open files under, and the setting that names it. */
+export interface JobDirectory {
+  setting: string;
+  path: string;
+}
+
+/**
+ * The start-up check above, for each person a job runs as (a command's runAs): a directory
+ * only the job user's group may pass through would fail every one of their jobs at launch.
+ * A refusal is FAILED_PRECONDITION naming the directory; answers (a refusal too) are kept
+ * for `ttlMs`, like RunAsUsers', so a burst costs one `id -G` and a few stats per person.
+ */
+export class PersonReach {
+  private readonly cache = new Map<string, { at: number; refusal: CairnError | undefined }>();
+
+  constructor(
+    private readonly processes: ProcessRepository,
+    private readonly dirs: readonly JobDirectory[],
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Resolves when the person's jobs can reach every directory; throws the refusal otherwise. */
+  async check(user: JobUser): Promise<void> {
+    const key = `${user.name}:${user.uid}`;
+    const cached = this.cache.get(key);
+    let refusal = cached?.refusal;
+    if (!cached || this.now() - cached.at >= this.ttlMs) {
+      refusal = await this.refusalFor(user);
+      if (this.cache.size >= MAX_CACHED) this.cache.clear();
+      this.cache.set(key, { at: this.now(), refusal });
+    }
+    if (refusal) throw refusal;
+  }
+
+  private async refusalFor(user: JobUser): Promise<CairnError | undefined> {
+    const groups = await jobUserGroups(user, this.processes);
+    for (const { setting, path } of this.dirs) {
+      try {
+        await checkReachableByJobs(setting, path, user, groups, user.name);
+      } catch (error) {
+        if (!(error instanceof JobUserError)) throw error;
+        return new CairnError('FAILED_PRECONDITION', `jobs cannot run as ${user.name} on this site: ${error.message}`);
+      }
+    }
+    return undefined;
+  }
+}
+
+/** People kept at most (emptied when full: bounded memory whatever the callers send). */
+const MAX_CACHED = 10_000;

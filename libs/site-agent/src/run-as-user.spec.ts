@@ -5,6 +5,8 @@ import { CairnError, submitAttemptCommand } from '@cairn/contracts';
 import { loadConfig } from '@cairn/config';
 import { strictMock } from '@cairn/testing';
 import { agentSettings } from './agent-settings';
+import type { PersonReach } from './job-reach';
+import type { JobUser } from './job-user';
 import { checkRunAsUser, type PasswdUser, parsePasswdHome, type RunAsPolicy, RunAsUsers } from './run-as-user';
 
 const policy: RunAsPolicy = { minUid: 1000, allowed: [], denied: [] };
@@ -73,7 +75,7 @@ describe('checkRunAsUser (whom a job may run as)', () => {
 });
 
 describe('RunAsUsers (getent, cached with a TTL)', () => {
-  function users(answers: Record<string, RunResult>, clock: { now: number }) {
+  function users(answers: Record<string, RunResult>, clock: { now: number }, reach?: PersonReach) {
     const calls: string[][] = [];
     const processes = strictMock<ProcessRepository>(
       {
@@ -85,7 +87,7 @@ describe('RunAsUsers (getent, cached with a TTL)', () => {
       },
       'ProcessRepository',
     );
-    return { calls, users: new RunAsUsers(processes, policy, root, 60_000, () => clock.now) };
+    return { calls, users: new RunAsUsers(processes, policy, root, 60_000, { now: () => clock.now, ...(reach ? { reach } : {}) }) };
   }
   const passwd = { 'passwd -- alice': { exitCode: 0, stdout: 'alice:x:1001:1001::/home/alice:/bin/bash\n', stderr: '' }, 'group -- 1001': { exitCode: 0, stdout: 'alice:x:1001:\n', stderr: '' } };
 
@@ -107,6 +109,25 @@ describe('RunAsUsers (getent, cached with a TTL)', () => {
     expect((await u.byUid(1001)).name).toBe('alice');
     await expect(u.byUid(0)).rejects.toThrow(/"root": that is root/);
     await expect(u.byUid(4242)).rejects.toThrow(/uid 4242 is no user on this site/);
+  });
+
+  it('refuses a job for a person whose jobs cannot reach the agent\'s directories, and still answers for their files', async () => {
+    const checked: string[] = [];
+    const unreachable = new CairnError('FAILED_PRECONDITION', 'jobs cannot run as alice on this site: …');
+    const reach = strictMock<PersonReach>(
+      {
+        check: async (user: JobUser) => {
+          checked.push(user.name);
+          throw unreachable;
+        },
+      },
+      'PersonReach',
+    );
+    const { users: u } = users(passwd, { now: 0 }, reach);
+    await expect(u.resolveForJob('alice')).rejects.toBe(unreachable);
+    expect((await u.resolve('alice')).uid).toBe(1001);
+    await expect(u.resolveForJob('mallory')).rejects.toThrow(/no such user/);
+    expect(checked).toEqual(['alice']);
   });
 
   it('takes an NSS failure as transient (UNAVAILABLE), not a refusal', async () => {

@@ -1,5 +1,6 @@
 import type { ProcessRepository } from '@cairn/adapters/process';
 import { CairnError } from '@cairn/contracts';
+import type { PersonReach } from './job-reach';
 import { type AgentIdentity, type JobUser, parseGroupEntry, parsePasswdEntry } from './job-user';
 
 /**
@@ -80,8 +81,22 @@ export class RunAsUsers {
     private readonly policy: RunAsPolicy,
     private readonly agent: AgentIdentity,
     private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly options: { now?: () => number; reach?: PersonReach } = {},
   ) {}
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /**
+   * resolve(), for a job about to run as the person: also refused (FAILED_PRECONDITION naming
+   * the directory) when their jobs could not reach the agent's directories (PersonReach).
+   */
+  async resolveForJob(name: string): Promise<JobUser & { home: string }> {
+    const user = await this.resolve(name);
+    await this.options.reach?.check(user);
+    return user;
+  }
 
   /** The checked user, or a CairnError (PERMISSION_DENIED, FAILED_PRECONDITION) thrown. */
   async resolve(name: string): Promise<JobUser & { home: string }> {

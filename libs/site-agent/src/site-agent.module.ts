@@ -25,7 +25,7 @@ import { checkRegistryAuthFile } from './registry-auth-file';
 import { SlurmPoller } from './slurm-poller';
 import { backoffFactor } from './poll-backoff';
 import { agentDir, JobFilesystem } from './job-fs';
-import { checkReachableByJobs, jobUserGroups } from './job-reach';
+import { checkReachableByJobs, jobUserGroups, PersonReach } from './job-reach';
 import { checkNotReadableByJobs, resolveJobUser } from './job-user';
 
 export interface SiteAgentOptions {
@@ -100,7 +100,6 @@ export class SiteAgentModule {
     const jobFs = new JobFilesystem(jobUser, processes);
     const agentId = { uid: process.getuid?.() ?? -1 };
     const runAs = options.runAs ?? { minUid: 1000, allowed: [], denied: [], cacheSeconds: 60 };
-    const users = new RunAsUsers(processes, runAs, agentId, runAs.cacheSeconds * 1000);
     await agentDir(options.workDir, 0o755);
     const slurm = new SlurmRepository(processes);
     const platform = sitePlatform(options.sitePlatform);
@@ -108,11 +107,17 @@ export class SiteAgentModule {
     const imageDir = options.imageDir ?? join(options.workDir, 'images');
     await agentDir(imageDir, 0o755);
     await agentDir(options.runsDir, 0o755);
-    // Jobs run as the job user (or their owners) and open their output under these.
+    // Jobs run as the job user (or their owners) and open their output under these: the
+    // job user is checked now, each person before their jobs are accepted.
+    const jobDirs = [
+      { setting: 'CAIRN_AGENT_WORK_DIR', path: options.workDir },
+      { setting: 'CAIRN_AGENT_IMAGE_DIR', path: imageDir },
+      { setting: 'CAIRN_AGENT_RUNS_DIR', path: options.runsDir },
+    ];
     const groups = await jobUserGroups(jobUser, processes);
-    await checkReachableByJobs('CAIRN_AGENT_WORK_DIR', options.workDir, jobUser, groups);
-    await checkReachableByJobs('CAIRN_AGENT_IMAGE_DIR', imageDir, jobUser, groups);
-    await checkReachableByJobs('CAIRN_AGENT_RUNS_DIR', options.runsDir, jobUser, groups);
+    for (const { setting, path } of jobDirs) await checkReachableByJobs(setting, path, jobUser, groups);
+    const reach = new PersonReach(processes, jobDirs, runAs.cacheSeconds * 1000);
+    const users = new RunAsUsers(processes, runAs, agentId, runAs.cacheSeconds * 1000, { reach });
     const runtime = createContainerRuntime(options.containerRuntime, processes, options.charliecloudImageForm ? { charliecloudImageForm: options.charliecloudImageForm } : {});
     const access = { insecureRegistries: options.insecureRegistries, ...(options.registryAuthFile ? { authFile: options.registryAuthFile } : {}) };
     // The agent decides whether an image is in use: an attempt it follows (not final) runs it.

@@ -63,7 +63,7 @@ describe('SiteAgent.accept with runAs [real: filesystem]', () => {
     const submits: string[] = [];
     const users = strictMock<RunAsUsers>(
       {
-        resolve: async (name: string) => {
+        resolveForJob: async (name: string) => {
           if (name === 'root') throw new CairnError('PERMISSION_DENIED', 'this site does not run jobs as "root": that is root (uid 0), and jobs never run as root');
           return { name, uid: 1001, gid: 1001, group: name, switchUser: true, home: `/home/${name}` };
         },

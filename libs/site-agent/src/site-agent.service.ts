@@ -121,10 +121,11 @@ export class SiteAgent implements OnApplicationBootstrap, OnModuleDestroy {
   async accept(command: SubmitAttemptCommand): Promise<{ attemptId: string; duplicate: boolean }> {
     checkAttemptCommand(command, this.site);
     if (this.open.has(command.attemptId)) return { attemptId: command.attemptId, duplicate: true };
-    // A person this site never runs jobs as is refused before anything is recorded (PERMISSION_DENIED: the job fails).
+    // A person this site never runs jobs as, or whose jobs could not reach the agent's
+    // directories, is refused before anything is recorded (the job fails with the reason).
     if (command.runAs) {
       if (!this.users) throw new CairnError('FAILED_PRECONDITION', `the agent of site ${this.site} does not run jobs as people`);
-      await this.users.resolve(command.runAs.posixUser);
+      await this.users.resolveForJob(command.runAs.posixUser);
     }
     // The atomic create decides: of concurrent deliveries of one attempt, exactly one creates it.
     const attempt = await this.store.createIfAbsent(command);
