@@ -9,6 +9,27 @@ import { JobUserError } from './job-user';
 
 const user = { name: 'cairn-job', uid: 999, group: 'cairn-job', gid: 995, switchUser: true };
 
+/** A fresh directory for each test (0711: anyone may pass, nobody list), removed after it. */
+function scratchDirectory(): { readonly dir: string } {
+  const scratch = { dir: '' };
+  beforeEach(() => {
+    scratch.dir = mkdtempSync(join(tmpdir(), 'job-reach-'));
+    chmodSync(scratch.dir, 0o711);
+  });
+  afterEach(() => rmSync(scratch.dir, { recursive: true, force: true }));
+  return scratch;
+}
+
+/** `<dir>/shared/agent`, where only group 4242 may pass through `shared` (0750, root's). */
+function groupOnly(dir: string): { shared: string; work: string } {
+  const shared = join(dir, 'shared');
+  const work = join(shared, 'agent');
+  mkdirSync(work, { recursive: true, mode: 0o755 });
+  chownSync(shared, 0, 4242);
+  chmodSync(shared, 0o750);
+  return { shared, work };
+}
+
 describe('canSearch (the kernel\'s rule for passing through a directory)', () => {
   it('uses exactly one class of bits: the owner\'s, else the group\'s, else the others\'; root always passes', () => {
     fc.assert(
@@ -28,22 +49,17 @@ describe('canSearch (the kernel\'s rule for passing through a directory)', () =>
 });
 
 describe('checkReachableByJobs [real: filesystem]', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'job-reach-'));
-    chmodSync(dir, 0o711);
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const scratch = scratchDirectory();
 
   it('accepts a work directory every directory above which the job user may pass through, and one not made yet', async () => {
-    const work = join(dir, 'data', 'agent', 'dev');
+    const work = join(scratch.dir, 'data', 'agent', 'dev');
     mkdirSync(work, { recursive: true, mode: 0o755 });
     await expect(checkReachableByJobs('CAIRN_AGENT_WORK_DIR', work, user, [995])).resolves.toBeUndefined();
     await expect(checkReachableByJobs('CAIRN_AGENT_RUNS_DIR', join(work, 'runs', 'later'), user, [995])).resolves.toBeUndefined();
   });
 
   it('refuses one under a 0700 directory (a data directory made private), naming the directory and the fix', async () => {
-    const data = join(dir, 'data');
+    const data = join(scratch.dir, 'data');
     const work = join(data, 'agent', 'dev');
     mkdirSync(work, { recursive: true, mode: 0o755 });
     chmodSync(data, 0o700);
@@ -55,11 +71,7 @@ describe('checkReachableByJobs [real: filesystem]', () => {
   });
 
   it('lets a group the job user is in open the way, and not a group it is not in', async () => {
-    const shared = join(dir, 'shared');
-    const work = join(shared, 'cairn');
-    mkdirSync(work, { recursive: true, mode: 0o755 });
-    chownSync(shared, 0, 4242);
-    chmodSync(shared, 0o750);
+    const { work } = groupOnly(scratch.dir);
     await expect(checkReachableByJobs('CAIRN_AGENT_WORK_DIR', work, user, [995, 4242])).resolves.toBeUndefined();
     await expect(checkReachableByJobs('CAIRN_AGENT_WORK_DIR', work, user, [995])).rejects.toThrow(/shared is mode 750 \(owner uid 0, group 4242\)/);
   });
@@ -74,25 +86,16 @@ describe('jobUserGroups [real: id]', () => {
 });
 
 describe('PersonReach (each person a job runs as) [real: filesystem, id]', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'person-reach-'));
-    chmodSync(dir, 0o711);
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const scratch = scratchDirectory();
 
   // Not on this machine: `id` cannot tell, so the primary group alone counts (jobUserGroups).
   const member = { name: 'no-such-user-here', uid: 2001, group: 'lab', gid: 4242, switchUser: true };
   const outsider = { ...member, uid: 2002, gid: 4243 };
 
   it('refuses a person outside the group a directory lets through (FAILED_PRECONDITION naming it), lets a member through, and keeps each answer for the TTL', async () => {
-    const shared = join(dir, 'shared');
-    const work = join(shared, 'agent');
-    mkdirSync(work, { recursive: true, mode: 0o755 });
-    chownSync(shared, 0, 4242);
-    chmodSync(shared, 0o750);
+    const { shared, work } = groupOnly(scratch.dir);
     const clock = { now: 0 };
-    const reach = new PersonReach(new ProcessRepository(), [{ setting: 'CAIRN_AGENT_RUNS_DIR', path: join(dir, 'runs') }, { setting: 'CAIRN_AGENT_WORK_DIR', path: work }], 60_000, () => clock.now);
+    const reach = new PersonReach(new ProcessRepository(), [{ setting: 'CAIRN_AGENT_RUNS_DIR', path: join(scratch.dir, 'runs') }, { setting: 'CAIRN_AGENT_WORK_DIR', path: work }], 60_000, () => clock.now);
     await expect(reach.check(member)).resolves.toBeUndefined();
     const refused = reach.check(outsider);
     await expect(refused).rejects.toThrow(CairnError);
