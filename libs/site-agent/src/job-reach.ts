@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { ProcessRepository } from '@cairn/adapters/process';
 import { CairnError } from '@cairn/contracts';
 import { type JobUser, JobUserError } from './job-user';
+import { TtlMemo } from './ttl-memo';
 
 /** What decides whether a user may pass through a directory: its owner, group and mode. */
 export interface DirectoryAccess {
@@ -67,25 +68,20 @@ export interface JobDirectory {
  * for `ttlMs`, like RunAsUsers', so a burst costs one `id -G` and a few stats per person.
  */
 export class PersonReach {
-  private readonly cache = new Map<string, { at: number; refusal: CairnError | undefined }>();
+  private readonly answers: TtlMemo<string, CairnError | undefined>;
 
   constructor(
     private readonly processes: ProcessRepository,
     private readonly dirs: readonly JobDirectory[],
-    private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    ttlMs: number,
+    now?: () => number,
+  ) {
+    this.answers = new TtlMemo(ttlMs, now);
+  }
 
   /** Resolves when the person's jobs can reach every directory; throws the refusal otherwise. */
   async check(user: JobUser): Promise<void> {
-    const key = `${user.name}:${user.uid}`;
-    const cached = this.cache.get(key);
-    let refusal = cached?.refusal;
-    if (!cached || this.now() - cached.at >= this.ttlMs) {
-      refusal = await this.refusalFor(user);
-      if (this.cache.size >= MAX_CACHED) this.cache.clear();
-      this.cache.set(key, { at: this.now(), refusal });
-    }
+    const refusal = await this.answers.get(`${user.name}:${user.uid}`, () => this.refusalFor(user));
     if (refusal) throw refusal;
   }
 
@@ -102,6 +98,3 @@ export class PersonReach {
     return undefined;
   }
 }
-
-/** People kept at most (emptied when full: bounded memory whatever the callers send). */
-const MAX_CACHED = 10_000;

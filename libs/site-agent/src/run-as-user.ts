@@ -1,6 +1,7 @@
 import type { ProcessRepository } from '@cairn/adapters/process';
 import { CairnError } from '@cairn/contracts';
 import type { PersonReach } from './job-reach';
+import { TtlMemo } from './ttl-memo';
 import { type AgentIdentity, type JobUser, parseGroupEntry, parsePasswdEntry } from './job-user';
 
 /**
@@ -73,19 +74,18 @@ export function checkRunAsUser(
  * at most two getent runs per person per TTL; a user removed or changed is seen after it.
  */
 export class RunAsUsers {
-  private readonly cache = new Map<string, { at: number; result: { user: JobUser & { home: string } } | { error: CairnError } }>();
-  private readonly names = new Map<number, { at: number; name: string }>();
+  private readonly people: TtlMemo<string, { user: JobUser & { home: string } } | { error: CairnError }>;
+  private readonly names: TtlMemo<number, string>;
 
   constructor(
     private readonly processes: ProcessRepository,
     private readonly policy: RunAsPolicy,
     private readonly agent: AgentIdentity,
-    private readonly ttlMs: number,
+    ttlMs: number,
     private readonly options: { now?: () => number; reach?: PersonReach } = {},
-  ) {}
-
-  private now(): number {
-    return (this.options.now ?? Date.now)();
+  ) {
+    this.people = new TtlMemo(ttlMs, options.now);
+    this.names = new TtlMemo(ttlMs, options.now);
   }
 
   /**
@@ -100,29 +100,20 @@ export class RunAsUsers {
 
   /** The checked user, or a CairnError (PERMISSION_DENIED, FAILED_PRECONDITION) thrown. */
   async resolve(name: string): Promise<JobUser & { home: string }> {
-    const cached = this.cache.get(name);
-    const result = cached && this.now() - cached.at < this.ttlMs ? cached.result : await this.lookUp(name);
-    if (result !== cached?.result) {
-      if (this.cache.size >= MAX_CACHED) this.cache.clear();
-      this.cache.set(name, { at: this.now(), result });
-    }
+    const result = await this.people.get(name, () => this.lookUp(name));
     if ('error' in result) throw result.error;
     return result.user;
   }
 
   /** The person who owns a uid (a directory the agent handed them), checked like resolve(). */
   async byUid(uid: number): Promise<JobUser & { home: string }> {
-    const cached = this.names.get(uid);
-    let name = cached && this.now() - cached.at < this.ttlMs ? cached.name : undefined;
-    if (name === undefined) {
+    const name = await this.names.get(uid, async () => {
       const passwd = await this.processes.run('getent', ['passwd', '--', String(uid)], { timeoutMs: 30_000 });
       if (passwd.exitCode !== 0 && passwd.exitCode !== 2) throw new CairnError('UNAVAILABLE', `getent passwd failed (exit ${passwd.exitCode})`);
       const entry = passwd.exitCode === 0 ? parsePasswdEntry(passwd.stdout.split('\n')[0] ?? '') : undefined;
       if (!entry || entry.uid !== uid) throw new CairnError('PERMISSION_DENIED', `uid ${uid} is no user on this site`);
-      name = entry.name;
-      if (this.names.size >= MAX_CACHED) this.names.clear();
-      this.names.set(uid, { at: this.now(), name });
-    }
+      return entry.name;
+    });
     const user = await this.resolve(name);
     if (user.uid !== uid) throw new CairnError('PERMISSION_DENIED', `uid ${uid} is no longer ${name}'s`);
     return user;
@@ -145,6 +136,3 @@ export class RunAsUsers {
     }
   }
 }
-
-/** Cached people at most (the cache is emptied when full: bounded memory whatever the callers send). */
-const MAX_CACHED = 10_000;
